@@ -1,0 +1,148 @@
+/**
+ * PostgreSQL driver over a pg.Pool. Lost or refused connections surface as
+ * StoreUnavailableError (so /healthz and request handlers can answer 503)
+ * and never as an unhandled 'error' event that would kill the process.
+ */
+import pg from 'pg';
+import type { Driver, SqlValue } from '../sql/driver.ts';
+import { ConflictError, StoreUnavailableError } from '../store.ts';
+
+export interface PostgresOptions {
+  /** Told about errors on idle pooled connections (the pool replaces them itself). */
+  onIdleError?: (err: Error) => void;
+}
+
+// BIGINT columns hold epoch milliseconds, well inside Number's exact range.
+const types = new pg.TypeOverrides();
+types.setTypeParser(20, (value: string) => Number(value));
+
+function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True when the error means the server or the connection is gone, not that the statement was wrong. */
+function isConnectionError(err: unknown): boolean {
+  if (err instanceof StoreUnavailableError) return true;
+  const code = sqlState(err);
+  // 08: connection exception; 57P: admin/crash shutdown, cannot connect now; 53: out of resources;
+  // E…: Node socket errors (ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE, …).
+  if (code && /^(08|57P|53|E[A-Z]+$)/.test(code)) return true;
+  const message = err instanceof Error ? err.message : '';
+  return /Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(message);
+}
+
+function translate(err: unknown): unknown {
+  if (err instanceof ConflictError || err instanceof StoreUnavailableError) return err;
+  if (sqlState(err) === '23505') return new ConflictError((err as Error).message);
+  if (isConnectionError(err)) return new StoreUnavailableError(err);
+  return err;
+}
+
+function bind(params: readonly SqlValue[]): unknown[] {
+  return params.map((p) => (p === undefined ? null : typeof p === 'bigint' ? p.toString() : p));
+}
+
+/** A Driver bound to one checked-out client, used inside transactions. */
+function clientDriver(client: pg.PoolClient): Driver {
+  const tx: Driver = {
+    kind: 'postgres',
+    async query<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+      try {
+        return (await client.query(sql, bind(params))).rows as T[];
+      } catch (err) {
+        throw translate(err);
+      }
+    },
+    async run(sql, params = []) {
+      try {
+        return { changes: (await client.query(sql, bind(params))).rowCount ?? 0 };
+      } catch (err) {
+        throw translate(err);
+      }
+    },
+    async exec(script) {
+      try {
+        await client.query(script);
+      } catch (err) {
+        throw translate(err);
+      }
+    },
+    transaction: (fn) => fn(tx),
+    async lock(key) {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [key]);
+    },
+    async close() {
+      throw new Error('close() called inside a transaction');
+    },
+  };
+  return tx;
+}
+
+export function openPostgres(url: string, opts: PostgresOptions = {}): Driver {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // Fail fast when the server is down rather than queueing requests forever.
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'portal',
+    types,
+  });
+  // Without a listener, an idle client's error (server restart, network drop) is an uncaught exception.
+  pool.on('error', (err) => opts.onIdleError?.(err));
+
+  async function withClient<T>(fn: (tx: Driver) => Promise<T>, inTransaction: boolean): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw new StoreUnavailableError(err);
+    }
+    // A checked-out client has no pool listener; a dropped connection would otherwise crash us.
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken ??= err;
+    };
+    client.on('error', onError);
+    const tx = clientDriver(client);
+    try {
+      if (!inTransaction) return await fn(tx);
+      await tx.exec('BEGIN');
+      try {
+        const result = await fn(tx);
+        await tx.exec('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          broken ??= rollbackErr as Error;
+        }
+        throw err;
+      }
+    } catch (err) {
+      if (isConnectionError(err)) broken ??= err as Error;
+      throw translate(err);
+    } finally {
+      client.off('error', onError);
+      // Passing an error makes the pool discard the client instead of reusing a dead one.
+      client.release(broken);
+    }
+  }
+
+  return {
+    kind: 'postgres',
+    query: <T>(sql: string, params?: readonly SqlValue[]) => withClient((tx) => tx.query<T>(sql, params), false),
+    run: (sql, params) => withClient((tx) => tx.run(sql, params), false),
+    exec: (script) => withClient((tx) => tx.exec(script), false),
+    transaction: (fn) => withClient(fn, true),
+    async lock() {
+      throw new Error('lock() only works inside a transaction');
+    },
+    async close() {
+      if (pool.ended || pool.ending) return;
+      await pool.end();
+    },
+  };
+}

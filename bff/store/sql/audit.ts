@@ -1,0 +1,128 @@
+/** The hash-chained audit log and the fixed-window throttle counters. */
+import type { AuditEntry, Store } from '../store.ts';
+import { LOCK_AUDIT_APPEND, type Driver, type SqlValue } from './driver.ts';
+import { clampLimit, parseJson } from './rows.ts';
+
+interface AuditRow {
+  seq: number;
+  at: number;
+  kind: string;
+  actor_id: string | null;
+  subject_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+function toEntry(r: AuditRow): AuditEntry {
+  return {
+    seq: Number(r.seq),
+    at: Number(r.at),
+    kind: r.kind,
+    actorId: r.actor_id,
+    subjectId: r.subject_id,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    data: parseJson<Record<string, unknown>>(r.data, {}),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+const GENESIS_HASH = '0'.repeat(64);
+const AUDIT_COLUMNS = 'seq, at, kind, actor_id, subject_id, ip, user_agent, data, prev_hash, hash';
+
+export function sqlAudit(db: Driver): Store['audit'] {
+  return {
+    append(entry, hash) {
+      return db.transaction(async (tx) => {
+        // Appenders queue on this lock (PostgreSQL) or on BEGIN IMMEDIATE (SQLite),
+        // so reading the tail and inserting after it cannot fork the chain.
+        await tx.lock(LOCK_AUDIT_APPEND);
+        const [last] = await tx.query<{ seq: number; hash: string }>(
+          'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+        );
+        const seq = last ? Number(last.seq) + 1 : 1;
+        const prevHash = last ? last.hash : GENESIS_HASH;
+        const full: AuditEntry = { ...entry, seq, prevHash, hash: hash(prevHash, seq) };
+        await tx.run(
+          `INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [
+            seq,
+            full.at,
+            full.kind,
+            full.actorId,
+            full.subjectId,
+            full.ip,
+            full.userAgent,
+            JSON.stringify(full.data),
+            prevHash,
+            full.hash,
+          ],
+        );
+        return full;
+      });
+    },
+    async list(filter) {
+      const params: SqlValue[] = [];
+      const where: string[] = [];
+      const param = (v: SqlValue) => {
+        params.push(v);
+        return `$${params.length}`;
+      };
+      if (filter.kind !== undefined) where.push(`kind = ${param(filter.kind)}`);
+      if (filter.userId !== undefined) where.push(`(actor_id = ${param(filter.userId)} OR subject_id = ${param(filter.userId)})`);
+      if (filter.actorId !== undefined) where.push(`actor_id = ${param(filter.actorId)}`);
+      if (filter.subjectId !== undefined) where.push(`subject_id = ${param(filter.subjectId)}`);
+      // Both bounds inclusive.
+      if (filter.from !== undefined) where.push(`at >= ${param(filter.from)}`);
+      if (filter.to !== undefined) where.push(`at <= ${param(filter.to)}`);
+      if (filter.before !== undefined) where.push(`seq < ${param(filter.before)}`);
+      const limit = param(clampLimit(filter.limit, 100, 1000));
+      const rows = await db.query<AuditRow>(
+        `SELECT ${AUDIT_COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY seq DESC LIMIT ${limit}`,
+        params,
+      );
+      return rows.map(toEntry);
+    },
+    async iterate(fromSeq, limit) {
+      const rows = await db.query<AuditRow>(
+        `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+        [fromSeq, clampLimit(limit, 1000, 100_000)],
+      );
+      return rows.map(toEntry);
+    },
+  };
+}
+
+export function sqlThrottle(db: Driver): Store['throttle'] {
+  return {
+    async hit(key, now, windowMs) {
+      // One atomic upsert: a lapsed window restarts at 1, a live one counts up.
+      const [row] = await db.query<{ count: number; reset_at: number }>(
+        `INSERT INTO throttle (key, count, reset_at) VALUES ($1, 1, $3)
+         ON CONFLICT (key) DO UPDATE SET
+           count = CASE WHEN throttle.reset_at <= $2 THEN 1 ELSE throttle.count + 1 END,
+           reset_at = CASE WHEN throttle.reset_at <= $2 THEN $3 ELSE throttle.reset_at END
+         RETURNING count, reset_at`,
+        [key, now, now + windowMs],
+      );
+      return { count: Number(row.count), resetAt: Number(row.reset_at) };
+    },
+    async peek(key, now) {
+      const rows = await db.query<{ count: number; reset_at: number }>(
+        'SELECT count, reset_at FROM throttle WHERE key = $1',
+        [key],
+      );
+      // A lapsed window counts as no window at all.
+      if (!rows.length || Number(rows[0].reset_at) <= now) return null;
+      return { count: Number(rows[0].count), resetAt: Number(rows[0].reset_at) };
+    },
+    async reset(key) {
+      await db.run('DELETE FROM throttle WHERE key = $1', [key]);
+    },
+  };
+}

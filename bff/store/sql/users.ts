@@ -1,0 +1,179 @@
+/** Users and OAuth clients. */
+import type { ClientRecord, Role, Store, User } from '../store.ts';
+import type { Driver, SqlValue } from './driver.ts';
+import { clampLimit, escapeLike, fromBit, numOrNull, parseJson, toBit } from './rows.ts';
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  role: string;
+  disabled: number;
+  email_verified: number;
+  created_at: number;
+  updated_at: number;
+  last_sign_in_at: number | null;
+}
+
+function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    passwordHash: r.password_hash,
+    role: r.role as Role,
+    disabled: fromBit(r.disabled),
+    emailVerified: fromBit(r.email_verified),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    lastSignInAt: numOrNull(r.last_sign_in_at),
+  };
+}
+
+const USER_COLUMNS =
+  'id, email, name, password_hash, role, disabled, email_verified, created_at, updated_at, last_sign_in_at';
+
+export function sqlUsers(db: Driver): Store['users'] {
+  async function one(sql: string, params: SqlValue[]): Promise<User | null> {
+    const rows = await db.query<UserRow>(sql, params);
+    return rows.length ? toUser(rows[0]) : null;
+  }
+
+  return {
+    async create(u, now) {
+      const row = await one(
+        `INSERT INTO users (id, email, name, password_hash, role, disabled, email_verified, created_at, updated_at, last_sign_in_at)
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7, NULL) RETURNING ${USER_COLUMNS}`,
+        [u.id, u.email, u.name, u.passwordHash, u.role, toBit(u.emailVerified ?? false), now],
+      );
+      return row!;
+    },
+    findById: (id) => one(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]),
+    findByEmail: (email) => one(`SELECT ${USER_COLUMNS} FROM users WHERE email = $1`, [email]),
+    async list(opts = {}) {
+      const params: SqlValue[] = [];
+      let where = '';
+      if (opts.query) {
+        params.push(`%${escapeLike(opts.query.toLowerCase())}%`);
+        where = `WHERE lower(email) LIKE $1 ESCAPE '\\' OR lower(name) LIKE $1 ESCAPE '\\'`;
+      }
+      params.push(clampLimit(opts.limit, 100, 1000));
+      const rows = await db.query<UserRow>(
+        `SELECT ${USER_COLUMNS} FROM users ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map(toUser);
+    },
+    async countAdmins() {
+      const [row] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0`);
+      return Number(row.n);
+    },
+    async setDisabled(id, disabled, now) {
+      const { changes } = await db.run('UPDATE users SET disabled = $2, updated_at = $3 WHERE id = $1', [id, toBit(disabled), now]);
+      return changes === 1;
+    },
+    async setPasswordHash(id, hash, now) {
+      const { changes } = await db.run('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [id, hash, now]);
+      return changes === 1;
+    },
+    async touchSignIn(id, now) {
+      // Not a profile change, so updated_at stays.
+      await db.run('UPDATE users SET last_sign_in_at = $2 WHERE id = $1', [id, now]);
+    },
+    async update(id, patch, now) {
+      const params: SqlValue[] = [id, now];
+      const sets = ['updated_at = $2'];
+      const set = (column: string, value: SqlValue) => {
+        params.push(value);
+        sets.push(`${column} = $${params.length}`);
+      };
+      if (patch.name !== undefined) set('name', patch.name);
+      if (patch.email !== undefined) set('email', patch.email);
+      if (patch.emailVerified !== undefined) set('email_verified', toBit(patch.emailVerified));
+      if (patch.role !== undefined) set('role', patch.role);
+      return one(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING ${USER_COLUMNS}`, params);
+    },
+  };
+}
+
+interface ClientRow {
+  client_id: string;
+  name: string;
+  secret: string | null;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  scopes: string;
+  logo_url: string | null;
+  first_party: number;
+  created_at: number;
+}
+
+function toClient(r: ClientRow): ClientRecord {
+  return {
+    clientId: r.client_id,
+    name: r.name,
+    secret: r.secret,
+    redirectUris: parseJson<string[]>(r.redirect_uris, []),
+    postLogoutRedirectUris: parseJson<string[]>(r.post_logout_redirect_uris, []),
+    scopes: parseJson<string[]>(r.scopes, []),
+    logoUrl: r.logo_url,
+    firstParty: fromBit(r.first_party),
+    createdAt: Number(r.created_at),
+  };
+}
+
+function clientParams(c: ClientRecord): SqlValue[] {
+  return [
+    c.clientId,
+    c.name,
+    c.secret,
+    JSON.stringify(c.redirectUris),
+    JSON.stringify(c.postLogoutRedirectUris),
+    JSON.stringify(c.scopes),
+    c.logoUrl,
+    toBit(c.firstParty),
+    c.createdAt,
+  ];
+}
+
+const INSERT_CLIENT = `INSERT INTO clients
+  (client_id, name, secret, redirect_uris, post_logout_redirect_uris, scopes, logo_url, first_party, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+
+export function sqlClients(db: Driver): Store['clients'] {
+  return {
+    async create(c) {
+      await db.run(INSERT_CLIENT, clientParams(c));
+    },
+    async upsert(c) {
+      // created_at keeps the first registration's time: boot re-upserts the BFF's own client.
+      await db.run(
+        `${INSERT_CLIENT} ON CONFLICT (client_id) DO UPDATE SET
+           name = excluded.name, secret = excluded.secret, redirect_uris = excluded.redirect_uris,
+           post_logout_redirect_uris = excluded.post_logout_redirect_uris, scopes = excluded.scopes,
+           logo_url = excluded.logo_url, first_party = excluded.first_party`,
+        clientParams(c),
+      );
+    },
+    async find(clientId) {
+      const rows = await db.query<ClientRow>('SELECT * FROM clients WHERE client_id = $1', [clientId]);
+      return rows.length ? toClient(rows[0]) : null;
+    },
+    async list() {
+      return (await db.query<ClientRow>('SELECT * FROM clients ORDER BY created_at, client_id')).map(toClient);
+    },
+    async setSecret(clientId, secret) {
+      const { changes } = await db.run('UPDATE clients SET secret = $2 WHERE client_id = $1', [clientId, secret]);
+      return changes === 1;
+    },
+    delete(clientId) {
+      // Consents die with the client, so a later client reusing the id starts without them.
+      return db.transaction(async (tx) => {
+        await tx.run('DELETE FROM consents WHERE client_id = $1', [clientId]);
+        const { changes } = await tx.run('DELETE FROM clients WHERE client_id = $1', [clientId]);
+        return changes === 1;
+      });
+    },
+  };
+}

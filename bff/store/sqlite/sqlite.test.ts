@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runStoreContract } from '../contract.ts';
+import { openStore } from '../open-store.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'portal-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+runStoreContract('sqlite (file)', () => openStore(`sqlite:${join(dir, 'nested', 'contract.db')}`));
+runStoreContract('sqlite (memory)', () => openStore('sqlite::memory:'));
+
+describe('sqlite: two stores on one file', () => {
+  it('see each other’s writes, and share the audit chain', async () => {
+    const url = `sqlite:${join(dir, 'shared.db')}`;
+    const a = await openStore(url);
+    const b = await openStore(url);
+    try {
+      await Promise.all([a.migrate(), b.migrate()]);
+      const id = randomUUID();
+      await a.users.create({ id, email: `${id}@example.test`, name: 'A', passwordHash: null, role: 'user' }, 1);
+      assert.equal((await b.users.findById(id))?.name, 'A');
+      await b.settings.set('k', 'v');
+      assert.equal(await a.settings.get('k'), 'v');
+      const hash = (prev: string, seq: number) => `${prev.slice(0, 8)}:${seq}`;
+      const e = { at: 1, kind: 'x', actorId: null, subjectId: null, ip: null, userAgent: null, data: {} };
+      const out = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).audit.append(e, hash)));
+      assert.deepEqual(out.map((x) => x.seq).sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

@@ -1,0 +1,250 @@
+/**
+ * The Store: every durable thing the portal keeps, behind one interface with
+ * two implementations (SQLite via node:sqlite, PostgreSQL via pg). Both pass
+ * `contract.ts`. Times are epoch milliseconds everywhere.
+ */
+
+export type Role = 'user' | 'admin';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string | null;
+  role: Role;
+  disabled: boolean;
+  emailVerified: boolean;
+  createdAt: number;
+  updatedAt: number;
+  lastSignInAt: number | null;
+}
+
+export interface NewUser {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string | null;
+  role: Role;
+  emailVerified?: boolean;
+}
+
+export interface ClientRecord {
+  clientId: string;
+  name: string;
+  /** null for public clients. */
+  secret: string | null;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  scopes: string[];
+  logoUrl: string | null;
+  /** First-party clients (the BFF itself) skip the consent screen. */
+  firstParty: boolean;
+  createdAt: number;
+}
+
+/** One oidc-provider model instance (Session, AccessToken, Grant, …). */
+export interface OidcPayloadRecord {
+  payload: Record<string, unknown>;
+  expiresAt: number | null;
+  consumedAt: number | null;
+}
+
+export interface SigningKey {
+  kid: string;
+  alg: string;
+  /** Private JWK (includes the public part). */
+  jwk: Record<string, unknown>;
+  createdAt: number;
+}
+
+export interface BffSession {
+  id: string;
+  userId: string;
+  /** Tokens sealed (encrypted) by the session module; opaque to the store. */
+  tokens: string;
+  /** When the access token expires (ms). */
+  accessExpiresAt: number;
+  /** Bumped on each refresh, so waiters see a refresh land. */
+  version: number;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  /** Until when a refresh holds the lock (ms), or null. */
+  refreshLockUntil: number | null;
+  /** JSON for impersonation state and similar per-session facts. */
+  data: Record<string, unknown>;
+}
+
+export interface Consent {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  grantId: string | null;
+  grantedAt: number;
+  updatedAt: number;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  kind: string;
+  actorId: string | null;
+  subjectId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface NewAuditEntry {
+  at: number;
+  kind: string;
+  actorId: string | null;
+  subjectId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  kind?: string;
+  /** Matches actor or subject. */
+  userId?: string;
+  actorId?: string;
+  subjectId?: string;
+  from?: number;
+  to?: number;
+  /** Entries with seq < before (for paging backwards). */
+  before?: number;
+  limit?: number;
+}
+
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('the store is unavailable', { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Thrown when a unique constraint is violated (duplicate email, client id, …). */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending migrations (idempotent, safe with several instances starting at once). */
+  migrate(): Promise<void>;
+  /** Cheap round trip used by /healthz. Throws when unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  users: {
+    /** Throws ConflictError on a duplicate email. Email must already be normalised. */
+    create(user: NewUser, now: number): Promise<User>;
+    findById(id: string): Promise<User | null>;
+    findByEmail(email: string): Promise<User | null>;
+    list(opts?: { query?: string; limit?: number }): Promise<User[]>;
+    countAdmins(): Promise<number>;
+    setDisabled(id: string, disabled: boolean, now: number): Promise<boolean>;
+    setPasswordHash(id: string, hash: string, now: number): Promise<boolean>;
+    touchSignIn(id: string, now: number): Promise<void>;
+    update(id: string, patch: { name?: string; email?: string; emailVerified?: boolean; role?: Role }, now: number): Promise<User | null>;
+  };
+
+  clients: {
+    /** Throws ConflictError when the id exists. */
+    create(client: ClientRecord): Promise<void>;
+    /** Inserts or replaces (used for the BFF's own first-party client at boot). */
+    upsert(client: ClientRecord): Promise<void>;
+    find(clientId: string): Promise<ClientRecord | null>;
+    list(): Promise<ClientRecord[]>;
+    setSecret(clientId: string, secret: string): Promise<boolean>;
+    delete(clientId: string): Promise<boolean>;
+  };
+
+  /** Storage for oidc-provider models, keyed by (model, id). */
+  oidc: {
+    upsert(model: string, id: string, payload: Record<string, unknown>, expiresAt: number | null, refs: { grantId?: string; userCode?: string; uid?: string }): Promise<void>;
+    find(model: string, id: string): Promise<OidcPayloadRecord | null>;
+    findByUid(model: string, uid: string): Promise<OidcPayloadRecord | null>;
+    findByUserCode(model: string, userCode: string): Promise<OidcPayloadRecord | null>;
+    /**
+     * Atomically marks the row consumed: `UPDATE … WHERE consumed_at IS NULL`.
+     * Returns false when it was already consumed (or does not exist).
+     */
+    consume(model: string, id: string, now: number): Promise<boolean>;
+    destroy(model: string, id: string): Promise<void>;
+    /** Deletes every row of every model that belongs to the grant. */
+    revokeByGrantId(grantId: string): Promise<void>;
+    /** Deletes expired rows; returns how many. */
+    sweep(now: number): Promise<number>;
+  };
+
+  keys: {
+    list(): Promise<SigningKey[]>;
+    /** Inserts unless the kid exists; returns whether it inserted. */
+    insert(key: SigningKey): Promise<boolean>;
+  };
+
+  /** Small named values (setup token hash, …). */
+  settings: {
+    get(key: string): Promise<string | null>;
+    set(key: string, value: string): Promise<void>;
+    /** Atomically deletes the key only if it still holds `expected`; true when it did. */
+    takeIf(key: string, expected: string): Promise<boolean>;
+    delete(key: string): Promise<void>;
+  };
+
+  bffSessions: {
+    create(s: BffSession): Promise<void>;
+    find(id: string): Promise<BffSession | null>;
+    /** Sets last_seen_at (idle timeout bookkeeping). */
+    touch(id: string, now: number): Promise<void>;
+    /**
+     * Takes the refresh lock when nobody holds it (or it lapsed) and the
+     * version still matches. True when taken.
+     */
+    acquireRefreshLock(id: string, version: number, now: number, until: number): Promise<boolean>;
+    /** Stores refreshed tokens, bumps version, releases the lock. */
+    completeRefresh(id: string, tokens: string, accessExpiresAt: number): Promise<void>;
+    releaseRefreshLock(id: string): Promise<void>;
+    setData(id: string, data: Record<string, unknown>): Promise<void>;
+    revoke(id: string, now: number): Promise<boolean>;
+    revokeAllForUser(userId: string, now: number): Promise<number>;
+  };
+
+  consents: {
+    find(userId: string, clientId: string): Promise<Consent | null>;
+    listForUser(userId: string): Promise<Consent[]>;
+    upsert(c: Consent): Promise<void>;
+    delete(userId: string, clientId: string): Promise<Consent | null>;
+  };
+
+  audit: {
+    /**
+     * Appends an entry, chaining it to the previous one. The hash function is
+     * given by the caller (audit/chain.ts) so that the store stays dumb; the
+     * implementation serialises appends so the chain never forks.
+     */
+    append(entry: NewAuditEntry, hash: (prevHash: string, seq: number) => string): Promise<AuditEntry>;
+    list(filter: AuditFilter): Promise<AuditEntry[]>;
+    /** All entries in seq order, in pages, for verification and export. */
+    iterate(fromSeq: number, limit: number): Promise<AuditEntry[]>;
+  };
+
+  throttle: {
+    /**
+     * Increments the counter for `key` in a fixed window; returns the count
+     * after incrementing and when the window resets.
+     */
+    hit(key: string, now: number, windowMs: number): Promise<{ count: number; resetAt: number }>;
+    peek(key: string, now: number): Promise<{ count: number; resetAt: number } | null>;
+    reset(key: string): Promise<void>;
+  };
+}
