@@ -1,0 +1,46 @@
+/**
+ * Password hashing (argon2id, OWASP parameters: m=19 MiB, t=2, p=1) and the
+ * password policy. The library's default algorithm is argon2id.
+ */
+import { hash, verify } from '@node-rs/argon2';
+
+const OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 } as const;
+
+export const PASSWORD_MIN = 12;
+export const PASSWORD_MAX = 1024;
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, OPTIONS);
+}
+
+export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+  try {
+    return await verify(stored, password);
+  } catch {
+    return false;
+  }
+}
+
+/** A hash of nothing in particular, verified when the account is unknown so timing does not tell. */
+let dummy: Promise<string> | undefined;
+export function dummyHash(): Promise<string> {
+  dummy ??= hashPassword('portal-dummy-password-for-timing');
+  return dummy;
+}
+
+const COMMON = new Set([
+  'password1234', 'password12345', '123456789012', 'qwertyuiopas', '111111111111', 'passwordpassword',
+  'iloveyou1234', 'letmein12345', 'administrator', 'welcome12345', 'changeme1234', 'qwerty123456',
+]);
+
+/** Returns the reason a password is too weak, or null. No truncation: argon2 takes all bytes. */
+export function passwordProblem(password: string, email?: string): string | null {
+  if (typeof password !== 'string' || password.length < PASSWORD_MIN) return `The password must be at least ${PASSWORD_MIN} characters long.`;
+  if (password.length > PASSWORD_MAX) return `The password must be at most ${PASSWORD_MAX} characters long.`;
+  if (new Set(password).size < 4) return 'The password repeats too few different characters.';
+  if (COMMON.has(password.toLowerCase())) return 'That password is too common.';
+  if (email && password.toLowerCase().includes(email.split('@')[0]!.toLowerCase()) && email.split('@')[0]!.length >= 4) {
+    return 'The password must not contain your email address.';
+  }
+  return null;
+}

@@ -1,0 +1,67 @@
+/** The account screen's API: profile, connected apps, password. */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { SessionDeps } from '../session/routes.ts';
+import { requireSession } from '../session/routes.ts';
+import { parse } from '../http/validate.ts';
+import { forbidden, notFound } from '../http/errors.ts';
+import { clientIp } from '../http/security.ts';
+import { describeScope } from '../oauth/scopes.ts';
+import { splitConsent } from '../oauth/grants.ts';
+import { changePassword } from './accounts.ts';
+
+const passwordBody = z.object({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) });
+
+export function accountRoutes(deps: SessionDeps): Router {
+  const r = Router();
+  const { store } = deps;
+
+  r.get('/account', async (req, res) => {
+    const { user } = await requireSession(deps, req, res);
+    const consents = await store.consents.listForUser(user.id);
+    const connectedApps = [];
+    for (const c of consents) {
+      const client = await store.clients.find(c.clientId);
+      if (!client) continue;
+      connectedApps.push({
+        clientId: c.clientId,
+        name: client.name,
+        logoUrl: client.logoUrl,
+        scopes: splitConsent(c).allowed.map((s) => ({ name: s, description: describeScope(s).description })),
+        grantedAt: c.grantedAt,
+      });
+    }
+    const history = await store.audit.list({ kind: 'impersonation_started', subjectId: user.id, limit: 50 });
+    const impersonations = [];
+    for (const h of history) {
+      const admin = h.actorId ? await store.users.findById(h.actorId) : null;
+      impersonations.push({ at: h.at, admin: { email: admin?.email ?? 'unknown', name: admin?.name ?? 'unknown' }, reason: String(h.data.reason ?? ''), durationMinutes: Number(h.data.durationMinutes ?? 0) });
+    }
+    res.json({ user: { id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt }, connectedApps, impersonations });
+  });
+
+  r.delete('/account/apps/:clientId', async (req, res) => {
+    const { user, session } = await requireSession(deps, req, res);
+    if (session.data.impersonation) throw forbidden('impersonation_forbidden', 'You are impersonating this user: their connected apps cannot be changed.');
+    const removed = await store.consents.delete(user.id, String(req.params.clientId));
+    if (!removed) throw notFound('not_connected', 'That app is not connected to your account.');
+    // Every token of the grant stops working at once: rows gone, introspection inactive.
+    if (removed.grantId) {
+      await store.oidc.revokeByGrantId(removed.grantId);
+      await store.oidc.destroy('Grant', removed.grantId);
+    }
+    await deps.audit.record('consent_revoked', { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: removed.clientId } });
+    res.json({ ok: true });
+  });
+
+  r.post('/account/password', async (req, res) => {
+    const { user, session } = await requireSession(deps, req, res);
+    if (session.data.impersonation) throw forbidden('impersonation_forbidden', 'You are impersonating this user: their password cannot be changed.');
+    const b = parse(passwordBody, req.body);
+    await changePassword(store, user, b.currentPassword, b.newPassword, deps.now());
+    await deps.audit.record('password_changed', { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
+    res.json({ ok: true });
+  });
+
+  return r;
+}

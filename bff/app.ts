@@ -1,0 +1,147 @@
+/**
+ * The composition root: createApp({config, store, now}) builds every part and
+ * mounts the routers. It never listens (main.ts and the tests do).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import express, { type Express } from 'express';
+import type Provider from 'oidc-provider';
+import type { Config } from './config/config.ts';
+import type { Store } from './store/store.ts';
+import type { Deps } from './deps.ts';
+import { createLogger, type Logger } from './http/logger.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { notFound } from './http/errors.ts';
+import { requireSameOrigin, securityHeaders } from './http/security.ts';
+import { createAudit, type Audit } from './audit/audit.ts';
+import { ensureSigningKeys } from './oauth/keys.ts';
+import { createProvider } from './oauth/provider.ts';
+import { PAGES_CSS } from './oauth/pages.ts';
+import { interactionRoutes } from './oauth/interactions/routes.ts';
+import { bffClientRecord, createBffOidcConfig, type SelfOrigin } from './session/oidc-client.ts';
+import { createSessionService, type SessionService } from './session/sessions.ts';
+import { currentSession, sessionRoutes, type SessionDeps } from './session/routes.ts';
+import { setupRoutes } from './accounts/setup.ts';
+import { accountRoutes } from './accounts/routes.ts';
+import { adminRoutes } from './admin/routes.ts';
+
+export interface AppOptions {
+  config: Config;
+  store: Store;
+  logger?: Logger;
+  now?: () => number;
+  /** Where the built SPA lives (default ./dist/web). */
+  webDir?: string;
+}
+
+export interface App {
+  app: Express;
+  provider: Provider;
+  deps: SessionDeps;
+  audit: Audit;
+  sessions: SessionService;
+  /** Tell the app where it listens, so the BFF reaches its own provider over loopback. */
+  setSelfOrigin(origin: string): void;
+}
+
+export async function createApp(opts: AppOptions): Promise<App> {
+  const { config, store } = opts;
+  const now = opts.now ?? Date.now;
+  const logger = opts.logger ?? createLogger(config.logLevel);
+
+  const signingKeys = await ensureSigningKeys(store, now());
+  await store.clients.upsert(bffClientRecord(config, now()));
+
+  const provider = createProvider({ config, store, now, logger, signingKeys });
+  const audit = createAudit(store, now);
+  const base: Deps = { config, store, provider, audit, logger, now };
+
+  const self: SelfOrigin = { value: null };
+  const oidcConfiguration = createBffOidcConfig(config, self);
+  const oidcConfig = () => oidcConfiguration;
+  const sessions = createSessionService({ config, store, logger, now, oidcConfig });
+  const deps: SessionDeps = { ...base, sessions, oidcConfig };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', false);
+  const https = config.publicUrl.startsWith('https://');
+  const headers = securityHeaders({ https });
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await store.ping();
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ status: 'ok', store: store.kind });
+    } catch (e) {
+      logger.warn({ err: e }, 'health check: store unreachable');
+      res.status(503).json({ status: 'unavailable', reason: 'store_unreachable', message: 'The database cannot be reached.' });
+    }
+  });
+
+  // The provider reads its own bodies: no parser may run before it.
+  app.use('/oauth', (_req, res, next) => {
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Content-Security-Policy', "frame-ancestors 'none'; object-src 'none'; base-uri 'none'");
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
+  app.use('/oauth', provider.callback());
+  app.get('/oauth-pages.css', (_req, res) => {
+    res.type('css').setHeader('Cache-Control', 'public, max-age=3600');
+    res.send(PAGES_CSS);
+  });
+
+  const bff = express.Router();
+  bff.use(headers);
+  bff.use(express.json({ limit: '64kb', strict: true }));
+  bff.use(requireSameOrigin(config.publicUrl));
+  // Lets the consent step know, without a session import there, whether this browser impersonates.
+  bff.use((req, res, next) => {
+    (req as typeof req & { portalImpersonating?: () => Promise<boolean> }).portalImpersonating = async () =>
+      Boolean((await currentSession(deps, req, res))?.session.data.impersonation);
+    next();
+  });
+  bff.use(sessionRoutes(deps));
+  bff.use(interactionRoutes(deps));
+  bff.use(setupRoutes(deps));
+  bff.use(accountRoutes(deps));
+  bff.use(adminRoutes(deps));
+  bff.use((req) => {
+    throw notFound('not_found', `No such endpoint: ${req.method} ${req.baseUrl}${req.path}`);
+  });
+  app.use('/bff', bff);
+
+  mountSpa(app, opts.webDir ?? resolve('dist/web'), headers);
+  app.use(errorHandler(logger));
+
+  return {
+    app,
+    provider,
+    deps,
+    audit,
+    sessions,
+    setSelfOrigin(origin) {
+      self.value = origin;
+    },
+  };
+}
+
+/** Serves the built SPA: hashed assets cached for a year, index.html for every client-side route. */
+function mountSpa(app: Express, dir: string, headers: express.RequestHandler): void {
+  const index = resolve(dir, 'index.html');
+  app.use(headers);
+  app.use('/assets', express.static(resolve(dir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
+  app.use(express.static(dir, { index: false, maxAge: '1h' }));
+  app.get(/^\/(?!bff\/|oauth\/|healthz).*/, (req, res, next) => {
+    if (!req.accepts('html')) return next();
+    if (!existsSync(index)) {
+      res.status(503).type('text').send('The web app has not been built. Run `npm run build` (npm start does it for you).');
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
+}

@@ -1,0 +1,198 @@
+/**
+ * The `portal` command. Prints JSON on success; a clear message and a non-zero
+ * exit on bad input. Honours DATABASE_URL like the server.
+ */
+import { parseArgs } from 'node:util';
+import { createWriteStream } from 'node:fs';
+import { ConfigError, loadConfig } from './config/config.ts';
+import { openStore } from './store/open-store.ts';
+import type { Store } from './store/store.ts';
+import { AppError } from './http/errors.ts';
+import { createAccount, publicUser } from './accounts/accounts.ts';
+import { normaliseEmail } from './accounts/email.ts';
+import { createAudit, verifyChain } from './audit/audit.ts';
+import { publicClient, registerClient, rotateClientSecret } from './oauth/clients.ts';
+import { rotateSigningKey } from './oauth/keys.ts';
+import { createSetupLink } from './accounts/setup.ts';
+
+const USAGE = `usage: portal <command>
+
+  user create --email E --password P [--name N] [--admin]
+  user list [--query Q]
+  user disable --email E
+  user enable --email E
+  client create --name N --redirect-uri U [--redirect-uri U2 …] [--public] [--scope S …] [--logo-url L]
+  client list
+  client rotate-secret --client-id ID
+  client delete --client-id ID
+  keys rotate
+  audit verify
+  audit export [--out FILE]
+  setup-link
+
+Environment: DATABASE_URL (default sqlite:./data/portal.db), PUBLIC_URL.`;
+
+class UsageError extends Error {}
+
+function out(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+type Opts = Record<string, string | boolean | string[] | undefined>;
+
+function need(opts: Opts, name: string): string {
+  const v = opts[name];
+  if (typeof v !== 'string' || !v) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+async function run(argv: string[], store: Store, publicUrl: string): Promise<number> {
+  const [group, action] = argv;
+  const { values: opts } = parseArgs({
+    args: argv.slice(2),
+    options: {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      admin: { type: 'boolean' },
+      query: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      public: { type: 'boolean' },
+      scope: { type: 'string', multiple: true },
+      'logo-url': { type: 'string' },
+      'client-id': { type: 'string' },
+      out: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  }) as { values: Opts };
+  const now = Date.now();
+  const audit = createAudit(store, Date.now);
+  const cmd = `${group ?? ''} ${action ?? ''}`.trim();
+
+  switch (cmd) {
+    case 'user create': {
+      const user = await createAccount(store, { email: need(opts, 'email'), password: need(opts, 'password'), name: opts.name as string | undefined, role: opts.admin ? 'admin' : 'user', emailVerified: true }, now);
+      await audit.record('user_created', { subjectId: user.id, data: { role: user.role, via: 'cli' } });
+      out(publicUser(user));
+      return 0;
+    }
+    case 'user list':
+      out((await store.users.list({ query: opts.query as string | undefined, limit: 1000 })).map(publicUser));
+      return 0;
+    case 'user disable':
+    case 'user enable': {
+      const email = normaliseEmail(need(opts, 'email'));
+      const user = await store.users.findByEmail(email);
+      if (!user) throw new UsageError(`no user with the email ${email}`);
+      const disabled = action === 'disable';
+      await store.users.setDisabled(user.id, disabled, now);
+      if (disabled) await store.bffSessions.revokeAllForUser(user.id, now);
+      await audit.record(disabled ? 'user_disabled' : 'user_enabled', { subjectId: user.id, data: { via: 'cli' } });
+      out(publicUser((await store.users.findById(user.id))!));
+      return 0;
+    }
+    case 'client create': {
+      const { client, secret } = await registerClient(store, {
+        name: need(opts, 'name'),
+        redirectUris: (opts['redirect-uri'] as string[] | undefined) ?? [],
+        isPublic: Boolean(opts.public),
+        scopes: (opts.scope as string[] | undefined) ?? ['openid', 'profile', 'email', 'offline_access'],
+        logoUrl: opts['logo-url'] as string | undefined,
+      }, now);
+      await audit.record('client_registered', { data: { clientId: client.clientId, name: client.name, public: secret === null, via: 'cli' } });
+      out({ client_id: client.clientId, ...(secret ? { client_secret: secret } : {}), name: client.name, redirect_uris: client.redirectUris, scopes: client.scopes });
+      return 0;
+    }
+    case 'client list':
+      out((await store.clients.list()).filter((c) => !c.firstParty).map(publicClient));
+      return 0;
+    case 'client rotate-secret': {
+      const id = need(opts, 'client-id');
+      const secret = await rotateClientSecret(store, id);
+      await audit.record('client_secret_rotated', { data: { clientId: id, via: 'cli' } });
+      out({ client_id: id, client_secret: secret });
+      return 0;
+    }
+    case 'client delete': {
+      const id = need(opts, 'client-id');
+      const c = await store.clients.find(id);
+      if (!c || c.firstParty || !(await store.clients.delete(id))) throw new UsageError(`no partner app with client id ${id}`);
+      await audit.record('client_deleted', { data: { clientId: id, via: 'cli' } });
+      out({ deleted: id });
+      return 0;
+    }
+    case 'keys rotate': {
+      const key = await rotateSigningKey(store, now);
+      out({ kid: key.kid, alg: key.alg, note: 'restart the instances to sign with the new key; the old key keeps verifying' });
+      return 0;
+    }
+    case 'audit verify': {
+      const r = await verifyChain(store);
+      if (r.ok) {
+        out({ ok: true, entries: r.count });
+        return 0;
+      }
+      process.stderr.write(`audit chain broken at entry ${r.badSeq}: ${r.reason}\n`);
+      out({ ok: false, entries: r.count, firstBadEntry: r.badSeq, reason: r.reason });
+      return 1;
+    }
+    case 'audit export': {
+      const file = opts.out as string | undefined;
+      const stream = file ? createWriteStream(file) : process.stdout;
+      let from = 1;
+      for (;;) {
+        const page = await store.audit.iterate(from, 500);
+        if (!page.length) break;
+        for (const e of page) stream.write(JSON.stringify(e) + '\n');
+        from = page[page.length - 1]!.seq + 1;
+      }
+      if (file) await new Promise<void>((r) => (stream as NodeJS.WritableStream).end(() => r()));
+      return 0;
+    }
+    case 'setup-link': {
+      const link = await createSetupLink(store, publicUrl, now);
+      if (!link) throw new UsageError('an administrator already exists; no setup link is needed');
+      out({ link });
+      return 0;
+    }
+    default:
+      throw new UsageError(cmd ? `unknown command: ${cmd}` : 'a command is required');
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
+    process.stdout.write(USAGE + '\n');
+    process.exit(argv.length === 0 ? 2 : 0);
+  }
+  let store: Store | undefined;
+  let code = 1;
+  try {
+    const config = loadConfig();
+    store = await openStore(config.databaseUrl);
+    await store.migrate();
+    code = await run(argv, store, config.publicUrl);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`portal: ${(e as Error).message}\n\n${USAGE}\n`);
+      code = 2;
+    } else if (e instanceof AppError) {
+      process.stderr.write(`portal: ${e.message}\n`);
+      if (e.fields) for (const [k, v] of Object.entries(e.fields)) process.stderr.write(`  ${k}: ${v}\n`);
+      code = 1;
+    } else if (e instanceof ConfigError) {
+      process.stderr.write(`portal: ${e.message}\n`);
+      code = 2;
+    } else {
+      process.stderr.write(`portal: ${e instanceof Error ? e.message : String(e)}\n`);
+      code = 1;
+    }
+  } finally {
+    await store?.close().catch(() => {});
+  }
+  process.exit(code);
+}
+
+await main();

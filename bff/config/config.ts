@@ -1,0 +1,183 @@
+/**
+ * The one place that reads the environment. `loadConfig(env)` validates every
+ * variable with zod and throws a ConfigError naming *all* bad variables at once.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const seconds = (def: number) =>
+  z.coerce.number({ message: 'must be a number of seconds' }).int('must be a whole number of seconds').positive('must be positive').default(def);
+
+/** `id:secret,id:secret` — iron-session seals with the highest id, unseals with any. */
+const secretMap = z
+  .string()
+  .transform((raw, ctx) => {
+    const out: Record<number, string> = {};
+    for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const idx = part.indexOf(':');
+      const id = Number(idx > 0 ? part.slice(0, idx) : 1);
+      const secret = idx > 0 ? part.slice(idx + 1) : part;
+      if (!Number.isInteger(id) || id < 1) {
+        ctx.addIssue({ code: 'custom', message: 'ids must be positive integers (format id:secret,id:secret)' });
+        return z.NEVER;
+      }
+      if (secret.length < 32) {
+        ctx.addIssue({ code: 'custom', message: `secret ${id} must be at least 32 characters` });
+        return z.NEVER;
+      }
+      out[id] = secret;
+    }
+    if (Object.keys(out).length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must hold at least one secret' });
+      return z.NEVER;
+    }
+    return out;
+  });
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535, 'must be a port number').default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: z
+    .url({ message: 'must be an absolute http(s) URL such as https://login.example.com' })
+    .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+    .refine((u) => !new URL(u).search && !new URL(u).hash, 'must not carry a query or fragment')
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:./data/portal.db')
+    .refine((u) => u.startsWith('sqlite:') || /^postgres(ql)?:\/\//.test(u), 'must be sqlite:<path> or postgres://…'),
+  COOKIE_SECRETS: secretMap.optional(),
+  TRUST_PROXY: z.coerce.number({ message: 'must be the number of trusted proxy hops (0 for none)' }).int().min(0).default(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ACCESS_TOKEN_TTL: seconds(600),
+  ID_TOKEN_TTL: seconds(3600),
+  REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600),
+  SESSION_TTL: seconds(14 * 24 * 3600),
+  SESSION_IDLE_TTL: seconds(24 * 3600),
+  CODE_TTL: seconds(30),
+  REFRESH_REUSE_WINDOW: z.coerce.number({ message: 'must be a number of seconds' }).int().min(0).max(300).default(5),
+  BFF_REFRESH_MARGIN: seconds(60),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
+  RATE_LIMIT_WINDOW: seconds(15 * 60),
+  SECURE_COOKIES: bool.optional(),
+});
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  /** External origin of the portal, without a trailing slash. */
+  readonly publicUrl: string;
+  readonly issuer: string;
+  readonly databaseUrl: string;
+  /** iron-session password map: highest id seals, any id unseals. */
+  readonly cookieSecrets: Readonly<Record<number, string>>;
+  readonly trustProxy: number;
+  readonly logLevel: string;
+  readonly secureCookies: boolean;
+  readonly ttl: {
+    readonly accessToken: number;
+    readonly idToken: number;
+    readonly refreshToken: number;
+    readonly session: number;
+    readonly sessionIdle: number;
+    readonly code: number;
+  };
+  readonly refreshReuseWindow: number;
+  readonly bffRefreshMargin: number;
+  readonly rateLimit: { readonly loginPerAccount: number; readonly window: number };
+  /** Set when the secret was generated for development; main.ts warns about it. */
+  readonly generatedSecretFile?: string;
+}
+
+/** Where a development secret lives: beside the SQLite file, or in ./data for PostgreSQL. */
+function secretFileFor(databaseUrl: string): string {
+  const dir = databaseUrl.startsWith('sqlite:') ? dirname(resolve(databaseUrl.slice('sqlite:'.length) || './data/portal.db')) : resolve('./data');
+  return resolve(dir, 'portal.secrets.json');
+}
+
+function loadOrCreateDevSecret(file: string): { secrets: Record<number, string>; created: boolean } {
+  if (existsSync(file)) {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { cookieSecrets?: Record<string, string> };
+    if (parsed.cookieSecrets && Object.keys(parsed.cookieSecrets).length) {
+      const out: Record<number, string> = {};
+      for (const [k, v] of Object.entries(parsed.cookieSecrets)) out[Number(k)] = v;
+      return { secrets: out, created: false };
+    }
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const secrets = { 1: randomBytes(32).toString('base64url') };
+  writeFileSync(file, JSON.stringify({ cookieSecrets: secrets }, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { secrets, created: true };
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset, which is what a `FOO= npm start` means.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  let cookieSecrets = e.COOKIE_SECRETS;
+  let generatedSecretFile: string | undefined;
+  if (!cookieSecrets) {
+    if (e.NODE_ENV === 'production') {
+      problems.push('COOKIE_SECRETS: required when NODE_ENV=production (format id:secret, each secret at least 32 characters)');
+    } else {
+      const file = secretFileFor(e.DATABASE_URL);
+      const { secrets, created } = loadOrCreateDevSecret(file);
+      cookieSecrets = secrets;
+      if (created) generatedSecretFile = file;
+    }
+  }
+  const https = publicUrl.startsWith('https://');
+  if (e.NODE_ENV === 'production' && !https && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|$)/.test(publicUrl)) {
+    problems.push('PUBLIC_URL: must be https:// when NODE_ENV=production');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    issuer: `${publicUrl}/oauth`,
+    databaseUrl: e.DATABASE_URL,
+    cookieSecrets: Object.freeze(cookieSecrets!),
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    secureCookies: e.SECURE_COOKIES ?? https,
+    ttl: Object.freeze({
+      accessToken: e.ACCESS_TOKEN_TTL,
+      idToken: e.ID_TOKEN_TTL,
+      refreshToken: e.REFRESH_TOKEN_TTL,
+      session: e.SESSION_TTL,
+      sessionIdle: e.SESSION_IDLE_TTL,
+      code: e.CODE_TTL,
+    }),
+    refreshReuseWindow: e.REFRESH_REUSE_WINDOW,
+    bffRefreshMargin: e.BFF_REFRESH_MARGIN,
+    rateLimit: Object.freeze({ loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT, window: e.RATE_LIMIT_WINDOW }),
+    generatedSecretFile,
+  });
+}

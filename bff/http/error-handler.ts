@@ -1,0 +1,55 @@
+/**
+ * The one error handler (four arguments, or Express never calls it). Exposed
+ * errors go out as `{error, message, fields?, retryAfter?}`; anything else is
+ * a generic server_error and a log line with the cause. No stack leaves.
+ */
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from './logger.ts';
+import { AppError } from './errors.ts';
+import { StoreUnavailableError } from '../store/store.ts';
+
+const BODY_ERRORS: Record<string, [number, string, string]> = {
+  'entity.parse.failed': [400, 'invalid_json', 'The request body is not valid JSON.'],
+  'entity.too.large': [413, 'body_too_large', 'The request body is too large.'],
+  'charset.unsupported': [415, 'charset_unsupported', 'The request body uses an unsupported character set.'],
+  'encoding.unsupported': [415, 'encoding_unsupported', 'The request body uses an unsupported encoding.'],
+  'parameters.too.many': [413, 'too_many_parameters', 'The request has too many parameters.'],
+  'request.aborted': [400, 'request_aborted', 'The request was aborted.'],
+};
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const type = (err as { type?: string })?.type;
+  if (type && BODY_ERRORS[type]) {
+    const [status, code, message] = BODY_ERRORS[type];
+    return new AppError(code, message, { status, cause: err });
+  }
+  const status = (err as { status?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // http-errors from Express itself (static files, routing): keep the status, not the text.
+    return new AppError(status === 404 ? 'not_found' : 'bad_request', status === 404 ? 'Not found.' : 'The request is not valid.', { status, cause: err });
+  }
+  if (err instanceof StoreUnavailableError) {
+    return new AppError('temporarily_unavailable', 'The portal cannot reach its database right now. Try again in a moment.', { status: 503, expose: true, cause: err });
+  }
+  return new AppError('server_error', 'Something went wrong on our side. Try again in a moment.', { status: 500, expose: false, cause: err });
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const e = toAppError(err);
+    if (e.status >= 500) logger.error({ err: e.cause ?? e, method: req.method, path: req.path }, 'request failed');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (e.retryAfter) res.setHeader('Retry-After', String(e.retryAfter));
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(e.status).json({
+      error: e.expose ? e.code : 'server_error',
+      message: e.expose ? e.message : 'Something went wrong on our side. Try again in a moment.',
+      ...(e.expose && e.fields ? { fields: e.fields } : {}),
+      ...(e.retryAfter ? { retryAfter: e.retryAfter } : {}),
+    });
+  };
+}

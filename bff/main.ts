@@ -1,0 +1,79 @@
+/**
+ * The only file with side effects: loadConfig → openStore → createApp → listen.
+ */
+import { createServer } from 'node:http';
+import { ConfigError, loadConfig } from './config/config.ts';
+import { openStore } from './store/open-store.ts';
+import { createLogger } from './http/logger.ts';
+import { createApp } from './app.ts';
+import { createSetupLink } from './accounts/setup.ts';
+import { buildSpa, spaIsStale } from './build-spa.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = createLogger(config.logLevel);
+  if (config.generatedSecretFile) {
+    logger.warn({ file: config.generatedSecretFile }, 'COOKIE_SECRETS is not set: generated a development secret and stored it beside the database. Set COOKIE_SECRETS in production.');
+  }
+  if (spaIsStale()) {
+    logger.info('building the web app (dist/web is missing or older than web/)');
+    buildSpa();
+  }
+
+  const store = await openStore(config.databaseUrl);
+  await store.migrate();
+  const { app, setSelfOrigin } = await createApp({ config, store, logger });
+
+  const server = createServer(app);
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolveListen());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  setSelfOrigin(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  logger.info({ url: config.publicUrl, store: store.kind, port }, 'portal listening');
+
+  const link = await createSetupLink(store, config.publicUrl, Date.now());
+  if (link) {
+    // Printed, not logged: a person must see it once; it is not a log event.
+    process.stdout.write(`\n  No administrator exists yet. Create the first one here (the link works once):\n\n    ${link}\n\n`);
+  }
+
+  const sweep = setInterval(() => {
+    store.oidc.sweep(Date.now()).catch((err) => logger.warn({ err }, 'sweeping expired tokens failed'));
+  }, 10 * 60_000);
+  sweep.unref();
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    clearInterval(sweep);
+    server.close(() => {
+      store.close().finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((e) => {
+  console.error('portal failed to start:', e instanceof Error ? e.message : e);
+  process.exit(1);
+});

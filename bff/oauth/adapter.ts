@@ -1,0 +1,99 @@
+/**
+ * The oidc-provider Adapter over the Store. Single-use things (codes, refresh
+ * tokens) are consumed with one conditional UPDATE; losing that race raises
+ * oidc-provider's InvalidGrant, never a 500.
+ */
+import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { Store } from '../store/store.ts';
+import { clientMetadata } from './clients.ts';
+
+export interface AdapterDeps {
+  store: Store;
+  now: () => number;
+  /** Seconds during which a rotated refresh token's reuse is refused without revoking the grant. */
+  refreshReuseWindow: number;
+  /** Verifies a JWT access token signed by this provider and returns its jti, or null. */
+  jwtAccessTokenId: (value: string) => Promise<string | null>;
+}
+
+const LOOKS_LIKE_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+export function createAdapterClass(deps: AdapterDeps): new (name: string) => Adapter {
+  const { store, now } = deps;
+
+  class StoreAdapter implements Adapter {
+    readonly name: string;
+
+    constructor(name: string) {
+      this.name = name;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      if (this.name === 'Client') throw new Error('clients are managed through the portal, not the provider');
+      const expiresAt = expiresIn ? now() + expiresIn * 1000 : null;
+      await store.oidc.upsert(this.name, id, payload as Record<string, unknown>, expiresAt, {
+        grantId: payload.grantId,
+        userCode: payload.userCode,
+        uid: payload.uid,
+      });
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.name === 'Client') {
+        const c = await store.clients.find(id);
+        return c ? (clientMetadata(c) as AdapterPayload) : undefined;
+      }
+      let key = id;
+      // JWT access tokens are stored under their jti; the value presented is the JWT itself.
+      if (this.name === 'AccessToken' && LOOKS_LIKE_JWT.test(id)) {
+        const jti = await deps.jwtAccessTokenId(id);
+        if (!jti) return undefined;
+        key = jti;
+      }
+      const row = await store.oidc.find(this.name, key);
+      if (!row) return undefined;
+      if (row.consumedAt !== null && this.name === 'RefreshToken' && inReuseWindow(row.consumedAt)) {
+        // A racing refresh with the same token (two tabs, a retry): refuse it, but
+        // do not let oidc-provider treat it as theft and revoke the whole grant.
+        throw new errors.InvalidGrant('refresh token already used');
+      }
+      return withConsumed(row.payload, row.consumedAt);
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      const row = await store.oidc.findByUserCode(this.name, userCode);
+      return row ? withConsumed(row.payload, row.consumedAt) : undefined;
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const row = await store.oidc.findByUid(this.name, uid);
+      return row ? withConsumed(row.payload, row.consumedAt) : undefined;
+    }
+
+    async consume(id: string): Promise<void> {
+      const ok = await store.oidc.consume(this.name, id, now());
+      if (!ok) throw new errors.InvalidGrant(`${this.name === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
+    }
+
+    async destroy(id: string): Promise<void> {
+      await store.oidc.destroy(this.name, id);
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await store.oidc.revokeByGrantId(grantId);
+    }
+  }
+
+  function inReuseWindow(consumedAt: number): boolean {
+    if (deps.refreshReuseWindow <= 0) return false;
+    if (now() - consumedAt >= deps.refreshReuseWindow * 1000) return false;
+    // Only the token endpoint races; revocation and introspection see the plain truth.
+    return Provider.ctx?.oidc?.route === 'token';
+  }
+
+  return StoreAdapter;
+}
+
+function withConsumed(payload: Record<string, unknown>, consumedAt: number | null): AdapterPayload {
+  return (consumedAt !== null ? { ...payload, consumed: Math.floor(consumedAt / 1000) } : payload) as AdapterPayload;
+}

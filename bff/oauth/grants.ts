@@ -1,0 +1,68 @@
+/**
+ * Grants and remembered consent. A user's decision for a partner is kept in
+ * the store (one grant per user and partner), so the same or fewer scopes
+ * skip the consent screen, across sessions and instances.
+ */
+import type { KoaContextWithOIDC, Grant } from 'oidc-provider';
+import type { Consent, Store } from '../store/store.ts';
+import { PORTAL_RESOURCE } from './resource.ts';
+
+/** Declined scopes are remembered too, marked with a leading '!'. */
+export function splitConsent(c: Consent | null): { allowed: string[]; declined: string[] } {
+  const scopes = c?.scopes ?? [];
+  return {
+    allowed: scopes.filter((s) => !s.startsWith('!')),
+    declined: scopes.filter((s) => s.startsWith('!')).map((s) => s.slice(1)),
+  };
+}
+
+export function joinConsent(allowed: string[], declined: string[]): string[] {
+  const a = [...new Set(allowed)];
+  return [...a, ...[...new Set(declined)].filter((s) => !a.includes(s)).map((s) => `!${s}`)];
+}
+
+/** Puts exactly `allowed` on the grant (OIDC and resource scopes), and marks `declined` as rejected. */
+export function applyScopes(grant: Grant, allowed: string[], declined: string[]): void {
+  if (allowed.length) {
+    grant.addOIDCScope(allowed.join(' '));
+    grant.addResourceScope(PORTAL_RESOURCE, allowed.join(' '));
+  }
+  if (declined.length) {
+    grant.rejectOIDCScope(declined.join(' '));
+    grant.rejectResourceScope(PORTAL_RESOURCE, declined.join(' '));
+  }
+}
+
+function requested(ctx: KoaContextWithOIDC): string[] {
+  return String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean);
+}
+
+export async function loadExistingGrant(ctx: KoaContextWithOIDC, store: Store): Promise<Grant | undefined> {
+  const { provider, client, session } = ctx.oidc;
+  if (!client || !session?.accountId) return undefined;
+  const accountId = session.accountId;
+
+  const fromResult = ctx.oidc.result?.consent?.grantId;
+  if (fromResult) return provider.Grant.find(fromResult);
+
+  // The portal's own BFF is first-party: it never asks for consent.
+  if ((client as unknown as { portalFirstParty?: boolean }).portalFirstParty || client.metadata().portal_first_party === true) {
+    const existing = session.grantIdFor(client.clientId);
+    const grant = (existing && (await provider.Grant.find(existing))) || new provider.Grant({ accountId, clientId: client.clientId });
+    applyScopes(grant, requested(ctx), []);
+    await grant.save();
+    return grant;
+  }
+
+  const consent = await store.consents.find(accountId, client.clientId);
+  if (!consent) return undefined;
+  const { allowed, declined } = splitConsent(consent);
+  const grant = (consent.grantId && (await provider.Grant.find(consent.grantId))) || new provider.Grant({ accountId, clientId: client.clientId });
+  if (grant.accountId !== accountId) return undefined;
+  applyScopes(grant, allowed, declined);
+  const grantId = await grant.save();
+  if (grantId !== consent.grantId) {
+    await store.consents.upsert({ ...consent, grantId, updatedAt: Date.now() });
+  }
+  return grant;
+}

@@ -1,0 +1,145 @@
+/**
+ * The login and consent interactions, as JSON for the SPA. Each finishing call
+ * answers `{redirectTo}` from `provider.interactionResult`; the SPA navigates.
+ */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Deps } from '../../deps.ts';
+import { parse } from '../../http/validate.ts';
+import { AppError, notFound, forbidden } from '../../http/errors.ts';
+import { clientIp } from '../../http/security.ts';
+import { checkCredentials } from '../../accounts/accounts.ts';
+import { describeScope } from '../scopes.ts';
+import { PORTAL_RESOURCE } from '../resource.ts';
+import { applyScopes, joinConsent, splitConsent } from '../grants.ts';
+
+type Details = Awaited<ReturnType<Deps['provider']['interactionDetails']>>;
+
+const loginBody = z.object({ email: z.string().max(320), password: z.string().max(4096) });
+const consentBody = z.object({ scopes: z.array(z.string().max(100)).max(50) });
+
+export function interactionRoutes(deps: Deps): Router {
+  const { provider, store, audit, config, now } = deps;
+  const r = Router();
+
+  async function details(req: Request, res: Response): Promise<Details> {
+    try {
+      const d = await provider.interactionDetails(req, res);
+      if (d.uid !== req.params.uid) throw new Error('uid mismatch');
+      return d;
+    } catch {
+      throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
+    }
+  }
+
+  function requestedScopes(d: Details): string[] {
+    return String(d.params.scope ?? '').split(' ').filter(Boolean);
+  }
+
+  /** Scopes the prompt says are missing from the grant: the ones to ask about. */
+  function missingScopes(d: Details): Set<string> {
+    const det = d.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+    return new Set([...(det.missingOIDCScope ?? []), ...(det.missingResourceScopes?.[PORTAL_RESOURCE] ?? [])]);
+  }
+
+  async function finish(req: Request, res: Response, result: Parameters<Deps['provider']['interactionResult']>[2]) {
+    const redirectTo = await provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
+    res.json({ redirectTo });
+  }
+
+  r.get('/interaction/:uid', async (req, res) => {
+    const d = await details(req, res);
+    const client = await provider.Client.find(String(d.params.client_id));
+    if (!client) throw notFound('interaction_not_found', 'The app that started this sign-in no longer exists.');
+    const firstParty = client.metadata().portal_first_party === true;
+    let user: { email: string; name: string } | null = null;
+    if (d.session?.accountId) {
+      const u = await store.users.findById(d.session.accountId);
+      if (u) user = { email: u.email, name: u.name };
+    }
+    const missing = missingScopes(d);
+    res.json({
+      uid: d.uid,
+      prompt: d.prompt.name,
+      client: { clientId: client.clientId, name: client.clientName ?? client.clientId, logoUrl: client.logoUri ?? null, firstParty },
+      loginHint: typeof d.params.login_hint === 'string' ? d.params.login_hint : null,
+      user,
+      scopes: requestedScopes(d).map((name) => ({ ...describeScope(name), previouslyGranted: d.prompt.name === 'consent' && !missing.has(name) })),
+    });
+  });
+
+  r.post('/interaction/:uid/login', async (req, res) => {
+    const d = await details(req, res);
+    if (d.prompt.name !== 'login') throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
+    const body = parse(loginBody, req.body);
+    const meta = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null };
+    try {
+      const user = await checkCredentials(body.email, body.password, {
+        store,
+        now: now(),
+        maxFailures: config.rateLimit.loginPerAccount,
+        windowMs: config.rateLimit.window * 1000,
+      });
+      await audit.record('sign_in', { ...meta, actorId: user.id, subjectId: user.id, data: { method: 'password', clientId: d.params.client_id } });
+      await finish(req, res, { login: { accountId: user.id, amr: ['pwd'], remember: true } });
+    } catch (e) {
+      if (e instanceof AppError) {
+        await audit.record('sign_in_failed', { ...meta, data: { email: body.email.slice(0, 320).toLowerCase(), reason: e.code, clientId: d.params.client_id } });
+      }
+      throw e;
+    }
+  });
+
+  r.post('/interaction/:uid/consent', async (req, res) => {
+    const d = await details(req, res);
+    if (d.prompt.name !== 'consent') throw new AppError('wrong_prompt', 'This step does not expect a consent decision.', { status: 400 });
+    const body = parse(consentBody, req.body);
+    const accountId = d.session?.accountId;
+    const clientId = String(d.params.client_id);
+    if (!accountId) throw notFound('interaction_not_found', 'Sign in again to continue.');
+    if (await isImpersonating(deps, req)) {
+      throw forbidden('impersonation_forbidden', 'You are impersonating this user: consent to a partner app cannot be given on their behalf.');
+    }
+    const requested = requestedScopes(d);
+    const missing = missingScopes(d);
+    const chosen = new Set(body.scopes);
+    const allowed = requested.filter((s) => describeScope(s).required || chosen.has(s) || !missing.has(s));
+    const declined = requested.filter((s) => !allowed.includes(s));
+
+    const previous = await store.consents.find(accountId, clientId);
+    const prev = splitConsent(previous);
+    const grant =
+      (d.grantId && (await provider.Grant.find(d.grantId))) ||
+      (previous?.grantId && (await provider.Grant.find(previous.grantId))) ||
+      new provider.Grant({ accountId, clientId });
+    applyScopes(grant, allowed, declined);
+    const grantId = await grant.save();
+    const t = now();
+    const allAllowed = [...new Set([...prev.allowed.filter((s) => !declined.includes(s)), ...allowed])];
+    const allDeclined = [...new Set([...prev.declined.filter((s) => !allowed.includes(s)), ...declined])];
+    await store.consents.upsert({
+      userId: accountId,
+      clientId,
+      scopes: joinConsent(allAllowed, allDeclined),
+      grantId,
+      grantedAt: previous?.grantedAt ?? t,
+      updatedAt: t,
+    });
+    await audit.record('consent_given', { actorId: accountId, subjectId: accountId, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId, allowed, declined } });
+    await finish(req, res, { consent: { grantId } });
+  });
+
+  r.post('/interaction/:uid/deny', async (req, res) => {
+    const d = await details(req, res);
+    await audit.record('consent_denied', { actorId: d.session?.accountId ?? null, subjectId: d.session?.accountId ?? null, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: d.params.client_id } });
+    await finish(req, res, { error: 'access_denied', error_description: 'The user denied access to the app.' });
+  });
+
+  return r;
+}
+
+/** Set by the session module when the browser's BFF session is an impersonation. */
+async function isImpersonating(deps: Deps, req: Request): Promise<boolean> {
+  const check = (req as Request & { portalImpersonating?: () => Promise<boolean> }).portalImpersonating;
+  return check ? check() : false;
+}

@@ -1,0 +1,179 @@
+/**
+ * oidc-provider, configured (not re-implemented): the authorization server
+ * core mounted at /oauth. Login and consent are interactions rendered by the
+ * SPA at /interaction/:uid.
+ */
+import Provider, { errors, type Configuration, type KoaContextWithOIDC, type JWK } from 'oidc-provider';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import type { Config } from '../config/config.ts';
+import type { Store } from '../store/store.ts';
+import type { Logger } from '../http/logger.ts';
+import { createAdapterClass } from './adapter.ts';
+import { CLAIMS, SCOPE_NAMES } from './scopes.ts';
+import { errorPage, logoutPage, loggedOutPage } from './pages.ts';
+import { loadExistingGrant } from './grants.ts';
+import { PORTAL_RESOURCE } from './resource.ts';
+
+
+export interface ProviderDeps {
+  config: Config;
+  store: Store;
+  now: () => number;
+  logger: Logger;
+  /** Private signing JWKs, newest first (the first one signs). */
+  signingKeys: JWK[];
+  /** Extra claims for access tokens (impersonation, organization…), by grant. */
+  extraAccessTokenClaims?: (ctx: KoaContextWithOIDC, token: { grantId?: string; accountId?: string; sessionUid?: string; clientId?: string }) => Promise<Record<string, unknown> | undefined>;
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, store, now } = deps;
+  const publicJwks = { keys: deps.signingKeys.map(({ d: _d, ...pub }) => pub) };
+  const localJwks = createLocalJWKSet(publicJwks as Parameters<typeof createLocalJWKSet>[0]);
+
+  const Adapter = createAdapterClass({
+    store,
+    now,
+    refreshReuseWindow: config.refreshReuseWindow,
+    async jwtAccessTokenId(value) {
+      try {
+        const { payload } = await jwtVerify(value, localJwks, { issuer: config.issuer, typ: 'at+jwt', clockTolerance: 0 });
+        return typeof payload.jti === 'string' ? payload.jti : null;
+      } catch {
+        return null;
+      }
+    },
+  });
+
+  const cookieKeys = Object.entries(config.cookieSecrets)
+    .sort(([a], [b]) => Number(b) - Number(a))
+    .map(([, s]) => s);
+
+  const cookieOpts = { httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, path: '/', signed: true };
+
+  const configuration: Configuration = {
+    adapter: Adapter,
+    clients: [],
+    jwks: { keys: deps.signingKeys },
+    cookies: {
+      keys: cookieKeys,
+      long: cookieOpts,
+      short: cookieOpts,
+      names: { session: 'portal_op', interaction: 'portal_op_i', resume: 'portal_op_r' },
+    },
+    routes: {
+      authorization: '/authorize',
+      token: '/token',
+      userinfo: '/userinfo',
+      jwks: '/jwks',
+      revocation: '/revoke',
+      introspection: '/introspect',
+      end_session: '/logout',
+    },
+    scopes: SCOPE_NAMES,
+    claims: CLAIMS,
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    allowOmittingSingleRegisteredRedirectUri: false,
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    extraClientMetadata: { properties: ['portal_first_party'] },
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ttl: {
+      AccessToken: config.ttl.accessToken,
+      AuthorizationCode: config.ttl.code,
+      IdToken: config.ttl.idToken,
+      Interaction: 3600,
+      Session: config.ttl.session,
+      Grant: config.ttl.refreshToken,
+      // Rotation never extends the absolute lifetime: a rotated token gets what is left.
+      RefreshToken: (_ctx, token) => {
+        const iiat = (token as { iiat?: number }).iiat;
+        if (!iiat) return config.ttl.refreshToken;
+        return Math.max(1, iiat + config.ttl.refreshToken - Math.floor(now() / 1000));
+      },
+    },
+    findAccount: async (_ctx, sub) => {
+      const user = await store.users.findById(sub);
+      if (!user || user.disabled) return undefined;
+      return {
+        accountId: user.id,
+        claims: async () => ({
+          sub: user.id,
+          email: user.email,
+          email_verified: user.emailVerified,
+          name: user.name,
+          updated_at: Math.floor(user.updatedAt / 1000),
+        }),
+      };
+    },
+    loadExistingGrant: (ctx) => loadExistingGrant(ctx, store),
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = logoutPage(form, ctx.oidc.client?.clientName as string | undefined);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = loggedOutPage(config.publicUrl);
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => PORTAL_RESOURCE,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resource) => {
+          if (resource !== PORTAL_RESOURCE) throw new errors.InvalidTarget('unknown resource');
+          // No `audience`: oidc-provider lets a token without one reach userinfo.
+          return {
+            scope: SCOPE_NAMES.join(' '),
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: config.ttl.accessToken,
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    extraTokenClaims: async (ctx, token) => {
+      if (!deps.extraAccessTokenClaims) return undefined;
+      return deps.extraAccessTokenClaims(ctx, token as never);
+    },
+    clientBasedCORS: (_ctx, origin, client) =>
+      (client.redirectUris ?? []).some((u) => {
+        try {
+          return new URL(u).origin === origin;
+        } catch {
+          return false;
+        }
+      }),
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = errorPage(out.error, out.error_description, config.publicUrl);
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'EdDSA'],
+      userinfoSigningAlgValues: ['ES256', 'EdDSA'],
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy > 0;
+
+  provider.on('server_error', (_ctx, err) => deps.logger.error({ err }, 'oidc-provider server_error'));
+  return provider;
+}

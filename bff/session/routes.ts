@@ -1,0 +1,190 @@
+/**
+ * The BFF proper: /bff/login starts code + PKCE + state + nonce, /bff/callback
+ * exchanges the code and seals a session id into the cookie, /bff/session says
+ * who is signed in (never a token), /bff/logout revokes everything.
+ */
+import { Router, type Request, type Response } from 'express';
+import { getIronSession, type SessionOptions } from 'iron-session';
+import * as oidc from 'openid-client';
+import type { Deps } from '../deps.ts';
+import { safeReturnTo, clientIp } from '../http/security.ts';
+import { unauthorized } from '../http/errors.ts';
+import { errorPage } from '../oauth/pages.ts';
+import type { BffSession, User } from '../store/store.ts';
+import { bffRedirectUri } from './oidc-client.ts';
+import type { SessionService, SessionTokens } from './sessions.ts';
+
+interface CookieData {
+  sid?: string;
+}
+interface TxData {
+  state?: string;
+  nonce?: string;
+  verifier?: string;
+  returnTo?: string;
+}
+
+export interface SessionDeps extends Deps {
+  sessions: SessionService;
+  oidcConfig: () => oidc.Configuration;
+}
+
+export function cookieOptions(deps: Deps) {
+  const secure = deps.config.secureCookies;
+  const password = Object.fromEntries(Object.entries(deps.config.cookieSecrets).map(([k, v]) => [k, v]));
+  const base = { httpOnly: true, secure, path: '/' };
+  const session: SessionOptions = {
+    password,
+    cookieName: secure ? '__Host-portal' : 'portal',
+    ttl: deps.config.ttl.session,
+    cookieOptions: { ...base, sameSite: 'strict' },
+  };
+  const tx: SessionOptions = {
+    password,
+    cookieName: secure ? '__Host-portal-tx' : 'portal-tx',
+    ttl: 600,
+    cookieOptions: { ...base, sameSite: 'lax' },
+  };
+  return { session, tx };
+}
+
+export interface Current {
+  session: BffSession;
+  user: User;
+}
+
+/** The signed-in session behind this request's cookie, or null. */
+export async function currentSession(deps: SessionDeps, req: Request, res: Response): Promise<Current | null> {
+  const cached = (req as Request & { portalCurrent?: Current | null }).portalCurrent;
+  if (cached !== undefined) return cached;
+  const cookie = await getIronSession<CookieData>(req, res, cookieOptions(deps).session);
+  const found = cookie.sid ? await deps.sessions.load(cookie.sid) : null;
+  (req as Request & { portalCurrent?: Current | null }).portalCurrent = found;
+  return found;
+}
+
+export async function requireSession(deps: SessionDeps, req: Request, res: Response): Promise<Current> {
+  const c = await currentSession(deps, req, res);
+  if (!c) throw unauthorized('not_signed_in', 'You are not signed in.');
+  return c;
+}
+
+/** Starts a fresh BFF session in this browser (sign-in, impersonation start and stop). */
+export async function setSessionCookie(deps: SessionDeps, req: Request, res: Response, sid: string): Promise<void> {
+  const cookie = await getIronSession<CookieData>(req, res, cookieOptions(deps).session);
+  cookie.sid = sid;
+  await cookie.save();
+}
+
+export async function clearSessionCookie(deps: SessionDeps, req: Request, res: Response): Promise<void> {
+  const cookie = await getIronSession<CookieData>(req, res, cookieOptions(deps).session);
+  cookie.destroy();
+}
+
+/** Ends a BFF session: the row, the grant behind its refresh token and the provider session. */
+export async function endSession(deps: SessionDeps, s: BffSession): Promise<void> {
+  await deps.sessions.revoke(s.id);
+  const tokens = await deps.sessions.tokens(s).catch(() => null);
+  if (!tokens) return;
+  if (tokens.refresh_token) {
+    const rt = await deps.provider.RefreshToken.find(tokens.refresh_token, { ignoreExpiration: true }).catch(() => undefined);
+    if (rt?.grantId) await deps.store.oidc.revokeByGrantId(rt.grantId);
+  }
+  if (tokens.sid) {
+    const op = await deps.provider.Session.findByUid(tokens.sid).catch(() => undefined);
+    if (op) await op.destroy();
+  }
+}
+
+export function sessionRoutes(deps: SessionDeps): Router {
+  const r = Router();
+  const { config, now } = deps;
+
+  r.get('/login', async (req, res) => {
+    const tx = await getIronSession<TxData>(req, res, cookieOptions(deps).tx);
+    const verifier = oidc.randomPKCECodeVerifier();
+    tx.verifier = verifier;
+    tx.state = oidc.randomState();
+    tx.nonce = oidc.randomNonce();
+    tx.returnTo = safeReturnTo(req.query.returnTo);
+    await tx.save();
+    const url = oidc.buildAuthorizationUrl(deps.oidcConfig(), {
+      redirect_uri: bffRedirectUri(config),
+      scope: 'openid profile email offline_access',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: tx.state,
+      nonce: tx.nonce,
+      ...(typeof req.query.login_hint === 'string' ? { login_hint: req.query.login_hint.slice(0, 320) } : {}),
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(303, url.href);
+  });
+
+  r.get('/callback', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const tx = await getIronSession<TxData>(req, res, cookieOptions(deps).tx);
+    const { state, nonce, verifier, returnTo } = tx;
+    // Single use: whatever happens next, this transaction is spent.
+    tx.destroy();
+    if (!state || !verifier || !nonce) {
+      res.status(400).type('html').send(errorPage('invalid_request', 'This sign-in was not started here or has already been completed. Start again.', config.publicUrl));
+      return;
+    }
+    let tokens;
+    try {
+      tokens = await oidc.authorizationCodeGrant(deps.oidcConfig(), new URL(req.originalUrl, config.publicUrl), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        expectedNonce: nonce,
+        idTokenExpected: true,
+      });
+    } catch (e) {
+      const err = e as { error?: string; error_description?: string; code?: string; message?: string };
+      deps.logger.info({ err: { code: err.code, error: err.error } }, 'bff callback refused');
+      const code = err.error ?? 'invalid_request';
+      const description = err.error === 'access_denied' ? 'You cancelled the sign-in.' : (err.error_description ?? 'The sign-in response could not be verified. Start again.');
+      res.status(400).type('html').send(errorPage(code, description, config.publicUrl));
+      return;
+    }
+    const claims = tokens.claims()!;
+    const toStore: SessionTokens = {
+      access_token: tokens.access_token,
+      refresh_token: tokens.refresh_token,
+      id_token: tokens.id_token,
+      sid: typeof claims.sid === 'string' ? claims.sid : undefined,
+      scope: tokens.scope,
+    };
+    const s = await deps.sessions.create(claims.sub, toStore, now() + (tokens.expires_in ?? config.ttl.accessToken) * 1000);
+    await setSessionCookie(deps, req, res, s.id);
+    res.redirect(303, safeReturnTo(returnTo === '/' ? '/account' : returnTo));
+  });
+
+  r.get('/session', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const c = await currentSession(deps, req, res);
+    if (!c) {
+      res.json({ authenticated: false });
+      return;
+    }
+    const { user, session } = c;
+    res.json({
+      authenticated: true,
+      user: { id: user.id, email: user.email, name: user.name, role: user.role },
+      expiresAt: session.expiresAt,
+      impersonation: (session.data.impersonation as unknown) ?? null,
+    });
+  });
+
+  r.post('/logout', async (req, res) => {
+    const c = await currentSession(deps, req, res);
+    if (c) {
+      await endSession(deps, c.session);
+      await deps.audit.record('logout', { actorId: c.user.id, subjectId: c.user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
+    }
+    await clearSessionCookie(deps, req, res);
+    res.json({ redirectTo: '/' });
+  });
+
+  return r;
+}

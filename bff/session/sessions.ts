@@ -1,0 +1,143 @@
+/**
+ * Server-side BFF sessions. The cookie holds only a sealed session id; the
+ * tokens live in the store, sealed again with the same secrets. That makes
+ * logout a real revocation (a replayed cookie finds a revoked row), keeps the
+ * cookie tiny, and lets every tab and instance see the one refreshed token.
+ */
+import { randomBytes } from 'node:crypto';
+import { sealData, unsealData } from 'iron-session';
+import * as oidc from 'openid-client';
+import type { Config } from '../config/config.ts';
+import type { BffSession, Store, User } from '../store/store.ts';
+import type { Logger } from '../http/logger.ts';
+import { AppError, unauthorized } from '../http/errors.ts';
+
+export interface SessionTokens {
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+  /** The provider session (`sid` claim), ended at logout. */
+  sid?: string;
+  scope?: string;
+}
+
+export interface SessionService {
+  create(userId: string, tokens: SessionTokens, accessExpiresAt: number, data?: Record<string, unknown>): Promise<BffSession>;
+  /** The live session for an id, refreshed when its access token nears expiry; null when unknown, revoked or expired. */
+  load(id: string): Promise<{ session: BffSession; user: User } | null>;
+  tokens(s: BffSession): Promise<SessionTokens>;
+  revoke(id: string): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createSessionService(deps: {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  now: () => number;
+  oidcConfig: () => oidc.Configuration;
+}): SessionService {
+  const { config, store, now } = deps;
+  const password = Object.fromEntries(Object.entries(config.cookieSecrets).map(([k, v]) => [k, v]));
+  const inflight = new Map<string, Promise<BffSession | null>>();
+
+  const seal = (t: SessionTokens) => sealData(t, { password, ttl: 0 });
+  const unseal = (s: string) => unsealData<SessionTokens>(s, { password, ttl: 0 });
+
+  function expired(s: BffSession, t: number): boolean {
+    return s.revokedAt !== null || s.expiresAt <= t || s.lastSeenAt + config.ttl.sessionIdle * 1000 <= t;
+  }
+
+  async function refresh(s: BffSession): Promise<BffSession | null> {
+    const t = now();
+    if (await store.bffSessions.acquireRefreshLock(s.id, s.version, t, t + 15_000)) {
+      try {
+        const tokens = await unseal(s.tokens);
+        if (!tokens.refresh_token) throw unauthorized('session_expired', 'Your session has expired. Sign in again.');
+        const r = await oidc.refreshTokenGrant(deps.oidcConfig(), tokens.refresh_token);
+        const next: SessionTokens = {
+          ...tokens,
+          access_token: r.access_token,
+          refresh_token: r.refresh_token ?? tokens.refresh_token,
+          id_token: r.id_token ?? tokens.id_token,
+          scope: r.scope ?? tokens.scope,
+        };
+        await store.bffSessions.completeRefresh(s.id, await seal(next), now() + (r.expires_in ?? config.ttl.accessToken) * 1000);
+        return store.bffSessions.find(s.id);
+      } catch (e) {
+        if (e instanceof oidc.ResponseBodyError || e instanceof AppError) {
+          // The grant is gone (logout elsewhere, revoked, disabled account): the session ends.
+          deps.logger.info({ session: s.id.slice(0, 8), reason: (e as { error?: string }).error ?? (e as AppError).code }, 'bff refresh refused; session ended');
+          await store.bffSessions.revoke(s.id, now());
+          return null;
+        }
+        await store.bffSessions.releaseRefreshLock(s.id);
+        throw new AppError('provider_unavailable', 'The portal could not renew your session right now. Try again in a moment.', { status: 503, cause: e });
+      }
+    }
+    // Another tab or instance holds the lock: wait for its result instead of spending the token twice.
+    for (let i = 0; i < 100; i++) {
+      await sleep(50 + i * 5);
+      const cur = await store.bffSessions.find(s.id);
+      if (!cur || cur.revokedAt !== null) return null;
+      if (cur.version !== s.version) return cur;
+      if (cur.refreshLockUntil === null || cur.refreshLockUntil < now()) return refresh(cur);
+    }
+    throw new AppError('provider_unavailable', 'Renewing your session took too long. Try again in a moment.', { status: 503 });
+  }
+
+  function singleFlight(s: BffSession): Promise<BffSession | null> {
+    let p = inflight.get(s.id);
+    if (!p) {
+      p = refresh(s).finally(() => inflight.delete(s.id));
+      inflight.set(s.id, p);
+    }
+    return p;
+  }
+
+  return {
+    async create(userId, tokens, accessExpiresAt, data = {}) {
+      const t = now();
+      const s: BffSession = {
+        id: randomBytes(32).toString('base64url'),
+        userId,
+        tokens: await seal(tokens),
+        accessExpiresAt,
+        version: 1,
+        createdAt: t,
+        lastSeenAt: t,
+        expiresAt: t + config.ttl.session * 1000,
+        revokedAt: null,
+        refreshLockUntil: null,
+        data,
+      };
+      await store.bffSessions.create(s);
+      return s;
+    },
+
+    async load(id) {
+      let s = await store.bffSessions.find(id);
+      const t = now();
+      if (!s || expired(s, t)) return null;
+      if (s.accessExpiresAt - t <= config.bffRefreshMargin * 1000) {
+        s = await singleFlight(s);
+        if (!s || expired(s, now())) return null;
+      }
+      const user = await store.users.findById(s.userId);
+      if (!user || user.disabled) {
+        await store.bffSessions.revoke(s.id, now());
+        return null;
+      }
+      // Idle-timeout bookkeeping without a write on every request.
+      if (t - s.lastSeenAt > 60_000) await store.bffSessions.touch(s.id, t);
+      return { session: s, user };
+    },
+
+    tokens: (s) => unseal(s.tokens),
+
+    async revoke(id) {
+      await store.bffSessions.revoke(id, now());
+    },
+  };
+}

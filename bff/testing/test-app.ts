@@ -1,0 +1,88 @@
+/**
+ * Boots the real app (real provider, real store) on a loopback port for
+ * integration tests. PUBLIC_URL must name the port, so the server listens
+ * first and the app is attached once the port is known.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../config/config.ts';
+import { openStore } from '../store/open-store.ts';
+import type { Store } from '../store/store.ts';
+import { createApp, type App } from '../app.ts';
+import { createLogger } from '../http/logger.ts';
+import { withTempPgSchema } from './pg-schema.ts';
+
+export interface TestApp extends App {
+  url: string;
+  config: Config;
+  store: Store;
+  server: Server;
+  /** Advances the injected clock (ms). The provider itself keeps real time. */
+  clock: { offset: number };
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** 'sqlite' (a temp file, default) or 'postgres' (a temp schema at TEST_DATABASE_URL). */
+  db?: 'sqlite' | 'postgres';
+  /** Reuse an existing store (a second instance on the same database). */
+  store?: Store;
+  databaseUrl?: string;
+  env?: Record<string, string>;
+}
+
+export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  let databaseUrl = opts.databaseUrl;
+  if (!databaseUrl && !opts.store) {
+    if (opts.db === 'postgres') {
+      const schema = await withTempPgSchema(PG_URL);
+      databaseUrl = schema.url;
+      cleanups.push(() => schema.drop());
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'portal-test-'));
+      databaseUrl = `sqlite:${join(dir, 'portal.db')}`;
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    }
+  }
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: url,
+    DATABASE_URL: databaseUrl ?? 'sqlite::memory:',
+    COOKIE_SECRETS: '1:test-secret-test-secret-test-secret-0001',
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
+  const store = opts.store ?? (await openStore(config.databaseUrl));
+  if (!opts.store) {
+    await store.migrate();
+    cleanups.unshift(() => store.close());
+  }
+  const clock = { offset: 0 };
+  const app = await createApp({ config, store, logger: createLogger('silent'), now: () => Date.now() + clock.offset, webDir: join(tmpdir(), 'portal-no-web') });
+  app.setSelfOrigin(url);
+  server.on('request', app.app);
+
+  return {
+    ...app,
+    url,
+    config,
+    store,
+    server,
+    clock,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      for (const c of cleanups) await c();
+    },
+  };
+}
