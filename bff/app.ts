@@ -18,6 +18,8 @@ import { ensureSigningKeys } from './oauth/keys.ts';
 import { createProvider } from './oauth/provider.ts';
 import { PAGES_CSS } from './oauth/pages.ts';
 import { interactionRoutes } from './oauth/interactions/routes.ts';
+import { userinfoRoutes } from './oauth/userinfo.ts';
+import { structuredTokenShim } from './oauth/structured-tokens.ts';
 import { bffClientRecord, createBffOidcConfig, type SelfOrigin } from './session/oidc-client.ts';
 import { createSessionService, type SessionService } from './session/sessions.ts';
 import { currentSession, sessionRoutes, type SessionDeps } from './session/routes.ts';
@@ -54,9 +56,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const provider = createProvider({ config, store, now, logger, signingKeys });
   const audit = createAudit(store, now);
-  const base: Deps = { config, store, provider, audit, logger, now };
-
   const self: SelfOrigin = { value: null };
+  const base: Deps = { config, store, provider, audit, logger, now, selfOrigin: () => self.value };
+
   const oidcConfiguration = createBffOidcConfig(config, self);
   const oidcConfig = () => oidcConfiguration;
   const sessions = createSessionService({ config, store, logger, now, oidcConfig });
@@ -88,7 +90,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
-  app.use('/oauth', provider.callback());
+  app.use(userinfoRoutes(base));
+  const providerCallback = provider.callback();
+  app.use('/oauth', structuredTokenShim(providerCallback));
+  app.use('/oauth', providerCallback);
   app.get('/oauth-pages.css', (_req, res) => {
     res.type('css').setHeader('Cache-Control', 'public, max-age=3600');
     res.send(PAGES_CSS);

@@ -13,4 +13,6 @@ export interface Deps {
   logger: Logger;
   /** Injected clock (ms), so expiry is testable. */
   now: () => number;
+  /** Where this process listens (http://127.0.0.1:port), once it does; null before. */
+  selfOrigin: () => string | null;
 }

@@ -6,6 +6,7 @@
 import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Store } from '../store/store.ts';
 import { clientMetadata } from './clients.ts';
+import { jwtFromLookupValue } from './structured-tokens.ts';
 
 export interface AdapterDeps {
   store: Store;
@@ -16,7 +17,6 @@ export interface AdapterDeps {
   jwtAccessTokenId: (value: string) => Promise<string | null>;
 }
 
-const LOOKS_LIKE_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export function createAdapterClass(deps: AdapterDeps): new (name: string) => Adapter {
   const { store, now } = deps;
@@ -44,14 +44,21 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
         return c ? (clientMetadata(c) as AdapterPayload) : undefined;
       }
       let key = id;
-      // JWT access tokens are stored under their jti; the value presented is the JWT itself.
-      if (this.name === 'AccessToken' && LOOKS_LIKE_JWT.test(id)) {
-        const jti = await deps.jwtAccessTokenId(id);
+      // JWT access tokens are stored under their jti; the value presented is the JWT itself
+      // (or `~<jwt>` from the introspection/revocation shim). Only a JWT we signed maps.
+      const jwt = this.name === 'AccessToken' ? jwtFromLookupValue(id) : null;
+      if (jwt) {
+        const jti = await deps.jwtAccessTokenId(jwt);
         if (!jti) return undefined;
         key = jti;
       }
       const row = await store.oidc.find(this.name, key);
       if (!row) return undefined;
+      if (jwt) {
+        // Verified above; let oidc-provider read it like any stored token.
+        const { format: _format, ...payload } = row.payload;
+        return withConsumed(payload, row.consumedAt);
+      }
       if (row.consumedAt !== null && this.name === 'RefreshToken' && inReuseWindow(row.consumedAt)) {
         // A racing refresh with the same token (two tabs, a retry): refuse it, but
         // do not let oidc-provider treat it as theft and revoke the whole grant.

@@ -120,7 +120,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
-      introspection: { enabled: true },
+      // A client may introspect only its own tokens.
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
@@ -146,6 +147,22 @@ export function createProvider(deps: ProviderDeps): Provider {
             accessTokenTTL: config.ttl.accessToken,
             jwt: { sign: { alg: 'ES256' } },
           };
+        },
+      },
+    },
+    formats: {
+      customizers: {
+        // oidc-provider does not store JWT access tokens; we do, before the token leaves,
+        // so that revocation and "revoke this app" stop them at once (introspection, userinfo).
+        jwt: async (_ctx, token, jwt) => {
+          const t = token as unknown as Record<string, unknown> & { jti: string; exp?: number; grantId?: string; constructor: { IN_PAYLOAD: string[] } };
+          const payload: Record<string, unknown> = { format: 'jwt' };
+          for (const key of t.constructor.IN_PAYLOAD) if (t[key] !== undefined) payload[key] = t[key];
+          payload.kind = 'AccessToken';
+          const { iat, exp } = jwt.payload as { iat: number; exp: number };
+          payload.iat = iat;
+          payload.exp = exp;
+          await store.oidc.upsert('AccessToken', t.jti, payload, exp * 1000, { grantId: t.grantId });
         },
       },
     },

@@ -68,7 +68,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     cleanups.unshift(() => store.close());
   }
   const clock = { offset: 0 };
-  const app = await createApp({ config, store, logger: createLogger('silent'), now: () => Date.now() + clock.offset, webDir: join(tmpdir(), 'portal-no-web') });
+  const app = await createApp({ config, store, logger: createLogger(config.logLevel), now: () => Date.now() + clock.offset, webDir: join(tmpdir(), 'portal-no-web') });
   app.setSelfOrigin(url);
   server.on('request', app.app);
 

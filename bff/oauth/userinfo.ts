@@ -1,0 +1,56 @@
+/**
+ * /oauth/userinfo for JWT access tokens. oidc-provider's own userinfo refuses
+ * any token with an audience, and JWT access tokens always carry one, so this
+ * endpoint answers instead (see docs/decisions/0002-jwt-access-tokens.md). It
+ * validates through the provider's own AccessToken model (stored, unexpired,
+ * grant alive, session binding) and releases claims by scope (OIDC Core 5.4).
+ */
+import express, { Router, type Request, type Response } from 'express';
+import type { Deps } from '../deps.ts';
+import { introspectAccessToken } from './core.ts';
+import { CLAIMS } from './scopes.ts';
+
+function challenge(res: Response, issuer: string, status: number, error?: string, description?: string, scope?: string): void {
+  const parts = [`realm="${issuer}"`];
+  if (error) parts.push(`error="${error}"`);
+  if (description) parts.push(`error_description="${description}"`);
+  if (scope) parts.push(`scope="${scope}"`);
+  res.setHeader('WWW-Authenticate', `Bearer ${parts.join(', ')}`);
+  res.setHeader('Cache-Control', 'no-store');
+  res.status(status).json({ error: error ?? 'invalid_token', error_description: description ?? 'no access token provided' });
+}
+
+export function userinfoRoutes(deps: Deps): Router {
+  const r = Router();
+  const issuer = deps.config.issuer;
+
+  async function handle(req: Request, res: Response) {
+    const header = req.get('authorization') ?? '';
+    const fromHeader = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const fromBody = req.method === 'POST' && typeof req.body?.access_token === 'string' ? req.body.access_token : undefined;
+    if (fromHeader && fromBody) return challenge(res, issuer, 400, 'invalid_request', 'access token must only be provided using one mechanism');
+    const token = fromHeader ?? fromBody;
+    if (!token) return challenge(res, issuer, 401);
+    const at = await introspectAccessToken(deps, token);
+    if (!at) return challenge(res, issuer, 401, 'invalid_token', 'invalid token provided');
+    const scopes = new Set(at.scope.split(' '));
+    if (!scopes.has('openid')) return challenge(res, issuer, 403, 'insufficient_scope', 'access token missing openid scope', 'openid');
+    const user = await deps.store.users.findById(at.sub);
+    if (!user || user.disabled) return challenge(res, issuer, 401, 'invalid_token', 'invalid token provided');
+    const all: Record<string, unknown> = {
+      sub: user.id,
+      name: user.name,
+      updated_at: Math.floor(user.updatedAt / 1000),
+      email: user.email,
+      email_verified: user.emailVerified,
+    };
+    const out: Record<string, unknown> = {};
+    for (const s of scopes) for (const claim of CLAIMS[s] ?? []) out[claim] = all[claim];
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(out);
+  }
+
+  r.get('/oauth/userinfo', handle);
+  r.post('/oauth/userinfo', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }), handle);
+  return r;
+}
