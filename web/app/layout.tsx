@@ -1,0 +1,46 @@
+import { Link, Outlet } from 'react-router';
+import { Button } from '../components/ui/button.tsx';
+import { useSession } from '../features/session/api/get-session.ts';
+import { useLogout } from '../features/session/api/logout.ts';
+import { Banner } from './banner.tsx';
+
+function SessionControls() {
+  const session = useSession();
+  const logout = useLogout();
+  if (!session.data?.authenticated) return null;
+  return (
+    <div className="topbar__session">
+      <span className="topbar__email" title="Signed in as">
+        {session.data.user.email}
+      </span>
+      <Button variant="secondary" onClick={() => logout.mutate()} pending={logout.isPending || logout.isSuccess}>
+        Sign out
+      </Button>
+      {logout.error ? (
+        <span className="topbar__error" role="alert">
+          {logout.error.message}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+export function Layout() {
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/" className="topbar__brand">
+          Portal
+        </Link>
+        <SessionControls />
+      </header>
+      <Banner />
+      <main id="main" className="shell__main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

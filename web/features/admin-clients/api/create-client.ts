@@ -1,0 +1,30 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { apiPost } from '../../../lib/api-client.ts';
+import type { ApiError } from '../../../lib/api-client.ts';
+import { clientsQueryKey } from './get-clients.ts';
+
+export interface NewClient {
+  name: string;
+  redirectUris: string[];
+  public: boolean;
+  scopes: string[];
+  logoUrl?: string;
+}
+
+export interface CreatedClient {
+  clientId: string;
+  /** Only for confidential clients, and only in this one answer. */
+  clientSecret?: string;
+}
+
+export function createClient(input: NewClient): Promise<CreatedClient> {
+  return apiPost<CreatedClient>('/bff/admin/clients', input);
+}
+
+export function useCreateClient() {
+  const queryClient = useQueryClient();
+  return useMutation<CreatedClient, ApiError, NewClient>({
+    mutationFn: createClient,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: clientsQueryKey }),
+  });
+}

@@ -1,0 +1,29 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { apiGet } from '../../../lib/api-client.ts';
+
+export interface PartnerClient {
+  clientId: string;
+  name: string;
+  redirectUris: string[];
+  public: boolean;
+  scopes: string[];
+  logoUrl: string | null;
+  createdAt: string | number;
+}
+
+export const clientsQueryKey = ['admin', 'clients'] as const;
+
+export function getClients(signal?: AbortSignal): Promise<{ clients: PartnerClient[] }> {
+  return apiGet<{ clients: PartnerClient[] }>('/bff/admin/clients', { signal });
+}
+
+export function clientsQueryOptions() {
+  return queryOptions({
+    queryKey: clientsQueryKey,
+    queryFn: ({ signal }) => getClients(signal),
+  });
+}
+
+export function useClients(enabled = true) {
+  return useQuery({ ...clientsQueryOptions(), enabled });
+}

@@ -1,0 +1,44 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { apiGet, segment } from '../../../lib/api-client.ts';
+
+export interface InteractionClient {
+  clientId: string;
+  name: string;
+  logoUrl: string | null;
+  firstParty: boolean;
+}
+
+export interface InteractionScope {
+  name: string;
+  description: string;
+  required: boolean;
+  previouslyGranted: boolean;
+}
+
+export interface Interaction {
+  uid: string;
+  prompt: 'login' | 'consent';
+  client: InteractionClient;
+  loginHint: string | null;
+  user: { email: string; name: string } | null;
+  scopes: InteractionScope[];
+}
+
+export function getInteraction(uid: string, signal?: AbortSignal): Promise<Interaction> {
+  return apiGet<Interaction>(`/bff/interaction/${segment(uid)}`, { signal });
+}
+
+export function interactionQueryOptions(uid: string) {
+  return queryOptions({
+    queryKey: ['interaction', uid],
+    queryFn: ({ signal }) => getInteraction(uid, signal),
+    // The interaction only changes when this page acts on it; a refetch on
+    // focus would only risk swapping the form out from under the user.
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+  });
+}
+
+export function useInteraction(uid: string) {
+  return useQuery(interactionQueryOptions(uid));
+}

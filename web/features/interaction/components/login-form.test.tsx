@@ -1,0 +1,74 @@
+import { act, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../../lib/api-client.ts';
+import type { InteractionClient } from '../api/get-interaction.ts';
+import { LoginForm } from './login-form.tsx';
+import type { LoginFormProps } from './login-form.tsx';
+
+const partner: InteractionClient = { clientId: 'acme', name: 'Acme CRM', logoUrl: null, firstParty: false };
+
+function renderForm(overrides: Partial<LoginFormProps> = {}) {
+  const onSubmit = vi.fn<LoginFormProps['onSubmit']>();
+  const result = render(<LoginForm client={partner} loginHint={null} onSubmit={onSubmit} pending={false} error={null} {...overrides} />);
+  return { onSubmit, ...result };
+}
+
+const signIn = () => screen.getByRole('button', { name: 'Sign in' }) as HTMLButtonElement;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('LoginForm', () => {
+  it('names the partner app it signs in to', () => {
+    renderForm();
+    expect(screen.getByText(/to continue to/).textContent).toBe('to continue to Acme CRM');
+  });
+
+  it('does not name a first-party app', () => {
+    renderForm({ client: { ...partner, firstParty: true } });
+    expect(screen.queryByText(/to continue to/)).toBeNull();
+  });
+
+  it('prefills the login hint and submits trimmed credentials', () => {
+    const { onSubmit } = renderForm({ loginHint: 'ada@example.com' });
+    const email = screen.getByLabelText('Email') as HTMLInputElement;
+    expect(email.value).toBe('ada@example.com');
+    fireEvent.change(email, { target: { value: '  grace@example.com ' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'correct horse' } });
+    fireEvent.click(signIn());
+    expect(onSubmit).toHaveBeenCalledWith({ email: 'grace@example.com', password: 'correct horse' });
+  });
+
+  it('disables the button while submitting', () => {
+    const { onSubmit } = renderForm({ pending: true });
+    expect(signIn().disabled).toBe(true);
+    fireEvent.submit(signIn().closest('form') as HTMLFormElement);
+    expect(onSubmit).not.toHaveBeenCalled();
+  });
+
+  it('shows a 401 in an alert', () => {
+    renderForm({
+      error: new ApiError({ status: 401, code: 'invalid_credentials', message: 'That email and password do not match.' }),
+    });
+    expect(screen.getByRole('alert').textContent).toContain('That email and password do not match.');
+    expect(signIn().disabled).toBe(false);
+  });
+
+  it('after a 429, waits retryAfter seconds before allowing another try', () => {
+    vi.useFakeTimers();
+    const { onSubmit } = renderForm({
+      error: new ApiError({ status: 429, code: 'too_many_attempts', message: 'Too many attempts.', retryAfter: 2 }),
+    });
+    expect(screen.getByRole('alert').textContent).toContain('Too many attempts.');
+    expect(screen.getByRole('alert').textContent).toContain('try again in 2 s');
+    expect(signIn().disabled).toBe(true);
+    fireEvent.submit(signIn().closest('form') as HTMLFormElement);
+    expect(onSubmit).not.toHaveBeenCalled();
+
+    act(() => {
+      vi.advanceTimersByTime(2100);
+    });
+    expect(signIn().disabled).toBe(false);
+  });
+});

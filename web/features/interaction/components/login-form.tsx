@@ -1,0 +1,85 @@
+import { useEffect, useState } from 'react';
+import type { FormEvent } from 'react';
+import { Alert } from '../../../components/ui/alert.tsx';
+import { AppLogo } from '../../../components/ui/app-logo.tsx';
+import { Button } from '../../../components/ui/button.tsx';
+import { TextField } from '../../../components/ui/field.tsx';
+import type { ApiError } from '../../../lib/api-client.ts';
+import { useNow } from '../../../lib/use-now.ts';
+import type { Credentials } from '../api/submit-login.ts';
+import type { InteractionClient } from '../api/get-interaction.ts';
+
+export interface LoginFormProps {
+  client: InteractionClient;
+  loginHint: string | null;
+  onSubmit: (credentials: Credentials) => void;
+  /** True while the sign-in request is in flight (and while leaving after it). */
+  pending: boolean;
+  error: ApiError | null;
+}
+
+export function LoginForm({ client, loginHint, onSubmit, pending, error }: LoginFormProps) {
+  const [email, setEmail] = useState(loginHint ?? '');
+  const [password, setPassword] = useState('');
+
+  // After a 429, keep the button disabled until the server's wait is over.
+  const [blockedUntil, setBlockedUntil] = useState<number | null>(null);
+  useEffect(() => {
+    setBlockedUntil(error?.retryAfter ? Date.now() + error.retryAfter * 1000 : null);
+  }, [error]);
+  const now = useNow(1000, blockedUntil !== null);
+  const waitSeconds = blockedUntil === null ? 0 : Math.max(0, Math.ceil((blockedUntil - now) / 1000));
+
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (pending || waitSeconds > 0) return;
+    onSubmit({ email: email.trim(), password });
+  }
+
+  return (
+    <form className="stack" onSubmit={handleSubmit} aria-labelledby="login-title">
+      <header className="card__header">
+        {client.firstParty ? null : <AppLogo name={client.name} logoUrl={client.logoUrl} size="large" />}
+        <h1 id="login-title">Sign in</h1>
+        {client.firstParty ? null : (
+          <p className="lead">
+            to continue to <strong>{client.name}</strong>
+          </p>
+        )}
+      </header>
+
+      {error ? (
+        <Alert tone="error">
+          <p>{error.message}</p>
+          {waitSeconds > 0 ? <p>You can try again in {waitSeconds} s.</p> : null}
+        </Alert>
+      ) : null}
+
+      <TextField
+        label="Email"
+        type="email"
+        name="email"
+        autoComplete="username"
+        required
+        autoFocus={loginHint === null}
+        value={email}
+        onChange={(event) => setEmail(event.target.value)}
+        error={error?.fields?.email}
+      />
+      <TextField
+        label="Password"
+        type="password"
+        name="password"
+        autoComplete="current-password"
+        required
+        autoFocus={loginHint !== null}
+        value={password}
+        onChange={(event) => setPassword(event.target.value)}
+        error={error?.fields?.password}
+      />
+      <Button type="submit" className="button--block" pending={pending} disabled={waitSeconds > 0}>
+        Sign in
+      </Button>
+    </form>
+  );
+}

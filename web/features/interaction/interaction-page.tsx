@@ -1,0 +1,81 @@
+import { useParams } from 'react-router';
+import { Card } from '../../components/ui/card.tsx';
+import { QueryError } from '../../components/ui/query-error.tsx';
+import { Spinner } from '../../components/ui/spinner.tsx';
+import { isApiError } from '../../lib/api-client.ts';
+import { useDenyInteraction } from './api/deny-interaction.ts';
+import { useInteraction } from './api/get-interaction.ts';
+import type { Interaction } from './api/get-interaction.ts';
+import { useSubmitConsent } from './api/submit-consent.ts';
+import { useSubmitLogin } from './api/submit-login.ts';
+import { ConsentForm } from './components/consent-form.tsx';
+import { InteractionExpired } from './components/interaction-expired.tsx';
+import { LoginForm } from './components/login-form.tsx';
+
+/** 404 (unknown) and 410 (gone) both mean: start again from the app. */
+function isExpired(error: unknown): boolean {
+  return isApiError(error) && (error.status === 404 || error.status === 410);
+}
+
+function LoginStep({ interaction }: { interaction: Interaction }) {
+  const login = useSubmitLogin(interaction.uid);
+  if (isExpired(login.error)) return <InteractionExpired />;
+  return (
+    <LoginForm
+      client={interaction.client}
+      loginHint={interaction.loginHint}
+      onSubmit={(credentials) => login.mutate(credentials)}
+      pending={login.isPending || login.isSuccess}
+      error={login.error}
+    />
+  );
+}
+
+function ConsentStep({ interaction }: { interaction: Interaction }) {
+  const consent = useSubmitConsent(interaction.uid);
+  const deny = useDenyInteraction(interaction.uid);
+  const error = consent.error ?? deny.error;
+  if (isExpired(error)) return <InteractionExpired />;
+  const pending = consent.isPending || consent.isSuccess ? 'allow' : deny.isPending || deny.isSuccess ? 'deny' : null;
+  return (
+    <ConsentForm
+      client={interaction.client}
+      user={interaction.user}
+      scopes={interaction.scopes}
+      onAllow={(scopes) => {
+        deny.reset();
+        consent.mutate(scopes);
+      }}
+      onDeny={() => {
+        consent.reset();
+        deny.mutate();
+      }}
+      pending={pending}
+      error={error}
+    />
+  );
+}
+
+function InteractionBody({ uid }: { uid: string }) {
+  const interaction = useInteraction(uid);
+  if (interaction.isPending) return <Spinner />;
+  if (interaction.isError) {
+    if (isExpired(interaction.error)) return <InteractionExpired />;
+    return <QueryError error={interaction.error} onRetry={() => void interaction.refetch()} />;
+  }
+  const { data } = interaction;
+  if (data.prompt === 'login') return <LoginStep key={data.uid} interaction={data} />;
+  if (data.prompt === 'consent') return <ConsentStep key={data.uid} interaction={data} />;
+  return <InteractionExpired />;
+}
+
+export function InteractionPage() {
+  const { uid = '' } = useParams();
+  return (
+    <div className="page page--centred">
+      <Card size="narrow">
+        <InteractionBody uid={uid} />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,96 @@
+import { useState } from 'react';
+import type { FormEvent } from 'react';
+import { Alert } from '../../../components/ui/alert.tsx';
+import { Button } from '../../../components/ui/button.tsx';
+import { TextField } from '../../../components/ui/field.tsx';
+import type { ApiError } from '../../../lib/api-client.ts';
+
+export const MIN_ADMIN_PASSWORD_LENGTH = 12;
+
+export interface AdminDetails {
+  name: string;
+  email: string;
+  password: string;
+}
+
+export interface SetupFormProps {
+  onSubmit: (details: AdminDetails) => void;
+  pending: boolean;
+  error: ApiError | null;
+}
+
+type FieldErrors = Partial<Record<keyof AdminDetails, string>>;
+
+function validate(details: AdminDetails): FieldErrors {
+  const errors: FieldErrors = {};
+  if (details.name.trim() === '') errors.name = 'Enter a name.';
+  if (!/^[^\s@]+@[^\s@]+$/.test(details.email.trim())) errors.email = 'Enter an email address, like admin@example.com.';
+  if (details.password.length < MIN_ADMIN_PASSWORD_LENGTH) {
+    errors.password = `Use at least ${MIN_ADMIN_PASSWORD_LENGTH} characters.`;
+  }
+  return errors;
+}
+
+export function SetupForm({ onSubmit, pending, error }: SetupFormProps) {
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [local, setLocal] = useState<FieldErrors>({});
+
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const details = { name: name.trim(), email: email.trim(), password };
+    const errors = validate(details);
+    setLocal(errors);
+    if (Object.keys(errors).length > 0) return;
+    onSubmit(details);
+  }
+
+  const server = error?.fields ?? {};
+  const hasFieldErrors = Object.keys(server).length > 0;
+  return (
+    <form className="stack" onSubmit={handleSubmit} noValidate aria-labelledby="setup-title">
+      <header className="card__header">
+        <h1 id="setup-title">Create the first administrator</h1>
+        <p className="muted">This account can register partner apps and manage users.</p>
+      </header>
+      {error ? (
+        <Alert tone="error">{hasFieldErrors ? 'Check the highlighted fields.' : error.message}</Alert>
+      ) : null}
+      <TextField
+        label="Name"
+        name="name"
+        autoComplete="name"
+        required
+        value={name}
+        onChange={(event) => setName(event.target.value)}
+        error={local.name ?? server.name}
+      />
+      <TextField
+        label="Email"
+        type="email"
+        name="email"
+        autoComplete="username"
+        required
+        value={email}
+        onChange={(event) => setEmail(event.target.value)}
+        error={local.email ?? server.email}
+      />
+      <TextField
+        label="Password"
+        type="password"
+        name="password"
+        autoComplete="new-password"
+        required
+        minLength={MIN_ADMIN_PASSWORD_LENGTH}
+        hint="at least 12 characters"
+        value={password}
+        onChange={(event) => setPassword(event.target.value)}
+        error={local.password ?? server.password}
+      />
+      <Button type="submit" className="button--block" pending={pending}>
+        Create administrator
+      </Button>
+    </form>
+  );
+}
