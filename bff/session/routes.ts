@@ -24,9 +24,21 @@ interface TxData {
   returnTo?: string;
 }
 
+/**
+ * Features that layer sessions over sessions (impersonation) hook in here,
+ * so the session module does not depend on them.
+ */
+export interface SessionHooks {
+  /** A cookie's session is gone (expired): clean up, and name a session to resume, if any. */
+  sessionGone?: (sid: string) => Promise<string | null>;
+  /** Runs before a signed-in user's logout ends the current session. */
+  beforeLogout?: (current: Current) => Promise<void>;
+}
+
 export interface SessionDeps extends Deps {
   sessions: SessionService;
   oidcConfig: () => oidc.Configuration;
+  hooks: SessionHooks;
 }
 
 export function cookieOptions(deps: Deps) {
@@ -58,7 +70,15 @@ export async function currentSession(deps: SessionDeps, req: Request, res: Respo
   const cached = (req as Request & { portalCurrent?: Current | null }).portalCurrent;
   if (cached !== undefined) return cached;
   const cookie = await getIronSession<CookieData>(req, res, cookieOptions(deps).session);
-  const found = cookie.sid ? await deps.sessions.load(cookie.sid) : null;
+  let found = cookie.sid ? await deps.sessions.load(cookie.sid) : null;
+  if (!found && cookie.sid && deps.hooks.sessionGone) {
+    const resume = await deps.hooks.sessionGone(cookie.sid);
+    found = resume ? await deps.sessions.load(resume) : null;
+    if (found) {
+      cookie.sid = found.session.id;
+      await cookie.save();
+    }
+  }
   (req as Request & { portalCurrent?: Current | null }).portalCurrent = found;
   return found;
 }
@@ -96,6 +116,12 @@ export async function endSession(deps: SessionDeps, s: BffSession): Promise<void
   }
 }
 
+function publicImpersonation(raw: unknown) {
+  if (!raw || typeof raw !== 'object') return null;
+  const { id, impersonator, reason, expiresAt } = raw as Record<string, unknown>;
+  return { id, impersonator, reason, expiresAt };
+}
+
 export function sessionRoutes(deps: SessionDeps): Router {
   const r = Router();
   const { config, now } = deps;
@@ -116,6 +142,8 @@ export function sessionRoutes(deps: SessionDeps): Router {
       state: tx.state,
       nonce: tx.nonce,
       ...(typeof req.query.login_hint === 'string' ? { login_hint: req.query.login_hint.slice(0, 320) } : {}),
+      // Re-authentication (before impersonating): the provider must ask for the password again.
+      ...(req.query.reauth === '1' ? { prompt: 'login', max_age: '0' } : {}),
     });
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(303, url.href);
@@ -152,10 +180,14 @@ export function sessionRoutes(deps: SessionDeps): Router {
       access_token: tokens.access_token,
       refresh_token: tokens.refresh_token,
       id_token: tokens.id_token,
-      sid: typeof claims.sid === 'string' ? claims.sid : undefined,
+      // The provider session to end at logout. oidc-provider puts `sid` in the ID token only on
+      // request, but every access token records the session it came from.
+      sid: typeof claims.sid === 'string' ? claims.sid : (await deps.provider.AccessToken.find(tokens.access_token).catch(() => undefined))?.sessionUid,
       scope: tokens.scope,
     };
-    const s = await deps.sessions.create(claims.sub, toStore, now() + (tokens.expires_in ?? config.ttl.accessToken) * 1000);
+    const s = await deps.sessions.create(claims.sub, toStore, now() + (tokens.expires_in ?? config.ttl.accessToken) * 1000, {
+      authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now(),
+    });
     await setSessionCookie(deps, req, res, s.id);
     res.redirect(303, safeReturnTo(returnTo === '/' ? '/account' : returnTo));
   });
@@ -172,13 +204,15 @@ export function sessionRoutes(deps: SessionDeps): Router {
       authenticated: true,
       user: { id: user.id, email: user.email, name: user.name, role: user.role },
       expiresAt: session.expiresAt,
-      impersonation: (session.data.impersonation as unknown) ?? null,
+      // Only what the banner needs; the admin's own session id stays on the server.
+      impersonation: publicImpersonation(session.data.impersonation),
     });
   });
 
   r.post('/logout', async (req, res) => {
     const c = await currentSession(deps, req, res);
     if (c) {
+      await deps.hooks.beforeLogout?.(c);
       await endSession(deps, c.session);
       await deps.audit.record('logout', { actorId: c.user.id, subjectId: c.user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
     }

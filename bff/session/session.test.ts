@@ -57,6 +57,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await replay.json(), { authenticated: false });
       const account = await fetch(`${app.url}/bff/account`, { headers: { cookie: captured } });
       assert.equal(account.status, 401);
+      // The provider session ended too: signing in again asks for the password.
+      const { url } = await agent.follow('/bff/login', (u) => u.pathname.startsWith('/interaction/'));
+      const info = await (await agent.api('GET', `/bff/interaction/${url.pathname.split('/')[2]}`)).json();
+      assert.equal(info.prompt, 'login');
     });
 
     it('refuses state-changing calls without the CSRF header or from another site', async () => {

@@ -22,7 +22,7 @@ export interface SessionTokens {
 }
 
 export interface SessionService {
-  create(userId: string, tokens: SessionTokens, accessExpiresAt: number, data?: Record<string, unknown>): Promise<BffSession>;
+  create(userId: string, tokens: SessionTokens, accessExpiresAt: number, data?: Record<string, unknown>, opts?: { expiresAt?: number }): Promise<BffSession>;
   /** The live session for an id, refreshed when its access token nears expiry; null when unknown, revoked or expired. */
   load(id: string): Promise<{ session: BffSession; user: User } | null>;
   tokens(s: BffSession): Promise<SessionTokens>;
@@ -97,7 +97,7 @@ export function createSessionService(deps: {
   }
 
   return {
-    async create(userId, tokens, accessExpiresAt, data = {}) {
+    async create(userId, tokens, accessExpiresAt, data = {}, opts = {}) {
       const t = now();
       const s: BffSession = {
         id: randomBytes(32).toString('base64url'),
@@ -107,7 +107,7 @@ export function createSessionService(deps: {
         version: 1,
         createdAt: t,
         lastSeenAt: t,
-        expiresAt: t + config.ttl.session * 1000,
+        expiresAt: opts.expiresAt ?? t + config.ttl.session * 1000,
         revokedAt: null,
         refreshLockUntil: null,
         data,

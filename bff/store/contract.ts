@@ -8,7 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { auditContract } from './contract/audit.ts';
 import { identityContract } from './contract/identity.ts';
 import { oidcContract } from './contract/oidc.ts';
+import { orgsContract } from './contract/orgs.ts';
+import { federationContract } from './contract/federation.ts';
 import { sessionsContract } from './contract/sessions.ts';
+import { impersonationsContract } from './contract/impersonations.ts';
 import type { Store } from './store.ts';
 
 export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
@@ -36,6 +39,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     identityContract(get);
     oidcContract(get);
     sessionsContract(get);
+    impersonationsContract(get);
     auditContract(get);
+    orgsContract(get);
+    federationContract(get);
   });
 }

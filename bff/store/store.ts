@@ -3,6 +3,8 @@
  * two implementations (SQLite via node:sqlite, PostgreSQL via pg). Both pass
  * `contract.ts`. Times are epoch milliseconds everywhere.
  */
+import type { OrgsStore } from '../orgs/model.ts';
+import type { FederationStore } from '../federation/model.ts';
 
 export type Role = 'user' | 'admin';
 
@@ -121,6 +123,23 @@ export interface AuditFilter {
   limit?: number;
 }
 
+export interface Impersonation {
+  id: string;
+  adminId: string;
+  targetId: string;
+  reason: string;
+  startedAt: number;
+  expiresAt: number;
+  endedAt: number | null;
+  /** 'stopped' | 'expired' | 'logout' | 'failed' */
+  endReason: string | null;
+  grantId: string | null;
+  /** The admin's own BFF session, restored on stop. */
+  adminSessionId: string | null;
+  /** The BFF session that carries the impersonation. */
+  sessionId: string | null;
+}
+
 export class StoreUnavailableError extends Error {
   constructor(cause: unknown) {
     super('the store is unavailable', { cause });
@@ -236,6 +255,25 @@ export interface Store {
     list(filter: AuditFilter): Promise<AuditEntry[]>;
     /** All entries in seq order, in pages, for verification and export. */
     iterate(fromSeq: number, limit: number): Promise<AuditEntry[]>;
+  };
+
+  /** Organizations, memberships, invitations, and the organization each grant acts for. */
+  orgs: OrgsStore;
+
+  /** Upstream OpenID Connect connections and the identities linked through them. */
+  federation: FederationStore;
+
+  impersonations: {
+    create(i: Omit<Impersonation, 'endedAt' | 'endReason'>): Promise<void>;
+    find(id: string): Promise<Impersonation | null>;
+    findByGrant(grantId: string): Promise<Impersonation | null>;
+    setGrant(id: string, grantId: string): Promise<void>;
+    setSession(id: string, sessionId: string): Promise<void>;
+    /** Ends it unless it already ended; true when this call ended it. */
+    end(id: string, now: number, reason: string): Promise<boolean>;
+    /** Open impersonations whose time is up. */
+    listExpired(now: number): Promise<Impersonation[]>;
+    listForTarget(userId: string): Promise<Impersonation[]>;
   };
 
   throttle: {

@@ -7,7 +7,10 @@ import { sqlAudit, sqlThrottle } from './audit.ts';
 import type { Driver } from './driver.ts';
 import { runMigrations } from './migrate.ts';
 import { sqlKeys, sqlOidc, sqlSettings } from './oidc.ts';
+import { sqlOrgs } from './orgs.ts';
+import { sqlFederation } from './federation.ts';
 import { sqlBffSessions, sqlConsents } from './sessions.ts';
+import { sqlImpersonations } from './impersonations.ts';
 import { sqlClients, sqlUsers } from './users.ts';
 
 export class SqlStore implements Store {
@@ -21,6 +24,9 @@ export class SqlStore implements Store {
   readonly consents: Store['consents'];
   readonly audit: Store['audit'];
   readonly throttle: Store['throttle'];
+  readonly impersonations: Store['impersonations'];
+  readonly orgs: Store['orgs'];
+  readonly federation: Store['federation'];
   readonly #db: Driver;
 
   constructor(db: Driver) {
@@ -35,6 +41,9 @@ export class SqlStore implements Store {
     this.consents = sqlConsents(db);
     this.audit = sqlAudit(db);
     this.throttle = sqlThrottle(db);
+    this.impersonations = sqlImpersonations(db);
+    this.orgs = sqlOrgs(db);
+    this.federation = sqlFederation(db);
   }
 
   async migrate(): Promise<void> {
