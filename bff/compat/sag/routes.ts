@@ -1,0 +1,132 @@
+/**
+ * SaG `POST /admin/login/auth_code`: a partner's operator signs in with the
+ * client's credentials and their own, and gets an authorization code that
+ * redeems at /oauth/token (with the client's first registered redirect URI)
+ * like any other. A translator: the client is checked here, the password by
+ * accounts (same throttle and uniform failure as the browser sign-in), the
+ * code is minted by the core.
+ */
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Deps } from '../../deps.ts';
+import { AppError, badRequest, forbidden } from '../../http/errors.ts';
+import { toAppError } from '../../http/error-handler.ts';
+import { clientIp, safeEqual } from '../../http/security.ts';
+import { checkCredentials } from '../../accounts/accounts.ts';
+import { issueCode } from '../../oauth/core.ts';
+import type { ClientRecord } from '../../store/store.ts';
+import { formatOf, MAX_BODY, parseBody } from './body.ts';
+import { failure, ok, toJson, toXml, type Envelope } from './map.ts';
+import { AUTH_CODE_REQUEST_XML, authCodeRequest, FIELDS, type AuthCodeRequest } from './schema.ts';
+
+export const PATH = '/admin/login/auth_code';
+
+const INVALID_CLIENT = 'The client id or client secret is incorrect.';
+const INVALID_CREDENTIALS = 'The username or password is incorrect.';
+// Compared against when the client is unknown, so both cases cost the same.
+const DUMMY_SECRET = 'x'.repeat(43);
+
+export function sagRoutes(deps: Deps): Router {
+  const { store, config, audit, now } = deps;
+  const r = Router();
+  const publicOrigin = new URL(config.publicUrl).origin;
+  const readBody = express.raw({ type: () => true, limit: MAX_BODY });
+
+  async function verifyClient(input: AuthCodeRequest): Promise<ClientRecord | null> {
+    const client = await store.clients.find(input.ClientId);
+    const matches = safeEqual(client?.secret ?? DUMMY_SECRET, input.ClientSecret);
+    // Only partner apps with a secret: never a public client, never the portal's own BFF.
+    return client && matches && client.secret !== null && !client.firstParty && client.redirectUris.length > 0 ? client : null;
+  }
+
+  r.post(
+    PATH,
+    (req: Request, _res: Response, next: NextFunction) => {
+      // A server-to-server API: a browser page on another site has no business here.
+      const origin = req.get('origin');
+      const site = req.get('sec-fetch-site');
+      if ((origin && origin !== publicOrigin) || site === 'cross-site' || site === 'same-site') {
+        return next(forbidden('forbidden_origin', 'This endpoint does not accept cross-site browser requests.'));
+      }
+      next();
+    },
+    readBody,
+    async (req: Request, res: Response) => {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const { fields } = parseBody(raw, req.get('content-type'), FIELDS, AUTH_CODE_REQUEST_XML);
+      const parsed = authCodeRequest.safeParse(Object.fromEntries(fields));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const name = String(issue.path[0] ?? 'body');
+        throw badRequest('invalid_request', `${name} ${issue.message}`, { [name]: issue.message });
+      }
+      const input = parsed.data;
+      const meta = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null };
+
+      const client = await verifyClient(input);
+      if (!client) {
+        await audit.record('sign_in_failed', { ...meta, data: { via: 'sag', reason: 'invalid_client', clientId: input.ClientId.slice(0, 200) } });
+        throw new AppError('invalid_client', INVALID_CLIENT, { status: 401 });
+      }
+      let user;
+      try {
+        user = await checkCredentials(input.Username, input.Password, {
+          store,
+          now: now(),
+          maxFailures: config.rateLimit.loginPerAccount,
+          windowMs: config.rateLimit.window * 1000,
+        });
+      } catch (e) {
+        if (e instanceof AppError) {
+          await audit.record('sign_in_failed', { ...meta, data: { via: 'sag', email: input.Username.slice(0, 320).toLowerCase(), reason: e.code, clientId: client.clientId } });
+          if (e.code === 'invalid_credentials') throw new AppError('invalid_credentials', INVALID_CREDENTIALS, { status: 401 });
+        }
+        throw e;
+      }
+      const { code } = await issueCode(deps, {
+        clientId: client.clientId,
+        accountId: user.id,
+        scopes: client.scopes,
+        redirectUri: client.redirectUris[0]!,
+        amr: ['pwd'],
+      });
+      await audit.record('sign_in', { ...meta, actorId: user.id, subjectId: user.id, data: { method: 'password', via: 'sag', clientId: client.clientId } });
+      send(req, res, 200, ok(code));
+    },
+    (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+      const e = toAppError(err);
+      if (e.status >= 500) deps.logger.error({ err: e.cause ?? e, path: req.path }, 'sag auth_code failed');
+      if (e.retryAfter) res.setHeader('Retry-After', String(e.retryAfter));
+      const message = e.expose ? e.message : 'Something went wrong on our side. Try again in a moment.';
+      send(req, res, e.status, failure(e.expose ? e.code : 'server_error', message));
+    },
+  );
+
+  r.all(PATH, (req, res) => {
+    res.setHeader('Allow', 'POST');
+    send(req, res, 405, failure('method_not_allowed', 'Use POST.'));
+  });
+
+  return r;
+}
+
+const JSON_TYPES = ['application/json', 'text/json'];
+const XML_TYPES = ['application/xml', 'text/xml'];
+
+/** Writes the envelope in the format `Accept` asks for, else the request's own (its exact type; JSON for a form). */
+function send(req: Request, res: Response, status: number, envelope: Envelope): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const requestType = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const xmlFirst = formatOf(requestType).format === 'xml';
+  const ordered = xmlFirst ? [...XML_TYPES, ...JSON_TYPES] : [...JSON_TYPES, ...XML_TYPES];
+  const candidates = ordered.includes(requestType) ? [requestType, ...ordered.filter((t) => t !== requestType)] : ordered;
+  const chosen = (req.get('accept') ? req.accepts(candidates) : false) || candidates[0]!;
+  const xml = chosen.endsWith('/xml');
+  res.status(status);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Type', `${chosen}; charset=utf-8`);
+  res.send(xml ? toXml(envelope) : toJson(envelope));
+}

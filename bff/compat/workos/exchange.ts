@@ -1,0 +1,217 @@
+/**
+ * `POST /user_management/authenticate`, translated: the client is checked,
+ * the organization the grant acts for is chosen (an invitation, the one
+ * asked for, or the user's only one), then the code or refresh token is
+ * redeemed at the real token endpoint (`tokenRequest`), and its answer is
+ * written back as WorkOS's authentication response. Nothing here mints a
+ * token or checks a password.
+ */
+import type { Deps } from '../../deps.ts';
+import type { ClientRecord } from '../../store/store.ts';
+import type { AcceptInvitationInput, AcceptedInvitation } from '../../orgs/model.ts';
+import { authenticationMethod, tokenRequest, type TokenResult } from '../../oauth/core.ts';
+import { safeEqual } from '../../http/security.ts';
+import { checkInvitation, defaultOrganization } from '../../orgs/orgs.ts';
+import type { AuthorizationCodeGrant, RefreshTokenGrant } from './schema.ts';
+import {
+  authenticationResponse,
+  fromTokenError,
+  invalidClient,
+  invalidGrant,
+  WorkOSError,
+  type Impersonator,
+  type UpstreamOAuthTokens,
+} from './map.ts';
+
+/** The impersonation feature tells who impersonates behind a grant (null: nobody). */
+export type ImpersonatorLookup = (grantId: string) => Promise<Impersonator | null>;
+/** The federation feature hands back the upstream provider's tokens (null: none). */
+export type OAuthTokensLookup = (userId: string, acr: string | undefined) => Promise<UpstreamOAuthTokens | null>;
+
+export interface WorkOSHooks {
+  impersonator?: ImpersonatorLookup;
+  oauthTokens?: OAuthTokensLookup;
+}
+
+export interface RequestInfo {
+  ip: string | null;
+  userAgent: string | null;
+  /** The `Authorization: Bearer` value: the SDK sends its API key there too. */
+  bearer: string | null;
+}
+
+interface SourceToken {
+  accountId?: string;
+  clientId?: string;
+  grantId?: string;
+  amr?: string[];
+  acr?: string;
+  consumed?: unknown;
+  isExpired?: boolean;
+  redirectUri?: string;
+  codeChallenge?: string;
+}
+
+const throttleKey = (clientId: string) => `workos_client:${clientId}`;
+
+/**
+ * The client, once its credentials hold. Secret guessing is throttled per
+ * client in the shared store (429 + Retry-After), like sign-in attempts.
+ * `secret` is what the token endpoint will be given (null: a public client).
+ */
+async function authenticateClient(deps: Deps, clientId: string, bodySecret: string | undefined, info: RequestInfo) {
+  const { store, config } = deps;
+  const now = deps.now();
+  const state = await store.throttle.peek(throttleKey(clientId), now);
+  if (state && state.count >= config.rateLimit.loginPerAccount && state.resetAt > now) {
+    const retryAfter = Math.max(1, Math.ceil((state.resetAt - now) / 1000));
+    throw new WorkOSError(429, 'rate_limit_exceeded', 'Too many failed client authentications. Try again later.', { retryAfter });
+  }
+  const fail = async (description: string): Promise<never> => {
+    await store.throttle.hit(throttleKey(clientId), now, config.rateLimit.window * 1000);
+    throw invalidClient(description);
+  };
+  if (bodySecret !== undefined && info.bearer !== null && !safeEqual(bodySecret, info.bearer)) {
+    return fail('The client_secret and the Authorization header disagree.');
+  }
+  const presented = bodySecret ?? info.bearer ?? undefined;
+  const client = await store.clients.find(clientId);
+  if (!client || client.firstParty) return fail('Client authentication failed: unknown client.');
+  if (client.secret === null) {
+    if (presented !== undefined) return fail('This is a public client: it has no secret; prove the code with code_verifier instead.');
+    return { client, presented: undefined };
+  }
+  if (presented !== undefined && !safeEqual(presented, client.secret)) return fail('Client authentication failed.');
+  return { client, presented };
+}
+
+async function finish(deps: Deps, hooks: WorkOSHooks, res: TokenResult, src: SourceToken): Promise<Record<string, unknown>> {
+  const grantId = src.grantId!;
+  const user = await deps.store.users.findById(src.accountId!);
+  if (!user) throw invalidGrant('The account behind this grant no longer exists.');
+  const org = await deps.store.orgs.findGrantOrganization(grantId);
+  return authenticationResponse({
+    user,
+    organizationId: org && org.role !== null && org.userId === user.id ? org.organizationId : null,
+    accessToken: String(res.body.access_token),
+    refreshToken: typeof res.body.refresh_token === 'string' ? res.body.refresh_token : undefined,
+    authenticationMethod: authenticationMethod(src.amr, src.acr),
+    impersonator: (await hooks.impersonator?.(grantId)) ?? null,
+    oauthTokens: (await hooks.oauthTokens?.(user.id, src.acr)) ?? null,
+  });
+}
+
+function basic(client: ClientRecord, secret: string | null) {
+  return secret === null ? undefined : { clientId: client.clientId, clientSecret: secret };
+}
+
+export async function authenticateWithCode(deps: Deps, hooks: WorkOSHooks, body: AuthorizationCodeGrant, info: RequestInfo) {
+  const { store, provider } = deps;
+  const { client, presented } = await authenticateClient(deps, body.client_id, body.client_secret, info);
+  // Read before redeeming: the redirect_uri the provider insists on, and the amr/acr.
+  const code = (await provider.AuthorizationCode.find(body.code).catch(() => undefined)) as SourceToken | undefined;
+  const usable = Boolean(code && !code.consumed && !code.isExpired && code.clientId === client.clientId && code.accountId && code.grantId);
+
+  let secret: string | null = null;
+  if (client.secret !== null) {
+    if (presented !== undefined) secret = presented;
+    // WorkOS lets a confidential client prove a PKCE-bound code with the verifier alone;
+    // the provider still checks the verifier against the code's challenge.
+    else if (body.code_verifier && usable && code!.codeChallenge) secret = client.secret;
+    else throw invalidClient('client_secret is required (or a code_verifier for a code issued with PKCE).');
+  }
+  const redirectUri = code?.redirectUri ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+
+  let accepted: (AcceptInvitationInput & AcceptedInvitation) | null = null;
+  let invitationInfo: { id: string; organizationId: string; role: string } | null = null;
+  if (usable) {
+    const user = await store.users.findById(code!.accountId!);
+    if (!user) throw invalidGrant('The account behind this code no longer exists.');
+    const now = deps.now();
+    if (body.invitation_token) {
+      // Its 400s (unknown, used, expired, someone else's) go out as invalid_grant with their own code.
+      const inv = await checkInvitation(store, body.invitation_token, user, now);
+      // Before redeeming, so the minted access token already carries the organization.
+      const input = { invitationId: inv.id, userId: user.id, grantId: code!.grantId!, now };
+      const result = await store.orgs.acceptInvitation(input);
+      if (!result) throw invalidGrant('The invitation has already been accepted or has expired.', 'invitation_already_accepted');
+      accepted = { ...input, ...result };
+      invitationInfo = { id: inv.id, organizationId: inv.organizationId, role: inv.role };
+    } else {
+      const orgId = await defaultOrganization(store, code!.grantId!, user.id);
+      if (orgId) await store.orgs.setGrantOrganization(code!.grantId!, user.id, orgId, now);
+    }
+  }
+
+  let res: TokenResult;
+  try {
+    res = await tokenRequest(
+      deps,
+      {
+        grant_type: 'authorization_code',
+        code: body.code,
+        redirect_uri: redirectUri,
+        code_verifier: body.code_verifier,
+        client_id: secret === null ? client.clientId : undefined,
+      },
+      basic(client, secret),
+    );
+  } catch (e) {
+    if (accepted) await store.orgs.revertInvitation(accepted);
+    throw e;
+  }
+  if (res.status !== 200 || typeof res.body.access_token !== 'string') {
+    if (accepted) await store.orgs.revertInvitation(accepted);
+    throw fromTokenError(res.status === 200 ? 500 : res.status, res.body);
+  }
+  if (!usable) throw fromTokenError(500, { error: 'server_error', error_description: 'a code the provider accepted was not readable before' });
+  if (invitationInfo) {
+    await deps.audit.record('invitation_accepted', {
+      actorId: code!.accountId,
+      subjectId: code!.accountId,
+      ip: info.ip,
+      userAgent: info.userAgent,
+      data: { invitationId: invitationInfo.id, organizationId: invitationInfo.organizationId, role: invitationInfo.role, clientId: client.clientId },
+    });
+  }
+  return finish(deps, hooks, res, code!);
+}
+
+export async function authenticateWithRefreshToken(deps: Deps, hooks: WorkOSHooks, body: RefreshTokenGrant, info: RequestInfo) {
+  const { store, provider } = deps;
+  const { client, presented } = await authenticateClient(deps, body.client_id, body.client_secret, info);
+  if (client.secret !== null && presented === undefined) throw invalidClient('client_secret is required for this client.');
+  const rt = (await provider.RefreshToken.find(body.refresh_token).catch(() => undefined)) as SourceToken | undefined;
+  const usable = Boolean(rt && !rt.consumed && !rt.isExpired && rt.clientId === client.clientId && rt.accountId && rt.grantId);
+
+  let previous: string | null | undefined;
+  if (usable && body.organization_id) {
+    const membership = await store.orgs.findMembership(rt!.accountId!, body.organization_id);
+    if (!membership) throw invalidGrant(`The user is not a member of the organization ${body.organization_id}.`, 'organization_membership_not_found');
+    previous = (await store.orgs.findGrantOrganization(rt!.grantId!))?.organizationId ?? null;
+    await store.orgs.setGrantOrganization(rt!.grantId!, rt!.accountId!, body.organization_id, deps.now());
+  }
+  const restore = async () => {
+    if (previous === undefined || previous === body.organization_id) return;
+    if (previous === null) await store.orgs.deleteGrantOrganization(rt!.grantId!);
+    else await store.orgs.setGrantOrganization(rt!.grantId!, rt!.accountId!, previous, deps.now());
+  };
+
+  let res: TokenResult;
+  try {
+    res = await tokenRequest(
+      deps,
+      { grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: presented === undefined ? client.clientId : undefined },
+      basic(client, presented ?? null),
+    );
+  } catch (e) {
+    await restore();
+    throw e;
+  }
+  if (res.status !== 200 || typeof res.body.access_token !== 'string') {
+    await restore();
+    throw fromTokenError(res.status === 200 ? 500 : res.status, res.body);
+  }
+  if (!usable) throw fromTokenError(500, { error: 'server_error', error_description: 'refresh token vanished' });
+  return finish(deps, hooks, res, rt!);
+}

@@ -1,0 +1,183 @@
+/**
+ * The WorkOS user-management API, as a translator onto the portal's own
+ * OAuth core (see docs: shared/seeds/003_…):
+ *
+ *   GET  /user_management/authorize        → 302 to /oauth/authorize (the real sign-in)
+ *   POST /user_management/authenticate     → the real /oauth/token, answered as WorkOS
+ *   GET  /sso/jwks/:clientId               → the keys that verify the access tokens
+ *   GET  /user_management/sessions/logout  → revokes the grant named by the token's `sid`
+ *
+ * Errors are WorkOS JSON (`{error, error_description, code, message}`) on the
+ * API routes, and a plain page on the browser ones.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Deps } from '../../deps.ts';
+import type { ClientRecord } from '../../store/store.ts';
+import { securityHeaders, clientIp } from '../../http/security.ts';
+import { loggedOutPage, errorPage } from '../../oauth/pages.ts';
+import { hashInvitationToken } from '../../orgs/orgs.ts';
+import { authenticateWithCode, authenticateWithRefreshToken, type RequestInfo, type WorkOSHooks } from './exchange.ts';
+import { errorBody, invalidRequest, toWorkOSError, WorkOSError } from './map.ts';
+import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, GRANT_TYPES, logoutQuery, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
+import type { z } from 'zod';
+
+export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './exchange.ts';
+
+/** Public JWK members only: a private key member never leaves, whatever the store holds. */
+const PUBLIC_JWK_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'];
+
+function validation(error: z.ZodError): WorkOSError {
+  const errors = error.issues.map((i) => ({ field: i.path.join('.') || 'body', code: `${i.path.join('.') || 'body'}_invalid`, message: i.message }));
+  const first = errors[0];
+  return new WorkOSError(422, 'invalid_request', first ? `${first.field}: ${first.message}` : 'The request is not valid.', {
+    code: 'invalid_request_parameters',
+    errors,
+  });
+}
+
+function bearerOf(req: Request): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+  return m ? m[1]! : null;
+}
+
+/** Whether `returnTo` is on the origin of one of the client's registered redirect or post-logout URIs. */
+function allowedReturnTo(client: ClientRecord, returnTo: string): URL | null {
+  let url: URL;
+  try {
+    url = new URL(returnTo);
+  } catch {
+    return null;
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) return null;
+  const origins = new Set<string>();
+  for (const u of [...client.redirectUris, ...client.postLogoutRedirectUris]) {
+    try {
+      origins.add(new URL(u).origin);
+    } catch {
+      // A malformed registration simply allows nothing.
+    }
+  }
+  return origins.has(url.origin) ? url : null;
+}
+
+export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
+  const { store, provider, config } = deps;
+  const router = express.Router();
+  const html = securityHeaders({ https: config.publicUrl.startsWith('https://') });
+  const api = (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Request-ID', randomUUID());
+    next();
+  };
+  const noStore = (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+    next();
+  };
+  const body = [
+    express.json({ limit: '64kb', strict: true }),
+    express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }),
+  ];
+
+  router.get('/user_management/authorize', async (req, res) => {
+    const query = new URL(req.originalUrl, 'http://portal.invalid').searchParams;
+    const out = new URLSearchParams();
+    for (const name of AUTHORIZE_PASSTHROUGH) for (const v of query.getAll(name)) out.append(name, v);
+    const ids = query.getAll('client_id');
+    const client = ids.length === 1 ? await store.clients.find(ids[0]!) : null;
+    out.set('scope', WORKOS_SCOPES.filter((s) => !client || s === 'openid' || client.scopes.includes(s)).join(' '));
+    // An invitation names who is expected: prefill the sign-in with it (the token itself stays here).
+    const invitationToken = query.get('invitation_token');
+    if (invitationToken && !out.has('login_hint')) {
+      const inv = await store.orgs.findInvitationByTokenHash(hashInvitationToken(invitationToken));
+      if (inv && inv.acceptedAt === null && inv.expiresAt > deps.now()) out.set('login_hint', inv.email);
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    // The provider checks client and redirect_uri itself and shows its own error page (never redirects).
+    res.redirect(302, `${config.issuer}/authorize?${out.toString()}`);
+  });
+
+  router.post('/user_management/authenticate', api, noStore, ...body, async (req, res) => {
+    const input: unknown = req.body;
+    if (!input || typeof input !== 'object' || Array.isArray(input)) {
+      throw invalidRequest('Send the parameters as a JSON object (Content-Type: application/json).', 'invalid_body');
+    }
+    const grantType = (input as Record<string, unknown>).grant_type;
+    if (typeof grantType === 'string' && grantType && !(GRANT_TYPES as readonly string[]).includes(grantType)) {
+      throw new WorkOSError(400, 'unsupported_grant_type', `grant_type ${JSON.stringify(grantType.slice(0, 100))} is not supported here; use authorization_code or refresh_token.`);
+    }
+    const info: RequestInfo = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null, bearer: bearerOf(req) };
+    if (grantType === 'refresh_token') {
+      const parsed = refreshTokenGrant.safeParse(input);
+      if (!parsed.success) throw validation(parsed.error);
+      res.json(await authenticateWithRefreshToken(deps, hooks, parsed.data, info));
+      return;
+    }
+    const parsed = authorizationCodeGrant.safeParse(input);
+    if (!parsed.success) throw validation(parsed.error);
+    res.json(await authenticateWithCode(deps, hooks, parsed.data, info));
+  });
+
+  router.get('/sso/jwks/:clientId', api, async (req, res) => {
+    const client = await store.clients.find(String(req.params.clientId));
+    if (!client || client.firstParty) throw new WorkOSError(404, 'not_found', 'No client with this id.', { code: 'client_not_found' });
+    const keys = (await store.keys.list()).map((k) => Object.fromEntries(Object.entries(k.jwk).filter(([name]) => PUBLIC_JWK_MEMBERS.includes(name))));
+    // Rotation adds a key before it signs, so a short cache is safe.
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json({ keys });
+  });
+
+  router.get('/user_management/sessions/logout', html, async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const parsed = logoutQuery.safeParse(req.query);
+    if (!parsed.success) {
+      res.status(400).type('html').send(errorPage('invalid_request', 'session_id is required (once).', config.publicUrl));
+      return;
+    }
+    const { session_id: grantId, return_to: returnTo } = parsed.data;
+    const grant = await provider.Grant.find(grantId).catch(() => undefined);
+    let client: ClientRecord | null = null;
+    if (grant?.accountId && grant.clientId) {
+      client = await store.clients.find(grant.clientId);
+      // The browser's portal sign-in ends too, when it is the same person's.
+      const op = await provider.Session.get({ req, res } as never).catch(() => undefined);
+      if (op?.accountId === grant.accountId) await op.destroy();
+      await store.oidc.revokeByGrantId(grantId);
+      await grant.destroy();
+      await store.orgs.deleteGrantOrganization(grantId);
+      await deps.audit.record('workos_session_ended', {
+        actorId: grant.accountId,
+        subjectId: grant.accountId,
+        ip: clientIp(req),
+        userAgent: req.get('user-agent') ?? null,
+        data: { clientId: grant.clientId },
+      });
+    }
+    const target = client && returnTo ? allowedReturnTo(client, returnTo) : null;
+    if (target) {
+      res.redirect(302, target.href);
+      return;
+    }
+    res.type('html').send(loggedOutPage(config.publicUrl));
+  });
+
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = toWorkOSError(err);
+    if (e.status >= 500) deps.logger.error({ err: e.cause ?? e, method: req.method, path: req.path }, 'WorkOS request failed');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (e.retryAfter) res.setHeader('Retry-After', String(e.retryAfter));
+    res.setHeader('Cache-Control', 'no-store');
+    if (req.path === '/user_management/sessions/logout' || req.path === '/user_management/authorize') {
+      res.status(e.status).type('html').send(errorPage(e.expose ? e.oauthError : 'server_error', e.expose ? e.message : undefined, config.publicUrl));
+      return;
+    }
+    res.status(e.status).json(errorBody(e));
+  });
+
+  return router;
+}

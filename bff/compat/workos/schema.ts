@@ -1,0 +1,67 @@
+/**
+ * The WorkOS user-management wire format, as zod schemas: what
+ * `POST /user_management/authenticate` accepts (the official SDK's
+ * serializers send snake_case JSON; unknown fields such as `signals_id` are
+ * ignored) and the query of the logout endpoint.
+ */
+import { z } from 'zod';
+
+const optional = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .nullish()
+    .transform((v) => (v === null || v === '' ? undefined : v));
+
+const common = {
+  client_id: z.string().min(1).max(200),
+  /** With an API key the SDK sends the key itself here (and as `Authorization: Bearer`). */
+  client_secret: optional(512),
+  ip_address: optional(100),
+  user_agent: optional(1000),
+};
+
+export const authorizationCodeGrant = z.object({
+  grant_type: z.literal('authorization_code'),
+  code: z.string().min(1).max(2048),
+  code_verifier: optional(256),
+  invitation_token: optional(512),
+  ...common,
+});
+
+export const refreshTokenGrant = z.object({
+  grant_type: z.literal('refresh_token'),
+  refresh_token: z.string().min(1).max(4096),
+  organization_id: optional(200),
+  ...common,
+});
+
+export type AuthorizationCodeGrant = z.infer<typeof authorizationCodeGrant>;
+export type RefreshTokenGrant = z.infer<typeof refreshTokenGrant>;
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+
+export const logoutQuery = z.object({
+  session_id: z.string().min(1).max(512),
+  return_to: z.string().max(2048).optional(),
+});
+
+/**
+ * The authorize parameters passed on to the provider unchanged (all their
+ * values, so the provider itself refuses duplicates). `scope` is computed;
+ * WorkOS-only ones (provider, screen_hint, organization_id, …) stop here.
+ */
+export const AUTHORIZE_PASSTHROUGH = [
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'login_hint',
+  'prompt',
+  'max_age',
+] as const;
+
+/** What a WorkOS client gets: the AuthKit scopes, narrowed to what the client may have. */
+export const WORKOS_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;

@@ -1,0 +1,175 @@
+/**
+ * The WorkOS API's bad inputs, its authorize translation, JWKS and logout,
+ * against the real app on SQLite and PostgreSQL. Each failure must be the
+ * WorkOS JSON error with the status the SDK maps, and leave nothing behind.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeJwt } from 'jose';
+import { RateLimitExceededException } from '@workos-inc/node';
+import { startTestApp, type TestApp } from '../../testing/test-app.ts';
+import { Agent } from '../../testing/agent.ts';
+import { createAccount } from '../../accounts/accounts.ts';
+import { introspectAccessToken } from '../../oauth/core.ts';
+import { createInvitation, createOrganization } from '../../orgs/orgs.ts';
+import { partner, PASSWORD, rawAuthenticate, REDIRECT, sdk, signIn, type Partner } from './test-helpers.ts';
+
+async function errorOf(res: Response, status: number): Promise<Record<string, unknown>> {
+  assert.equal(res.status, status);
+  assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+  const body = (await res.json()) as Record<string, unknown>;
+  for (const k of ['error', 'error_description', 'code', 'message']) assert.equal(typeof body[k], 'string', `${k} in ${JSON.stringify(body)}`);
+  return body;
+}
+
+for (const db of ['sqlite', 'postgres'] as const) {
+  describe(`WorkOS user management, refusals (${db})`, () => {
+    let app: TestApp;
+    let conf: Partner;
+    let pub: Partner;
+    before(async () => {
+      app = await startTestApp({ db });
+      await createAccount(app.store, { email: 'cy@example.com', password: PASSWORD, name: 'Cy' }, Date.now());
+      conf = await partner(app, false);
+      pub = await partner(app, true);
+    });
+    after(() => app.close());
+
+    it('malformed JSON, a non-object body, an oversized body: 400/413 JSON errors', async () => {
+      const bad = await errorOf(await rawAuthenticate(app, '{"grant_type": "authorization_code",'), 400);
+      assert.equal(bad.error, 'invalid_request');
+      assert.equal(bad.code, 'invalid_json');
+      assert.equal((await errorOf(await rawAuthenticate(app, '[1,2]'), 400)).code, 'invalid_body');
+      const big = await errorOf(await rawAuthenticate(app, { grant_type: 'authorization_code', code: 'x'.repeat(70 * 1024) }), 413);
+      assert.equal(big.code, 'request_too_large');
+      const text = await fetch(`${app.url}/user_management/authenticate`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+      assert.equal((await errorOf(text, 400)).code, 'invalid_body');
+    });
+
+    it('missing or mistyped fields → 422 with errors; an unknown grant_type → 400 unsupported_grant_type', async () => {
+      const missing = await errorOf(await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: conf.clientId }), 422);
+      assert.equal(missing.code, 'invalid_request_parameters');
+      assert.ok(Array.isArray(missing.errors) && (missing.errors as Array<{ field: string }>).some((e) => e.field === 'code'));
+      await errorOf(await rawAuthenticate(app, { grant_type: 'refresh_token', client_id: conf.clientId, refresh_token: 42 }), 422);
+      await errorOf(await rawAuthenticate(app, { client_id: conf.clientId, code: 'c' }), 422);
+      assert.equal((await errorOf(await rawAuthenticate(app, { grant_type: 'password', client_id: conf.clientId }), 400)).error, 'unsupported_grant_type');
+    });
+
+    it('unknown client, a public client sending a secret, and disagreeing credentials → 401 invalid_client', async () => {
+      const { code } = await signIn(app, conf, 'cy@example.com');
+      const unknown = await errorOf(await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: 'app_nope', client_secret: 's', code }), 401);
+      assert.equal(unknown.error, 'invalid_client');
+      await errorOf(await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: pub.clientId, client_secret: 'guess', code }), 401);
+      await errorOf(
+        await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: conf.clientId, client_secret: conf.secret, code }, { authorization: 'Bearer something-else' }),
+        401,
+      );
+      // The header alone is enough (what the SDK sends with an API key).
+      const viaHeader = await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: conf.clientId, code }, { authorization: `Bearer ${conf.secret}` });
+      assert.equal(viaHeader.status, 200);
+    });
+
+    it('another client’s code → 400 invalid_grant', async () => {
+      const other = await partner(app, false);
+      const { code } = await signIn(app, conf, 'cy@example.com');
+      const res = await errorOf(await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: other.clientId, client_secret: other.secret, code }), 400);
+      assert.equal(res.error, 'invalid_grant');
+    });
+
+    it('guessing a client secret is throttled: 429 with Retry-After, even for the right secret', async () => {
+      const target = await partner(app, false);
+      const { code } = await signIn(app, target, 'cy@example.com');
+      for (let i = 0; i < app.config.rateLimit.loginPerAccount; i++) {
+        await errorOf(await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: target.clientId, client_secret: `wrong-${i}`, code }), 401);
+      }
+      const limited = await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: target.clientId, client_secret: target.secret, code });
+      const body = await errorOf(limited, 429);
+      assert.ok(Number(limited.headers.get('retry-after')) > 0);
+      assert.equal(body.error, 'rate_limit_exceeded');
+      await assert.rejects(sdk(app, target).userManagement.authenticateWithCode({ code, clientId: target.clientId }), (e: unknown) => e instanceof RateLimitExceededException);
+    });
+
+    it('refresh with an organization the user is not in → 400, and the refresh token survives', async () => {
+      const org = await createOrganization(app.store, `Initech ${db} ${Date.now()}`, Date.now());
+      const workos = sdk(app, conf);
+      const { code } = await signIn(app, conf, 'cy@example.com');
+      const auth = await workos.userManagement.authenticateWithCode({ code, clientId: conf.clientId });
+      const res = await errorOf(
+        await rawAuthenticate(app, { grant_type: 'refresh_token', client_id: conf.clientId, client_secret: conf.secret, refresh_token: auth.refreshToken, organization_id: org.id }),
+        400,
+      );
+      assert.equal(res.code, 'organization_membership_not_found');
+      await app.store.orgs.addMembership({ userId: auth.user.id, organizationId: org.id, role: 'member' }, Date.now());
+      const switched = await workos.userManagement.authenticateWithRefreshToken({ refreshToken: auth.refreshToken, clientId: conf.clientId, organizationId: org.id });
+      assert.equal(switched.organizationId, org.id);
+      assert.equal(decodeJwt(switched.accessToken).role, 'member');
+    });
+
+    it('authorize translates onto /oauth/authorize: scopes the client may have, login_hint from an invitation', async () => {
+      const narrow = await partner(app, false, ['openid', 'email']);
+      const org = await createOrganization(app.store, `Hooli ${db} ${Date.now()}`, Date.now());
+      const { token } = await createInvitation(app.store, { organizationId: org.id, email: 'Dee@Example.com' }, Date.now());
+      const q = new URLSearchParams({ client_id: narrow.clientId, redirect_uri: REDIRECT, response_type: 'code', state: 's1', provider: 'authkit', invitation_token: token, screen_hint: 'sign-up' });
+      const res = await fetch(`${app.url}/user_management/authorize?${q}`, { redirect: 'manual' });
+      assert.equal(res.status, 302);
+      const loc = new URL(res.headers.get('location')!);
+      assert.equal(loc.origin + loc.pathname, `${app.config.issuer}/authorize`);
+      assert.equal(loc.searchParams.get('scope'), 'openid email');
+      assert.equal(loc.searchParams.get('login_hint'), 'dee@example.com');
+      assert.equal(loc.searchParams.get('state'), 's1');
+      for (const gone of ['provider', 'invitation_token', 'screen_hint']) assert.equal(loc.searchParams.has(gone), false, gone);
+    });
+
+    it('authorize with an unknown client or a foreign redirect_uri ends on the provider’s error page, never the partner', async () => {
+      for (const q of [
+        { client_id: 'app_unknown', redirect_uri: REDIRECT, response_type: 'code', provider: 'authkit' },
+        { client_id: conf.clientId, redirect_uri: 'https://evil.example/callback', response_type: 'code', provider: 'authkit' },
+      ]) {
+        const { res, url } = await new Agent(app.url).follow(`/user_management/authorize?${new URLSearchParams(q)}`);
+        assert.equal(url.origin, app.url, `stayed on the portal, not ${url.href}`);
+        assert.equal(res.status, 400);
+        assert.match(await res.text(), /We could not continue/);
+      }
+    });
+
+    it('JWKS: public keys only, 404 JSON for an unknown client', async () => {
+      const res = await fetch(`${app.url}/sso/jwks/${conf.clientId}`);
+      assert.equal(res.status, 200);
+      const { keys } = (await res.json()) as { keys: Array<Record<string, unknown>> };
+      assert.ok(keys.length >= 1);
+      for (const k of keys) assert.equal(k.d, undefined, 'no private key material');
+      assert.equal((await errorOf(await fetch(`${app.url}/sso/jwks/app_unknown`), 404)).code, 'client_not_found');
+    });
+
+    it('logout revokes the session named by sid, ends the portal sign-in, and redirects only to a registered origin', async () => {
+      const workos = sdk(app, conf);
+      const { code, agent } = await signIn(app, conf, 'cy@example.com');
+      const auth = await workos.userManagement.authenticateWithCode({ code, clientId: conf.clientId });
+      const sid = String(decodeJwt(auth.accessToken).sid);
+      assert.ok(await introspectAccessToken(app.deps, auth.accessToken));
+      const logoutUrl = workos.userManagement.getLogoutUrl({ sessionId: sid, returnTo: 'https://partner.example/bye?x=1' });
+      const out = await agent.get(logoutUrl);
+      assert.equal(out.status, 302);
+      assert.equal(out.headers.get('location'), 'https://partner.example/bye?x=1');
+      assert.equal(await introspectAccessToken(app.deps, auth.accessToken), null, 'the access token is dead');
+      await errorOf(await rawAuthenticate(app, { grant_type: 'refresh_token', client_id: conf.clientId, client_secret: conf.secret, refresh_token: auth.refreshToken }), 400);
+      const again = await agent.follow(`/user_management/authorize?${new URLSearchParams({ client_id: conf.clientId, redirect_uri: REDIRECT, response_type: 'code', provider: 'authkit' })}`, (u) => u.pathname.startsWith('/interaction/'));
+      const uid = again.url.pathname.split('/')[2]!;
+      const info = (await (await agent.api('GET', `/bff/interaction/${uid}`)).json()) as { prompt: string };
+      assert.equal(info.prompt, 'login', 'the portal sign-in ended too');
+
+      const second = await signIn(app, conf, 'cy@example.com');
+      const auth2 = await workos.userManagement.authenticateWithCode({ code: second.code, clientId: conf.clientId });
+      const foreign = await fetch(workos.userManagement.getLogoutUrl({ sessionId: String(decodeJwt(auth2.accessToken).sid), returnTo: 'https://evil.example/' }), { redirect: 'manual' });
+      assert.equal(foreign.status, 200);
+      assert.equal(foreign.headers.get('location'), null);
+      assert.match(await foreign.text(), /You are signed out/);
+      assert.equal(await introspectAccessToken(app.deps, auth2.accessToken), null);
+
+      const unknown = await fetch(`${app.url}/user_management/sessions/logout?session_id=nope&return_to=${encodeURIComponent(REDIRECT)}`, { redirect: 'manual' });
+      assert.equal(unknown.status, 200);
+      assert.equal(unknown.headers.get('location'), null);
+      assert.equal((await fetch(`${app.url}/user_management/sessions/logout`)).status, 400);
+    });
+  });
+}
