@@ -5,9 +5,11 @@ import type { RecordedRequest, Reply, TestServer } from '../test/http-server.ts'
 import { renderApp, pointDocumentAt } from '../test/render-app.tsx';
 import { leaveTo } from '../lib/navigation.ts';
 
+import type * as Navigation from '../lib/navigation.ts';
+
 // Full-page navigations cannot happen in jsdom; record them instead.
 vi.mock('../lib/navigation.ts', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../lib/navigation.ts')>()),
+  ...(await importOriginal<typeof Navigation>()),
   leaveTo: vi.fn(),
 }));
 
@@ -185,7 +187,9 @@ describe('account', () => {
 
     await screen.findByText('Ada Lovelace');
     expect(screen.getByText('Administrator')).toBeTruthy();
-    expect(screen.getByRole('link', { name: 'Partner apps' }).getAttribute('href')).toBe('/admin/clients');
+    const adminLinks = screen.getByRole('navigation', { name: 'Administration' });
+    expect(within(adminLinks).getByRole('link', { name: 'Partner apps' }).getAttribute('href')).toBe('/admin/clients');
+    expect(within(adminLinks).getByRole('link', { name: 'Impersonate a user' }).getAttribute('href')).toBe('/admin/impersonate');
     const history = screen.getByRole('region', { name: 'Impersonation history' });
     expect(within(history).getByText('Reason: Ticket 42')).toBeTruthy();
     const connected = screen.getByRole('region', { name: 'Connected apps' });

@@ -48,6 +48,21 @@ describe('ImpersonationBar', () => {
     expect(onExpired).toHaveBeenCalledTimes(1);
   });
 
+  it('asks again every 10 s while the server has not ended it yet', () => {
+    const onExpired = vi.fn();
+    render(
+      <ImpersonationBar userEmail="ada@example.com" impersonation={impersonation(start + 1_000)} onStop={() => {}} onExpired={onExpired} />,
+    );
+    act(() => {
+      vi.advanceTimersByTime(2_000);
+    });
+    expect(onExpired).toHaveBeenCalledTimes(1);
+    act(() => {
+      vi.advanceTimersByTime(10_000);
+    });
+    expect(onExpired).toHaveBeenCalledTimes(2);
+  });
+
   it('accepts expiresAt in epoch seconds', () => {
     render(
       <ImpersonationBar userEmail="ada@example.com" impersonation={impersonation(start / 1000 + 600)} onStop={() => {}} />,

@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { Button } from '../components/ui/button.tsx';
-import { sessionQueryKey, useSession } from '../features/session/api/get-session.ts';
+import { sessionQueryKey, sessionQueryOptions, useSession } from '../features/session/api/get-session.ts';
 import type { Impersonation } from '../features/session/api/get-session.ts';
 import { useStopImpersonation } from '../features/session/api/stop-impersonation.ts';
 import { formatRemaining, toEpochMs } from '../lib/time.ts';
@@ -13,9 +13,15 @@ export interface ImpersonationBarProps {
   onStop: () => void;
   stopping?: boolean;
   error?: string | null;
-  /** Called once when the countdown reaches zero. */
+  /**
+   * Called when the countdown reaches zero, then every EXPIRY_RECHECK_MS while
+   * the bar is still up: the server ends the impersonation, and its clock may
+   * be a little behind this one.
+   */
   onExpired?: () => void;
 }
+
+export const EXPIRY_RECHECK_MS = 10_000;
 
 /** The yellow "you are impersonating" bar, counting down to expiresAt. */
 export function ImpersonationBar({ userEmail, impersonation, onStop, stopping = false, error, onExpired }: ImpersonationBarProps) {
@@ -24,13 +30,17 @@ export function ImpersonationBar({ userEmail, impersonation, onStop, stopping = 
   const remaining = expiresAtMs === null ? null : expiresAtMs - now;
   const expired = remaining !== null && remaining <= 0;
 
-  const reported = useRef(false);
+  const reportedAt = useRef<number | null>(null);
   useEffect(() => {
-    if (expired && !reported.current) {
-      reported.current = true;
+    if (!expired) {
+      reportedAt.current = null;
+      return;
+    }
+    if (reportedAt.current === null || now - reportedAt.current >= EXPIRY_RECHECK_MS) {
+      reportedAt.current = now;
       onExpired?.();
     }
-  }, [expired, onExpired]);
+  }, [expired, now, onExpired]);
 
   return (
     <div className="impersonation-bar" role="region" aria-label="Impersonation">
@@ -68,16 +78,32 @@ export function Banner() {
   const queryClient = useQueryClient();
   const data = session.data;
 
+  // After the time ran out (or Stop was refused), ask the server: it ends an impersonation that is over and
+  // hands back the admin's own session. Then everything cached was the impersonated user's: fetch it again.
+  const recheck = useCallback(async () => {
+    try {
+      const fresh = await queryClient.fetchQuery({ ...sessionQueryOptions(), staleTime: 0 });
+      if (!fresh.authenticated || !fresh.impersonation) {
+        await queryClient.invalidateQueries({ predicate: (query) => query.queryKey[0] !== sessionQueryKey[0] });
+      }
+    } catch {
+      // Unreachable for now; the bar asks again shortly.
+    }
+  }, [queryClient]);
+
   return (
     <div id="banner-slot">
       {data?.authenticated && data.impersonation ? (
         <ImpersonationBar
           userEmail={data.user.email}
           impersonation={data.impersonation}
-          onStop={() => stop.mutate()}
+          onStop={() =>
+            // A refusal usually means it already ended (expired, or stopped in another tab): re-read the session.
+            stop.mutate(undefined, { onError: () => void recheck() })
+          }
           stopping={stop.isPending || stop.isSuccess}
           error={stop.error?.message ?? null}
-          onExpired={() => void queryClient.invalidateQueries({ queryKey: sessionQueryKey })}
+          onExpired={() => void recheck()}
         />
       ) : null}
     </div>

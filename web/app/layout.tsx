@@ -4,6 +4,21 @@ import { useSession } from '../features/session/api/get-session.ts';
 import { useLogout } from '../features/session/api/logout.ts';
 import { Banner } from './banner.tsx';
 
+/** Admin screens, for an administrator's own session only (never while impersonating). */
+function AdminNav() {
+  const session = useSession();
+  const data = session.data;
+  if (!data?.authenticated || data.user.role !== 'admin' || data.impersonation) return null;
+  return (
+    <nav aria-label="Admin" className="actions">
+      <Link to="/admin/clients">Partner apps</Link>
+      <Link to="/admin/connections">Identity providers</Link>
+      <Link to="/admin/impersonate">Impersonate</Link>
+      <Link to="/admin/audit">Audit log</Link>
+    </nav>
+  );
+}
+
 function SessionControls() {
   const session = useSession();
   const logout = useLogout();
@@ -35,6 +50,7 @@ export function Layout() {
         <Link to="/" className="topbar__brand">
           Portal
         </Link>
+        <AdminNav />
         <SessionControls />
       </header>
       <Banner />

@@ -1,7 +1,11 @@
 import { createBrowserRouter } from 'react-router';
 import type { RouteObject } from 'react-router';
 import { AccountPage } from '../features/account/account-page.tsx';
+import { AdminAuditPage } from '../features/admin-audit/admin-audit-page.tsx';
 import { AdminClientsPage } from '../features/admin-clients/admin-clients-page.tsx';
+import { AdminConnectionsPage } from '../features/admin-connections/admin-connections-page.tsx';
+import { FederationErrorPage } from '../features/federation/federation-error-page.tsx';
+import { AdminImpersonatePage } from '../features/admin-impersonate/admin-impersonate-page.tsx';
 import { HomePage } from '../features/home/home-page.tsx';
 import { InteractionPage } from '../features/interaction/interaction-page.tsx';
 import { SetupPage } from '../features/setup/setup-page.tsx';
@@ -19,6 +23,10 @@ export const routes: RouteObject[] = [
       { path: 'account', element: <AccountPage /> },
       { path: 'setup', element: <SetupPage /> },
       { path: 'admin/clients', element: <AdminClientsPage /> },
+      { path: 'admin/connections', element: <AdminConnectionsPage /> },
+      { path: 'federation/error', element: <FederationErrorPage /> },
+      { path: 'admin/impersonate', element: <AdminImpersonatePage /> },
+      { path: 'admin/audit', element: <AdminAuditPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

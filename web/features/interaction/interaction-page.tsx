@@ -11,6 +11,9 @@ import { useSubmitLogin } from './api/submit-login.ts';
 import { ConsentForm } from './components/consent-form.tsx';
 import { InteractionExpired } from './components/interaction-expired.tsx';
 import { LoginForm } from './components/login-form.tsx';
+import { ConnectionButtons } from '../federation/components/connection-buttons.tsx';
+import { FederationNotice } from '../federation/components/federation-notice.tsx';
+import { useHomeRealm } from '../federation/lib/use-home-realm.ts';
 
 /** 404 (unknown) and 410 (gone) both mean: start again from the app. */
 function isExpired(error: unknown): boolean {
@@ -19,15 +22,22 @@ function isExpired(error: unknown): boolean {
 
 function LoginStep({ interaction }: { interaction: Interaction }) {
   const login = useSubmitLogin(interaction.uid);
+  const realm = useHomeRealm(interaction.uid, Boolean(interaction.homeRealmDiscovery) && !interaction.pendingLink);
   if (isExpired(login.error)) return <InteractionExpired />;
+  const pending = login.isPending || login.isSuccess || realm.routingTo !== null;
   return (
-    <LoginForm
-      client={interaction.client}
-      loginHint={interaction.loginHint}
-      onSubmit={(credentials) => login.mutate(credentials)}
-      pending={login.isPending || login.isSuccess}
-      error={login.error}
-    />
+    <div className="stack">
+      <LoginForm
+        client={interaction.client}
+        loginHint={interaction.pendingLink?.email ?? interaction.loginHint}
+        notice={<FederationNotice pendingLink={interaction.pendingLink} routingTo={realm.routingTo} />}
+        onEmailBlur={(email) => void realm.route(email)}
+        onSubmit={(credentials) => void realm.route(credentials.email).then((routed) => routed || login.mutate(credentials))}
+        pending={pending}
+        error={login.error}
+      />
+      <ConnectionButtons uid={interaction.uid} connections={interaction.connections ?? []} disabled={pending} />
+    </div>
   );
 }
 

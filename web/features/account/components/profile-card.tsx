@@ -26,6 +26,12 @@ export function ProfileCard({ user }: { user: Account['user'] }) {
             <li>
               <Link to="/admin/clients">Partner apps</Link>
             </li>
+            <li>
+              <Link to="/admin/impersonate">Impersonate a user</Link>
+            </li>
+            <li>
+              <Link to="/admin/audit">Audit log</Link>
+            </li>
           </ul>
         </nav>
       ) : null}

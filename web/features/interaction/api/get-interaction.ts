@@ -1,5 +1,6 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { apiGet, segment } from '../../../lib/api-client.ts';
+import type { ConnectionSummary, PendingLink } from '../../federation/api/types.ts';
 
 export interface InteractionClient {
   clientId: string;
@@ -22,6 +23,10 @@ export interface Interaction {
   loginHint: string | null;
   user: { email: string; name: string } | null;
   scopes: InteractionScope[];
+  /** Federation: "Continue with" buttons, home-realm discovery, a link waiting for the password. */
+  connections?: ConnectionSummary[];
+  homeRealmDiscovery?: boolean;
+  pendingLink?: PendingLink | null;
 }
 
 export function getInteraction(uid: string, signal?: AbortSignal): Promise<Interaction> {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { FormEvent } from 'react';
+import type { FormEvent, ReactNode } from 'react';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { AppLogo } from '../../../components/ui/app-logo.tsx';
 import { Button } from '../../../components/ui/button.tsx';
@@ -16,9 +16,13 @@ export interface LoginFormProps {
   /** True while the sign-in request is in flight (and while leaving after it). */
   pending: boolean;
   error: ApiError | null;
+  /** Shown above the fields (federation: a link waiting for the password). */
+  notice?: ReactNode;
+  /** Called when the email field loses focus (home-realm discovery). */
+  onEmailBlur?: (email: string) => void;
 }
 
-export function LoginForm({ client, loginHint, onSubmit, pending, error }: LoginFormProps) {
+export function LoginForm({ client, loginHint, onSubmit, pending, error, notice, onEmailBlur }: LoginFormProps) {
   const [email, setEmail] = useState(loginHint ?? '');
   const [password, setPassword] = useState('');
 
@@ -48,6 +52,7 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error }: Login
         )}
       </header>
 
+      {notice}
       {error ? (
         <Alert tone="error">
           <p>{error.message}</p>
@@ -64,6 +69,7 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error }: Login
         autoFocus={loginHint === null}
         value={email}
         onChange={(event) => setEmail(event.target.value)}
+        onBlur={onEmailBlur ? () => onEmailBlur(email.trim()) : undefined}
         error={error?.fields?.email}
       />
       <TextField

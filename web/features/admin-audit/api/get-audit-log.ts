@@ -1,0 +1,65 @@
+import { infiniteQueryOptions, useInfiniteQuery } from '@tanstack/react-query';
+import { apiGet } from '../../../lib/api-client.ts';
+
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  kind: string;
+  actorId: string | null;
+  subjectId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export type People = Record<string, { email: string; name: string }>;
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** Absent when an email filter matches nobody. */
+  people?: People;
+}
+
+/** What the screen filters by; empty strings and undefined mean "any". */
+export interface AuditFilters {
+  email?: string;
+  kind?: string;
+  /** Epoch ms, inclusive. */
+  from?: number;
+  /** Epoch ms, inclusive. */
+  to?: number;
+}
+
+export const AUDIT_PAGE_SIZE = 50;
+
+/** The query string for one page: newest first, older than `before` (a seq) when given. */
+export function auditSearch(filters: AuditFilters, before?: number): string {
+  const params = new URLSearchParams();
+  if (filters.kind) params.set('kind', filters.kind);
+  if (filters.email) params.set('email', filters.email);
+  if (filters.from !== undefined) params.set('from', String(filters.from));
+  if (filters.to !== undefined) params.set('to', String(filters.to));
+  if (before !== undefined) params.set('before', String(before));
+  params.set('limit', String(AUDIT_PAGE_SIZE));
+  return params.toString();
+}
+
+export function getAuditPage(filters: AuditFilters, before?: number, signal?: AbortSignal): Promise<AuditPage> {
+  return apiGet<AuditPage>(`/bff/admin/audit?${auditSearch(filters, before)}`, { signal });
+}
+
+export function auditLogQueryOptions(filters: AuditFilters) {
+  return infiniteQueryOptions({
+    queryKey: ['admin', 'audit', filters],
+    queryFn: ({ pageParam, signal }) => getAuditPage(filters, pageParam, signal),
+    initialPageParam: undefined as number | undefined,
+    // A short page is the oldest one; otherwise page on from the last (oldest) seq shown.
+    getNextPageParam: (last) => (last.entries.length < AUDIT_PAGE_SIZE ? undefined : last.entries[last.entries.length - 1].seq),
+  });
+}
+
+export function useAuditLog(filters: AuditFilters) {
+  return useInfiniteQuery(auditLogQueryOptions(filters));
+}

@@ -1,0 +1,91 @@
+import { useEffect, useState } from 'react';
+import { Alert } from '../../components/ui/alert.tsx';
+import { QueryError } from '../../components/ui/query-error.tsx';
+import { Spinner } from '../../components/ui/spinner.tsx';
+import { isApiError } from '../../lib/api-client.ts';
+import { leaveTo, loginUrl } from '../../lib/navigation.ts';
+import { useSession } from '../session/api/get-session.ts';
+import { useCreateConnection } from './api/create-connection.ts';
+import { useDeleteConnection } from './api/delete-connection.ts';
+import { useConnections } from './api/get-connections.ts';
+import { ConnectionsTable } from './components/connections-table.tsx';
+import { CreateConnectionForm } from './components/create-connection-form.tsx';
+
+const RETURN_TO = '/admin/connections';
+
+function NotAdmin() {
+  return (
+    <Alert tone="error" title="You need to be an administrator">
+      <p>Only administrators can manage identity providers. Ask an administrator if you need access.</p>
+    </Alert>
+  );
+}
+
+function ConnectionsAdmin() {
+  const connections = useConnections();
+  const create = useCreateConnection();
+  const remove = useDeleteConnection();
+  const [created, setCreated] = useState<string | null>(null);
+  const [formKey, setFormKey] = useState(0);
+
+  const status = isApiError(connections.error) ? connections.error.status : null;
+  useEffect(() => {
+    if (status === 401) leaveTo(loginUrl(RETURN_TO));
+  }, [status]);
+
+  if (status === 403) return <NotAdmin />;
+  if (connections.isPending || status === 401) return <Spinner />;
+  if (connections.isError) return <QueryError error={connections.error} onRetry={() => void connections.refetch()} />;
+
+  return (
+    <>
+      {created ? (
+        <Alert tone="success" title="Connection added">
+          <p>People can now continue with {created} on the sign-in screen.</p>
+        </Alert>
+      ) : null}
+      <ConnectionsTable
+        connections={connections.data.connections}
+        onDelete={(id) => remove.mutate(id)}
+        deleting={remove.isPending ? (remove.variables ?? null) : null}
+        error={remove.error}
+      />
+      <CreateConnectionForm
+        key={formKey}
+        pending={create.isPending}
+        error={create.error}
+        onSubmit={(input) =>
+          create.mutate(input, {
+            onSuccess: ({ connection }) => {
+              setCreated(connection.name);
+              setFormKey((k) => k + 1);
+              create.reset();
+            },
+          })
+        }
+      />
+    </>
+  );
+}
+
+export function AdminConnectionsPage() {
+  const session = useSession();
+  const signedOut = session.data?.authenticated === false;
+
+  useEffect(() => {
+    if (signedOut) leaveTo(loginUrl(RETURN_TO));
+  }, [signedOut]);
+
+  let body;
+  if (session.isError) body = <QueryError error={session.error} onRetry={() => void session.refetch()} />;
+  else if (!session.data?.authenticated) body = <Spinner label={signedOut ? 'Taking you to sign in…' : 'Loading…'} />;
+  else if (session.data.user.role !== 'admin') body = <NotAdmin />;
+  else body = <ConnectionsAdmin />;
+
+  return (
+    <div className="page">
+      <h1>Identity providers</h1>
+      {body}
+    </div>
+  );
+}
