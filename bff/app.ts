@@ -22,10 +22,20 @@ import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
 import { bffClientRecord, createBffOidcConfig, type SelfOrigin } from './session/oidc-client.ts';
 import { createSessionService, type SessionService } from './session/sessions.ts';
-import { currentSession, sessionRoutes, type SessionDeps } from './session/routes.ts';
+import { currentSession, sessionRoutes, type SessionDeps, type SessionHooks } from './session/routes.ts';
+import { composeClaims } from './oauth/claims.ts';
+import { impersonationClaims, impersonationHooks } from './impersonation/impersonation.ts';
+import { impersonationRoutes } from './impersonation/routes.ts';
+import { auditRoutes } from './audit/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { workosClaims } from './compat/workos/claims.ts';
+import { workosRoutes } from './compat/workos/routes.ts';
+import { sagRoutes } from './compat/sag/routes.ts';
+import { federationRoutes } from './federation/routes.ts';
+import { upstreamTokensFor } from './federation/tokens.ts';
+export { attachZenith } from './compat/zenith/upgrade.ts';
 
 export interface AppOptions {
   config: Config;
@@ -54,7 +64,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const signingKeys = await ensureSigningKeys(store, now());
   await store.clients.upsert(bffClientRecord(config, now()));
 
-  const provider = createProvider({ config, store, now, logger, signingKeys });
+  // Each feature contributes its access-token claims here (see oauth/claims.ts).
+  const extraAccessTokenClaims = composeClaims([impersonationClaims({ store, now }), workosClaims(store)]);
+  const provider = createProvider({ config, store, now, logger, signingKeys, extraAccessTokenClaims });
   const audit = createAudit(store, now);
   const self: SelfOrigin = { value: null };
   const base: Deps = { config, store, provider, audit, logger, now, selfOrigin: () => self.value };
@@ -62,7 +74,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const oidcConfiguration = createBffOidcConfig(config, self);
   const oidcConfig = () => oidcConfiguration;
   const sessions = createSessionService({ config, store, logger, now, oidcConfig });
-  const deps: SessionDeps = { ...base, sessions, oidcConfig };
+  const hooks: SessionHooks = {};
+  const deps: SessionDeps = { ...base, sessions, oidcConfig, hooks };
+  Object.assign(hooks, impersonationHooks(deps));
 
   const app = express();
   app.disable('x-powered-by');
@@ -114,10 +128,25 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(setupRoutes(deps));
   bff.use(accountRoutes(deps));
   bff.use(adminRoutes(deps));
+  bff.use(impersonationRoutes(deps));
+  bff.use(auditRoutes(deps));
+  bff.use(federationRoutes(deps));
   bff.use((req) => {
     throw notFound('not_found', `No such endpoint: ${req.method} ${req.baseUrl}${req.path}`);
   });
   app.use('/bff', bff);
+  app.use(
+    workosRoutes(deps, {
+      impersonator: async (grantId) => {
+        const imp = await store.impersonations.findByGrant(grantId);
+        if (!imp) return null;
+        const admin = await store.users.findById(imp.adminId);
+        return { email: admin?.email ?? 'unknown', reason: imp.reason };
+      },
+      oauthTokens: (userId, acr) => upstreamTokensFor(deps, userId, acr),
+    }),
+  );
+  app.use(sagRoutes(deps));
 
   mountSpa(app, opts.webDir ?? resolve('dist/web'), headers);
   app.use(errorHandler(logger));

@@ -14,6 +14,8 @@ import { createAudit, verifyChain } from './audit/audit.ts';
 import { publicClient, registerClient, rotateClientSecret } from './oauth/clients.ts';
 import { rotateSigningKey } from './oauth/keys.ts';
 import { createSetupLink } from './accounts/setup.ts';
+import { ORG_USAGE, runOrgCommand } from './orgs/cli.ts';
+import { CONNECTION_USAGE, runConnectionCommand } from './federation/cli.ts';
 
 const USAGE = `usage: portal <command>
 
@@ -29,6 +31,8 @@ const USAGE = `usage: portal <command>
   audit verify
   audit export [--out FILE]
   setup-link
+${ORG_USAGE}
+${CONNECTION_USAGE}
 
 Environment: DATABASE_URL (default sqlite:./data/portal.db), PUBLIC_URL.`;
 
@@ -62,6 +66,12 @@ async function run(argv: string[], store: Store, publicUrl: string): Promise<num
       'logo-url': { type: 'string' },
       'client-id': { type: 'string' },
       out: { type: 'string' },
+      org: { type: 'string' },
+      role: { type: 'string' },
+      issuer: { type: 'string' },
+      'client-secret': { type: 'string' },
+      domain: { type: 'string', multiple: true },
+      id: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -156,6 +166,16 @@ async function run(argv: string[], store: Store, publicUrl: string): Promise<num
       out({ link });
       return 0;
     }
+    case 'org create':
+    case 'org list':
+    case 'org invite':
+      out(await runOrgCommand(action!, opts, { store, audit, now }));
+      return 0;
+    case 'connection create':
+    case 'connection list':
+    case 'connection delete':
+      out(await runConnectionCommand(action!, opts, { store, audit, now, cookieSecrets: loadConfig().cookieSecrets }));
+      return 0;
     default:
       throw new UsageError(cmd ? `unknown command: ${cmd}` : 'a command is required');
   }
@@ -168,7 +188,7 @@ async function main(): Promise<void> {
     process.exit(argv.length === 0 ? 2 : 0);
   }
   let store: Store | undefined;
-  let code = 1;
+  let code: number;
   try {
     const config = loadConfig();
     store = await openStore(config.databaseUrl);

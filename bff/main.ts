@@ -5,7 +5,8 @@ import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { openStore } from './store/open-store.ts';
 import { createLogger } from './http/logger.ts';
-import { createApp } from './app.ts';
+import { attachZenith, createApp } from './app.ts';
+import { expireImpersonations } from './impersonation/impersonation.ts';
 import { createSetupLink } from './accounts/setup.ts';
 import { buildSpa, spaIsStale } from './build-spa.ts';
 
@@ -31,9 +32,10 @@ async function main(): Promise<void> {
 
   const store = await openStore(config.databaseUrl);
   await store.migrate();
-  const { app, setSelfOrigin } = await createApp({ config, store, logger });
+  const { app, deps, setSelfOrigin } = await createApp({ config, store, logger });
 
   const server = createServer(app);
+  const zenith = attachZenith(server, deps);
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   await new Promise<void>((resolveListen, reject) => {
@@ -56,6 +58,11 @@ async function main(): Promise<void> {
     store.oidc.sweep(Date.now()).catch((err) => logger.warn({ err }, 'sweeping expired tokens failed'));
   }, 10 * 60_000);
   sweep.unref();
+  // Impersonations end at their time limit even when no browser comes back to notice.
+  const impersonationSweep = setInterval(() => {
+    expireImpersonations(deps).catch((err) => logger.warn({ err }, 'ending expired impersonations failed'));
+  }, 15_000);
+  impersonationSweep.unref();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -63,6 +70,9 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     clearInterval(sweep);
+    clearInterval(impersonationSweep);
+    // Open WebSockets would otherwise hold server.close() until the forced exit.
+    zenith.close();
     server.close(() => {
       store.close().finally(() => process.exit(0));
     });

@@ -51,7 +51,12 @@ export interface CredentialCheck {
   now: number;
   maxFailures: number;
   windowMs: number;
+  /** The caller's address: failures also count per IP (a higher limit), across all accounts. */
+  ip?: string | null;
 }
+
+/** One address may fail this many times more than one account before it is slowed too. */
+const IP_FACTOR = 5;
 
 /**
  * Verifies an email and password. Unknown account, wrong password and disabled
@@ -61,15 +66,21 @@ export interface CredentialCheck {
 export async function checkCredentials(email: string, password: string, c: CredentialCheck): Promise<User> {
   const normalised = normaliseEmail(typeof email === 'string' ? email : '');
   const key = `login:${normalised}`;
+  const ipKey = c.ip ? `login-ip:${c.ip}` : null;
   const state = await c.store.throttle.peek(key, c.now);
   if (state && state.count >= c.maxFailures && state.resetAt > c.now) {
     throw tooMany('Too many failed sign-in attempts for this account. Try again later.', Math.ceil((state.resetAt - c.now) / 1000));
+  }
+  const ipState = ipKey ? await c.store.throttle.peek(ipKey, c.now) : null;
+  if (ipState && ipState.count >= c.maxFailures * IP_FACTOR && ipState.resetAt > c.now) {
+    throw tooMany('Too many failed sign-in attempts from your network. Try again later.', Math.ceil((ipState.resetAt - c.now) / 1000));
   }
   const user = normalised ? await c.store.users.findByEmail(normalised) : null;
   const stored = user?.passwordHash ?? (await dummyHash());
   const ok = (await verifyPassword(stored, typeof password === 'string' ? password : '')) && user !== null && user.passwordHash !== null && !user.disabled;
   if (!ok) {
     await c.store.throttle.hit(key, c.now, c.windowMs);
+    if (ipKey) await c.store.throttle.hit(ipKey, c.now, c.windowMs);
     throw new AppError('invalid_credentials', INVALID_CREDENTIALS, { status: 401 });
   }
   await c.store.throttle.reset(key);

@@ -3,7 +3,7 @@
  * core mounted at /oauth. Login and consent are interactions rendered by the
  * SPA at /interaction/:uid.
  */
-import Provider, { errors, type Configuration, type KoaContextWithOIDC, type JWK } from 'oidc-provider';
+import Provider, { errors, type Configuration, type JWK } from 'oidc-provider';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Config } from '../config/config.ts';
 import type { Store } from '../store/store.ts';
@@ -13,6 +13,7 @@ import { CLAIMS, SCOPE_NAMES } from './scopes.ts';
 import { errorPage, logoutPage, loggedOutPage } from './pages.ts';
 import { loadExistingGrant } from './grants.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
+import type { ClaimsContributor } from './claims.ts';
 
 
 export interface ProviderDeps {
@@ -22,8 +23,8 @@ export interface ProviderDeps {
   logger: Logger;
   /** Private signing JWKs, newest first (the first one signs). */
   signingKeys: JWK[];
-  /** Extra claims for access tokens (impersonation, organization…), by grant. */
-  extraAccessTokenClaims?: (ctx: KoaContextWithOIDC, token: { grantId?: string; accountId?: string; sessionUid?: string; clientId?: string }) => Promise<Record<string, unknown> | undefined>;
+  /** Extra claims for access tokens (impersonation, organization…), by grant; see claims.ts. */
+  extraAccessTokenClaims?: ClaimsContributor;
 }
 
 export function createProvider(deps: ProviderDeps): Provider {

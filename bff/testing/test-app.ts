@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../config/config.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { createApp, type App } from '../app.ts';
+import { attachZenith, createApp, type App } from '../app.ts';
 import { createLogger } from '../http/logger.ts';
 import { withTempPgSchema } from './pg-schema.ts';
 
@@ -71,6 +71,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const app = await createApp({ config, store, logger: createLogger(config.logLevel), now: () => Date.now() + clock.offset, webDir: join(tmpdir(), 'portal-no-web') });
   app.setSelfOrigin(url);
   server.on('request', app.app);
+  attachZenith(server, app.deps);
 
   return {
     ...app,

@@ -12,6 +12,7 @@ import { checkCredentials } from '../../accounts/accounts.ts';
 import { describeScope } from '../scopes.ts';
 import { PORTAL_RESOURCE } from '../resource.ts';
 import { applyScopes, joinConsent, splitConsent } from '../grants.ts';
+import { completePendingLink, federationInteractionInfo } from '../../federation/public.ts';
 
 type Details = Awaited<ReturnType<Deps['provider']['interactionDetails']>>;
 
@@ -63,6 +64,7 @@ export function interactionRoutes(deps: Deps): Router {
       prompt: d.prompt.name,
       client: { clientId: client.clientId, name: client.clientName ?? client.clientId, logoUrl: client.logoUri ?? null, firstParty },
       loginHint: typeof d.params.login_hint === 'string' ? d.params.login_hint : null,
+      ...(await federationInteractionInfo(deps, req, res, d.uid)),
       user,
       scopes: requestedScopes(d).map((name) => ({ ...describeScope(name), previouslyGranted: d.prompt.name === 'consent' && !missing.has(name) })),
     });
@@ -79,8 +81,10 @@ export function interactionRoutes(deps: Deps): Router {
         now: now(),
         maxFailures: config.rateLimit.loginPerAccount,
         windowMs: config.rateLimit.window * 1000,
+        ip: meta.ip,
       });
       await audit.record('sign_in', { ...meta, actorId: user.id, subjectId: user.id, data: { method: 'password', clientId: d.params.client_id } });
+      await completePendingLink(deps, req, res, d.uid, user);
       await finish(req, res, { login: { accountId: user.id, amr: ['pwd'], remember: true } });
     } catch (e) {
       if (e instanceof AppError) {
