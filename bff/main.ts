@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   if (config.generatedSecretFile) {
     logger.warn({ file: config.generatedSecretFile }, 'COOKIE_SECRETS is not set: generated a development secret and stored it beside the database. Set COOKIE_SECRETS in production.');
   }
-  if (spaIsStale()) {
+  // `npm run dev` serves the SPA from Vite instead, so it passes --no-build.
+  if (!process.argv.includes('--no-build') && spaIsStale()) {
     logger.info('building the web app (dist/web is missing or older than web/)');
     buildSpa();
   }
