@@ -68,5 +68,9 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  // setup.spec.ts needs the first-run state (no admin yet) and impersonation.spec.ts seeds admins: first run goes first.
+  projects: [
+    { name: 'first-run', testMatch: /setup\.spec\.ts$/, use: { browserName: 'chromium' } },
+    { name: 'chromium', testIgnore: /setup\.spec\.ts$/, dependencies: ['first-run'], use: { browserName: 'chromium' } },
+  ],
 });

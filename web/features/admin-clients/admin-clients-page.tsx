@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { ImpersonationRefusal } from '../../components/ui/impersonation-refusal.tsx';
 import { Alert } from '../../components/ui/alert.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
@@ -37,7 +38,10 @@ function ClientsAdmin() {
     if (status === 401) leaveTo(loginUrl(RETURN_TO));
   }, [status]);
 
-  if (status === 403) return <NotAdmin />;
+  if (status === 403) {
+    const e = clients.error;
+    return isApiError(e) && e.code === 'impersonation_forbidden' ? <ImpersonationRefusal message={e.message} /> : <NotAdmin />;
+  }
   if (clients.isPending || status === 401) return <Spinner />;
   if (clients.isError) return <QueryError error={clients.error} onRetry={() => void clients.refetch()} />;
 
@@ -89,6 +93,7 @@ export function AdminClientsPage() {
   let body;
   if (session.isError) body = <QueryError error={session.error} onRetry={() => void session.refetch()} />;
   else if (!session.data?.authenticated) body = <Spinner label={signedOut ? 'Taking you to sign in…' : 'Loading…'} />;
+  else if (session.data.impersonation) body = <ImpersonationRefusal />;
   else if (session.data.user.role !== 'admin') body = <NotAdmin />;
   else body = <ClientsAdmin />;
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { ImpersonationRefusal } from '../../components/ui/impersonation-refusal.tsx';
 import { Alert } from '../../components/ui/alert.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
@@ -33,7 +34,10 @@ function ConnectionsAdmin() {
     if (status === 401) leaveTo(loginUrl(RETURN_TO));
   }, [status]);
 
-  if (status === 403) return <NotAdmin />;
+  if (status === 403) {
+    const e = connections.error;
+    return isApiError(e) && e.code === 'impersonation_forbidden' ? <ImpersonationRefusal message={e.message} /> : <NotAdmin />;
+  }
   if (connections.isPending || status === 401) return <Spinner />;
   if (connections.isError) return <QueryError error={connections.error} onRetry={() => void connections.refetch()} />;
 
@@ -79,6 +83,7 @@ export function AdminConnectionsPage() {
   let body;
   if (session.isError) body = <QueryError error={session.error} onRetry={() => void session.refetch()} />;
   else if (!session.data?.authenticated) body = <Spinner label={signedOut ? 'Taking you to sign in…' : 'Loading…'} />;
+  else if (session.data.impersonation) body = <ImpersonationRefusal />;
   else if (session.data.user.role !== 'admin') body = <NotAdmin />;
   else body = <ConnectionsAdmin />;
 
