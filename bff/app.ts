@@ -22,7 +22,8 @@ import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
 import { bffClientRecord, createBffOidcConfig, type SelfOrigin } from './session/oidc-client.ts';
 import { createSessionService, type SessionService } from './session/sessions.ts';
-import { currentSession, sessionRoutes, type SessionDeps, type SessionHooks } from './session/routes.ts';
+import { cookieOptions, currentSession, sessionRoutes, type SessionDeps, type SessionHooks } from './session/routes.ts';
+import { createSealCache } from './session/seal-cache.ts';
 import { composeClaims } from './oauth/claims.ts';
 import { impersonationClaims, impersonationHooks } from './impersonation/impersonation.ts';
 import { impersonationRoutes } from './impersonation/routes.ts';
@@ -75,7 +76,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const oidcConfig = () => oidcConfiguration;
   const sessions = createSessionService({ config, store, logger, now, oidcConfig });
   const hooks: SessionHooks = {};
-  const deps: SessionDeps = { ...base, sessions, oidcConfig, hooks };
+  const cookies = cookieOptions(base);
+  const sealCache = createSealCache(cookies.session.password as Record<string, string>, cookies.session.ttl ?? 0);
+  const deps: SessionDeps = { ...base, sessions, oidcConfig, hooks, cookies, sealCache };
   Object.assign(hooks, impersonationHooks(deps));
 
   const app = express();

@@ -13,6 +13,7 @@ import { errorPage } from '../oauth/pages.ts';
 import type { BffSession, User } from '../store/store.ts';
 import { bffRedirectUri } from './oidc-client.ts';
 import type { SessionService, SessionTokens } from './sessions.ts';
+import type { SealCache } from './seal-cache.ts';
 
 interface CookieData {
   sid?: string;
@@ -39,6 +40,9 @@ export interface SessionDeps extends Deps {
   sessions: SessionService;
   oidcConfig: () => oidc.Configuration;
   hooks: SessionHooks;
+  /** Cookie settings, computed once. */
+  cookies: ReturnType<typeof cookieOptions>;
+  sealCache: SealCache;
 }
 
 export function cookieOptions(deps: Deps) {
@@ -69,15 +73,12 @@ export interface Current {
 export async function currentSession(deps: SessionDeps, req: Request, res: Response): Promise<Current | null> {
   const cached = (req as Request & { portalCurrent?: Current | null }).portalCurrent;
   if (cached !== undefined) return cached;
-  const cookie = await getIronSession<CookieData>(req, res, cookieOptions(deps).session);
-  let found = cookie.sid ? await deps.sessions.load(cookie.sid) : null;
-  if (!found && cookie.sid && deps.hooks.sessionGone) {
-    const resume = await deps.hooks.sessionGone(cookie.sid);
+  const sid = await deps.sealCache.sid(req, deps.cookies.session.cookieName);
+  let found = sid ? await deps.sessions.load(sid) : null;
+  if (!found && sid && deps.hooks.sessionGone) {
+    const resume = await deps.hooks.sessionGone(sid);
     found = resume ? await deps.sessions.load(resume) : null;
-    if (found) {
-      cookie.sid = found.session.id;
-      await cookie.save();
-    }
+    if (found) await setSessionCookie(deps, req, res, found.session.id);
   }
   (req as Request & { portalCurrent?: Current | null }).portalCurrent = found;
   return found;
@@ -91,13 +92,13 @@ export async function requireSession(deps: SessionDeps, req: Request, res: Respo
 
 /** Starts a fresh BFF session in this browser (sign-in, impersonation start and stop). */
 export async function setSessionCookie(deps: SessionDeps, req: Request, res: Response, sid: string): Promise<void> {
-  const cookie = await getIronSession<CookieData>(req, res, cookieOptions(deps).session);
+  const cookie = await getIronSession<CookieData>(req, res, deps.cookies.session);
   cookie.sid = sid;
   await cookie.save();
 }
 
 export async function clearSessionCookie(deps: SessionDeps, req: Request, res: Response): Promise<void> {
-  const cookie = await getIronSession<CookieData>(req, res, cookieOptions(deps).session);
+  const cookie = await getIronSession<CookieData>(req, res, deps.cookies.session);
   cookie.destroy();
 }
 
@@ -127,7 +128,7 @@ export function sessionRoutes(deps: SessionDeps): Router {
   const { config, now } = deps;
 
   r.get('/login', async (req, res) => {
-    const tx = await getIronSession<TxData>(req, res, cookieOptions(deps).tx);
+    const tx = await getIronSession<TxData>(req, res, deps.cookies.tx);
     const verifier = oidc.randomPKCECodeVerifier();
     tx.verifier = verifier;
     tx.state = oidc.randomState();
@@ -151,7 +152,7 @@ export function sessionRoutes(deps: SessionDeps): Router {
 
   r.get('/callback', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    const tx = await getIronSession<TxData>(req, res, cookieOptions(deps).tx);
+    const tx = await getIronSession<TxData>(req, res, deps.cookies.tx);
     const { state, nonce, verifier, returnTo } = tx;
     // Single use: whatever happens next, this transaction is spent.
     tx.destroy();

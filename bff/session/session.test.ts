@@ -113,6 +113,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const u = await createAccount(app.store, { email: `dis-${Date.now()}@example.com`, password: PASSWORD }, Date.now());
       const agent = await signIn(app, u.email);
       await app.store.users.setDisabled(u.id, true, Date.now());
+      // Disabled from outside this process's session service (as `portal user disable` does):
+      // seen once the short per-process session cache lapses.
+      await new Promise((r) => setTimeout(r, app.config.sessionCacheMs + 50));
       assert.deepEqual(await (await agent.api('GET', '/bff/session')).json(), { authenticated: false });
     });
   });

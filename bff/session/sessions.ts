@@ -27,6 +27,8 @@ export interface SessionService {
   load(id: string): Promise<{ session: BffSession; user: User } | null>;
   tokens(s: BffSession): Promise<SessionTokens>;
   revoke(id: string): Promise<void>;
+  /** Drops this process's cached copy (after changing the row some other way). */
+  forget(id: string): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,6 +43,12 @@ export function createSessionService(deps: {
   const { config, store, now } = deps;
   const password = Object.fromEntries(Object.entries(config.cookieSecrets).map(([k, v]) => [k, v]));
   const inflight = new Map<string, Promise<BffSession | null>>();
+  // Loaded sessions, kept for SESSION_CACHE_MS so a busy SPA does not read the same two rows on
+  // every request. This process drops an entry the moment it revokes, refreshes or changes it;
+  // a change made by another process is seen within the TTL (see README, decision 0004).
+  const cache = new Map<string, { value: { session: BffSession; user: User }; until: number }>();
+  const CACHE_MAX = 10_000;
+  const forget = (id: string) => cache.delete(id);
 
   const seal = (t: SessionTokens) => sealData(t, { password, ttl: 0 });
   const unseal = (s: string) => unsealData<SessionTokens>(s, { password, ttl: 0 });
@@ -64,11 +72,13 @@ export function createSessionService(deps: {
           scope: r.scope ?? tokens.scope,
         };
         await store.bffSessions.completeRefresh(s.id, await seal(next), now() + (r.expires_in ?? config.ttl.accessToken) * 1000);
+        forget(s.id);
         return store.bffSessions.find(s.id);
       } catch (e) {
         if (e instanceof oidc.ResponseBodyError || e instanceof AppError) {
           // The grant is gone (logout elsewhere, revoked, disabled account): the session ends.
           deps.logger.info({ session: s.id.slice(0, 8), reason: (e as { error?: string }).error ?? (e as AppError).code }, 'bff refresh refused; session ended');
+          forget(s.id);
           await store.bffSessions.revoke(s.id, now());
           return null;
         }
@@ -117,8 +127,14 @@ export function createSessionService(deps: {
     },
 
     async load(id) {
-      let s = await store.bffSessions.find(id);
       const t = now();
+      const hit = cache.get(id);
+      if (hit && hit.until > Date.now()) {
+        const { session } = hit.value;
+        if (!expired(session, t) && session.accessExpiresAt - t > config.bffRefreshMargin * 1000 && t - session.lastSeenAt <= 60_000) return hit.value;
+        forget(id);
+      }
+      let s = await store.bffSessions.find(id);
       if (!s || expired(s, t)) return null;
       if (s.accessExpiresAt - t <= config.bffRefreshMargin * 1000) {
         s = await singleFlight(s);
@@ -126,18 +142,30 @@ export function createSessionService(deps: {
       }
       const user = await store.users.findById(s.userId);
       if (!user || user.disabled) {
+        forget(s.id);
         await store.bffSessions.revoke(s.id, now());
         return null;
       }
       // Idle-timeout bookkeeping without a write on every request.
-      if (t - s.lastSeenAt > 60_000) await store.bffSessions.touch(s.id, t);
-      return { session: s, user };
+      if (t - s.lastSeenAt > 60_000) {
+        await store.bffSessions.touch(s.id, t);
+        s = { ...s, lastSeenAt: t };
+      }
+      const value = { session: s, user };
+      if (config.sessionCacheMs > 0) {
+        if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+        cache.set(id, { value, until: Date.now() + config.sessionCacheMs });
+      }
+      return value;
     },
 
     tokens: (s) => unseal(s.tokens),
 
     async revoke(id) {
+      forget(id);
       await store.bffSessions.revoke(id, now());
     },
+
+    forget,
   };
 }

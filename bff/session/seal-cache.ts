@@ -1,0 +1,51 @@
+/**
+ * Unsealing an iron cookie costs hundreds of microseconds of WebCrypto. The
+ * seal is authenticated, so the result for one exact sealed string never
+ * changes: we keep a bounded map from the string to what it unsealed to, for
+ * a short while. A tampered cookie is a different string, so it is unsealed
+ * (and refused) like any other. Only successful unseals are kept.
+ */
+import type { Request } from 'express';
+import { unsealData } from 'iron-session';
+
+const MAX_ENTRIES = 10_000;
+const KEEP_MS = 60_000;
+
+export interface SealCache {
+  /** The session id sealed in this request's cookie, or undefined. */
+  sid(req: Request, cookieName: string): Promise<string | undefined>;
+}
+
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function createSealCache(password: Record<string, string>, ttlSeconds: number): SealCache {
+  const entries = new Map<string, { sid: string; until: number }>();
+  return {
+    async sid(req, cookieName) {
+      const sealed = readCookie(req, cookieName);
+      if (!sealed || sealed.length > 4096) return undefined;
+      const now = Date.now();
+      const hit = entries.get(sealed);
+      if (hit && hit.until > now) return hit.sid;
+      const data = await unsealData<{ sid?: unknown }>(sealed, { password, ttl: ttlSeconds }).catch(() => ({}) as { sid?: unknown });
+      if (typeof data.sid !== 'string') return undefined;
+      if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+      entries.set(sealed, { sid: data.sid, until: now + KEEP_MS });
+      return data.sid;
+    },
+  };
+}
