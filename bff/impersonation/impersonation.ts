@@ -189,8 +189,12 @@ export function impersonationHooks(deps: SessionDeps): SessionHooks {
 
 /** `act` (RFC 8693) and `impersonator` on every access token of an impersonation grant; none once it ended. */
 export function impersonationClaims(deps: Pick<SessionDeps, 'store' | 'now'>): ClaimsContributor {
-  return async (_ctx, token) => {
+  return async (ctx, token) => {
     if (!token.grantId) return undefined;
+    // Impersonation grants are minted with amr ['imp']: skip the lookup for every other token.
+    const entities = ctx?.oidc?.entities as { AuthorizationCode?: { amr?: string[] }; RefreshToken?: { amr?: string[] } } | undefined;
+    const source = entities?.AuthorizationCode ?? entities?.RefreshToken;
+    if (source && !source.amr?.includes('imp')) return undefined;
     const imp = await deps.store.impersonations.findByGrant(token.grantId);
     if (!imp) return undefined;
     if (imp.endedAt !== null || imp.expiresAt <= deps.now()) throw new errors.InvalidGrant('the impersonation has ended');

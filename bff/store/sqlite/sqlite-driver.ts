@@ -118,10 +118,61 @@ export function openSqlite(path: string): Driver {
     },
   };
 
+  /*
+   * Group commit. Lone writes that arrive within one turn of the event loop are
+   * committed together in one transaction: a commit costs far more than the
+   * statement, and a busy portal issues several writes per turn. Each caller is
+   * answered only after the commit, so nothing is acknowledged before it is
+   * durable. A statement that fails (a UNIQUE violation, say) is undone by
+   * SQLite on its own and fails alone; the others still commit.
+   */
+  let pending: Array<{ sql: string; params: readonly SqlValue[]; resolve: (r: { changes: number }) => void; reject: (e: unknown) => void }> = [];
+  const flushWrites = () =>
+    mutex.run(() => {
+      const batch = pending;
+      pending = [];
+      if (batch.length === 0) return;
+      if (batch.length === 1) {
+        const [w] = batch;
+        try {
+          w!.resolve(guard(() => ({ changes: Number(prepare(w!.sql).run(...bind(w!.params)).changes) })));
+        } catch (err) {
+          w!.reject(err);
+        }
+        return;
+      }
+      const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+      try {
+        guard(() => db.exec('BEGIN IMMEDIATE'));
+        for (const w of batch) {
+          try {
+            outcomes.push({ ok: true, value: guard(() => ({ changes: Number(prepare(w.sql).run(...bind(w.params)).changes) })) });
+          } catch (err) {
+            outcomes.push({ ok: false, value: err });
+          }
+        }
+        guard(() => db.exec('COMMIT'));
+      } catch (err) {
+        if (!closed && db.isTransaction) {
+          try {
+            db.exec('ROLLBACK');
+          } catch {
+            // The commit failure is what callers need to hear.
+          }
+        }
+        for (const w of batch) w.reject(err);
+        return;
+      }
+      batch.forEach((w, i) => (outcomes[i]!.ok ? w.resolve(outcomes[i]!.value as { changes: number }) : w.reject(outcomes[i]!.value)));
+    });
+
   return {
     kind: 'sqlite',
     query: <T>(sql: string, params?: readonly SqlValue[]) => mutex.run(() => tx.query<T>(sql, params)),
-    run: (sql, params) => mutex.run(() => tx.run(sql, params)),
+    run: (sql, params = []) =>
+      new Promise<{ changes: number }>((resolve, reject) => {
+        if (pending.push({ sql, params, resolve, reject }) === 1) setImmediate(() => void flushWrites());
+      }),
     exec: (script) => mutex.run(() => tx.exec(script)),
     transaction: (fn) =>
       mutex.run(async () => {

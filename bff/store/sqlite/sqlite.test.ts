@@ -35,3 +35,25 @@ describe('sqlite: two stores on one file', () => {
     }
   });
 });
+
+describe('sqlite: group commit', () => {
+  it('writes issued together commit together, and one failing write fails alone', async () => {
+    const store = await openStore(`sqlite:${join(dir, 'group.db')}`);
+    try {
+      await store.migrate();
+      const dup = `${randomUUID()}@example.test`;
+      const ids = Array.from({ length: 20 }, () => randomUUID());
+      const results = await Promise.allSettled(
+        ids.map((id, i) => store.users.create({ id, email: i === 7 ? dup : `${id}@example.test`, name: String(i), passwordHash: null, role: 'user' }, 1)).concat(
+          store.users.create({ id: randomUUID(), email: dup, name: 'twin', passwordHash: null, role: 'user' }, 1),
+        ),
+      );
+      const rejected = results.filter((r) => r.status === 'rejected');
+      assert.equal(rejected.length, 1, 'exactly the duplicate fails');
+      assert.equal((rejected[0] as PromiseRejectedResult).reason.name, 'ConflictError');
+      for (const id of ids) assert.ok(await store.users.findById(id), 'every other write is durable');
+    } finally {
+      await store.close();
+    }
+  });
+});
