@@ -197,6 +197,27 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await oidc.tokenIntrospection(conf.config, r1.access_token)).active, false);
     });
 
+    it('within the reuse window, two refreshes racing with one token do not revoke the grant', async () => {
+      const win = await startTestApp({ db, env: { REFRESH_REUSE_WINDOW: '5' } });
+      try {
+        await createAccount(win.store, { email: 'pat@example.com', password: PASSWORD }, Date.now());
+        const p = await partner(win, false);
+        const { end, verifier, state } = await getCode(win, p);
+        const t = await oidc.authorizationCodeGrant(p.config, end, { pkceCodeVerifier: verifier, expectedState: state });
+        const race = await Promise.all([0, 1].map(() => rawToken(win, { grant_type: 'refresh_token', refresh_token: t.refresh_token! }, [p.clientId, p.secret!])));
+        const statuses = race.map((r) => r.status).sort();
+        assert.deepEqual(statuses, [200, 400], 'one wins, the other is refused');
+        const winner = await race.find((r) => r.status === 200)!.json();
+        const loser = await race.find((r) => r.status === 400)!.json();
+        assert.equal(loser.error, 'invalid_grant');
+        // The grant survived: the winner's new refresh token still works.
+        const next = await rawToken(win, { grant_type: 'refresh_token', refresh_token: winner.refresh_token }, [p.clientId, p.secret!]);
+        assert.equal(next.status, 200);
+      } finally {
+        await win.close();
+      }
+    });
+
     it('remembers consent, asks only for new scopes, and honours an unticked scope', async () => {
       const email = `c-${Date.now()}@example.com`;
       await createAccount(app.store, { email, password: PASSWORD, emailVerified: true }, Date.now());
