@@ -22,10 +22,10 @@ import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
 import { bffClientRecord, createBffOidcConfig, type SelfOrigin } from './session/oidc-client.ts';
 import { createSessionService, type SessionService } from './session/sessions.ts';
-import { cookieOptions, currentSession, sessionRoutes, type SessionDeps, type SessionHooks } from './session/routes.ts';
+import { cookieOptions, sessionRoutes, type SessionDeps, type SessionHooks } from './session/routes.ts';
 import { createSealCache } from './session/seal-cache.ts';
 import { composeClaims } from './oauth/claims.ts';
-import { impersonationClaims, impersonationHooks } from './impersonation/impersonation.ts';
+import { impersonationClaims, impersonationHooks, impersonationIdFromAcr } from './impersonation/impersonation.ts';
 import { impersonationRoutes } from './impersonation/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
@@ -120,12 +120,6 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(headers);
   bff.use(express.json({ limit: '64kb', strict: true }));
   bff.use(requireSameOrigin(config.publicUrl));
-  // Lets the consent step know, without a session import there, whether this browser impersonates.
-  bff.use((req, res, next) => {
-    (req as typeof req & { portalImpersonating?: () => Promise<boolean> }).portalImpersonating = async () =>
-      Boolean((await currentSession(deps, req, res))?.session.data.impersonation);
-    next();
-  });
   bff.use(sessionRoutes(deps));
   bff.use(interactionRoutes(deps));
   bff.use(setupRoutes(deps));
@@ -140,8 +134,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use('/bff', bff);
   app.use(
     workosRoutes(deps, {
-      impersonator: async (grantId) => {
-        const imp = await store.impersonations.findByGrant(grantId);
+      impersonator: async (grantId, acr) => {
+        const byAcr = impersonationIdFromAcr(acr);
+        const imp = byAcr ? await store.impersonations.find(byAcr) : await store.impersonations.findByGrant(grantId);
         if (!imp) return null;
         const admin = await store.users.findById(imp.adminId);
         return { email: admin?.email ?? 'unknown', reason: imp.reason };

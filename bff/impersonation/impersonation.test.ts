@@ -7,6 +7,7 @@ import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, authorizeThrough } from '../testing/agent.ts';
 import { rawSql } from '../testing/raw-sql.ts';
 import { createAccount } from '../accounts/accounts.ts';
+import { registerClient } from '../oauth/clients.ts';
 import { verifyChain } from '../audit/audit.ts';
 import { expireImpersonations } from './impersonation.ts';
 import type { User } from '../store/store.ts';
@@ -19,6 +20,22 @@ async function signIn(app: TestApp, email: string): Promise<Agent> {
   const end = await authorizeThrough(agent, '/bff/login', { email, password: PASSWORD });
   assert.equal(end.pathname, '/account');
   return agent;
+}
+
+/** Starts an impersonation as the SPA does: start, then the provider's sign-in-as step, then the callback. */
+async function impersonate(agent: Agent, body: Record<string, unknown>): Promise<Response> {
+  const start = await agent.api('POST', '/bff/impersonation/start', body);
+  if (start.status !== 200) return start;
+  const { redirectTo } = await start.json();
+  const { url } = await agent.follow(redirectTo, (u) => u.pathname.startsWith('/interaction/'));
+  const uid = url.pathname.split('/')[2]!;
+  const info = await (await agent.api('GET', `/bff/interaction/${uid}`)).json();
+  assert.equal(info.prompt, 'impersonation');
+  const step = await agent.api('POST', `/bff/interaction/${uid}/impersonate`, {});
+  assert.equal(step.status, 200, await step.clone().text());
+  const { url: landed, res } = await agent.follow((await step.json()).redirectTo);
+  assert.equal(landed.pathname, '/account', `${res.status} ${await res.text()}`);
+  return new Response(JSON.stringify({ ok: true }), { status: 200 });
 }
 
 async function sessionRow(app: TestApp, agent: Agent) {
@@ -42,8 +59,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('an admin impersonates with a reason, is restricted, stops, and is back as the admin', async () => {
       const agent = await signIn(app, admin.email);
-      const start = await agent.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON, durationMinutes: 30 });
-      assert.equal(start.status, 200, await start.clone().text());
+      const start = await impersonate(agent, { userId: user.id, reason: REASON, durationMinutes: 30 });
+      assert.equal(start.status, 200);
       const session = await (await agent.api('GET', '/bff/session')).json();
       assert.equal(session.user.email, user.email);
       assert.equal(session.impersonation.impersonator.email, admin.email);
@@ -95,6 +112,50 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.ok(kinds.includes('impersonation_started') && kinds.includes('impersonation_stopped'));
     });
 
+    it('partner apps opened while impersonating see the user, marked as impersonated; no new consent; nothing after stop', async () => {
+      const REDIRECT = 'https://partner.example/cb';
+      const { client, secret } = await registerClient(app.store, { name: 'Partner', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'email'] }, Date.now());
+      const { client: other } = await registerClient(app.store, { name: 'Other', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'email'] }, Date.now());
+      const authorizeUrl = (clientId: string) => `/oauth/authorize?client_id=${clientId}&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid%20email&state=s`;
+      // The user connected Partner earlier, on their own.
+      const own = new Agent(app.url);
+      const first = await authorizeThrough(own, authorizeUrl(client.clientId), { email: user.email, password: PASSWORD });
+      assert.ok(first.searchParams.get('code'));
+
+      const agent = await signIn(app, admin.email);
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON, durationMinutes: 30 })).status, 200);
+      const { url: back } = await agent.follow(authorizeUrl(client.clientId), (u) => u.pathname.startsWith('/interaction/'));
+      assert.equal(back.origin + back.pathname, REDIRECT, 'no password, no consent screen: straight back to the partner');
+      const token = await fetch(`${app.config.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: REDIRECT }),
+      });
+      const t = await token.json();
+      const claims = decodeJwt(t.access_token);
+      assert.equal(claims.sub, user.id);
+      assert.deepEqual(claims.act, { sub: admin.id });
+      assert.deepEqual(claims.impersonator, { email: admin.email, reason: REASON });
+
+      // A partner the user never allowed: the consent screen, and consent is refused.
+      const { url: inter } = await agent.follow(authorizeUrl(other.clientId), (u) => u.pathname.startsWith('/interaction/'));
+      const uid = inter.pathname.split('/')[2]!;
+      assert.equal((await (await agent.api('GET', `/bff/interaction/${uid}`)).json()).prompt, 'consent');
+      const refused = await agent.api('POST', `/bff/interaction/${uid}/consent`, { scopes: ['openid'] });
+      assert.equal(refused.status, 403);
+      assert.match((await refused.json()).message, /on their behalf/);
+
+      // After stop, the partner's refresh token of that session is refused.
+      await agent.api('POST', '/bff/impersonation/stop');
+      const refresh = await fetch(`${app.config.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: t.refresh_token }),
+      });
+      assert.equal(refresh.status, 400);
+      assert.equal((await refresh.json()).error, 'invalid_grant');
+    });
+
     it('refuses non-admins, bad reasons and forbidden targets, and audits each refusal', async () => {
       const plain = await signIn(app, user.email);
       const denied = await plain.api('POST', '/bff/impersonation/start', { userId: admin.id, reason: REASON });
@@ -129,7 +190,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('ends by itself at the time limit, server-side, and refresh cannot extend it', async () => {
       const agent = await signIn(app, admin.email);
-      const start = await agent.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON, durationMinutes: 15 });
+      const start = await impersonate(agent, { userId: user.id, reason: REASON, durationMinutes: 15 });
       assert.equal(start.status, 200);
       const row = await sessionRow(app, agent);
       const tokens = await app.sessions.tokens(row);

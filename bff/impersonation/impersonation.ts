@@ -5,14 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import * as oidc from 'openid-client';
+import { decodeJwt } from 'jose';
 import { errors } from 'oidc-provider';
 import { AppError } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
-import { issueCode } from '../oauth/core.ts';
 import type { ClaimsContributor } from '../oauth/claims.ts';
-import { BFF_CLIENT_ID, bffRedirectUri } from '../session/oidc-client.ts';
-import { endSession, setSessionCookie, clearSessionCookie, type Current, type SessionDeps, type SessionHooks } from '../session/routes.ts';
+import { beginLogin, endSession, setSessionCookie, clearSessionCookie, type Current, type SessionDeps, type SessionHooks } from '../session/routes.ts';
+import type { SessionTokens } from '../session/sessions.ts';
 import type { Impersonation } from '../store/store.ts';
 
 export const REASON_MIN = 10;
@@ -43,7 +42,7 @@ export interface StartInput {
 }
 
 export async function startImpersonation(deps: SessionDeps, req: Request, res: Response, cur: Current, input: StartInput): Promise<{ redirectTo: string }> {
-  const { store, audit, config } = deps;
+  const { store, audit } = deps;
   const now = deps.now();
   const reason = (input.reason ?? '').trim();
   const refuse = async (status: number, code: string, message: string): Promise<never> => {
@@ -67,63 +66,72 @@ export async function startImpersonation(deps: SessionDeps, req: Request, res: R
 
   const id = randomUUID();
   const expiresAt = now + minutes * 60_000;
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const scopes = ['openid', 'profile', 'email', 'offline_access'];
   await store.impersonations.create({ id, adminId: cur.user.id, targetId: target.id, reason, startedAt: now, expiresAt, grantId: null, adminSessionId: cur.session.id, sessionId: null });
-  // The code is minted by the provider's own model and redeemed at its real token endpoint,
-  // so every token of this grant goes through the claims hook below (act, impersonator).
-  const { code, grantId } = await issueCode(deps, {
-    clientId: BFF_CLIENT_ID,
-    accountId: target.id,
-    scopes,
-    redirectUri: bffRedirectUri(config),
-    amr: ['imp'],
-    codeChallenge: await oidc.calculatePKCECodeChallenge(verifier),
-    codeChallengeMethod: 'S256',
-    nonce,
-  });
-  await store.impersonations.setGrant(id, grantId);
-  const callback = new URL(bffRedirectUri(config));
-  callback.searchParams.set('code', code);
-  callback.searchParams.set('state', state);
-  callback.searchParams.set('iss', config.issuer);
-  let tokens;
-  try {
-    tokens = await oidc.authorizationCodeGrant(deps.oidcConfig(), callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
-  } catch (e) {
-    await store.impersonations.end(id, deps.now(), 'failed');
-    await store.oidc.revokeByGrantId(grantId);
-    throw new AppError('impersonation_failed', 'The impersonation session could not be issued. Try again.', { status: 503, cause: e });
+  await audit.record('impersonation_requested', { ...meta(req), actorId: cur.user.id, subjectId: target.id, data: { impersonationId: id, reason, durationMinutes: minutes } });
+  // A real authorization request for the portal's own client: the provider signs this browser
+  // in as the target (amr ['imp'], acr 'imp:<id>'), so every token it mints from here on, for the
+  // portal and for partner apps, goes through the claims hook below.
+  return { redirectTo: await beginLogin(deps, req, res, { returnTo: '/account', impersonationId: id, prompt: 'login', extra: { impersonation: id } }) };
+}
+
+/** The acr an impersonation session carries, and back. */
+export const impersonationAcr = (id: string) => `imp:${id}`;
+export const impersonationIdFromAcr = (acr: unknown) => (typeof acr === 'string' && acr.startsWith('imp:') ? acr.slice(4) : null);
+
+/** How long the admin's browser has to complete the sign-in-as after asking for it. */
+const START_WINDOW_MS = 5 * 60_000;
+
+/**
+ * The login interaction of an impersonation request: valid only in the browser of the admin who
+ * asked, once, shortly after asking. Returns the provider's login result, or throws a refusal.
+ */
+export async function impersonationLogin(deps: SessionDeps, cur: Current | null, id: string) {
+  const imp = await deps.store.impersonations.find(id);
+  const now = deps.now();
+  if (!imp || !cur || imp.adminSessionId !== cur.session.id || imp.endedAt !== null || imp.sessionId !== null || now - imp.startedAt > START_WINDOW_MS) {
+    throw new AppError('impersonation_invalid', 'This impersonation request is not valid in this browser any more. Start again from the impersonation screen.', { status: 403 });
   }
-  const state_: ImpersonationState = {
+  const target = await deps.store.users.findById(imp.targetId);
+  if (!target || target.disabled || target.role === 'admin') throw new AppError('impersonation_invalid', 'That user can no longer be impersonated.', { status: 403 });
+  return { login: { accountId: target.id, amr: ['imp'], acr: impersonationAcr(id), remember: false } };
+}
+
+/** After the callback: the BFF session for the impersonation replaces the admin's in this browser. */
+export async function completeImpersonation(deps: SessionDeps, req: Request, id: string, tokens: SessionTokens, accessExpiresAt: number, grantId: string | undefined): Promise<string> {
+  const { store, audit } = deps;
+  const imp = await store.impersonations.find(id);
+  const admin = imp ? await store.users.findById(imp.adminId) : null;
+  // The tokens must be the target's, from this impersonation (not a password sign-in that
+  // happened to carry the same transaction cookie).
+  // The token comes straight from our own token endpoint, so reading its claims is enough.
+  const claims = decodeJwt(tokens.access_token) as { sub?: string; act?: { sub?: string } };
+  if (!imp || !admin || imp.endedAt !== null || imp.sessionId !== null || claims.sub !== imp.targetId || claims.act?.sub !== imp.adminId) {
+    throw new AppError('impersonation_invalid', 'This impersonation request is not valid any more. Start again from the impersonation screen.', { status: 403 });
+  }
+  const state: ImpersonationState = {
     id,
-    impersonator: { id: cur.user.id, email: cur.user.email, name: cur.user.name },
-    reason,
-    expiresAt,
-    adminSessionId: cur.session.id,
+    impersonator: { id: admin.id, email: admin.email, name: admin.name },
+    reason: imp.reason,
+    expiresAt: imp.expiresAt,
+    adminSessionId: imp.adminSessionId!,
   };
-  const s = await deps.sessions.create(
-    target.id,
-    { access_token: tokens.access_token, refresh_token: tokens.refresh_token, id_token: tokens.id_token, scope: tokens.scope },
-    now + (tokens.expires_in ?? config.ttl.accessToken) * 1000,
-    { impersonation: state_, authTime: now },
-    { expiresAt },
-  );
+  const s = await deps.sessions.create(imp.targetId, tokens, accessExpiresAt, { impersonation: state, authTime: deps.now() }, { expiresAt: imp.expiresAt });
   await store.impersonations.setSession(id, s.id);
-  await setSessionCookie(deps, req, res, s.id);
+  if (grantId) await store.impersonations.setGrant(id, grantId);
+  const target = await store.users.findById(imp.targetId);
   await audit.record('impersonation_started', {
     ...meta(req),
-    actorId: cur.user.id,
-    subjectId: target.id,
-    data: { impersonationId: id, reason, durationMinutes: minutes, targetEmail: target.email, adminEmail: cur.user.email, expiresAt },
+    actorId: admin.id,
+    subjectId: imp.targetId,
+    data: { impersonationId: id, reason: imp.reason, durationMinutes: Math.round((imp.expiresAt - imp.startedAt) / 60_000), targetEmail: target?.email, adminEmail: admin.email, expiresAt: imp.expiresAt },
   });
-  return { redirectTo: '/account' };
+  return s.id;
 }
 
 /** Ends an impersonation once (stop, expiry or logout): its session and grant stop working at once. */
 async function finish(deps: SessionDeps, imp: Impersonation, reason: 'stopped' | 'expired' | 'logout', ctx: { ip?: string | null; userAgent?: string | null } = {}): Promise<boolean> {
+  // Asked for but never completed in the browser: nothing was issued, nothing to audit as an end.
+  if (imp.sessionId === null) return deps.store.impersonations.end(imp.id, deps.now(), 'abandoned');
   if (!(await deps.store.impersonations.end(imp.id, deps.now(), reason))) return false;
   if (imp.sessionId) {
     const row = await deps.store.bffSessions.find(imp.sessionId);
@@ -165,6 +173,7 @@ export async function expireImpersonations(deps: SessionDeps): Promise<number> {
 
 export function impersonationHooks(deps: SessionDeps): SessionHooks {
   return {
+    completeImpersonation: (req, id, tokens, accessExpiresAt, grantId) => completeImpersonation(deps, req, id, tokens, accessExpiresAt, grantId),
     // The impersonation session expired under the admin's browser: end it, give the admin back their own.
     async sessionGone(sid) {
       const row = await deps.store.bffSessions.find(sid);
@@ -187,16 +196,25 @@ export function impersonationHooks(deps: SessionDeps): SessionHooks {
   };
 }
 
-/** `act` (RFC 8693) and `impersonator` on every access token of an impersonation grant; none once it ended. */
+/** `act` (RFC 8693) and `impersonator` on every access token of an impersonation session; none once it ended. */
 export function impersonationClaims(deps: Pick<SessionDeps, 'store' | 'now'>): ClaimsContributor {
   return async (ctx, token) => {
-    if (!token.grantId) return undefined;
-    // Impersonation grants are minted with amr ['imp']: skip the lookup for every other token.
-    const entities = ctx?.oidc?.entities as { AuthorizationCode?: { amr?: string[] }; RefreshToken?: { amr?: string[] } } | undefined;
+    // Impersonation sessions sign in with amr ['imp'] and acr 'imp:<id>'; every other token skips the lookup.
+    const entities = ctx?.oidc?.entities as { AuthorizationCode?: { amr?: string[]; acr?: string }; RefreshToken?: { amr?: string[]; acr?: string } } | undefined;
     const source = entities?.AuthorizationCode ?? entities?.RefreshToken;
-    if (source && !source.amr?.includes('imp')) return undefined;
-    const imp = await deps.store.impersonations.findByGrant(token.grantId);
-    if (!imp) return undefined;
+    let imp: Impersonation | null;
+    if (source) {
+      if (!source.amr?.includes('imp')) return undefined;
+      const id = impersonationIdFromAcr(source.acr);
+      imp = id ? await deps.store.impersonations.find(id) : null;
+      // An impersonation source whose record is gone must not mint a plain-looking token.
+      if (!imp) throw new errors.InvalidGrant('the impersonation has ended');
+    } else if (token.grantId) {
+      imp = await deps.store.impersonations.findByGrant(token.grantId);
+      if (!imp) return undefined;
+    } else {
+      return undefined;
+    }
     if (imp.endedAt !== null || imp.expiresAt <= deps.now()) throw new errors.InvalidGrant('the impersonation has ended');
     const admin = await deps.store.users.findById(imp.adminId);
     return { act: { sub: imp.adminId }, impersonator: { email: admin?.email ?? null, reason: imp.reason } };

@@ -86,6 +86,13 @@ export function createProvider(deps: ProviderDeps): Provider {
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // The BFF revokes its own grants explicitly (logout, impersonation stop); binding its tokens to
+    // the provider session would log the admin out when an impersonation signs this browser in as
+    // someone else. Partners keep the standard rule.
+    expiresWithSession: async (ctx, code) =>
+      ctx.oidc.client?.metadata().portal_first_party === true ? false : !code.scopes.has('offline_access'),
+    // `impersonation`: the id of an admin's impersonation request (see impersonation/).
+    extraParams: ['impersonation'],
     ttl: {
       AccessToken: config.ttl.accessToken,
       AuthorizationCode: config.ttl.code,

@@ -23,6 +23,8 @@ interface TxData {
   nonce?: string;
   verifier?: string;
   returnTo?: string;
+  /** Set when this sign-in is an admin's impersonation of a user. */
+  impersonationId?: string;
 }
 
 /**
@@ -34,6 +36,8 @@ export interface SessionHooks {
   sessionGone?: (sid: string) => Promise<string | null>;
   /** Runs before a signed-in user's logout ends the current session. */
   beforeLogout?: (current: Current) => Promise<void>;
+  /** The callback of an impersonation sign-in: creates its session and returns the id. */
+  completeImpersonation?: (req: Request, id: string, tokens: SessionTokens, accessExpiresAt: number, grantId: string | undefined) => Promise<string>;
 }
 
 export interface SessionDeps extends Deps {
@@ -123,37 +127,57 @@ function publicImpersonation(raw: unknown) {
   return { id, impersonator, reason, expiresAt };
 }
 
+export interface LoginOptions {
+  returnTo: string;
+  loginHint?: string;
+  prompt?: 'login';
+  impersonationId?: string;
+  /** Extra authorization parameters the provider knows (`impersonation`). */
+  extra?: Record<string, string>;
+}
+
+/** Starts authorization code + PKCE + state + nonce for the BFF's own client; returns the URL to send the browser to. */
+export async function beginLogin(deps: SessionDeps, req: Request, res: Response, opts: LoginOptions): Promise<string> {
+  const tx = await getIronSession<TxData>(req, res, deps.cookies.tx);
+  const verifier = oidc.randomPKCECodeVerifier();
+  tx.verifier = verifier;
+  tx.state = oidc.randomState();
+  tx.nonce = oidc.randomNonce();
+  tx.returnTo = opts.returnTo;
+  tx.impersonationId = opts.impersonationId;
+  await tx.save();
+  return oidc.buildAuthorizationUrl(deps.oidcConfig(), {
+    redirect_uri: bffRedirectUri(deps.config),
+    scope: 'openid profile email offline_access',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state: tx.state,
+    nonce: tx.nonce,
+    ...(opts.loginHint ? { login_hint: opts.loginHint } : {}),
+    ...(opts.prompt ? { prompt: opts.prompt, max_age: '0' } : {}),
+    ...opts.extra,
+  }).href;
+}
+
 export function sessionRoutes(deps: SessionDeps): Router {
   const r = Router();
   const { config, now } = deps;
 
   r.get('/login', async (req, res) => {
-    const tx = await getIronSession<TxData>(req, res, deps.cookies.tx);
-    const verifier = oidc.randomPKCECodeVerifier();
-    tx.verifier = verifier;
-    tx.state = oidc.randomState();
-    tx.nonce = oidc.randomNonce();
-    tx.returnTo = safeReturnTo(req.query.returnTo);
-    await tx.save();
-    const url = oidc.buildAuthorizationUrl(deps.oidcConfig(), {
-      redirect_uri: bffRedirectUri(config),
-      scope: 'openid profile email offline_access',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state: tx.state,
-      nonce: tx.nonce,
-      ...(typeof req.query.login_hint === 'string' ? { login_hint: req.query.login_hint.slice(0, 320) } : {}),
+    const url = await beginLogin(deps, req, res, {
+      returnTo: safeReturnTo(req.query.returnTo),
+      loginHint: typeof req.query.login_hint === 'string' ? req.query.login_hint.slice(0, 320) : undefined,
       // Re-authentication (before impersonating): the provider must ask for the password again.
-      ...(req.query.reauth === '1' ? { prompt: 'login', max_age: '0' } : {}),
+      prompt: req.query.reauth === '1' ? 'login' : undefined,
     });
     res.setHeader('Cache-Control', 'no-store');
-    res.redirect(303, url.href);
+    res.redirect(303, url);
   });
 
   r.get('/callback', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const tx = await getIronSession<TxData>(req, res, deps.cookies.tx);
-    const { state, nonce, verifier, returnTo } = tx;
+    const { state, nonce, verifier, returnTo, impersonationId } = tx;
     // Single use: whatever happens next, this transaction is spent.
     tx.destroy();
     if (!state || !verifier || !nonce) {
@@ -186,7 +210,15 @@ export function sessionRoutes(deps: SessionDeps): Router {
       sid: typeof claims.sid === 'string' ? claims.sid : (await deps.provider.AccessToken.find(tokens.access_token).catch(() => undefined))?.sessionUid,
       scope: tokens.scope,
     };
-    const s = await deps.sessions.create(claims.sub, toStore, now() + (tokens.expires_in ?? config.ttl.accessToken) * 1000, {
+    const accessExpiresAt = now() + (tokens.expires_in ?? config.ttl.accessToken) * 1000;
+    if (impersonationId && deps.hooks.completeImpersonation) {
+      const grantId = (await deps.provider.AccessToken.find(tokens.access_token).catch(() => undefined))?.grantId;
+      const sid = await deps.hooks.completeImpersonation(req, impersonationId, toStore, accessExpiresAt, grantId);
+      await setSessionCookie(deps, req, res, sid);
+      res.redirect(303, '/account');
+      return;
+    }
+    const s = await deps.sessions.create(claims.sub, toStore, accessExpiresAt, {
       authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now(),
     });
     await setSessionCookie(deps, req, res, s.id);

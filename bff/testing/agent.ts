@@ -70,6 +70,22 @@ export class Agent {
         url = new URL(loc, url);
         continue;
       }
+      // oidc-provider's self-submitting forms (e.g. ending the previous account's session when
+      // another account signs in): a browser's script would post them, so we do too.
+      const html = res.status === 200 && (res.headers.get('content-type') ?? '').includes('html') ? await res.clone().text() : '';
+      const form = /<title>Submitting Callback<\/title>[\s\S]*?<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html);
+      if (form) {
+        const body = new URLSearchParams();
+        for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)) body.set(m[1]!, m[2]!);
+        const posted = await fetch(form[1]!, { method: 'POST', redirect: 'manual', headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', origin: this.origin }, body });
+        this.store(posted);
+        const next = posted.headers.get('location');
+        if (posted.status >= 300 && posted.status < 400 && next) {
+          url = new URL(next, form[1]!);
+          continue;
+        }
+        return { res: posted, url: new URL(form[1]!) };
+      }
       return { res, url };
     }
     throw new Error('too many redirects');

@@ -24,7 +24,8 @@ import {
 } from './map.ts';
 
 /** The impersonation feature tells who impersonates behind a grant (null: nobody). */
-export type ImpersonatorLookup = (grantId: string) => Promise<Impersonator | null>;
+/** `acr` is the source token's (impersonation sessions carry `imp:<id>`). */
+export type ImpersonatorLookup = (grantId: string, acr?: string) => Promise<Impersonator | null>;
 /** The federation feature hands back the upstream provider's tokens (null: none). */
 export type OAuthTokensLookup = (userId: string, acr: string | undefined) => Promise<UpstreamOAuthTokens | null>;
 
@@ -96,7 +97,7 @@ async function finish(deps: Deps, hooks: WorkOSHooks, res: TokenResult, src: Sou
     accessToken: String(res.body.access_token),
     refreshToken: typeof res.body.refresh_token === 'string' ? res.body.refresh_token : undefined,
     authenticationMethod: authenticationMethod(src.amr, src.acr),
-    impersonator: (await hooks.impersonator?.(grantId)) ?? null,
+    impersonator: (await hooks.impersonator?.(grantId, src.acr)) ?? null,
     oauthTokens: (await hooks.oauthTokens?.(user.id, src.acr)) ?? null,
   });
 }

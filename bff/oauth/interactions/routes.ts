@@ -4,7 +4,8 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Deps } from '../../deps.ts';
+import { currentSession, type SessionDeps } from '../../session/routes.ts';
+import { impersonationLogin } from '../../impersonation/impersonation.ts';
 import { parse } from '../../http/validate.ts';
 import { AppError, notFound, forbidden } from '../../http/errors.ts';
 import { clientIp } from '../../http/security.ts';
@@ -14,12 +15,12 @@ import { PORTAL_RESOURCE } from '../resource.ts';
 import { applyScopes, joinConsent, splitConsent } from '../grants.ts';
 import { completePendingLink, federationInteractionInfo } from '../../federation/public.ts';
 
-type Details = Awaited<ReturnType<Deps['provider']['interactionDetails']>>;
+type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
 
 const loginBody = z.object({ email: z.string().max(320), password: z.string().max(4096) });
 const consentBody = z.object({ scopes: z.array(z.string().max(100)).max(50) });
 
-export function interactionRoutes(deps: Deps): Router {
+export function interactionRoutes(deps: SessionDeps): Router {
   const { provider, store, audit, config, now } = deps;
   const r = Router();
 
@@ -43,13 +44,19 @@ export function interactionRoutes(deps: Deps): Router {
     return new Set([...(det.missingOIDCScope ?? []), ...(det.missingResourceScopes?.[PORTAL_RESOURCE] ?? [])]);
   }
 
-  async function finish(req: Request, res: Response, result: Parameters<Deps['provider']['interactionResult']>[2]) {
+  async function finish(req: Request, res: Response, result: Parameters<SessionDeps['provider']['interactionResult']>[2]) {
     const redirectTo = await provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
     res.json({ redirectTo });
   }
 
   r.get('/interaction/:uid', async (req, res) => {
     const d = await details(req, res);
+    // An admin's impersonation request signs this browser in as the target without a password;
+    // only the admin who asked, in the same browser, once (impersonation/impersonation.ts).
+    if (typeof d.params.impersonation === 'string' && d.prompt.name === 'login') {
+      res.json({ uid: d.uid, prompt: 'impersonation' });
+      return;
+    }
     const client = await provider.Client.find(String(d.params.client_id));
     if (!client) throw notFound('interaction_not_found', 'The app that started this sign-in no longer exists.');
     const firstParty = client.metadata().portal_first_party === true;
@@ -70,9 +77,15 @@ export function interactionRoutes(deps: Deps): Router {
     });
   });
 
+  r.post('/interaction/:uid/impersonate', async (req, res) => {
+    const d = await details(req, res);
+    if (typeof d.params.impersonation !== 'string' || d.prompt.name !== 'login') throw new AppError('wrong_prompt', 'This step is not an impersonation.', { status: 400 });
+    await finish(req, res, await impersonationLogin(deps, await currentSession(deps, req, res), d.params.impersonation));
+  });
+
   r.post('/interaction/:uid/login', async (req, res) => {
     const d = await details(req, res);
-    if (d.prompt.name !== 'login') throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
+    if (d.prompt.name !== 'login' || d.params.impersonation !== undefined) throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
     const body = parse(loginBody, req.body);
     const meta = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null };
     try {
@@ -101,7 +114,7 @@ export function interactionRoutes(deps: Deps): Router {
     const accountId = d.session?.accountId;
     const clientId = String(d.params.client_id);
     if (!accountId) throw notFound('interaction_not_found', 'Sign in again to continue.');
-    if (await isImpersonating(deps, req)) {
+    if ((await currentSession(deps, req, res))?.session.data.impersonation) {
       throw forbidden('impersonation_forbidden', 'You are impersonating this user: consent to a partner app cannot be given on their behalf.');
     }
     const requested = requestedScopes(d);
@@ -140,10 +153,4 @@ export function interactionRoutes(deps: Deps): Router {
   });
 
   return r;
-}
-
-/** Set by the session module when the browser's BFF session is an impersonation. */
-async function isImpersonating(deps: Deps, req: Request): Promise<boolean> {
-  const check = (req as Request & { portalImpersonating?: () => Promise<boolean> }).portalImpersonating;
-  return check ? check() : false;
 }

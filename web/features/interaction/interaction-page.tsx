@@ -11,6 +11,7 @@ import { useSubmitLogin } from './api/submit-login.ts';
 import { ConsentForm } from './components/consent-form.tsx';
 import { InteractionExpired } from './components/interaction-expired.tsx';
 import { LoginForm } from './components/login-form.tsx';
+import { ImpersonationStep } from './components/impersonation-step.tsx';
 import { ConnectionButtons } from '../federation/components/connection-buttons.tsx';
 import { FederationNotice } from '../federation/components/federation-notice.tsx';
 import { useHomeRealm } from '../federation/lib/use-home-realm.ts';
@@ -74,6 +75,7 @@ function InteractionBody({ uid }: { uid: string }) {
     return <QueryError error={interaction.error} onRetry={() => void interaction.refetch()} />;
   }
   const { data } = interaction;
+  if (data.prompt === 'impersonation') return <ImpersonationStep key={data.uid} uid={data.uid} />;
   if (data.prompt === 'login') return <LoginStep key={data.uid} interaction={data} />;
   if (data.prompt === 'consent') return <ConsentStep key={data.uid} interaction={data} />;
   return <InteractionExpired />;

@@ -18,7 +18,8 @@ export interface InteractionScope {
 
 export interface Interaction {
   uid: string;
-  prompt: 'login' | 'consent';
+  /** 'impersonation': an admin's sign-in-as request; the SPA completes it without a form. */
+  prompt: 'login' | 'consent' | 'impersonation';
   client: InteractionClient;
   loginHint: string | null;
   user: { email: string; name: string } | null;
