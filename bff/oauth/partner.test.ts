@@ -253,6 +253,22 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(again.landed.origin + again.landed.pathname, REDIRECT);
     });
 
+    it('RP-initiated logout confirms before ending the session and refuses unregistered return addresses', async () => {
+      const { end, verifier, state, agent } = await getCode(app, conf);
+      const t = await oidc.authorizationCodeGrant(conf.config, end, { pkceCodeVerifier: verifier, expectedState: state });
+      // With the user's provider session: a confirmation page (no logout by a cross-site GET alone).
+      const good = await agent.get(`${app.config.issuer}/logout?id_token_hint=${t.id_token}&post_logout_redirect_uri=${encodeURIComponent('https://partner.example/')}&state=bye`);
+      assert.equal(good.status, 200);
+      const page = await good.text();
+      assert.match(page, /Sign out/);
+      assert.match(page, /op\.logoutForm/);
+      for (const bad of ['https://evil.example/', 'https://partner.example/?foo=bar']) {
+        const res = await fetch(`${app.config.issuer}/logout?id_token_hint=${t.id_token}&post_logout_redirect_uri=${encodeURIComponent(bad)}`, { redirect: 'manual' });
+        assert.equal(res.status, 400, bad);
+        assert.equal(res.headers.get('location'), null);
+      }
+    });
+
     it('deny returns access_denied to the registered redirect URI with state and iss', async () => {
       const email = `d-${Date.now()}@example.com`;
       await createAccount(app.store, { email, password: PASSWORD }, Date.now());
