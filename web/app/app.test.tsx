@@ -1,8 +1,8 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startServer } from '../test/http-server.ts';
-import type { RecordedRequest, Reply, TestServer } from '../test/http-server.ts';
-import { renderApp, pointDocumentAt } from '../test/render-app.tsx';
+import { describe, expect, it, vi } from 'vitest';
+import { useFakeBff } from '../test/fake-bff.ts';
+import type { Route } from '../test/fake-bff.ts';
+import { renderApp } from '../test/render-app.tsx';
 import { leaveTo } from '../lib/navigation.ts';
 
 import type * as Navigation from '../lib/navigation.ts';
@@ -13,30 +13,8 @@ vi.mock('../lib/navigation.ts', async (importOriginal) => ({
   leaveTo: vi.fn(),
 }));
 
-type Route = (request: RecordedRequest) => Reply;
-
-/** The fake BFF's answers for the current test, keyed by "METHOD /path". */
-let answers: Record<string, Route> = {};
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startServer((request) => {
-    const key = `${request.method} ${request.url.split('?')[0]}`;
-    const route = answers[key];
-    return route ? route(request) : { status: 404, body: { error: 'not_found', message: `No route for ${key}` } };
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  answers = {};
-  server.requests.length = 0;
-  vi.mocked(leaveTo).mockClear();
-  pointDocumentAt(server.origin);
-});
+const bff = useFakeBff(() => vi.mocked(leaveTo).mockClear());
+const { answers } = bff;
 
 const signedOut: Route = () => ({ body: { authenticated: false } });
 const signedIn =
@@ -50,7 +28,7 @@ const signedIn =
     },
   });
 
-const sent = (method: string, path: string) => server.requests.filter((r) => r.method === method && r.url.split('?')[0] === path);
+const sent = (method: string, path: string) => bff.server.requests.filter((r) => r.method === method && r.url.split('?')[0] === path);
 
 describe('home', () => {
   it('signed out: shows Portal and a real link to /bff/login', async () => {

@@ -1,11 +1,10 @@
 import { useEffect, useState } from 'react';
-import { ImpersonationRefusal } from '../../components/ui/impersonation-refusal.tsx';
+import { AdminPage, AdminRefusal } from '../../app/admin-page.tsx';
 import { Alert } from '../../components/ui/alert.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
 import { isApiError } from '../../lib/api-client.ts';
 import { leaveTo, loginUrl } from '../../lib/navigation.ts';
-import { useSession } from '../session/api/get-session.ts';
 import { useCreateClient } from './api/create-client.ts';
 import type { CreatedClient } from './api/create-client.ts';
 import { useDeleteClient } from './api/delete-client.ts';
@@ -16,14 +15,6 @@ import { ClientsTable } from './components/clients-table.tsx';
 import { RegisterClientForm } from './components/register-client-form.tsx';
 
 const RETURN_TO = '/admin/clients';
-
-function NotAdmin() {
-  return (
-    <Alert tone="error" title="You need to be an administrator">
-      <p>Only administrators can manage partner apps. Ask an administrator if you need access.</p>
-    </Alert>
-  );
-}
 
 function ClientsAdmin() {
   const clients = useClients();
@@ -38,10 +29,7 @@ function ClientsAdmin() {
     if (status === 401) leaveTo(loginUrl(RETURN_TO));
   }, [status]);
 
-  if (status === 403) {
-    const e = clients.error;
-    return isApiError(e) && e.code === 'impersonation_forbidden' ? <ImpersonationRefusal message={e.message} /> : <NotAdmin />;
-  }
+  if (status === 403) return <AdminRefusal error={clients.error} what="partner apps" />;
   if (clients.isPending || status === 401) return <Spinner />;
   if (clients.isError) return <QueryError error={clients.error} onRetry={() => void clients.refetch()} />;
 
@@ -83,24 +71,9 @@ function ClientsAdmin() {
 }
 
 export function AdminClientsPage() {
-  const session = useSession();
-  const signedOut = session.data?.authenticated === false;
-
-  useEffect(() => {
-    if (signedOut) leaveTo(loginUrl(RETURN_TO));
-  }, [signedOut]);
-
-  let body;
-  if (session.isError) body = <QueryError error={session.error} onRetry={() => void session.refetch()} />;
-  else if (!session.data?.authenticated) body = <Spinner label={signedOut ? 'Taking you to sign in…' : 'Loading…'} />;
-  else if (session.data.impersonation) body = <ImpersonationRefusal />;
-  else if (session.data.user.role !== 'admin') body = <NotAdmin />;
-  else body = <ClientsAdmin />;
-
   return (
-    <div className="page">
-      <h1>Partner apps</h1>
-      {body}
-    </div>
+    <AdminPage title="Partner apps" returnTo={RETURN_TO} what="partner apps">
+      <ClientsAdmin />
+    </AdminPage>
   );
 }

@@ -1,11 +1,10 @@
 import { useEffect, useState } from 'react';
-import { ImpersonationRefusal } from '../../components/ui/impersonation-refusal.tsx';
+import { AdminPage, AdminRefusal } from '../../app/admin-page.tsx';
 import { Alert } from '../../components/ui/alert.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
 import { isApiError } from '../../lib/api-client.ts';
 import { leaveTo, loginUrl } from '../../lib/navigation.ts';
-import { useSession } from '../session/api/get-session.ts';
 import { useCreateConnection } from './api/create-connection.ts';
 import { useDeleteConnection } from './api/delete-connection.ts';
 import { useConnections } from './api/get-connections.ts';
@@ -13,14 +12,6 @@ import { ConnectionsTable } from './components/connections-table.tsx';
 import { CreateConnectionForm } from './components/create-connection-form.tsx';
 
 const RETURN_TO = '/admin/connections';
-
-function NotAdmin() {
-  return (
-    <Alert tone="error" title="You need to be an administrator">
-      <p>Only administrators can manage identity providers. Ask an administrator if you need access.</p>
-    </Alert>
-  );
-}
 
 function ConnectionsAdmin() {
   const connections = useConnections();
@@ -34,10 +25,7 @@ function ConnectionsAdmin() {
     if (status === 401) leaveTo(loginUrl(RETURN_TO));
   }, [status]);
 
-  if (status === 403) {
-    const e = connections.error;
-    return isApiError(e) && e.code === 'impersonation_forbidden' ? <ImpersonationRefusal message={e.message} /> : <NotAdmin />;
-  }
+  if (status === 403) return <AdminRefusal error={connections.error} what="identity providers" />;
   if (connections.isPending || status === 401) return <Spinner />;
   if (connections.isError) return <QueryError error={connections.error} onRetry={() => void connections.refetch()} />;
 
@@ -73,24 +61,9 @@ function ConnectionsAdmin() {
 }
 
 export function AdminConnectionsPage() {
-  const session = useSession();
-  const signedOut = session.data?.authenticated === false;
-
-  useEffect(() => {
-    if (signedOut) leaveTo(loginUrl(RETURN_TO));
-  }, [signedOut]);
-
-  let body;
-  if (session.isError) body = <QueryError error={session.error} onRetry={() => void session.refetch()} />;
-  else if (!session.data?.authenticated) body = <Spinner label={signedOut ? 'Taking you to sign in…' : 'Loading…'} />;
-  else if (session.data.impersonation) body = <ImpersonationRefusal />;
-  else if (session.data.user.role !== 'admin') body = <NotAdmin />;
-  else body = <ConnectionsAdmin />;
-
   return (
-    <div className="page">
-      <h1>Identity providers</h1>
-      {body}
-    </div>
+    <AdminPage title="Identity providers" returnTo={RETURN_TO} what="identity providers">
+      <ConnectionsAdmin />
+    </AdminPage>
   );
 }

@@ -1,10 +1,11 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { useFakeBff } from '../../test/fake-bff.ts';
+import type { Route } from '../../test/fake-bff.ts';
 import { leaveTo } from '../../lib/navigation.ts';
 import type * as Navigation from '../../lib/navigation.ts';
-import { startServer } from '../../test/http-server.ts';
-import type { RecordedRequest, Reply, TestServer } from '../../test/http-server.ts';
-import { pointDocumentAt, renderApp } from '../../test/render-app.tsx';
+import type { RecordedRequest } from '../../test/http-server.ts';
+import { renderApp } from '../../test/render-app.tsx';
 import { REASON_TOO_SHORT } from './lib/policy.ts';
 
 // Full-page navigations cannot happen in jsdom; record them instead.
@@ -13,33 +14,11 @@ vi.mock('../../lib/navigation.ts', async (importOriginal) => ({
   leaveTo: vi.fn(),
 }));
 
-type Route = (request: RecordedRequest) => Reply;
+const bff = useFakeBff(() => vi.mocked(leaveTo).mockClear());
+const { answers } = bff;
 
-/** The fake BFF's answers for the current test, keyed by "METHOD /path". */
-let answers: Record<string, Route> = {};
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startServer((request) => {
-    const key = `${request.method} ${request.url.split('?')[0]}`;
-    const route = answers[key];
-    return route ? route(request) : { status: 404, body: { error: 'not_found', message: `No route for ${key}` } };
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  answers = {};
-  server.requests.length = 0;
-  vi.mocked(leaveTo).mockClear();
-  pointDocumentAt(server.origin);
-});
-
-const sent = (method: string, path: string) => server.requests.filter((r) => r.method === method && r.url.split('?')[0] === path);
-const queryOf = (request: RecordedRequest) => new URL(request.url, server.origin).searchParams;
+const sent = (method: string, path: string) => bff.server.requests.filter((r) => r.method === method && r.url.split('?')[0] === path);
+const queryOf = (request: RecordedRequest) => new URL(request.url, bff.server.origin).searchParams;
 
 const admin = { id: 'a1', email: 'root@example.com', name: 'Root', role: 'admin' };
 const ada = { id: 'u1', email: 'ada@example.com', name: 'Ada Lovelace', role: 'user' };

@@ -1,0 +1,48 @@
+import { useEffect, type ReactNode } from 'react';
+import { Alert } from '../components/ui/alert.tsx';
+import { ImpersonationRefusal } from '../components/ui/impersonation-refusal.tsx';
+import { QueryError } from '../components/ui/query-error.tsx';
+import { Spinner } from '../components/ui/spinner.tsx';
+import { isApiError } from '../lib/api-client.ts';
+import { leaveTo, loginUrl } from '../lib/navigation.ts';
+import { useSession } from '../features/session/api/get-session.ts';
+
+export function NotAdmin({ what }: { what: string }) {
+  return (
+    <Alert tone="error" title="You need to be an administrator">
+      <p>Only administrators can manage {what}. Ask an administrator if you need access.</p>
+    </Alert>
+  );
+}
+
+/** The refusal for a 403 from an admin API: the server's reason while impersonating, else "admins only". */
+export function AdminRefusal({ error, what }: { error: unknown; what: string }) {
+  return isApiError(error) && error.code === 'impersonation_forbidden' ? <ImpersonationRefusal message={error.message} /> : <NotAdmin what={what} />;
+}
+
+/**
+ * An admin screen's frame: sends a signed-out visitor to sign in, and shows why
+ * the screen is refused (impersonating, not an admin) instead of its content.
+ */
+export function AdminPage({ title, returnTo, what, children }: { title: string; returnTo: string; what: string; children: ReactNode }) {
+  const session = useSession();
+  const signedOut = session.data?.authenticated === false;
+
+  useEffect(() => {
+    if (signedOut) leaveTo(loginUrl(returnTo));
+  }, [signedOut, returnTo]);
+
+  let body: ReactNode;
+  if (session.isError) body = <QueryError error={session.error} onRetry={() => void session.refetch()} />;
+  else if (!session.data?.authenticated) body = <Spinner label={signedOut ? 'Taking you to sign in…' : 'Loading…'} />;
+  else if (session.data.impersonation) body = <ImpersonationRefusal />;
+  else if (session.data.user.role !== 'admin') body = <NotAdmin what={what} />;
+  else body = children;
+
+  return (
+    <div className="page">
+      <h1>{title}</h1>
+      {body}
+    </div>
+  );
+}
