@@ -20,6 +20,7 @@ import { PAGES_CSS } from './oauth/pages.ts';
 import { interactionRoutes } from './oauth/interactions/routes.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
+import { clientThrottle } from './oauth/client-throttle.ts';
 import { bffClientRecord, createBffOidcConfig, type SelfOrigin } from './session/oidc-client.ts';
 import { createSessionService, type SessionService } from './session/sessions.ts';
 import { cookieOptions, sessionRoutes, type SessionDeps, type SessionHooks } from './session/routes.ts';
@@ -108,7 +109,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     next();
   });
   app.use(userinfoRoutes(base));
+  // Before provider.callback(): Koa composes its middleware when the callback is made.
+  const throttle = clientThrottle({ store, provider, logger, now });
   const providerCallback = provider.callback();
+  app.use('/oauth', throttle);
   app.use('/oauth', structuredTokenShim(providerCallback));
   app.use('/oauth', providerCallback);
   app.get('/oauth-pages.css', (_req, res) => {

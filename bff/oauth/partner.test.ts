@@ -170,6 +170,24 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await pwd.json()).error, 'unsupported_grant_type');
     });
 
+    it('guessing a client secret is slowed with 429 and Retry-After, for that client only', async () => {
+      const victim = await partner(app, false);
+      const statuses: number[] = [];
+      for (let i = 0; i < 22; i++) {
+        const res = await rawToken(app, { grant_type: 'refresh_token', refresh_token: 'x' }, [victim.clientId, `guess-${i}`]);
+        statuses.push(res.status);
+        if (res.status === 429) {
+          assert.ok(Number(res.headers.get('retry-after')) > 0);
+          assert.equal((await res.json()).error, 'invalid_client');
+        }
+      }
+      assert.deepEqual(statuses.slice(0, 20), Array(20).fill(401));
+      assert.deepEqual(statuses.slice(20), [429, 429]);
+      // The right secret waits too (the lock is on the client), while other clients are unaffected.
+      assert.equal((await rawToken(app, { grant_type: 'refresh_token', refresh_token: 'x' }, [victim.clientId, victim.secret!])).status, 429);
+      assert.equal((await rawToken(app, { grant_type: 'refresh_token', refresh_token: 'x' }, [conf.clientId, conf.secret!])).status, 400);
+    });
+
     it('an expired code fails with invalid_grant', async () => {
       const short = await startTestApp({ db, env: { CODE_TTL: '1' } });
       try {
