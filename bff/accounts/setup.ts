@@ -15,28 +15,32 @@ import { createAccount } from './accounts.ts';
 import { emailProblem } from './email.ts';
 import { passwordProblem } from './passwords.ts';
 
-const KEY = 'setup_token';
+/** One setting per printed link, so instances starting together each print a link that works. */
+const keyFor = (token: string) => `setup_token:${hashToken(token)}`;
 const TTL_MS = 24 * 3600 * 1000;
 const hashToken = (t: string) => createHash('sha256').update(t).digest('hex');
 
-/** Prints nothing and returns null when an admin exists; otherwise a fresh link (the previous one stops working). */
+/**
+ * Returns null when an admin exists; otherwise a fresh one-time link (valid 24 hours). Every link
+ * stops working as soon as any of them has created the first admin.
+ */
 export async function createSetupLink(store: Store, publicUrl: string, now: number): Promise<string | null> {
   if ((await store.users.countAdmins()) > 0) return null;
   const token = randomBytes(24).toString('base64url');
-  await store.settings.set(KEY, `${hashToken(token)}|${now + TTL_MS}`);
+  await store.settings.set(keyFor(token), String(now + TTL_MS));
   return `${publicUrl}/setup#token=${token}`;
 }
 
-async function validStored(store: Store, token: string, now: number): Promise<string | null> {
-  const stored = await store.settings.get(KEY);
-  if (!stored || typeof token !== 'string' || !token) return null;
-  const [hash, exp] = stored.split('|');
-  if (hash !== hashToken(token) || Number(exp) <= now) return null;
+async function validStored(store: Store, token: string, now: number): Promise<{ key: string; value: string } | null> {
+  if (typeof token !== 'string' || !token) return null;
+  const key = keyFor(token);
+  const value = await store.settings.get(key);
+  if (!value || Number(value) <= now) return null;
   if ((await store.users.countAdmins()) > 0) return null;
-  return stored;
+  return { key, value };
 }
 
-const INVALID = 'This setup link has already been used or has expired. Restart the portal to print a new link (only while no administrator exists).';
+const INVALID = 'This setup link has already been used or has expired. Restart the portal, or run `npx portal setup-link`, to get a new link (only while no administrator exists).';
 
 const body = z.object({
   token: z.string().min(1).max(200),
@@ -64,13 +68,13 @@ export function setupRoutes(deps: Deps): Router {
 
     const stored = await validStored(deps.store, b.token, deps.now());
     // takeIf makes the link single-use even when two requests race.
-    if (!stored || !(await deps.store.settings.takeIf(KEY, stored))) throw gone('setup_token_invalid', INVALID);
+    if (!stored || !(await deps.store.settings.takeIf(stored.key, stored.value))) throw gone('setup_token_invalid', INVALID);
     try {
       const user = await createAccount(deps.store, { email: b.email, password: b.password, name: b.name, role: 'admin', emailVerified: true }, deps.now());
       await deps.audit.record('user_created', { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { role: 'admin', via: 'setup' } });
       res.json({ ok: true });
     } catch (err) {
-      await deps.store.settings.set(KEY, stored);
+      await deps.store.settings.set(stored.key, stored.value);
       throw err;
     }
   });

@@ -85,8 +85,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
         const link = await createSetupLink(fresh.store, fresh.url, Date.now());
         assert.ok(link);
         const token = new URL(link).hash.replace('#token=', '');
+        // A second instance starting at the same time prints its own link; both work until one is used.
+        const other = new URL((await createSetupLink(fresh.store, fresh.url, Date.now()))!).hash.replace('#token=', '');
         const agent = new Agent(fresh.url);
         assert.equal((await agent.api('GET', `/bff/setup?token=${token}`)).status, 200);
+        assert.equal((await agent.api('GET', `/bff/setup?token=${other}`)).status, 200);
         const weak = await agent.api('POST', '/bff/setup', { token, email: 'boss@example.com', name: 'Boss', password: 'short' });
         assert.equal(weak.status, 400);
         assert.equal((await weak.json()).error, 'weak_password');
@@ -94,6 +97,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(ok.status, 200);
         const again = await agent.api('POST', '/bff/setup', { token, email: 'boss2@example.com', password: PASSWORD });
         assert.equal(again.status, 410);
+        assert.equal((await agent.api('GET', `/bff/setup?token=${other}`)).status, 410, 'the other link is spent too');
         assert.equal((await again.json()).error, 'setup_token_invalid');
         assert.equal((await fresh.store.users.findByEmail('boss@example.com'))?.role, 'admin');
         assert.equal(await createSetupLink(fresh.store, fresh.url, Date.now()), null, 'no link once an admin exists');
