@@ -13,6 +13,7 @@ import { normaliseEmail } from './accounts/email.ts';
 import { createAudit, verifyChain } from './audit/audit.ts';
 import { publicClient, registerClient, rotateClientSecret } from './oauth/clients.ts';
 import { rotateSigningKey } from './oauth/keys.ts';
+import { SESSION_CHANNEL } from './session/sessions.ts';
 import { createSetupLink } from './accounts/setup.ts';
 import { ORG_USAGE, runOrgCommand } from './orgs/cli.ts';
 import { CONNECTION_USAGE, runConnectionCommand } from './federation/cli.ts';
@@ -97,7 +98,11 @@ async function run(argv: string[], store: Store, publicUrl: string): Promise<num
       if (!user) throw new UsageError(`no user with the email ${email}`);
       const disabled = action === 'disable';
       await store.users.setDisabled(user.id, disabled, now);
-      if (disabled) await store.bffSessions.revokeAllForUser(user.id, now);
+      if (disabled) {
+        await store.bffSessions.revokeAllForUser(user.id, now);
+        // Running portals drop their cached copies of this user's sessions at once.
+        await store.events.publish(SESSION_CHANNEL, `user:${user.id}`);
+      }
       await audit.record(disabled ? 'user_disabled' : 'user_enabled', { subjectId: user.id, data: { via: 'cli' } });
       out(publicUser((await store.users.findById(user.id))!));
       return 0;

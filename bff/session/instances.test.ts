@@ -69,3 +69,34 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('two PostgreSQL instances with session caches on', () => {
+  let a: TestApp;
+  let b: TestApp;
+  before(async () => {
+    a = await startTestApp({ db: 'postgres', env: { SESSION_CACHE_MS: '60000' } });
+    b = await startTestApp({ databaseUrl: a.config.databaseUrl, env: { PUBLIC_URL: a.url, SESSION_CACHE_MS: '60000' } });
+    await createAccount(a.store, { email: 'cached@example.com', password: PASSWORD }, Date.now());
+  });
+  after(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it('a logout on B reaches A at once, though A had the session cached for a minute', async () => {
+    const agent = new Agent(a.url);
+    assert.equal((await authorizeThrough(agent, '/bff/login', { email: 'cached@example.com', password: PASSWORD })).pathname, '/account');
+    const cookie = agent.cookieHeader();
+    assert.equal((await (await fetch(`${a.url}/bff/session`, { headers: { cookie } })).json()).authenticated, true, 'now cached on A');
+    const out = await fetch(`${b.url}/bff/logout`, { method: 'POST', headers: { cookie, 'x-portal-csrf': '1', origin: a.url, 'sec-fetch-site': 'same-origin' } });
+    assert.equal(out.status, 200);
+    // NOTIFY is delivered asynchronously; allow it a moment, far less than the cache's minute.
+    let seen: unknown;
+    for (let i = 0; i < 20; i++) {
+      seen = await (await fetch(`${a.url}/bff/session`, { headers: { cookie } })).json();
+      if ((seen as { authenticated: boolean }).authenticated === false) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(seen, { authenticated: false });
+  });
+});

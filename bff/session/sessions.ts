@@ -31,6 +31,9 @@ export interface SessionService {
   forget(id: string): void;
 }
 
+/** The store channel on which session changes are announced: a session id, or `user:<id>`. */
+export const SESSION_CHANNEL = 'portal_sessions';
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createSessionService(deps: {
@@ -49,6 +52,20 @@ export function createSessionService(deps: {
   const cache = new Map<string, { value: { session: BffSession; user: User }; until: number }>();
   const CACHE_MAX = 10_000;
   const forget = (id: string) => cache.delete(id);
+  // Other instances drop their copies when told (PostgreSQL NOTIFY), so a logout or revocation
+  // handled elsewhere holds here at once; the TTL is only the fallback.
+  store.events.subscribe(SESSION_CHANNEL, (payload) => {
+    if (payload.startsWith('user:')) {
+      const userId = payload.slice(5);
+      for (const [id, entry] of cache) if (entry.value.session.userId === userId) cache.delete(id);
+    } else {
+      cache.delete(payload);
+    }
+  });
+  const changed = async (id: string) => {
+    forget(id);
+    await store.events.publish(SESSION_CHANNEL, id).catch((err) => deps.logger.warn({ err }, 'telling other instances about a session change failed'));
+  };
 
   const seal = (t: SessionTokens) => sealData(t, { password, ttl: 0 });
   const unseal = (s: string) => unsealData<SessionTokens>(s, { password, ttl: 0 });
@@ -72,14 +89,14 @@ export function createSessionService(deps: {
           scope: r.scope ?? tokens.scope,
         };
         await store.bffSessions.completeRefresh(s.id, await seal(next), now() + (r.expires_in ?? config.ttl.accessToken) * 1000);
-        forget(s.id);
+        await changed(s.id);
         return store.bffSessions.find(s.id);
       } catch (e) {
         if (e instanceof oidc.ResponseBodyError || e instanceof AppError) {
           // The grant is gone (logout elsewhere, revoked, disabled account): the session ends.
           deps.logger.info({ session: s.id.slice(0, 8), reason: (e as { error?: string }).error ?? (e as AppError).code }, 'bff refresh refused; session ended');
-          forget(s.id);
           await store.bffSessions.revoke(s.id, now());
+          await changed(s.id);
           return null;
         }
         await store.bffSessions.releaseRefreshLock(s.id);
@@ -142,8 +159,8 @@ export function createSessionService(deps: {
       }
       const user = await store.users.findById(s.userId);
       if (!user || user.disabled) {
-        forget(s.id);
         await store.bffSessions.revoke(s.id, now());
+        await changed(s.id);
         return null;
       }
       // Idle-timeout bookkeeping without a write on every request.
@@ -162,8 +179,8 @@ export function createSessionService(deps: {
     tokens: (s) => unseal(s.tokens),
 
     async revoke(id) {
-      forget(id);
       await store.bffSessions.revoke(id, now());
+      await changed(id);
     },
 
     forget,

@@ -163,6 +163,15 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 
+  /**
+   * Tells the other processes on this database that something cached changed
+   * (PostgreSQL NOTIFY); a no-op where there are no other processes (SQLite).
+   */
+  events: {
+    publish(channel: string, payload: string): Promise<void>;
+    subscribe(channel: string, onMessage: (payload: string) => void): void;
+  };
+
   users: {
     /** Throws ConflictError on a duplicate email. Email must already be normalised. */
     create(user: NewUser, now: number): Promise<User>;

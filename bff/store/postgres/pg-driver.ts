@@ -131,8 +131,49 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Driver {
     }
   }
 
+  // One dedicated connection LISTENs for every subscribed channel; it reconnects after a drop.
+  const listeners = new Map<string, Array<(payload: string) => void>>();
+  let listener: pg.Client | null = null;
+  let ended = false;
+  async function connectListener(): Promise<void> {
+    if (ended || listener || listeners.size === 0) return;
+    const client = new pg.Client({ connectionString: url, application_name: 'portal-listen' });
+    listener = client;
+    const retry = (err?: Error) => {
+      if (err) opts.onIdleError?.(err);
+      if (listener === client) listener = null;
+      client.end().catch(() => {});
+      if (!ended) setTimeout(() => void connectListener(), 1000).unref();
+    };
+    client.on('error', retry);
+    client.on('notification', (msg) => {
+      for (const fn of listeners.get(msg.channel) ?? []) fn(msg.payload ?? '');
+    });
+    try {
+      await client.connect();
+      for (const channel of listeners.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      retry(err as Error);
+    }
+  }
+
   return {
     kind: 'postgres',
+    notifications: {
+      async publish(channel, payload) {
+        await withClient((tx) => tx.query('SELECT pg_notify($1, $2)', [channel, payload]), false);
+      },
+      subscribe(channel, onMessage) {
+        const fns = listeners.get(channel);
+        if (fns) {
+          fns.push(onMessage);
+          return;
+        }
+        listeners.set(channel, [onMessage]);
+        if (listener) listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
+        else void connectListener();
+      },
+    },
     query: <T>(sql: string, params?: readonly SqlValue[]) => withClient((tx) => tx.query<T>(sql, params), false),
     run: (sql, params) => withClient((tx) => tx.run(sql, params), false),
     exec: (script) => withClient((tx) => tx.exec(script), false),
@@ -141,6 +182,10 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Driver {
       throw new Error('lock() only works inside a transaction');
     },
     async close() {
+      ended = true;
+      const l = listener;
+      listener = null;
+      await l?.end().catch(() => {});
       if (pool.ended || pool.ending) return;
       await pool.end();
     },

@@ -29,6 +29,14 @@ export interface Driver {
    */
   lock(key: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Cross-process notifications (PostgreSQL LISTEN/NOTIFY). Absent on SQLite,
+   * where the instances that share a file are expected to be one process.
+   */
+  notifications?: {
+    publish(channel: string, payload: string): Promise<void>;
+    subscribe(channel: string, onMessage: (payload: string) => void): void;
+  };
 }
 
 /** Advisory lock keys, fixed so that every instance agrees on them. */

@@ -25,6 +25,7 @@ export class SqlStore implements Store {
   readonly audit: Store['audit'];
   readonly throttle: Store['throttle'];
   readonly impersonations: Store['impersonations'];
+  readonly events: Store['events'];
   readonly orgs: Store['orgs'];
   readonly federation: Store['federation'];
   readonly #db: Driver;
@@ -42,6 +43,7 @@ export class SqlStore implements Store {
     this.audit = sqlAudit(db);
     this.throttle = sqlThrottle(db);
     this.impersonations = sqlImpersonations(db);
+    this.events = db.notifications ?? { publish: async () => {}, subscribe: () => {} };
     this.orgs = sqlOrgs(db);
     this.federation = sqlFederation(db);
   }
