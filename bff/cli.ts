@@ -28,7 +28,7 @@ const USAGE = `usage: portal <command>
   client list
   client rotate-secret --client-id ID
   client delete --client-id ID
-  keys rotate
+  keys rotate [--activate-in MINUTES]   (default 60)
   audit verify
   audit export [--out FILE]
   setup-link
@@ -66,6 +66,7 @@ async function run(argv: string[], store: Store, publicUrl: string): Promise<num
       scope: { type: 'string', multiple: true },
       'logo-url': { type: 'string' },
       'client-id': { type: 'string' },
+      'activate-in': { type: 'string' },
       out: { type: 'string' },
       org: { type: 'string' },
       role: { type: 'string' },
@@ -138,8 +139,16 @@ async function run(argv: string[], store: Store, publicUrl: string): Promise<num
       return 0;
     }
     case 'keys rotate': {
-      const key = await rotateSigningKey(store, now);
-      out({ kid: key.kid, alg: key.alg, note: 'restart the instances to sign with the new key; the old key keeps verifying' });
+      const minutes = opts['activate-in'] === undefined ? 60 : Number(opts['activate-in']);
+      if (!Number.isInteger(minutes) || minutes < 0 || minutes > 7 * 24 * 60) throw new UsageError('--activate-in takes whole minutes from 0 to 10080');
+      const key = await rotateSigningKey(store, now + minutes * 60_000);
+      await audit.record('signing_key_added', { data: { kid: key.kid, activatesAt: key.createdAt, via: 'cli' } });
+      out({
+        kid: key.kid,
+        alg: key.alg,
+        activates_at: new Date(key.createdAt).toISOString(),
+        note: `restart every instance within ${minutes} minutes: each then publishes the new key, and instances started after ${new Date(key.createdAt).toISOString()} sign with it; the old key keeps verifying, so nobody is signed out`,
+      });
       return 0;
     }
     case 'audit verify': {
