@@ -4,19 +4,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { startUpstreamOp, UPSTREAM_USERS, type UpstreamOp } from '../testing/upstream-op.ts';
-import { Agent, authorizeThrough } from '../testing/agent.ts';
+import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { federate, rawRows } from './test-helpers.ts';
 
 const run = promisify(execFile);
 const PASSWORD = 'correct horse battery staple';
 
-async function signedIn(app: TestApp, email: string): Promise<Agent> {
-  const agent = new Agent(app.url);
-  const end = await authorizeThrough(agent, '/bff/login?returnTo=/account', { email, password: PASSWORD });
-  assert.equal(end.pathname, '/account');
-  return agent;
-}
+const signedIn = (app: TestApp, email: string): Promise<Agent> => signedInAgent(app.url, email, PASSWORD);
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`connections admin API and CLI (${db})`, () => {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { decodeJwt } from 'jose';
 import { unsealData } from 'iron-session';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { Agent, authorizeThrough } from '../testing/agent.ts';
+import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
 import { rawSql } from '../testing/raw-sql.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from '../oauth/clients.ts';
@@ -15,12 +15,7 @@ import type { User } from '../store/store.ts';
 const PASSWORD = 'correct horse battery staple';
 const REASON = 'Customer asked for help with billing settings';
 
-async function signIn(app: TestApp, email: string): Promise<Agent> {
-  const agent = new Agent(app.url);
-  const end = await authorizeThrough(agent, '/bff/login', { email, password: PASSWORD });
-  assert.equal(end.pathname, '/account');
-  return agent;
-}
+const signIn = (app: TestApp, email: string): Promise<Agent> => signedInAgent(app.url, email, PASSWORD);
 
 /** Starts an impersonation as the SPA does: start, then the provider's sign-in-as step, then the callback. */
 async function impersonate(agent: Agent, body: Record<string, unknown>): Promise<Response> {

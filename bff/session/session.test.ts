@@ -1,18 +1,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { Agent, authorizeThrough } from '../testing/agent.ts';
+import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { unsealData } from 'iron-session';
 
 const PASSWORD = 'correct horse battery staple';
 
-async function signIn(app: TestApp, email: string): Promise<Agent> {
-  const agent = new Agent(app.url);
-  const end = await authorizeThrough(agent, '/bff/login?returnTo=/account', { email, password: PASSWORD });
-  assert.equal(end.pathname, '/account', `expected to land on /account, got ${end.href}`);
-  return agent;
-}
+const signIn = (app: TestApp, email: string): Promise<Agent> => signedInAgent(app.url, email, PASSWORD);
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`BFF session (${db})`, () => {

@@ -116,3 +116,11 @@ export async function authorizeThrough(agent: Agent, authorizeUrl: string, opts:
   }
   return url;
 }
+
+/** A browser signed in to the portal through the BFF (the real login interaction). */
+export async function signedInAgent(origin: string, email: string, password: string): Promise<Agent> {
+  const agent = new Agent(origin);
+  const end = await authorizeThrough(agent, '/bff/login?returnTo=/account', { email, password });
+  if (end.pathname !== '/account') throw new Error(`expected to land on /account, got ${end.href}`);
+  return agent;
+}
