@@ -3,7 +3,10 @@
  * introspection, AuthCode a code redemption at this instance's own token
  * endpoint. Nothing here mints a token or checks a password.
  */
+import * as oidc from 'openid-client';
 import type { Deps } from '../../deps.ts';
+import { connectionByProvider } from '../../federation/public.ts';
+import { upstreamConfig } from '../../federation/upstream.ts';
 import { introspectAccessToken, tokenRequest } from '../../oauth/core.ts';
 import type { AuthCodeData } from './schema.ts';
 
@@ -18,6 +21,42 @@ export interface Identity {
   scope: string[];
   /** Expiry, epoch seconds. */
   exp: number;
+  /** Set when the token is an upstream provider's (Provider = a connection's name), not the portal's. */
+  upstream?: string;
+}
+
+/** How long an upstream token is trusted before it is checked at the provider again, seconds. */
+export const UPSTREAM_RECHECK_S = 300;
+
+/**
+ * `AuthToken` with `Provider` naming a federation connection: the token is
+ * that provider's access token. It is checked at the provider's userinfo
+ * endpoint, and the subject must be linked to a live portal account.
+ * Re-checked every UPSTREAM_RECHECK_S while the socket lives.
+ */
+export async function identityFromUpstream(deps: Deps, provider: string, token: string): Promise<Identity | null> {
+  const connection = await connectionByProvider(deps.store, provider);
+  if (!connection) return null;
+  let sub: string;
+  try {
+    const cfg = await upstreamConfig(deps, connection);
+    sub = (await oidc.fetchUserInfo(cfg, token, oidc.skipSubjectCheck)).sub;
+  } catch {
+    return null;
+  }
+  const link = await deps.store.federation.findIdentity(connection.id, sub);
+  const user = link ? await deps.store.users.findById(link.userId) : null;
+  if (!user || user.disabled) return null;
+  return {
+    token,
+    userId: user.id,
+    displayName: user.name,
+    clientId: `upstream:${connection.id}`,
+    grantId: '',
+    scope: connection.scopes,
+    exp: Math.floor(Date.now() / 1000) + UPSTREAM_RECHECK_S,
+    upstream: provider,
+  };
 }
 
 /** A live token of a live account, or null. */

@@ -8,7 +8,7 @@ import type { ZodError } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { StoreUnavailableError } from '../../store/store.ts';
 import { authCodeData, authTokenData, container, decodeAccessToken, echoOf, type Container, type Echo } from './schema.ts';
-import { identityFromToken, redeemAuthCode, throttleFor, type Identity } from './auth.ts';
+import { identityFromToken, identityFromUpstream, redeemAuthCode, throttleFor, type Identity } from './auth.ts';
 import { authReply, errorReply, identityData, IDENTIFY, MESSAGES, REJECT, type ZenithMessage } from './map.ts';
 
 export const LIMITS = {
@@ -82,7 +82,7 @@ export function serveConnection(ws: WebSocket, ctx: ConnectionContext): void {
     if (!current) return false;
     let still: Identity | null;
     try {
-      still = await identityFromToken(deps, current.token);
+      still = current.upstream ? await identityFromUpstream(deps, current.upstream, current.token) : await identityFromToken(deps, current.token);
     } catch (err) {
       // The store cannot answer: the token's own expiry still holds meanwhile.
       deps.logger.warn({ err }, 'zenith: could not re-check a connection token');
@@ -115,7 +115,9 @@ export function serveConnection(ws: WebSocket, ctx: ConnectionContext): void {
     if (!parsed.success) return invalidData(msg, parsed.error);
     if (await lockedOut(msg)) return;
     const { Provider, AccessToken } = parsed.data;
-    await conclude(msg, Provider.toLowerCase() === 'bearer' ? await identityFromToken(deps, decodeAccessToken(AccessToken)) : null);
+    const token = decodeAccessToken(AccessToken);
+    // 'Bearer': a portal token; any other Provider names a federation connection (its own token).
+    await conclude(msg, Provider.toLowerCase() === 'bearer' ? await identityFromToken(deps, token) : await identityFromUpstream(deps, Provider, token));
   }
 
   async function authCode(msg: Container): Promise<void> {

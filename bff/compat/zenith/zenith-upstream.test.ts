@@ -1,0 +1,62 @@
+/**
+ * Zenith's Provider field selects a federation connection: AuthToken with
+ * `Provider: "<connection name>"` carries that provider's own access token,
+ * checked at the provider and mapped to the linked portal account.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../../testing/test-app.ts';
+import { startUpstreamOp, UPSTREAM_USERS, type UpstreamOp } from '../../testing/upstream-op.ts';
+import { createConnection } from '../../federation/connections.ts';
+import { acrFor, upstreamTokensFor } from '../../federation/public.ts';
+import { federate } from '../../federation/test-helpers.ts';
+import { Agent, closeAll, connect } from './test-client.ts';
+
+const authToken = (provider: string, token: string, tid = 1) => ({ Controller: 'Auth', Topic: 'AuthToken', TransactionID: tid, Data: { Provider: provider, AccessToken: token } });
+
+for (const db of ['sqlite', 'postgres'] as const) {
+  describe(`Zenith AuthToken with an upstream Provider (${db})`, () => {
+    let app: TestApp;
+    let up: UpstreamOp;
+    before(async () => {
+      app = await startTestApp({ db });
+      up = await startUpstreamOp({ redirectUris: [`${app.url}/bff/federation/callback`] });
+    });
+    after(async () => {
+      closeAll();
+      await up?.close();
+      await app?.close();
+    });
+
+    it('accepts the provider’s token for a linked account, and refuses anything else', async () => {
+      const conn = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now() }, {
+        name: 'Upstream',
+        issuer: up.issuer,
+        clientId: up.clientId,
+        clientSecret: up.clientSecret,
+        scopes: ['openid', 'email', 'profile'],
+      });
+      const alice = UPSTREAM_USERS[0]!;
+      const journey = await federate(app, new Agent(app.url), up.issuer, conn.id, { email: alice.email, password: alice.password });
+      assert.equal(journey.end.pathname, '/account');
+      const user = (await app.store.users.findByEmail(alice.email))!;
+      const upstream = (await upstreamTokensFor(app.deps, user.id, acrFor(conn)))!;
+      assert.ok(upstream.access_token);
+
+      const c = await connect(app);
+      const ok = await c.call(authToken('Upstream', Buffer.from(upstream.access_token).toString('base64')));
+      assert.equal(ok.Topic, 'Identify');
+      assert.equal(ok.TransactionID, 1);
+      const data = ok.Data as Record<string, unknown>;
+      assert.equal(data.Result, 'Success');
+      assert.equal(data.UserID, user.id);
+      assert.equal(data.DisplayName, user.name);
+
+      for (const [provider, token] of [['Upstream', 'not-a-token-at-all'], ['NoSuchProvider', upstream.access_token], ['Bearer', upstream.access_token]] as const) {
+        const other = await connect(app);
+        const reply = await other.call(authToken(provider, token, 2));
+        assert.equal((reply.Data as Record<string, unknown>).Result, 'Reject', `${provider} with ${token.slice(0, 8)}…`);
+      }
+    });
+  });
+}
