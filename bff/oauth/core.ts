@@ -5,7 +5,6 @@
  * its real token endpoint (called over loopback), so every rule (single use,
  * PKCE, rotation, reuse detection, extra claims) applies whatever the door.
  */
-import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Deps } from '../deps.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
 import { applyScopes } from './grants.ts';
@@ -103,4 +102,3 @@ export function authenticationMethod(amr: string[] | undefined, acr: string | un
   return 'Password';
 }
 
-export type { KoaContextWithOIDC };

@@ -42,9 +42,11 @@ function FieldMessages({ hint, hintId, errors, errorId }: { hint?: ReactNode; hi
   );
 }
 
-export type TextFieldProps = FieldChrome & Omit<InputHTMLAttributes<HTMLInputElement>, 'children'>;
-
-export function TextField({ label, hint, error, id, className, ...input }: TextFieldProps) {
+/**
+ * The label, hint and errors around one control, and the ids and ARIA
+ * attributes that tie them together; the control itself is the caller's.
+ */
+function FieldFrame({ label, hint, error, id, className, control }: FieldChrome & { id?: string; className?: string; control: (aria: ControlAria) => ReactNode }) {
   const autoId = useId();
   const inputId = id ?? autoId;
   const errors = errorList(error);
@@ -55,39 +57,39 @@ export function TextField({ label, hint, error, id, className, ...input }: TextF
       <label className="field__label" htmlFor={inputId}>
         {label}
       </label>
-      <input
-        {...input}
-        id={inputId}
-        className="field__input"
-        aria-invalid={errors.length > 0 || undefined}
-        aria-describedby={describedBy(hint ? hintId : undefined, errors.length > 0 ? errorId : undefined)}
-      />
+      {control({
+        id: inputId,
+        'aria-invalid': errors.length > 0 || undefined,
+        'aria-describedby': describedBy(hint ? hintId : undefined, errors.length > 0 ? errorId : undefined),
+      })}
       <FieldMessages hint={hint} hintId={hintId} errors={errors} errorId={errorId} />
     </div>
   );
 }
 
+interface ControlAria {
+  id: string;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
+}
+
+export type TextFieldProps = FieldChrome & Omit<InputHTMLAttributes<HTMLInputElement>, 'children'>;
+
+export function TextField({ label, hint, error, id, className, ...input }: TextFieldProps) {
+  return <FieldFrame label={label} hint={hint} error={error} id={id} className={className} control={(aria) => <input {...input} {...aria} className="field__input" />} />;
+}
+
 export type TextAreaFieldProps = FieldChrome & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'children'>;
 
 export function TextAreaField({ label, hint, error, id, className, ...textarea }: TextAreaFieldProps) {
-  const autoId = useId();
-  const inputId = id ?? autoId;
-  const errors = errorList(error);
-  const hintId = `${inputId}-hint`;
-  const errorId = `${inputId}-error`;
   return (
-    <div className={['field', errors.length > 0 ? 'field--invalid' : '', className].filter(Boolean).join(' ')}>
-      <label className="field__label" htmlFor={inputId}>
-        {label}
-      </label>
-      <textarea
-        {...textarea}
-        id={inputId}
-        className="field__input field__input--textarea"
-        aria-invalid={errors.length > 0 || undefined}
-        aria-describedby={describedBy(hint ? hintId : undefined, errors.length > 0 ? errorId : undefined)}
-      />
-      <FieldMessages hint={hint} hintId={hintId} errors={errors} errorId={errorId} />
-    </div>
+    <FieldFrame
+      label={label}
+      hint={hint}
+      error={error}
+      id={id}
+      className={className}
+      control={(aria) => <textarea {...textarea} {...aria} className="field__input field__input--textarea" />}
+    />
   );
 }
