@@ -13,7 +13,14 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);
 }
 
+/**
+ * How many password hashes this process has verified. Tests count it to prove that unknown,
+ * disabled and wrong-password sign-ins all cost the same hashing work (no timing oracle).
+ */
+export const hashWork = { verifications: 0 };
+
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+  hashWork.verifications++;
   try {
     return await verify(stored, password);
   } catch {

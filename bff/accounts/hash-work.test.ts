@@ -1,0 +1,97 @@
+/**
+ * No timing oracle at sign-in: an unknown account, a disabled one and a wrong
+ * password each cost exactly one password-hash verification, like a right
+ * password. Counted (passwords.ts `hashWork`), never timed, on every path that
+ * checks a password: the browser sign-in interaction and SaG. The WorkOS
+ * adapter has no password grant: it refuses one without hashing anything.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { Agent } from '../testing/agent.ts';
+import { createAccount } from './accounts.ts';
+import { hashWork } from './passwords.ts';
+import { registerClient } from '../oauth/clients.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const ACTIVE = 'active@example.com';
+const DISABLED = 'disabled@example.com';
+
+/** Each attempt that must fail, with the password it sends. */
+const FAILURES: Array<[string, string, string]> = [
+  ['unknown account', 'nobody@example.com', PASSWORD],
+  ['disabled account, right password', DISABLED, PASSWORD],
+  ['disabled account, wrong password', DISABLED, 'wrong password, quite long'],
+  ['wrong password', ACTIVE, 'wrong password, quite long'],
+];
+
+/** Runs `attempt` and returns how many password hashes it verified. */
+async function hashesDuring(attempt: () => Promise<void>): Promise<number> {
+  const before = hashWork.verifications;
+  await attempt();
+  return hashWork.verifications - before;
+}
+
+for (const db of ['sqlite', 'postgres'] as const) {
+  describe(`sign-in hashing work (${db})`, () => {
+    let app: TestApp;
+    let sag: { ClientId: string; ClientSecret: string };
+    before(async () => {
+      app = await startTestApp({ db });
+      await createAccount(app.store, { email: ACTIVE, password: PASSWORD }, Date.now());
+      const off = await createAccount(app.store, { email: DISABLED, password: PASSWORD }, Date.now());
+      await app.store.users.setDisabled(off.id, true, Date.now());
+      const { client, secret } = await registerClient(app.store, { name: 'SaG', redirectUris: ['https://partner.example/cb'], isPublic: false }, Date.now());
+      sag = { ClientId: client.clientId, ClientSecret: secret! };
+    });
+    after(() => app.close());
+
+    it('the browser sign-in verifies exactly one hash per attempt, whoever the account', async () => {
+      const agent = new Agent(app.url);
+      const { url } = await agent.follow('/bff/login', (u) => u.pathname.startsWith('/interaction/'));
+      const uid = url.pathname.split('/')[2]!;
+      const login = (email: string, password: string) => agent.api('POST', `/bff/interaction/${uid}/login`, { email, password });
+      for (const [name, email, password] of FAILURES) {
+        let status = 0;
+        const n = await hashesDuring(async () => {
+          const res = await login(email, password);
+          status = res.status;
+          assert.equal((await res.json()).error, 'invalid_credentials', name);
+        });
+        assert.equal(status, 401, name);
+        assert.equal(n, 1, name);
+      }
+      const n = await hashesDuring(async () => assert.equal((await login(ACTIVE, PASSWORD)).status, 200));
+      assert.equal(n, 1, 'a right password');
+    });
+
+    it('SaG verifies exactly one hash per attempt, whoever the account', async () => {
+      const send = (Username: string, Password: string) =>
+        fetch(`${app.url}/admin/login/auth_code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...sag, Username, Password }) });
+      for (const [name, email, password] of FAILURES) {
+        let status = 0;
+        const n = await hashesDuring(async () => {
+          const res = await send(email, password);
+          status = res.status;
+          assert.equal((await res.json()).Header.ErrorId, 'invalid_credentials', name);
+        });
+        assert.equal(status, 401, name);
+        assert.equal(n, 1, name);
+      }
+      assert.equal(await hashesDuring(async () => assert.equal((await send(ACTIVE, PASSWORD)).status, 200)), 1, 'a right password');
+    });
+
+    it('WorkOS has no password grant: it is refused before any hashing', async () => {
+      const n = await hashesDuring(async () => {
+        const res = await fetch(`${app.url}/user_management/authenticate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ client_id: sag.ClientId, client_secret: sag.ClientSecret, grant_type: 'password', email: ACTIVE, password: PASSWORD }),
+        });
+        assert.equal(res.status, 400);
+        assert.equal((await res.json()).error, 'unsupported_grant_type');
+      });
+      assert.equal(n, 0);
+    });
+  });
+}
