@@ -198,6 +198,8 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy > 0;
+  // Only the hops TRUST_PROXY names, like Express's req.ip: Koa would otherwise take the leftmost (client-written) X-Forwarded-For entry.
+  provider.maxIpsCount = config.trustProxy;
 
   provider.on('server_error', (_ctx, err) => deps.logger.error({ err }, 'oidc-provider server_error'));
   return provider;
