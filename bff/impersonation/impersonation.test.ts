@@ -2,7 +2,6 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { decodeJwt } from 'jose';
-import { unsealData } from 'iron-session';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
 import { rawSql } from '../testing/raw-sql.ts';
@@ -11,32 +10,14 @@ import { registerClient } from '../oauth/clients.ts';
 import { verifyChain } from '../audit/audit.ts';
 import { expireImpersonations } from './impersonation.ts';
 import type { User } from '../store/store.ts';
+import { impersonate, sessionRow } from './test-helpers.ts';
+import { refreshWith } from '../testing/partner.ts';
+import { BFF_CLIENT_ID, bffClientSecret } from '../session/oidc-client.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const REASON = 'Customer asked for help with billing settings';
 
 const signIn = (app: TestApp, email: string): Promise<Agent> => signedInAgent(app.url, email, PASSWORD);
-
-/** Starts an impersonation as the SPA does: start, then the provider's sign-in-as step, then the callback. */
-async function impersonate(agent: Agent, body: Record<string, unknown>): Promise<Response> {
-  const start = await agent.api('POST', '/bff/impersonation/start', body);
-  if (start.status !== 200) return start;
-  const { redirectTo } = await start.json();
-  const { url } = await agent.follow(redirectTo, (u) => u.pathname.startsWith('/interaction/'));
-  const uid = url.pathname.split('/')[2]!;
-  const info = await (await agent.api('GET', `/bff/interaction/${uid}`)).json();
-  assert.equal(info.prompt, 'impersonation');
-  const step = await agent.api('POST', `/bff/interaction/${uid}/impersonate`, {});
-  assert.equal(step.status, 200, await step.clone().text());
-  const { url: landed, res } = await agent.follow((await step.json()).redirectTo);
-  assert.equal(landed.pathname, '/account', `${res.status} ${await res.text()}`);
-  return new Response(JSON.stringify({ ok: true }), { status: 200 });
-}
-
-async function sessionRow(app: TestApp, agent: Agent) {
-  const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agent.jar.get('portal')!.value), { password: app.config.cookieSecrets as Record<string, string> });
-  return (await app.store.bffSessions.find(sid))!;
-}
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`impersonation (${db})`, () => {
@@ -91,12 +72,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await replay.json(), { authenticated: false });
       const ui = await fetch(`${app.config.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
       assert.equal(ui.status, 401);
-      const rt = await fetch(`${app.config.issuer}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: 'portal-bff' }),
-      });
-      assert.ok(rt.status === 400 || rt.status === 401);
+      // Authenticated as the portal's own client, so only the token itself can be refused.
+      const rt = await refreshWith(app, { clientId: BFF_CLIENT_ID, secret: bffClientSecret(app.config) }, tokens.refresh_token!);
+      assert.deepEqual([rt.status, rt.body.error], [400, 'invalid_grant'], 'the impersonation refresh token is refused');
+      assert.equal(await app.provider.RefreshToken.find(tokens.refresh_token!), undefined, 'and revoked, not only refused by the claims hook');
 
       // The user sees it on their account screen; the audit log has both ends.
       const u = await signIn(app, user.email);
@@ -152,6 +131,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('refuses non-admins, bad reasons and forbidden targets, and audits each refusal', async () => {
+      const refused = async (actorId: string) => (await app.store.audit.list({ kind: 'impersonation_refused', actorId })).map((e) => ({ seq: e.seq, code: e.data.code as string }));
+      const userBefore = await refused(user.id);
+      const adminBefore = await refused(admin.id);
+      const newCodes = async (actorId: string, before: Array<{ seq: number }>) =>
+        (await refused(actorId)).filter((e) => !before.some((b) => b.seq === e.seq)).map((e) => e.code).sort();
       const plain = await signIn(app, user.email);
       const denied = await plain.api('POST', '/bff/impersonation/start', { userId: admin.id, reason: REASON });
       assert.equal(denied.status, 403);
@@ -176,11 +160,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
       const stillAdmin = await (await a.api('GET', '/bff/session')).json();
       assert.equal(stillAdmin.user.email, admin.email);
-      const refusals = await app.store.audit.list({ kind: 'impersonation_refused', actorId: admin.id });
-      assert.ok(refusals.length >= 6);
-      assert.ok((await app.store.audit.list({ kind: 'impersonation_refused', actorId: user.id })).length >= 1);
+      // Every refusal that reached the policy is audited once; the malformed body never got there.
+      const audited = cases.filter(([, , code]) => code !== 'invalid_request').map(([, , code]) => code).sort();
+      assert.deepEqual(await newCodes(admin.id, adminBefore), audited);
+      assert.deepEqual(await newCodes(user.id, userBefore), ['admin_required']);
       const xsite = await a.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON }, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' });
       assert.equal(xsite.status, 403);
+      assert.equal((await xsite.json()).error, 'csrf_rejected');
+      assert.deepEqual(await newCodes(admin.id, adminBefore), audited, 'a cross-site request is refused before the policy');
     });
 
     it('ends by itself at the time limit, server-side, and refresh cannot extend it', async () => {
@@ -204,7 +191,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(after1.impersonation, null);
         const imp = await app.store.impersonations.find(impId);
         assert.equal(imp?.endReason, 'expired');
-        assert.ok((await app.store.audit.list({ kind: 'impersonation_expired', subjectId: user.id })).length >= 1);
+        const expired = await app.store.audit.list({ kind: 'impersonation_expired', subjectId: user.id });
+        assert.equal(expired.filter((e) => e.data.impersonationId === impId).length, 1);
         const ui = await fetch(`${app.config.issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
         assert.equal(ui.status, 401);
       } finally {
