@@ -18,6 +18,7 @@ import { ensureSigningKeys } from './oauth/keys.ts';
 import { createProvider } from './oauth/provider.ts';
 import { PAGES_CSS } from './oauth/pages.ts';
 import { interactionRoutes } from './oauth/interactions/routes.ts';
+import { sealStoredSecrets, secretsAtRest } from './oauth/secrets-at-rest.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
 import { clientThrottle } from './oauth/client-throttle.ts';
@@ -59,7 +60,7 @@ export interface App {
 }
 
 export async function createApp(opts: AppOptions): Promise<App> {
-  const { config, store } = opts;
+  const { config } = opts;
   const now = opts.now ?? Date.now;
   const logger = opts.logger ?? createLogger(config.logLevel);
 
@@ -68,8 +69,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   // Each feature contributes its access-token claims here (see oauth/claims.ts).
   const extraAccessTokenClaims = composeClaims([impersonationClaims({ store, now }), workosClaims(store)]);
+  // Everyone below reads and writes client secrets and signing keys through the encrypting store.
+  const store = secretsAtRest(opts.store, config.dataEncryptionKeys);
+  await sealStoredSecrets(store, config.dataEncryptionKeys);
+  const [firstAudit] = await store.audit.iterate(1, 1);
+  if (firstAudit?.keyId === null) logger.warn('the audit log holds entries from before AUDIT_KEYS: run `portal audit rekey` once, then take a checkpoint');
   const provider = createProvider({ config, store, now, logger, signingKeys, extraAccessTokenClaims });
-  const audit = createAudit(store, now);
+  const audit = createAudit(store, now, config.auditKeys);
   const self: SelfOrigin = { value: null };
   const base: Deps = { config, store, provider, audit, logger, now, selfOrigin: () => self.value };
 

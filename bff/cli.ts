@@ -3,14 +3,16 @@
  * exit on bad input. Honours DATABASE_URL like the server.
  */
 import { parseArgs } from 'node:util';
-import { createWriteStream } from 'node:fs';
-import { ConfigError, loadConfig } from './config/config.ts';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { AppError } from './http/errors.ts';
 import { createAccount, publicUser } from './accounts/accounts.ts';
 import { normaliseEmail } from './accounts/email.ts';
-import { createAudit, verifyChain } from './audit/audit.ts';
+import { createAudit } from './audit/audit.ts';
+import { createCheckpoint, parseCheckpoint, rekeyPlainEntries, verifyChain } from './audit/verify.ts';
+import { sealStoredSecrets, secretsAtRest } from './oauth/secrets-at-rest.ts';
 import { publicClient, registerClient, rotateClientSecret } from './oauth/clients.ts';
 import { rotateSigningKey } from './oauth/keys.ts';
 import { SESSION_CHANNEL } from './session/sessions.ts';
@@ -29,13 +31,16 @@ const USAGE = `usage: portal <command>
   client rotate-secret --client-id ID
   client delete --client-id ID
   keys rotate [--activate-in MINUTES]   (default 60)
-  audit verify
+  keys reencrypt                        (after adding a DATA_ENCRYPTION_KEYS id)
+  audit verify [--since CHECKPOINT]     (checkpoint JSON, or a file holding it)
+  audit checkpoint                      (keep its output outside the database)
+  audit rekey                           (once, for a log from before AUDIT_KEYS)
   audit export [--out FILE]
   setup-link
 ${ORG_USAGE}
 ${CONNECTION_USAGE}
 
-Environment: DATABASE_URL (default sqlite:./data/portal.db), PUBLIC_URL.`;
+Environment: DATABASE_URL (default sqlite:./data/portal.db), PUBLIC_URL, AUDIT_KEYS, DATA_ENCRYPTION_KEYS.`;
 
 class UsageError extends Error {}
 
@@ -51,7 +56,7 @@ function need(opts: Opts, name: string): string {
   return v;
 }
 
-async function run(argv: string[], store: Store, publicUrl: string): Promise<number> {
+async function run(argv: string[], store: Store, config: Config): Promise<number> {
   const [group, action] = argv;
   const { values: opts } = parseArgs({
     args: argv.slice(2),
@@ -74,12 +79,13 @@ async function run(argv: string[], store: Store, publicUrl: string): Promise<num
       'client-secret': { type: 'string' },
       domain: { type: 'string', multiple: true },
       id: { type: 'string' },
+      since: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
   }) as { values: Opts };
   const now = Date.now();
-  const audit = createAudit(store, Date.now);
+  const audit = createAudit(store, Date.now, config.auditKeys);
   const cmd = `${group ?? ''} ${action ?? ''}`.trim();
 
   switch (cmd) {
@@ -151,8 +157,33 @@ async function run(argv: string[], store: Store, publicUrl: string): Promise<num
       });
       return 0;
     }
+    case 'keys reencrypt': {
+      const counts = await sealStoredSecrets(store, config.dataEncryptionKeys, { reencrypt: true });
+      await audit.record('secrets_reencrypted', { data: { ...counts, via: 'cli' } });
+      out({ reencrypted: counts });
+      return 0;
+    }
+    case 'audit rekey': {
+      const r = await rekeyPlainEntries(store, config.auditKeys);
+      if ('reason' in r) {
+        process.stderr.write(`portal: not re-keyed: ${r.reason}\n`);
+        return 1;
+      }
+      out(r);
+      return 0;
+    }
+    case 'audit checkpoint':
+      out(await createCheckpoint(store, config.auditKeys, now));
+      return 0;
     case 'audit verify': {
-      const r = await verifyChain(store);
+      const since = opts.since as string | undefined;
+      let checkpoint;
+      try {
+        checkpoint = since === undefined ? undefined : parseCheckpoint(since.trim().startsWith('{') ? since : readFileSync(since, 'utf8'));
+      } catch (e) {
+        throw new UsageError(`--since: ${(e as { code?: string }).code === 'ENOENT' ? `no such file ${since}` : (e as Error).message}`);
+      }
+      const r = await verifyChain(store, config.auditKeys, { since: checkpoint });
       if (r.ok) {
         out({ ok: true, entries: r.count });
         return 0;
@@ -175,7 +206,7 @@ async function run(argv: string[], store: Store, publicUrl: string): Promise<num
       return 0;
     }
     case 'setup-link': {
-      const link = await createSetupLink(store, publicUrl, now);
+      const link = await createSetupLink(store, config.publicUrl, now);
       if (!link) throw new UsageError('an administrator already exists; no setup link is needed');
       out({ link });
       return 0;
@@ -188,7 +219,7 @@ async function run(argv: string[], store: Store, publicUrl: string): Promise<num
     case 'connection create':
     case 'connection list':
     case 'connection delete':
-      out(await runConnectionCommand(action!, opts, { store, audit, now, cookieSecrets: loadConfig().cookieSecrets }));
+      out(await runConnectionCommand(action!, opts, { store, audit, now, cookieSecrets: config.cookieSecrets }));
       return 0;
     default:
       throw new UsageError(cmd ? `unknown command: ${cmd}` : 'a command is required');
@@ -207,7 +238,10 @@ async function main(): Promise<void> {
     const config = loadConfig();
     store = await openStore(config.databaseUrl);
     await store.migrate();
-    code = await run(argv, store, config.publicUrl);
+    // As the server does at start: nothing stays in clear at rest.
+    const sealed = secretsAtRest(store, config.dataEncryptionKeys);
+    await sealStoredSecrets(sealed, config.dataEncryptionKeys);
+    code = await run(argv, sealed, config);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`portal: ${(e as Error).message}\n\n${USAGE}\n`);

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   if (config.generatedSecretFile) {
-    logger.warn({ file: config.generatedSecretFile }, 'COOKIE_SECRETS is not set: generated a development secret and stored it beside the database. Set COOKIE_SECRETS in production.');
+    logger.warn({ file: config.generatedSecretFile }, 'COOKIE_SECRETS, AUDIT_KEYS or DATA_ENCRYPTION_KEYS is not set: generated a development secret and stored it beside the database. Set all three in production.');
   }
   // `npm run dev` serves the SPA from Vite instead, so it passes --no-build.
   if (!process.argv.includes('--no-build') && spaIsStale()) {

@@ -1,12 +1,17 @@
 /**
- * The append-only, hash-chained audit log. Each entry's hash covers its own
- * fields and the previous entry's hash, so editing or deleting any row breaks
- * the chain from that row on (`verifyChain`).
+ * The append-only, hash-chained audit log. Each entry's hash is an HMAC-SHA256,
+ * under a key from AUDIT_KEYS (outside the database), over its own fields, its
+ * key id and the previous entry's hash: editing or deleting any row breaks the
+ * chain from that row on, and someone who can write to the database but does
+ * not hold the key cannot recompute it (`verifyChain` in verify.ts).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { AuditEntry, NewAuditEntry, Store } from '../store/store.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** AUDIT_KEYS: `{id: secret}`; the highest id keys new entries, every id verifies. */
+export type AuditKeys = Readonly<Record<number, string>>;
 
 /** Stable JSON: keys sorted at every depth, so the hash does not depend on insertion order. */
 export function canonicalJson(value: unknown): string {
@@ -16,9 +21,24 @@ export function canonicalJson(value: unknown): string {
   return `{${Object.keys(obj).filter((k) => obj[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
-export function entryHash(prevHash: string, seq: number, e: NewAuditEntry): string {
-  const body = canonicalJson({ seq, at: e.at, kind: e.kind, actorId: e.actorId, subjectId: e.subjectId, ip: e.ip, userAgent: e.userAgent, data: e.data });
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+function body(seq: number, e: NewAuditEntry): Record<string, unknown> {
+  return { seq, at: e.at, kind: e.kind, actorId: e.actorId, subjectId: e.subjectId, ip: e.ip, userAgent: e.userAgent, data: e.data };
+}
+
+/** The hash of an entry written before AUDIT_KEYS existed: plain SHA-256, which anyone can recompute. */
+export function plainEntryHash(prevHash: string, seq: number, e: NewAuditEntry): string {
+  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(body(seq, e))).digest('hex');
+}
+
+/** The keyed hash: the key id is inside the MAC, so it cannot be swapped for another configured key. */
+export function keyedEntryHash(secret: string, keyId: number, prevHash: string, seq: number, e: NewAuditEntry): string {
+  return createHmac('sha256', secret).update(prevHash).update('\n').update(canonicalJson({ ...body(seq, e), keyId })).digest('hex');
+}
+
+export function currentKeyId(keys: AuditKeys): number {
+  const id = Math.max(...Object.keys(keys).map(Number));
+  if (!Number.isInteger(id)) throw new Error('no audit key is configured (AUDIT_KEYS)');
+  return id;
 }
 
 export interface AuditContext {
@@ -33,7 +53,9 @@ export interface Audit {
   record(kind: string, ctx: AuditContext): Promise<AuditEntry>;
 }
 
-export function createAudit(store: Store, now: () => number): Audit {
+export function createAudit(store: Store, now: () => number, keys: AuditKeys): Audit {
+  const keyId = currentKeyId(keys);
+  const secret = keys[keyId]!;
   return {
     record(kind, ctx) {
       const entry: NewAuditEntry = {
@@ -44,30 +66,9 @@ export function createAudit(store: Store, now: () => number): Audit {
         ip: ctx.ip ?? null,
         userAgent: ctx.userAgent ? ctx.userAgent.slice(0, 512) : null,
         data: ctx.data ?? {},
+        keyId,
       };
-      return store.audit.append(entry, (prevHash, seq) => entryHash(prevHash, seq, entry));
+      return store.audit.append(entry, (prevHash, seq) => keyedEntryHash(secret, keyId, prevHash, seq, entry));
     },
   };
-}
-
-export type ChainResult = { ok: true; count: number } | { ok: false; count: number; badSeq: number; reason: string };
-
-/** Walks the whole log in seq order and reports the first entry that breaks the chain. */
-export async function verifyChain(store: Store): Promise<ChainResult> {
-  let prev = GENESIS_HASH;
-  let expectedSeq = 1;
-  let count = 0;
-  for (;;) {
-    const page = await store.audit.iterate(expectedSeq, 500);
-    if (page.length === 0) return { ok: true, count };
-    for (const e of page) {
-      if (e.seq !== expectedSeq) return { ok: false, count, badSeq: expectedSeq, reason: `entry ${expectedSeq} is missing (next is ${e.seq})` };
-      if (e.prevHash !== prev) return { ok: false, count, badSeq: e.seq, reason: `entry ${e.seq} does not point at the hash of entry ${e.seq - 1}` };
-      const h = entryHash(prev, e.seq, e);
-      if (h !== e.hash) return { ok: false, count, badSeq: e.seq, reason: `entry ${e.seq} was altered (its hash does not match its content)` };
-      prev = e.hash;
-      expectedSeq++;
-      count++;
-    }
-  }
 }

@@ -20,9 +20,12 @@ describe('configuration', () => {
   it('requires secrets and https in production', () => {
     assert.throws(
       () => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'http://login.example.com' }),
-      (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.startsWith('COOKIE_SECRETS')) && e.problems.some((p) => p.startsWith('PUBLIC_URL')),
+      (e: unknown) => e instanceof ConfigError && ['COOKIE_SECRETS', 'AUDIT_KEYS', 'DATA_ENCRYPTION_KEYS', 'PUBLIC_URL'].every((v) => e.problems.some((p) => p.startsWith(`${v}:`))),
     );
-    const ok = loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://login.example.com/', COOKIE_SECRETS: '2:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb,1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' });
+    const ok = loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://login.example.com/', COOKIE_SECRETS: '2:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb,1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', AUDIT_KEYS: '1:cccccccccccccccccccccccccccccccccc', DATA_ENCRYPTION_KEYS: '3:dddddddddddddddddddddddddddddddddd' });
+    assert.deepEqual(ok.auditKeys, { 1: 'cccccccccccccccccccccccccccccccccc' });
+    assert.deepEqual(ok.dataEncryptionKeys, { 3: 'dddddddddddddddddddddddddddddddddd' });
+    assert.equal(ok.federationAllowPrivate, false);
     assert.equal(ok.issuer, 'https://login.example.com/oauth');
     assert.equal(ok.secureCookies, true);
     assert.deepEqual(Object.keys(ok.cookieSecrets).sort(), ['1', '2']);
@@ -38,6 +41,9 @@ describe('configuration', () => {
       const second = loadConfig(env);
       assert.equal(second.generatedSecretFile, undefined, 'reused, not regenerated');
       assert.deepEqual(second.cookieSecrets, first.cookieSecrets);
+      assert.deepEqual(second.auditKeys, first.auditKeys);
+      assert.deepEqual(second.dataEncryptionKeys, first.dataEncryptionKeys);
+      assert.equal(new Set([first.cookieSecrets[1], first.auditKeys[1], first.dataEncryptionKeys[1]]).size, 3, 'three different secrets');
       assert.match(readFileSync(join(dir, 'db', 'portal.secrets.json'), 'utf8'), /cookieSecrets/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -63,6 +63,9 @@ const schema = z.object({
     .default('sqlite:./data/portal.db')
     .refine((u) => u.startsWith('sqlite:') || /^postgres(ql)?:\/\//.test(u), 'must be sqlite:<path> or postgres://…'),
   COOKIE_SECRETS: secretMap.optional(),
+  AUDIT_KEYS: secretMap.optional(),
+  DATA_ENCRYPTION_KEYS: secretMap.optional(),
+  FEDERATION_ALLOW_PRIVATE: bool.optional(),
   TRUST_PROXY: z.coerce.number({ message: 'must be the number of trusted proxy hops (0 for none)' }).int().min(0).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ACCESS_TOKEN_TTL: seconds(600),
@@ -91,6 +94,12 @@ export interface Config {
   readonly cookieSecrets: Readonly<Record<number, string>>;
   readonly trustProxy: number;
   readonly logLevel: string;
+  /** Audit-log HMAC keys: the highest id keys new entries, every id verifies. */
+  readonly auditKeys: Readonly<Record<number, string>>;
+  /** Keys for secrets at rest (signing keys, client secrets): highest id encrypts, every id decrypts. */
+  readonly dataEncryptionKeys: Readonly<Record<number, string>>;
+  /** Lets federation reach loopback and private addresses (development only). */
+  readonly federationAllowPrivate: boolean;
   readonly secureCookies: boolean;
   readonly ttl: {
     readonly accessToken: number;
@@ -115,18 +124,20 @@ function secretFileFor(databaseUrl: string): string {
   return resolve(dir, 'portal.secrets.json');
 }
 
-function loadOrCreateDevSecret(file: string): { secrets: Record<number, string>; created: boolean } {
-  if (existsSync(file)) {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { cookieSecrets?: Record<string, string> };
-    if (parsed.cookieSecrets && Object.keys(parsed.cookieSecrets).length) {
-      const out: Record<number, string> = {};
-      for (const [k, v] of Object.entries(parsed.cookieSecrets)) out[Number(k)] = v;
-      return { secrets: out, created: false };
-    }
+type DevSecretName = 'cookieSecrets' | 'auditKeys' | 'dataEncryptionKeys';
+
+function loadOrCreateDevSecret(file: string, name: DevSecretName = 'cookieSecrets'): { secrets: Record<number, string>; created: boolean } {
+  const parsed = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<Record<DevSecretName, Record<string, string>>>) : {};
+  const stored = parsed[name];
+  if (stored && Object.keys(stored).length) {
+    const out: Record<number, string> = {};
+    for (const [k, v] of Object.entries(stored)) out[Number(k)] = v;
+    return { secrets: out, created: false };
   }
   mkdirSync(dirname(file), { recursive: true });
   const secrets = { 1: randomBytes(32).toString('base64url') };
-  writeFileSync(file, JSON.stringify({ cookieSecrets: secrets }, null, 2) + '\n', { mode: 0o600 });
+  // The other secrets already in the file stay as they are.
+  writeFileSync(file, JSON.stringify({ ...parsed, [name]: secrets }, null, 2) + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
   return { secrets, created: true };
 }
@@ -159,6 +170,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length) throw new ConfigError(problems);
 
+  // Audit and encryption keys: required in production, generated beside the cookie secret otherwise.
+  const devKeys = (value: Record<number, string> | undefined, variable: string, name: DevSecretName): Record<number, string> => {
+    if (value) return value;
+    if (e.NODE_ENV === 'production') {
+      problems.push(`${variable}: required when NODE_ENV=production (format id:secret, each secret at least 32 characters)`);
+      return {};
+    }
+    const file = secretFileFor(e.DATABASE_URL);
+    const { secrets, created } = loadOrCreateDevSecret(file, name);
+    if (created) generatedSecretFile = file;
+    return secrets;
+  };
+  const auditKeys = devKeys(e.AUDIT_KEYS, 'AUDIT_KEYS', 'auditKeys');
+  const dataEncryptionKeys = devKeys(e.DATA_ENCRYPTION_KEYS, 'DATA_ENCRYPTION_KEYS', 'dataEncryptionKeys');
   return Object.freeze({
     env: e.NODE_ENV,
     port: e.PORT,
@@ -173,6 +198,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ttl: Object.freeze({
       accessToken: e.ACCESS_TOKEN_TTL,
       idToken: e.ID_TOKEN_TTL,
+    auditKeys: Object.freeze(auditKeys),
+    dataEncryptionKeys: Object.freeze(dataEncryptionKeys),
+    federationAllowPrivate: e.FEDERATION_ALLOW_PRIVATE ?? false,
       refreshToken: e.REFRESH_TOKEN_TTL,
       session: e.SESSION_TTL,
       sessionIdle: e.SESSION_IDLE_TTL,

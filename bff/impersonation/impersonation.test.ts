@@ -2,12 +2,12 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { decodeJwt } from 'jose';
-import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { startTestApp, TEST_SECRETS_ENV, type TestApp } from '../testing/test-app.ts';
 import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
 import { rawSql } from '../testing/raw-sql.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from '../oauth/clients.ts';
-import { verifyChain } from '../audit/audit.ts';
+import { verifyChain } from '../audit/verify.ts';
 import { expireImpersonations } from './impersonation.ts';
 import type { User } from '../store/store.ts';
 import { impersonate, sessionRow } from './test-helpers.ts';
@@ -202,13 +202,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('the audit chain verifies, and detects an edited and a deleted row (also through the CLI)', async () => {
       for (let i = 0; i < 3; i++) await app.audit.record('test_event', { data: { i } });
-      assert.equal((await verifyChain(app.store)).ok, true);
-      const cli = () => spawnSync(process.execPath, ['bff/cli.ts', 'audit', 'verify'], { env: { ...process.env, DATABASE_URL: app.config.databaseUrl }, encoding: 'utf8' });
+      assert.equal((await verifyChain(app.store, app.config.auditKeys)).ok, true);
+      const cli = () => spawnSync(process.execPath, ['bff/cli.ts', 'audit', 'verify'], { env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl }, encoding: 'utf8' });
       assert.equal(cli().status, 0);
       const [last] = await app.store.audit.list({ kind: 'test_event', limit: 1 });
       const victim = last!.seq - 1;
       await rawSql(app.config.databaseUrl, `UPDATE audit_log SET data = $1 WHERE seq = $2`, ['{"i":42}', victim]);
-      const edited = await verifyChain(app.store);
+      const edited = await verifyChain(app.store, app.config.auditKeys);
       assert.equal(edited.ok, false);
       assert.equal(!edited.ok && edited.badSeq, victim);
       const out = cli();
@@ -216,7 +216,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.match(out.stderr, new RegExp(`entry ${victim}`));
       // Deleting a row breaks it too (a hole in the sequence).
       await rawSql(app.config.databaseUrl, `DELETE FROM audit_log WHERE seq = $1`, [victim]);
-      const deleted = await verifyChain(app.store);
+      const deleted = await verifyChain(app.store, app.config.auditKeys);
       assert.equal(deleted.ok, false);
       assert.equal(!deleted.ok && deleted.badSeq, victim);
     });

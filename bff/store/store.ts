@@ -104,6 +104,8 @@ export interface NewAuditEntry {
   at: number;
   kind: string;
   actorId: string | null;
+  /** The AUDIT_KEYS id whose HMAC `hash` is; null for a plain SHA-256 entry written before keys existed. */
+  keyId: number | null;
   subjectId: string | null;
   ip: string | null;
   userAgent: string | null;
@@ -114,6 +116,7 @@ export interface AuditFilter {
   kind?: string;
   /** Matches actor or subject. */
   userId?: string;
+  keyId?: number | null;
   actorId?: string;
   subjectId?: string;
   from?: number;
@@ -229,6 +232,8 @@ export interface Store {
     delete(key: string): Promise<void>;
   };
 
+    /** Replaces a key's stored JWK (re-encryption at rest); returns whether the kid exists. */
+    setJwk(kid: string, jwk: Record<string, unknown>): Promise<boolean>;
   bffSessions: {
     create(s: BffSession): Promise<void>;
     find(id: string): Promise<BffSession | null>;
@@ -292,6 +297,12 @@ export interface Store {
      */
     hit(key: string, now: number, windowMs: number): Promise<{ count: number; resetAt: number }>;
     peek(key: string, now: number): Promise<{ count: number; resetAt: number } | null>;
+    /**
+     * Rewrites the chain links in one transaction, with appends held off: `plan`
+     * sees every entry in seq order and returns the (seq, prevHash, hash, keyId)
+     * to store. For re-keying plain entries once (audit/verify.ts); returns how many changed.
+     */
+    rechain(plan: (entries: AuditEntry[]) => Array<Pick<AuditEntry, 'seq' | 'prevHash' | 'hash' | 'keyId'>>): Promise<number>;
     reset(key: string): Promise<void>;
   };
 }

@@ -36,6 +36,13 @@ export interface TestAppOptions {
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+/** The secrets every test app runs with; pass them to a spawned `portal` command too. */
+export const TEST_SECRETS_ENV = {
+  COOKIE_SECRETS: '1:test-secret-test-secret-test-secret-0001',
+  AUDIT_KEYS: '1:test-audit-key-test-audit-key-test-0001',
+  DATA_ENCRYPTION_KEYS: '1:test-data-key-test-data-key-test-d-0001',
+};
+
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
@@ -58,7 +65,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     NODE_ENV: 'test',
     PUBLIC_URL: url,
     DATABASE_URL: databaseUrl ?? 'sqlite::memory:',
-    COOKIE_SECRETS: '1:test-secret-test-secret-test-secret-0001',
+    ...TEST_SECRETS_ENV,
     LOG_LEVEL: 'silent',
     ...opts.env,
   });
@@ -77,7 +84,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...app,
     url,
     config,
-    store,
+    // The app's own view of the store: client secrets and signing keys decrypted.
+    store: app.deps.store,
     server,
     clock,
     async close() {

@@ -55,7 +55,7 @@ export function auditContract(get: GetStore): void {
       assert.equal(out.prevHash, prev.hash);
       assert.equal(out.seq, prev.seq + 1);
       assert.equal(out.hash, hasher(e)(out.prevHash, out.seq));
-      assert.deepEqual(out, { ...e, seq: out.seq, prevHash: prev.hash, hash: out.hash });
+      assert.deepEqual(out, { ...e, seq: out.seq, prevHash: prev.hash, hash: out.hash, keyId: null });
       assert.deepEqual(await get().audit.list({ kind: e.kind }), [out]);
     });
 
@@ -79,6 +79,25 @@ export function auditContract(get: GetStore): void {
       assert.deepEqual(await ids({ limit: 2 }), [e3.seq, e2.seq]);
       assert.equal((await get().audit.list({ userId: u })).length, 3);
       assert.ok((await get().audit.list({})).length <= 100);
+    });
+
+    it('stores the key id, and rechain rewrites only the links the plan changes', async () => {
+      const e = entry({ kind: rid('keyed'), keyId: 3 });
+      const out = await append(e);
+      assert.equal(out.keyId, 3);
+      assert.deepEqual(await get().audit.list({ kind: e.kind }), [out]);
+      let seen = 0;
+      const changed = await get().audit.rechain((all) => {
+        seen = all.length;
+        assert.deepEqual(all.map((x) => x.seq), Array.from({ length: all.length }, (_, i) => i + 1));
+        return [
+          { seq: out.seq, prevHash: out.prevHash, hash: 'f'.repeat(64), keyId: 4 },
+          { seq: out.seq - 1, prevHash: all[out.seq - 2]!.prevHash, hash: all[out.seq - 2]!.hash, keyId: all[out.seq - 2]!.keyId },
+        ];
+      });
+      assert.equal(changed, 1);
+      assert.ok(seen >= out.seq);
+      assert.deepEqual(await get().audit.list({ kind: e.kind }), [{ ...out, hash: 'f'.repeat(64), keyId: 4 }]);
     });
 
     it('iterates in seq order from a given seq', async () => {

@@ -14,6 +14,7 @@ interface AuditRow {
   data: string;
   prev_hash: string;
   hash: string;
+  key_id: number | null;
 }
 
 function toEntry(r: AuditRow): AuditEntry {
@@ -28,11 +29,12 @@ function toEntry(r: AuditRow): AuditEntry {
     data: parseJson<Record<string, unknown>>(r.data, {}),
     prevHash: r.prev_hash,
     hash: r.hash,
+    keyId: r.key_id === null ? null : Number(r.key_id),
   };
 }
 
 const GENESIS_HASH = '0'.repeat(64);
-const AUDIT_COLUMNS = 'seq, at, kind, actor_id, subject_id, ip, user_agent, data, prev_hash, hash';
+const AUDIT_COLUMNS = 'seq, at, kind, actor_id, subject_id, ip, user_agent, data, prev_hash, hash, key_id';
 
 export function sqlAudit(db: Driver): Store['audit'] {
   return {
@@ -46,9 +48,9 @@ export function sqlAudit(db: Driver): Store['audit'] {
         );
         const seq = last ? Number(last.seq) + 1 : 1;
         const prevHash = last ? last.hash : GENESIS_HASH;
-        const full: AuditEntry = { ...entry, seq, prevHash, hash: hash(prevHash, seq) };
+        const full: AuditEntry = { ...entry, seq, prevHash, hash: hash(prevHash, seq), keyId: entry.keyId ?? null };
         await tx.run(
-          `INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          `INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
           [
             seq,
             full.at,
@@ -60,6 +62,7 @@ export function sqlAudit(db: Driver): Store['audit'] {
             JSON.stringify(full.data),
             prevHash,
             full.hash,
+            full.keyId,
           ],
         );
         return full;
@@ -94,6 +97,21 @@ export function sqlAudit(db: Driver): Store['audit'] {
         [fromSeq, clampLimit(limit, 1000, 100_000)],
       );
       return rows.map(toEntry);
+    },
+    rechain(plan) {
+      return db.transaction(async (tx) => {
+        await tx.lock(LOCK_AUDIT_APPEND);
+        const rows = await tx.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`);
+        const before = new Map(rows.map((r) => [Number(r.seq), toEntry(r)]));
+        let changed = 0;
+        for (const u of plan([...before.values()])) {
+          const old = before.get(u.seq);
+          if (!old || (old.prevHash === u.prevHash && old.hash === u.hash && old.keyId === u.keyId)) continue;
+          await tx.run('UPDATE audit_log SET prev_hash = $1, hash = $2, key_id = $3 WHERE seq = $4', [u.prevHash, u.hash, u.keyId, u.seq]);
+          changed++;
+        }
+        return changed;
+      });
     },
   };
 }

@@ -87,6 +87,10 @@ export function sqlKeys(db: Driver): Store['keys'] {
       );
       return changes === 1;
     },
+    async setJwk(kid, jwk) {
+      const { changes } = await db.run('UPDATE signing_keys SET jwk = $2 WHERE kid = $1', [kid, JSON.stringify(jwk)]);
+      return changes === 1;
+    },
   };
 }
 
