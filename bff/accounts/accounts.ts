@@ -49,41 +49,68 @@ export const INVALID_CREDENTIALS = 'Email or password is incorrect.';
 export interface CredentialCheck {
   store: Store;
   now: number;
+  /** Failures one address may make for one account per window. */
   maxFailures: number;
   windowMs: number;
-  /** The caller's address: failures also count per IP (a higher limit), across all accounts. */
+  /** The caller's address: failures count per account and address, and per address across accounts. */
   ip?: string | null;
 }
 
 /** One address may fail this many times more than one account before it is slowed too. */
 const IP_FACTOR = 5;
+/** Failures on one account, from all addresses together, after which it counts as under attack. */
+const ACCOUNT_FACTOR = 10;
+/** Under attack, each address gets only this share of maxFailures for the account (at least one). */
+const UNDER_ATTACK_SHARE = 1 / 3;
+
+const retryAfter = (s: { resetAt: number }, now: number) => Math.max(1, Math.ceil((s.resetAt - now) / 1000));
 
 /**
  * Verifies an email and password. Unknown account, wrong password and disabled
- * account fail identically (same error, a hash verified in every case). Failures
- * count per account in the shared store, so the limit holds across instances.
+ * account fail identically (same error, a hash verified in every case).
+ *
+ * Failures count in the shared store (so limits hold across instances) per
+ * account and address, per address, and per account. A stranger failing for
+ * an account slows only their own address: the owner signing in from another
+ * address is never locked out. When the account's failures from everywhere
+ * pass ACCOUNT_FACTOR × maxFailures (an attack from many addresses), each
+ * address that already failed for it gets a third of its allowance, while an
+ * address that has not failed still gets through (docs/decisions/0006-throttling.md).
+ * The decision to refuse is made before the password is looked at, so a 429
+ * tells nothing about it.
  */
 export async function checkCredentials(email: string, password: string, c: CredentialCheck): Promise<User> {
   const normalised = normaliseEmail(typeof email === 'string' ? email : '');
-  const key = `login:${normalised}`;
+  const pairKey = `login:${normalised}|${c.ip ?? '-'}`;
+  const accountKey = `login-account:${normalised}`;
   const ipKey = c.ip ? `login-ip:${c.ip}` : null;
-  const state = await c.store.throttle.peek(key, c.now);
-  if (state && state.count >= c.maxFailures && state.resetAt > c.now) {
-    throw tooMany('Too many failed sign-in attempts for this account. Try again later.', Math.ceil((state.resetAt - c.now) / 1000));
+  const [pair, account, ipState] = await Promise.all([
+    c.store.throttle.peek(pairKey, c.now),
+    c.store.throttle.peek(accountKey, c.now),
+    ipKey ? c.store.throttle.peek(ipKey, c.now) : null,
+  ]);
+  const live = (s: { count: number; resetAt: number } | null, limit: number) => s !== null && s.count >= limit && s.resetAt > c.now;
+  const underAttack = live(account, c.maxFailures * ACCOUNT_FACTOR);
+  const pairLimit = underAttack ? Math.max(1, Math.ceil(c.maxFailures * UNDER_ATTACK_SHARE)) : c.maxFailures;
+  if (live(pair, pairLimit)) {
+    throw tooMany('Too many failed sign-in attempts for this account. Try again later.', retryAfter(pair!, c.now));
   }
-  const ipState = ipKey ? await c.store.throttle.peek(ipKey, c.now) : null;
-  if (ipState && ipState.count >= c.maxFailures * IP_FACTOR && ipState.resetAt > c.now) {
-    throw tooMany('Too many failed sign-in attempts from your network. Try again later.', Math.ceil((ipState.resetAt - c.now) / 1000));
+  if (live(ipState, c.maxFailures * IP_FACTOR)) {
+    throw tooMany('Too many failed sign-in attempts from your network. Try again later.', retryAfter(ipState!, c.now));
   }
   const user = normalised ? await c.store.users.findByEmail(normalised) : null;
   const stored = user?.passwordHash ?? (await dummyHash());
   const ok = (await verifyPassword(stored, typeof password === 'string' ? password : '')) && user !== null && user.passwordHash !== null && !user.disabled;
   if (!ok) {
-    await c.store.throttle.hit(key, c.now, c.windowMs);
-    if (ipKey) await c.store.throttle.hit(ipKey, c.now, c.windowMs);
+    await Promise.all([
+      c.store.throttle.hit(pairKey, c.now, c.windowMs),
+      c.store.throttle.hit(accountKey, c.now, c.windowMs),
+      ipKey ? c.store.throttle.hit(ipKey, c.now, c.windowMs) : null,
+    ]);
     throw new AppError('invalid_credentials', INVALID_CREDENTIALS, { status: 401 });
   }
-  await c.store.throttle.reset(key);
+  // The account's own count stays: an owner signing in must not hand a running attack a fresh budget.
+  await c.store.throttle.reset(pairKey);
   await c.store.users.touchSignIn(user.id, c.now);
   return user;
 }

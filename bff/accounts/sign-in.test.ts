@@ -7,6 +7,9 @@ import { createAccount } from './accounts.ts';
 import { createSetupLink } from './setup.ts';
 
 const PASSWORD = 'correct horse battery staple';
+/** Addresses as the trusted proxy reports them (TRUST_PROXY=1, X-Forwarded-For). */
+const STRANGER = '203.0.113.66';
+const OWNER = '198.51.100.7';
 
 async function loginInteraction(app: TestApp): Promise<{ agent: Agent; uid: string }> {
   const agent = new Agent(app.url);
@@ -18,7 +21,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
   describe(`sign-in, setup and health (${db})`, () => {
     let app: TestApp;
     before(async () => {
-      app = await startTestApp({ db, env: { RATE_LIMIT_LOGIN_PER_ACCOUNT: '3' } });
+      app = await startTestApp({ db, env: { RATE_LIMIT_LOGIN_PER_ACCOUNT: '3', TRUST_PROXY: '1' } });
       await createAccount(app.store, { email: 'kim@example.com', password: PASSWORD }, Date.now());
       const off = await createAccount(app.store, { email: 'off@example.com', password: PASSWORD }, Date.now());
       await app.store.users.setDisabled(off.id, true, Date.now());
@@ -40,22 +43,55 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.doesNotMatch(JSON.stringify(failed), /wrong password|correct horse/, 'no password in the audit log');
     });
 
-    it('repeated failures for one account are slowed with 429 and Retry-After', async () => {
+    it('repeated failures for one account from one address slow that address only (429 + Retry-After)', async () => {
       const email = `t-${Date.now()}@example.com`;
       await createAccount(app.store, { email, password: PASSWORD }, Date.now());
+      const { agent, uid } = await loginInteraction(app);
+      const login = (password: string, from: string) => agent.api('POST', `/bff/interaction/${uid}/login`, { email, password }, { 'x-forwarded-for': from });
       const statuses: number[] = [];
       let last: Response | undefined;
       for (let i = 0; i < 5; i++) {
-        const { agent, uid } = await loginInteraction(app);
-        last = await agent.api('POST', `/bff/interaction/${uid}/login`, { email, password: 'not the password' });
+        last = await login('not the password', STRANGER);
         statuses.push(last.status);
       }
       assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
       assert.ok(Number(last!.headers.get('retry-after')) > 0);
       assert.equal((await last!.json()).error, 'too_many_attempts');
-      // Even the right password waits out the window: the lock is on the account, not the guess.
+      // The stranger's address waits, whatever it sends: a 429 says nothing about the password.
+      assert.equal((await login(PASSWORD, STRANGER)).status, 429);
+      // The owner, from their own address, signs in.
+      assert.equal((await login(PASSWORD, OWNER)).status, 200);
+    });
+
+    it('strangers failing from many addresses cannot lock the owner out; each of them is slowed sooner', async () => {
+      const email = `many-${Date.now()}@example.com`;
+      await createAccount(app.store, { email, password: PASSWORD }, Date.now());
       const { agent, uid } = await loginInteraction(app);
-      assert.equal((await agent.api('POST', `/bff/interaction/${uid}/login`, { email, password: PASSWORD })).status, 429);
+      const login = (password: string, from: string) => agent.api('POST', `/bff/interaction/${uid}/login`, { email, password }, { 'x-forwarded-for': from });
+      // Ten addresses, three failures each: thirty, ten times the per-address limit, puts the account under attack.
+      const statuses: number[] = [];
+      for (let a = 0; a < 10; a++) for (let i = 0; i < 3; i++) statuses.push((await login('not the password', `203.0.113.${100 + a}`)).status);
+      assert.deepEqual(statuses, Array(30).fill(401));
+      // Under attack, an address gets one failure (a third of three) instead of three.
+      assert.equal((await login('not the password', '203.0.113.200')).status, 401);
+      const slowed = await login(PASSWORD, '203.0.113.200');
+      assert.equal(slowed.status, 429);
+      assert.ok(Number(slowed.headers.get('retry-after')) > 0);
+      // An address that has not failed for the account still gets through with the right password.
+      assert.equal((await login(PASSWORD, OWNER)).status, 200);
+    });
+
+    it('one address failing across many accounts is slowed as an address; other addresses are not', async () => {
+      const { agent, uid } = await loginInteraction(app);
+      const login = (email: string, from: string) => agent.api('POST', `/bff/interaction/${uid}/login`, { email, password: 'not the password' }, { 'x-forwarded-for': from });
+      const statuses: number[] = [];
+      // Five times the per-account limit (3), one failure per account.
+      for (let i = 0; i < 15; i++) statuses.push((await login(`spray-${i}@example.com`, '203.0.113.50')).status);
+      assert.deepEqual(statuses, Array(15).fill(401));
+      const limited = await login('spray-fresh@example.com', '203.0.113.50');
+      assert.equal(limited.status, 429);
+      assert.match((await limited.json()).message, /your network/);
+      assert.equal((await login('spray-fresh@example.com', '198.51.100.50')).status, 401);
     });
 
     it('malformed and oversized bodies get a JSON 400/413, never a stack trace', async () => {

@@ -2,26 +2,28 @@
  * SaG `POST /admin/login/auth_code`: a partner's operator signs in with the
  * client's credentials and their own, and gets an authorization code that
  * redeems at /oauth/token (with the client's first registered redirect URI)
- * like any other. A translator: the client is checked here, the password by
- * accounts (same throttle and uniform failure as the browser sign-in), the
- * code is minted by the core.
+ * like any other. A translator: the client is checked here (failures throttled
+ * with /oauth/token's counters), the password by accounts (same throttle and
+ * uniform failure as the browser sign-in), the code is minted by the core.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../../deps.ts';
-import { AppError, badRequest, forbidden } from '../../http/errors.ts';
+import { AppError, badRequest, forbidden, tooMany } from '../../http/errors.ts';
 import { toAppError } from '../../http/error-handler.ts';
 import { clientIp, safeEqual } from '../../http/security.ts';
 import { checkCredentials } from '../../accounts/accounts.ts';
 import { issueCode } from '../../oauth/core.ts';
-import type { ClientRecord } from '../../store/store.ts';
+import type { ClientRecord, User } from '../../store/store.ts';
+import { clientAuthFailed } from '../../oauth/client-throttle.ts';
 import { formatOf, MAX_BODY, parseBody } from './body.ts';
 import { failure, ok, toJson, toXml, type Envelope } from './map.ts';
 import { AUTH_CODE_REQUEST_XML, authCodeRequest, FIELDS, type AuthCodeRequest } from './schema.ts';
 
 export const PATH = '/admin/login/auth_code';
 
-const INVALID_CLIENT = 'The client id or client secret is incorrect.';
-const INVALID_CREDENTIALS = 'The username or password is incorrect.';
+/** One answer for a wrong client and a wrong user: telling them apart would confirm a guessed secret. */
+const INVALID_CREDENTIALS = 'The client credentials, the username or the password are incorrect.';
+const TOO_MANY = 'Too many failed attempts. Try again later.';
 // Compared against when the client is unknown, so both cases cost the same.
 const DUMMY_SECRET = 'x'.repeat(43);
 
@@ -63,24 +65,30 @@ export function sagRoutes(deps: Deps): Router {
       const meta = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null };
 
       const client = await verifyClient(input);
-      if (!client) {
-        await audit.record('sign_in_failed', { ...meta, data: { via: 'sag', reason: 'invalid_client', clientId: input.ClientId.slice(0, 200) } });
-        throw new AppError('invalid_client', INVALID_CLIENT, { status: 401 });
-      }
-      let user;
+      // The password is checked whatever the client: a wrong secret and a wrong password cost one
+      // hash each, count alike and answer alike, so the answer is no oracle for the secret.
+      let user: User | null = null;
+      let refusal: AppError | null = null;
       try {
         user = await checkCredentials(input.Username, input.Password, {
           store,
           now: now(),
           maxFailures: config.rateLimit.loginPerAccount,
           windowMs: config.rateLimit.window * 1000,
+          ip: meta.ip,
         });
       } catch (e) {
-        if (e instanceof AppError) {
-          await audit.record('sign_in_failed', { ...meta, data: { via: 'sag', email: input.Username.slice(0, 320).toLowerCase(), reason: e.code, clientId: client.clientId } });
-          if (e.code === 'invalid_credentials') throw new AppError('invalid_credentials', INVALID_CREDENTIALS, { status: 401 });
-        }
-        throw e;
+        if (!(e instanceof AppError)) throw e;
+        refusal = e;
+      }
+      if (!client || !user) {
+        // Every failed request counts for its client id and address, whichever part was wrong.
+        const clientWait = await clientAuthFailed(store, input.ClientId, meta.ip, now());
+        const reason = client ? (refusal?.code ?? 'invalid_credentials') : 'invalid_client';
+        await audit.record('sign_in_failed', { ...meta, data: { via: 'sag', email: input.Username.slice(0, 320).toLowerCase(), reason, clientId: input.ClientId } });
+        const wait = Math.max(clientWait ?? 0, refusal?.retryAfter ?? 0);
+        if (wait > 0) throw tooMany(TOO_MANY, wait);
+        throw new AppError('invalid_credentials', INVALID_CREDENTIALS, { status: 401 });
       }
       const { code } = await issueCode(deps, {
         clientId: client.clientId,

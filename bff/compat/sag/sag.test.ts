@@ -11,11 +11,16 @@ import { Agent, authorizeThrough } from '../../testing/agent.ts';
 import { createAccount } from '../../accounts/accounts.ts';
 import { registerClient } from '../../oauth/clients.ts';
 import { REQUEST_NS, RESPONSE_NS } from './map.ts';
+import { CLIENT_FAILURES_PER_SOURCE } from '../../oauth/client-throttle.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const REDIRECT = 'https://partner.example/cb';
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 const URL_PATH = '/admin/login/auth_code';
+/** Addresses as the trusted proxy reports them (TRUST_PROXY=1, X-Forwarded-For). */
+const STRANGER = '203.0.113.21';
+const STRANGER2 = '203.0.113.22';
+const OWNER = '198.51.100.21';
 
 interface Creds {
   ClientId: string;
@@ -37,18 +42,16 @@ interface Sent {
   type: string;
   text: string;
   headers: Headers;
-  ms: number;
 }
 
 async function send(app: TestApp, body: string | Buffer, contentType: string | null, headers: Record<string, string> = {}): Promise<Sent> {
-  const started = performance.now();
   const res = await fetch(`${app.url}${URL_PATH}`, {
     method: 'POST',
     headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers },
     body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type') ?? '', text, headers: res.headers, ms: performance.now() - started };
+  return { status: res.status, type: res.headers.get('content-type') ?? '', text, headers: res.headers };
 }
 
 function jsonEnvelope(r: Sent) {
@@ -94,7 +97,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let good: Creds;
     let publicClientId: string;
     before(async () => {
-      app = await startTestApp({ db, env: { RATE_LIMIT_LOGIN_PER_ACCOUNT: '3' } });
+      app = await startTestApp({ db, env: { RATE_LIMIT_LOGIN_PER_ACCOUNT: '3', TRUST_PROXY: '1' } });
       await createAccount(app.store, { email: 'op@example.com', password: PASSWORD, name: 'Operator' }, Date.now());
       const { client, secret } = await registerClient(app.store, { name: 'SaG Console', redirectUris: [REDIRECT, 'https://partner.example/other'], isPublic: false, scopes: ['openid', 'profile', 'offline_access'] }, Date.now());
       good = { ClientId: client.clientId, ClientSecret: secret!, Username: 'op@example.com', Password: PASSWORD };
@@ -156,44 +159,73 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.match(formAsTextXml.type, /^text\/xml/);
       const failedAsXml = await send(app, JSON.stringify({ ...good, ClientSecret: 'nope' }), 'application/json', { accept: 'application/xml' });
       assert.equal(failedAsXml.status, 401);
-      assert.match(failedAsXml.text, /<Body><AuthCode i:nil="true" \/><\/Body><Header><ErrorId>invalid_client<\/ErrorId><Message>[^<]+<\/Message><Status>Error<\/Status><StatusCode>Error<\/StatusCode><\/Header>/);
+      assert.match(failedAsXml.text, /<Body><AuthCode i:nil="true" \/><\/Body><Header><ErrorId>invalid_credentials<\/ErrorId><Message>[^<]+<\/Message><Status>Error<\/Status><StatusCode>Error<\/StatusCode><\/Header>/);
     });
 
-    it('a wrong secret, an unknown client and a public client are the same invalid_client', async () => {
-      const wrong = await send(app, JSON.stringify({ ...good, ClientSecret: `${good.ClientSecret}x` }), 'application/json');
-      assertError(wrong, 401, 'invalid_client');
-      const unknown = await send(app, JSON.stringify({ ...good, ClientId: 'app_doesnotexist' }), 'application/json');
-      assert.equal(unknown.text, wrong.text);
-      const pub = await send(app, JSON.stringify({ ...good, ClientId: publicClientId, ClientSecret: 'anything' }), 'application/json');
-      assert.equal(pub.text, wrong.text);
-      const bff = await send(app, JSON.stringify({ ...good, ClientId: 'portal-bff' }), 'application/json');
-      assert.equal(bff.status, 401);
-    });
-
-    it('a wrong password and an unknown user get identical answers', async () => {
+    it('a wrong secret, an unknown client, a public client and a wrong user with the right secret answer identically', async () => {
       await createAccount(app.store, { email: 'enum@example.com', password: PASSWORD }, Date.now());
-      const wrong = await send(app, JSON.stringify({ ...good, Username: 'enum@example.com', Password: 'not the password' }), 'application/json');
-      const unknown = await send(app, JSON.stringify({ ...good, Username: 'nobody@example.com', Password: 'not the password' }), 'application/json');
-      assertError(wrong, 401, 'invalid_credentials');
-      assert.equal(unknown.status, wrong.status);
-      assert.equal(unknown.text, wrong.text);
-      assert.equal(unknown.type, wrong.type);
-      assert.equal(unknown.headers.get('retry-after'), wrong.headers.get('retry-after'));
+      const answers: Sent[] = [];
+      for (const [i, creds] of [
+        { ...good, ClientSecret: `${good.ClientSecret}x` },
+        { ...good, ClientId: 'app_doesnotexist' },
+        { ...good, ClientId: publicClientId, ClientSecret: 'anything' },
+        { ...good, ClientId: 'portal-bff' },
+        // The right secret with a wrong password or an unknown user: no confirmation of a guessed secret.
+        { ...good, Username: 'enum@example.com', Password: 'not the password' },
+        { ...good, Username: 'nobody@example.com', Password: 'not the password' },
+      ].entries()) {
+        // Each from its own address, so no counter reaches its limit here.
+        answers.push(await send(app, JSON.stringify(creds), 'application/json', { 'x-forwarded-for': `192.0.2.${10 + i}` }));
+      }
+      assertError(answers[0]!, 401, 'invalid_credentials');
+      for (const a of answers.slice(1)) {
+        assert.equal(a.status, answers[0]!.status);
+        assert.equal(a.text, answers[0]!.text);
+        assert.equal(a.type, answers[0]!.type);
+        assert.equal(a.headers.get('retry-after'), null);
+      }
     });
 
-    it('throttles wrong passwords per account with the browser sign-in counter (429 + Retry-After)', async () => {
+    it('guessing the client secret slows the guessing address (429 + Retry-After); the right secret still works', async () => {
+      const guess = { ...good, ClientSecret: 'a wrong secret' };
+      for (let i = 0; i < CLIENT_FAILURES_PER_SOURCE; i++) {
+        assertError(await send(app, JSON.stringify(guess), 'application/json', { 'x-forwarded-for': STRANGER }), 401, 'invalid_credentials');
+      }
+      const limited = await send(app, JSON.stringify(guess), 'application/json', { 'x-forwarded-for': STRANGER });
+      assertError(limited, 429, 'too_many_attempts');
+      assert.ok(Number(limited.headers.get('retry-after')) > 0);
+      // The right secret with a wrong password, from there, answers the same: no oracle while throttled either.
+      const rightSecret = await send(app, JSON.stringify({ ...good, Password: 'not the password' }), 'application/json', { 'x-forwarded-for': STRANGER });
+      assert.equal(rightSecret.status, limited.status);
+      assert.equal(rightSecret.text, limited.text);
+      // The partner, from its own address and even from the guesser's, with the right secret.
+      assert.equal((await send(app, JSON.stringify(good), 'application/json', { 'x-forwarded-for': OWNER })).status, 200);
+      assert.equal((await send(app, JSON.stringify(good), 'application/json', { 'x-forwarded-for': STRANGER })).status, 200);
+      // The limit is the token endpoint's: the same address is slowed there too.
+      const basic = Buffer.from(`${good.ClientId}:another guess`).toString('base64');
+      const token = await fetch(`${app.config.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}`, 'x-forwarded-for': STRANGER },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT }),
+      });
+      assert.equal(token.status, 429);
+    });
+
+    it('wrong passwords slow the failing address for that account, at every door; the owner elsewhere still signs in', async () => {
       await createAccount(app.store, { email: 'locked@example.com', password: PASSWORD }, Date.now());
       const bad = { ...good, Username: 'locked@example.com', Password: 'wrong password' };
-      for (let i = 0; i < 3; i++) assertError(await send(app, JSON.stringify(bad), 'application/json'), 401, 'invalid_credentials');
-      const locked = await send(app, form({ ...bad, Password: PASSWORD }), 'application/x-www-form-urlencoded');
+      const from = { 'x-forwarded-for': STRANGER2 };
+      for (let i = 0; i < 3; i++) assertError(await send(app, JSON.stringify(bad), 'application/json', from), 401, 'invalid_credentials');
+      const locked = await send(app, form({ ...bad, Password: PASSWORD }), 'application/x-www-form-urlencoded', from);
       assertError(locked, 429, 'too_many_attempts');
       assert.ok(Number(locked.headers.get('retry-after')) > 0);
-      // The same account is locked in the browser too: one counter for every door.
+      // One counter for every door: the browser sign-in from that address waits too.
       const agent = new Agent(app.url);
-      await assert.rejects(
-        authorizeThrough(agent, `/oauth/authorize?client_id=${good.ClientId}&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid`, { email: 'locked@example.com', password: PASSWORD }),
-        /429/,
-      );
+      const { url } = await agent.follow('/bff/login', (u) => u.pathname.startsWith('/interaction/'));
+      const browser = await agent.api('POST', `/bff/interaction/${url.pathname.split('/')[2]}/login`, { email: 'locked@example.com', password: PASSWORD }, from);
+      assert.equal(browser.status, 429);
+      // The owner, from another address, is not locked out.
+      assert.equal((await send(app, JSON.stringify({ ...bad, Password: PASSWORD }), 'application/json', { 'x-forwarded-for': OWNER })).status, 200);
     });
 
     it('refuses any DOCTYPE: XXE (file and metadata URL) never reads or fetches anything', async () => {
@@ -205,12 +237,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
     });
 
-    it('billion laughs and a quadratic blow-up are refused fast', async () => {
+    it('billion laughs and a quadratic blow-up are refused', async () => {
       const lol = ['<!ENTITY lol "lol">', ...Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`)].join('');
       const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [${lol}]>` + xml([['ClientId', '&lol9;'], ['ClientSecret', 'x'], ['Username', 'u'], ['Password', 'p']]);
       const r = await send(app, laughs, 'application/xml');
       assertError(r, 400, 'invalid_request');
-      assert.ok(r.ms < 1000, `took ${r.ms} ms`);
       const quadratic = `<!DOCTYPE q [<!ENTITY a "${'a'.repeat(50_000)}">]>` + xml([['ClientId', '&a;'.repeat(1000)], ['ClientSecret', 'x'], ['Username', 'u'], ['Password', 'p']]);
       assertError(await send(app, quadratic, 'application/xml'), 413, 'body_too_large');
       const quadraticSmall = `<!DOCTYPE q [<!ENTITY a "${'a'.repeat(1000)}">]>` + xml([['ClientId', '&a;'.repeat(1000)], ['ClientSecret', 'x'], ['Username', 'u'], ['Password', 'p']]);
@@ -221,7 +252,6 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const refs = '&#65;'.repeat(3000);
       const r = await send(app, xml([['ClientId', good.ClientId], ['ClientSecret', good.ClientSecret], ['Username', 'nobody@example.com'], ['Password', refs]]), 'application/xml');
       assertError(r, 401, 'invalid_credentials');
-      assert.ok(r.ms < 2000, `took ${r.ms} ms`);
     });
 
     it('duplicated fields are refused in every format', async () => {
