@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { Agent, signedInAgent } from '../testing/agent.ts';
+import { signedInAgent, type Agent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 
 const PASSWORD = 'correct horse battery staple';
