@@ -23,7 +23,7 @@ import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
 import { clientThrottle } from './oauth/client-throttle.ts';
 import { bffClientRecord, createBffOidcConfig, type SelfOrigin } from './session/oidc-client.ts';
-import { createSessionService, type SessionService } from './session/sessions.ts';
+import { createSessionService, type SessionService, type SessionTestHooks } from './session/sessions.ts';
 import { cookieOptions, sessionRoutes, type SessionDeps, type SessionHooks } from './session/routes.ts';
 import { createSealCache } from './session/seal-cache.ts';
 import { composeClaims } from './oauth/claims.ts';
@@ -47,6 +47,8 @@ export interface AppOptions {
   now?: () => number;
   /** Where the built SPA lives (default ./dist/web). */
   webDir?: string;
+  /** Test seams inside the session service (a crash mid-refresh). */
+  sessionTestHooks?: SessionTestHooks;
 }
 
 export interface App {
@@ -81,7 +83,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const oidcConfiguration = createBffOidcConfig(config, self);
   const oidcConfig = () => oidcConfiguration;
-  const sessions = createSessionService({ config, store, logger, now, oidcConfig });
+  const sessions = createSessionService({ config, store, logger, now, oidcConfig, testHooks: opts.sessionTestHooks });
   const hooks: SessionHooks = {};
   const cookies = cookieOptions(base);
   const sealCache = createSealCache(cookies.session.password as Record<string, string>, cookies.session.ttl ?? 0);

@@ -76,6 +76,8 @@ export function createBffOidcConfig(config: Config, self: SelfOrigin): oidc.Conf
     }
     return fetch(url, options as RequestInit);
   };
+  // Shorter than the session's refresh lock (15 s), so a slow answer never outlives the lock.
+  cfg.timeout = 10;
   if (issuer.startsWith('http:') || self.value?.startsWith('http:')) oidc.allowInsecureRequests(cfg);
   return cfg;
 }

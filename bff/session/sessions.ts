@@ -27,6 +27,8 @@ export interface SessionService {
   load(id: string): Promise<{ session: BffSession; user: User } | null>;
   tokens(s: BffSession): Promise<SessionTokens>;
   revoke(id: string): Promise<void>;
+  /** Ends every live session of the user except `exceptId`, here and on every instance; returns how many. */
+  revokeAllForUser(userId: string, exceptId?: string): Promise<number>;
   /** Drops this process's cached copy (after changing the row some other way). */
   forget(id: string): void;
 }
@@ -36,12 +38,32 @@ export const SESSION_CHANNEL = 'portal_sessions';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long one refresh may hold the lock: longer than the token request may take (oidc-client.ts). */
+const REFRESH_LOCK_MS = 15_000;
+
+const unavailable = (message: string, cause?: unknown) =>
+  new AppError('provider_unavailable', message, { status: 503, expose: true, retryAfter: 5, cause });
+
+/** The provider's definitive "this refresh token will never work" (RFC 6749 invalid_grant). */
+function isInvalidGrant(e: unknown): boolean {
+  return e instanceof oidc.ResponseBodyError && e.error === 'invalid_grant';
+}
+
+const lostToken = () => new AppError('session_expired', 'Your session has expired. Sign in again.', { status: 401 });
+
+/** Test seams: let a test stop a refresh at a chosen point, as a crash would. */
+export interface SessionTestHooks {
+  /** Runs after the token endpoint answered and before the rotated tokens are stored. */
+  afterTokenResponse?: (sessionId: string) => Promise<void>;
+}
+
 export function createSessionService(deps: {
   config: Config;
   store: Store;
   logger: Logger;
   now: () => number;
   oidcConfig: () => oidc.Configuration;
+  testHooks?: SessionTestHooks;
 }): SessionService {
   const { config, store, now } = deps;
   const password = Object.fromEntries(Object.entries(config.cookieSecrets).map(([k, v]) => [k, v]));
@@ -62,9 +84,14 @@ export function createSessionService(deps: {
       cache.delete(payload);
     }
   });
+  // The idle timer is written at most this often: a tenth of the idle lifetime, at most a minute,
+  // so an active session never idles out between two writes.
+  const touchEvery = Math.min(60_000, (config.ttl.sessionIdle * 1000) / 10);
+  const announce = (payload: string) =>
+    store.events.publish(SESSION_CHANNEL, payload).catch((err) => deps.logger.warn({ err }, 'telling other instances about a session change failed'));
   const changed = async (id: string) => {
     forget(id);
-    await store.events.publish(SESSION_CHANNEL, id).catch((err) => deps.logger.warn({ err }, 'telling other instances about a session change failed'));
+    await announce(id);
   };
 
   const seal = (t: SessionTokens) => sealData(t, { password, ttl: 0 });
@@ -76,42 +103,90 @@ export function createSessionService(deps: {
 
   async function refresh(s: BffSession): Promise<BffSession | null> {
     const t = now();
-    if (await store.bffSessions.acquireRefreshLock(s.id, s.version, t, t + 15_000)) {
-      try {
-        const tokens = await unseal(s.tokens);
-        if (!tokens.refresh_token) throw unauthorized('session_expired', 'Your session has expired. Sign in again.');
-        const r = await oidc.refreshTokenGrant(deps.oidcConfig(), tokens.refresh_token);
-        const next: SessionTokens = {
-          ...tokens,
-          access_token: r.access_token,
-          refresh_token: r.refresh_token ?? tokens.refresh_token,
-          id_token: r.id_token ?? tokens.id_token,
-          scope: r.scope ?? tokens.scope,
-        };
-        await store.bffSessions.completeRefresh(s.id, await seal(next), now() + (r.expires_in ?? config.ttl.accessToken) * 1000);
-        await changed(s.id);
-        return store.bffSessions.find(s.id);
-      } catch (e) {
-        if (e instanceof oidc.ResponseBodyError || e instanceof AppError) {
-          // The grant is gone (logout elsewhere, revoked, disabled account): the session ends.
-          deps.logger.info({ session: s.id.slice(0, 8), reason: (e as { error?: string }).error ?? (e as AppError).code }, 'bff refresh refused; session ended');
-          await store.bffSessions.revoke(s.id, now());
-          await changed(s.id);
-          return null;
-        }
-        await store.bffSessions.releaseRefreshLock(s.id);
-        throw new AppError('provider_unavailable', 'The portal could not renew your session right now. Try again in a moment.', { status: 503, cause: e });
-      }
+    const attempt = randomBytes(12).toString('base64url');
+    if (await store.bffSessions.acquireRefreshLock(s.id, s.version, t, t + REFRESH_LOCK_MS, { id: attempt, previous: s.refreshAttempt })) {
+      return spend(s, attempt);
     }
     // Another tab or instance holds the lock: wait for its result instead of spending the token twice.
     for (let i = 0; i < 100; i++) {
-      await sleep(50 + i * 5);
       const cur = await store.bffSessions.find(s.id);
       if (!cur || cur.revokedAt !== null) return null;
       if (cur.version !== s.version) return cur;
       if (cur.refreshLockUntil === null || cur.refreshLockUntil < now()) return refresh(cur);
+      // Its access token still works: answer now rather than wait (the holder may have died).
+      if (cur.accessExpiresAt > now()) return cur;
+      await sleep(50 + i * 5);
     }
-    throw new AppError('provider_unavailable', 'Renewing your session took too long. Try again in a moment.', { status: 503 });
+    throw unavailable('Renewing your session took too long. Try again in a moment.');
+  }
+
+  /** Spends the session's refresh token under the lock taken by `attempt` and stores what it was rotated into. */
+  async function spend(s: BffSession, attempt: string): Promise<BffSession | null> {
+    try {
+      const tokens = await unseal(s.tokens);
+      if (!tokens.refresh_token) throw unauthorized('session_expired', 'Your session has expired. Sign in again.');
+      // An earlier attempt never stored its result (it died after the provider rotated the token):
+      // carry on from the token it was rotated into instead of replaying a spent one.
+      const start = s.refreshAttempt === null ? tokens.refresh_token : await unspent(tokens.refresh_token);
+      let r: oidc.TokenEndpointResponse;
+      try {
+        r = await oidc.refreshTokenGrant(deps.oidcConfig(), start);
+      } catch (e) {
+        // Lost a race with an attempt whose lock had lapsed (a slow provider): follow its rotation once.
+        const next = isInvalidGrant(e) && s.refreshAttempt !== null ? await unspent(start).catch(() => start) : start;
+        if (next === start) throw e;
+        r = await oidc.refreshTokenGrant(deps.oidcConfig(), next);
+      }
+      await deps.testHooks?.afterTokenResponse?.(s.id);
+      const next: SessionTokens = {
+        ...tokens,
+        access_token: r.access_token,
+        refresh_token: r.refresh_token ?? tokens.refresh_token,
+        id_token: r.id_token ?? tokens.id_token,
+        scope: r.scope ?? tokens.scope,
+      };
+      // Written only while this attempt still holds the row: a later one may have taken over.
+      await store.bffSessions.completeRefresh(s.id, await seal(next), now() + (r.expires_in ?? config.ttl.accessToken) * 1000, attempt);
+      await changed(s.id);
+      return store.bffSessions.find(s.id);
+    } catch (e) {
+      if (isInvalidGrant(e) || e instanceof AppError) {
+        // The grant is gone (logout elsewhere, revoked, disabled account): the session ends.
+        deps.logger.info({ session: s.id.slice(0, 8), reason: (e as { error?: string }).error ?? (e as AppError).code }, 'bff refresh refused; session ended');
+        await store.bffSessions.revoke(s.id, now());
+        await changed(s.id);
+        return null;
+      }
+      // Anything else (429, 5xx, network, timeout) says nothing about the grant: keep the session.
+      await store.bffSessions.releaseRefreshLock(s.id).catch(() => undefined);
+      deps.logger.warn({ session: s.id.slice(0, 8), err: e }, 'bff refresh failed; session kept');
+      if (s.accessExpiresAt > now()) return s;
+      throw unavailable('The portal could not renew your session right now. Try again in a moment.', e);
+    }
+  }
+
+  /**
+   * The refresh token to spend in place of `value`: itself while unspent, else the one it was
+   * rotated into (same grant and chain: same iiat, one rotation more), followed to its end.
+   * Throws invalid_grant when the chain is gone or ambiguous.
+   */
+  async function unspent(value: string): Promise<string> {
+    const first = await store.oidc.find('RefreshToken', value);
+    if (!first) throw lostToken();
+    if (first.consumedAt === null) return value;
+    if (typeof first.payload.grantId !== 'string') throw lostToken();
+    const chain = await store.oidcOwners.refreshTokens(first.payload.grantId);
+    let cur: { payload: Record<string, unknown>; consumedAt: number | null } = first;
+    for (let hops = 0; hops < 10; hops++) {
+      const rotations = typeof cur.payload.rotations === 'number' ? cur.payload.rotations : 0;
+      const iiat = cur.payload.iiat;
+      const after = chain.filter((c) => c.payload.iiat === iiat && c.payload.rotations === rotations + 1);
+      if (after.length !== 1) throw lostToken();
+      const [nextRow] = after as [(typeof chain)[number]];
+      if (nextRow.consumedAt === null) return nextRow.id;
+      cur = nextRow;
+    }
+    throw lostToken();
   }
 
   function singleFlight(s: BffSession): Promise<BffSession | null> {
@@ -137,6 +212,7 @@ export function createSessionService(deps: {
         expiresAt: opts.expiresAt ?? t + config.ttl.session * 1000,
         revokedAt: null,
         refreshLockUntil: null,
+        refreshAttempt: null,
         data,
       };
       await store.bffSessions.create(s);
@@ -148,7 +224,7 @@ export function createSessionService(deps: {
       const hit = cache.get(id);
       if (hit && hit.until > Date.now()) {
         const { session } = hit.value;
-        if (!expired(session, t) && session.accessExpiresAt - t > config.bffRefreshMargin * 1000 && t - session.lastSeenAt <= 60_000) return hit.value;
+        if (!expired(session, t) && session.accessExpiresAt - t > config.bffRefreshMargin * 1000 && t - session.lastSeenAt <= touchEvery) return hit.value;
         forget(id);
       }
       let s = await store.bffSessions.find(id);
@@ -164,7 +240,7 @@ export function createSessionService(deps: {
         return null;
       }
       // Idle-timeout bookkeeping without a write on every request.
-      if (t - s.lastSeenAt > 60_000) {
+      if (t - s.lastSeenAt > touchEvery) {
         await store.bffSessions.touch(s.id, t);
         s = { ...s, lastSeenAt: t };
       }
@@ -181,6 +257,13 @@ export function createSessionService(deps: {
     async revoke(id) {
       await store.bffSessions.revoke(id, now());
       await changed(id);
+    },
+
+    async revokeAllForUser(userId, exceptId) {
+      const n = await store.bffSessions.revokeAllForUser(userId, now(), exceptId);
+      for (const [id, entry] of cache) if (entry.value.session.userId === userId) cache.delete(id);
+      await announce(`user:${userId}`);
+      return n;
     },
 
     forget,

@@ -74,6 +74,12 @@ export interface BffSession {
   revokedAt: number | null;
   /** Until when a refresh holds the lock (ms), or null. */
   refreshLockUntil: number | null;
+  /**
+   * The refresh attempt that took the lock and has not stored its result yet,
+   * or null. Still set after the lock lapsed: that attempt died, and the stored
+   * refresh token may already be spent.
+   */
+  refreshAttempt: string | null;
   /** JSON for impersonation state and similar per-session facts. */
   data: Record<string, unknown>;
 }
@@ -241,15 +247,32 @@ export interface Store {
     touch(id: string, now: number): Promise<void>;
     /**
      * Takes the refresh lock when nobody holds it (or it lapsed) and the
-     * version still matches. True when taken.
+     * version still matches. True when taken. With `attempt`, also requires the
+     * row's refreshAttempt to still be `attempt.previous` and records `attempt.id`.
      */
-    acquireRefreshLock(id: string, version: number, now: number, until: number): Promise<boolean>;
-    /** Stores refreshed tokens, bumps version, releases the lock. */
-    completeRefresh(id: string, tokens: string, accessExpiresAt: number): Promise<void>;
+    acquireRefreshLock(id: string, version: number, now: number, until: number, attempt?: { id: string; previous: string | null }): Promise<boolean>;
+    /**
+     * Stores refreshed tokens, bumps version, releases the lock and clears the
+     * attempt. With `attempt`, only while that attempt still holds the row;
+     * false when another one took over.
+     */
+    completeRefresh(id: string, tokens: string, accessExpiresAt: number, attempt?: string): Promise<boolean>;
+    /** Releases the lock; the attempt stays recorded (its token may have been spent). */
     releaseRefreshLock(id: string): Promise<void>;
     setData(id: string, data: Record<string, unknown>): Promise<void>;
     revoke(id: string, now: number): Promise<boolean>;
-    revokeAllForUser(userId: string, now: number): Promise<number>;
+    /** Revokes every live session of the user, except `exceptId` when given; returns how many. */
+    revokeAllForUser(userId: string, now: number, exceptId?: string): Promise<number>;
+  };
+
+  /** oidc-provider rows found by whom they belong to (revocation by account, BFF refresh recovery). */
+  oidcOwners: {
+    /** Ids of the account's grants, optionally for one client only. */
+    grantIds(accountId: string, clientId?: string): Promise<string[]>;
+    /** The account's provider sessions: row id (the cookie value) and uid (the `sid`). */
+    sessions(accountId: string): Promise<Array<{ id: string; uid: string }>>;
+    /** Every refresh token of the grant, consumed or not, keyed by id (the token value). */
+    refreshTokens(grantId: string): Promise<Array<{ id: string; payload: Record<string, unknown>; consumedAt: number | null }>>;
   };
 
   consents: {

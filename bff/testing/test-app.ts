@@ -13,6 +13,7 @@ import type { Store } from '../store/store.ts';
 import { attachZenith, createApp, type App } from '../app.ts';
 import { createLogger } from '../http/logger.ts';
 import { withTempPgSchema } from './pg-schema.ts';
+import type { SessionTestHooks } from '../session/sessions.ts';
 
 export interface TestApp extends App {
   url: string;
@@ -31,6 +32,8 @@ export interface TestAppOptions {
   store?: Store;
   databaseUrl?: string;
   env?: Record<string, string>;
+  /** Test seams inside the session service (see SessionTestHooks). */
+  sessionTestHooks?: SessionTestHooks;
 }
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -75,7 +78,7 @@ export const TEST_SECRETS_ENV = {
     cleanups.unshift(() => store.close());
   }
   const clock = { offset: 0 };
-  const app = await createApp({ config, store, logger: createLogger(config.logLevel), now: () => Date.now() + clock.offset, webDir: join(tmpdir(), 'portal-no-web') });
+  const app = await createApp({ config, store, logger: createLogger(config.logLevel), now: () => Date.now() + clock.offset, webDir: join(tmpdir(), 'portal-no-web'), sessionTestHooks: opts.sessionTestHooks });
   app.setSelfOrigin(url);
   server.on('request', app.app);
   attachZenith(server, app.deps);

@@ -14,6 +14,7 @@ interface SessionRow {
   expires_at: number;
   revoked_at: number | null;
   refresh_lock_until: number | null;
+  refresh_attempt: string | null;
   data: string;
 }
 
@@ -29,6 +30,7 @@ function toSession(r: SessionRow): BffSession {
     expiresAt: Number(r.expires_at),
     revokedAt: numOrNull(r.revoked_at),
     refreshLockUntil: numOrNull(r.refresh_lock_until),
+    refreshAttempt: r.refresh_attempt ?? null,
     data: parseJson<Record<string, unknown>>(r.data, {}),
   };
 }
@@ -38,8 +40,8 @@ export function sqlBffSessions(db: Driver): Store['bffSessions'] {
     async create(s) {
       await db.run(
         `INSERT INTO bff_sessions (id, user_id, tokens, access_expires_at, version, created_at, last_seen_at,
-           expires_at, revoked_at, refresh_lock_until, data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+           expires_at, revoked_at, refresh_lock_until, data, refresh_attempt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
         [
           s.id,
           s.userId,
@@ -52,6 +54,7 @@ export function sqlBffSessions(db: Driver): Store['bffSessions'] {
           s.revokedAt,
           s.refreshLockUntil,
           JSON.stringify(s.data),
+          s.refreshAttempt,
         ],
       );
     },
@@ -62,22 +65,25 @@ export function sqlBffSessions(db: Driver): Store['bffSessions'] {
     async touch(id, now) {
       await db.run('UPDATE bff_sessions SET last_seen_at = $2 WHERE id = $1', [id, now]);
     },
-    async acquireRefreshLock(id, version, now, until) {
+    async acquireRefreshLock(id, version, now, until, attempt) {
       // A single conditional UPDATE: of several racing refreshers exactly one changes the row.
-      const { changes } = await db.run(
-        `UPDATE bff_sessions SET refresh_lock_until = $4
-         WHERE id = $1 AND version = $2 AND revoked_at IS NULL
-           AND (refresh_lock_until IS NULL OR refresh_lock_until < $3)`,
-        [id, version, now, until],
-      );
+      const free = `id = $1 AND version = $2 AND revoked_at IS NULL AND (refresh_lock_until IS NULL OR refresh_lock_until < $3)`;
+      const { changes } = attempt
+        ? await db.run(
+            `UPDATE bff_sessions SET refresh_lock_until = $4, refresh_attempt = $5
+             WHERE ${free} AND refresh_attempt IS NOT DISTINCT FROM $6`,
+            [id, version, now, until, attempt.id, attempt.previous],
+          )
+        : await db.run(`UPDATE bff_sessions SET refresh_lock_until = $4 WHERE ${free}`, [id, version, now, until]);
       return changes === 1;
     },
-    async completeRefresh(id, tokens, accessExpiresAt) {
-      await db.run(
-        `UPDATE bff_sessions SET tokens = $2, access_expires_at = $3, version = version + 1, refresh_lock_until = NULL
-         WHERE id = $1`,
-        [id, tokens, accessExpiresAt],
-      );
+    async completeRefresh(id, tokens, accessExpiresAt, attempt) {
+      const set = `UPDATE bff_sessions SET tokens = $2, access_expires_at = $3, version = version + 1,
+           refresh_lock_until = NULL, refresh_attempt = NULL WHERE id = $1`;
+      const { changes } = attempt
+        ? await db.run(`${set} AND refresh_attempt = $4`, [id, tokens, accessExpiresAt, attempt])
+        : await db.run(set, [id, tokens, accessExpiresAt]);
+      return changes === 1;
     },
     async releaseRefreshLock(id) {
       await db.run('UPDATE bff_sessions SET refresh_lock_until = NULL WHERE id = $1', [id]);
@@ -92,10 +98,10 @@ export function sqlBffSessions(db: Driver): Store['bffSessions'] {
       );
       return changes === 1;
     },
-    async revokeAllForUser(userId, now) {
+    async revokeAllForUser(userId, now, exceptId) {
       const { changes } = await db.run(
-        'UPDATE bff_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
-        [userId, now],
+        'UPDATE bff_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND id <> $3',
+        [userId, now, exceptId ?? ''],
       );
       return changes;
     },

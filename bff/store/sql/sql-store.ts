@@ -10,6 +10,7 @@ import { sqlKeys, sqlOidc, sqlSettings } from './oidc.ts';
 import { sqlOrgs } from './orgs.ts';
 import { sqlFederation } from './federation.ts';
 import { sqlBffSessions, sqlConsents } from './sessions.ts';
+import { sqlOidcOwners } from './oidc-owners.ts';
 import { sqlImpersonations } from './impersonations.ts';
 import { sqlClients, sqlUsers } from './users.ts';
 
@@ -22,6 +23,7 @@ export class SqlStore implements Store {
   readonly settings: Store['settings'];
   readonly bffSessions: Store['bffSessions'];
   readonly consents: Store['consents'];
+  readonly oidcOwners: Store['oidcOwners'];
   readonly audit: Store['audit'];
   readonly throttle: Store['throttle'];
   readonly impersonations: Store['impersonations'];
@@ -40,6 +42,7 @@ export class SqlStore implements Store {
     this.settings = sqlSettings(db);
     this.bffSessions = sqlBffSessions(db);
     this.consents = sqlConsents(db);
+    this.oidcOwners = sqlOidcOwners(db);
     this.audit = sqlAudit(db);
     this.throttle = sqlThrottle(db);
     this.impersonations = sqlImpersonations(db);
