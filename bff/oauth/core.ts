@@ -72,6 +72,31 @@ export async function tokenRequest(deps: Deps, params: Record<string, string | u
   return { status: res.status, body };
 }
 
+export interface RefreshInput {
+  clientId: string;
+  /** The client's secret (HTTP Basic), or null for a public client. */
+  clientSecret: string | null;
+  refreshToken: string;
+  /** Narrows the new access token to these scopes (RFC 6749 §6); omitted or empty: all the token has. */
+  scope?: string[];
+}
+
+/**
+ * Redeems a refresh token at this instance's own /oauth/token, so rotation,
+ * reuse detection (and its window) and scope narrowing are exactly the
+ * token endpoint's, whatever the door the client came through.
+ */
+export async function refreshGrant(deps: Deps, input: RefreshInput): Promise<TokenResult> {
+  const { clientId, clientSecret } = input;
+  const params = {
+    grant_type: 'refresh_token',
+    refresh_token: input.refreshToken,
+    scope: input.scope?.length ? input.scope.join(' ') : undefined,
+    client_id: clientSecret === null ? clientId : undefined,
+  };
+  return tokenRequest(deps, params, clientSecret === null ? undefined : { clientId, clientSecret });
+}
+
 export interface Introspection {
   active: true;
   sub: string;

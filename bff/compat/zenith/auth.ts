@@ -1,14 +1,14 @@
 /**
  * Zenith authentication, translated onto the core: AuthToken is an
- * introspection, AuthCode a code redemption at this instance's own token
- * endpoint. Nothing here mints a token or checks a password.
+ * introspection (or a refresh, see renewal.ts), AuthCode a code redemption at
+ * this instance's own token endpoint (auth-code.ts). Nothing here mints a
+ * token or checks a password.
  */
 import * as oidc from 'openid-client';
 import type { Deps } from '../../deps.ts';
 import { connectionByProvider } from '../../federation/public.ts';
 import { upstreamConfig } from '../../federation/upstream.ts';
-import { introspectAccessToken, tokenRequest } from '../../oauth/core.ts';
-import type { AuthCodeData } from './schema.ts';
+import { introspectAccessToken } from '../../oauth/core.ts';
 
 /** Who a connection is, and until when. */
 export interface Identity {
@@ -18,11 +18,33 @@ export interface Identity {
   displayName: string;
   clientId: string;
   grantId: string;
+  /** The scopes the client is told it has. The token carries exactly these, unless it is withheld. */
   scope: string[];
   /** Expiry, epoch seconds. */
   exp: number;
   /** Set when the token is an upstream provider's (Provider = a connection's name), not the portal's. */
   upstream?: string;
+  /**
+   * The token carries more than the client asked for and could not be narrowed (nothing asked
+   * was granted), so it stays server side: replies carry no AccessToken.
+   */
+  tokenWithheld?: boolean;
+  /** What this connection keeps server side to renew itself with a refresh token. Never sent. */
+  renewal?: Renewal;
+}
+
+/**
+ * A refresh token a connection holds (from AuthCode's exchange, or the successor of one the
+ * client sent in AuthToken), with the client credentials the token endpoint needs for it.
+ * Zenith has no field to carry a refresh token, so it never leaves the server.
+ */
+export interface Renewal {
+  clientId: string;
+  /** The secret the client proved in AuthCode, or null for a public client. */
+  clientSecret: string | null;
+  refreshToken: string;
+  /** The refresh token the client itself sent in AuthToken (spent by rotation), if any. */
+  presented?: string;
 }
 
 /** How long an upstream token is trusted before it is checked at the provider again, seconds. */
@@ -74,37 +96,6 @@ export async function identityFromToken(deps: Deps, token: string): Promise<Iden
     scope: at.scope.split(' ').filter(Boolean),
     exp: at.exp,
   };
-}
-
-/**
- * Redeems an authorization code issued to `ClientID`. The code is read
- * first (without consuming it) for its redirect URI; a code of another
- * client or one bound to a PKCE challenge (whose verifier Zenith cannot
- * carry) is refused without reaching the token endpoint, so it stays
- * usable by its rightful owner. A replayed code does reach it, so the
- * provider's reuse rule (revoke what the code issued) applies here too.
- */
-export async function redeemAuthCode(deps: Deps, data: AuthCodeData): Promise<Identity | null> {
-  const code = await deps.provider.AuthorizationCode.find(data.AuthGrant).catch(() => undefined);
-  if (!code || code.clientId !== data.ClientID || code.codeChallenge || !code.redirectUri) return null;
-  const client = await deps.store.clients.find(data.ClientID);
-  if (!client || client.firstParty) return null;
-  const params = { grant_type: 'authorization_code', code: data.AuthGrant, redirect_uri: code.redirectUri };
-  let res;
-  if (client.secret === null) {
-    res = await tokenRequest(deps, { ...params, client_id: data.ClientID });
-  } else {
-    if (!data.ClientSecret) return null;
-    res = await tokenRequest(deps, params, { clientId: data.ClientID, clientSecret: data.ClientSecret });
-  }
-  const { access_token: accessToken, refresh_token: refreshToken } = res.body;
-  if (res.status !== 200 || typeof accessToken !== 'string') return null;
-  // Zenith has no field to hand a refresh token over: nobody could ever hold this one.
-  if (typeof refreshToken === 'string') {
-    const rt = await deps.provider.RefreshToken.find(refreshToken).catch(() => undefined);
-    await rt?.destroy();
-  }
-  return identityFromToken(deps, accessToken);
 }
 
 /** Failed AuthCode/AuthToken attempts count per remote address, like browser sign-ins count per account. */

@@ -8,7 +8,9 @@ import type { ZodError } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { StoreUnavailableError } from '../../store/store.ts';
 import { authCodeData, authTokenData, container, decodeAccessToken, echoOf, type Container, type Echo } from './schema.ts';
-import { identityFromToken, identityFromUpstream, redeemAuthCode, throttleFor, type Identity } from './auth.ts';
+import { identityFromToken, identityFromUpstream, throttleFor, type Identity } from './auth.ts';
+import { redeemAuthCode } from './auth-code.ts';
+import { abandon, identityFromAuthToken } from './renewal.ts';
 import { authReply, errorReply, identityData, IDENTIFY, MESSAGES, REJECT, type ZenithMessage } from './map.ts';
 
 export const LIMITS = {
@@ -53,12 +55,22 @@ export function serveConnection(ws: WebSocket, ctx: ConnectionContext): void {
   };
   const replyTopic = (requestTopic: string) => (echoTopic ? requestTopic : IDENTIFY);
 
+  /** Destroys a held refresh token nobody can use any more (in the background: nothing waits on it). */
+  function release(held: Identity['renewal']): void {
+    if (held) abandon(deps, held).catch((err: unknown) => deps.logger.warn({ err }, 'zenith: could not destroy a connection refresh token'));
+  }
+
   function setIdentity(next: Identity | null): void {
+    if (identity?.renewal && identity.renewal.refreshToken !== next?.renewal?.refreshToken) release(identity.renewal);
     identity = next;
     clearTimeout(expiryTimer);
     clearTimeout(authTimer);
-    // A request that finishes after the socket closed must not leave timers behind.
-    if (ws.readyState !== ws.OPEN) return;
+    // A request that finishes after the socket closed must not leave timers (or a refresh token) behind.
+    if (ws.readyState !== ws.OPEN) {
+      identity = null;
+      release(next?.renewal);
+      return;
+    }
     if (next) {
       // Fire just after the token's last valid second, then confirm with the store.
       const delay = Math.min(MAX_TIMER, Math.max(0, next.exp * 1000 - Date.now() + 50));
@@ -91,7 +103,8 @@ export function serveConnection(ws: WebSocket, ctx: ConnectionContext): void {
     // Re-authenticated while we waited: the newer identity decides.
     if (identity !== current) return identity !== null;
     if (still && still.exp * 1000 > Date.now()) {
-      setIdentity(still);
+      // What the connection was narrowed to, and what it holds, stay as they are.
+      setIdentity({ ...current, exp: still.exp });
       return true;
     }
     lose(current.exp * 1000 <= Date.now() ? 'expired' : reason, notice);
@@ -115,9 +128,7 @@ export function serveConnection(ws: WebSocket, ctx: ConnectionContext): void {
     if (!parsed.success) return invalidData(msg, parsed.error);
     if (await lockedOut(msg)) return;
     const { Provider, AccessToken } = parsed.data;
-    const token = decodeAccessToken(AccessToken);
-    // 'Bearer': a portal token; any other Provider names a federation connection (its own token).
-    await conclude(msg, Provider.toLowerCase() === 'bearer' ? await identityFromToken(deps, token) : await identityFromUpstream(deps, Provider, token));
+    await conclude(msg, await identityFromAuthToken(deps, Provider, decodeAccessToken(AccessToken), identity));
   }
 
   async function authCode(msg: Container): Promise<void> {
@@ -131,6 +142,7 @@ export function serveConnection(ws: WebSocket, ctx: ConnectionContext): void {
     const topic = replyTopic(msg.Topic);
     // A connection keeps one user: a token for someone else does not switch it.
     if (!next || (identity && next.userId !== identity.userId)) {
+      release(next?.renewal);
       await throttle.failed();
       send(authReply(topic, msg.TransactionID, REJECT));
       return;
@@ -240,6 +252,7 @@ export function serveConnection(ws: WebSocket, ctx: ConnectionContext): void {
     clearInterval(heartbeat);
     clearTimeout(expiryTimer);
     clearTimeout(authTimer);
+    release(identity?.renewal);
     identity = null;
   });
 

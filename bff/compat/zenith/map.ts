@@ -16,11 +16,14 @@ export interface ZenithMessage {
 
 export const IDENTIFY = 'Identify';
 
-/** The Data of a successful Auth reply. The token is only handed back by AuthCode/AuthToken, never by QueryIdentify. */
+/**
+ * The Data of a successful Auth reply. The token is only handed back by AuthCode/AuthToken, never
+ * by QueryIdentify, and never when it carries more than the reply's Scope.
+ */
 export function identityData(id: Identity, withToken: boolean): Record<string, unknown> {
   return {
     Result: 'Success',
-    ...(withToken ? { AccessToken: Buffer.from(id.token, 'latin1').toString('base64') } : {}),
+    ...(withToken && !id.tokenWithheld ? { AccessToken: Buffer.from(id.token, 'latin1').toString('base64') } : {}),
     DisplayName: id.displayName,
     UserID: id.userId,
     ExpiryDate: new Date(id.exp * 1000).toISOString(),

@@ -50,11 +50,41 @@ export const authTokenData = z.object({
   AccessToken: z.string().min(1).max(MAX_TOKEN),
 });
 
+/** RFC 7636 §4.1: 43 to 128 unreserved characters. */
+const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+/**
+ * AuthGrant, "an authorisation grant understood by the given Provider": the
+ * authorization code alone, or, for a code issued with PKCE, the code and its
+ * verifier form-encoded as /oauth/token takes them:
+ * `code=<code>&code_verifier=<verifier>`. (A portal code never contains `=`.)
+ */
+export const authGrant = z
+  .string()
+  .min(1)
+  .max(2048)
+  .transform((value, ctx): { code: string; codeVerifier?: string } => {
+    if (!value.includes('=')) return { code: value };
+    const form = new URLSearchParams(value);
+    const code = form.get('code');
+    const verifier = form.get('code_verifier');
+    const keys = [...form.keys()];
+    if (!code || keys.length !== new Set(keys).size || keys.some((k) => k !== 'code' && k !== 'code_verifier')) {
+      ctx.addIssue({ code: 'custom', message: 'must be a code, or code=…&code_verifier=… with each once' });
+      return z.NEVER;
+    }
+    if (verifier !== null && !CODE_VERIFIER.test(verifier)) {
+      ctx.addIssue({ code: 'custom', message: 'code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~' });
+      return z.NEVER;
+    }
+    return verifier === null ? { code } : { code, codeVerifier: verifier };
+  });
+
 export const authCodeData = z.object({
   Provider: z.string().min(1).max(64),
   ClientID: z.string().min(1).max(200),
   ClientSecret: z.string().max(1024).nullish(),
-  AuthGrant: z.string().min(1).max(2048),
+  AuthGrant: authGrant,
   Scope: z.array(z.string().max(200)).max(50).nullish(),
 });
 export type AuthCodeData = z.infer<typeof authCodeData>;

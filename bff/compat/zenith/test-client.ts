@@ -3,6 +3,8 @@
  * clients are): connects with the ZenithJson subprotocol, queues incoming
  * messages, and reports a refused upgrade's HTTP status.
  */
+import { createHash, randomBytes } from 'node:crypto';
+import type { ClientRequest } from 'node:http';
 import { WebSocket } from 'ws';
 import type { TestApp } from '../../testing/test-app.ts';
 import { Agent, authorizeThrough } from '../../testing/agent.ts';
@@ -19,16 +21,22 @@ export interface Conn {
   ws: WebSocket;
   /** The next message, or a rejection after `ms`. */
   next(ms?: number): Promise<Msg>;
-  /** Sends and waits for the next message. */
+  /** Sends (a string as it is, anything else as JSON) and waits for the next message. */
   call(msg: unknown): Promise<Msg>;
   closed: Promise<{ code: number; reason: string }>;
 }
 
 export interface ConnectOptions {
-  version?: string;
+  /** null: no `version` parameter at all. */
+  version?: string | null;
   protocol?: string | null;
   headers?: Record<string, string>;
   origin?: string;
+  /**
+   * Handshake headers set exactly as given, after ws has set its own (ws insists on
+   * `Connection: Upgrade` and its own extension offer otherwise).
+   */
+  handshake?: Record<string, string>;
 }
 
 export class Refused extends Error {
@@ -39,8 +47,8 @@ export class Refused extends Error {
   }
 }
 
-export function zenithUrl(app: TestApp, version = '1.1'): string {
-  return `${app.url.replace(/^http/, 'ws')}/Zenith?version=${encodeURIComponent(version)}`;
+export function zenithUrl(app: TestApp, version: string | null = '1.1'): string {
+  return `${app.url.replace(/^http/, 'ws')}/Zenith${version === null ? '' : `?version=${encodeURIComponent(version)}`}`;
 }
 
 const open = new Set<WebSocket>();
@@ -53,7 +61,14 @@ export function closeAll(): void {
 
 export function connect(app: TestApp, opts: ConnectOptions = {}): Promise<Conn> {
   const protocols = opts.protocol === null ? [] : [opts.protocol ?? 'ZenithJson'];
-  const ws = new WebSocket(zenithUrl(app, opts.version), protocols, { headers: opts.headers, origin: opts.origin });
+  const handshake = opts.handshake;
+  const finishRequest = handshake
+    ? (req: ClientRequest) => {
+        for (const [name, value] of Object.entries(handshake)) req.setHeader(name, value);
+        req.end();
+      }
+    : undefined;
+  const ws = new WebSocket(zenithUrl(app, opts.version), protocols, { headers: opts.headers, origin: opts.origin, finishRequest });
   open.add(ws);
   const queue: Msg[] = [];
   const waiters: Array<(m: Msg) => void> = [];
@@ -83,7 +98,7 @@ export function connect(app: TestApp, opts: ConnectOptions = {}): Promise<Conn> 
     ws,
     next,
     call(msg) {
-      ws.send(JSON.stringify(msg));
+      ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
       return next();
     },
     closed,
@@ -137,3 +152,23 @@ export async function token(app: TestApp, params: Record<string, string>, client
 }
 
 export { Agent };
+
+/** POST /oauth/token as a partner does: HTTP Basic for a confidential client, client_id in the form for a public one (secret null). */
+export async function tokenCall(app: TestApp, params: Record<string, string>, clientId: string, secret: string | null): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (secret !== null) headers.authorization = `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
+  const body = new URLSearchParams(secret === null ? { ...params, client_id: clientId } : params);
+  const res = await fetch(`${app.config.issuer}/token`, { method: 'POST', headers, body });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** An RFC 7636 S256 pair. */
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** The claims of a JWT, unverified (the tests only read what the portal put there). */
+export function jwtClaims(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+}

@@ -2,7 +2,7 @@
  * The Zenith endpoint on the HTTP server: `GET /Zenith?version=1.1` upgraded
  * to a WebSocket speaking `ZenithJson`. Everything that can be refused is
  * refused before the 101: a foreign browser Origin (403), an unknown version
- * or subprotocol (400), an invalid `Authorization` header (401).
+ * or subprotocol (400), an invalid `Authorization: <Provider> <token>` header (401).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
@@ -10,7 +10,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Deps } from '../../deps.ts';
 import { decodeAccessToken, MAX_PAYLOAD, parseVersion, PATH, SUBPROTOCOL } from './schema.ts';
-import { identityFromToken, throttleFor, type Identity } from './auth.ts';
+import { throttleFor, type Identity } from './auth.ts';
+import { identityFromAuthToken } from './renewal.ts';
 import { serveConnection } from './connection.ts';
 
 export interface ZenithServer {
@@ -70,8 +71,9 @@ export function attachZenith(server: Server, deps: Deps): ZenithServer {
         refuse(socket, 429, 'Too many failed authentication attempts.', { 'Retry-After': String(wait) });
         return;
       }
-      const m = /^(\S+) +(\S{1,16384})$/.exec(authorization.trim());
-      identity = m && m[1]!.toLowerCase() === 'bearer' ? await identityFromToken(deps, decodeAccessToken(m[2]!)) : null;
+      // "Provider as the Scheme and AccessToken as the Token": the same operation as Auth:AuthToken.
+      const m = /^(\S{1,64}) +(\S{1,16384})$/.exec(authorization.trim());
+      identity = m ? await identityFromAuthToken(deps, m[1]!, decodeAccessToken(m[2]!), null) : null;
       if (!identity) {
         await throttle.failed();
         refuse(socket, 401, 'The access token is not valid.', { 'WWW-Authenticate': 'Bearer error="invalid_token"' });

@@ -10,7 +10,8 @@ import { startUpstreamOp, UPSTREAM_USERS, type UpstreamOp } from '../../testing/
 import { createConnection } from '../../federation/connections.ts';
 import { acrFor, upstreamTokensFor } from '../../federation/public.ts';
 import { federate } from '../../federation/test-helpers.ts';
-import { Agent, closeAll, connect } from './test-client.ts';
+import { throttleKey } from './auth.ts';
+import { Agent, closeAll, connect, refusal } from './test-client.ts';
 
 const authToken = (provider: string, token: string, tid = 1) => ({ Controller: 'Auth', Topic: 'AuthToken', TransactionID: tid, Data: { Provider: provider, AccessToken: token } });
 
@@ -56,6 +57,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
         const other = await connect(app);
         const reply = await other.call(authToken(provider, token, 2));
         assert.equal((reply.Data as Record<string, unknown>).Result, 'Reject', `${provider} with ${token.slice(0, 8)}…`);
+      }
+      await app.store.throttle.reset(throttleKey('127.0.0.1'));
+
+      // 001: "passing the HTTP Authorization header, with Provider as the Scheme and AccessToken as the Token".
+      const handshake = (authorization: string) => ({ Origin: '*', Connection: 'Upgrade,Keep-Alive', 'Sec-WebSocket-Extensions': 'permessage-deflate', 'User-Agent': 'TestClient/1.0', Authorization: authorization });
+      const viaHeader = await connect(app, { handshake: handshake(`Upstream ${upstream.access_token}`) });
+      const who = await viaHeader.call('{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":1}');
+      assert.equal(who.Topic, 'QueryIdentify');
+      assert.equal((who.Data as Record<string, unknown>).Result, 'Success');
+      assert.equal((who.Data as Record<string, unknown>).UserID, user.id);
+      for (const authorization of ['Upstream not-a-token-at-all', `NoSuchProvider ${upstream.access_token}`, `Bearer ${upstream.access_token}`]) {
+        assert.equal(await refusal(app, { handshake: handshake(authorization) }), 401, authorization.slice(0, 20));
       }
     });
   });

@@ -26,7 +26,8 @@ async function partner(app: TestApp, name: string): Promise<Partner> {
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const authCode = (p: Partner, code: string, tid = 1) => ({ Controller: 'Auth', Topic: 'AuthCode', TransactionID: tid, Data: { Provider: 'Paritech', ClientID: p.clientId, ClientSecret: p.secret, AuthGrant: code, Scope: ['Paritech.Zenith'] } });
+// No Scope: the most the code grants (zenith-seeds.test.ts covers narrowing).
+const authCode = (p: Partner, code: string, tid = 1) => ({ Controller: 'Auth', Topic: 'AuthCode', TransactionID: tid, Data: { Provider: 'Paritech', ClientID: p.clientId, ClientSecret: p.secret, AuthGrant: code } });
 const authToken = (token: string, tid = 1) => ({ Controller: 'Auth', Topic: 'AuthToken', TransactionID: tid, Data: { Provider: 'Bearer', AccessToken: token } });
 const queryIdentify = (tid = 1) => ({ Controller: 'Auth', Topic: 'QueryIdentify', TransactionID: tid });
 const data = (m: Msg) => m.Data as Record<string, unknown>;
