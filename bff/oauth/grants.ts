@@ -1,7 +1,9 @@
 /**
  * Grants and remembered consent. A user's decision for a partner is kept in
- * the store (one grant per user and partner), so the same or fewer scopes
- * skip the consent screen, across sessions and instances.
+ * the store per user and partner, so the same or fewer scopes skip the consent
+ * screen, across sessions and instances. The grant itself belongs to one
+ * sign-in session (the provider session): revoking it (a replayed code, a late
+ * refresh-token reuse) signs the user out of that partner on that device only.
  */
 import type { KoaContextWithOIDC, Grant } from 'oidc-provider';
 import type { Consent, Store } from '../store/store.ts';
@@ -37,6 +39,14 @@ function requested(ctx: KoaContextWithOIDC): string[] {
   return String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean);
 }
 
+/** This sign-in session's grant for the client, or a new one: another session's grant is never shared. */
+async function sessionGrant(ctx: KoaContextWithOIDC, accountId: string, clientId: string): Promise<Grant> {
+  const { provider, session } = ctx.oidc;
+  const existing = session?.grantIdFor(clientId);
+  const found = existing ? await provider.Grant.find(existing) : undefined;
+  return found && found.accountId === accountId && found.clientId === clientId ? found : new provider.Grant({ accountId, clientId });
+}
+
 export async function loadExistingGrant(ctx: KoaContextWithOIDC, store: Store): Promise<Grant | undefined> {
   const { provider, client, session } = ctx.oidc;
   if (!client || !session?.accountId) return undefined;
@@ -45,24 +55,17 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC, store: Store): 
   const fromResult = ctx.oidc.result?.consent?.grantId;
   if (fromResult) return provider.Grant.find(fromResult);
 
+  let allowed = requested(ctx);
+  let declined: string[] = [];
   // The portal's own BFF is first-party: it never asks for consent.
-  if ((client as unknown as { portalFirstParty?: boolean }).portalFirstParty || client.metadata().portal_first_party === true) {
-    const existing = session.grantIdFor(client.clientId);
-    const grant = (existing && (await provider.Grant.find(existing))) || new provider.Grant({ accountId, clientId: client.clientId });
-    applyScopes(grant, requested(ctx), []);
-    await grant.save();
-    return grant;
+  const firstParty = (client as unknown as { portalFirstParty?: boolean }).portalFirstParty || client.metadata().portal_first_party === true;
+  if (!firstParty) {
+    const consent = await store.consents.find(accountId, client.clientId);
+    if (!consent) return undefined;
+    ({ allowed, declined } = splitConsent(consent));
   }
-
-  const consent = await store.consents.find(accountId, client.clientId);
-  if (!consent) return undefined;
-  const { allowed, declined } = splitConsent(consent);
-  const grant = (consent.grantId && (await provider.Grant.find(consent.grantId))) || new provider.Grant({ accountId, clientId: client.clientId });
-  if (grant.accountId !== accountId) return undefined;
+  const grant = await sessionGrant(ctx, accountId, client.clientId);
   applyScopes(grant, allowed, declined);
-  const grantId = await grant.save();
-  if (grantId !== consent.grantId) {
-    await store.consents.upsert({ ...consent, grantId, updatedAt: Date.now() });
-  }
+  await grant.save();
   return grant;
 }

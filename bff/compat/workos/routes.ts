@@ -5,7 +5,8 @@
  *   GET  /user_management/authorize        → 302 to /oauth/authorize (the real sign-in)
  *   POST /user_management/authenticate     → the real /oauth/token, answered as WorkOS
  *   GET  /sso/jwks/:clientId               → the keys that verify the access tokens
- *   GET  /user_management/sessions/logout  → revokes the grant named by the token's `sid`
+ *   GET  /user_management/sessions/logout  → revokes the grant named by the token's `sid`,
+ *                                            for the client it belongs to (Bearer API key)
  *
  * Errors are WorkOS JSON (`{error, error_description, code, message}`) on the
  * API routes, and a plain page on the browser ones.
@@ -14,15 +15,18 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Deps } from '../../deps.ts';
 import type { ClientRecord } from '../../store/store.ts';
-import { securityHeaders, clientIp } from '../../http/security.ts';
+import { securityHeaders, clientIp, safeEqual } from '../../http/security.ts';
 import { loggedOutPage, errorPage } from '../../oauth/pages.ts';
 import { hashInvitationToken } from '../../orgs/orgs.ts';
-import { authenticateWithCode, authenticateWithRefreshToken, type RequestInfo, type WorkOSHooks } from './exchange.ts';
+import { authenticateWithCode, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { errorBody, invalidRequest, toWorkOSError, WorkOSError } from './map.ts';
 import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, GRANT_TYPES, logoutQuery, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
 import type { z } from 'zod';
 
 export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './exchange.ts';
+
+// Compared against when the session is unknown, so both cases cost the same.
+const DUMMY_SECRET = 'x'.repeat(43);
 
 /** Public JWK members only: a private key member never leaves, whatever the store holds. */
 const PUBLIC_JWK_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'];
@@ -138,24 +142,28 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     }
     const { session_id: grantId, return_to: returnTo } = parsed.data;
     const grant = await provider.Grant.find(grantId).catch(() => undefined);
-    let client: ClientRecord | null = null;
-    if (grant?.accountId && grant.clientId) {
-      client = await store.clients.find(grant.clientId);
-      // The browser's portal sign-in ends too, when it is the same person's.
-      const op = await provider.Session.get({ req, res } as never).catch(() => undefined);
-      if (op?.accountId === grant.accountId) await op.destroy();
-      await store.oidc.revokeByGrantId(grantId);
-      await grant.destroy();
-      await store.orgs.deleteGrantOrganization(grantId);
-      await deps.audit.record('workos_session_ended', {
-        actorId: grant.accountId,
-        subjectId: grant.accountId,
-        ip: clientIp(req),
-        userAgent: req.get('user-agent') ?? null,
-        data: { clientId: grant.clientId },
-      });
+    // A session id is no credential (it is the `sid` of every access token the session has):
+    // only the client the session belongs to ends it, with its API key as everywhere else.
+    const owner = grant?.clientId ? await store.clients.find(grant.clientId) : null;
+    const bearer = bearerOf(req);
+    const matches = safeEqual(owner?.secret ?? DUMMY_SECRET, bearer ?? '');
+    if (!grant?.accountId || !owner?.secret || owner.firstParty || bearer === null || !matches) {
+      return refuseClient(deps, owner?.clientId ?? null, clientIp(req), 'Authenticate as the client this session belongs to (Authorization: Bearer <API key>).');
     }
-    const target = client && returnTo ? allowedReturnTo(client, returnTo) : null;
+    // The browser's portal sign-in ends too, when it is the same person's.
+    const op = await provider.Session.get({ req, res } as never).catch(() => undefined);
+    if (op?.accountId === grant.accountId) await op.destroy();
+    await store.oidc.revokeByGrantId(grantId);
+    await grant.destroy();
+    await store.orgs.deleteGrantOrganization(grantId);
+    await deps.audit.record('workos_session_ended', {
+      actorId: grant.accountId,
+      subjectId: grant.accountId,
+      ip: clientIp(req),
+      userAgent: req.get('user-agent') ?? null,
+      data: { clientId: owner.clientId },
+    });
+    const target = returnTo ? allowedReturnTo(owner, returnTo) : null;
     if (target) {
       res.redirect(302, target.href);
       return;
@@ -172,7 +180,8 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     }
     if (e.retryAfter) res.setHeader('Retry-After', String(e.retryAfter));
     res.setHeader('Cache-Control', 'no-store');
-    if (req.path === '/user_management/sessions/logout' || req.path === '/user_management/authorize') {
+    // The logout answers a browser with a page, an API caller (it sent its key) with JSON.
+    if ((req.path === '/user_management/sessions/logout' && !req.get('authorization')) || req.path === '/user_management/authorize') {
       res.status(e.status).type('html').send(errorPage(e.expose ? e.oauthError : 'server_error', e.expose ? e.message : undefined, config.publicUrl));
       return;
     }
