@@ -187,6 +187,40 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(jwtClaims(jwtOf(viaProof)).client_id, conf.clientId);
     });
 
+    it('the refresh token a connection keeps lives as long as the connection, also one from the Authorization header', async () => {
+      const kept = await createAccount(app.store, { email: `kept-${db}@example.com`, password: PASSWORD, name: 'Kept' }, Date.now());
+      const codeOf = (clientId: string, extra?: Record<string, string>) => codeFor(app, new Agent(app.url), clientId, kept.email, PASSWORD, extra);
+      /** The refresh tokens of the user's grant with `clientId` that are still usable. */
+      const live = async (clientId: string) => {
+        const [grantId] = await app.store.oidcOwners.grantIds(kept.id, clientId);
+        return (await app.store.oidcOwners.refreshTokens(grantId!)).filter((t) => t.consumedAt === null).length;
+      };
+      /** The server cleans up after the close frame: look until it has (the count is what is asserted). */
+      const settled = async (clientId: string) => {
+        for (let i = 0; i < 100 && (await live(clientId)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+        return live(clientId);
+      };
+
+      const c = await docConnect();
+      const ok = await c.call(withData(docAuthCode(conf.clientId, await codeOf(conf.clientId)), { ClientSecret: conf.secret, Scope: undefined }));
+      assert.equal(data(ok).UserID, kept.id);
+      assert.equal(await live(conf.clientId), 1, 'the connection holds one refresh token');
+      c.ws.close();
+      await c.closed;
+      assert.equal(await settled(conf.clientId), 0);
+
+      const { verifier, challenge } = pkcePair();
+      const grant = await codeOf(pub, { code_challenge: challenge, code_challenge_method: 'S256' });
+      const t = await tokenCall(app, { grant_type: 'authorization_code', code: grant, redirect_uri: REDIRECT, code_verifier: verifier }, pub, null);
+      const viaHeader = await docConnect(`Bearer ${String(t.body.refresh_token)}`, '1.1');
+      const who = await viaHeader.call(DOC_QUERY_IDENTIFY);
+      assert.equal(data(who).UserID, kept.id);
+      assert.equal(await live(pub), 1, 'the sent token is spent, its successor held');
+      viaHeader.ws.close();
+      await viaHeader.closed;
+      assert.equal(await settled(pub), 0);
+    });
+
     it('Action "Publish" before authentication is answered in the documents’ own terms, and the socket carries on', async () => {
       const c = await docConnect();
       const publish = (json: string) => json.replace('"TransactionID":1', '"TransactionID":1,"Action":"Publish"');
