@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { startTestApp, type TestApp } from '../../testing/test-app.ts';
-import { Agent, authorizeThrough } from '../../testing/agent.ts';
+import { Agent } from '../../testing/agent.ts';
 import { createAccount } from '../../accounts/accounts.ts';
 import { registerClient } from '../../oauth/clients.ts';
 import { REQUEST_NS, RESPONSE_NS } from './map.ts';

@@ -11,6 +11,7 @@ import type { ClientRecord } from '../../store/store.ts';
 import type { AcceptInvitationInput, AcceptedInvitation } from '../../orgs/model.ts';
 import { authenticationMethod, tokenRequest, type TokenResult } from '../../oauth/core.ts';
 import { safeEqual } from '../../http/security.ts';
+import { clientAuthFailed } from '../../oauth/client-throttle.ts';
 import { checkInvitation, defaultOrganization } from '../../orgs/orgs.ts';
 import type { AuthorizationCodeGrant, RefreshTokenGrant } from './schema.ts';
 import {
@@ -53,25 +54,22 @@ interface SourceToken {
   codeChallenge?: string;
 }
 
-const throttleKey = (clientId: string) => `workos_client:${clientId}`;
+/** Counts a failed client authentication and throws its answer: invalid_client, or 429 once this source is over the limit. */
+export async function refuseClient(deps: Deps, clientId: string | null, ip: string | null, description: string): Promise<never> {
+  const retryAfter = await clientAuthFailed(deps.store, clientId, ip, deps.now());
+  if (retryAfter !== null) throw new WorkOSError(429, 'rate_limit_exceeded', 'Too many failed client authentications. Try again later.', { retryAfter });
+  throw invalidClient(description);
+}
 
 /**
- * The client, once its credentials hold. Secret guessing is throttled per
- * client in the shared store (429 + Retry-After), like sign-in attempts.
+ * The client, once its credentials hold. Failed client authentications count
+ * on /oauth/token's counters, per client and address (429 + Retry-After for
+ * that source only); a correct secret is never refused by them.
  * `secret` is what the token endpoint will be given (null: a public client).
  */
 async function authenticateClient(deps: Deps, clientId: string, bodySecret: string | undefined, info: RequestInfo) {
-  const { store, config } = deps;
-  const now = deps.now();
-  const state = await store.throttle.peek(throttleKey(clientId), now);
-  if (state && state.count >= config.rateLimit.loginPerAccount && state.resetAt > now) {
-    const retryAfter = Math.max(1, Math.ceil((state.resetAt - now) / 1000));
-    throw new WorkOSError(429, 'rate_limit_exceeded', 'Too many failed client authentications. Try again later.', { retryAfter });
-  }
-  const fail = async (description: string): Promise<never> => {
-    await store.throttle.hit(throttleKey(clientId), now, config.rateLimit.window * 1000);
-    throw invalidClient(description);
-  };
+  const { store } = deps;
+  const fail = (description: string) => refuseClient(deps, clientId, info.ip, description);
   if (bodySecret !== undefined && info.bearer !== null && !safeEqual(bodySecret, info.bearer)) {
     return fail('The client_secret and the Authorization header disagree.');
   }

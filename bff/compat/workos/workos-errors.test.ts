@@ -13,6 +13,10 @@ import { createAccount } from '../../accounts/accounts.ts';
 import { introspectAccessToken } from '../../oauth/core.ts';
 import { createInvitation, createOrganization } from '../../orgs/orgs.ts';
 import { partner, PASSWORD, rawAuthenticate, REDIRECT, sdk, signIn, type Partner } from './test-helpers.ts';
+import { CLIENT_FAILURES_PER_SOURCE } from '../../oauth/client-throttle.ts';
+
+/** An address as the trusted proxy reports it (TRUST_PROXY=1, X-Forwarded-For). */
+const STRANGER = '203.0.113.31';
 
 async function errorOf(res: Response, status: number): Promise<Record<string, unknown>> {
   assert.equal(res.status, status);
@@ -28,7 +32,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let conf: Partner;
     let pub: Partner;
     before(async () => {
-      app = await startTestApp({ db });
+      app = await startTestApp({ db, env: { TRUST_PROXY: '1' } });
       await createAccount(app.store, { email: 'cy@example.com', password: PASSWORD, name: 'Cy' }, Date.now());
       conf = await partner(app, false);
       pub = await partner(app, true);
@@ -76,17 +80,26 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(res.error, 'invalid_grant');
     });
 
-    it('guessing a client secret is throttled: 429 with Retry-After, even for the right secret', async () => {
+    it('guessing a client secret slows the guessing address (429 + Retry-After); the right secret still works', async () => {
       const target = await partner(app, false);
       const { code } = await signIn(app, target, 'cy@example.com');
-      for (let i = 0; i < app.config.rateLimit.loginPerAccount; i++) {
-        await errorOf(await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: target.clientId, client_secret: `wrong-${i}`, code }), 401);
-      }
-      const limited = await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: target.clientId, client_secret: target.secret, code });
+      const from = { 'x-forwarded-for': STRANGER };
+      const guess = (i: number) => rawAuthenticate(app, { grant_type: 'authorization_code', client_id: target.clientId, client_secret: `wrong-${i}`, code }, from);
+      for (let i = 0; i < CLIENT_FAILURES_PER_SOURCE; i++) assert.equal((await errorOf(await guess(i), 401)).error, 'invalid_client');
+      const limited = await guess(-1);
       const body = await errorOf(limited, 429);
       assert.ok(Number(limited.headers.get('retry-after')) > 0);
       assert.equal(body.error, 'rate_limit_exceeded');
-      await assert.rejects(sdk(app, target).userManagement.authenticateWithCode({ code, clientId: target.clientId }), (e: unknown) => e instanceof RateLimitExceededException);
+      // The right secret from the guesser's own address (a shared NAT) is not refused.
+      const shared = await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: target.clientId, client_secret: target.secret, code }, from);
+      assert.equal(shared.status, 200, await shared.clone().text());
+      // The SDK sees the 429 as RateLimitExceededException; the partner's own key through the SDK still works.
+      const guesser = sdk(app, { clientId: target.clientId, secret: 'a wrong api key' });
+      const second = await signIn(app, target, 'cy@example.com');
+      for (let i = 0; i < CLIENT_FAILURES_PER_SOURCE; i++) await assert.rejects(guesser.userManagement.authenticateWithCode({ code: second.code, clientId: target.clientId }));
+      await assert.rejects(guesser.userManagement.authenticateWithCode({ code: second.code, clientId: target.clientId }), (e: unknown) => e instanceof RateLimitExceededException);
+      const auth = await sdk(app, target).userManagement.authenticateWithCode({ code: second.code, clientId: target.clientId });
+      assert.ok(auth.accessToken);
     });
 
     it('refresh with an organization the user is not in → 400, and the refresh token survives', async () => {
@@ -148,7 +161,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const sid = String(decodeJwt(auth.accessToken).sid);
       assert.ok(await introspectAccessToken(app.deps, auth.accessToken));
       const logoutUrl = workos.userManagement.getLogoutUrl({ sessionId: sid, returnTo: 'https://partner.example/bye?x=1' });
-      const out = await agent.get(logoutUrl);
+      const out = await agent.get(logoutUrl, { authorization: `Bearer ${conf.secret}` });
       assert.equal(out.status, 302);
       assert.equal(out.headers.get('location'), 'https://partner.example/bye?x=1');
       assert.equal(await introspectAccessToken(app.deps, auth.accessToken), null, 'the access token is dead');
@@ -160,16 +173,47 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
       const second = await signIn(app, conf, 'cy@example.com');
       const auth2 = await workos.userManagement.authenticateWithCode({ code: second.code, clientId: conf.clientId });
-      const foreign = await fetch(workos.userManagement.getLogoutUrl({ sessionId: String(decodeJwt(auth2.accessToken).sid), returnTo: 'https://evil.example/' }), { redirect: 'manual' });
+      const foreign = await fetch(workos.userManagement.getLogoutUrl({ sessionId: String(decodeJwt(auth2.accessToken).sid), returnTo: 'https://evil.example/' }), {
+        redirect: 'manual',
+        headers: { authorization: `Bearer ${conf.secret}` },
+      });
       assert.equal(foreign.status, 200);
       assert.equal(foreign.headers.get('location'), null);
       assert.match(await foreign.text(), /You are signed out/);
       assert.equal(await introspectAccessToken(app.deps, auth2.accessToken), null);
 
-      const unknown = await fetch(`${app.url}/user_management/sessions/logout?session_id=nope&return_to=${encodeURIComponent(REDIRECT)}`, { redirect: 'manual' });
-      assert.equal(unknown.status, 200);
+      // An unknown session has no owner to authenticate as: the same 401 as a wrong key.
+      const unknown = await fetch(`${app.url}/user_management/sessions/logout?session_id=nope&return_to=${encodeURIComponent(REDIRECT)}`, {
+        redirect: 'manual',
+        headers: { authorization: `Bearer ${conf.secret}` },
+      });
+      assert.equal((await errorOf(unknown, 401)).error, 'invalid_client');
       assert.equal(unknown.headers.get('location'), null);
       assert.equal((await fetch(`${app.url}/user_management/sessions/logout`)).status, 400);
+    });
+
+    it('logout refuses a session id alone, another client’s key and a wrong key: the session lives on', async () => {
+      const workos = sdk(app, conf);
+      const { code } = await signIn(app, conf, 'cy@example.com');
+      const auth = await workos.userManagement.authenticateWithCode({ code, clientId: conf.clientId });
+      const url = workos.userManagement.getLogoutUrl({ sessionId: String(decodeJwt(auth.accessToken).sid), returnTo: REDIRECT });
+      // A browser (or anyone) holding just the id: an HTML page, no redirect.
+      const bare = await fetch(url, { redirect: 'manual' });
+      assert.equal(bare.status, 401);
+      assert.match(bare.headers.get('content-type') ?? '', /text\/html/);
+      assert.equal(bare.headers.get('location'), null);
+      const other = await partner(app, false);
+      for (const key of [other.secret!, `${conf.secret}x`]) {
+        const res = await fetch(url, { redirect: 'manual', headers: { authorization: `Bearer ${key}` } });
+        assert.equal((await errorOf(res, 401)).error, 'invalid_client');
+      }
+      assert.ok(await introspectAccessToken(app.deps, auth.accessToken), 'the session is still live');
+      const refreshed = await rawAuthenticate(app, { grant_type: 'refresh_token', client_id: conf.clientId, client_secret: conf.secret, refresh_token: auth.refreshToken });
+      assert.equal(refreshed.status, 200);
+      const out = await fetch(url, { redirect: 'manual', headers: { authorization: `Bearer ${conf.secret}` } });
+      assert.equal(out.status, 302);
+      assert.equal(out.headers.get('location'), REDIRECT);
+      assert.equal(await introspectAccessToken(app.deps, auth.accessToken), null);
     });
   });
 }
