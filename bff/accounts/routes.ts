@@ -9,6 +9,7 @@ import { clientIp } from '../http/security.ts';
 import { describeScope } from '../oauth/scopes.ts';
 import { splitConsent } from '../oauth/grants.ts';
 import { changePassword } from './accounts.ts';
+import { revokeOtherAccess } from './revoke.ts';
 
 const passwordBody = z.object({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) });
 
@@ -45,10 +46,11 @@ export function accountRoutes(deps: SessionDeps): Router {
     if (session.data.impersonation) throw forbidden('impersonation_forbidden', 'You are impersonating this user: their connected apps cannot be changed.');
     const removed = await store.consents.delete(user.id, String(req.params.clientId));
     if (!removed) throw notFound('not_connected', 'That app is not connected to your account.');
-    // Every token of the grant stops working at once: rows gone, introspection inactive.
-    if (removed.grantId) {
-      await store.oidc.revokeByGrantId(removed.grantId);
-      await store.oidc.destroy('Grant', removed.grantId);
+    // Every token of every grant (one per sign-in session) stops working at once: rows gone,
+    // introspection inactive.
+    for (const grantId of await store.oidcOwners.grantIds(user.id, removed.clientId)) {
+      await store.oidc.revokeByGrantId(grantId);
+      await store.oidc.destroy('Grant', grantId);
     }
     await deps.audit.record('consent_revoked', { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: removed.clientId } });
     res.json({ ok: true });
@@ -59,7 +61,15 @@ export function accountRoutes(deps: SessionDeps): Router {
     if (session.data.impersonation) throw forbidden('impersonation_forbidden', 'You are impersonating this user: their password cannot be changed.');
     const b = parse(passwordBody, req.body);
     await changePassword(store, user, b.currentPassword, b.newPassword, deps.now());
-    await deps.audit.record('password_changed', { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
+    const meta = { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null };
+    await deps.audit.record('password_changed', meta);
+    if (deps.config.revokeOnPasswordChange) {
+      const tokens = await deps.sessions.tokens(session);
+      const rt = tokens.refresh_token ? await store.oidc.find('RefreshToken', tokens.refresh_token) : null;
+      const keep = { bffSessionId: session.id, grantId: rt?.payload.grantId as string | undefined, providerSessionUid: tokens.sid };
+      const revoked = await revokeOtherAccess(store, user.id, keep, deps.sessions.revokeAllForUser);
+      await deps.audit.record('sessions_revoked', { ...meta, data: { reason: 'password_changed', ...revoked } });
+    }
     res.json({ ok: true });
   });
 
