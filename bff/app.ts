@@ -11,6 +11,8 @@ import type { Store } from './store/store.ts';
 import type { Deps } from './deps.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { errorHandler } from './http/error-handler.ts';
+import { jsonBody } from './http/input-guard.ts';
+import { edgeGuard } from './edge-guard.ts';
 import { notFound } from './http/errors.ts';
 import { requireSameOrigin, securityHeaders } from './http/security.ts';
 import { createAudit, type Audit } from './audit/audit.ts';
@@ -96,6 +98,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.set('etag', false);
   const https = config.publicUrl.startsWith('https://');
   const headers = securityHeaders({ https });
+  // NUL, malformed percent-encoding and non-UTF-8 URLs never reach a router, a parser or the database.
+  app.use(edgeGuard(config));
 
   app.get('/healthz', async (_req, res) => {
     try {
@@ -109,11 +113,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
   });
 
   // The provider reads its own bodies: no parser may run before it.
-  app.use('/oauth', (_req, res, next) => {
+  app.use('/oauth', (req, res, next) => {
     res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Content-Security-Policy', "frame-ancestors 'none'; object-src 'none'; base-uri 'none'");
+    // No page here runs a script of its own; oidc-provider adds the hash of its auto-submitting form_post script.
+    res.setHeader('Content-Security-Policy', "script-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'");
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
+    // RFC 6749 §5.1: token responses carry Pragma: no-cache too (oidc-provider sets only Cache-Control).
+    if (req.path === '/token') res.setHeader('Pragma', 'no-cache');
     next();
   });
   app.use(userinfoRoutes(base));
@@ -130,7 +137,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const bff = express.Router();
   bff.use(headers);
-  bff.use(express.json({ limit: '64kb', strict: true }));
+  bff.use(jsonBody({ limit: '64kb' }));
   bff.use(requireSameOrigin(config.publicUrl));
   bff.use(sessionRoutes(deps));
   bff.use(interactionRoutes(deps));

@@ -54,6 +54,11 @@ export interface CredentialCheck {
   windowMs: number;
   /** The caller's address: failures count per account and address, and per address across accounts. */
   ip?: string | null;
+  /**
+   * False when the caller refuses the attempt anyway (SaG with a wrong client secret): the check
+   * costs and counts the same, but a right password records no sign-in and clears no count.
+   */
+  recordSuccess?: boolean;
 }
 
 /** One address may fail this many times more than one account before it is slowed too. */
@@ -109,6 +114,7 @@ export async function checkCredentials(email: string, password: string, c: Crede
     ]);
     throw new AppError('invalid_credentials', INVALID_CREDENTIALS, { status: 401 });
   }
+  if (c.recordSuccess === false) return user;
   // The account's own count stays: an owner signing in must not hand a running attack a fresh budget.
   await c.store.throttle.reset(pairKey);
   await c.store.users.touchSignIn(user.id, c.now);

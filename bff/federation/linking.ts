@@ -7,7 +7,8 @@
  * the store, bound to this browser by a sealed cookie).
  */
 import type { Request, Response } from 'express';
-import { getIronSession, type SessionOptions } from 'iron-session';
+import type { SessionOptions } from 'iron-session';
+import { openIronSession } from '../session/seal-cache.ts';
 import type { Deps } from '../deps.ts';
 import type { User } from '../store/store.ts';
 import { AppError } from '../http/errors.ts';
@@ -109,14 +110,14 @@ export async function ensureMembership(deps: Deps, connection: Connection, userI
 }
 
 export async function parkPendingLink(deps: Deps, req: Request, res: Response, p: Required<PendingLinkCookie>): Promise<void> {
-  const cookie = await getIronSession<PendingLinkCookie>(req, res, pendingCookie(deps));
+  const cookie = await openIronSession<PendingLinkCookie>(req, res, pendingCookie(deps));
   Object.assign(cookie, p);
   await cookie.save();
 }
 
 /** The pending link of this browser for this interaction, for the sign-in screen's message. */
 export async function pendingLinkFor(deps: Deps, req: Request, res: Response, uid: string): Promise<{ connection: { id: string; name: string }; email: string } | null> {
-  const cookie = await getIronSession<PendingLinkCookie>(req, res, pendingCookie(deps));
+  const cookie = await openIronSession<PendingLinkCookie>(req, res, pendingCookie(deps));
   if (!cookie.uid || cookie.uid !== uid || !cookie.connectionId || !cookie.subject) return null;
   const [connection, identity] = await Promise.all([
     deps.store.federation.findConnection(cookie.connectionId),
@@ -133,7 +134,7 @@ export async function pendingLinkFor(deps: Deps, req: Request, res: Response, ui
  * connection linked, or null.
  */
 export async function completePendingLink(deps: Deps, req: Request, res: Response, uid: string, user: User): Promise<Connection | null> {
-  const cookie = await getIronSession<PendingLinkCookie>(req, res, pendingCookie(deps));
+  const cookie = await openIronSession<PendingLinkCookie>(req, res, pendingCookie(deps));
   const { uid: forUid, connectionId, subject, userId } = cookie;
   if (!forUid || !connectionId || !subject) return null;
   cookie.destroy();

@@ -11,7 +11,8 @@
  * audited as `federation_failed`.
  */
 import { Router, type Request, type Response } from 'express';
-import { getIronSession, type SessionOptions } from 'iron-session';
+import type { SessionOptions } from 'iron-session';
+import { openIronSession } from '../session/seal-cache.ts';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { SessionDeps } from '../session/routes.ts';
@@ -118,7 +119,7 @@ export function federationRoutes(deps: SessionDeps): Router {
       deps.logger.warn({ connection: connection.id, err: { name: (e as Error)?.name, code: (e as { code?: string })?.code } }, 'upstream discovery failed');
       return fail(req, res, 'provider_unavailable', { uid, connection: connection.id, detail: 'discovery' });
     }
-    const tx = await getIronSession<FederationTx>(req, res, txCookie(deps));
+    const tx = await openIronSession<FederationTx>(req, res, txCookie(deps));
     Object.assign(tx, { uid, connectionId: connection.id, state: start.state, nonce: start.nonce, verifier: start.verifier });
     await tx.save();
     res.redirect(303, start.url.href);
@@ -126,7 +127,7 @@ export function federationRoutes(deps: SessionDeps): Router {
 
   r.get('/federation/callback', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    const tx = await getIronSession<FederationTx>(req, res, txCookie(deps));
+    const tx = await openIronSession<FederationTx>(req, res, txCookie(deps));
     const { uid, connectionId, state, nonce, verifier } = tx;
     // Single use: whatever happens next, this transaction is spent.
     tx.destroy();

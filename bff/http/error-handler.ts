@@ -4,7 +4,7 @@
  * a generic server_error and a log line with the cause. No stack leaves.
  */
 import type { ErrorRequestHandler } from 'express';
-import type { Logger } from './logger.ts';
+import { isClientAbort, type Logger } from './logger.ts';
 import { AppError } from './errors.ts';
 import { StoreUnavailableError } from '../store/store.ts';
 
@@ -19,7 +19,7 @@ const BODY_ERRORS: Record<string, [number, string, string]> = {
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const type = (err as { type?: string })?.type;
+  const type = isClientAbort(err) ? 'request.aborted' : (err as { type?: string })?.type;
   if (type && BODY_ERRORS[type]) {
     const [status, code, message] = BODY_ERRORS[type];
     return new AppError(code, message, { status, cause: err });
@@ -37,6 +37,11 @@ export function toAppError(err: unknown): AppError {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    if (isClientAbort(err, req)) {
+      logger.debug({ method: req.method, path: req.path }, 'client closed the connection mid-request');
+      if (!res.headersSent && !res.destroyed) res.status(400).end();
+      return;
+    }
     const e = toAppError(err);
     if (e.status >= 500) logger.error({ err: e.cause ?? e, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) {

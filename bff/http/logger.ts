@@ -21,3 +21,21 @@ export function createLogger(level: string): Logger {
 }
 
 export type { Logger };
+
+const ABORT_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/**
+ * True when an error only says that the client went away mid-request (closed
+ * the tab, lost the network): nothing is wrong with the portal, so it is worth
+ * a debug line, not an error. `req` is the request it happened to.
+ */
+export function isClientAbort(err: unknown, req?: { destroyed?: boolean; readableAborted?: boolean }): boolean {
+  const e = err as { type?: unknown; code?: unknown; message?: unknown; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.type === 'request.aborted') return true;
+  // Node's own error for a request body cut short ("aborted", ECONNRESET), as raw-body and for-await see it.
+  if (e.message === 'aborted' && e.code === 'ECONNRESET') return true;
+  const gone = req?.destroyed === true || req?.readableAborted === true;
+  if (!gone) return false;
+  return (typeof e.code === 'string' && ABORT_CODES.has(e.code)) || e.message === 'aborted' || e.message === 'request aborted';
+}

@@ -39,6 +39,9 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      // Nothing stored holds a NUL, and PostgreSQL refuses one in a query (22021): it names nothing.
+      // (Basic client credentials and bearer tokens reach here decoded, past the edge checks.)
+      if (id.includes('\0')) return undefined;
       if (this.name === 'Client') {
         const c = await store.clients.find(id);
         return c ? (clientMetadata(c) as AdapterPayload) : undefined;
@@ -68,11 +71,13 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      if (userCode.includes('\0')) return undefined;
       const row = await store.oidc.findByUserCode(this.name, userCode);
       return row ? withConsumed(row.payload, row.consumedAt) : undefined;
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      if (uid.includes('\0')) return undefined;
       const row = await store.oidc.findByUid(this.name, uid);
       return row ? withConsumed(row.payload, row.consumedAt) : undefined;
     }

@@ -9,6 +9,7 @@
  */
 import { IncomingMessage } from 'node:http';
 import type { Request, Response, NextFunction } from 'express';
+import { formBodyProblem } from '../http/input-guard.ts';
 
 export const JWT_MARK = '~';
 const LOOKS_LIKE_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -25,18 +26,38 @@ async function readRaw(req: Request): Promise<Buffer | null> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * Also the edge check of every form body oidc-provider reads (token, authorize by POST, logout
+ * confirmation…): a NUL or bytes that are not UTF-8 get an RFC 6749 `invalid_request` here, before
+ * the provider looks anything up with them.
+ */
 export function structuredTokenShim(callback: (req: IncomingMessage, res: Response) => unknown) {
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'POST' || (req.path !== '/introspect' && req.path !== '/revoke') || !req.is('application/x-www-form-urlencoded')) return next();
-    const raw = await readRaw(req);
+    if (req.method !== 'POST' || !req.is('application/x-www-form-urlencoded')) return next();
+    let raw: Buffer | null;
+    try {
+      raw = await readRaw(req);
+    } catch (e) {
+      // Most likely the client went away mid-body; the error handler knows an abort when it sees one.
+      return next(e);
+    }
     if (raw === null) {
       res.status(400).json({ error: 'invalid_request', error_description: 'request entity too large' });
       return;
     }
-    const params = new URLSearchParams(raw.toString('utf8'));
-    const tokens = params.getAll('token');
-    if (tokens.length === 1 && LOOKS_LIKE_JWT.test(tokens[0]!)) params.set('token', JWT_MARK + tokens[0]);
-    const body = Buffer.from(params.toString());
+    const problem = formBodyProblem(raw);
+    if (problem) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(400).json({ error: 'invalid_request', error_description: problem });
+      return;
+    }
+    let body = raw;
+    if (req.path === '/introspect' || req.path === '/revoke') {
+      const params = new URLSearchParams(raw.toString('utf8'));
+      const tokens = params.getAll('token');
+      if (tokens.length === 1 && LOOKS_LIKE_JWT.test(tokens[0]!)) params.set('token', JWT_MARK + tokens[0]);
+      body = Buffer.from(params.toString());
+    }
     // A fresh, readable request carrying the rewritten body, so oidc-provider parses it itself.
     const clone = new IncomingMessage(req.socket);
     clone.method = req.method;

@@ -4,16 +4,17 @@
  * who is signed in (never a token), /bff/logout revokes everything.
  */
 import { Router, type Request, type Response } from 'express';
-import { getIronSession, type SessionOptions } from 'iron-session';
+import type { SessionOptions } from 'iron-session';
 import * as oidc from 'openid-client';
 import type { Deps } from '../deps.ts';
 import { safeReturnTo, clientIp } from '../http/security.ts';
 import { unauthorized } from '../http/errors.ts';
 import { errorPage } from '../oauth/pages.ts';
+import { outagePage } from '../oauth/outage.ts';
 import type { BffSession, User } from '../store/store.ts';
 import { bffRedirectUri } from './oidc-client.ts';
 import type { SessionService, SessionTokens } from './sessions.ts';
-import type { SealCache } from './seal-cache.ts';
+import { openIronSession, type SealCache } from './seal-cache.ts';
 
 interface CookieData {
   sid?: string;
@@ -96,13 +97,13 @@ export async function requireSession(deps: SessionDeps, req: Request, res: Respo
 
 /** Starts a fresh BFF session in this browser (sign-in, impersonation start and stop). */
 export async function setSessionCookie(deps: SessionDeps, req: Request, res: Response, sid: string): Promise<void> {
-  const cookie = await getIronSession<CookieData>(req, res, deps.cookies.session);
+  const cookie = await openIronSession<CookieData>(req, res, deps.cookies.session);
   cookie.sid = sid;
   await cookie.save();
 }
 
 export async function clearSessionCookie(deps: SessionDeps, req: Request, res: Response): Promise<void> {
-  const cookie = await getIronSession<CookieData>(req, res, deps.cookies.session);
+  const cookie = await openIronSession<CookieData>(req, res, deps.cookies.session);
   cookie.destroy();
 }
 
@@ -138,7 +139,7 @@ export interface LoginOptions {
 
 /** Starts authorization code + PKCE + state + nonce for the BFF's own client; returns the URL to send the browser to. */
 export async function beginLogin(deps: SessionDeps, req: Request, res: Response, opts: LoginOptions): Promise<string> {
-  const tx = await getIronSession<TxData>(req, res, deps.cookies.tx);
+  const tx = await openIronSession<TxData>(req, res, deps.cookies.tx);
   const verifier = oidc.randomPKCECodeVerifier();
   tx.verifier = verifier;
   tx.state = oidc.randomState();
@@ -176,7 +177,7 @@ export function sessionRoutes(deps: SessionDeps): Router {
 
   r.get('/callback', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    const tx = await getIronSession<TxData>(req, res, deps.cookies.tx);
+    const tx = await openIronSession<TxData>(req, res, deps.cookies.tx);
     const { state, nonce, verifier, returnTo, impersonationId } = tx;
     // Single use: whatever happens next, this transaction is spent.
     tx.destroy();
@@ -193,6 +194,13 @@ export function sessionRoutes(deps: SessionDeps): Router {
         idTokenExpected: true,
       });
     } catch (e) {
+      const answer = (e as { cause?: unknown }).cause;
+      if (answer instanceof globalThis.Response && answer.status === 503) {
+        // The provider's database is out: say so, and when to retry, rather than blame the sign-in.
+        res.setHeader('Retry-After', answer.headers.get('retry-after') ?? '5');
+        res.status(503).type('html').send(outagePage(config.publicUrl));
+        return;
+      }
       const err = e as { error?: string; error_description?: string; code?: string; message?: string };
       deps.logger.info({ err: { code: err.code, error: err.error } }, 'bff callback refused');
       const code = err.error ?? 'invalid_request';

@@ -5,8 +5,8 @@
  * a short while. A tampered cookie is a different string, so it is unsealed
  * (and refused) like any other. Only successful unseals are kept.
  */
-import type { Request } from 'express';
-import { unsealData } from 'iron-session';
+import type { Request, Response } from 'express';
+import { getIronSession, unsealData, type IronSession, type SessionOptions } from 'iron-session';
 
 const MAX_ENTRIES = 10_000;
 const KEEP_MS = 60_000;
@@ -48,4 +48,18 @@ export function createSealCache(password: Record<string, string>, ttlSeconds: nu
       return data.sid;
     },
   };
+}
+
+/**
+ * getIronSession, except that a cookie which does not unseal is no session. iron-session turns
+ * only some failures into an empty session; others ("Wrong mac prefix", "Invalid expiration", a
+ * password id like `__proto__`) throw, and a garbage cookie must not be a 500.
+ */
+export async function openIronSession<T extends object>(req: Request, res: Response, options: SessionOptions): Promise<IronSession<T>> {
+  try {
+    return await getIronSession<T>(req, res, options);
+  } catch {
+    // The same session, read as if the browser had sent no cookie; save() and destroy() still reach `res`.
+    return getIronSession<T>({ headers: {} } as Request, res, options);
+  }
 }

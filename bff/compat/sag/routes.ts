@@ -76,6 +76,7 @@ export function sagRoutes(deps: Deps): Router {
           maxFailures: config.rateLimit.loginPerAccount,
           windowMs: config.rateLimit.window * 1000,
           ip: meta.ip,
+          recordSuccess: client !== null,
         });
       } catch (e) {
         if (!(e instanceof AppError)) throw e;

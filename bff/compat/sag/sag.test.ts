@@ -164,6 +164,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('a wrong secret, an unknown client, a public client and a wrong user with the right secret answer identically', async () => {
       await createAccount(app.store, { email: 'enum@example.com', password: PASSWORD }, Date.now());
+      const signedInAt = (await app.store.users.findByEmail(good.Username))!.lastSignInAt;
       const answers: Sent[] = [];
       for (const [i, creds] of [
         { ...good, ClientSecret: `${good.ClientSecret}x` },
@@ -184,6 +185,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(a.type, answers[0]!.type);
         assert.equal(a.headers.get('retry-after'), null);
       }
+      // The operator's right password behind a wrong secret is no sign-in.
+      assert.equal((await app.store.users.findByEmail(good.Username))!.lastSignInAt, signedInAt);
     });
 
     it('guessing the client secret slows the guessing address (429 + Retry-After); the right secret still works', async () => {

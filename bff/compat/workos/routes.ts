@@ -16,6 +16,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Deps } from '../../deps.ts';
 import type { ClientRecord } from '../../store/store.ts';
 import { securityHeaders, clientIp, safeEqual } from '../../http/security.ts';
+import { jsonBody, refuseBadBody } from '../../http/input-guard.ts';
 import { loggedOutPage, errorPage } from '../../oauth/pages.ts';
 import { hashInvitationToken } from '../../orgs/orgs.ts';
 import { authenticateWithCode, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
@@ -65,6 +66,8 @@ function allowedReturnTo(client: ClientRecord, returnTo: string): URL | null {
   return origins.has(url.origin) ? url : null;
 }
 
+const bodyRefusal = (field: string, problem: string) => invalidRequest(`${field}: ${problem}`, 'invalid_request');
+
 export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
   const { store, provider, config } = deps;
   const router = express.Router();
@@ -80,8 +83,9 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     next();
   };
   const body = [
-    express.json({ limit: '64kb', strict: true }),
+    ...jsonBody({ limit: '64kb' }, bodyRefusal),
     express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }),
+    refuseBadBody(bodyRefusal),
   ];
 
   router.get('/user_management/authorize', async (req, res) => {
