@@ -7,7 +7,7 @@ import Provider, { errors, type Configuration, type JWK } from 'oidc-provider';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Config } from '../config/config.ts';
 import type { Store } from '../store/store.ts';
-import type { Logger } from '../http/logger.ts';
+import { isClientAbort, type Logger } from '../http/logger.ts';
 import { createAdapterClass } from './adapter.ts';
 import { CLAIMS, SCOPE_NAMES } from './scopes.ts';
 import { errorPage, logoutPage, loggedOutPage } from './pages.ts';
@@ -50,7 +50,12 @@ export function createProvider(deps: ProviderDeps): Provider {
     .sort(([a], [b]) => Number(b) - Number(a))
     .map(([, s]) => s);
 
-  const cookieOpts = { httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, path: '/', signed: true };
+  const secure = config.secureCookies;
+  const cookieOpts = { httpOnly: true, sameSite: 'lax' as const, secure, path: '/', signed: true };
+  // Over https the authorization endpoint also takes POST (OpenID Connect Core 3.1.2.1). A partner's
+  // cross-site form post carries the provider session only if it is SameSite=None, which browsers
+  // accept only on a Secure cookie: plain-http development keeps GET and Lax.
+  const longCookie = secure ? { ...cookieOpts, sameSite: 'none' as const } : cookieOpts;
 
   const configuration: Configuration = {
     adapter: Adapter,
@@ -58,9 +63,13 @@ export function createProvider(deps: ProviderDeps): Provider {
     jwks: { keys: deps.signingKeys },
     cookies: {
       keys: cookieKeys,
-      long: cookieOpts,
+      long: longCookie,
       short: cookieOpts,
-      names: { session: 'portal_op', interaction: 'portal_op_i', resume: 'portal_op_r' },
+      // `__Host-` (Secure, Path=/, no Domain) like the BFF's own cookies. oidc-provider scopes the
+      // resume cookie to /oauth/authorize/<uid>, which `__Host-` forbids: it gets `__Secure-`.
+      names: secure
+        ? { session: '__Host-portal_op', interaction: '__Host-portal_op_i', resume: '__Secure-portal_op_r' }
+        : { session: 'portal_op', interaction: 'portal_op_i', resume: 'portal_op_r' },
     },
     routes: {
       authorization: '/authorize',
@@ -71,6 +80,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       introspection: '/introspect',
       end_session: '/logout',
     },
+    enableHttpPostMethods: secure,
     scopes: SCOPE_NAMES,
     claims: CLAIMS,
     conformIdTokenClaims: false,
@@ -198,9 +208,20 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy > 0;
+  // PUBLIC_URL says the browser speaks https, whatever the last hop (a TLS proxy that is not
+  // trusted for X-Forwarded-Proto): Koa would otherwise refuse to set a Secure cookie (a 500).
+  if (secure) {
+    provider.use(async (ctx, next) => {
+      ctx.cookies.secure = true;
+      await next();
+    });
+  }
   // Only the hops TRUST_PROXY names, like Express's req.ip: Koa would otherwise take the leftmost (client-written) X-Forwarded-For entry.
   provider.maxIpsCount = config.trustProxy;
 
-  provider.on('server_error', (_ctx, err) => deps.logger.error({ err }, 'oidc-provider server_error'));
+  provider.on('server_error', (ctx, err) => {
+    if (isClientAbort(err, ctx.req)) deps.logger.debug({ path: ctx.path }, 'oidc-provider: client closed the connection mid-request');
+    else deps.logger.error({ err }, 'oidc-provider server_error');
+  });
   return provider;
 }
