@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent } from '../testing/agent.ts';
 import { registerClient } from '../oauth/clients.ts';
+import { z } from 'zod';
+import { parse } from './validate.ts';
+import { AppError } from './errors.ts';
 
 const REDIRECT = 'https://partner.example/cb';
 // Each shaped like an iron seal, and each makes iron-session throw instead of answering "no session".
@@ -133,3 +136,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('validate.parse', () => {
+  it('refuses a NUL in any parsed field, whatever reached it, as a 400 naming the field', () => {
+    const schema = z.object({ name: z.string(), tags: z.array(z.string()) });
+    assert.deepEqual(parse(schema, { name: 'Ann', tags: ['a'] }), { name: 'Ann', tags: ['a'] });
+    assert.throws(
+      () => parse(schema, { name: 'Ann', tags: ['a', 'b\u0000'] }),
+      (e: unknown) => e instanceof AppError && e.status === 400 && e.code === 'invalid_request' && e.fields?.['tags.1'] === 'must not contain a NUL character.',
+    );
+  });
+});

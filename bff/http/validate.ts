@@ -4,10 +4,16 @@
  */
 import type { z } from 'zod';
 import { badRequest } from './errors.ts';
+import { nulPath } from './input-guard.ts';
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
+  if (r.success) {
+    // No field of ours holds a NUL, and PostgreSQL cannot store one: refuse it here too, whatever the source.
+    const at = nulPath(r.data);
+    if (at !== null) throw badRequest('invalid_request', `${at || 'value'}: must not contain a NUL character.`, { [at || 'value']: 'must not contain a NUL character.' });
+    return r.data;
+  }
   const fields: Record<string, string> = {};
   for (const issue of r.error.issues) {
     const key = issue.path.join('.') || 'body';
