@@ -168,7 +168,7 @@ export function createSessionService(deps: {
   /**
    * The refresh token to spend in place of `value`: itself while unspent, else the one it was
    * rotated into (same grant and chain: same iiat, one rotation more), followed to its end.
-   * Throws invalid_grant when the chain is gone or ambiguous.
+   * Throws session_expired when the chain is gone or ambiguous: then the session cannot go on.
    */
   async function unspent(value: string): Promise<string> {
     const first = await store.oidc.find('RefreshToken', value);
