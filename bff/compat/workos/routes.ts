@@ -6,7 +6,8 @@
  *   POST /user_management/authenticate     → the real /oauth/token, answered as WorkOS
  *   GET  /sso/jwks/:clientId               → the keys that verify the access tokens
  *   GET  /user_management/sessions/logout  → revokes the grant named by the token's `sid`,
- *                                            for the client it belongs to (Bearer API key)
+ *                                            for the client it belongs to (Bearer API key) or
+ *                                            the person's own signed-in browser
  *
  * Errors are WorkOS JSON (`{error, error_description, code, message}`) on the
  * API routes, and a plain page on the browser ones.
@@ -146,16 +147,23 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     }
     const { session_id: grantId, return_to: returnTo } = parsed.data;
     const grant = await provider.Grant.find(grantId).catch(() => undefined);
-    // A session id is no credential (it is the `sid` of every access token the session has):
-    // only the client the session belongs to ends it, with its API key as everywhere else.
+    // A session id is no credential (it is the `sid` of every access token the session has).
+    // Two callers may end a session: the client it belongs to, with its API key as everywhere
+    // else, and the person's own browser — the SDK's getLogoutUrl() is a browser redirect —
+    // which proves itself with the portal sign-in of the same account.
     const owner = grant?.clientId ? await store.clients.find(grant.clientId) : null;
     const bearer = bearerOf(req);
     const matches = safeEqual(owner?.secret ?? DUMMY_SECRET, bearer ?? '');
-    if (!grant?.accountId || !owner?.secret || owner.firstParty || bearer === null || !matches) {
+    const op = await provider.Session.get({ req, res } as never).catch(() => undefined);
+    const ownBrowser = bearer === null && Boolean(grant?.accountId) && op?.accountId === grant?.accountId;
+    if (!grant?.accountId || !owner || owner.firstParty || !(ownBrowser || (owner.secret !== null && bearer !== null && matches))) {
+      if (bearer === null) {
+        res.status(401).type('html').send(errorPage('login_required', 'This sign-out link only works in the browser that is signed in to the portal as the same person. Sign in, then use the link again.', config.publicUrl));
+        return;
+      }
       return refuseClient(deps, owner?.clientId ?? null, clientIp(req), 'Authenticate as the client this session belongs to (Authorization: Bearer <API key>).');
     }
     // The browser's portal sign-in ends too, when it is the same person's.
-    const op = await provider.Session.get({ req, res } as never).catch(() => undefined);
     if (op?.accountId === grant.accountId) await op.destroy();
     await store.oidc.revokeByGrantId(grantId);
     await grant.destroy();

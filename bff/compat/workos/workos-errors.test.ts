@@ -34,6 +34,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     before(async () => {
       app = await startTestApp({ db, env: { TRUST_PROXY: '1' } });
       await createAccount(app.store, { email: 'cy@example.com', password: PASSWORD, name: 'Cy' }, Date.now());
+      await createAccount(app.store, { email: 'dee@example.com', password: PASSWORD, name: 'Dee' }, Date.now());
       conf = await partner(app, false);
       pub = await partner(app, true);
     });
@@ -190,6 +191,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await errorOf(unknown, 401)).error, 'invalid_client');
       assert.equal(unknown.headers.get('location'), null);
       assert.equal((await fetch(`${app.url}/user_management/sessions/logout`)).status, 400);
+    });
+
+    it('logout from the SDK’s browser redirect works in the person’s own signed-in browser, and only there', async () => {
+      const workos = sdk(app, conf);
+      const mine = await signIn(app, conf, 'cy@example.com');
+      const auth = await workos.userManagement.authenticateWithCode({ code: mine.code, clientId: conf.clientId });
+      const url = workos.userManagement.getLogoutUrl({ sessionId: String(decodeJwt(auth.accessToken).sid), returnTo: REDIRECT });
+      // Someone else's browser, signed in to the portal as another person, holding the id.
+      const stranger = await signIn(app, conf, 'dee@example.com');
+      const refused = await stranger.agent.get(url);
+      assert.equal(refused.status, 401);
+      assert.match(refused.headers.get('content-type') ?? '', /text\/html/);
+      assert.equal(refused.headers.get('location'), null);
+      assert.ok(await introspectAccessToken(app.deps, auth.accessToken), 'a stranger’s browser ends nothing');
+      // The person's own browser: no key needed, as with WorkOS.
+      const out = await mine.agent.get(url);
+      assert.equal(out.status, 302);
+      assert.equal(out.headers.get('location'), REDIRECT);
+      assert.equal(await introspectAccessToken(app.deps, auth.accessToken), null, 'the session ended');
     });
 
     it('logout refuses a session id alone, another client’s key and a wrong key: the session lives on', async () => {
