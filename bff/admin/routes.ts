@@ -6,7 +6,7 @@ import { requireSession } from '../session/routes.ts';
 import { parse } from '../http/validate.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
-import { publicClient, registerClient } from '../oauth/clients.ts';
+import { publicClient, registerClient, rotateClientSecret } from '../oauth/clients.ts';
 import { SCOPES } from '../oauth/scopes.ts';
 import { publicUser } from '../accounts/accounts.ts';
 
@@ -53,6 +53,15 @@ export function adminRoutes(deps: SessionDeps): Router {
     if (!c || c.firstParty || !(await store.clients.delete(c.clientId))) throw notFound('client_not_found', 'No such partner app.');
     await deps.audit.record('client_deleted', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: c.clientId, name: c.name } });
     res.json({ ok: true });
+  });
+
+  // The old secret stops working at once: the SPA confirms before it calls this.
+  r.post('/admin/clients/:clientId/secret', async (req, res) => {
+    const { user } = await requireAdmin(deps, req, res);
+    const clientId = String(req.params.clientId);
+    const clientSecret = await rotateClientSecret(store, clientId);
+    await deps.audit.record('client_secret_rotated', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId } });
+    res.json({ clientId, clientSecret });
   });
 
   r.get('/admin/users', async (req, res) => {

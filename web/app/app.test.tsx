@@ -217,6 +217,7 @@ describe('impersonation banner', () => {
     expect(bar.textContent).toMatch(/You are impersonating ada@example\.com — reason: Ticket 42 — (10:00|09:\d\d) left/);
     expect(bar.closest('#banner-slot')).not.toBeNull();
     fireEvent.click(within(bar).getByRole('button', { name: 'Stop impersonating' }));
+    fireEvent.click(within(screen.getByRole('dialog', { name: 'Stop impersonating ada@example.com?' })).getByRole('button', { name: 'Stop now' }));
     await waitFor(() => expect(leaveTo).toHaveBeenCalledWith('/admin/users'));
   });
 
@@ -358,7 +359,20 @@ describe('admin: partner apps', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Done' }));
     expect(screen.queryByText('s3cr3t-value')).toBeNull();
 
-    fireEvent.click(screen.getByRole('button', { name: 'Delete Old App' }));
+    const deleteButton = screen.getByRole('button', { name: 'Delete Old App' });
+    deleteButton.focus();
+    fireEvent.click(deleteButton);
+    // Escape cancels: nothing is sent and focus goes back to the Delete button.
+    fireEvent.keyDown(screen.getByRole('dialog', { name: 'Delete Old App?' }), { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(deleteButton);
+    expect(sent('DELETE', '/bff/admin/clients/old-app')).toHaveLength(0);
+
+    fireEvent.click(deleteButton);
+    fireEvent.click(within(screen.getByRole('dialog', { name: 'Delete Old App?' })).getByRole('button', { name: 'Delete partner app' }));
+    expect(await screen.findByText('Old App was deleted')).toBeTruthy();
+    expect(document.activeElement?.textContent).toContain('Old App was deleted');
+    expect(sent('DELETE', '/bff/admin/clients/old-app')).toHaveLength(1);
     await waitFor(() => expect(within(screen.getByRole('table')).queryByText('Old App')).toBeNull());
   });
 

@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen } from '@testing-library/react';
+import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ImpersonationBar } from './banner.tsx';
 
@@ -70,12 +70,23 @@ describe('ImpersonationBar', () => {
     expect(screen.getByRole('timer').textContent).toBe('10:00');
   });
 
-  it('Stop impersonating calls onStop, and is disabled while stopping', () => {
+  it('Stop impersonating asks first: Escape cancels (focus back on Stop), Stop now calls onStop; disabled while stopping', () => {
     const onStop = vi.fn();
     const { rerender } = render(
       <ImpersonationBar userEmail="ada@example.com" impersonation={impersonation(start + 60_000)} onStop={onStop} />,
     );
-    fireEvent.click(screen.getByRole('button', { name: 'Stop impersonating' }));
+    const stop = screen.getByRole('button', { name: 'Stop impersonating' });
+    stop.focus();
+    fireEvent.click(stop);
+    const dialog = screen.getByRole('dialog', { name: 'Stop impersonating ada@example.com?' });
+    expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Cancel' }));
+    fireEvent.keyDown(dialog, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(stop);
+    expect(onStop).not.toHaveBeenCalled();
+
+    fireEvent.click(stop);
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Stop now' }));
     expect(onStop).toHaveBeenCalledTimes(1);
     rerender(<ImpersonationBar userEmail="ada@example.com" impersonation={impersonation(start + 60_000)} onStop={onStop} stopping />);
     expect((screen.getByRole('button', { name: 'Stop impersonating' }) as HTMLButtonElement).disabled).toBe(true);

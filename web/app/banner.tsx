@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Button } from '../components/ui/button.tsx';
+import { ConfirmDialog } from '../components/ui/confirm-dialog.tsx';
 import { sessionQueryKey, sessionQueryOptions, useSession } from '../features/session/api/get-session.ts';
 import type { Impersonation } from '../features/session/api/get-session.ts';
 import { useStopImpersonation } from '../features/session/api/stop-impersonation.ts';
@@ -30,6 +31,7 @@ export function ImpersonationBar({ userEmail, impersonation, onStop, stopping = 
   const remaining = expiresAtMs === null ? null : expiresAtMs - now;
   const expired = remaining !== null && remaining <= 0;
 
+  const [asking, setAsking] = useState(false);
   const reportedAt = useRef<number | null>(null);
   useEffect(() => {
     if (!expired) {
@@ -56,14 +58,26 @@ export function ImpersonationBar({ userEmail, impersonation, onStop, stopping = 
           </>
         ) : null}
       </p>
-      <Button variant="secondary" onClick={onStop} pending={stopping}>
+      <Button variant="secondary" onClick={() => setAsking(true)} pending={stopping}>
         Stop impersonating
       </Button>
-      {error ? (
+      {error && !asking ? (
         <p className="impersonation-bar__error" role="alert">
           {error}
         </p>
       ) : null}
+      <ConfirmDialog
+        open={asking}
+        title={`Stop impersonating ${userEmail}?`}
+        confirmLabel="Stop now"
+        tone="primary"
+        pending={stopping}
+        error={error}
+        onConfirm={onStop}
+        onCancel={() => setAsking(false)}
+      >
+        <p>You go back to your own session. To see the portal as this person again you start a new, recorded impersonation.</p>
+      </ConfirmDialog>
     </div>
   );
 }

@@ -1,14 +1,18 @@
 import { useEffect, useState } from 'react';
 import { AdminPage, AdminRefusal } from '../../app/admin-page.tsx';
 import { Alert } from '../../components/ui/alert.tsx';
+import { ConfirmDialog } from '../../components/ui/confirm-dialog.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
+import { SuccessNotice } from '../../components/ui/success-notice.tsx';
 import { isApiError } from '../../lib/api-client.ts';
 import { leaveTo, loginUrl } from '../../lib/navigation.ts';
 import { useCreateClient } from './api/create-client.ts';
 import type { CreatedClient } from './api/create-client.ts';
 import { useDeleteClient } from './api/delete-client.ts';
 import { useClients } from './api/get-clients.ts';
+import type { PartnerClient } from './api/get-clients.ts';
+import { useRotateSecret } from './api/rotate-secret.ts';
 import { useScopes } from './api/get-scopes.ts';
 import { ClientSecretBox } from './components/client-secret-box.tsx';
 import { ClientsTable } from './components/clients-table.tsx';
@@ -16,12 +20,30 @@ import { RegisterClientForm } from './components/register-client-form.tsx';
 
 const RETURN_TO = '/admin/clients';
 
+type Asked = { action: 'delete' | 'rotate'; client: PartnerClient };
+
+const QUESTIONS = {
+  delete: {
+    title: (name: string) => `Delete ${name}?`,
+    body: 'Every sign-in through this partner app stops working at once, and its tokens are no longer accepted. This cannot be undone.',
+    confirm: 'Delete partner app',
+  },
+  rotate: {
+    title: (name: string) => `Rotate the secret of ${name}?`,
+    body: 'The current secret stops working at once: the partner app cannot get tokens until it is given the new one.',
+    confirm: 'Rotate secret',
+  },
+};
+
 function ClientsAdmin() {
   const clients = useClients();
   const scopes = useScopes();
   const create = useCreateClient();
   const remove = useDeleteClient();
-  const [created, setCreated] = useState<{ name: string; result: CreatedClient } | null>(null);
+  const rotate = useRotateSecret();
+  const [created, setCreated] = useState<{ name: string; result: CreatedClient; rotated?: boolean } | null>(null);
+  const [asked, setAsked] = useState<Asked | null>(null);
+  const [deleted, setDeleted] = useState<string | null>(null);
   const [formKey, setFormKey] = useState(0);
 
   const status = isApiError(clients.error) ? clients.error.status : null;
@@ -33,17 +55,71 @@ function ClientsAdmin() {
   if (clients.isPending || status === 401) return <Spinner />;
   if (clients.isError) return <QueryError error={clients.error} onRetry={() => void clients.refetch()} />;
 
+  const running = asked?.action === 'rotate' ? rotate : remove;
+
+  function ask(action: Asked['action'], client: PartnerClient) {
+    remove.reset();
+    rotate.reset();
+    setAsked({ action, client });
+  }
+
+  function confirm() {
+    if (!asked) return;
+    const { client } = asked;
+    if (asked.action === 'delete') {
+      remove.mutate(client.clientId, {
+        onSuccess: () => {
+          setAsked(null);
+          setCreated(null);
+          setDeleted(client.name);
+        },
+      });
+    } else {
+      rotate.mutate(client.clientId, {
+        onSuccess: (result) => {
+          setAsked(null);
+          setDeleted(null);
+          setCreated({ name: client.name, result, rotated: true });
+        },
+      });
+    }
+  }
+
+  const question = asked ? QUESTIONS[asked.action] : null;
+
   return (
     <>
+      {deleted ? (
+        <SuccessNotice title={`${deleted} was deleted`} onDismiss={() => setDeleted(null)}>
+          <p>Its sign-ins and tokens no longer work.</p>
+        </SuccessNotice>
+      ) : null}
       {created ? (
-        <ClientSecretBox name={created.name} created={created.result} onDone={() => setCreated(null)} />
+        <ClientSecretBox
+          key={`${created.result.clientId}:${created.rotated ? created.result.clientSecret : 'new'}`}
+          name={created.name}
+          created={created.result}
+          title={created.rotated ? `${created.name} has a new secret` : undefined}
+          onDone={() => setCreated(null)}
+        />
       ) : null}
       <ClientsTable
         clients={clients.data.clients}
-        onDelete={(clientId) => remove.mutate(clientId)}
-        deleting={remove.isPending ? (remove.variables ?? null) : null}
-        error={remove.error}
+        onDelete={(client) => ask('delete', client)}
+        onRotate={(client) => ask('rotate', client)}
+        busy={remove.isPending || rotate.isPending}
       />
+      <ConfirmDialog
+        open={asked !== null}
+        title={asked && question ? question.title(asked.client.name) : ''}
+        confirmLabel={question?.confirm ?? ''}
+        pending={running.isPending}
+        error={running.error?.message ?? null}
+        onConfirm={confirm}
+        onCancel={() => setAsked(null)}
+      >
+        {question ? <p>{question.body}</p> : null}
+      </ConfirmDialog>
       {scopes.isError ? (
         <Alert tone="warning">The scope list could not be loaded; only openid can be chosen. {scopes.error.message}</Alert>
       ) : null}
@@ -58,6 +134,7 @@ function ClientsAdmin() {
           onSubmit={(input) =>
             create.mutate(input, {
               onSuccess: (result) => {
+                setDeleted(null);
                 setCreated({ name: input.name, result });
                 setFormKey((key) => key + 1);
                 create.reset();

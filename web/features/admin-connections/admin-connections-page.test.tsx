@@ -70,8 +70,20 @@ describe('admin: identity providers', () => {
     expect(posts[1]?.json).toEqual({ name: 'Corp SSO', issuer: 'https://idp.corp.test', clientId: 'cid', clientSecret: 's3cret', org: 'Corp', domains: ['corp.test', 'corp.example'] });
     expect(posts[1]?.headers['x-portal-csrf']).toBe('1');
 
-    fireEvent.click(await screen.findByRole('button', { name: 'Delete Google' }));
+    const deleteButton = await screen.findByRole('button', { name: 'Delete Google' });
+    deleteButton.focus();
+    fireEvent.click(deleteButton);
+    const dialog = screen.getByRole('dialog', { name: 'Remove Google?' });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(document.activeElement).toBe(deleteButton);
+    expect(server.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
+
+    fireEvent.click(deleteButton);
+    fireEvent.click(within(screen.getByRole('dialog', { name: 'Remove Google?' })).getByRole('button', { name: 'Remove identity provider' }));
+    expect(await screen.findByText('Google was removed')).toBeTruthy();
+    expect(document.activeElement?.textContent).toContain('Google was removed');
     await waitFor(() => expect(screen.queryByText('https://accounts.google.com')).toBeNull());
+    expect(server.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
   });
 
   it('tells a non-admin this screen is not for them', async () => {

@@ -1,13 +1,16 @@
 import { useEffect, useState } from 'react';
 import { AdminPage, AdminRefusal } from '../../app/admin-page.tsx';
 import { Alert } from '../../components/ui/alert.tsx';
+import { ConfirmDialog } from '../../components/ui/confirm-dialog.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
+import { SuccessNotice } from '../../components/ui/success-notice.tsx';
 import { isApiError } from '../../lib/api-client.ts';
 import { leaveTo, loginUrl } from '../../lib/navigation.ts';
 import { useCreateConnection } from './api/create-connection.ts';
 import { useDeleteConnection } from './api/delete-connection.ts';
 import { useConnections } from './api/get-connections.ts';
+import type { AdminConnection } from './api/get-connections.ts';
 import { ConnectionsTable } from './components/connections-table.tsx';
 import { CreateConnectionForm } from './components/create-connection-form.tsx';
 
@@ -18,6 +21,8 @@ function ConnectionsAdmin() {
   const create = useCreateConnection();
   const remove = useDeleteConnection();
   const [created, setCreated] = useState<string | null>(null);
+  const [asked, setAsked] = useState<AdminConnection | null>(null);
+  const [deleted, setDeleted] = useState<string | null>(null);
   const [formKey, setFormKey] = useState(0);
 
   const status = isApiError(connections.error) ? connections.error.status : null;
@@ -36,12 +41,40 @@ function ConnectionsAdmin() {
           <p>People can now continue with {created} on the sign-in screen.</p>
         </Alert>
       ) : null}
+      {deleted ? (
+        <SuccessNotice title={`${deleted} was removed`} onDismiss={() => setDeleted(null)}>
+          <p>People can no longer continue with {deleted} on the sign-in screen.</p>
+        </SuccessNotice>
+      ) : null}
       <ConnectionsTable
         connections={connections.data.connections}
-        onDelete={(id) => remove.mutate(id)}
-        deleting={remove.isPending ? (remove.variables ?? null) : null}
-        error={remove.error}
+        onDelete={(connection) => {
+          remove.reset();
+          setAsked(connection);
+        }}
+        busy={remove.isPending}
       />
+      <ConfirmDialog
+        open={asked !== null}
+        title={asked ? `Remove ${asked.name}?` : ''}
+        confirmLabel="Remove identity provider"
+        pending={remove.isPending}
+        error={remove.error?.message ?? null}
+        onConfirm={() => {
+          if (!asked) return;
+          const { id, name } = asked;
+          remove.mutate(id, {
+            onSuccess: () => {
+              setAsked(null);
+              setCreated(null);
+              setDeleted(name);
+            },
+          });
+        }}
+        onCancel={() => setAsked(null)}
+      >
+        <p>People who sign in with it can no longer do so, and accounts linked only through it lose that way in.</p>
+      </ConfirmDialog>
       <CreateConnectionForm
         key={formKey}
         pending={create.isPending}
@@ -49,6 +82,7 @@ function ConnectionsAdmin() {
         onSubmit={(input) =>
           create.mutate(input, {
             onSuccess: ({ connection }) => {
+              setDeleted(null);
               setCreated(connection.name);
               setFormKey((k) => k + 1);
               create.reset();

@@ -100,13 +100,15 @@ describe('impersonate a user', () => {
     fireEvent.change(screen.getByLabelText('Duration'), { target: { value: '15' } });
     fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
 
-    const confirm = screen.getByRole('group', { name: 'Impersonate ada@example.com for 15 minutes?' });
+    const confirm = screen.getByRole('dialog', { name: 'Impersonate ada@example.com for 15 minutes?' });
     fireEvent.click(within(confirm).getByRole('button', { name: 'Start impersonating' }));
 
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('Write why you are impersonating this user (at least 10 characters).');
     expect(alert.closest('form')).not.toBeNull();
-    expect(screen.queryByRole('group', { name: /^Impersonate ada@example\.com/ })).toBeNull();
+    // The refusal is announced and focused, in place of the closed confirmation.
+    expect(alert.parentElement).toBe(document.activeElement);
+    expect(screen.queryByRole('dialog')).toBeNull();
     expect(leaveTo).not.toHaveBeenCalled();
 
     const [post] = sent('POST', '/bff/impersonation/start');
@@ -131,20 +133,28 @@ describe('impersonate a user', () => {
     expect(leaveTo).not.toHaveBeenCalled();
   });
 
-  it('Cancel posts nothing; Start (default 60 minutes) follows redirectTo', async () => {
+  it('Cancel and Escape post nothing and give focus back to Continue; Start (default 15 minutes) follows redirectTo', async () => {
     answers['POST /bff/impersonation/start'] = () => ({ body: { redirectTo: '/account' } });
     await pickAda();
     fireEvent.change(reasonBox(), { target: { value: 'Ticket 4242: cannot see invoices' } });
-    expect((screen.getByLabelText('Duration') as HTMLSelectElement).value).toBe('60');
-    fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
+    expect((screen.getByLabelText('Duration') as HTMLSelectElement).value).toBe('15');
+    const continueButton = screen.getByRole('button', { name: 'Continue' });
+    continueButton.focus();
+    fireEvent.click(continueButton);
     fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
-    expect(screen.queryByRole('group', { name: /^Impersonate / })).toBeNull();
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(continueButton);
+
+    fireEvent.click(continueButton);
+    fireEvent.keyDown(screen.getByRole('dialog', { name: 'Impersonate ada@example.com for 15 minutes?' }), { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(continueButton);
     expect(sent('POST', '/bff/impersonation/start')).toHaveLength(0);
 
-    fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
-    fireEvent.click(within(screen.getByRole('group', { name: 'Impersonate ada@example.com for 60 minutes?' })).getByRole('button', { name: 'Start impersonating' }));
+    fireEvent.click(continueButton);
+    fireEvent.click(within(screen.getByRole('dialog', { name: 'Impersonate ada@example.com for 15 minutes?' })).getByRole('button', { name: 'Start impersonating' }));
     await waitFor(() => expect(leaveTo).toHaveBeenCalledWith('/account'));
-    expect(sent('POST', '/bff/impersonation/start')[0].json).toEqual({ userId: 'u1', reason: 'Ticket 4242: cannot see invoices', durationMinutes: 60 });
+    expect(sent('POST', '/bff/impersonation/start')[0].json).toEqual({ userId: 'u1', reason: 'Ticket 4242: cannot see invoices', durationMinutes: 15 });
   });
 
   it('a non-admin sees the server’s refusal and no form', async () => {
@@ -246,6 +256,7 @@ describe('impersonation banner', () => {
     const bar = await screen.findByRole('region', { name: 'Impersonation' });
     expect(within(bar).getByRole('timer').textContent).toMatch(/^(30:00|29:5\d)$/);
     fireEvent.click(within(bar).getByRole('button', { name: 'Stop impersonating' }));
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Stop now' }));
     await waitFor(() => expect(leaveTo).toHaveBeenCalledWith('/admin/impersonate'));
     const [stop] = sent('POST', '/bff/impersonation/stop');
     expect(stop.headers['x-portal-csrf']).toBe('1');
@@ -261,6 +272,7 @@ describe('impersonation banner', () => {
     renderApp('/no/such/page');
     const bar = await screen.findByRole('region', { name: 'Impersonation' });
     fireEvent.click(within(bar).getByRole('button', { name: 'Stop impersonating' }));
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Stop now' }));
     await waitFor(() => expect(screen.queryByRole('region', { name: 'Impersonation' })).toBeNull());
     expect(leaveTo).not.toHaveBeenCalled();
   });

@@ -28,10 +28,12 @@ export interface ClientSecretBoxProps {
   name: string;
   created: CreatedClient;
   onDone: () => void;
+  /** Defaults to "<name> is registered". */
+  title?: string;
 }
 
 /** Shown once, right after registering: the secret is never shown again. */
-export function ClientSecretBox({ name, created, onDone }: ClientSecretBoxProps) {
+export function ClientSecretBox({ name, created, onDone, title }: ClientSecretBoxProps) {
   // The form that was just submitted is further down: bring this into view.
   const headingRef = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -40,7 +42,7 @@ export function ClientSecretBox({ name, created, onDone }: ClientSecretBoxProps)
   return (
     <section className="secret-box" aria-labelledby="secret-title">
       <h2 id="secret-title" ref={headingRef} tabIndex={-1}>
-        {name} is registered
+        {title ?? `${name} is registered`}
       </h2>
       <dl className="secret-box__values">
         <div>

@@ -1,25 +1,26 @@
-import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
-import type { ApiError } from '../../../lib/api-client.ts';
 import type { PartnerClient } from '../api/get-clients.ts';
 
 export interface ClientsTableProps {
   clients: PartnerClient[];
-  onDelete: (clientId: string) => void;
-  deleting: string | null;
-  error: ApiError | null;
+  /** Asks to delete: the page confirms first. */
+  onDelete: (client: PartnerClient) => void;
+  /** Asks for a new secret: the page confirms first. */
+  onRotate: (client: PartnerClient) => void;
+  /** An action is in flight: no second one starts. */
+  busy: boolean;
 }
 
-export function ClientsTable({ clients, onDelete, deleting, error }: ClientsTableProps) {
+/** A table on wide screens; each row stacks into a card on phones (labels from data-label, see styles.css). */
+export function ClientsTable({ clients, onDelete, onRotate, busy }: ClientsTableProps) {
   return (
     <section className="card card--wide" aria-labelledby="clients-title">
       <h2 id="clients-title">Partner apps</h2>
-      {error ? <Alert tone="error">{error.message}</Alert> : null}
       {clients.length === 0 ? (
         <p className="muted">No partner apps are registered yet.</p>
       ) : (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table--stack">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -36,10 +37,10 @@ export function ClientsTable({ clients, onDelete, deleting, error }: ClientsTabl
               {clients.map((client) => (
                 <tr key={client.clientId}>
                   <th scope="row">{client.name}</th>
-                  <td>
+                  <td data-label="Client ID">
                     <code className="break">{client.clientId}</code>
                   </td>
-                  <td>
+                  <td data-label="Redirect URIs">
                     <ul className="plain-list">
                       {client.redirectUris.map((uri) => (
                         <li key={uri}>
@@ -48,8 +49,8 @@ export function ClientsTable({ clients, onDelete, deleting, error }: ClientsTabl
                       ))}
                     </ul>
                   </td>
-                  <td>{client.public ? 'Public' : 'Confidential'}</td>
-                  <td>
+                  <td data-label="Type">{client.public ? 'Public' : 'Confidential'}</td>
+                  <td data-label="Scopes">
                     <ul className="tag-list">
                       {client.scopes.map((scope) => (
                         <li key={scope} className="tag">
@@ -59,15 +60,16 @@ export function ClientsTable({ clients, onDelete, deleting, error }: ClientsTabl
                     </ul>
                   </td>
                   <td>
-                    <Button
-                      variant="danger"
-                      aria-label={`Delete ${client.name}`}
-                      onClick={() => onDelete(client.clientId)}
-                      pending={deleting === client.clientId}
-                      disabled={deleting !== null}
-                    >
-                      Delete
-                    </Button>
+                    <div className="actions actions--tight">
+                      {client.public ? null : (
+                        <Button variant="secondary" aria-label={`Rotate the secret of ${client.name}`} onClick={() => onRotate(client)} disabled={busy}>
+                          Rotate secret
+                        </Button>
+                      )}
+                      <Button variant="danger" aria-label={`Delete ${client.name}`} onClick={() => onDelete(client)} disabled={busy}>
+                        Delete
+                      </Button>
+                    </div>
                   </td>
                 </tr>
               ))}

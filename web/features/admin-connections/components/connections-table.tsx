@@ -1,25 +1,24 @@
-import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
-import type { ApiError } from '../../../lib/api-client.ts';
 import type { AdminConnection } from '../api/get-connections.ts';
 
 export interface ConnectionsTableProps {
   connections: AdminConnection[];
-  onDelete: (id: string) => void;
-  deleting: string | null;
-  error: ApiError | null;
+  /** Asks to delete: the page confirms first. */
+  onDelete: (connection: AdminConnection) => void;
+  /** A deletion is in flight: no second one starts. */
+  busy: boolean;
 }
 
-export function ConnectionsTable({ connections, onDelete, deleting, error }: ConnectionsTableProps) {
+/** A table on wide screens; each row stacks into a card on phones (labels from data-label, see styles.css). */
+export function ConnectionsTable({ connections, onDelete, busy }: ConnectionsTableProps) {
   return (
     <section className="card card--wide" aria-labelledby="connections-title">
       <h2 id="connections-title">Connections</h2>
-      {error ? <Alert tone="error">{error.message}</Alert> : null}
       {connections.length === 0 ? (
         <p className="muted">No identity providers are connected yet.</p>
       ) : (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table--stack">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -36,21 +35,20 @@ export function ConnectionsTable({ connections, onDelete, deleting, error }: Con
               {connections.map((c) => (
                 <tr key={c.id}>
                   <th scope="row">{c.name}</th>
-                  <td>{c.kind === 'sso' ? `Organization SSO (${c.orgId})` : 'Social'}</td>
-                  <td>
+                  <td data-label="Type">{c.kind === 'sso' ? `Organization SSO (${c.orgId})` : 'Social'}</td>
+                  <td data-label="Issuer">
                     <code className="break">{c.issuer}</code>
                   </td>
-                  <td>
+                  <td data-label="Client ID">
                     <code className="break">{c.clientId}</code>
                   </td>
-                  <td>{c.domains.length ? c.domains.join(', ') : <span className="muted">none</span>}</td>
+                  <td data-label="Domains">{c.domains.length ? c.domains.join(', ') : <span className="muted">none</span>}</td>
                   <td>
                     <Button
                       variant="danger"
                       aria-label={`Delete ${c.name}`}
-                      onClick={() => onDelete(c.id)}
-                      pending={deleting === c.id}
-                      disabled={deleting !== null}
+                      onClick={() => onDelete(c)}
+                      disabled={busy}
                     >
                       Delete
                     </Button>

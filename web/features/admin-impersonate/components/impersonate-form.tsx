@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog.tsx';
 import { TextAreaField } from '../../../components/ui/field.tsx';
 import type { ApiError } from '../../../lib/api-client.ts';
 import type { AdminUser } from '../api/search-users.ts';
@@ -43,13 +44,14 @@ export function ImpersonateForm({ user, onStart, onEdit, pending, error }: Imper
   const [userError, setUserError] = useState<string | null>(null);
   // What the admin is asked to confirm; any later edit withdraws it.
   const [confirming, setConfirming] = useState<(ImpersonationRequest & { email: string }) | null>(null);
-  const confirmTitle = useRef<HTMLHeadingElement>(null);
+  const serverError = useRef<HTMLDivElement>(null);
   const durationId = useId();
 
+  // A refusal closes the confirmation: the form shows why (and, for reauth_required, the way on).
   const showConfirm = confirming !== null && confirming.userId === user?.id && !error;
   useEffect(() => {
-    if (showConfirm) confirmTitle.current?.focus();
-  }, [showConfirm]);
+    if (error) serverError.current?.focus();
+  }, [error]);
 
   function edit(apply: () => void) {
     apply();
@@ -73,7 +75,11 @@ export function ImpersonateForm({ user, onStart, onEdit, pending, error }: Imper
     <section className="card card--wide" aria-labelledby="impersonate-form-title">
       <h2 id="impersonate-form-title">Why, and for how long</h2>
       <form className="stack" onSubmit={handleSubmit} noValidate>
-        {error ? <ServerError error={error} /> : null}
+        {error ? (
+          <div tabIndex={-1} ref={serverError} className="focus-target">
+            <ServerError error={error} />
+          </div>
+        ) : null}
         <p>
           Impersonating: <strong>{user ? user.email : 'nobody chosen yet'}</strong>
         </p>
@@ -112,30 +118,21 @@ export function ImpersonateForm({ user, onStart, onEdit, pending, error }: Imper
           </select>
           <p className="field__hint">The impersonation ends by itself after this time.</p>
         </div>
-        {showConfirm ? (
-          <div className="alert alert--warning" role="group" aria-labelledby="impersonate-confirm-title">
-            <h3 id="impersonate-confirm-title" className="alert__title" tabIndex={-1} ref={confirmTitle}>
-              Impersonate {confirming.email} for {minutes(confirming.durationMinutes)}?
-            </h3>
-            <div className="alert__body stack">
-              <p>You will see the portal as this person until you stop or the time runs out. This is recorded.</p>
-              <div className="actions">
-                <Button type="button" variant="danger" pending={pending} onClick={() =>
-                    onStart({ userId: confirming.userId, reason: confirming.reason, durationMinutes: confirming.durationMinutes })
-                  }>
-                  Start impersonating
-                </Button>
-                <Button type="button" variant="secondary" disabled={pending} onClick={() => setConfirming(null)}>
-                  Cancel
-                </Button>
-              </div>
-            </div>
-          </div>
-        ) : (
-          <div className="actions">
-            <Button type="submit">Continue</Button>
-          </div>
-        )}
+        <div className="actions">
+          <Button type="submit">Continue</Button>
+        </div>
+        <ConfirmDialog
+          open={showConfirm}
+          title={confirming ? `Impersonate ${confirming.email} for ${minutes(confirming.durationMinutes)}?` : ''}
+          confirmLabel="Start impersonating"
+          pending={pending}
+          onConfirm={() => {
+            if (confirming) onStart({ userId: confirming.userId, reason: confirming.reason, durationMinutes: confirming.durationMinutes });
+          }}
+          onCancel={() => setConfirming(null)}
+        >
+          <p>You will see the portal as this person until you stop or the time runs out. This is recorded.</p>
+        </ConfirmDialog>
       </form>
     </section>
   );

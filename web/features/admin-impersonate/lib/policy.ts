@@ -3,7 +3,8 @@
 export const REASON_MIN = 10;
 export const REASON_MAX = 500;
 export const DURATION_CHOICES = [5, 15, 30, 60] as const;
-export const DEFAULT_DURATION = 60;
+/** The shortest useful window by default: an admin picks longer on purpose. */
+export const DEFAULT_DURATION = 15;
 
 /** The same sentences the server answers with, so the admin reads one message either way. */
 export const REASON_TOO_SHORT = `Write why you are impersonating this user (at least ${REASON_MIN} characters).`;
