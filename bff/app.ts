@@ -11,6 +11,8 @@ import type { Store } from './store/store.ts';
 import type { Deps } from './deps.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { errorHandler } from './http/error-handler.ts';
+import { healthRoute } from './http/health.ts';
+import { oauthErrorHandler } from './oauth/outage.ts';
 import { jsonBody } from './http/input-guard.ts';
 import { edgeGuard } from './edge-guard.ts';
 import { notFound } from './http/errors.ts';
@@ -101,16 +103,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // NUL, malformed percent-encoding and non-UTF-8 URLs never reach a router, a parser or the database.
   app.use(edgeGuard(config));
 
-  app.get('/healthz', async (_req, res) => {
-    try {
-      await store.ping();
-      res.setHeader('Cache-Control', 'no-store');
-      res.json({ status: 'ok', store: store.kind });
-    } catch (e) {
-      logger.warn({ err: e }, 'health check: store unreachable');
-      res.status(503).json({ status: 'unavailable', reason: 'store_unreachable', message: 'The database cannot be reached.' });
-    }
-  });
+  app.get('/healthz', healthRoute(store, logger));
 
   // The provider reads its own bodies: no parser may run before it.
   app.use('/oauth', (req, res, next) => {
@@ -130,6 +123,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use('/oauth', throttle);
   app.use('/oauth', structuredTokenShim(providerCallback));
   app.use('/oauth', providerCallback);
+  // Errors from the Express middleware around the provider (throttle, userinfo) in RFC 6749 form.
+  app.use('/oauth', oauthErrorHandler(logger, config.publicUrl));
   app.get('/oauth-pages.css', (_req, res) => {
     res.type('css').setHeader('Cache-Control', 'public, max-age=3600');
     res.send(PAGES_CSS);

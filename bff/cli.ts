@@ -236,7 +236,7 @@ async function main(): Promise<void> {
   let code: number;
   try {
     const config = loadConfig();
-    store = await openStore(config.databaseUrl);
+    store = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
     await store.migrate();
     // As the server does at start: nothing stays in clear at rest.
     const sealed = secretsAtRest(store, config.dataEncryptionKeys);

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     buildSpa();
   }
 
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
   await store.migrate();
   const { app, deps, setSelfOrigin } = await createApp({ config, store, logger });
 

@@ -77,6 +77,7 @@ const schema = z.object({
   REFRESH_REUSE_WINDOW: z.coerce.number({ message: 'must be a number of seconds' }).int().min(0).max(300).default(5),
   BFF_REFRESH_MARGIN: seconds(60),
   SESSION_CACHE_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(0).max(60_000).default(1000),
+  DATABASE_TIMEOUT_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(50).max(120_000).default(5000),
   REVOKE_ON_PASSWORD_CHANGE: bool.optional(),
   RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
   RATE_LIMIT_WINDOW: seconds(15 * 60),
@@ -114,6 +115,8 @@ export interface Config {
   readonly bffRefreshMargin: number;
   /** How long one process reuses a loaded session before reading it again (0: never). */
   readonly sessionCacheMs: number;
+  /** How long a database connection, statement or lock wait may take before the request fails with 503. */
+  readonly databaseTimeoutMs: number;
   /** A password change ends the user's other sessions and revokes their partner grants. */
   readonly revokeOnPasswordChange: boolean;
   readonly rateLimit: { readonly loginPerAccount: number; readonly window: number };
@@ -212,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     refreshReuseWindow: e.REFRESH_REUSE_WINDOW,
     bffRefreshMargin: e.BFF_REFRESH_MARGIN,
     sessionCacheMs: e.SESSION_CACHE_MS,
+    databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
     revokeOnPasswordChange: e.REVOKE_ON_PASSWORD_CHANGE ?? true,
     rateLimit: Object.freeze({ loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT, window: e.RATE_LIMIT_WINDOW }),
     generatedSecretFile,

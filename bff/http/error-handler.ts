@@ -8,6 +8,17 @@ import { isClientAbort, type Logger } from './logger.ts';
 import { AppError } from './errors.ts';
 import { StoreUnavailableError } from '../store/store.ts';
 
+/** Seconds a client should wait before retrying while the database is unavailable (the Retry-After header). */
+export const STORE_RETRY_AFTER = 5;
+
+/** True when the store is unavailable, even if a library wrapped that error in its own (as `cause`). */
+export function isStoreOutage(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof StoreUnavailableError) return true;
+  }
+  return false;
+}
+
 const BODY_ERRORS: Record<string, [number, string, string]> = {
   'entity.parse.failed': [400, 'invalid_json', 'The request body is not valid JSON.'],
   'entity.too.large': [413, 'body_too_large', 'The request body is too large.'],
@@ -29,8 +40,13 @@ export function toAppError(err: unknown): AppError {
     // http-errors from Express itself (static files, routing): keep the status, not the text.
     return new AppError(status === 404 ? 'not_found' : 'bad_request', status === 404 ? 'Not found.' : 'The request is not valid.', { status, cause: err });
   }
-  if (err instanceof StoreUnavailableError) {
-    return new AppError('temporarily_unavailable', 'The portal cannot reach its database right now. Try again in a moment.', { status: 503, expose: true, cause: err });
+  if (isStoreOutage(err)) {
+    return new AppError('temporarily_unavailable', 'The portal cannot reach its database right now. Try again in a moment.', {
+      status: 503,
+      expose: true,
+      cause: err,
+      retryAfter: STORE_RETRY_AFTER,
+    });
   }
   return new AppError('server_error', 'Something went wrong on our side. Try again in a moment.', { status: 500, expose: false, cause: err });
 }

@@ -19,6 +19,7 @@ const FRIENDLY: Record<string, string> = {
   interaction_required: 'The sign-in could not be completed.',
   invalid_grant: 'This sign-in request has expired or was already used.',
   server_error: 'Something went wrong on our side. Please try again.',
+  temporarily_unavailable: 'The portal cannot reach its database right now. Please try again in a moment.',
 };
 
 export function errorPage(code: string, description: string | undefined, publicUrl: string): string {

@@ -11,6 +11,7 @@ import { isClientAbort, type Logger } from '../http/logger.ts';
 import { createAdapterClass } from './adapter.ts';
 import { CLAIMS, SCOPE_NAMES } from './scopes.ts';
 import { errorPage, logoutPage, loggedOutPage } from './pages.ts';
+import { answerOutage, outagePage } from './outage.ts';
 import { loadExistingGrant } from './grants.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
 import type { ClaimsContributor } from './claims.ts';
@@ -196,9 +197,9 @@ export function createProvider(deps: ProviderDeps): Provider {
           return false;
         }
       }),
-    renderError: async (ctx, out) => {
+    renderError: async (ctx, out, err) => {
       ctx.type = 'html';
-      ctx.body = errorPage(out.error, out.error_description, config.publicUrl);
+      ctx.body = answerOutage(ctx, err) ? outagePage(config.publicUrl) : errorPage(out.error, out.error_description, config.publicUrl);
     },
     enabledJWA: {
       idTokenSigningAlgValues: ['ES256', 'EdDSA'],
@@ -220,7 +221,9 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.maxIpsCount = config.trustProxy;
 
   provider.on('server_error', (ctx, err) => {
+    // Emitted after the body is set (or, at /authorize, before the page is rendered): a store outage becomes a 503.
     if (isClientAbort(err, ctx.req)) deps.logger.debug({ path: ctx.path }, 'oidc-provider: client closed the connection mid-request');
+    else if (answerOutage(ctx, err)) deps.logger.warn({ err }, 'oidc-provider: store unavailable');
     else deps.logger.error({ err }, 'oidc-provider server_error');
   });
   return provider;

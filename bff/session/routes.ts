@@ -10,6 +10,7 @@ import type { Deps } from '../deps.ts';
 import { safeReturnTo, clientIp } from '../http/security.ts';
 import { unauthorized } from '../http/errors.ts';
 import { errorPage } from '../oauth/pages.ts';
+import { outagePage } from '../oauth/outage.ts';
 import type { BffSession, User } from '../store/store.ts';
 import { bffRedirectUri } from './oidc-client.ts';
 import type { SessionService, SessionTokens } from './sessions.ts';
@@ -193,6 +194,13 @@ export function sessionRoutes(deps: SessionDeps): Router {
         idTokenExpected: true,
       });
     } catch (e) {
+      const answer = (e as { cause?: unknown }).cause;
+      if (answer instanceof globalThis.Response && answer.status === 503) {
+        // The provider's database is out: say so, and when to retry, rather than blame the sign-in.
+        res.setHeader('Retry-After', answer.headers.get('retry-after') ?? '5');
+        res.status(503).type('html').send(outagePage(config.publicUrl));
+        return;
+      }
       const err = e as { error?: string; error_description?: string; code?: string; message?: string };
       deps.logger.info({ err: { code: err.code, error: err.error } }, 'bff callback refused');
       const code = err.error ?? 'invalid_request';

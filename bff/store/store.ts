@@ -170,6 +170,11 @@ export interface Store {
   migrate(): Promise<void>;
   /** Cheap round trip used by /healthz. Throws when unreachable. */
   ping(): Promise<void>;
+  /**
+   * Proves the write path (a heartbeat row, and room to grow on SQLite) for
+   * /healthz. Throws StoreUnavailableError when writes would fail.
+   */
+  checkWrites(): Promise<void>;
   close(): Promise<void>;
 
   /**

@@ -72,7 +72,7 @@ export const TEST_SECRETS_ENV = {
     LOG_LEVEL: 'silent',
     ...opts.env,
   });
-  const store = opts.store ?? (await openStore(config.databaseUrl));
+  const store = opts.store ?? (await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs }));
   if (!opts.store) {
     await store.migrate();
     cleanups.unshift(() => store.close());

@@ -5,8 +5,9 @@
  * (Retry-After), any other status with `error`/`error_description` →
  * OauthException (its `error === 'invalid_grant'` ends a sealed session).
  */
-import { StoreUnavailableError, type User } from '../../store/store.ts';
+import type { User } from '../../store/store.ts';
 import { AppError } from '../../http/errors.ts';
+import { isStoreOutage, STORE_RETRY_AFTER } from '../../http/error-handler.ts';
 
 export interface WorkOSErrorOptions {
   /** The WorkOS `code` (defaults to the OAuth `error`). */
@@ -35,6 +36,8 @@ export class WorkOSError extends AppError {
 export const invalidGrant = (description: string, code?: string) => new WorkOSError(400, 'invalid_grant', description, { code });
 export const invalidRequest = (description: string, code?: string) => new WorkOSError(400, 'invalid_request', description, { code });
 export const invalidClient = (description: string) => new WorkOSError(401, 'invalid_client', description);
+const storeUnavailable = (cause: unknown) =>
+  new WorkOSError(503, 'temporarily_unavailable', 'The portal cannot reach its database right now. Try again in a moment.', { cause, expose: true, retryAfter: STORE_RETRY_AFTER });
 
 export function errorBody(e: WorkOSError): Record<string, unknown> {
   const expose = e.expose;
@@ -54,9 +57,7 @@ export function toWorkOSError(err: unknown): WorkOSError {
     if (err.status === 429) return new WorkOSError(429, 'rate_limit_exceeded', err.message, { code: err.code, retryAfter: err.retryAfter });
     if (err.status < 500) return new WorkOSError(err.status, err.status === 400 ? 'invalid_grant' : 'invalid_request', err.message, { code: err.code });
   }
-  if (err instanceof StoreUnavailableError) {
-    return new WorkOSError(503, 'temporarily_unavailable', 'The portal cannot reach its database right now. Try again in a moment.', { cause: err, expose: true });
-  }
+  if (isStoreOutage(err)) return storeUnavailable(err);
   const type = (err as { type?: string } | null)?.type;
   if (type === 'entity.parse.failed') return invalidRequest('The request body is not valid JSON.', 'invalid_json');
   if (type === 'entity.too.large') return new WorkOSError(413, 'invalid_request', 'The request body is larger than 64 KiB.', { code: 'request_too_large' });
@@ -71,6 +72,8 @@ export function toWorkOSError(err: unknown): WorkOSError {
 export function fromTokenError(status: number, body: Record<string, unknown>): WorkOSError {
   const error = typeof body.error === 'string' ? body.error : 'server_error';
   const description = typeof body.error_description === 'string' ? body.error_description : 'The request could not be completed.';
+  // The token endpoint's own database outage (503 temporarily_unavailable) is one here too.
+  if (status === 503 && error === 'temporarily_unavailable') return storeUnavailable(body);
   if (status >= 500 || error === 'server_error') {
     return new WorkOSError(500, 'server_error', description, { cause: body });
   }

@@ -10,6 +10,26 @@ import { ConflictError, StoreUnavailableError } from '../store.ts';
 export interface PostgresOptions {
   /** Told about errors on idle pooled connections (the pool replaces them itself). */
   onIdleError?: (err: Error) => void;
+  /**
+   * How long a connection attempt, a statement or a lock wait may take before
+   * it fails as StoreUnavailableError (default 5000 ms).
+   */
+  timeoutMs?: number;
+}
+
+/** The same timeouts for pooled and LISTEN connections, so neither waits forever on a frozen server. */
+function timeouts(ms: number): pg.ClientConfig {
+  return {
+    connectionTimeoutMillis: ms,
+    statement_timeout: ms,
+    lock_timeout: ms,
+    // A crashed instance's open transaction would hold its row locks until TCP gives up.
+    idle_in_transaction_session_timeout: 2 * ms,
+    // statement_timeout needs a live server; this client-side timer also covers a frozen or partitioned one.
+    query_timeout: ms + 1000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
 }
 
 // BIGINT columns hold epoch milliseconds, well inside Number's exact range.
@@ -23,19 +43,30 @@ function sqlState(err: unknown): string | undefined {
 
 /** True when the error means the server or the connection is gone, not that the statement was wrong. */
 function isConnectionError(err: unknown): boolean {
-  if (err instanceof StoreUnavailableError) return true;
+  if (err instanceof StoreUnavailableError) return err.cause === undefined || isConnectionError(err.cause);
   const code = sqlState(err);
-  // 08: connection exception; 57P: admin/crash shutdown, cannot connect now; 53: out of resources;
-  // E…: Node socket errors (ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE, …).
+  // 08: connection exception; 57P: admin/crash shutdown, cannot connect now; 53: out of resources
+  // (disk full, too many clients); E…: Node socket errors (ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE, …).
   if (code && /^(08|57P|53|E[A-Z]+$)/.test(code)) return true;
-  const message = err instanceof Error ? err.message : '';
-  return /Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(message);
+  return isClientTimeout(err);
 }
+
+/** The connection itself is unusable (pg's own timers fired, or it was cut): the pool must discard it. */
+function isClientTimeout(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : '';
+  return /Connection terminated|not queryable|timeout exceeded when trying to connect|Query read timeout/i.test(message);
+}
+
+/*
+ * The server is up but cannot do the work now: statement_timeout or a cancel (57014), lock_timeout
+ * (55P03), idle-in-transaction timeout (25P03), a read-only standby or read-only transaction (25006).
+ */
+const BUSY_STATES = new Set(['57014', '55P03', '25P03', '25006']);
 
 function translate(err: unknown): unknown {
   if (err instanceof ConflictError || err instanceof StoreUnavailableError) return err;
   if (sqlState(err) === '23505') return new ConflictError((err as Error).message);
-  if (isConnectionError(err)) return new StoreUnavailableError(err);
+  if (isConnectionError(err) || BUSY_STATES.has(sqlState(err) ?? '')) return new StoreUnavailableError(err);
   return err;
 }
 
@@ -80,11 +111,13 @@ function clientDriver(client: pg.PoolClient): Driver {
 }
 
 export function openPostgres(url: string, opts: PostgresOptions = {}): Driver {
+  const limits = timeouts(opts.timeoutMs ?? 5000);
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
-    // Fail fast when the server is down rather than queueing requests forever.
-    connectionTimeoutMillis: 5000,
+    // Fail fast when the server is down, frozen or saturated rather than queueing requests forever
+    // (connectionTimeoutMillis also bounds the wait for a free pooled connection).
+    ...limits,
     idleTimeoutMillis: 30_000,
     application_name: 'portal',
     types,
@@ -137,7 +170,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Driver {
   let ended = false;
   async function connectListener(): Promise<void> {
     if (ended || listener || listeners.size === 0) return;
-    const client = new pg.Client({ connectionString: url, application_name: 'portal-listen' });
+    const client = new pg.Client({ connectionString: url, application_name: 'portal-listen', ...limits });
     listener = client;
     const retry = (err?: Error) => {
       if (err) opts.onIdleError?.(err);

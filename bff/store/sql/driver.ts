@@ -30,6 +30,11 @@ export interface Driver {
   lock(key: number): Promise<void>;
   close(): Promise<void>;
   /**
+   * Throws StoreUnavailableError when the database cannot grow (SQLite: disk
+   * or page limit full). Absent where the server reports that on the write itself.
+   */
+  checkSpace?(): Promise<void>;
+  /**
    * Cross-process notifications (PostgreSQL LISTEN/NOTIFY). Absent on SQLite,
    * where the instances that share a file are expected to be one process.
    */

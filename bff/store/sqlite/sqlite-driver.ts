@@ -5,7 +5,7 @@
  * COMMIT, and a lone statement waits for the running transaction to finish
  * instead of slipping into it.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { Driver, SqlValue } from '../sql/driver.ts';
@@ -55,7 +55,19 @@ function acquireMutex(key: string | null): { mutex: Mutex; release: () => void }
 }
 
 // Primary result codes meaning "the database cannot be used right now".
-const UNAVAILABLE_CODES = new Set([5 /* BUSY */, 6 /* LOCKED */, 10 /* IOERR */, 13 /* FULL */, 14 /* CANTOPEN */]);
+const UNAVAILABLE_CODES = new Set([5 /* BUSY */, 6 /* LOCKED */, 8 /* READONLY */, 10 /* IOERR */, 13 /* FULL */, 14 /* CANTOPEN */]);
+
+/** Below this much free space on the database's file system, /healthz reports the write path as failing. */
+const MIN_FREE_BYTES = 1024 * 1024;
+
+export interface SqliteOptions {
+  /**
+   * How long a statement waits for another process's write lock before failing
+   * as StoreUnavailableError (busy_timeout). The wait blocks the event loop, so
+   * it is capped at 750 ms whatever is asked (default 750 ms).
+   */
+  timeoutMs?: number;
+}
 
 function translate(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
@@ -70,14 +82,15 @@ function bind(params: readonly SqlValue[]): SQLInputValue[] {
 }
 
 /** Opens (creating if needed) the database at `path`; ':memory:' for a private in-memory one. */
-export function openSqlite(path: string): Driver {
+export function openSqlite(path: string, opts: SqliteOptions = {}): Driver {
   const inMemory = path === ':memory:';
+  const busyTimeout = Math.min(opts.timeoutMs ?? 750, 750);
   const file = inMemory ? path : resolve(path);
   let db: DatabaseSync;
   try {
     if (!inMemory) mkdirSync(dirname(file), { recursive: true });
     db = new DatabaseSync(file);
-    db.exec('PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;');
+    db.exec(`PRAGMA journal_mode=WAL; PRAGMA busy_timeout=${Math.max(0, Math.trunc(busyTimeout))}; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;`);
   } catch (err) {
     throw new StoreUnavailableError(err);
   }
@@ -194,6 +207,18 @@ export function openSqlite(path: string): Driver {
         }
       }),
     lock: async () => {},
+    checkSpace: () =>
+      mutex.run(() =>
+        guard(() => {
+          // A write that fits in an existing page still succeeds on a full disk; the next one that grows the file will not.
+          const pragma = (name: string) => Number(Object.values(db.prepare(`PRAGMA ${name}`).get() ?? {})[0]);
+          const full = pragma('page_count') >= pragma('max_page_count') && pragma('freelist_count') === 0;
+          const fs = inMemory ? null : statfsSync(dirname(file));
+          if (full || (fs && fs.bavail * fs.bsize < MIN_FREE_BYTES)) {
+            throw new StoreUnavailableError(new Error('the SQLite database cannot grow: its disk or page limit is full'));
+          }
+        }),
+      ),
     close: () =>
       mutex.run(() => {
         if (closed) return;
