@@ -25,6 +25,7 @@ export default {
     'bff/{http,session,oauth,impersonation,audit,accounts,compat}/**/*.ts',
     '!bff/**/*.test.ts',
     '!bff/testing/**',
+    '!bff/http/fuzz-inputs.ts', // the fuzz test's generator: test code
   ],
   // Stryker copies the project into a sandbox; the SPA, browser journeys and data stay out.
   ignorePatterns: ['/web', '/e2e', '/bench', '/docs', '/data', '/dist', '/test-results', '/playwright-report'],
