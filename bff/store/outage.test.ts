@@ -19,6 +19,8 @@ import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.ts';
 import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from '../oauth/clients.ts';
+import { closeAll as closeZenith, connect as connectZenith } from '../compat/zenith/test-client.ts';
+import { MESSAGES as ZENITH_MESSAGES } from '../compat/zenith/map.ts';
 import { openSqlite } from './sqlite/sqlite-driver.ts';
 import { SqlStore } from './sql/sql-store.ts';
 import type { Driver } from './sql/driver.ts';
@@ -199,6 +201,7 @@ describe('PostgreSQL outages', () => {
     f = await fixture(await startTestApp({ databaseUrl: proxied.href, env: ENV }));
   });
   after(async () => {
+    closeZenith();
     await f?.app.close();
     await proxy?.close();
     await schema?.drop();
@@ -225,8 +228,12 @@ describe('PostgreSQL outages', () => {
   it('a server that is gone (connections cut, port refusing) answers 503, never 500', async () => {
     const code = await partnerCode(f);
     const callback = await atCallback(f.app);
+    const zenith = await connectZenith(f.app);
     await duringOutage(f, { start: () => proxy.down(), end: () => proxy.up() }, async () => {
       await assertEveryEndpointUnavailable(f, code, ['store_unreachable']);
+      // Zenith's own error message on the open socket: the request failed, not the credentials.
+      const reply = await zenith.call({ Controller: 'Auth', Topic: 'AuthCode', TransactionID: 7, Data: { Provider: 'Paritech', ClientID: f.partner.clientId, ClientSecret: f.partner.secret, AuthGrant: 'a-code' } });
+      assert.deepEqual(reply, { Controller: 'Auth', Topic: 'AuthCode', TransactionID: 7, Action: 'Error', Data: ZENITH_MESSAGES.unavailable });
       await assertWorkosUnavailable(f);
       await assertSagUnavailable(f);
       // The BFF's own code exchange at /bff/callback: a page, as the browser arrives by redirect.
