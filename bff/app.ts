@@ -2,7 +2,6 @@
  * The composition root: createApp({config, store, now}) builds every part and
  * mounts the routers. It never listens (main.ts and the tests do).
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import express, { type Express } from 'express';
 import type Provider from 'oidc-provider';
@@ -12,17 +11,18 @@ import type { Deps } from './deps.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { healthRoute } from './http/health.ts';
+import { mountSpa } from './http/spa.ts';
 import { oauthErrorHandler } from './oauth/outage.ts';
 import { jsonBody } from './http/input-guard.ts';
 import { edgeGuard } from './edge-guard.ts';
 import { notFound } from './http/errors.ts';
 import { requireSameOrigin, securityHeaders } from './http/security.ts';
 import { createAudit, type Audit } from './audit/audit.ts';
+import { sealStoredSecrets, secretsAtRest } from './oauth/secrets-at-rest.ts';
 import { ensureSigningKeys } from './oauth/keys.ts';
 import { createProvider } from './oauth/provider.ts';
 import { PAGES_CSS } from './oauth/pages.ts';
 import { interactionRoutes } from './oauth/interactions/routes.ts';
-import { sealStoredSecrets, secretsAtRest } from './oauth/secrets-at-rest.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
 import { clientThrottle } from './oauth/client-throttle.ts';
@@ -69,17 +69,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
   const now = opts.now ?? Date.now;
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // Everyone below reads and writes client secrets and signing keys through the encrypting store.
+  const store = secretsAtRest(opts.store, config.dataEncryptionKeys);
+  await sealStoredSecrets(store, config.dataEncryptionKeys);
+  const [firstAudit] = await store.audit.iterate(1, 1);
+  if (firstAudit?.keyId === null) logger.warn('the audit log holds entries from before AUDIT_KEYS: run `portal audit rekey` once, then take a checkpoint');
 
   const signingKeys = await ensureSigningKeys(store, now());
   await store.clients.upsert(bffClientRecord(config, now()));
 
   // Each feature contributes its access-token claims here (see oauth/claims.ts).
   const extraAccessTokenClaims = composeClaims([impersonationClaims({ store, now }), workosClaims(store)]);
-  // Everyone below reads and writes client secrets and signing keys through the encrypting store.
-  const store = secretsAtRest(opts.store, config.dataEncryptionKeys);
-  await sealStoredSecrets(store, config.dataEncryptionKeys);
-  const [firstAudit] = await store.audit.iterate(1, 1);
-  if (firstAudit?.keyId === null) logger.warn('the audit log holds entries from before AUDIT_KEYS: run `portal audit rekey` once, then take a checkpoint');
   const provider = createProvider({ config, store, now, logger, signingKeys, extraAccessTokenClaims });
   const audit = createAudit(store, now, config.auditKeys);
   const self: SelfOrigin = { value: null };
@@ -173,21 +173,4 @@ export async function createApp(opts: AppOptions): Promise<App> {
       self.value = origin;
     },
   };
-}
-
-/** Serves the built SPA: hashed assets cached for a year, index.html for every client-side route. */
-function mountSpa(app: Express, dir: string, headers: express.RequestHandler): void {
-  const index = resolve(dir, 'index.html');
-  app.use(headers);
-  app.use('/assets', express.static(resolve(dir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
-  app.use(express.static(dir, { index: false, maxAge: '1h' }));
-  app.get(/^\/(?!bff\/|oauth\/|healthz).*/, (req, res, next) => {
-    if (!req.accepts('html')) return next();
-    if (!existsSync(index)) {
-      res.status(503).type('text').send('The web app has not been built. Run `npm run build` (npm start does it for you).');
-      return;
-    }
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(index);
-  });
 }

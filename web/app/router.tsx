@@ -1,17 +1,31 @@
+import { lazy, Suspense } from 'react';
+import type { ComponentType, LazyExoticComponent } from 'react';
 import { createBrowserRouter } from 'react-router';
 import type { RouteObject } from 'react-router';
-import { AccountPage } from '../features/account/account-page.tsx';
-import { AdminAuditPage } from '../features/admin-audit/admin-audit-page.tsx';
-import { AdminClientsPage } from '../features/admin-clients/admin-clients-page.tsx';
-import { AdminConnectionsPage } from '../features/admin-connections/admin-connections-page.tsx';
-import { FederationErrorPage } from '../features/federation/federation-error-page.tsx';
-import { AdminImpersonatePage } from '../features/admin-impersonate/admin-impersonate-page.tsx';
+import { Spinner } from '../components/ui/spinner.tsx';
 import { HomePage } from '../features/home/home-page.tsx';
 import { InteractionPage } from '../features/interaction/interaction-page.tsx';
-import { SetupPage } from '../features/setup/setup-page.tsx';
 import { RouteErrorPage } from './error-boundary.tsx';
 import { Layout } from './layout.tsx';
 import { NotFoundPage } from './not-found-page.tsx';
+
+// Sign-in (home, interaction) is in the first bundle; every other screen is its own chunk, fetched when
+// visited, so a person signing in downloads none of the admin or account code.
+const AccountPage = lazy(() => import('../features/account/account-page.tsx').then((m) => ({ default: m.AccountPage })));
+const SetupPage = lazy(() => import('../features/setup/setup-page.tsx').then((m) => ({ default: m.SetupPage })));
+const FederationErrorPage = lazy(() => import('../features/federation/federation-error-page.tsx').then((m) => ({ default: m.FederationErrorPage })));
+const AdminClientsPage = lazy(() => import('../features/admin-clients/admin-clients-page.tsx').then((m) => ({ default: m.AdminClientsPage })));
+const AdminConnectionsPage = lazy(() => import('../features/admin-connections/admin-connections-page.tsx').then((m) => ({ default: m.AdminConnectionsPage })));
+const AdminImpersonatePage = lazy(() => import('../features/admin-impersonate/admin-impersonate-page.tsx').then((m) => ({ default: m.AdminImpersonatePage })));
+const AdminAuditPage = lazy(() => import('../features/admin-audit/admin-audit-page.tsx').then((m) => ({ default: m.AdminAuditPage })));
+
+function onDemand(Screen: LazyExoticComponent<ComponentType>) {
+  return (
+    <Suspense fallback={<Spinner label="Loading…" />}>
+      <Screen />
+    </Suspense>
+  );
+}
 
 export const routes: RouteObject[] = [
   {
@@ -20,13 +34,13 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <HomePage /> },
       { path: 'interaction/:uid', element: <InteractionPage /> },
-      { path: 'account', element: <AccountPage /> },
-      { path: 'setup', element: <SetupPage /> },
-      { path: 'admin/clients', element: <AdminClientsPage /> },
-      { path: 'admin/connections', element: <AdminConnectionsPage /> },
-      { path: 'federation/error', element: <FederationErrorPage /> },
-      { path: 'admin/impersonate', element: <AdminImpersonatePage /> },
-      { path: 'admin/audit', element: <AdminAuditPage /> },
+      { path: 'account', element: onDemand(AccountPage) },
+      { path: 'setup', element: onDemand(SetupPage) },
+      { path: 'admin/clients', element: onDemand(AdminClientsPage) },
+      { path: 'admin/connections', element: onDemand(AdminConnectionsPage) },
+      { path: 'federation/error', element: onDemand(FederationErrorPage) },
+      { path: 'admin/impersonate', element: onDemand(AdminImpersonatePage) },
+      { path: 'admin/audit', element: onDemand(AdminAuditPage) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
