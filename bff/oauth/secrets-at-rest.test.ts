@@ -32,6 +32,14 @@ async function signIn(app: TestApp, clientId: string, secret: string, accountId:
   return 200;
 }
 
+/** An app under KEY1 with one confidential partner and one user. */
+async function seeded(db: 'sqlite' | 'postgres', name: string) {
+  const app = await startTestApp({ db, env: { DATA_ENCRYPTION_KEYS: KEY1 } });
+  const { client, secret } = await registerClient(app.store, { name, redirectUris: [REDIRECT], isPublic: false }, Date.now());
+  const user = await createAccount(app.store, { email: `${name.toLowerCase()}@example.com`, password: 'correct horse battery staple' }, Date.now());
+  return { app, client, secret: secret!, user };
+}
+
 async function rows(app: TestApp) {
   const url = app.config.databaseUrl;
   return {
@@ -46,10 +54,8 @@ const reencrypt = (app: TestApp, keys: string) =>
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`secrets at rest (${db})`, () => {
     it('stores no private key and no client secret in clear, and still signs and authenticates', async () => {
-      const app = await startTestApp({ db, env: { DATA_ENCRYPTION_KEYS: KEY1 } });
+      const { app, client, secret, user } = await seeded(db, 'Enc');
       try {
-        const { client, secret } = await registerClient(app.store, { name: 'Enc', redirectUris: [REDIRECT], isPublic: false }, Date.now());
-        const user = await createAccount(app.store, { email: 'enc@example.com', password: 'correct horse battery staple' }, Date.now());
         const [key] = await app.store.keys.list();
         const d = key!.jwk.d as string;
         assert.equal(typeof d, 'string', 'the app itself sees the private key');
@@ -63,9 +69,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(stored.x, key!.jwk.x, 'the public part stays readable');
         assert.equal(raw.clients.length, 2, 'the partner and the BFF itself');
         for (const c of raw.clients) assert.match(String(c.secret), /^enc1\.1\./, c.client_id);
-        assert.ok(!raw.clients.some((c) => c.secret!.includes(secret!)));
+        assert.ok(!raw.clients.some((c) => c.secret?.includes(secret)));
 
-        assert.equal(await signIn(app, client.clientId, secret!, user.id), 200);
+        assert.equal(await signIn(app, client.clientId, secret, user.id), 200);
         assert.equal(await signIn(app, client.clientId, `${secret}x`, user.id), 401, 'a wrong secret is still refused');
         // A ciphertext moved onto another row does not open there.
         await rawSql(app.config.databaseUrl, 'UPDATE clients SET secret = (SELECT secret FROM clients WHERE first_party = 1) WHERE client_id = $1', [client.clientId]);
@@ -76,14 +82,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('encrypts rows stored in clear before the upgrade, at start, and they keep working', async () => {
-      const first = await startTestApp({ db, env: { DATA_ENCRYPTION_KEYS: KEY1 } });
+      const { app: first, client, secret, user } = await seeded(db, 'Old');
       const url = first.config.databaseUrl;
-      const { client, secret } = await registerClient(first.store, { name: 'Old', redirectUris: [REDIRECT], isPublic: false }, Date.now());
-      const user = await createAccount(first.store, { email: 'old@example.com', password: 'correct horse battery staple' }, Date.now());
       // As an older version stored them: the secret and a private JWK in clear.
       const { privateKey } = await generateKeyPair('ES256', { extractable: true });
       const jwk = { ...(await exportJWK(privateKey)), kid: 'legacy-key', alg: 'ES256', use: 'sig' };
-      await rawSql(url, 'UPDATE clients SET secret = $1 WHERE client_id = $2', [secret!, client.clientId]);
+      await rawSql(url, 'UPDATE clients SET secret = $1 WHERE client_id = $2', [secret, client.clientId]);
       await rawSql(url, 'DELETE FROM signing_keys');
       await rawSql(url, 'INSERT INTO signing_keys (kid, alg, jwk, created_at) VALUES ($1, $2, $3, $4)', ['legacy-key', 'ES256', JSON.stringify(jwk), Date.now() - 1000]);
 
@@ -94,7 +98,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.ok(!raw.keys[0]!.jwk.includes(jwk.d!));
         assert.match(String((JSON.parse(raw.keys[0]!.jwk) as { enc: string }).enc), /^enc1\.1\./);
         assert.equal(raw.clients.filter((c) => c.secret?.startsWith('enc1.1.')).length, 2);
-        assert.equal(await signIn(second, client.clientId, secret!, user.id), 200);
+        assert.equal(await signIn(second, client.clientId, secret, user.id), 200);
         assert.deepEqual((await second.store.keys.list()).map((k) => k.jwk.d), [jwk.d]);
       } finally {
         await second.close();
@@ -103,16 +107,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('rotates the encryption key: old rows stay readable, `keys reencrypt` moves them, then the old id can go', async () => {
-      const first = await startTestApp({ db, env: { DATA_ENCRYPTION_KEYS: KEY1 } });
+      const { app: first, client, secret, user } = await seeded(db, 'Rot');
       const url = first.config.databaseUrl;
-      const { client, secret } = await registerClient(first.store, { name: 'Rot', redirectUris: [REDIRECT], isPublic: false }, Date.now());
-      const user = await createAccount(first.store, { email: 'rot@example.com', password: 'correct horse battery staple' }, Date.now());
 
       const second = await startTestApp({ databaseUrl: url, env: { DATA_ENCRYPTION_KEYS: `${KEY2},${KEY1}`, PUBLIC_URL: first.url } });
       try {
-        assert.equal(await signIn(second, client.clientId, secret!, user.id), 200, 'a row under id 1 still opens');
+        assert.equal(await signIn(second, client.clientId, secret, user.id), 200, 'a row under id 1 still opens');
         const { client: newer } = await registerClient(second.store, { name: 'New', redirectUris: [REDIRECT], isPublic: false }, Date.now());
-        const byId = new Map((await rows(second)).clients.map((c) => [c.client_id, c.secret!]));
+        const byId = new Map((await rows(second)).clients.map((c) => [c.client_id, c.secret]));
         assert.match(byId.get(newer.clientId)!, /^enc1\.2\./, 'new writes use the highest id');
         assert.match(byId.get(client.clientId)!, /^enc1\.1\./);
 
@@ -121,11 +123,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
         // The BFF's own client was re-written under id 2 when `second` started; the partner's was not.
         assert.deepEqual(JSON.parse(r.stdout), { reencrypted: { clients: 1, signingKeys: 1 } });
         const after = await rows(second);
-        assert.ok(after.clients.every((c) => c.secret!.startsWith('enc1.2.')));
+        assert.ok(after.clients.every((c) => c.secret?.startsWith('enc1.2.')));
         assert.ok(after.keys.every((k) => (JSON.parse(k.jwk) as { enc: string }).enc.startsWith('enc1.2.')));
         const third = await startTestApp({ databaseUrl: url, env: { DATA_ENCRYPTION_KEYS: KEY2, PUBLIC_URL: first.url } });
         try {
-          assert.equal(await signIn(third, client.clientId, secret!, user.id), 200, 'id 1 removed, everything still opens');
+          assert.equal(await signIn(third, client.clientId, secret, user.id), 200, 'id 1 removed, everything still opens');
         } finally {
           await third.close();
         }
