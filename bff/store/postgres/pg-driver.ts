@@ -18,7 +18,7 @@ export interface PostgresOptions {
 }
 
 /** The same timeouts for pooled and LISTEN connections, so neither waits forever on a frozen server. */
-function timeouts(ms: number): pg.ClientConfig {
+export function timeouts(ms: number): pg.ClientConfig {
   return {
     connectionTimeoutMillis: ms,
     statement_timeout: ms,
