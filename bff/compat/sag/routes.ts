@@ -11,6 +11,7 @@ import type { Deps } from '../../deps.ts';
 import { AppError, badRequest, forbidden, tooMany } from '../../http/errors.ts';
 import { toAppError } from '../../http/error-handler.ts';
 import { clientIp, safeEqual } from '../../http/security.ts';
+import { assertNoNul } from '../../http/input-guard.ts';
 import { checkCredentials } from '../../accounts/accounts.ts';
 import { issueCode } from '../../oauth/core.ts';
 import type { ClientRecord, User } from '../../store/store.ts';
@@ -55,6 +56,7 @@ export function sagRoutes(deps: Deps): Router {
     async (req: Request, res: Response) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const { fields } = parseBody(raw, req.get('content-type'), FIELDS, AUTH_CODE_REQUEST_XML);
+      assertNoNul(fields);
       const parsed = authCodeRequest.safeParse(Object.fromEntries(fields));
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
