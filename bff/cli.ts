@@ -219,7 +219,7 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
     case 'connection create':
     case 'connection list':
     case 'connection delete':
-      out(await runConnectionCommand(action!, opts, { store, audit, now, cookieSecrets: config.cookieSecrets }));
+      out(await runConnectionCommand(action!, opts, { store, audit, now, cookieSecrets: config.cookieSecrets, allowPrivate: config.federationAllowPrivate }));
       return 0;
     default:
       throw new UsageError(cmd ? `unknown command: ${cmd}` : 'a command is required');

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { startTestApp, TEST_SECRETS_ENV, type TestApp } from '../testing/test-app.ts';
 import { startUpstreamOp, UPSTREAM_USERS, type UpstreamOp } from '../testing/upstream-op.ts';
 import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
@@ -21,7 +21,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let user: Agent;
 
     before(async () => {
-      app = await startTestApp({ db });
+      app = await startTestApp({ db, env: { FEDERATION_ALLOW_PRIVATE: '1' } }); // the upstream OP listens on loopback
       up = await startUpstreamOp({ redirectUris: [`${app.url}/bff/federation/callback`] });
       await createAccount(app.store, { email: 'admin@example.com', password: PASSWORD, role: 'admin' }, Date.now());
       await createAccount(app.store, { email: 'user@example.com', password: PASSWORD }, Date.now());
@@ -92,7 +92,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('portal connection create | list | delete', async () => {
-      const env = { ...process.env, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test', COOKIE_SECRETS: '1:test-secret-test-secret-test-secret-0001', LOG_LEVEL: 'silent' };
+      const env = { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent', FEDERATION_ALLOW_PRIVATE: '1' };
       const cli = (...args: string[]) => run(process.execPath, ['bff/cli.ts', 'connection', ...args], { env, encoding: 'utf8' });
       const { stdout } = await cli('create', '--name', 'Cli IdP', '--issuer', up.issuer, '--client-id', up.clientId, '--client-secret', up.clientSecret, '--scope', 'openid', '--scope', 'email', '--domain', 'cli.test');
       const made = JSON.parse(stdout);

@@ -17,6 +17,7 @@ export interface ConnectionCommandContext {
   audit: Audit;
   now: number;
   cookieSecrets: Readonly<Record<number, string>>;
+  allowPrivate: boolean;
 }
 
 function need(opts: Record<string, unknown>, name: string): string {
@@ -30,7 +31,7 @@ export async function runConnectionCommand(action: string, opts: Record<string, 
   switch (action) {
     case 'create': {
       const c = await createConnection(
-        { store, cookieSecrets: ctx.cookieSecrets, now },
+        { store, cookieSecrets: ctx.cookieSecrets, now, allowPrivate: ctx.allowPrivate },
         {
           name: need(opts, 'name'),
           issuer: need(opts, 'issuer'),

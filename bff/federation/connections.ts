@@ -96,6 +96,8 @@ export interface ConnectionDeps {
   store: Store;
   cookieSecrets: Readonly<Record<number, string>>;
   now: number;
+  /** FEDERATION_ALLOW_PRIVATE: discovery may reach loopback and private addresses (development). */
+  allowPrivate: boolean;
 }
 
 /**
@@ -120,9 +122,11 @@ export async function createConnection(deps: ConnectionDeps, input: unknown): Pr
     if (owner) throw conflict('domain_taken', `The domain ${d} already signs in through ${owner.name}.`, { domains: `${d} already belongs to ${owner.name}.` });
   }
   try {
-    await discover(b.issuer, b.clientId);
+    await discover(b.issuer, b.clientId, deps.allowPrivate);
   } catch (e) {
-    throw new AppError('discovery_failed', `The issuer did not answer OpenID discovery at ${b.issuer.replace(/\/$/, '')}/.well-known/openid-configuration (${describeFailure(e)}). Check the issuer URL.`, {
+    // One text whatever went wrong (refused address, closed port, not OpenID, bad metadata):
+    // anything more would let an admin map the internal network through this endpoint.
+    throw new AppError('discovery_failed', `The issuer did not answer OpenID discovery at ${b.issuer.replace(/\/$/, '')}/.well-known/openid-configuration. Check the issuer URL, and that the portal can reach it.`, {
       status: 400,
       fields: { issuer: 'OpenID discovery failed for this issuer.' },
       cause: e,
@@ -148,15 +152,4 @@ export async function createConnection(deps: ConnectionDeps, input: unknown): Pr
     throw e;
   }
   return connection;
-}
-
-/** A short, safe description of why a request to an upstream failed. */
-export function describeFailure(e: unknown): string {
-  const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'it did not answer in time';
-  const code = err?.cause?.code ?? err?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve';
-  const message = typeof err?.message === 'string' ? err.message.replace(/[\r\n\t]/g, ' ').slice(0, 200) : 'unknown error';
-  return message;
 }

@@ -42,9 +42,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
     };
 
     before(async () => {
-      app = await startTestApp({ db });
+      app = await startTestApp({ db, env: { FEDERATION_ALLOW_PRIVATE: '1' } }); // the upstream OP listens on loopback
       up = await startUpstreamOp({ redirectUris: [`${app.url}/bff/federation/callback`] });
-      const c = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now() }, {
+      const c = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate }, {
         name: 'Upstream',
         issuer: up.issuer,
         clientId: up.clientId,
@@ -134,7 +134,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('routes an organization domain to its connection (home-realm discovery) and signs in as SSO', async () => {
       const org = await app.store.orgs.create({ id: `org_${db}fed`, name: `Corp ${db}` }, Date.now());
-      const corp = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now() }, {
+      const corp = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate }, {
         name: 'Corp SSO',
         issuer: up.issuer,
         clientId: up.clientId,
@@ -188,7 +188,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('shows the same screen when the provider goes down after its discovery was cached', async () => {
       const flaky = await startUpstreamOp({ redirectUris: [`${app.url}/bff/federation/callback`] });
-      const c = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now() }, {
+      const c = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate }, {
         name: `Flaky ${db}`,
         issuer: flaky.issuer,
         clientId: flaky.clientId,
@@ -273,7 +273,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
       const before = (await app.store.federation.findIdentity(social, ALICE.sub))!;
       // A second instance on the same database: the two race through the store's lock.
-      const second = await startTestApp({ databaseUrl: app.config.databaseUrl });
+      const second = await startTestApp({ databaseUrl: app.config.databaseUrl, env: { FEDERATION_ALLOW_PRIVATE: '1' } });
       let many;
       try {
         app.clock.offset = second.clock.offset = first.expires_at * 1000 - Date.now() + 1000;

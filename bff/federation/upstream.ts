@@ -9,6 +9,7 @@ import * as oidc from 'openid-client';
 import type { Store } from '../store/store.ts';
 import type { Connection } from './model.ts';
 import { clientSecretSealer } from './crypto.ts';
+import { guardedFetch, UpstreamUnreachable } from './egress.ts';
 
 const DISCOVERY_TIMEOUT = 10;
 const CACHE_MS = 60 * 60 * 1000;
@@ -18,12 +19,24 @@ function insecure(issuer: string): boolean {
   return new URL(issuer).protocol === 'http:';
 }
 
-/** Fetches the issuer's discovery document (issuer equality is checked by openid-client). */
-export function discover(issuer: string, clientId: string): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(issuer), clientId, undefined, undefined, {
-    execute: insecure(issuer) ? [oidc.allowInsecureRequests] : [],
-    timeout: DISCOVERY_TIMEOUT,
-  });
+/**
+ * Fetches the issuer's discovery document (issuer equality is checked by openid-client), through
+ * the egress guard; the returned Configuration keeps using it for JWKS, token and userinfo.
+ * Any failure is an UpstreamUnreachable with one text (egress.ts).
+ */
+export async function discover(issuer: string, clientId: string, allowPrivate: boolean): Promise<oidc.Configuration> {
+  const fetchImpl = guardedFetch(allowPrivate) as unknown as oidc.CustomFetch;
+  try {
+    const cfg = await oidc.discovery(new URL(issuer), clientId, undefined, undefined, {
+      execute: insecure(issuer) ? [oidc.allowInsecureRequests] : [],
+      timeout: DISCOVERY_TIMEOUT,
+      [oidc.customFetch]: fetchImpl,
+    });
+    cfg[oidc.customFetch] = fetchImpl;
+    return cfg;
+  } catch (e) {
+    throw e instanceof UpstreamUnreachable ? e : new UpstreamUnreachable(e);
+  }
 }
 
 interface Cached {
@@ -37,7 +50,7 @@ const caches = new WeakMap<Store, Map<string, Cached>>();
 
 export interface UpstreamDeps {
   store: Store;
-  config: { cookieSecrets: Readonly<Record<number, string>> };
+  config: { cookieSecrets: Readonly<Record<number, string>>; federationAllowPrivate: boolean };
   now: () => number;
 }
 
@@ -61,13 +74,14 @@ export function upstreamConfig(deps: UpstreamDeps, connection: Connection): Prom
       // Re-encrypt under the newest cookie secret, so the old one can be retired.
       await deps.store.federation.setConnectionSecret(connection.id, sealer.seal(secret, connection.id), connection.updatedAt);
     }
-    const discovered = await discover(connection.issuer, connection.clientId);
+    const discovered = await discover(connection.issuer, connection.clientId, deps.config.federationAllowPrivate);
     const server = discovered.serverMetadata();
     const methods = server.token_endpoint_auth_methods_supported;
     // RFC 8414: absent means client_secret_basic.
     const auth = !methods || methods.includes('client_secret_basic') ? oidc.ClientSecretBasic(secret) : oidc.ClientSecretPost(secret);
     const cfg = new oidc.Configuration(server, connection.clientId, { client_secret: secret }, auth);
     cfg.timeout = DISCOVERY_TIMEOUT;
+    cfg[oidc.customFetch] = discovered[oidc.customFetch]!;
     if (insecure(connection.issuer)) oidc.allowInsecureRequests(cfg);
     // Verify ID token signatures against the provider's JWKS too, not only TLS (loopback issuers have none).
     oidc.enableNonRepudiationChecks(cfg);
@@ -91,7 +105,7 @@ export async function liveUpstreamConfig(deps: UpstreamDeps, connection: Connect
   const cfg = await upstreamConfig(deps, connection);
   if (before !== undefined && before === caches.get(deps.store)?.get(connection.id)?.config) {
     const url = new URL(`${connection.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
-    const res = await fetch(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT * 1000), headers: { accept: 'application/json' } });
+    const res = await guardedFetch(deps.config.federationAllowPrivate)(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT * 1000), headers: { accept: 'application/json' } });
     await res.body?.cancel();
     if (!res.ok) throw new Error(`discovery answered ${res.status}`);
   }
@@ -185,7 +199,7 @@ export function classifyFailure(e: unknown): FailureReason {
   for (let c: unknown = e; c && typeof c === 'object' && chain.length < 5; c = (c as { cause?: unknown }).cause) chain.push(c as never);
   const codes = new Set(chain.map((c) => c.code));
   const text = chain.map((c) => c.message ?? '').join(' | ');
-  if (chain.some((c) => c.name === 'TimeoutError' || c.name === 'AbortError') || (e instanceof TypeError && /fetch failed/i.test(e.message))) {
+  if (chain.some((c) => c.name === 'TimeoutError' || c.name === 'AbortError' || c.name === 'UpstreamUnreachable') || (e instanceof TypeError && /fetch failed/i.test(e.message))) {
     return 'provider_unavailable';
   }
   if (/"state" response parameter/.test(text)) return 'state_mismatch';

@@ -103,12 +103,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
     }
 
     before(async () => {
-      app = await startTestApp({ db, env: { BFF_REFRESH_MARGIN: '1' } });
+      app = await startTestApp({ db, env: { BFF_REFRESH_MARGIN: '1', FEDERATION_ALLOW_PRIVATE: '1' } });
       up = await startUpstreamOp({ redirectUris: [`${app.url}/bff/federation/callback`], accessTokenTtl: UPSTREAM_TOKEN_TTL });
       log = watch(up);
       const org = await createOrganization(app.store, `Acme ${db}`, Date.now());
       orgId = org.id;
-      const fed = { store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now() };
+      const fed = { store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate };
       const upstream = { issuer: up.issuer, clientId: up.clientId, clientSecret: up.clientSecret, scopes: ['openid', 'email', 'profile'] };
       sso = await createConnection(fed, { ...upstream, name: 'Acme SSO', org: org.id });
       social = await createConnection(fed, { ...upstream, name: 'Upstream' });

@@ -20,7 +20,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let app: TestApp;
     let up: UpstreamOp;
     before(async () => {
-      app = await startTestApp({ db });
+      app = await startTestApp({ db, env: { FEDERATION_ALLOW_PRIVATE: '1' } }); // the upstream OP listens on loopback
       up = await startUpstreamOp({ redirectUris: [`${app.url}/bff/federation/callback`] });
     });
     after(async () => {
@@ -30,7 +30,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('accepts the provider’s token for a linked account, and refuses anything else', async () => {
-      const conn = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now() }, {
+      const conn = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate }, {
         name: 'Upstream',
         issuer: up.issuer,
         clientId: up.clientId,
