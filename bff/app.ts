@@ -42,6 +42,7 @@ import { workosRoutes } from './compat/workos/routes.ts';
 import { sagRoutes } from './compat/sag/routes.ts';
 import { federationRoutes } from './federation/routes.ts';
 import { upstreamTokensFor } from './federation/tokens.ts';
+import { createMail, type Mail } from './mail/mail.ts';
 export { attachZenith } from './compat/zenith/upgrade.ts';
 
 export interface AppOptions {
@@ -61,6 +62,8 @@ export interface App {
   deps: SessionDeps;
   audit: Audit;
   sessions: SessionService;
+  /** The mail outbox and its worker (main.ts starts polling; tests run rounds). */
+  mail: Mail;
   /** Tell the app where it listens, so the BFF reaches its own provider over loopback. */
   setSelfOrigin(origin: string): void;
 }
@@ -103,7 +106,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // NUL, malformed percent-encoding and non-UTF-8 URLs never reach a router, a parser or the database.
   app.use(edgeGuard(config));
 
-  app.get('/healthz', healthRoute(store, logger));
+  const mail = createMail(config, store, logger, now);
+  app.get('/healthz', healthRoute(store, logger, async () => ({ mail: await mail.health() })));
 
   // The provider reads its own bodies: no parser may run before it.
   app.use('/oauth', (req, res, next) => {
@@ -169,6 +173,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     deps,
     audit,
     sessions,
+    mail,
     setSelfOrigin(origin) {
       self.value = origin;
     },

@@ -33,7 +33,12 @@ async function main(): Promise<void> {
 
   const store = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
   await store.migrate();
-  const { app, deps, setSelfOrigin } = await createApp({ config, store, logger });
+  const { app, deps, mail, setSelfOrigin } = await createApp({ config, store, logger });
+  if (config.mail.mode === 'off') {
+    logger.warn('mail is off: NODE_ENV=production and no SMTP_URL, so password reset, email verification, emailed sign-in codes, sign-up and invitation mails are unavailable. Set SMTP_URL to turn them on.');
+  }
+  // Retries, and messages another instance or the CLI queued.
+  mail.worker?.start(5_000);
 
   const server = createServer(app);
   const zenith = attachZenith(server, deps);
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     clearInterval(sweep);
     clearInterval(impersonationSweep);
+    void mail.close();
     // Open WebSockets would otherwise hold server.close() until the forced exit.
     zenith.close();
     server.close(() => {

@@ -82,6 +82,12 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
   RATE_LIMIT_WINDOW: seconds(15 * 60),
   SECURE_COOKIES: bool.optional(),
+  SMTP_URL: z
+    .url({ message: 'must be smtp://user:pass@host:587 or smtps://user:pass@host:465' })
+    .refine((u) => /^smtps?:\/\//.test(u), 'must start with smtp:// or smtps://')
+    .optional(),
+  MAIL_FROM: z.string().max(320).refine((v) => !/[\r\n]/.test(v), 'must be one line').optional(),
+  MAIL_DIR: z.string().min(1).default('./data/mail'),
 });
 
 export interface Config {
@@ -94,14 +100,14 @@ export interface Config {
   readonly databaseUrl: string;
   /** iron-session password map: highest id seals, any id unseals. */
   readonly cookieSecrets: Readonly<Record<number, string>>;
-  readonly trustProxy: number;
-  readonly logLevel: string;
   /** Audit-log HMAC keys: the highest id keys new entries, every id verifies. */
   readonly auditKeys: Readonly<Record<number, string>>;
   /** Keys for secrets at rest (signing keys, client secrets): highest id encrypts, every id decrypts. */
   readonly dataEncryptionKeys: Readonly<Record<number, string>>;
   /** Lets federation reach loopback and private addresses (development only). */
   readonly federationAllowPrivate: boolean;
+  readonly trustProxy: number;
+  readonly logLevel: string;
   readonly secureCookies: boolean;
   readonly ttl: {
     readonly accessToken: number;
@@ -120,6 +126,11 @@ export interface Config {
   /** A password change ends the user's other sessions and revokes their partner grants. */
   readonly revokeOnPasswordChange: boolean;
   readonly rateLimit: { readonly loginPerAccount: number; readonly window: number };
+  /**
+   * Mail (bff/mail): `smtp` delivers through SMTP_URL; `dev` writes each message to the log and
+   * to `dir` as .eml; `off` (production without SMTP_URL) turns the features that need mail off.
+   */
+  readonly mail: { readonly mode: 'smtp' | 'dev' | 'off'; readonly smtpUrl: string | null; readonly from: string; readonly dir: string };
   /** Set when the secret was generated for development; main.ts warns about it. */
   readonly generatedSecretFile?: string;
 }
@@ -170,12 +181,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (created) generatedSecretFile = file;
     }
   }
-  const https = publicUrl.startsWith('https://');
-  if (e.NODE_ENV === 'production' && !https && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|$)/.test(publicUrl)) {
-    problems.push('PUBLIC_URL: must be https:// when NODE_ENV=production');
-  }
-  if (problems.length) throw new ConfigError(problems);
-
   // Audit and encryption keys: required in production, generated beside the cookie secret otherwise.
   const devKeys = (value: Record<number, string> | undefined, variable: string, name: DevSecretName): Record<number, string> => {
     if (value) return value;
@@ -190,6 +195,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   const auditKeys = devKeys(e.AUDIT_KEYS, 'AUDIT_KEYS', 'auditKeys');
   const dataEncryptionKeys = devKeys(e.DATA_ENCRYPTION_KEYS, 'DATA_ENCRYPTION_KEYS', 'dataEncryptionKeys');
+  const https = publicUrl.startsWith('https://');
+  if (e.NODE_ENV === 'production' && !https && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|$)/.test(publicUrl)) {
+    problems.push('PUBLIC_URL: must be https:// when NODE_ENV=production');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
   return Object.freeze({
     env: e.NODE_ENV,
     port: e.PORT,
@@ -198,15 +209,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     issuer: `${publicUrl}/oauth`,
     databaseUrl: e.DATABASE_URL,
     cookieSecrets: Object.freeze(cookieSecrets!),
+    auditKeys: Object.freeze(auditKeys),
+    dataEncryptionKeys: Object.freeze(dataEncryptionKeys),
+    federationAllowPrivate: e.FEDERATION_ALLOW_PRIVATE ?? false,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     secureCookies: e.SECURE_COOKIES ?? https,
     ttl: Object.freeze({
       accessToken: e.ACCESS_TOKEN_TTL,
       idToken: e.ID_TOKEN_TTL,
-    auditKeys: Object.freeze(auditKeys),
-    dataEncryptionKeys: Object.freeze(dataEncryptionKeys),
-    federationAllowPrivate: e.FEDERATION_ALLOW_PRIVATE ?? false,
       refreshToken: e.REFRESH_TOKEN_TTL,
       session: e.SESSION_TTL,
       sessionIdle: e.SESSION_IDLE_TTL,
@@ -218,6 +229,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
     revokeOnPasswordChange: e.REVOKE_ON_PASSWORD_CHANGE ?? true,
     rateLimit: Object.freeze({ loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT, window: e.RATE_LIMIT_WINDOW }),
+    mail: Object.freeze({
+      mode: e.SMTP_URL ? 'smtp' : e.NODE_ENV === 'production' ? 'off' : 'dev',
+      smtpUrl: e.SMTP_URL ?? null,
+      from: e.MAIL_FROM ?? `Portal <no-reply@${new URL(publicUrl).hostname}>`,
+      dir: resolve(e.MAIL_DIR),
+    } as const),
     generatedSecretFile,
   });
 }

@@ -20,7 +20,8 @@ const REASONS = {
   timeout: { reason: 'store_timeout', message: 'The database did not answer in time.' },
 } as const;
 
-export function healthRoute(store: Store, logger: Logger): RequestHandler {
+/** `detail` adds facts to a healthy answer (the mail outbox's counts); it never fails the probe. */
+export function healthRoute(store: Store, logger: Logger, detail?: () => Promise<Record<string, unknown>>): RequestHandler {
   // Probes arriving together share one check, so a frozen database does not collect a queue of them.
   let inflight: Promise<Outcome> | null = null;
 
@@ -53,7 +54,7 @@ export function healthRoute(store: Store, logger: Logger): RequestHandler {
     const outcome = await checkWithin(BUDGET_MS);
     res.setHeader('Cache-Control', 'no-store');
     if (outcome.ok) {
-      res.json({ status: 'ok', store: store.kind });
+      res.json({ status: 'ok', store: store.kind, ...(await detail?.().catch(() => ({}))) });
       return;
     }
     logger.warn({ err: outcome.err, reason: outcome.reason }, 'health check failed');

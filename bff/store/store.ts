@@ -42,6 +42,12 @@ export interface ClientRecord {
   /** First-party clients (the BFF itself) skip the consent screen. */
   firstParty: boolean;
   createdAt: number;
+  /** Space-separated scope an authorization request gets when it names none (seed 004). */
+  defaultScope?: string | null;
+  /** Access-token lifetime in seconds; null or absent: the ACCESS_TOKEN_TTL default. */
+  accessTokenTtl?: number | null;
+  /** The weaker legacy refresh at GET /oauth?=token (no client authentication); off unless set. */
+  legacyRefresh?: boolean;
 }
 
 /** One oidc-provider model instance (Session, AccessToken, Grant, …). */
@@ -104,25 +110,25 @@ export interface AuditEntry {
   data: Record<string, unknown>;
   prevHash: string;
   hash: string;
+  /** The AUDIT_KEYS id whose HMAC `hash` is; null for a plain SHA-256 entry written before keys existed. */
+  keyId: number | null;
 }
 
 export interface NewAuditEntry {
   at: number;
   kind: string;
   actorId: string | null;
-  /** The AUDIT_KEYS id whose HMAC `hash` is; null for a plain SHA-256 entry written before keys existed. */
-  keyId: number | null;
   subjectId: string | null;
   ip: string | null;
   userAgent: string | null;
   data: Record<string, unknown>;
+  keyId?: number | null;
 }
 
 export interface AuditFilter {
   kind?: string;
   /** Matches actor or subject. */
   userId?: string;
-  keyId?: number | null;
   actorId?: string;
   subjectId?: string;
   from?: number;
@@ -147,6 +153,36 @@ export interface Impersonation {
   adminSessionId: string | null;
   /** The BFF session that carries the impersonation. */
   sessionId: string | null;
+}
+
+/** A mail waiting in (or delivered from) the outbox. `body` is opaque to the store (sealed by bff/mail). */
+export interface OutboxMessage {
+  id: string;
+  kind: string;
+  toAddress: string;
+  toName: string;
+  subject: string;
+  body: string;
+  createdAt: number;
+  /** Delivery attempts started so far (a claim counts as one). */
+  attempts: number;
+  nextAttemptAt: number;
+  sentAt: number | null;
+  /** Set when the worker gave up on it. */
+  failedAt: number | null;
+  lastError: string | null;
+}
+
+export type NewOutboxMessage = Pick<OutboxMessage, 'id' | 'kind' | 'toAddress' | 'toName' | 'subject' | 'body' | 'createdAt'>;
+
+export interface OutboxStats {
+  /** Not yet sent and not given up on. */
+  pending: number;
+  /** Pending messages whose last attempt failed. */
+  retrying: number;
+  /** Given up on. */
+  failed: number;
+  lastFailureAt: number | null;
 }
 
 export class StoreUnavailableError extends Error {
@@ -232,6 +268,8 @@ export interface Store {
     list(): Promise<SigningKey[]>;
     /** Inserts unless the kid exists; returns whether it inserted. */
     insert(key: SigningKey): Promise<boolean>;
+    /** Replaces a key's stored JWK (re-encryption at rest); returns whether the kid exists. */
+    setJwk(kid: string, jwk: Record<string, unknown>): Promise<boolean>;
   };
 
   /** Small named values (setup token hash, …). */
@@ -243,8 +281,6 @@ export interface Store {
     delete(key: string): Promise<void>;
   };
 
-    /** Replaces a key's stored JWK (re-encryption at rest); returns whether the kid exists. */
-    setJwk(kid: string, jwk: Record<string, unknown>): Promise<boolean>;
   bffSessions: {
     create(s: BffSession): Promise<void>;
     find(id: string): Promise<BffSession | null>;
@@ -297,6 +333,12 @@ export interface Store {
     list(filter: AuditFilter): Promise<AuditEntry[]>;
     /** All entries in seq order, in pages, for verification and export. */
     iterate(fromSeq: number, limit: number): Promise<AuditEntry[]>;
+    /**
+     * Rewrites the chain links in one transaction, with appends held off: `plan`
+     * sees every entry in seq order and returns the (seq, prevHash, hash, keyId)
+     * to store. For re-keying plain entries once (audit/verify.ts); returns how many changed.
+     */
+    rechain(plan: (entries: AuditEntry[]) => Array<Pick<AuditEntry, 'seq' | 'prevHash' | 'hash' | 'keyId'>>): Promise<number>;
   };
 
   /** Organizations, memberships, invitations, and the organization each grant acts for. */
@@ -318,6 +360,21 @@ export interface Store {
     listForTarget(userId: string): Promise<Impersonation[]>;
   };
 
+  /** The mail outbox (bff/mail): durable before delivery, each message claimed by one worker at a time. */
+  mailOutbox: {
+    enqueue(m: NewOutboxMessage): Promise<void>;
+    /**
+     * Atomically leases up to `limit` due messages to `owner` until now + leaseMs and counts
+     * the attempt; a message whose lease lapsed (its worker died) is due again.
+     */
+    claim(owner: string, now: number, leaseMs: number, limit: number): Promise<OutboxMessage[]>;
+    /** Marks it sent and clears its body, only while `owner` still holds the lease. */
+    markSent(id: string, owner: string, now: number): Promise<boolean>;
+    /** Records a failed attempt: due again at `retryAt`, or given up when retryAt is null. */
+    markFailed(id: string, owner: string, error: string, retryAt: number | null, now: number): Promise<boolean>;
+    stats(): Promise<OutboxStats>;
+  };
+
   throttle: {
     /**
      * Increments the counter for `key` in a fixed window; returns the count
@@ -325,12 +382,6 @@ export interface Store {
      */
     hit(key: string, now: number, windowMs: number): Promise<{ count: number; resetAt: number }>;
     peek(key: string, now: number): Promise<{ count: number; resetAt: number } | null>;
-    /**
-     * Rewrites the chain links in one transaction, with appends held off: `plan`
-     * sees every entry in seq order and returns the (seq, prevHash, hash, keyId)
-     * to store. For re-keying plain entries once (audit/verify.ts); returns how many changed.
-     */
-    rechain(plan: (entries: AuditEntry[]) => Array<Pick<AuditEntry, 'seq' | 'prevHash' | 'hash' | 'keyId'>>): Promise<number>;
     reset(key: string): Promise<void>;
   };
 }

@@ -36,9 +36,6 @@ export interface TestAppOptions {
   sessionTestHooks?: SessionTestHooks;
 }
 
-export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
 /** The secrets every test app runs with; pass them to a spawned `portal` command too. */
 export const TEST_SECRETS_ENV = {
   COOKIE_SECRETS: '1:test-secret-test-secret-test-secret-0001',
@@ -46,6 +43,9 @@ export const TEST_SECRETS_ENV = {
   DATA_ENCRYPTION_KEYS: '1:test-data-key-test-data-key-test-d-0001',
 };
 
+export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
@@ -70,6 +70,8 @@ export const TEST_SECRETS_ENV = {
     DATABASE_URL: databaseUrl ?? 'sqlite::memory:',
     ...TEST_SECRETS_ENV,
     LOG_LEVEL: 'silent',
+    // Development mail (no SMTP_URL) lands in a throwaway folder, never in ./data/mail.
+    MAIL_DIR: join(tmpdir(), 'portal-test-mail'),
     ...opts.env,
   });
   const store = opts.store ?? (await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs }));
@@ -92,6 +94,7 @@ export const TEST_SECRETS_ENV = {
     server,
     clock,
     async close() {
+      await app.mail.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       for (const c of cleanups) await c();

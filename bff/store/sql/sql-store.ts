@@ -13,6 +13,7 @@ import { sqlBffSessions, sqlConsents } from './sessions.ts';
 import { sqlOidcOwners } from './oidc-owners.ts';
 import { sqlImpersonations } from './impersonations.ts';
 import { sqlClients, sqlUsers } from './users.ts';
+import { sqlMailOutbox } from './mail.ts';
 
 export class SqlStore implements Store {
   readonly kind: Store['kind'];
@@ -30,6 +31,7 @@ export class SqlStore implements Store {
   readonly events: Store['events'];
   readonly orgs: Store['orgs'];
   readonly federation: Store['federation'];
+  readonly mailOutbox: Store['mailOutbox'];
   readonly #db: Driver;
 
   constructor(db: Driver) {
@@ -49,6 +51,7 @@ export class SqlStore implements Store {
     this.events = db.notifications ?? { publish: async () => {}, subscribe: () => {} };
     this.orgs = sqlOrgs(db);
     this.federation = sqlFederation(db);
+    this.mailOutbox = sqlMailOutbox(db);
     // A wrapper made with Object.create(store) calls these with its own `this`, which has no #db.
     this.migrate = this.migrate.bind(this);
     this.ping = this.ping.bind(this);
