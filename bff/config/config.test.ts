@@ -51,7 +51,8 @@ describe('configuration', () => {
   });
 
   it('defaults to SQLite under ./data on port 3000', () => {
-    const c = loadConfig({ COOKIE_SECRETS: '1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' });
+    // Every secret given, so nothing is generated into the real ./data.
+    const c = loadConfig({ COOKIE_SECRETS: '1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', AUDIT_KEYS: '1:cccccccccccccccccccccccccccccccccc', DATA_ENCRYPTION_KEYS: '1:dddddddddddddddddddddddddddddddddd' });
     assert.equal(c.databaseUrl, 'sqlite:./data/portal.db');
     assert.equal(c.port, 3000);
     assert.equal(c.publicUrl, 'http://localhost:3000');
