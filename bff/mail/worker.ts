@@ -48,6 +48,7 @@ export function createMailWorker(d: WorkerDeps): MailWorker {
   let running: Promise<number> | null = null;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
 
   async function round(): Promise<number> {
     let sent = 0;
@@ -74,23 +75,31 @@ export function createMailWorker(d: WorkerDeps): MailWorker {
     }
   }
 
-  function runOnce(): Promise<number> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = round().finally(() => {
+  function startRound(): Promise<number> {
+    const p = round().finally(() => {
       running = null;
       if (again) {
         again = false;
         kick();
       }
     });
-    return running;
+    running = p;
+    return p;
+  }
+
+  /** A round of its own: waits for one already running, so its count is only this round's. */
+  async function runOnce(): Promise<number> {
+    while (running) await running.catch(() => 0);
+    return startRound();
   }
 
   function kick(): void {
-    runOnce().catch((err) => d.logger.warn({ err }, 'mail outbox round failed'));
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    startRound().catch((err) => d.logger.warn({ err }, 'mail outbox round failed'));
   }
 
   return {
@@ -102,8 +111,9 @@ export function createMailWorker(d: WorkerDeps): MailWorker {
       kick();
     },
     async stop() {
+      stopped = true;
       clearInterval(timer);
-      await running?.catch(() => 0);
+      while (running) await running.catch(() => 0);
     },
   };
 }
