@@ -79,11 +79,16 @@ describe('audit log', () => {
 
     const cells = (row: HTMLElement) => within(row).getAllByRole('cell').map((cell) => cell.textContent);
     const [seq, time, kind, actor, subject, ip, details] = cells(rows()[0]);
-    expect([seq, kind, actor, subject, ip]).toEqual(['60', 'impersonation_started', 'root@example.com', 'ada@example.com', '203.0.113.7']);
+    expect([seq, kind, actor, subject, ip]).toEqual(['60', 'Impersonation started', 'root@example.com', 'ada@example.com', '203.0.113.7']);
     expect(time).toBe(formatAuditTime(T0 + 60 * 60_000));
-    // The reason comes first on impersonation entries.
-    expect(details).toBe('reason: Ticket 42: cannot see invoicesimpersonationId: i1durationMinutes: 15');
-    expect(within(rows()[0]).getByText('reason: Ticket 42: cannot see invoices')).toBeTruthy();
+    // Plain words first (the reason leads on impersonation entries); the ids only inside a closed disclosure.
+    expect(details).toBe('Reason: Ticket 42: cannot see invoicesMinutes: 15Idskind: impersonation_startedactor: a1subject: u1impersonationId: i1');
+    expect(within(rows()[0]).getByText('Reason: Ticket 42: cannot see invoices')).toBeTruthy();
+    const ids = within(rows()[0]).getByText('Ids').closest('details')!;
+    expect(ids.open).toBe(false);
+    expect(within(ids).getByText('i1').tagName).toBe('CODE');
+    // The scroll region around the table can be reached (and so scrolled) by keyboard.
+    expect(screen.getByRole('region', { name: 'Audit log entries' }).tabIndex).toBe(0);
 
     // Nobody acted (the CLI): "system"; a subject the server could not name: its id.
     expect(cells(rows()[1]).slice(3, 6)).toEqual(['system', 'gone-user', '—']);
@@ -112,6 +117,8 @@ describe('audit log', () => {
     const kindSelect = screen.getByLabelText('Kind') as HTMLSelectElement;
     const options = Array.from(kindSelect.options).map((o) => o.value);
     expect(options).toContain('impersonation_refused');
+    expect(options).toContain('impersonation_requested');
+    expect(Array.from(kindSelect.options).find((o) => o.value === 'client_deleted')?.textContent).toBe('Deleted a partner app');
     expect(options).toContain('password_changed');
     expect(options[0]).toBe('');
 

@@ -22,16 +22,44 @@ function value(key: string, v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Plain names for the keys the BFF writes; anything else shows as written. */
+const KEY_LABELS: Record<string, string> = {
+  reason: 'Reason',
+  durationMinutes: 'Minutes',
+  expiresAt: 'Ends',
+  startedAt: 'Started',
+  endedAt: 'Ended',
+  name: 'Name',
+  email: 'Email',
+  method: 'How',
+  via: 'From',
+  scopes: 'Permissions',
+  public: 'Public app',
+  error: 'Problem',
+  provider: 'Provider',
+};
+
+/** Identifiers (clientId, sid, impersonationId…): kept for whoever needs them, shown on request. */
+const ID_KEY = /(^id$|Id$|^sid$|^jti$|^grant$)/;
+
+export interface DetailPair {
+  key: string;
+  label: string;
+  value: string;
+}
+
 /**
- * `data` as compact `key: value` pairs. For impersonation entries the written
- * reason comes first: it is what the entry is there to account for.
+ * `data` split into what a person reads (labelled pairs, the written reason
+ * first for impersonation entries: it is what the entry accounts for) and the
+ * identifiers, which the table shows only on request.
  */
-export function detailPairs(entry: AuditEntry): { key: string; value: string }[] {
+export function detailPairs(entry: AuditEntry): { plain: DetailPair[]; ids: DetailPair[] } {
   const data = entry.data ?? {};
   const keys = Object.keys(data);
   if (entry.kind.startsWith('impersonation_') && keys.includes('reason')) {
     keys.splice(keys.indexOf('reason'), 1);
     keys.unshift('reason');
   }
-  return keys.map((key) => ({ key, value: value(key, data[key]) }));
+  const pairs = keys.map((key) => ({ key, label: KEY_LABELS[key] ?? key, value: value(key, data[key]) }));
+  return { plain: pairs.filter((p) => !ID_KEY.test(p.key)), ids: pairs.filter((p) => ID_KEY.test(p.key)) };
 }

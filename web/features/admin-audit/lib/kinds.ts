@@ -1,24 +1,42 @@
-/** The audit kinds the filter offers (the log may hold others; they still show). */
-export const KNOWN_KINDS = [
-  'sign_in',
-  'sign_in_failed',
-  'logout',
-  'consent_given',
-  'consent_denied',
-  'consent_revoked',
-  'client_registered',
-  'client_deleted',
-  'user_created',
-  'user_disabled',
-  'impersonation_started',
-  'impersonation_stopped',
-  'impersonation_expired',
-  'impersonation_refused',
-  'password_changed',
-] as const;
+/** What each audit kind means, in words an admin reads without a glossary. */
+const KIND_LABELS: Record<string, string> = {
+  sign_in: 'Signed in',
+  sign_in_failed: 'Sign-in failed',
+  logout: 'Signed out',
+  password_changed: 'Changed password',
+  sessions_revoked: 'Sessions ended',
+  consent_given: 'Allowed an app',
+  consent_denied: 'Denied an app',
+  consent_revoked: 'Removed an app’s access',
+  client_registered: 'Registered a partner app',
+  client_deleted: 'Deleted a partner app',
+  client_secret_rotated: 'Rotated a partner app’s secret',
+  connection_created: 'Added an identity provider',
+  connection_deleted: 'Removed an identity provider',
+  federation_linked: 'Linked an outside sign-in',
+  federation_link_pending: 'Outside sign-in waiting for a link',
+  federation_failed: 'Outside sign-in failed',
+  user_created: 'Account created',
+  user_disabled: 'Account disabled',
+  invitation_created: 'Invitation sent',
+  invitation_accepted: 'Invitation accepted',
+  org_created: 'Organization created',
+  impersonation_requested: 'Asked to impersonate',
+  impersonation_started: 'Impersonation started',
+  impersonation_stopped: 'Impersonation stopped',
+  impersonation_expired: 'Impersonation ran out',
+  impersonation_refused: 'Impersonation refused',
+  signing_key_added: 'Signing key added',
+  secrets_reencrypted: 'Secrets re-encrypted',
+};
 
-/** `impersonation_started` → `Impersonation started`. */
+/** The audit kinds the filter offers (the log may hold others; they still show). */
+export const KNOWN_KINDS = Object.keys(KIND_LABELS);
+
+/** `client_deleted` → `Deleted a partner app`; an unknown kind → `Some new kind`. */
 export function kindLabel(kind: string): string {
+  const known = KIND_LABELS[kind];
+  if (known) return known;
   const words = kind.replace(/_/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
