@@ -26,6 +26,7 @@ import { interactionRoutes } from './oauth/interactions/routes.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
 import { clientThrottle } from './oauth/client-throttle.ts';
+import { legacyRefresh } from './oauth/legacy-refresh.ts';
 import { bffClientRecord, createBffOidcConfig, type SelfOrigin } from './session/oidc-client.ts';
 import { createSessionService, type SessionService, type SessionTestHooks } from './session/sessions.ts';
 import { cookieOptions, sessionRoutes, type SessionDeps, type SessionHooks } from './session/routes.ts';
@@ -121,6 +122,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     next();
   });
   app.use(userinfoRoutes(base));
+  // Seed 004's GET /oauth?=token refresh, for clients that enabled the legacy mode.
+  app.get('/oauth', legacyRefresh(base));
   // Before provider.callback(): Koa composes its middleware when the callback is made.
   const throttle = clientThrottle({ store, provider, logger, now });
   const providerCallback = provider.callback();

@@ -27,6 +27,7 @@ const USAGE = `usage: portal <command>
   user disable --email E
   user enable --email E
   client create --name N --redirect-uri U [--redirect-uri U2 …] [--public] [--scope S …] [--logo-url L]
+                [--default-scope S] [--access-token-ttl SECONDS] [--legacy-refresh]
   client list
   client rotate-secret --client-id ID
   client delete --client-id ID
@@ -70,6 +71,9 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       public: { type: 'boolean' },
       scope: { type: 'string', multiple: true },
       'logo-url': { type: 'string' },
+      'default-scope': { type: 'string' },
+      'access-token-ttl': { type: 'string' },
+      'legacy-refresh': { type: 'boolean' },
       'client-id': { type: 'string' },
       'activate-in': { type: 'string' },
       out: { type: 'string' },
@@ -115,15 +119,24 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       return 0;
     }
     case 'client create': {
+      const defaultScope = (opts['default-scope'] as string | undefined)?.split(/\s+/).filter(Boolean) ?? [];
+      const ttl = opts['access-token-ttl'] as string | undefined;
       const { client, secret } = await registerClient(store, {
         name: need(opts, 'name'),
         redirectUris: (opts['redirect-uri'] as string[] | undefined) ?? [],
         isPublic: Boolean(opts.public),
-        scopes: (opts.scope as string[] | undefined) ?? ['openid', 'profile', 'email', 'offline_access'],
+        // Without --scope, the usual set plus whatever the default scope names.
+        scopes: (opts.scope as string[] | undefined) ?? ['openid', 'profile', 'email', 'offline_access', ...defaultScope],
         logoUrl: opts['logo-url'] as string | undefined,
+        defaultScope,
+        accessTokenTtl: ttl === undefined ? null : Number(ttl),
+        legacyRefresh: opts['legacy-refresh'] === true,
       }, now);
-      await audit.record('client_registered', { data: { clientId: client.clientId, name: client.name, public: secret === null, via: 'cli' } });
-      out({ client_id: client.clientId, ...(secret ? { client_secret: secret } : {}), name: client.name, redirect_uris: client.redirectUris, scopes: client.scopes });
+      await audit.record('client_registered', { data: { clientId: client.clientId, name: client.name, public: secret === null, legacyRefresh: client.legacyRefresh === true, via: 'cli' } });
+      out({
+        client_id: client.clientId, ...(secret ? { client_secret: secret } : {}), name: client.name, redirect_uris: client.redirectUris, scopes: client.scopes,
+        default_scope: client.defaultScope ?? null, access_token_ttl: client.accessTokenTtl ?? null, legacy_refresh: client.legacyRefresh === true,
+      });
       return 0;
     }
     case 'client list':

@@ -16,6 +16,9 @@ const newClient = z.object({
   public: z.boolean().default(false),
   scopes: z.array(z.string().max(100)).max(20).default([]),
   logoUrl: z.string().max(2000).nullish(),
+  defaultScope: z.array(z.string().max(100)).max(20).default([]),
+  accessTokenTtl: z.number().int().nullish(),
+  legacyRefresh: z.boolean().default(false),
 });
 
 export async function requireAdmin(deps: SessionDeps, req: Request, res: Response): Promise<Current> {
@@ -42,8 +45,8 @@ export function adminRoutes(deps: SessionDeps): Router {
   r.post('/admin/clients', async (req, res) => {
     const { user } = await requireAdmin(deps, req, res);
     const b = parse(newClient, req.body);
-    const { client, secret } = await registerClient(store, { name: b.name, redirectUris: b.redirectUris, isPublic: b.public, scopes: b.scopes, logoUrl: b.logoUrl }, deps.now());
-    await deps.audit.record('client_registered', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: client.clientId, name: client.name, public: secret === null } });
+    const { client, secret } = await registerClient(store, { name: b.name, redirectUris: b.redirectUris, isPublic: b.public, scopes: b.scopes, logoUrl: b.logoUrl, defaultScope: b.defaultScope, accessTokenTtl: b.accessTokenTtl, legacyRefresh: b.legacyRefresh }, deps.now());
+    await deps.audit.record('client_registered', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: client.clientId, name: client.name, public: secret === null, legacyRefresh: client.legacyRefresh === true } });
     res.status(201).json({ clientId: client.clientId, ...(secret ? { clientSecret: secret } : {}) });
   });
 

@@ -42,7 +42,16 @@ export interface NewClientInput {
   isPublic: boolean;
   scopes?: string[];
   logoUrl?: string | null;
+  /** Space- or list-given scopes an authorization request gets when it names none; each must be one of `scopes`. */
+  defaultScope?: string | string[] | null;
+  /** Access-token lifetime in seconds (60 to 86400); absent: the ACCESS_TOKEN_TTL default. */
+  accessTokenTtl?: number | null;
+  /** Allows the weaker legacy refresh at GET /oauth?=token (seed 004); off unless true. */
+  legacyRefresh?: boolean;
 }
+
+/** Bounds of a per-client access-token lifetime: a day at most, as the seed 004 document promises. */
+export const ACCESS_TOKEN_TTL_RANGE = { min: 60, max: 86400 } as const;
 
 export function newClientId(): string {
   return `app_${randomBytes(12).toString('base64url')}`;
@@ -52,7 +61,17 @@ export function newClientSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export function validateClientInput(input: NewClientInput): { name: string; redirectUris: string[]; scopes: string[]; logoUrl: string | null } {
+export interface ValidClientInput {
+  name: string;
+  redirectUris: string[];
+  scopes: string[];
+  logoUrl: string | null;
+  defaultScope: string | null;
+  accessTokenTtl: number | null;
+  legacyRefresh: boolean;
+}
+
+export function validateClientInput(input: NewClientInput): ValidClientInput {
   const fields: Record<string, string> = {};
   const name = (input.name ?? '').trim();
   if (!name) fields.name = 'A name is required.';
@@ -74,11 +93,18 @@ export function validateClientInput(input: NewClientInput): { name: string; redi
     const p = logoUrlProblem(logoUrl);
     if (p) fields.logoUrl = `The logo URL ${p}.`;
   }
+  const raw = Array.isArray(input.defaultScope) ? input.defaultScope.join(' ') : (input.defaultScope ?? '');
+  const defaults = [...new Set(raw.split(/\s+/).filter(Boolean))];
+  const outside = defaults.filter((s) => !scopes.includes(s));
+  if (outside.length) fields.defaultScope = `The default scope must be among the app's scopes (${scopes.join(', ')}); not: ${outside.join(', ')}.`;
+  const ttl = input.accessTokenTtl ?? null;
+  const { min, max } = ACCESS_TOKEN_TTL_RANGE;
+  if (ttl !== null && !(Number.isInteger(ttl) && ttl >= min && ttl <= max)) fields.accessTokenTtl = `The access-token lifetime must be a whole number of seconds from ${min} to ${max}.`;
   if (Object.keys(fields).length) {
     const code = fields.redirectUris ? 'invalid_redirect_uri' : 'invalid_client_metadata';
     throw badRequest(code, Object.values(fields)[0]!, fields);
   }
-  return { name, redirectUris: uris, scopes, logoUrl };
+  return { name, redirectUris: uris, scopes, logoUrl, defaultScope: defaults.length ? defaults.join(' ') : null, accessTokenTtl: ttl, legacyRefresh: input.legacyRefresh === true };
 }
 
 export async function registerClient(store: Store, input: NewClientInput, now: number): Promise<{ client: ClientRecord; secret: string | null }> {
@@ -94,6 +120,9 @@ export async function registerClient(store: Store, input: NewClientInput, now: n
     logoUrl: v.logoUrl,
     firstParty: false,
     createdAt: now,
+    defaultScope: v.defaultScope,
+    accessTokenTtl: v.accessTokenTtl,
+    legacyRefresh: v.legacyRefresh,
   };
   await store.clients.create(client);
   return { client, secret };
@@ -109,7 +138,10 @@ export async function rotateClientSecret(store: Store, clientId: string): Promis
 }
 
 export function publicClient(c: ClientRecord) {
-  return { clientId: c.clientId, name: c.name, redirectUris: c.redirectUris, public: c.secret === null, scopes: c.scopes, logoUrl: c.logoUrl, createdAt: c.createdAt };
+  return {
+    clientId: c.clientId, name: c.name, redirectUris: c.redirectUris, public: c.secret === null, scopes: c.scopes, logoUrl: c.logoUrl, createdAt: c.createdAt,
+    defaultScope: c.defaultScope ?? null, accessTokenTtl: c.accessTokenTtl ?? null, legacyRefresh: c.legacyRefresh === true,
+  };
 }
 
 /** oidc-provider metadata for a stored client. */
@@ -126,5 +158,7 @@ export function clientMetadata(c: ClientRecord): Record<string, unknown> {
     scope: c.scopes.join(' '),
     id_token_signed_response_alg: 'ES256',
     portal_first_party: c.firstParty,
+    ...(c.defaultScope ? { portal_default_scope: c.defaultScope } : {}),
+    ...(c.accessTokenTtl ? { portal_access_token_ttl: c.accessTokenTtl } : {}),
   };
 }

@@ -15,6 +15,7 @@ import { answerOutage, outagePage } from './outage.ts';
 import { loadExistingGrant } from './grants.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
 import type { ClaimsContributor } from './claims.ts';
+import { PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope } from './client-settings.ts';
 
 
 export interface ProviderDeps {
@@ -93,7 +94,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       id_token_signed_response_alg: 'ES256',
       token_endpoint_auth_method: 'client_secret_basic',
     },
-    extraClientMetadata: { properties: ['portal_first_party'] },
+    extraClientMetadata: { properties: PORTAL_CLIENT_PROPERTIES },
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -105,7 +106,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     // `impersonation`: the id of an admin's impersonation request (see impersonation/).
     extraParams: ['impersonation'],
     ttl: {
-      AccessToken: config.ttl.accessToken,
+      AccessToken: (_ctx, _token, client) => accessTokenTtlFor(client, config.ttl.accessToken),
       AuthorizationCode: config.ttl.code,
       IdToken: config.ttl.idToken,
       Interaction: 3600,
@@ -157,13 +158,13 @@ export function createProvider(deps: ProviderDeps): Provider {
         enabled: true,
         defaultResource: async () => PORTAL_RESOURCE,
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, resource) => {
+        getResourceServerInfo: async (_ctx, resource, client) => {
           if (resource !== PORTAL_RESOURCE) throw new errors.InvalidTarget('unknown resource');
           // No `audience`: oidc-provider lets a token without one reach userinfo.
           return {
             scope: SCOPE_NAMES.join(' '),
             accessTokenFormat: 'jwt',
-            accessTokenTTL: config.ttl.accessToken,
+            accessTokenTTL: accessTokenTtlFor(client, config.ttl.accessToken),
             jwt: { sign: { alg: 'ES256' } },
           };
         },
@@ -217,6 +218,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       await next();
     });
   }
+  provider.use(defaultScope(provider));
   // Only the hops TRUST_PROXY names, like Express's req.ip: Koa would otherwise take the leftmost (client-written) X-Forwarded-For entry.
   provider.maxIpsCount = config.trustProxy;
 

@@ -20,6 +20,9 @@ function newClient(over: Partial<ClientRecord> = {}): ClientRecord {
     logoUrl: null,
     firstParty: false,
     createdAt: T0,
+    defaultScope: null,
+    accessTokenTtl: null,
+    legacyRefresh: false,
     ...over,
   };
 }
@@ -115,7 +118,7 @@ export function identityContract(get: GetStore): void {
       assert.deepEqual(await get().clients.find(c.clientId), c);
       assert.equal(await get().clients.find(rid('missing')), null);
       await assert.rejects(get().clients.create({ ...newClient(), clientId: c.clientId }), ConflictError);
-      const pub = newClient({ secret: null, firstParty: true, logoUrl: 'https://app.test/logo.png' });
+      const pub = newClient({ secret: null, firstParty: true, logoUrl: 'https://app.test/logo.png', defaultScope: 'openid email', accessTokenTtl: 86400, legacyRefresh: true });
       await get().clients.create(pub);
       assert.deepEqual(await get().clients.find(pub.clientId), pub);
       const ids = (await get().clients.list()).map((x) => x.clientId);
@@ -126,7 +129,7 @@ export function identityContract(get: GetStore): void {
       const c = newClient();
       await get().clients.upsert(c);
       assert.deepEqual(await get().clients.find(c.clientId), c);
-      const replaced = { ...c, name: 'Renamed', redirectUris: ['https://other.test/cb'], scopes: ['openid'], createdAt: T0 + 9 };
+      const replaced = { ...c, name: 'Renamed', redirectUris: ['https://other.test/cb'], scopes: ['openid'], createdAt: T0 + 9, defaultScope: 'openid', accessTokenTtl: 3600, legacyRefresh: true };
       await get().clients.upsert(replaced);
       assert.deepEqual(await get().clients.find(c.clientId), { ...replaced, createdAt: T0 });
     });

@@ -107,6 +107,9 @@ interface ClientRow {
   logo_url: string | null;
   first_party: number;
   created_at: number;
+  default_scope: string | null;
+  access_token_ttl: number | null;
+  legacy_refresh: number;
 }
 
 function toClient(r: ClientRow): ClientRecord {
@@ -120,6 +123,9 @@ function toClient(r: ClientRow): ClientRecord {
     logoUrl: r.logo_url,
     firstParty: fromBit(r.first_party),
     createdAt: Number(r.created_at),
+    defaultScope: r.default_scope,
+    accessTokenTtl: numOrNull(r.access_token_ttl),
+    legacyRefresh: fromBit(r.legacy_refresh),
   };
 }
 
@@ -134,12 +140,16 @@ function clientParams(c: ClientRecord): SqlValue[] {
     c.logoUrl,
     toBit(c.firstParty),
     c.createdAt,
+    c.defaultScope ?? null,
+    c.accessTokenTtl ?? null,
+    toBit(c.legacyRefresh ?? false),
   ];
 }
 
 const INSERT_CLIENT = `INSERT INTO clients
-  (client_id, name, secret, redirect_uris, post_logout_redirect_uris, scopes, logo_url, first_party, created_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+  (client_id, name, secret, redirect_uris, post_logout_redirect_uris, scopes, logo_url, first_party, created_at,
+   default_scope, access_token_ttl, legacy_refresh)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
 
 export function sqlClients(db: Driver): Store['clients'] {
   return {
@@ -152,7 +162,8 @@ export function sqlClients(db: Driver): Store['clients'] {
         `${INSERT_CLIENT} ON CONFLICT (client_id) DO UPDATE SET
            name = excluded.name, secret = excluded.secret, redirect_uris = excluded.redirect_uris,
            post_logout_redirect_uris = excluded.post_logout_redirect_uris, scopes = excluded.scopes,
-           logo_url = excluded.logo_url, first_party = excluded.first_party`,
+           logo_url = excluded.logo_url, first_party = excluded.first_party, default_scope = excluded.default_scope,
+           access_token_ttl = excluded.access_token_ttl, legacy_refresh = excluded.legacy_refresh`,
         clientParams(c),
       );
     },

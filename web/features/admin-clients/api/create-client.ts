@@ -9,6 +9,12 @@ export interface NewClient {
   public: boolean;
   scopes: string[];
   logoUrl?: string;
+  /** Scopes an authorization request gets when it names none (each one of `scopes`). */
+  defaultScope?: string[];
+  /** Access-token lifetime in seconds; absent: the server's default. */
+  accessTokenTtl?: number;
+  /** The weaker legacy refresh at GET /oauth?=token (The Trading Parrot's document). */
+  legacyRefresh?: boolean;
 }
 
 export interface CreatedClient {

@@ -1,0 +1,38 @@
+/**
+ * Per-client settings that let a partner written to another provider's document
+ * (seed 004, The Trading Parrot) work unchanged: a default scope for an
+ * authorization request that names none, and the access-token lifetime.
+ */
+import type { Client, KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+
+/** Client metadata properties the portal adds (see clients.ts `clientMetadata`). */
+export const PORTAL_CLIENT_PROPERTIES = ['portal_first_party', 'portal_default_scope', 'portal_access_token_ttl'];
+
+/** The client's own access-token lifetime, else the configured default. */
+export function accessTokenTtlFor(client: Client | undefined, fallback: number): number {
+  const ttl = client?.metadata().portal_access_token_ttl;
+  return typeof ttl === 'number' && ttl > 0 ? ttl : fallback;
+}
+
+type Next = () => Promise<unknown>;
+
+/**
+ * Koa middleware: an authorization request (GET) without `scope` gets the
+ * client's default scope, as if the partner had named it; the consent screen
+ * shows it like any other. A request that names a scope is left alone.
+ */
+export function defaultScope(provider: Provider) {
+  return async (ctx: KoaContextWithOIDC, next: Next) => {
+    if (ctx.method === 'GET' && ctx.path === '/authorize') {
+      const query = ctx.query;
+      const clientId = query.client_id;
+      if (query.scope === undefined && typeof clientId === 'string' && clientId) {
+        const client = await provider.Client.find(clientId).catch(() => undefined);
+        const scope = client?.metadata().portal_default_scope;
+        if (typeof scope === 'string' && scope) ctx.query = { ...query, scope };
+      }
+    }
+    await next();
+  };
+}

@@ -1,0 +1,50 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { useFakeBff } from '../../test/fake-bff.ts';
+import { renderApp } from '../../test/render-app.tsx';
+
+const bff = useFakeBff(() => {
+  bff.answers['GET /bff/session'] = () => ({
+    body: { authenticated: true, user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' }, expiresAt: Date.now() + 3_600_000, impersonation: null },
+  });
+  bff.answers['GET /bff/scopes'] = () => ({ body: { scopes: [{ name: 'openid', description: 'Sign you in' }, { name: 'basic', description: 'Basic access' }] } });
+  bff.answers['GET /bff/admin/clients'] = () => ({ body: { clients: [] } });
+  bff.answers['POST /bff/admin/clients'] = () => ({ status: 201, body: { clientId: 'ttp', clientSecret: 's3cr3t' } });
+});
+
+const created = () => bff.server.requests.filter((r) => r.method === 'POST' && r.url === '/bff/admin/clients');
+
+async function fillBasics() {
+  renderApp('/admin/clients');
+  fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'The Trading Parrot' } });
+  fireEvent.change(screen.getByLabelText('Redirect URIs'), { target: { value: 'https://ttp.example/cb' } });
+  fireEvent.click(await screen.findByRole('checkbox', { name: /Basic access/ }));
+}
+
+describe('admin: registering a partner app written to The Trading Parrot\'s document', () => {
+  it('sends the default scope, the access-token lifetime and the legacy refresh', async () => {
+    await fillBasics();
+    fireEvent.change(screen.getByLabelText('Default scope (optional)'), { target: { value: ' basic ' } });
+    fireEvent.change(screen.getByLabelText('Access-token lifetime in seconds (optional)'), { target: { value: '86400' } });
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Legacy refresh (GET /oauth?=token)' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Register app' }));
+    await waitFor(() => expect(created()).toHaveLength(1));
+    expect(created()[0]!.json).toEqual({
+      name: 'The Trading Parrot',
+      redirectUris: ['https://ttp.example/cb'],
+      public: false,
+      scopes: ['openid', 'basic'],
+      defaultScope: ['basic'],
+      accessTokenTtl: 86400,
+      legacyRefresh: true,
+    });
+  });
+
+  it('refuses a lifetime out of range before sending anything', async () => {
+    await fillBasics();
+    fireEvent.change(screen.getByLabelText('Access-token lifetime in seconds (optional)'), { target: { value: '90000' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Register app' }));
+    expect(await screen.findByText('Enter a whole number of seconds from 60 to 86400, or leave it empty.')).toBeTruthy();
+    expect(created()).toHaveLength(0);
+  });
+});
