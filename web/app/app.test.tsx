@@ -253,6 +253,8 @@ describe('setup', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Create administrator' }));
     expect(await screen.findByText('Use at least 12 characters.')).toBeTruthy();
     expect(sent('POST', '/bff/setup')).toHaveLength(0);
+    // The setup form's own check is announced: focus moves to the field it is about.
+    expect(document.activeElement).toBe(screen.getByLabelText('Password'));
 
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'a very long password' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create administrator' }));

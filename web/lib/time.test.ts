@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRemaining, toEpochMs } from './time.ts';
+import { formatRemaining, formatWait, toEpochMs } from './time.ts';
 
 describe('formatRemaining', () => {
   it.each([
@@ -28,5 +28,18 @@ describe('toEpochMs', () => {
     expect(toEpochMs(null)).toBeNull();
     expect(toEpochMs(undefined)).toBeNull();
     expect(toEpochMs('not a date')).toBeNull();
+  });
+});
+
+describe('formatWait', () => {
+  it.each([
+    [0, '0 seconds'],
+    [1, '1 second'],
+    [40.2, '41 seconds'],
+    [60, '1 minute'],
+    [61, '2 minutes'],
+    [891, '15 minutes'],
+  ])('%f s → %s', (seconds, text) => {
+    expect(formatWait(seconds)).toBe(text);
   });
 });

@@ -39,3 +39,11 @@ export function isoOf(value: string | number | null | undefined): string | undef
   const ms = toEpochMs(value);
   return ms === null ? undefined : new Date(ms).toISOString();
 }
+
+/** A wait a person can plan around: "40 seconds", "1 minute", "15 minutes" (rounded up, never "891 s"). */
+export function formatWait(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  if (s < 60) return `${s} ${s === 1 ? 'second' : 'seconds'}`;
+  const minutes = Math.ceil(s / 60);
+  return `${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;
+}

@@ -82,6 +82,8 @@ describe('impersonate a user', () => {
     expect(REASON_TOO_SHORT).toBe('Write why you are impersonating this user (at least 10 characters).');
     expect(reasonBox().getAttribute('aria-invalid')).toBe('true');
     expect(reasonBox().getAttribute('aria-describedby')).toContain(message.id);
+    // Announced: focus goes to the field, which a screen reader reads with its message.
+    expect(document.activeElement).toBe(reasonBox());
     expect(screen.queryByRole('button', { name: 'Start impersonating' })).toBeNull();
 
     // The message follows the text once shown.

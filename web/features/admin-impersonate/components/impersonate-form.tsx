@@ -5,6 +5,7 @@ import { Button } from '../../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.tsx';
 import { TextAreaField } from '../../../components/ui/field.tsx';
 import type { ApiError } from '../../../lib/api-client.ts';
+import { useFocusFirstError } from '../../../lib/use-focus-first-error.ts';
 import type { AdminUser } from '../api/search-users.ts';
 import type { ImpersonationRequest } from '../api/start-impersonation.ts';
 import { DEFAULT_DURATION, DURATION_CHOICES, REASON_MAX, REASON_MIN, REAUTH_URL, reasonProblem } from '../lib/policy.ts';
@@ -46,6 +47,7 @@ export function ImpersonateForm({ user, onStart, onEdit, pending, error }: Imper
   const [confirming, setConfirming] = useState<(ImpersonationRequest & { email: string }) | null>(null);
   const serverError = useRef<HTMLDivElement>(null);
   const durationId = useId();
+  const { formRef, failed } = useFocusFirstError<HTMLFormElement>();
 
   // A refusal closes the confirmation: the form shows why (and, for reauth_required, the way on).
   const showConfirm = confirming !== null && confirming.userId === user?.id && !error;
@@ -64,7 +66,10 @@ export function ImpersonateForm({ user, onStart, onEdit, pending, error }: Imper
     const problem = reasonProblem(reason);
     setReasonError(problem);
     setUserError(user ? null : 'Choose the user to impersonate first.');
-    if (problem !== null || !user) return;
+    if (problem !== null || !user) {
+      failed();
+      return;
+    }
     onEdit();
     setConfirming({ userId: user.id, email: user.email, reason: reason.trim(), durationMinutes: duration });
   }
@@ -74,7 +79,7 @@ export function ImpersonateForm({ user, onStart, onEdit, pending, error }: Imper
   return (
     <section className="card card--wide" aria-labelledby="impersonate-form-title">
       <h2 id="impersonate-form-title">Why, and for how long</h2>
-      <form className="stack" onSubmit={handleSubmit} noValidate>
+      <form className="stack" onSubmit={handleSubmit} noValidate ref={formRef}>
         {error ? (
           <div tabIndex={-1} ref={serverError} className="focus-target">
             <ServerError error={error} />

@@ -61,7 +61,7 @@ describe('LoginForm', () => {
       error: new ApiError({ status: 429, code: 'too_many_attempts', message: 'Too many attempts.', retryAfter: 2 }),
     });
     expect(screen.getByRole('alert').textContent).toContain('Too many attempts.');
-    expect(screen.getByRole('alert').textContent).toContain('try again in 2 s');
+    expect(screen.getByRole('alert').textContent).toContain('You can try again in 2 seconds.');
     expect(signIn().disabled).toBe(true);
     fireEvent.submit(signIn().closest('form') as HTMLFormElement);
     expect(onSubmit).not.toHaveBeenCalled();
@@ -70,5 +70,40 @@ describe('LoginForm', () => {
       vi.advanceTimersByTime(2100);
     });
     expect(signIn().disabled).toBe(false);
+  });
+
+  it('a lock-out wait reads in minutes, and the alert takes focus', () => {
+    renderForm({ error: new ApiError({ status: 429, code: 'too_many_attempts', message: 'Too many attempts.', retryAfter: 891 }) });
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toContain('You can try again in 15 minutes.');
+    expect(document.activeElement).toBe(alert.parentElement);
+  });
+
+  it('checks inline, like every other form: no browser bubble, nothing sent, focus on the first field to fix, a stale answer gone', () => {
+    const { onSubmit, rerender } = renderForm();
+    const form = signIn().closest('form') as HTMLFormElement;
+    expect(form.noValidate).toBe(true);
+    // A server refusal from an earlier try...
+    rerender(<LoginForm client={partner} loginHint={null} onSubmit={onSubmit} pending={false} error={new ApiError({ status: 401, code: 'invalid_credentials', message: 'Email or password is incorrect.' })} />);
+    expect(screen.getByRole('alert').textContent).toContain('Email or password is incorrect.');
+
+    const email = screen.getByLabelText('Email') as HTMLInputElement;
+    fireEvent.change(email, { target: { value: `${'a'.repeat(313)}@example.com` } });
+    fireEvent.click(signIn());
+    expect(onSubmit).not.toHaveBeenCalled();
+    expect(screen.queryByText('Email or password is incorrect.')).toBeNull();
+    expect(screen.getByText('An email address has at most 254 characters; this one has 325.')).toBeTruthy();
+    expect(email.getAttribute('aria-invalid')).toBe('true');
+    expect(document.activeElement).toBe(email);
+    expect(screen.getByText('Enter your password.')).toBeTruthy();
+
+    fireEvent.change(email, { target: { value: 'ada@example.com' } });
+    fireEvent.click(signIn());
+    const password = screen.getByLabelText('Password') as HTMLInputElement;
+    expect(document.activeElement).toBe(password);
+    expect(email.getAttribute('aria-invalid')).toBeNull();
+    fireEvent.change(password, { target: { value: 'correct horse' } });
+    fireEvent.click(signIn());
+    expect(onSubmit).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,10 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { AppLogo } from '../../../components/ui/app-logo.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { TextField } from '../../../components/ui/field.tsx';
 import type { ApiError } from '../../../lib/api-client.ts';
+import { useFocusFirstError } from '../../../lib/use-focus-first-error.ts';
+import { formatWait } from '../../../lib/time.ts';
 import { useNow } from '../../../lib/use-now.ts';
 import type { Credentials } from '../api/submit-login.ts';
 import type { InteractionClient } from '../api/get-interaction.ts';
@@ -22,9 +24,36 @@ export interface LoginFormProps {
   onEmailBlur?: (email: string) => void;
 }
 
+/** RFC 5321 caps an address at 254 characters; the server refuses longer ones too. */
+const EMAIL_MAX = 254;
+
+interface Problems {
+  email?: string;
+  password?: string;
+}
+
+/** The same checks for every form: inline, in words, before anything is sent (the browser's bubbles are off). */
+function checkCredentials(email: string, password: string): Problems {
+  const problems: Problems = {};
+  if (email === '') problems.email = 'Enter your email address.';
+  else if (email.length > EMAIL_MAX) problems.email = `An email address has at most ${EMAIL_MAX} characters; this one has ${email.length}.`;
+  else if (!/^[^\s@]+@[^\s@]+$/.test(email)) problems.email = 'Enter an email address like name@example.com.';
+  if (password === '') problems.password = 'Enter your password.';
+  return problems;
+}
+
 export function LoginForm({ client, loginHint, onSubmit, pending, error, notice, onEmailBlur }: LoginFormProps) {
   const [email, setEmail] = useState(loginHint ?? '');
   const [password, setPassword] = useState('');
+  const [problems, setProblems] = useState<Problems>({});
+  // A server answer is stale once the person is fixing the form again.
+  const [shownError, setShownError] = useState<ApiError | null>(error);
+  useEffect(() => setShownError(error), [error]);
+  const { formRef, failed } = useFocusFirstError<HTMLFormElement>();
+  const alertRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (error) alertRef.current?.focus();
+  }, [error]);
 
   // After a 429, keep the button disabled until the server's wait is over.
   const [blockedUntil, setBlockedUntil] = useState<number | null>(null);
@@ -37,11 +66,18 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error, notice,
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (pending || waitSeconds > 0) return;
+    const found = checkCredentials(email.trim(), password);
+    setProblems(found);
+    if (found.email || found.password) {
+      setShownError(null);
+      failed();
+      return;
+    }
     onSubmit({ email: email.trim(), password });
   }
 
   return (
-    <form className="stack" onSubmit={handleSubmit} aria-labelledby="login-title">
+    <form className="stack" onSubmit={handleSubmit} aria-labelledby="login-title" noValidate ref={formRef}>
       <header className="card__header">
         {client.firstParty ? null : <AppLogo name={client.name} logoUrl={client.logoUrl} size="large" />}
         <h1 id="login-title">Sign in</h1>
@@ -53,11 +89,13 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error, notice,
       </header>
 
       {notice}
-      {error ? (
-        <Alert tone="error">
-          <p>{error.message}</p>
-          {waitSeconds > 0 ? <p>You can try again in {waitSeconds} s.</p> : null}
-        </Alert>
+      {shownError ? (
+        <div tabIndex={-1} ref={alertRef} className="focus-target">
+          <Alert tone="error">
+            <p>{shownError.message}</p>
+            {waitSeconds > 0 ? <p>You can try again in {formatWait(waitSeconds)}.</p> : null}
+          </Alert>
+        </div>
       ) : null}
 
       <TextField
@@ -70,7 +108,7 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error, notice,
         value={email}
         onChange={(event) => setEmail(event.target.value)}
         onBlur={onEmailBlur ? () => onEmailBlur(email.trim()) : undefined}
-        error={error?.fields?.email}
+        error={problems.email ?? shownError?.fields?.email}
       />
       <TextField
         label="Password"
@@ -81,7 +119,7 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error, notice,
         autoFocus={loginHint !== null}
         value={password}
         onChange={(event) => setPassword(event.target.value)}
-        error={error?.fields?.password}
+        error={problems.password ?? shownError?.fields?.password}
       />
       <Button type="submit" className="button--block" pending={pending} disabled={waitSeconds > 0}>
         Sign in

@@ -1,9 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { FormEvent } from 'react';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { TextField } from '../../../components/ui/field.tsx';
 import type { ApiError } from '../../../lib/api-client.ts';
+import { useFocusFirstError } from '../../../lib/use-focus-first-error.ts';
 
 export const MIN_ADMIN_PASSWORD_LENGTH = 12;
 
@@ -36,20 +37,29 @@ export function SetupForm({ onSubmit, pending, error }: SetupFormProps) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [local, setLocal] = useState<FieldErrors>({});
+  // Problems found here or by the server: focus goes to the first, so it is read out and seen.
+  const { formRef, failed } = useFocusFirstError<HTMLFormElement>();
+  useEffect(() => {
+    if (error) failed();
+    // Only a new error counts (`failed` is a new function each render).
+  }, [error]);
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const details = { name: name.trim(), email: email.trim(), password };
     const errors = validate(details);
     setLocal(errors);
-    if (Object.keys(errors).length > 0) return;
+    if (Object.keys(errors).length > 0) {
+      failed();
+      return;
+    }
     onSubmit(details);
   }
 
   const server = error?.fields ?? {};
   const hasFieldErrors = Object.keys(server).length > 0;
   return (
-    <form className="stack" onSubmit={handleSubmit} noValidate aria-labelledby="setup-title">
+    <form className="stack" onSubmit={handleSubmit} noValidate aria-labelledby="setup-title" ref={formRef}>
       <header className="card__header">
         <h1 id="setup-title">Create the first administrator</h1>
         <p className="muted">This account can register partner apps and manage users.</p>
