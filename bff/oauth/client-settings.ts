@@ -1,9 +1,10 @@
 /**
  * Per-client settings that let a partner written to another provider's document
  * (seed 004, The Trading Parrot) work unchanged: a default scope for an
- * authorization request that names none, and the access-token lifetime.
+ * authorization request that names none, and the access-token lifetime. Also
+ * which partner tokens end with the browser's sign-in session (decision 0008).
  */
-import type { Client, KoaContextWithOIDC } from 'oidc-provider';
+import type { AuthorizationCode, Client, KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 
 /** Client metadata properties the portal adds (see clients.ts `clientMetadata`). */
@@ -35,4 +36,22 @@ export function defaultScope(provider: Provider) {
     }
     await next();
   };
+}
+
+/** Authorization parameter `/user_management/authorize` adds: the code is for a WorkOS session. */
+export const FLOW_PARAM = 'portal_flow';
+export const WORKOS_FLOW = 'workos';
+
+/**
+ * Whether a code's tokens end with the provider (browser) session, per flow
+ * (decision 0008). Only an OpenID Connect sign-in without `offline_access` is
+ * bound to the browser session; offline access granted through consent, the
+ * classic OAuth 2 flow (no `openid`: the partner has no session to follow) and
+ * WorkOS sessions (which end by their own logout) live until their own lifetime
+ * or a revocation. The BFF revokes its own grants explicitly.
+ */
+export function expiresWithSession(ctx: KoaContextWithOIDC, code: AuthorizationCode): boolean {
+  if (ctx.oidc.client?.metadata().portal_first_party === true) return false;
+  if (code.scopes.has('offline_access') || !code.scopes.has('openid')) return false;
+  return ctx.oidc.params?.[FLOW_PARAM] !== WORKOS_FLOW;
 }

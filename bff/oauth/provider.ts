@@ -3,7 +3,7 @@
  * core mounted at /oauth. Login and consent are interactions rendered by the
  * SPA at /interaction/:uid.
  */
-import Provider, { errors, type Configuration, type JWK } from 'oidc-provider';
+import Provider, { errors, type AuthorizationCode, type Configuration, type JWK } from 'oidc-provider';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Config } from '../config/config.ts';
 import type { Store } from '../store/store.ts';
@@ -15,7 +15,7 @@ import { answerOutage, outagePage } from './outage.ts';
 import { loadExistingGrant } from './grants.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
 import type { ClaimsContributor } from './claims.ts';
-import { PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope } from './client-settings.ts';
+import { FLOW_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession } from './client-settings.ts';
 
 
 export interface ProviderDeps {
@@ -100,11 +100,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // The BFF revokes its own grants explicitly (logout, impersonation stop); binding its tokens to
     // the provider session would log the admin out when an impersonation signs this browser in as
-    // someone else. Partners keep the standard rule.
-    expiresWithSession: async (ctx, code) =>
-      ctx.oidc.client?.metadata().portal_first_party === true ? false : !code.scopes.has('offline_access'),
-    // `impersonation`: the id of an admin's impersonation request (see impersonation/).
-    extraParams: ['impersonation'],
+    // someone else. Partners: per flow, see decision 0008.
+    expiresWithSession: async (ctx, code) => expiresWithSession(ctx, code as AuthorizationCode),
+    // `impersonation`: the id of an admin's impersonation request (see impersonation/);
+    // `portal_flow=workos`: added by /user_management/authorize (decision 0008).
+    extraParams: ['impersonation', FLOW_PARAM],
     ttl: {
       AccessToken: (_ctx, _token, client) => accessTokenTtlFor(client, config.ttl.accessToken),
       AuthorizationCode: config.ttl.code,
