@@ -8,11 +8,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { type Agent, signedInAgent } from '../testing/agent.ts';
+import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { startUpstreamOp, type UpstreamOp } from '../testing/upstream-op.ts';
 import { isRefusedAddress } from './egress.ts';
+import { clientSecretSealer } from './crypto.ts';
+import { portalInteraction } from './test-helpers.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -98,7 +101,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await app.store.federation.listConnections()).length, 0);
     });
 
-    it('with FEDERATION_ALLOW_PRIVATE, reaches a local provider, and still tells closed, silent and non-OpenID ports apart from nothing', async () => {
+    it('with FEDERATION_ALLOW_PRIVATE, reaches a local provider, and gives a closed, a silent and a non-OpenID port one text', async () => {
       const texts = new Set<string>();
       for (const issuer of [`http://127.0.0.1:${net.closedPort}`, `http://127.0.0.1:${net.rudePort}`, dev.url]) {
         const { status, body } = await attempt(devAdmin, issuer);
@@ -112,6 +115,48 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+/** An HTTP server on loopback that counts the requests it gets. */
+async function countingServer() {
+  let hits = 0;
+  const server = createHttpServer((_req, res) => {
+    hits++;
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, hits: () => hits, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+for (const db of ['sqlite', 'postgres'] as const) describe(`federation sign-in to a stored connection with an internal issuer (${db})`, () => {
+  it('never reaches it without FEDERATION_ALLOW_PRIVATE, and shows the provider as unavailable', async () => {
+    const target = await countingServer();
+    const reached: number[] = [];
+    for (const allow of [false, true]) {
+      const app = await startTestApp({ db, env: allow ? { FEDERATION_ALLOW_PRIVATE: '1' } : {} });
+      try {
+        // Stored as an earlier version (or a development setting) would have let it be created.
+        const id = `conn_internal_${allow}`;
+        await app.store.federation.createConnection({
+          id, name: `Internal ${allow}`, issuer: target.url, clientId: 'x', clientSecret: clientSecretSealer(app.config.cookieSecrets).seal('s', id),
+          scopes: ['openid'], orgId: null, domains: [], createdAt: Date.now(), updatedAt: Date.now(),
+        });
+        const agent = new Agent(app.url);
+        const uid = await portalInteraction(app, agent);
+        const before = target.hits();
+        const res = await agent.get(`/bff/federation/${id}/start?uid=${uid}`);
+        assert.equal(res.status, 303);
+        const to = new URL(res.headers.get('location')!, app.url);
+        assert.deepEqual([to.pathname, to.searchParams.get('reason')], ['/federation/error', 'provider_unavailable']);
+        reached.push(target.hits() - before);
+      } finally {
+        await app.close();
+      }
+    }
+    // Refused at connect time without the flag; with it, discovery really went out (and got a 404).
+    assert.deepEqual(reached, [0, 1]);
+    await target.close();
+  });
+});
 
 describe('isRefusedAddress', () => {
   it('sorts addresses into internal and public', () => {
