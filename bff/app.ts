@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './http/logger.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { healthRoute } from './http/health.ts';
 import { mountSpa } from './http/spa.ts';
+import { newcomerRoutes } from './http/newcomer-routes.ts';
 import { oauthErrorHandler } from './oauth/outage.ts';
 import { jsonBody } from './http/input-guard.ts';
 import { edgeGuard } from './edge-guard.ts';
@@ -37,6 +38,7 @@ import { impersonationRoutes } from './impersonation/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
+import { passwordResetRoutes } from './accounts/reset-routes.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { workosClaims } from './compat/workos/claims.ts';
 import { workosRoutes } from './compat/workos/routes.ts';
@@ -109,6 +111,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const mail = createMail(config, store, logger, now);
   app.get('/healthz', healthRoute(store, logger, async () => ({ mail: await mail.health() })));
+  // Root discovery and /oauth/auth: pointers to the real endpoints, before the provider's bare 404.
+  app.use(newcomerRoutes(config.issuer));
 
   // The provider reads its own bodies: no parser may run before it.
   app.use('/oauth', (req, res, next) => {
@@ -145,6 +149,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(interactionRoutes(deps));
   bff.use(setupRoutes(deps));
   bff.use(accountRoutes(deps));
+  bff.use(passwordResetRoutes(deps, mail));
   bff.use(adminRoutes(deps));
   bff.use(impersonationRoutes(deps));
   bff.use(auditRoutes(deps));

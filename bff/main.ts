@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { openStore } from './store/open-store.ts';
 import { createLogger } from './http/logger.ts';
+import { prettyDestination, wantsPrettyLogs } from './http/pretty-log.ts';
 import { attachZenith, createApp } from './app.ts';
 import { expireImpersonations } from './impersonation/impersonation.ts';
 import { createSetupLink } from './accounts/setup.ts';
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, wantsPrettyLogs(config.env, process.stdout.isTTY) ? prettyDestination(process.stdout) : undefined);
   if (config.generatedSecretFile) {
     logger.warn({ file: config.generatedSecretFile }, 'COOKIE_SECRETS, AUDIT_KEYS or DATA_ENCRYPTION_KEYS is not set: generated a development secret and stored it beside the database. Set all three in production.');
   }
@@ -45,7 +46,12 @@ async function main(): Promise<void> {
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      // The most common first-run failure: say what it means and what to do, not just the code.
+      if (err.code === 'EADDRINUSE') {
+        reject(new Error(`port ${config.port} on ${config.host} is already in use (another portal, or another program, listens there). Stop it, or choose a free port: PORT=${config.port + 1} npm start`));
+      } else reject(err);
+    });
     server.listen(config.port, config.host, () => resolveListen());
   });
   const addr = server.address();

@@ -1,10 +1,11 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
  * pino with redaction: tokens, secrets, passwords and cookies never reach a
  * log line, whatever object a caller passes.
  */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  // `destination`: e.g. the pretty terminal output (pretty-log.ts); JSON to stdout when absent.
   return pino({
     level,
     redact: {
@@ -17,7 +18,7 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  }, destination);
 }
 
 export type { Logger };
