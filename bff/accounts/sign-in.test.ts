@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { startTestApp, TEST_SECRETS_ENV, type TestApp } from '../testing/test-app.ts';
 import { Agent } from '../testing/agent.ts';
 import { createAccount } from './accounts.ts';
 import { createSetupLink } from './setup.ts';
@@ -159,7 +159,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
 describe('the portal command', () => {
   const run = (args: string[], databaseUrl: string) =>
-    spawnSync(process.execPath, ['bin/portal.js', ...args], { env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test', COOKIE_SECRETS: '1:cli-test-secret-cli-test-secret-0001' }, encoding: 'utf8' });
+    spawnSync(process.execPath, ['bin/portal.js', ...args], { env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test', ...TEST_SECRETS_ENV }, encoding: 'utf8' });
 
   it('creates, lists and disables users, with clear errors and exit codes', async () => {
     const app = await startTestApp({});
