@@ -19,6 +19,7 @@ import { SESSION_CHANNEL } from './session/sessions.ts';
 import { createSetupLink } from './accounts/setup.ts';
 import { ORG_USAGE, runOrgCommand } from './orgs/cli.ts';
 import { CONNECTION_USAGE, runConnectionCommand } from './federation/cli.ts';
+import { USER_MAIL_USAGE, runUserMailCommand } from './accounts/cli.ts';
 
 const USAGE = `usage: portal <command>
 
@@ -26,6 +27,7 @@ const USAGE = `usage: portal <command>
   user list [--query Q]
   user disable --email E
   user enable --email E
+${USER_MAIL_USAGE}
   client create --name N --redirect-uri U [--redirect-uri U2 …] [--public] [--scope S …] [--logo-url L]
                 [--default-scope S] [--access-token-ttl SECONDS] [--legacy-refresh]
   client list
@@ -66,6 +68,7 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       password: { type: 'string' },
       name: { type: 'string' },
       admin: { type: 'boolean' },
+      mail: { type: 'boolean' },
       query: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
       public: { type: 'boolean' },
@@ -224,6 +227,9 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       out({ link });
       return 0;
     }
+    case 'user reset-link':
+      out(await runUserMailCommand(action!, opts, { store, audit, config, now }));
+      return 0;
     case 'org create':
     case 'org list':
     case 'org invite':

@@ -185,6 +185,24 @@ export interface OutboxStats {
   lastFailureAt: number | null;
 }
 
+/** A one-time link or code sent by mail; the store holds only hashes of its secrets. */
+export interface OneTimeToken {
+  /** SHA-256 (hex) of the link's secret. */
+  id: string;
+  /** 'password_reset' | 'email_verification' | 'magic_auth' | 'invitation' */
+  purpose: string;
+  userId: string | null;
+  email: string;
+  /** SHA-256 (hex) of the code, for tokens that also have a 6-digit code. */
+  codeHash: string | null;
+  /** Wrong codes tried against it. */
+  attempts: number;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+  data: Record<string, unknown>;
+}
+
 export class StoreUnavailableError extends Error {
   constructor(cause: unknown) {
     super('the store is unavailable', { cause });
@@ -358,6 +376,21 @@ export interface Store {
     /** Open impersonations whose time is up. */
     listExpired(now: number): Promise<Impersonation[]>;
     listForTarget(userId: string): Promise<Impersonation[]>;
+  };
+
+  /** One-time links and codes (password reset, verification, sign-in codes, invitations). */
+  oneTimeTokens: {
+    create(t: Omit<OneTimeToken, 'attempts' | 'consumedAt'>): Promise<void>;
+    find(id: string): Promise<OneTimeToken | null>;
+    /**
+     * Consumes it atomically (`UPDATE … WHERE consumed_at IS NULL AND expires_at > now`): the
+     * token when this call consumed it, null when it was used, expired, of another purpose or unknown.
+     */
+    consume(id: string, purpose: string, now: number): Promise<OneTimeToken | null>;
+    /** Consumes every live token of the user for the purpose (a newer one replaces them); returns how many. */
+    consumeAllForUser(userId: string, purpose: string, now: number): Promise<number>;
+    /** Counts a wrong code against a live token; returns the new count, or null when it is not live. */
+    countAttempt(id: string, now: number): Promise<number | null>;
   };
 
   /** The mail outbox (bff/mail): durable before delivery, each message claimed by one worker at a time. */

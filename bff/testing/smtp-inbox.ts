@@ -21,6 +21,8 @@ export interface Inbox {
   waitFor(n: number, timeoutMs?: number): Promise<Arrival[]>;
   /** The arrivals for one address. */
   to(address: string): Arrival[];
+  /** Waits until at least `n` messages arrived for `address`; returns them. */
+  waitForTo(address: string, n: number, timeoutMs?: number): Promise<Arrival[]>;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,14 @@ export async function startInbox(): Promise<Inbox> {
       return arrivals;
     },
     to: (address) => arrivals.filter((a) => a.envelopeTo.includes(address)),
+    async waitForTo(address, n, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (inbox.to(address).length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} mail(s) to ${address}, ${inbox.to(address).length} arrived`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return inbox.to(address);
+    },
     close: () => new Promise((r) => server.close(() => r())),
   };
   const server = new SMTPServer({

@@ -17,6 +17,8 @@ const FederationErrorPage = lazy(() => import('../features/federation/federation
 const AdminClientsPage = lazy(() => import('../features/admin-clients/admin-clients-page.tsx').then((m) => ({ default: m.AdminClientsPage })));
 const AdminConnectionsPage = lazy(() => import('../features/admin-connections/admin-connections-page.tsx').then((m) => ({ default: m.AdminConnectionsPage })));
 const AdminImpersonatePage = lazy(() => import('../features/admin-impersonate/admin-impersonate-page.tsx').then((m) => ({ default: m.AdminImpersonatePage })));
+const ForgotPasswordPage = lazy(() => import('../features/password-reset/forgot-password-page.tsx').then((m) => ({ default: m.ForgotPasswordPage })));
+const ResetPasswordPage = lazy(() => import('../features/password-reset/reset-password-page.tsx').then((m) => ({ default: m.ResetPasswordPage })));
 const AdminAuditPage = lazy(() => import('../features/admin-audit/admin-audit-page.tsx').then((m) => ({ default: m.AdminAuditPage })));
 
 function onDemand(Screen: LazyExoticComponent<ComponentType>) {
@@ -41,6 +43,8 @@ export const routes: RouteObject[] = [
       { path: 'federation/error', element: onDemand(FederationErrorPage) },
       { path: 'admin/impersonate', element: onDemand(AdminImpersonatePage) },
       { path: 'admin/audit', element: onDemand(AdminAuditPage) },
+      { path: 'forgot-password', element: onDemand(ForgotPasswordPage) },
+      { path: 'reset-password', element: onDemand(ResetPasswordPage) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -14,6 +14,7 @@ import { sqlOidcOwners } from './oidc-owners.ts';
 import { sqlImpersonations } from './impersonations.ts';
 import { sqlClients, sqlUsers } from './users.ts';
 import { sqlMailOutbox } from './mail.ts';
+import { sqlOneTimeTokens } from './tokens.ts';
 
 export class SqlStore implements Store {
   readonly kind: Store['kind'];
@@ -32,6 +33,7 @@ export class SqlStore implements Store {
   readonly orgs: Store['orgs'];
   readonly federation: Store['federation'];
   readonly mailOutbox: Store['mailOutbox'];
+  readonly oneTimeTokens: Store['oneTimeTokens'];
   readonly #db: Driver;
 
   constructor(db: Driver) {
@@ -52,6 +54,7 @@ export class SqlStore implements Store {
     this.orgs = sqlOrgs(db);
     this.federation = sqlFederation(db);
     this.mailOutbox = sqlMailOutbox(db);
+    this.oneTimeTokens = sqlOneTimeTokens(db);
     // A wrapper made with Object.create(store) calls these with its own `this`, which has no #db.
     this.migrate = this.migrate.bind(this);
     this.ping = this.ping.bind(this);

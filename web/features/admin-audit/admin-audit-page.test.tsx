@@ -88,7 +88,7 @@ describe('audit log', () => {
     expect(ids.open).toBe(false);
     expect(within(ids).getByText('i1').tagName).toBe('CODE');
     // The scroll region around the table can be reached (and so scrolled) by keyboard.
-    expect(screen.getByRole('region', { name: 'Audit log entries' }).tabIndex).toBe(0);
+    expect(screen.getByRole('region', { name: 'Audit log table' }).tabIndex).toBe(0);
 
     // Nobody acted (the CLI): "system"; a subject the server could not name: its id.
     expect(cells(rows()[1]).slice(3, 6)).toEqual(['system', 'gone-user', '—']);

@@ -38,7 +38,7 @@ function Details({ entry }: { entry: AuditEntry }) {
 export function AuditTable({ entries, people }: AuditTableProps) {
   return (
     // Focusable: when the table is wider than the screen, a keyboard can scroll it.
-    <div className="table-wrap" role="region" aria-label="Audit log entries" tabIndex={0}>
+    <div className="table-wrap" role="region" aria-label="Audit log table" tabIndex={0}>
       <table className="table table--stack">
         <caption className="visually-hidden">Audit log entries, newest first</caption>
         <thead>

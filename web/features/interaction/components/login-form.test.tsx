@@ -30,6 +30,14 @@ describe('LoginForm', () => {
     expect(screen.queryByText(/to continue to/)).toBeNull();
   });
 
+  it('offers "Forgot password?" with the email typed so far', () => {
+    renderForm();
+    const link = () => screen.getByRole('link', { name: 'Forgot password?' }) as HTMLAnchorElement;
+    expect(link().getAttribute('href')).toBe('/forgot-password');
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: ' ada+x@example.com ' } });
+    expect(link().getAttribute('href')).toBe('/forgot-password?email=ada%2Bx%40example.com');
+  });
+
   it('prefills the login hint and submits trimmed credentials', () => {
     const { onSubmit } = renderForm({ loginHint: 'ada@example.com' });
     const email = screen.getByLabelText('Email') as HTMLInputElement;

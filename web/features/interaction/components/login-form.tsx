@@ -124,6 +124,7 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error, notice,
       <Button type="submit" className="button--block" pending={pending} disabled={waitSeconds > 0}>
         Sign in
       </Button>
+      <a href={`/forgot-password${email.trim() ? `?email=${encodeURIComponent(email.trim())}` : ''}`}>Forgot password?</a>
     </form>
   );
 }

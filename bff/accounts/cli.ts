@@ -1,0 +1,42 @@
+/**
+ * The `portal user …` commands about mail: `reset-link` prints a password
+ * reset link (or, with --mail, queues the mail for the running portal's
+ * worker to deliver). The CLI's switch calls runUserMailCommand.
+ */
+import type { Store } from '../store/store.ts';
+import type { Audit } from '../audit/audit.ts';
+import type { Config } from '../config/config.ts';
+import { badRequest, notFound } from '../http/errors.ts';
+import { enqueueMail, mailSealer } from '../mail/outbox.ts';
+import { passwordResetMail } from '../mail/messages.ts';
+import { portalName } from '../mail/templates.ts';
+import { mailDisabled } from '../mail/mail.ts';
+import { normaliseEmail } from './email.ts';
+import { RESET_TTL_MS, issueResetLink } from './password-reset.ts';
+
+export const USER_MAIL_USAGE = `  user reset-link --email E [--mail]    (prints a 30-minute, single-use link; --mail sends it instead)`;
+
+export interface UserMailContext {
+  store: Store;
+  audit: Audit;
+  config: Config;
+  now: number;
+}
+
+export async function runUserMailCommand(action: string, opts: Record<string, unknown>, ctx: UserMailContext): Promise<unknown> {
+  if (action !== 'reset-link') throw badRequest('unknown_command', `unknown command: user ${action}`);
+  const raw = opts.email;
+  if (typeof raw !== 'string' || !raw) throw badRequest('missing_option', '--email is required');
+  const user = await ctx.store.users.findByEmail(normaliseEmail(raw));
+  if (!user) throw notFound('user_not_found', `no user with the email ${normaliseEmail(raw)}`);
+  if (user.disabled) throw badRequest('user_disabled', `${user.email} is disabled: enable it first (portal user enable --email ${user.email})`);
+  if (opts.mail === true && ctx.config.mail.mode === 'off') throw mailDisabled();
+  const { link, expiresAt } = await issueResetLink(ctx, user, ctx.now);
+  const via = opts.mail === true ? 'mail' : 'printed';
+  await ctx.audit.record('password_reset_link_issued', { subjectId: user.id, data: { via: 'cli', delivery: via } });
+  if (opts.mail !== true) return { email: user.email, link, expires_at: new Date(expiresAt).toISOString() };
+  // Queued only: a running portal's worker delivers it (this process exits at once).
+  const content = passwordResetMail(portalName(ctx.config.mail.from), link, RESET_TTL_MS / 60_000);
+  const id = await enqueueMail(ctx.store, mailSealer(ctx.config.dataEncryptionKeys), 'password_reset', { address: user.email, name: user.name }, content, ctx.now);
+  return { email: user.email, queued: id, expires_at: new Date(expiresAt).toISOString() };
+}

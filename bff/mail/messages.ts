@@ -1,0 +1,14 @@
+/** The portal's mails, one function per kind: what they say and the one secret each carries. */
+import { composeContent, type MailContent } from './templates.ts';
+
+const NOT_YOU = 'If you did not ask for this, ignore this mail: nothing changes until the link is used.';
+
+export function passwordResetMail(portal: string, link: string, minutes: number): MailContent {
+  return composeContent({
+    portal,
+    subject: 'Reset your password',
+    intro: [`Someone asked to reset the password of your ${portal} account. Use the button below to choose a new one.`],
+    link: { url: link, label: 'Choose a new password' },
+    outro: [`The link works once, for ${minutes} minutes, in any browser.`, NOT_YOU],
+  });
+}
