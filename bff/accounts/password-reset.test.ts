@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { TEST_SECRETS_ENV, startTestApp, type TestApp } from '../testing/test-app.ts';
 import { startInbox, type Inbox } from '../testing/smtp-inbox.ts';
 import { Agent, signedInAgent } from '../testing/agent.ts';
@@ -22,12 +22,14 @@ async function ask(agent: Agent, email: string): Promise<{ status: number; body:
   return { status: res.status, body: await res.json() };
 }
 
-function cli(app: TestApp, args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/portal.js', 'user', 'reset-link', ...args], {
-    env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test', PUBLIC_URL: app.url, SMTP_URL: 'smtp://127.0.0.1:9' },
-    encoding: 'utf8',
+/** The real `portal` command, run without blocking this process (the test app serves from it). */
+function cli(app: TestApp, args: string[]): Promise<{ status: number; out: Record<string, string> | null; err: string }> {
+  const env = { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test', PUBLIC_URL: app.url, SMTP_URL: 'smtp://127.0.0.1:9' };
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/portal.js', 'user', 'reset-link', ...args], { env, encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ status: error ? Number(error.code ?? 1) : 0, out: stdout ? (JSON.parse(stdout) as Record<string, string>) : null, err: stderr });
+    });
   });
-  return { status: r.status, out: r.stdout ? (JSON.parse(r.stdout) as Record<string, string>) : null, err: r.stderr };
 }
 
 const tokenIn = (text: string): string => {
@@ -169,7 +171,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('portal user reset-link prints a working link, or queues the mail with --mail; audited', async () => {
       app.clock.offset = 0; // the CLI runs on the real clock
       const { email, user } = await fresh();
-      const printed = cli(app, ['--email', email.toUpperCase()]);
+      const printed = await cli(app, ['--email', email.toUpperCase()]);
       assert.equal(printed.status, 0, printed.err);
       assert.equal(printed.out!.email, email);
       const token = tokenIn(printed.out!.link!);
@@ -177,7 +179,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(res.status, 200);
       assert.equal(await canSignIn(app, email, NEW), true);
 
-      const queued = cli(app, ['--email', email, '--mail']);
+      const queued = await cli(app, ['--email', email, '--mail']);
       assert.equal(queued.status, 0, queued.err);
       const before = inbox.to(email).length;
       await app.mail.worker!.runOnce(); // the running portal's worker delivers what the CLI queued
@@ -186,7 +188,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.match(mails.at(-1)!.mail.text ?? '', /reset-password#token=/);
       assert.equal((await app.store.audit.list({ kind: 'password_reset_link_issued', subjectId: user.id })).length, 2);
 
-      const unknown = cli(app, ['--email', `nobody-cli-${db}@example.com`]);
+      const unknown = await cli(app, ['--email', `nobody-cli-${db}@example.com`]);
       assert.equal(unknown.status, 1);
       assert.match(unknown.err, /no user with the email/);
     });

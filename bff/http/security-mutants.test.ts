@@ -14,7 +14,7 @@ import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { rawSql } from '../testing/raw-sql.ts';
 import { errorHandler } from './error-handler.ts';
 import { AppError, badRequest, tooMany } from './errors.ts';
-import { safeEqual, safeReturnTo } from './security.ts';
+import { safeEqual, safeReturnTo, securityHeaders } from './security.ts';
 import { StoreUnavailableError } from '../store/store.ts';
 
 const CSP =
@@ -227,7 +227,22 @@ describe('the error handler on a bare Express app', () => {
   });
 });
 
-describe('safeReturnTo and safeEqual', () => {
+describe('safeReturnTo, safeEqual and HSTS', () => {
+  it('sends Strict-Transport-Security when the portal is served over https', async () => {
+    const a = express();
+    a.use(securityHeaders({ https: true }));
+    a.get('/', (_req, res) => res.send('ok'));
+    const server = a.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+      assert.equal(res.headers.get('strict-transport-security'), 'max-age=31536000; includeSubDomains');
+      assert.equal(res.headers.get('content-security-policy'), CSP);
+    } finally {
+      server.close();
+    }
+  });
+
   it('keeps same-site paths and refuses every open-redirect shape', () => {
     const long = `/${'a'.repeat(2047)}`;
     const kept: Array<[unknown, string]> = [
