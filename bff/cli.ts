@@ -17,13 +17,15 @@ import { publicClient, registerClient, rotateClientSecret } from './oauth/client
 import { rotateSigningKey } from './oauth/keys.ts';
 import { SESSION_CHANNEL } from './session/sessions.ts';
 import { createSetupLink } from './accounts/setup.ts';
+import { setUsername, usernameProblem } from './accounts/usernames.ts';
 import { ORG_USAGE, runOrgCommand } from './orgs/cli.ts';
 import { CONNECTION_USAGE, runConnectionCommand } from './federation/cli.ts';
 import { USER_MAIL_USAGE, runUserMailCommand } from './accounts/cli.ts';
 
 const USAGE = `usage: portal <command>
 
-  user create --email E --password P [--name N] [--admin]
+  user create --email E --password P [--name N] [--admin] [--username U]
+  user set-username --email E --username U   (an empty U removes it)
   user list [--query Q]
   user disable --email E
   user enable --email E
@@ -68,6 +70,7 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       password: { type: 'string' },
       name: { type: 'string' },
       admin: { type: 'boolean' },
+      username: { type: 'string' },
       mail: { type: 'boolean' },
       query: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
@@ -97,8 +100,23 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
 
   switch (cmd) {
     case 'user create': {
-      const user = await createAccount(store, { email: need(opts, 'email'), password: need(opts, 'password'), name: opts.name as string | undefined, role: opts.admin ? 'admin' : 'user', emailVerified: true }, now);
-      await audit.record('user_created', { subjectId: user.id, data: { role: user.role, via: 'cli' } });
+      const username = opts.username as string | undefined;
+      // Checked before the account exists, so a bad username creates nothing.
+      const problem = username === undefined ? null : usernameProblem(username);
+      if (problem) throw new UsageError(problem);
+      let user = await createAccount(store, { email: need(opts, 'email'), password: need(opts, 'password'), name: opts.name as string | undefined, role: opts.admin ? 'admin' : 'user', emailVerified: true }, now);
+      if (username !== undefined) user = await setUsername(store, user.id, username, now);
+      await audit.record('user_created', { subjectId: user.id, data: { role: user.role, via: 'cli', ...(user.username ? { username: user.username } : {}) } });
+      out(publicUser(user));
+      return 0;
+    }
+    case 'user set-username': {
+      const email = normaliseEmail(need(opts, 'email'));
+      const found = await store.users.findByEmail(email);
+      if (!found) throw new UsageError(`no user with the email ${email}`);
+      if (typeof opts.username !== 'string') throw new UsageError('--username is required (an empty one removes it)');
+      const user = await setUsername(store, found.id, opts.username, now);
+      await audit.record('username_set', { subjectId: user.id, data: { username: user.username ?? null, via: 'cli' } });
       out(publicUser(user));
       return 0;
     }

@@ -8,6 +8,7 @@ import { ConflictError } from '../store/store.ts';
 import { AppError, badRequest, conflict, tooMany } from '../http/errors.ts';
 import { dummyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import { emailProblem, normaliseEmail } from './email.ts';
+import { findBySignInName } from './usernames.ts';
 
 export interface NewAccount {
   email: string;
@@ -71,7 +72,7 @@ const UNDER_ATTACK_SHARE = 1 / 3;
 const retryAfter = (s: { resetAt: number }, now: number) => Math.max(1, Math.ceil((s.resetAt - now) / 1000));
 
 /**
- * Verifies an email and password. Unknown account, wrong password and disabled
+ * Verifies an email (or a username, see usernames.ts) and password. Unknown account, wrong password and disabled
  * account fail identically (same error, a hash verified in every case).
  *
  * Failures count in the shared store (so limits hold across instances) per
@@ -103,7 +104,8 @@ export async function checkCredentials(email: string, password: string, c: Crede
   if (live(ipState, c.maxFailures * IP_FACTOR)) {
     throw tooMany('Too many failed sign-in attempts from your network. Try again later.', retryAfter(ipState!, c.now));
   }
-  const user = normalised ? await c.store.users.findByEmail(normalised) : null;
+  // An email or a username: each counts under its own name, so the throttle reveals no link between them.
+  const user = normalised ? await findBySignInName(c.store, normalised) : null;
   const stored = user?.passwordHash ?? (await dummyHash());
   const ok = (await verifyPassword(stored, typeof password === 'string' ? password : '')) && user !== null && user.passwordHash !== null && !user.disabled;
   if (!ok) {
@@ -131,5 +133,5 @@ export async function changePassword(store: Store, user: User, current: string, 
 }
 
 export function publicUser(u: User) {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, disabled: u.disabled, createdAt: u.createdAt };
+  return { id: u.id, email: u.email, name: u.name, role: u.role, disabled: u.disabled, createdAt: u.createdAt, username: u.username ?? null };
 }

@@ -9,6 +9,7 @@ import { clientIp } from '../http/security.ts';
 import { publicClient, registerClient, rotateClientSecret } from '../oauth/clients.ts';
 import { SCOPES } from '../oauth/scopes.ts';
 import { publicUser } from '../accounts/accounts.ts';
+import { setUsername } from '../accounts/usernames.ts';
 
 const newClient = z.object({
   name: z.string().max(200),
@@ -72,6 +73,15 @@ export function adminRoutes(deps: SessionDeps): Router {
     const query = typeof req.query.query === 'string' ? req.query.query.slice(0, 200) : undefined;
     const users = await store.users.list({ query, limit: 100 });
     res.json({ users: users.map(publicUser) });
+  });
+
+  // Sets or (null, '') removes a user's sign-in username (seed 002, SaG).
+  r.put('/admin/users/:userId/username', async (req, res) => {
+    const { user: admin } = await requireAdmin(deps, req, res);
+    const b = parse(z.object({ username: z.string().max(200).nullable() }), req.body);
+    const user = await setUsername(store, String(req.params.userId), b.username, deps.now());
+    await deps.audit.record('username_set', { actorId: admin.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { username: user.username ?? null } });
+    res.json({ user: publicUser(user) });
   });
 
   return r;

@@ -19,6 +19,8 @@ export interface User {
   createdAt: number;
   updatedAt: number;
   lastSignInAt: number | null;
+  /** Optional sign-in name besides the email (lower-cased, no '@'); see accounts/usernames.ts. */
+  username?: string | null;
 }
 
 export interface NewUser {
@@ -245,12 +247,15 @@ export interface Store {
     create(user: NewUser, now: number): Promise<User>;
     findById(id: string): Promise<User | null>;
     findByEmail(email: string): Promise<User | null>;
+    /** The username must already be normalised (lower-cased). */
+    findByUsername(username: string): Promise<User | null>;
     list(opts?: { query?: string; limit?: number }): Promise<User[]>;
     countAdmins(): Promise<number>;
     setDisabled(id: string, disabled: boolean, now: number): Promise<boolean>;
     setPasswordHash(id: string, hash: string, now: number): Promise<boolean>;
     touchSignIn(id: string, now: number): Promise<void>;
-    update(id: string, patch: { name?: string; email?: string; emailVerified?: boolean; role?: Role }, now: number): Promise<User | null>;
+    /** Throws ConflictError on a duplicate email or username. */
+    update(id: string, patch: { name?: string; email?: string; emailVerified?: boolean; role?: Role; username?: string | null }, now: number): Promise<User | null>;
   };
 
   clients: {

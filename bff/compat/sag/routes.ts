@@ -1,8 +1,8 @@
 /**
  * SaG `POST /admin/login/auth_code`: a partner's operator signs in with the
  * client's credentials and their own, and gets an authorization code that
- * redeems at /oauth/token (with the client's first registered redirect URI)
- * like any other. A translator: the client is checked here (failures throttled
+ * redeems at /oauth/token like any other (with the RedirectUri the request
+ * named, else the client's first registered one: docs/compat-sag.md). A translator: the client is checked here (failures throttled
  * with /oauth/token's counters), the password by accounts (same throttle and
  * uniform failure as the browser sign-in), the code is minted by the core.
  */
@@ -16,7 +16,7 @@ import { checkCredentials } from '../../accounts/accounts.ts';
 import { issueCode } from '../../oauth/core.ts';
 import type { ClientRecord, User } from '../../store/store.ts';
 import { clientAuthFailed } from '../../oauth/client-throttle.ts';
-import { formatOf, MAX_BODY, parseBody } from './body.ts';
+import { formatOf, MAX_BODY, parseBody, type Format } from './body.ts';
 import { failure, ok, toJson, toXml, type Envelope } from './map.ts';
 import { AUTH_CODE_REQUEST_XML, authCodeRequest, FIELDS, type AuthCodeRequest } from './schema.ts';
 
@@ -34,9 +34,13 @@ export function sagRoutes(deps: Deps): Router {
   const publicOrigin = new URL(config.publicUrl).origin;
   const readBody = express.raw({ type: () => true, limit: MAX_BODY });
 
-  async function verifyClient(input: AuthCodeRequest): Promise<ClientRecord | null> {
+  async function verifyClient(input: AuthCodeRequest, format: Format): Promise<ClientRecord | null> {
     const client = await store.clients.find(input.ClientId);
-    const matches = safeEqual(client?.secret ?? DUMMY_SECRET, input.ClientSecret);
+    const stored = client?.secret ?? DUMMY_SECRET;
+    // A form body decodes a raw '+' to a space, and base64 secrets are often sent unencoded. No
+    // secret holds a space, so a space can only have been a '+'. Both compares always run.
+    const asSent = format === 'form' ? input.ClientSecret.replaceAll(' ', '+') : input.ClientSecret;
+    const matches = [safeEqual(stored, input.ClientSecret), safeEqual(stored, asSent)].includes(true);
     // Only partner apps with a secret: never a public client, never the portal's own BFF.
     return client && matches && client.secret !== null && !client.firstParty && client.redirectUris.length > 0 ? client : null;
   }
@@ -55,7 +59,7 @@ export function sagRoutes(deps: Deps): Router {
     readBody,
     async (req: Request, res: Response) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const { fields } = parseBody(raw, req.get('content-type'), FIELDS, AUTH_CODE_REQUEST_XML);
+      const { fields, format } = parseBody(raw, req.get('content-type'), FIELDS, AUTH_CODE_REQUEST_XML);
       assertNoNul(fields);
       const parsed = authCodeRequest.safeParse(Object.fromEntries(fields));
       if (!parsed.success) {
@@ -66,7 +70,9 @@ export function sagRoutes(deps: Deps): Router {
       const input = parsed.data;
       const meta = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null };
 
-      const client = await verifyClient(input);
+      const client = await verifyClient(input, format);
+      // Told only to a caller that also gets the password right: never an oracle for the secret.
+      const target = client ? codeTarget(client, input) : null;
       // The password is checked whatever the client: a wrong secret and a wrong password cost one
       // hash each, count alike and answer alike, so the answer is no oracle for the secret.
       let user: User | null = null;
@@ -78,7 +84,7 @@ export function sagRoutes(deps: Deps): Router {
           maxFailures: config.rateLimit.loginPerAccount,
           windowMs: config.rateLimit.window * 1000,
           ip: meta.ip,
-          recordSuccess: client !== null,
+          recordSuccess: client !== null && !(target instanceof AppError),
         });
       } catch (e) {
         if (!(e instanceof AppError)) throw e;
@@ -93,11 +99,12 @@ export function sagRoutes(deps: Deps): Router {
         if (wait > 0) throw tooMany(TOO_MANY, wait);
         throw new AppError('invalid_credentials', INVALID_CREDENTIALS, { status: 401 });
       }
+      if (target instanceof AppError || !target) throw target ?? new AppError('invalid_credentials', INVALID_CREDENTIALS, { status: 401 });
       const { code } = await issueCode(deps, {
         clientId: client.clientId,
         accountId: user.id,
-        scopes: client.scopes,
-        redirectUri: client.redirectUris[0]!,
+        scopes: target.scopes,
+        redirectUri: target.redirectUri,
         amr: ['pwd'],
       });
       await audit.record('sign_in', { ...meta, actorId: user.id, subjectId: user.id, data: { method: 'password', via: 'sag', clientId: client.clientId } });
@@ -118,6 +125,18 @@ export function sagRoutes(deps: Deps): Router {
   });
 
   return r;
+}
+
+/** The redirect URI and scopes the code is issued for (docs/compat-sag.md), or why not. */
+function codeTarget(client: ClientRecord, input: AuthCodeRequest): { redirectUri: string; scopes: string[] } | AppError {
+  const redirectUri = input.RedirectUri || client.redirectUris[0]!;
+  if (!client.redirectUris.includes(redirectUri)) {
+    return badRequest('invalid_redirect_uri', 'RedirectUri must be one of the redirect URIs registered for this client.', { RedirectUri: 'Not registered for this client.' });
+  }
+  const asked = [...new Set((input.Scope ?? '').split(' ').filter(Boolean))];
+  const outside = asked.filter((s) => !client.scopes.includes(s));
+  if (outside.length) return badRequest('invalid_scope', `Scope names scopes this client may not have: ${outside.join(', ')}.`, { Scope: 'Not allowed for this client.' });
+  return { redirectUri, scopes: asked.length ? asked : client.scopes };
 }
 
 const JSON_TYPES = ['application/json', 'text/json'];

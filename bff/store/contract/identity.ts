@@ -43,6 +43,7 @@ export function identityContract(get: GetStore): void {
         createdAt: T0,
         updatedAt: T0,
         lastSignInAt: null,
+        username: null,
       });
       assert.deepEqual(await get().users.findById(nu.id), u);
       assert.deepEqual(await get().users.findByEmail(nu.email), u);
@@ -57,6 +58,19 @@ export function identityContract(get: GetStore): void {
       const nu = newUser();
       await get().users.create(nu, T0);
       await assert.rejects(get().users.create({ ...newUser(), email: nu.email }, T0), ConflictError);
+    });
+
+    it('sets, finds, clears and refuses a duplicate username', async () => {
+      const a = await get().users.create(newUser(), T0);
+      const b = await get().users.create(newUser(), T0);
+      const name = rid('op').toLowerCase();
+      assert.equal(a.username, null);
+      assert.equal((await get().users.update(a.id, { username: name }, T0 + 1))!.username, name);
+      assert.equal((await get().users.findByUsername(name))!.id, a.id);
+      await assert.rejects(get().users.update(b.id, { username: name }, T0 + 2), ConflictError);
+      assert.equal((await get().users.update(a.id, { username: null }, T0 + 3))!.username, null);
+      assert.equal(await get().users.findByUsername(name), null);
+      assert.equal((await get().users.update(b.id, { username: name }, T0 + 4))!.username, name);
     });
 
     it('lists by case-insensitive email or name match, newest first, with a limit', async () => {

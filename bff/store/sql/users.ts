@@ -14,6 +14,7 @@ interface UserRow {
   created_at: number;
   updated_at: number;
   last_sign_in_at: number | null;
+  username: string | null;
 }
 
 function toUser(r: UserRow): User {
@@ -28,11 +29,12 @@ function toUser(r: UserRow): User {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     lastSignInAt: numOrNull(r.last_sign_in_at),
+    username: r.username,
   };
 }
 
 const USER_COLUMNS =
-  'id, email, name, password_hash, role, disabled, email_verified, created_at, updated_at, last_sign_in_at';
+  'id, email, name, password_hash, role, disabled, email_verified, created_at, updated_at, last_sign_in_at, username';
 
 export function sqlUsers(db: Driver): Store['users'] {
   async function one(sql: string, params: SqlValue[]): Promise<User | null> {
@@ -51,6 +53,7 @@ export function sqlUsers(db: Driver): Store['users'] {
     },
     findById: (id) => one(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]),
     findByEmail: (email) => one(`SELECT ${USER_COLUMNS} FROM users WHERE email = $1`, [email]),
+    findByUsername: (username) => one(`SELECT ${USER_COLUMNS} FROM users WHERE username = $1`, [username]),
     async list(opts = {}) {
       const params: SqlValue[] = [];
       let where = '';
@@ -92,6 +95,7 @@ export function sqlUsers(db: Driver): Store['users'] {
       if (patch.email !== undefined) set('email', patch.email);
       if (patch.emailVerified !== undefined) set('email_verified', toBit(patch.emailVerified));
       if (patch.role !== undefined) set('role', patch.role);
+      if (patch.username !== undefined) set('username', patch.username);
       return one(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING ${USER_COLUMNS}`, params);
     },
   };

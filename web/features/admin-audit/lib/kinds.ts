@@ -11,6 +11,8 @@ const KIND_LABELS: Record<string, string> = {
   client_registered: 'Registered a partner app',
   client_deleted: 'Deleted a partner app',
   client_secret_rotated: 'Rotated a partner app’s secret',
+  legacy_refresh: 'Partner app used the legacy refresh',
+  username_set: 'Username changed',
   connection_created: 'Added an identity provider',
   connection_deleted: 'Removed an identity provider',
   federation_linked: 'Linked an outside sign-in',
