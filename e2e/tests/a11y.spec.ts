@@ -1,6 +1,7 @@
 /**
  * Every screen, at a desktop and a phone viewport: no axe-core violations (and
- * no colour contrast left "needs review"), and nothing wider than the screen.
+ * no colour contrast left "needs review"), and nothing wider than the screen
+ * (on phones down to 320 px).
  * Each test seeds its own people, so the workers never share state.
  */
 import { AxeBuilder } from '@axe-core/playwright';
@@ -25,6 +26,17 @@ async function expectAccessible(page: Page, screen: string): Promise<void> {
     .filter((r) => r.id === 'color-contrast')
     .flatMap((r) => r.nodes.map((n) => `${n.target.join(' ')}: ${n.any.map((check) => check.message).join('; ')}`));
   expect(unsureContrast, `${screen}: contrast axe could not decide`).toEqual([]);
+  await expectNoSidewaysScroll(page, screen);
+  // Phones go down to 320 px (an iPhone SE): at the phone viewport, check that width as well.
+  const size = page.viewportSize();
+  if (size && size.width < 400) {
+    await page.setViewportSize({ width: 320, height: size.height });
+    await expectNoSidewaysScroll(page, `${screen} at 320 px`);
+    await page.setViewportSize(size);
+  }
+}
+
+async function expectNoSidewaysScroll(page: Page, screen: string): Promise<void> {
   const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   expect(overflow.scroll, `${screen}: wider than the ${overflow.client} px viewport`).toBeLessThanOrEqual(overflow.client);
 }
