@@ -116,12 +116,23 @@ export async function introspectAccessToken(deps: Deps, token: string): Promise<
   return { active: true, sub: at.accountId, clientId: at.clientId!, scope: at.scope ?? '', exp: at.exp!, grantId: at.grantId!, jti: at.jti };
 }
 
-/** The authentication method a token's source recorded, as WorkOS names it. */
-export function authenticationMethod(amr: string[] | undefined, acr: string | undefined): string {
+/** Upstream issuers WorkOS names as social sign-ins; any other upstream is `SSO`. */
+const SOCIAL_ISSUERS: ReadonlyArray<[RegExp, string]> = [
+  [/^https:\/\/accounts\.google\.com\/?$/, 'GoogleOAuth'],
+  [/^https:\/\/login\.(microsoftonline\.com|live\.com|microsoft\.com)\//, 'MicrosoftOAuth'],
+  [/^https:\/\/(github\.com|token\.actions\.githubusercontent\.com)\/?$/, 'GitHubOAuth'],
+  [/^https:\/\/appleid\.apple\.com\/?$/, 'AppleOAuth'],
+];
+
+/**
+ * The authentication method a token's source recorded, inside WorkOS's enum:
+ * `Impersonation`, `Password`, or for an upstream sign-in the social provider
+ * its connection's issuer names (Google, Microsoft, GitHub, Apple), else `SSO`.
+ */
+export function authenticationMethod(amr: string[] | undefined, acr: string | undefined, upstreamIssuer?: string | null): string {
   if (amr?.includes('imp')) return 'Impersonation';
   if (amr?.includes('fed')) {
-    if (acr?.startsWith('sso:')) return 'SSO';
-    if (acr?.startsWith('social:')) return `${acr.slice('social:'.length)}OAuth`;
+    if (acr?.startsWith('social:') && upstreamIssuer) return SOCIAL_ISSUERS.find(([re]) => re.test(upstreamIssuer))?.[1] ?? 'SSO';
     return 'SSO';
   }
   return 'Password';

@@ -13,6 +13,7 @@ import { authenticationMethod, tokenRequest, type TokenResult } from '../../oaut
 import { safeEqual } from '../../http/security.ts';
 import { clientAuthFailed } from '../../oauth/client-throttle.ts';
 import { checkInvitation, defaultOrganization } from '../../orgs/orgs.ts';
+import { connectionForAcr } from '../../federation/public.ts';
 import type { AuthorizationCodeGrant, RefreshTokenGrant } from './schema.ts';
 import {
   authenticationResponse,
@@ -84,17 +85,33 @@ async function authenticateClient(deps: Deps, clientId: string, bodySecret: stri
   return { client, presented };
 }
 
+/**
+ * The person's own address and browser, as the partner's server reports them in
+ * `ip_address` and `user_agent` (as WorkOS records them), else the caller's.
+ * The address that actually called is kept beside them.
+ */
+async function recordAuthentication(deps: Deps, grantType: string, src: SourceToken, body: { client_id: string; ip_address?: string; user_agent?: string }, info: RequestInfo) {
+  await deps.audit.record('workos_authenticated', {
+    actorId: src.accountId,
+    subjectId: src.accountId,
+    ip: body.ip_address ?? info.ip,
+    userAgent: body.user_agent ?? info.userAgent,
+    data: { clientId: body.client_id, grantType, session: src.grantId, requestIp: info.ip },
+  });
+}
+
 async function finish(deps: Deps, hooks: WorkOSHooks, res: TokenResult, src: SourceToken): Promise<Record<string, unknown>> {
   const grantId = src.grantId!;
   const user = await deps.store.users.findById(src.accountId!);
   if (!user) throw invalidGrant('The account behind this grant no longer exists.');
   const org = await deps.store.orgs.findGrantOrganization(grantId);
+  const upstream = src.amr?.includes('fed') ? await connectionForAcr(deps.store, src.acr) : null;
   return authenticationResponse({
     user,
     organizationId: org && org.role !== null && org.userId === user.id ? org.organizationId : null,
     accessToken: String(res.body.access_token),
     refreshToken: typeof res.body.refresh_token === 'string' ? res.body.refresh_token : undefined,
-    authenticationMethod: authenticationMethod(src.amr, src.acr),
+    authenticationMethod: authenticationMethod(src.amr, src.acr, upstream?.issuer),
     impersonator: (await hooks.impersonator?.(grantId, src.acr)) ?? null,
     oauthTokens: (await hooks.oauthTokens?.(user.id, src.acr)) ?? null,
   });
@@ -173,6 +190,7 @@ export async function authenticateWithCode(deps: Deps, hooks: WorkOSHooks, body:
       data: { invitationId: invitationInfo.id, organizationId: invitationInfo.organizationId, role: invitationInfo.role, clientId: client.clientId },
     });
   }
+  await recordAuthentication(deps, 'authorization_code', code!, body, info);
   return finish(deps, hooks, res, code!);
 }
 
@@ -212,5 +230,6 @@ export async function authenticateWithRefreshToken(deps: Deps, hooks: WorkOSHook
     throw fromTokenError(res.status === 200 ? 500 : res.status, res.body);
   }
   if (!usable) throw fromTokenError(500, { error: 'server_error', error_description: 'refresh token vanished' });
+  await recordAuthentication(deps, 'refresh_token', rt!, body, info);
   return finish(deps, hooks, res, rt!);
 }

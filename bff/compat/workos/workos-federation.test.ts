@@ -175,7 +175,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(log.accessTokens.length, before.tokens + 1);
     });
 
-    it('a social connection: <Name>OAuth, with that identity’s upstream tokens', async () => {
+    it('a social connection at an issuer WorkOS has no name for: SSO, with that identity’s upstream tokens', async () => {
       const sam: UpstreamUser = { sub: `up-sam-${db}`, email: `sam-${db}@social.test`, password: 'sam-upstream-pw', name: 'Sam Social', emailVerified: true };
       up.users.push(sam);
       const code = await federatedCode(social, sam);
@@ -183,7 +183,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual({ grant: issued.grant, accountId: issued.accountId }, { grant: 'authorization_code', accountId: sam.sub });
 
       const auth = await sdk(app, conf).userManagement.authenticateWithCode({ code, clientId: conf.clientId });
-      assert.equal(auth.authenticationMethod, 'UpstreamOAuth');
+      assert.equal(auth.authenticationMethod, 'SSO', 'inside WorkOS’s enum, never <Name>OAuth');
       assert.equal(auth.user.email, sam.email);
       assert.equal(auth.organizationId, undefined, 'a social sign-in joins no organization');
       assert.equal(auth.oauthTokens?.accessToken, issued.value, 'the upstream token of this sign-in');
