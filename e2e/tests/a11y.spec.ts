@@ -67,6 +67,8 @@ for (const viewport of VIEWPORTS) {
 
       await visit(page, '/setup', /.+/);
       await expectAccessible(page, 'setup without a link');
+      await visit(page, '/forgot-password', /.+/);
+      await expectAccessible(page, 'forgot password');
       await visit(page, '/federation/error', /.+/);
       await expectAccessible(page, 'federation error');
       await visit(page, '/no/such/page', 'Page not found');
