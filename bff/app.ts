@@ -146,7 +146,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(jsonBody({ limit: '64kb' }));
   bff.use(requireSameOrigin(config.publicUrl));
   bff.use(sessionRoutes(deps));
-  bff.use(interactionRoutes(deps));
+  bff.use(interactionRoutes(deps, mail));
   bff.use(setupRoutes(deps));
   bff.use(accountRoutes(deps));
   bff.use(passwordResetRoutes(deps, mail));

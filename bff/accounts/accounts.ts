@@ -15,6 +15,7 @@ export interface NewAccount {
   password: string | null;
   name?: string;
   role?: Role;
+  /** Default true: accounts an admin, the CLI or a test creates are trusted; sign-up and invitations pass false. */
   emailVerified?: boolean;
 }
 
@@ -36,7 +37,7 @@ export async function createAccount(store: Store, input: NewAccount, now: number
   const passwordHash = input.password === null ? null : await hashPassword(input.password);
   try {
     return await store.users.create(
-      { id: randomUUID(), email, name, passwordHash, role: input.role ?? 'user', emailVerified: input.emailVerified ?? false },
+      { id: randomUUID(), email, name, passwordHash, role: input.role ?? 'user', emailVerified: input.emailVerified ?? true },
       now,
     );
   } catch (e) {

@@ -88,6 +88,7 @@ const schema = z.object({
     .optional(),
   MAIL_FROM: z.string().max(320).refine((v) => !/[\r\n]/.test(v), 'must be one line').optional(),
   MAIL_DIR: z.string().min(1).default('./data/mail'),
+  REQUIRE_EMAIL_VERIFICATION: bool.optional(),
 });
 
 export interface Config {
@@ -130,6 +131,8 @@ export interface Config {
    * Mail (bff/mail): `smtp` delivers through SMTP_URL; `dev` writes each message to the log and
    * to `dir` as .eml; `off` (production without SMTP_URL) turns the features that need mail off.
    */
+  /** An unverified account is asked for an emailed code before its sign-in completes (when mail is on). */
+  readonly requireEmailVerification: boolean;
   readonly mail: { readonly mode: 'smtp' | 'dev' | 'off'; readonly smtpUrl: string | null; readonly from: string; readonly dir: string };
   /** Set when the secret was generated for development; main.ts warns about it. */
   readonly generatedSecretFile?: string;
@@ -229,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
     revokeOnPasswordChange: e.REVOKE_ON_PASSWORD_CHANGE ?? true,
     rateLimit: Object.freeze({ loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT, window: e.RATE_LIMIT_WINDOW }),
+    requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION ?? true,
     mail: Object.freeze({
       mode: e.SMTP_URL ? 'smtp' : e.NODE_ENV === 'production' ? 'off' : 'dev',
       smtpUrl: e.SMTP_URL ?? null,

@@ -12,3 +12,14 @@ export function passwordResetMail(portal: string, link: string, minutes: number)
     outro: [`The link works once, for ${minutes} minutes, in any browser.`, NOT_YOU],
   });
 }
+
+export function verificationMail(portal: string, code: string, link: string): MailContent {
+  return composeContent({
+    portal,
+    subject: 'Verify your email',
+    intro: [`Enter this code on the ${portal} sign-in screen to confirm that this email is yours, or use the button below.`],
+    code,
+    link: { url: link, label: 'Verify my email' },
+    outro: ['The code and the link work once, for 24 hours.', NOT_YOU],
+  });
+}

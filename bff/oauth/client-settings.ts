@@ -40,6 +40,21 @@ export function defaultScope(provider: Provider) {
 
 /** Authorization parameter `/user_management/authorize` adds: the code is for a WorkOS session. */
 export const FLOW_PARAM = 'portal_flow';
+/** Authorization parameter naming the identity provider (connection id) to sign in with at once. */
+export const CONNECTION_PARAM = 'portal_connection';
+
+/**
+ * Where an interaction is shown: the SPA's screen, or, for a sign-in that
+ * named its identity provider (WorkOS `provider`, `connection_id`,
+ * `organization_id`), straight to that provider.
+ */
+export function interactionUrl(interaction: { uid: string; prompt: { name: string }; params: Record<string, unknown> }): string {
+  const connection = interaction.params[CONNECTION_PARAM];
+  if (interaction.prompt.name !== 'login' || typeof connection !== 'string' || !connection) return `/interaction/${interaction.uid}`;
+  const q = new URLSearchParams({ uid: interaction.uid });
+  if (typeof interaction.params.login_hint === 'string') q.set('login_hint', interaction.params.login_hint);
+  return `/bff/federation/${encodeURIComponent(connection)}/start?${q}`;
+}
 export const WORKOS_FLOW = 'workos';
 
 /**

@@ -15,7 +15,7 @@ import { answerOutage, outagePage } from './outage.ts';
 import { loadExistingGrant } from './grants.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
 import type { ClaimsContributor } from './claims.ts';
-import { FLOW_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession } from './client-settings.ts';
+import { CONNECTION_PARAM, FLOW_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession, interactionUrl } from './client-settings.ts';
 
 
 export interface ProviderDeps {
@@ -104,7 +104,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     expiresWithSession: async (ctx, code) => expiresWithSession(ctx, code as AuthorizationCode),
     // `impersonation`: the id of an admin's impersonation request (see impersonation/);
     // `portal_flow=workos`: added by /user_management/authorize (decision 0008).
-    extraParams: ['impersonation', FLOW_PARAM],
+    // `portal_connection`: sign in with that identity provider at once (interactionUrl).
+    extraParams: ['impersonation', FLOW_PARAM, CONNECTION_PARAM],
     ttl: {
       AccessToken: (_ctx, _token, client) => accessTokenTtlFor(client, config.ttl.accessToken),
       AuthorizationCode: config.ttl.code,
@@ -135,7 +136,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     loadExistingGrant: (ctx) => loadExistingGrant(ctx, store),
     interactions: {
-      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      url: (_ctx, interaction) => interactionUrl(interaction as never),
     },
     features: {
       devInteractions: { enabled: false },

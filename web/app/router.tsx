@@ -19,6 +19,7 @@ const AdminConnectionsPage = lazy(() => import('../features/admin-connections/ad
 const AdminImpersonatePage = lazy(() => import('../features/admin-impersonate/admin-impersonate-page.tsx').then((m) => ({ default: m.AdminImpersonatePage })));
 const ForgotPasswordPage = lazy(() => import('../features/password-reset/forgot-password-page.tsx').then((m) => ({ default: m.ForgotPasswordPage })));
 const ResetPasswordPage = lazy(() => import('../features/password-reset/reset-password-page.tsx').then((m) => ({ default: m.ResetPasswordPage })));
+const VerifyEmailPage = lazy(() => import('../features/verify-email/verify-email-page.tsx').then((m) => ({ default: m.VerifyEmailPage })));
 const AdminAuditPage = lazy(() => import('../features/admin-audit/admin-audit-page.tsx').then((m) => ({ default: m.AdminAuditPage })));
 
 function onDemand(Screen: LazyExoticComponent<ComponentType>) {
@@ -45,6 +46,7 @@ export const routes: RouteObject[] = [
       { path: 'admin/audit', element: onDemand(AdminAuditPage) },
       { path: 'forgot-password', element: onDemand(ForgotPasswordPage) },
       { path: 'reset-password', element: onDemand(ResetPasswordPage) },
+      { path: 'verify-email', element: onDemand(VerifyEmailPage) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -20,7 +20,8 @@ import { securityHeaders, clientIp, safeEqual } from '../../http/security.ts';
 import { jsonBody, refuseBadBody } from '../../http/input-guard.ts';
 import { loggedOutPage, errorPage } from '../../oauth/pages.ts';
 import { hashInvitationToken } from '../../orgs/orgs.ts';
-import { FLOW_PARAM, WORKOS_FLOW } from '../../oauth/client-settings.ts';
+import { CONNECTION_PARAM, FLOW_PARAM, WORKOS_FLOW } from '../../oauth/client-settings.ts';
+import { requestedConnection } from './authorize.ts';
 import { authenticateWithCode, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { errorBody, invalidRequest, toWorkOSError, WorkOSError } from './map.ts';
 import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, GRANT_TYPES, logoutQuery, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
@@ -97,8 +98,10 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     const ids = query.getAll('client_id');
     const client = ids.length === 1 ? await store.clients.find(ids[0]!) : null;
     out.set('scope', WORKOS_SCOPES.filter((s) => !client || s === 'openid' || client.scopes.includes(s)).join(' '));
-    // A WorkOS session outlives the portal's browser session; its own logout ends it (decision 0008).
+    // A WorkOS session outlives the portal's browser session; its own logout ends it (decision 0010).
     out.set(FLOW_PARAM, WORKOS_FLOW);
+    const connection = await requestedConnection(store, query);
+    if (connection) out.set(CONNECTION_PARAM, connection);
     // An invitation names who is expected: prefill the sign-in with it (the token itself stays here).
     const invitationToken = query.get('invitation_token');
     if (invitationToken && !out.has('login_hint')) {

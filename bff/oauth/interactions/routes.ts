@@ -14,15 +14,21 @@ import { describeScope } from '../scopes.ts';
 import { PORTAL_RESOURCE } from '../resource.ts';
 import { applyScopes, joinConsent, splitConsent } from '../grants.ts';
 import { completePendingLink, federationInteractionInfo } from '../../federation/public.ts';
+import type { Mail } from '../../mail/mail.ts';
+import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../../sign-in/verify-email.ts';
 
 type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
 
 const loginBody = z.object({ email: z.string().max(320), password: z.string().max(4096) });
 const consentBody = z.object({ scopes: z.array(z.string().max(100)).max(50) });
+const codeBody = z.object({ code: z.string().max(20) });
+const linkBody = z.object({ token: z.string().max(200) });
 
-export function interactionRoutes(deps: SessionDeps): Router {
+export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   const { provider, store, audit, config, now } = deps;
   const r = Router();
+  const steps = { ...deps, mail };
+  const meta = (req: Request) => ({ ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
 
   async function details(req: Request, res: Response): Promise<Details> {
     try {
@@ -49,6 +55,25 @@ export function interactionRoutes(deps: SessionDeps): Router {
     res.json({ redirectTo });
   }
 
+  /** The sign-in step the interaction waits at (email verification), for a reloaded screen. */
+  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string } }> {
+    const pending = d.prompt.name === 'login' ? readPending(d.result) : null;
+    const u = pending ? await store.users.findById(pending.accountId) : null;
+    return u ? { verifyEmail: { email: u.email } } : {};
+  }
+
+  /** Keeps the pending step on the provider's interaction until it completes or expires. */
+  async function wait(d: Details, pending: PendingVerification): Promise<void> {
+    d.result = { portalVerification: pending };
+    await d.persist();
+  }
+
+  function pendingOf(d: Details): PendingVerification {
+    const pending = d.prompt.name === 'login' ? readPending(d.result) : null;
+    if (!pending) throw notWaiting();
+    return pending;
+  }
+
   r.get('/interaction/:uid', async (req, res) => {
     const d = await details(req, res);
     // An admin's impersonation request signs this browser in as the target without a password;
@@ -73,6 +98,7 @@ export function interactionRoutes(deps: SessionDeps): Router {
       loginHint: typeof d.params.login_hint === 'string' ? d.params.login_hint : null,
       ...(await federationInteractionInfo(deps, req, res, d.uid)),
       user,
+      ...(await waitingFor(d)),
       scopes: requestedScopes(d).map((name) => ({ ...describeScope(name), previouslyGranted: d.prompt.name === 'consent' && !missing.has(name) })),
     });
   });
@@ -98,6 +124,12 @@ export function interactionRoutes(deps: SessionDeps): Router {
       });
       await audit.record('sign_in', { ...meta, actorId: user.id, subjectId: user.id, data: { method: 'password', clientId: d.params.client_id } });
       await completePendingLink(deps, req, res, d.uid, user);
+      if (needsVerification(steps, user)) {
+        const tokenId = await sendVerification(steps, user, meta);
+        await wait(d, { accountId: user.id, tokenId, amr: ['pwd'] });
+        res.json({ next: 'verify_email', email: user.email });
+        return;
+      }
       await finish(req, res, { login: { accountId: user.id, amr: ['pwd'], remember: true } });
     } catch (e) {
       if (e instanceof AppError) {
@@ -105,6 +137,39 @@ export function interactionRoutes(deps: SessionDeps): Router {
       }
       throw e;
     }
+  });
+
+  r.post('/interaction/:uid/verify-email', async (req, res) => {
+    const d = await details(req, res);
+    const pending = pendingOf(d);
+    const { code } = parse(codeBody, req.body);
+    const user = await verifyCode(steps, pending, code.trim(), meta(req));
+    await finish(req, res, { login: { accountId: user.id, amr: pending.amr, remember: true } });
+  });
+
+  r.post('/interaction/:uid/verify-email/resend', async (req, res) => {
+    const d = await details(req, res);
+    const pending = pendingOf(d);
+    const user = await store.users.findById(pending.accountId);
+    if (!user || user.disabled) throw notWaiting();
+    await wait(d, { ...pending, tokenId: await sendVerification(steps, user, meta(req)) });
+    res.json({ ok: true, email: user.email });
+  });
+
+  /** After the link was opened (maybe in another browser): finish once the email is verified. */
+  r.post('/interaction/:uid/verify-email/continue', async (req, res) => {
+    const d = await details(req, res);
+    const pending = pendingOf(d);
+    const user = await store.users.findById(pending.accountId);
+    if (!user || user.disabled) throw notWaiting();
+    if (!user.emailVerified) throw new AppError('email_not_verified', 'This email is not verified yet. Enter the code from the mail, or open its link first.', { status: 400 });
+    await finish(req, res, { login: { accountId: user.id, amr: pending.amr, remember: true } });
+  });
+
+  r.post('/verify-email', async (req, res) => {
+    const { token } = parse(linkBody, req.body);
+    const user = await verifyLink(steps, token, meta(req));
+    res.json({ ok: true, email: user.email });
   });
 
   r.post('/interaction/:uid/consent', async (req, res) => {

@@ -12,6 +12,7 @@ import { ConsentForm } from './components/consent-form.tsx';
 import { InteractionExpired } from './components/interaction-expired.tsx';
 import { LoginForm } from './components/login-form.tsx';
 import { ImpersonationStep } from './components/impersonation-step.tsx';
+import { VerifyEmailStep } from './components/verify-email-step.tsx';
 import { ConnectionButtons } from '../federation/components/connection-buttons.tsx';
 import { FederationNotice } from '../federation/components/federation-notice.tsx';
 import { useHomeRealm } from '../federation/lib/use-home-realm.ts';
@@ -25,6 +26,7 @@ function LoginStep({ interaction }: { interaction: Interaction }) {
   const login = useSubmitLogin(interaction.uid);
   const realm = useHomeRealm(interaction.uid, Boolean(interaction.homeRealmDiscovery) && !interaction.pendingLink);
   if (isExpired(login.error)) return <InteractionExpired />;
+  if (login.data && 'next' in login.data) return <VerifyEmailStep uid={interaction.uid} email={login.data.email} />;
   const pending = login.isPending || login.isSuccess || realm.routingTo !== null;
   return (
     <div className="stack">
@@ -76,6 +78,7 @@ function InteractionBody({ uid }: { uid: string }) {
   }
   const { data } = interaction;
   if (data.prompt === 'impersonation') return <ImpersonationStep key={data.uid} uid={data.uid} />;
+  if (data.prompt === 'login' && data.verifyEmail) return <VerifyEmailStep key={data.uid} uid={data.uid} email={data.verifyEmail.email} />;
   if (data.prompt === 'login') return <LoginStep key={data.uid} interaction={data} />;
   if (data.prompt === 'consent') return <ConsentStep key={data.uid} interaction={data} />;
   return <InteractionExpired />;

@@ -28,6 +28,8 @@ export interface Interaction {
   connections?: ConnectionSummary[];
   homeRealmDiscovery?: boolean;
   pendingLink?: PendingLink | null;
+  /** The sign-in waits for the code mailed to this address (email verification). */
+  verifyEmail?: { email: string };
 }
 
 export function getInteraction(uid: string, signal?: AbortSignal): Promise<Interaction> {

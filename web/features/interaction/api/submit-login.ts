@@ -8,13 +8,18 @@ export interface Credentials {
   password: string;
 }
 
-export function submitLogin(uid: string, credentials: Credentials): Promise<{ redirectTo: string }> {
-  return apiPost<{ redirectTo: string }>(`/bff/interaction/${segment(uid)}/login`, credentials);
+/** Either the interaction finished, or a further sign-in step is needed (the emailed code). */
+export type LoginAnswer = { redirectTo: string } | { next: 'verify_email'; email: string };
+
+export function submitLogin(uid: string, credentials: Credentials): Promise<LoginAnswer> {
+  return apiPost<LoginAnswer>(`/bff/interaction/${segment(uid)}/login`, credentials);
 }
 
 export function useSubmitLogin(uid: string) {
-  return useMutation<{ redirectTo: string }, ApiError, Credentials>({
+  return useMutation<LoginAnswer, ApiError, Credentials>({
     mutationFn: (credentials) => submitLogin(uid, credentials),
-    onSuccess: ({ redirectTo }) => leaveTo(redirectTo),
+    onSuccess: (answer) => {
+      if ('redirectTo' in answer) leaveTo(answer.redirectTo);
+    },
   });
 }

@@ -1,0 +1,28 @@
+import { useMutation } from '@tanstack/react-query';
+import { apiPost, segment } from '../../../lib/api-client.ts';
+import type { ApiError } from '../../../lib/api-client.ts';
+import { leaveTo } from '../../../lib/navigation.ts';
+
+const base = (uid: string) => `/bff/interaction/${segment(uid)}/verify-email`;
+
+/** The emailed code; the interaction finishes when it is right. */
+export function useSubmitCode(uid: string) {
+  return useMutation<{ redirectTo: string }, ApiError, string>({
+    mutationFn: (code) => apiPost<{ redirectTo: string }>(base(uid), { code }),
+    onSuccess: ({ redirectTo }) => leaveTo(redirectTo),
+  });
+}
+
+/** After the mail's link was opened (maybe elsewhere): finishes once the email is verified. */
+export function useContinueVerified(uid: string) {
+  return useMutation<{ redirectTo: string }, ApiError, void>({
+    mutationFn: () => apiPost<{ redirectTo: string }>(`${base(uid)}/continue`, {}),
+    onSuccess: ({ redirectTo }) => leaveTo(redirectTo),
+  });
+}
+
+export function useResendCode(uid: string) {
+  return useMutation<{ ok: true; email: string }, ApiError, void>({
+    mutationFn: () => apiPost<{ ok: true; email: string }>(`${base(uid)}/resend`, {}),
+  });
+}
