@@ -14,7 +14,8 @@ import { safeEqual } from '../../http/security.ts';
 import { clientAuthFailed } from '../../oauth/client-throttle.ts';
 import { checkInvitation, defaultOrganization } from '../../orgs/orgs.ts';
 import { connectionForAcr } from '../../federation/public.ts';
-import type { AuthorizationCodeGrant, RefreshTokenGrant } from './schema.ts';
+import type { AuthorizationCodeGrant, OrganizationSelectionGrant, RefreshTokenGrant } from './schema.ts';
+import { requireOrganizationSelection, takePendingAuthentication } from './org-selection.ts';
 import {
   authenticationResponse,
   fromTokenError,
@@ -191,6 +192,15 @@ export async function authenticateWithCode(deps: Deps, hooks: WorkOSHooks, body:
     });
   }
   await recordAuthentication(deps, 'authorization_code', code!, body, info);
+  if (!invitationInfo && typeof res.body.refresh_token === 'string' && !(await store.orgs.findGrantOrganization(code!.grantId!))) {
+    // Several organizations and none named: the partner's user picks one (organization_selection_required).
+    const memberships = await store.orgs.listMemberships(code!.accountId!);
+    const user = await store.users.findById(code!.accountId!);
+    if (memberships.length > 1 && user) {
+      const pending = { refreshToken: res.body.refresh_token, clientId: client.clientId, accountId: user.id, grantId: code!.grantId!, amr: code!.amr, acr: code!.acr };
+      await requireOrganizationSelection(deps, pending, user, memberships.map((m) => m.organizationId));
+    }
+  }
   return finish(deps, hooks, res, code!);
 }
 
@@ -232,4 +242,26 @@ export async function authenticateWithRefreshToken(deps: Deps, hooks: WorkOSHook
   if (!usable) throw fromTokenError(500, { error: 'server_error', error_description: 'refresh token vanished' });
   await recordAuthentication(deps, 'refresh_token', rt!, body, info);
   return finish(deps, hooks, res, rt!);
+}
+
+/** `authenticateWithOrganizationSelection`: the pending authentication, for the organization chosen. */
+export async function authenticateWithOrganizationSelection(deps: Deps, hooks: WorkOSHooks, body: OrganizationSelectionGrant, info: RequestInfo) {
+  const { store } = deps;
+  const { client, presented } = await authenticateClient(deps, body.client_id, body.client_secret, info);
+  if (client.secret !== null && presented === undefined) throw invalidClient('client_secret is required for this client.');
+  const pending = await takePendingAuthentication(deps, body.pending_authentication_token);
+  if (!pending || pending.clientId !== client.clientId) throw invalidGrant('The pending authentication token is invalid, used or expired.', 'invalid_pending_authentication_token');
+  if (!(await store.orgs.findMembership(pending.accountId, body.organization_id))) {
+    throw invalidGrant(`The user is not a member of the organization ${body.organization_id}.`, 'organization_membership_not_found');
+  }
+  await store.orgs.setGrantOrganization(pending.grantId, pending.accountId, body.organization_id, deps.now());
+  const res = await tokenRequest(
+    deps,
+    { grant_type: 'refresh_token', refresh_token: pending.refreshToken, client_id: presented === undefined ? client.clientId : undefined },
+    basic(client, presented ?? null),
+  );
+  if (res.status !== 200 || typeof res.body.access_token !== 'string') throw fromTokenError(res.status === 200 ? 500 : res.status, res.body);
+  const src: SourceToken = { accountId: pending.accountId, grantId: pending.grantId, amr: pending.amr, acr: pending.acr };
+  await recordAuthentication(deps, 'organization_selection', src, body, info);
+  return finish(deps, hooks, res, src);
 }

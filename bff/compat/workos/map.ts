@@ -18,18 +18,22 @@ export interface WorkOSErrorOptions {
   cause?: unknown;
   /** 5xx are hidden unless said otherwise (temporarily_unavailable is worth telling). */
   expose?: boolean;
+  /** More members of the error body (organization_selection_required's pending token, user, organizations). */
+  extra?: Record<string, unknown>;
 }
 
 /** An error answered in the WorkOS format: `{error, error_description, code, message}`. */
 export class WorkOSError extends AppError {
   readonly oauthError: string;
   readonly errors?: WorkOSErrorOptions['errors'];
+  readonly extra?: Record<string, unknown>;
 
   constructor(status: number, oauthError: string, description: string, opts: WorkOSErrorOptions = {}) {
     super(opts.code ?? oauthError, description, { status, retryAfter: opts.retryAfter, cause: opts.cause, expose: opts.expose });
     this.name = 'WorkOSError';
     this.oauthError = oauthError;
     this.errors = opts.errors;
+    this.extra = opts.extra;
   }
 }
 
@@ -47,6 +51,7 @@ export function errorBody(e: WorkOSError): Record<string, unknown> {
     code: expose ? e.code : 'server_error',
     message: expose ? e.message : 'Something went wrong on our side. Try again in a moment.',
     ...(expose && e.errors ? { errors: e.errors } : {}),
+    ...(expose && e.extra ? e.extra : {}),
   };
 }
 

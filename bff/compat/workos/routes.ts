@@ -22,9 +22,9 @@ import { loggedOutPage, errorPage } from '../../oauth/pages.ts';
 import { hashInvitationToken } from '../../orgs/orgs.ts';
 import { CONNECTION_PARAM, FLOW_PARAM, WORKOS_FLOW } from '../../oauth/client-settings.ts';
 import { requestedConnection } from './authorize.ts';
-import { authenticateWithCode, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
+import { authenticateWithCode, authenticateWithOrganizationSelection, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { errorBody, invalidRequest, toWorkOSError, WorkOSError } from './map.ts';
-import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, GRANT_TYPES, logoutQuery, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
+import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, GRANT_TYPES, logoutQuery, ORGANIZATION_SELECTION, organizationSelectionGrant, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
 import type { z } from 'zod';
 
 export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './exchange.ts';
@@ -121,9 +121,15 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     }
     const grantType = (input as Record<string, unknown>).grant_type;
     if (typeof grantType === 'string' && grantType && !(GRANT_TYPES as readonly string[]).includes(grantType)) {
-      throw new WorkOSError(400, 'unsupported_grant_type', `grant_type ${JSON.stringify(grantType.slice(0, 100))} is not supported here; use authorization_code or refresh_token.`);
+      throw new WorkOSError(400, 'unsupported_grant_type', `grant_type ${JSON.stringify(grantType.slice(0, 100))} is not supported here; use authorization_code, refresh_token or ${ORGANIZATION_SELECTION}.`);
     }
     const info: RequestInfo = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null, bearer: bearerOf(req) };
+    if (grantType === ORGANIZATION_SELECTION) {
+      const parsed = organizationSelectionGrant.safeParse(input);
+      if (!parsed.success) throw validation(parsed.error);
+      res.json(await authenticateWithOrganizationSelection(deps, hooks, parsed.data, info));
+      return;
+    }
     if (grantType === 'refresh_token') {
       const parsed = refreshTokenGrant.safeParse(input);
       if (!parsed.success) throw validation(parsed.error);

@@ -36,10 +36,21 @@ export const refreshTokenGrant = z.object({
   ...common,
 });
 
+/** The grant `authenticateWithOrganizationSelection` sends. */
+export const ORGANIZATION_SELECTION = 'urn:workos:oauth:grant-type:organization-selection';
+
+export const organizationSelectionGrant = z.object({
+  grant_type: z.literal(ORGANIZATION_SELECTION),
+  pending_authentication_token: z.string().min(1).max(200),
+  organization_id: z.string().min(1).max(200),
+  ...common,
+});
+
 export type AuthorizationCodeGrant = z.infer<typeof authorizationCodeGrant>;
+export type OrganizationSelectionGrant = z.infer<typeof organizationSelectionGrant>;
 export type RefreshTokenGrant = z.infer<typeof refreshTokenGrant>;
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', ORGANIZATION_SELECTION] as const;
 
 export const logoutQuery = z.object({
   session_id: z.string().min(1).max(512),

@@ -1,0 +1,54 @@
+/**
+ * WorkOS's `organization_selection_required`: a user in several organizations
+ * who signs in without naming one gets a pending authentication token and the
+ * organizations; `authenticateWithOrganizationSelection` then names one. The
+ * code is redeemed at once (it lives seconds); its refresh token waits here,
+ * sealed (DATA_ENCRYPTION_KEYS), single use, for ten minutes, and the chosen
+ * organization's token is minted from it at the real token endpoint.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Deps } from '../../deps.ts';
+import type { User } from '../../store/store.ts';
+import { createSealer } from '../../http/at-rest.ts';
+import { WorkOSError, workosUser } from './map.ts';
+
+const TTL_MS = 10 * 60 * 1000;
+
+export interface PendingAuthentication {
+  refreshToken: string;
+  clientId: string;
+  accountId: string;
+  grantId: string;
+  amr?: string[];
+  acr?: string;
+}
+
+const keyOf = (token: string) => `workos-pending:${createHash('sha256').update(token).digest('base64url')}`;
+const sealer = (deps: Deps) => createSealer(deps.config.dataEncryptionKeys, { version: 'wpa1', salt: 'portal-workos', info: 'workos pending authentication' });
+
+/** Stores the pending authentication and answers the SDK's AuthenticationException (403). */
+export async function requireOrganizationSelection(deps: Deps, pending: PendingAuthentication, user: User, organizationIds: string[]): Promise<never> {
+  const token = randomBytes(32).toString('base64url');
+  const key = keyOf(token);
+  await deps.store.settings.set(key, sealer(deps).seal(JSON.stringify({ ...pending, expiresAt: deps.now() + TTL_MS }), key));
+  const organizations = [];
+  for (const id of organizationIds) {
+    const org = await deps.store.orgs.find(id);
+    if (org) organizations.push({ id: org.id, name: org.name });
+  }
+  throw new WorkOSError(403, 'organization_selection_required', 'The user must choose the organization to sign in to.', {
+    code: 'organization_selection_required',
+    extra: { pending_authentication_token: token, user: workosUser(user), organizations },
+  });
+}
+
+/** The pending authentication, once (null: unknown, used or expired). */
+export async function takePendingAuthentication(deps: Deps, token: string): Promise<PendingAuthentication | null> {
+  const key = keyOf(token);
+  const sealed = await deps.store.settings.get(key);
+  if (!sealed || !(await deps.store.settings.takeIf(key, sealed))) return null;
+  const plain = sealer(deps).open(sealed, key);
+  if (!plain) return null;
+  const { expiresAt, ...pending } = JSON.parse(plain) as PendingAuthentication & { expiresAt: number };
+  return expiresAt > deps.now() ? pending : null;
+}
