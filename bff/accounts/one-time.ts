@@ -6,6 +6,8 @@
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { OneTimeToken, Store } from '../store/store.ts';
+import { AppError } from '../http/errors.ts';
+import { safeEqual } from '../http/security.ts';
 
 export const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -38,7 +40,7 @@ export async function issueToken(store: Store, o: IssueOptions, now: number): Pr
     purpose: o.purpose,
     userId: o.userId,
     email: o.email,
-    codeHash: code ? sha256(`${sha256(secret)}:${code}`) : null,
+    codeHash: code ? codeHashFor(sha256(secret), code) : null,
     createdAt: now,
     expiresAt,
     data: o.data ?? {},
@@ -52,4 +54,29 @@ export async function liveToken(store: Store, secret: string, purpose: string, n
   const t = await store.oneTimeTokens.find(sha256(secret));
   if (!t || t.purpose !== purpose || t.consumedAt !== null || t.expiresAt <= now) return null;
   return t;
+}
+
+export const MAX_CODE_TRIES = 5;
+export const codeHashFor = (tokenId: string, code: string): string => sha256(`${tokenId}:${code}`);
+
+/**
+ * Redeems a typed 6-digit code against a token: consumed atomically when right; a wrong code
+ * counts, and the MAX_CODE_TRIES-th ends the token. Throws `expired` (410) when the token is not
+ * live (or just ended), `invalid_code` (400, with the tries left) for a wrong code.
+ */
+export async function redeemCode(store: Store, tokenId: string, purpose: string, code: string, now: number, expired: () => Error): Promise<OneTimeToken> {
+  const t = await store.oneTimeTokens.find(tokenId);
+  if (!t || t.purpose !== purpose || t.consumedAt !== null || t.expiresAt <= now) throw expired();
+  if (!/^\d{6}$/.test(code) || !t.codeHash || !safeEqual(codeHashFor(t.id, code), t.codeHash)) {
+    const tries = await store.oneTimeTokens.countAttempt(t.id, now);
+    if (tries === null || tries >= MAX_CODE_TRIES) {
+      await store.oneTimeTokens.consume(t.id, purpose, now);
+      throw expired();
+    }
+    const left = MAX_CODE_TRIES - tries;
+    throw new AppError('invalid_code', `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`, { status: 400, fields: { code: 'That code is not right.' } });
+  }
+  const consumed = await store.oneTimeTokens.consume(t.id, purpose, now);
+  if (!consumed) throw expired();
+  return consumed;
 }

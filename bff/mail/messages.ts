@@ -23,3 +23,14 @@ export function verificationMail(portal: string, code: string, link: string): Ma
     outro: ['The code and the link work once, for 24 hours.', NOT_YOU],
   });
 }
+
+export function signInCodeMail(portal: string, code: string, link: string, minutes: number): MailContent {
+  return composeContent({
+    portal,
+    subject: 'Your sign-in code',
+    intro: [`Enter this code on the ${portal} sign-in screen, or use the button below in the same browser.`],
+    code,
+    link: { url: link, label: 'Sign in' },
+    outro: [`The code works once, for ${minutes} minutes.`, 'If you did not try to sign in, ignore this mail: nobody can use the code without it.'],
+  });
+}

@@ -126,11 +126,13 @@ const SOCIAL_ISSUERS: ReadonlyArray<[RegExp, string]> = [
 
 /**
  * The authentication method a token's source recorded, inside WorkOS's enum:
- * `Impersonation`, `Password`, or for an upstream sign-in the social provider
+ * `Impersonation`, `MagicAuth` (an emailed code), `Password`, or for an upstream sign-in the social provider
  * its connection's issuer names (Google, Microsoft, GitHub, Apple), else `SSO`.
  */
 export function authenticationMethod(amr: string[] | undefined, acr: string | undefined, upstreamIssuer?: string | null): string {
   if (amr?.includes('imp')) return 'Impersonation';
+  // A code sent by mail was the only factor (bff/sign-in/email-code.ts).
+  if (amr?.includes('email') && !amr.includes('pwd')) return 'MagicAuth';
   if (amr?.includes('fed')) {
     if (acr?.startsWith('social:') && upstreamIssuer) return SOCIAL_ISSUERS.find(([re]) => re.test(upstreamIssuer))?.[1] ?? 'SSO';
     return 'SSO';

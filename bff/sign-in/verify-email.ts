@@ -12,13 +12,12 @@ import type { Audit, AuditContext } from '../audit/audit.ts';
 import type { Config } from '../config/config.ts';
 import type { Mail } from '../mail/mail.ts';
 import { verificationMail } from '../mail/messages.ts';
-import { AppError, badRequest, gone, tooMany } from '../http/errors.ts';
-import { safeEqual } from '../http/security.ts';
-import { issueToken, liveToken, sha256 } from '../accounts/one-time.ts';
+import { badRequest, gone, tooMany } from '../http/errors.ts';
+import { issueToken, liveToken, redeemCode, sha256 } from '../accounts/one-time.ts';
+export { MAX_CODE_TRIES } from '../accounts/one-time.ts';
 
 export const VERIFY_PURPOSE = 'email_verification';
 export const VERIFY_TTL_MS = 24 * 3600_000;
-export const MAX_CODE_TRIES = 5;
 /** Verification mails per account per window (the first one included). */
 export const VERIFY_MAILS_PER_WINDOW = 4;
 const WINDOW_MS = 15 * 60_000;
@@ -43,7 +42,6 @@ export function needsVerification(d: Pick<VerifyDeps, 'config' | 'mail'>, user: 
   return d.config.requireEmailVerification && d.mail.enabled && !user.emailVerified;
 }
 
-const codeHash = (tokenId: string, code: string) => sha256(`${tokenId}:${code}`);
 const EXPIRED = 'This code has expired or was tried too many times. Send a new code.';
 
 /** Issues a code and link (earlier ones stop working) and queues the mail; throttled per account. */
@@ -67,22 +65,9 @@ async function markVerified(d: VerifyDeps, user: User, method: 'code' | 'link', 
 
 /** Checks a typed code against the pending token: wrong codes count, the fifth ends the token. */
 export async function verifyCode(d: VerifyDeps, pending: PendingVerification, code: string, meta: AuditContext): Promise<User> {
-  const now = d.now();
-  const t = await d.store.oneTimeTokens.find(pending.tokenId);
   const user = await d.store.users.findById(pending.accountId);
-  if (!t || t.purpose !== VERIFY_PURPOSE || t.userId !== pending.accountId || t.consumedAt !== null || t.expiresAt <= now || !user || user.disabled) {
-    throw gone('code_expired', EXPIRED);
-  }
-  if (!/^\d{6}$/.test(code) || !t.codeHash || !safeEqual(codeHash(t.id, code), t.codeHash)) {
-    const tries = await d.store.oneTimeTokens.countAttempt(t.id, now);
-    if (tries === null || tries >= MAX_CODE_TRIES) {
-      await d.store.oneTimeTokens.consume(t.id, VERIFY_PURPOSE, now);
-      throw gone('code_expired', EXPIRED);
-    }
-    const left = MAX_CODE_TRIES - tries;
-    throw new AppError('invalid_code', `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`, { status: 400, fields: { code: 'That code is not right.' } });
-  }
-  if (!(await d.store.oneTimeTokens.consume(t.id, VERIFY_PURPOSE, now))) throw gone('code_expired', EXPIRED);
+  if (!user || user.disabled) throw gone('code_expired', EXPIRED);
+  await redeemCode(d.store, pending.tokenId, VERIFY_PURPOSE, code, d.now(), () => gone('code_expired', EXPIRED));
   await markVerified(d, user, 'code', meta);
   return user;
 }

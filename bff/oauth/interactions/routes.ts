@@ -15,6 +15,7 @@ import { PORTAL_RESOURCE } from '../resource.ts';
 import { applyScopes, joinConsent, splitConsent } from '../grants.ts';
 import { completePendingLink, federationInteractionInfo } from '../../federation/public.ts';
 import type { Mail } from '../../mail/mail.ts';
+import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSignInCode } from '../../sign-in/email-code.ts';
 import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../../sign-in/verify-email.ts';
 
 type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
@@ -23,6 +24,7 @@ const loginBody = z.object({ email: z.string().max(320), password: z.string().ma
 const consentBody = z.object({ scopes: z.array(z.string().max(100)).max(50) });
 const codeBody = z.object({ code: z.string().max(20) });
 const linkBody = z.object({ token: z.string().max(200) });
+const emailBody = z.object({ email: z.string().max(320) });
 
 export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   const { provider, store, audit, config, now } = deps;
@@ -56,7 +58,9 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   }
 
   /** The sign-in step the interaction waits at (email verification), for a reloaded screen. */
-  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string } }> {
+  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string } }> {
+    const code = d.prompt.name === 'login' ? readPendingCode(d.result) : null;
+    if (code) return { emailCode: { email: code.email } };
     const pending = d.prompt.name === 'login' ? readPending(d.result) : null;
     const u = pending ? await store.users.findById(pending.accountId) : null;
     return u ? { verifyEmail: { email: u.email } } : {};
@@ -170,6 +174,33 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     const { token } = parse(linkBody, req.body);
     const user = await verifyLink(steps, token, meta(req));
     res.json({ ok: true, email: user.email });
+  });
+
+  /** "Email me a sign-in code": the same answer for every email. */
+  r.post('/interaction/:uid/email-code', async (req, res) => {
+    const d = await details(req, res);
+    if (d.prompt.name !== 'login' || d.params.impersonation !== undefined) throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
+    const { email } = parse(emailBody, req.body);
+    const pending = await sendSignInCode(steps, email, `${config.publicUrl}/interaction/${d.uid}`, meta(req));
+    d.result = { portalEmailCode: pending };
+    await d.persist();
+    res.json({ next: 'email_code', email: pending.email, message: CODE_SENT_MESSAGE });
+  });
+
+  r.post('/interaction/:uid/email-code/verify', async (req, res) => {
+    const d = await details(req, res);
+    const pending = d.prompt.name === 'login' ? readPendingCode(d.result) : null;
+    if (!pending) throw new AppError('wrong_prompt', 'This sign-in is not waiting for an emailed code. Ask for one first.', { status: 400 });
+    const { code } = parse(codeBody, req.body);
+    try {
+      const user = await redeemSignInCode(steps, pending, code.trim());
+      await audit.record('sign_in', { ...meta(req), actorId: user.id, subjectId: user.id, data: { method: 'email_code', clientId: d.params.client_id } });
+      await completePendingLink(deps, req, res, d.uid, user);
+      await finish(req, res, { login: { accountId: user.id, amr: EMAIL_AMR, remember: true } });
+    } catch (e) {
+      if (e instanceof AppError) await audit.record('sign_in_failed', { ...meta(req), data: { email: pending.email, reason: e.code, method: 'email_code', clientId: d.params.client_id } });
+      throw e;
+    }
   });
 
   r.post('/interaction/:uid/consent', async (req, res) => {

@@ -13,6 +13,8 @@ import { InteractionExpired } from './components/interaction-expired.tsx';
 import { LoginForm } from './components/login-form.tsx';
 import { ImpersonationStep } from './components/impersonation-step.tsx';
 import { VerifyEmailStep } from './components/verify-email-step.tsx';
+import { EmailCodeStep } from './components/email-code-step.tsx';
+import { useRequestSignInCode } from './api/verify-email.ts';
 import { ConnectionButtons } from '../federation/components/connection-buttons.tsx';
 import { FederationNotice } from '../federation/components/federation-notice.tsx';
 import { useHomeRealm } from '../federation/lib/use-home-realm.ts';
@@ -24,8 +26,10 @@ function isExpired(error: unknown): boolean {
 
 function LoginStep({ interaction }: { interaction: Interaction }) {
   const login = useSubmitLogin(interaction.uid);
+  const askCode = useRequestSignInCode(interaction.uid);
   const realm = useHomeRealm(interaction.uid, Boolean(interaction.homeRealmDiscovery) && !interaction.pendingLink);
   if (isExpired(login.error)) return <InteractionExpired />;
+  if (askCode.data) return <EmailCodeStep uid={interaction.uid} email={askCode.data.email} message={askCode.data.message} />;
   if (login.data && 'next' in login.data) return <VerifyEmailStep uid={interaction.uid} email={login.data.email} />;
   const pending = login.isPending || login.isSuccess || realm.routingTo !== null;
   return (
@@ -36,8 +40,12 @@ function LoginStep({ interaction }: { interaction: Interaction }) {
         notice={<FederationNotice pendingLink={interaction.pendingLink} routingTo={realm.routingTo} />}
         onEmailBlur={(email) => void realm.route(email)}
         onSubmit={(credentials) => void realm.route(credentials.email).then((routed) => routed || login.mutate(credentials))}
-        pending={pending}
-        error={login.error}
+        onEmailCode={(email) => {
+          login.reset();
+          askCode.mutate(email);
+        }}
+        pending={pending || askCode.isPending}
+        error={login.error ?? askCode.error}
       />
       <ConnectionButtons uid={interaction.uid} connections={interaction.connections ?? []} disabled={pending} />
     </div>
@@ -78,6 +86,7 @@ function InteractionBody({ uid }: { uid: string }) {
   }
   const { data } = interaction;
   if (data.prompt === 'impersonation') return <ImpersonationStep key={data.uid} uid={data.uid} />;
+  if (data.prompt === 'login' && data.emailCode) return <EmailCodeStep key={data.uid} uid={data.uid} email={data.emailCode.email} />;
   if (data.prompt === 'login' && data.verifyEmail) return <VerifyEmailStep key={data.uid} uid={data.uid} email={data.verifyEmail.email} />;
   if (data.prompt === 'login') return <LoginStep key={data.uid} interaction={data} />;
   if (data.prompt === 'consent') return <ConsentStep key={data.uid} interaction={data} />;

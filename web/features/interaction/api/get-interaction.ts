@@ -30,6 +30,8 @@ export interface Interaction {
   pendingLink?: PendingLink | null;
   /** The sign-in waits for the code mailed to this address (email verification). */
   verifyEmail?: { email: string };
+  /** The sign-in waits for an emailed sign-in code sent to this address. */
+  emailCode?: { email: string };
 }
 
 export function getInteraction(uid: string, signal?: AbortSignal): Promise<Interaction> {

@@ -26,3 +26,24 @@ export function useResendCode(uid: string) {
     mutationFn: () => apiPost<{ ok: true; email: string }>(`${base(uid)}/resend`, {}),
   });
 }
+
+export interface CodeSent {
+  next: 'email_code';
+  email: string;
+  message: string;
+}
+
+/** "Email me a sign-in code": the same answer for every email. */
+export function useRequestSignInCode(uid: string) {
+  return useMutation<CodeSent, ApiError, string>({
+    mutationFn: (email) => apiPost<CodeSent>(`/bff/interaction/${segment(uid)}/email-code`, { email }),
+  });
+}
+
+/** The emailed sign-in code; the interaction finishes when it is right. */
+export function useSubmitSignInCode(uid: string) {
+  return useMutation<{ redirectTo: string }, ApiError, string>({
+    mutationFn: (code) => apiPost<{ redirectTo: string }>(`/bff/interaction/${segment(uid)}/email-code/verify`, { code }),
+    onSuccess: ({ redirectTo }) => leaveTo(redirectTo),
+  });
+}

@@ -22,6 +22,8 @@ export interface LoginFormProps {
   notice?: ReactNode;
   /** Called when the email field loses focus (home-realm discovery). */
   onEmailBlur?: (email: string) => void;
+  /** "Email me a sign-in code" with the email typed so far (absent: no such button). */
+  onEmailCode?: (email: string) => void;
 }
 
 /** RFC 5321 caps an address at 254 characters; the server refuses longer ones too. */
@@ -42,7 +44,7 @@ function checkCredentials(email: string, password: string): Problems {
   return problems;
 }
 
-export function LoginForm({ client, loginHint, onSubmit, pending, error, notice, onEmailBlur }: LoginFormProps) {
+export function LoginForm({ client, loginHint, onSubmit, pending, error, notice, onEmailBlur, onEmailCode }: LoginFormProps) {
   const [email, setEmail] = useState(loginHint ?? '');
   const [password, setPassword] = useState('');
   const [problems, setProblems] = useState<Problems>({});
@@ -124,6 +126,11 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error, notice,
       <Button type="submit" className="button--block" pending={pending} disabled={waitSeconds > 0}>
         Sign in
       </Button>
+      {onEmailCode ? (
+        <Button type="button" variant="secondary" className="button--block" disabled={pending} onClick={() => onEmailCode(email.trim())}>
+          Email me a sign-in code
+        </Button>
+      ) : null}
       <a href={`/forgot-password${email.trim() ? `?email=${encodeURIComponent(email.trim())}` : ''}`}>Forgot password?</a>
     </form>
   );
