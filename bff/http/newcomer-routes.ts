@@ -4,7 +4,7 @@
  * issuer's, and the common misspelling `/oauth/auth` names the real endpoint.
  */
 import { Router } from 'express';
-import { escapeHtml } from '../oauth/pages.ts';
+import { escapeHtml, htmlPage } from '../oauth/pages.ts';
 
 export function newcomerRoutes(issuer: string): Router {
   const r = Router();
@@ -26,7 +26,10 @@ export function newcomerRoutes(issuer: string): Router {
       html: () => {
         res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'self'; frame-ancestors 'none'");
         res.send(
-          `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not the authorization endpoint · Portal</title><link rel="stylesheet" href="/oauth-pages.css"></head><body><main class="card"><h1>This is not the authorization endpoint</h1><p>Send people to <a href="${escapeHtml(authorize)}"><code>${escapeHtml(authorize)}</code></a> instead.</p><p class="muted">Every endpoint is listed in the <a href="${escapeHtml(discovery)}">discovery document</a>.</p></main></body></html>`,
+          htmlPage(
+            'Not the authorization endpoint',
+            `<h1>This is not the authorization endpoint</h1><p>Send people to <a href="${escapeHtml(authorize)}"><code>${escapeHtml(authorize)}</code></a> instead.</p><p class="muted">Every endpoint is listed in the <a href="${escapeHtml(discovery)}">discovery document</a>.</p>`,
+          ),
         );
       },
       default: () => {

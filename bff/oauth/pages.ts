@@ -6,8 +6,13 @@ export function escapeHtml(s: unknown): string {
   return String(s ?? '').replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function shell(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · Portal</title><link rel="stylesheet" href="/oauth-pages.css"></head><body><main class="card">${body}</main></body></html>`;
+/**
+ * A whole page in the SPA's frame: the same top bar (the brand leads home), a
+ * skip link, and the body in a card, styled by /oauth-pages.css (a file: the
+ * CSP allows no inline style or script).
+ */
+export function htmlPage(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light"><title>${escapeHtml(title)} · Portal</title><link rel="stylesheet" href="/oauth-pages.css"></head><body><a class="skip-link" href="#main">Skip to content</a><header class="topbar"><a class="topbar__brand" href="/">Portal</a></header><main id="main" class="main"><div class="card">${body}</div></main></body></html>`;
 }
 
 const FRIENDLY: Record<string, string> = {
@@ -25,20 +30,43 @@ const FRIENDLY: Record<string, string> = {
 export function errorPage(code: string, description: string | undefined, publicUrl: string): string {
   const friendly = FRIENDLY[code] ?? 'The sign-in request could not be completed.';
   const detail = (description ?? '').replace(/[\r\n\t]/g, ' ');
-  return shell('Sign-in error', `<h1>We could not continue</h1><p>${escapeHtml(friendly)}</p><p class="muted">Error: <code>${escapeHtml(code)}</code>${detail ? ` — ${escapeHtml(detail)}` : ''}</p><p><a href="${escapeHtml(publicUrl)}/">Go to the portal</a></p>`);
+  return htmlPage('Sign-in error', `<h1>We could not continue</h1><p>${escapeHtml(friendly)}</p><p class="muted">Error: <code>${escapeHtml(code)}</code>${detail ? ` — ${escapeHtml(detail)}` : ''}</p><p><a href="${escapeHtml(publicUrl)}/">Go to the portal</a></p>`);
 }
 
 export function logoutPage(form: string, clientName: string | undefined): string {
   // `form` is oidc-provider's own hidden form (action + xsrf token); the buttons submit it.
-  return shell('Sign out', `<h1>Sign out${clientName ? ` of ${escapeHtml(clientName)}` : ''}?</h1><p>Do you want to sign out of the portal?</p>${form}<div class="actions"><button type="submit" form="op.logoutForm" name="logout" value="yes" class="primary">Yes, sign me out</button><button type="submit" form="op.logoutForm">No, stay signed in</button></div>`);
+  return htmlPage('Sign out', `<h1>Sign out${clientName ? ` of ${escapeHtml(clientName)}` : ''}?</h1><p>Do you want to sign out of the portal?</p>${form}<div class="actions"><button type="submit" form="op.logoutForm" name="logout" value="yes" class="button button--primary">Yes, sign me out</button><button type="submit" form="op.logoutForm" class="button button--secondary">No, stay signed in</button></div>`);
 }
 
 export function loggedOutPage(publicUrl: string): string {
-  return shell('Signed out', `<h1>You are signed out</h1><p><a href="${escapeHtml(publicUrl)}/">Back to the portal</a></p>`);
+  return htmlPage('Signed out', `<h1>You are signed out</h1><p><a href="${escapeHtml(publicUrl)}/">Back to the portal</a></p>`);
 }
 
-export const PAGES_CSS = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f3f4f6;color:#111827;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
-.card{background:#fff;max-width:32rem;width:100%;padding:2rem;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
-h1{font-size:1.4rem;margin-top:0}.muted{color:#4b5563;font-size:.9rem}code{background:#f3f4f6;padding:0 .25rem;border-radius:4px}
-.actions{display:flex;gap:.75rem;margin-top:1rem}button{font:inherit;padding:.6rem 1rem;border-radius:8px;border:1px solid #d1d5db;background:#fff;cursor:pointer}
-button.primary{background:#1d4ed8;color:#fff;border-color:#1d4ed8}a{color:#1d4ed8}`;
+/**
+ * The SPA's look (web/styles.css: its colours, font, top bar, card and
+ * buttons), cut down to what these pages use. Kept in step by hand: the
+ * values are copied, not imported, so the BFF needs no build of the SPA.
+ */
+export const PAGES_CSS = `:root{color-scheme:light;--font-sans:system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,'Noto Sans',sans-serif;--font-mono:ui-monospace,'SFMono-Regular','Cascadia Mono',Menlo,Consolas,'Liberation Mono',monospace;--bg:#f4f6fb;--surface:#fff;--text:#17202e;--text-muted:#4a5568;--border:#d3d9e4;--border-strong:#8a94a6;--primary:#2446c7;--primary-hover:#1a3699;--focus:#0d2a8a;--radius:10px;--radius-small:6px;--shadow:0 1px 2px rgb(16 24 40 / 6%),0 4px 16px rgb(16 24 40 / 8%)}
+*,*::before,*::after{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;min-height:100vh;display:flex;flex-direction:column;background:var(--bg);color:var(--text);font-family:var(--font-sans);font-size:1rem;line-height:1.55;-webkit-font-smoothing:antialiased}
+h1{font-size:1.6rem;line-height:1.25;margin:0 0 .5rem;text-wrap:balance}
+p{margin:0 0 .75rem}p:last-child{margin-bottom:0}
+a{color:var(--primary);text-underline-offset:.15em}a:hover{color:var(--primary-hover)}
+code{font-family:var(--font-mono);font-size:.875em;overflow-wrap:anywhere}
+:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+.skip-link{position:absolute;left:1rem;top:-3rem;z-index:10;padding:.5rem 1rem;background:var(--surface);border-radius:var(--radius-small)}
+.skip-link:focus{top:.5rem;box-shadow:var(--shadow)}
+.topbar{display:flex;align-items:center;gap:1rem;padding:.75rem clamp(1rem,4vw,2rem);background:var(--surface);border-bottom:1px solid var(--border)}
+.topbar__brand{font-weight:700;font-size:1.15rem;color:var(--text);text-decoration:none;letter-spacing:-.01em}
+.topbar__brand:hover{color:var(--text)}
+.topbar__brand::before{content:'';display:inline-block;width:1.1rem;height:1.1rem;margin-right:.5rem;vertical-align:-.15rem;border-radius:4px;background:var(--primary)}
+.main{flex:1;display:flex;flex-direction:column;justify-content:center;width:100%;max-width:29rem;min-height:60vh;margin:0 auto;padding:clamp(1rem,4vw,2.5rem) clamp(1rem,4vw,2rem) 3rem}
+.card{background:var(--surface);border:1px solid var(--border);border-radius:var(--radius);box-shadow:var(--shadow);padding:clamp(1.25rem,4vw,2rem);overflow-wrap:anywhere}
+.muted{color:var(--text-muted);font-size:.925rem}
+.actions{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.25rem}
+.button{display:inline-flex;align-items:center;justify-content:center;min-height:2.75rem;padding:.55rem 1.1rem;border:1px solid transparent;border-radius:var(--radius-small);font:inherit;font-weight:600;line-height:1.2;cursor:pointer}
+.button--primary{background:var(--primary);color:#fff}.button--primary:hover{background:var(--primary-hover)}
+.button--secondary{background:var(--surface);color:var(--text);border-color:var(--border-strong)}.button--secondary:hover{background:var(--bg)}
+@media (max-width:24rem){.actions .button{width:100%}}`;

@@ -41,6 +41,19 @@ async function expectNoSidewaysScroll(page: Page, screen: string): Promise<void>
   expect(overflow.scroll, `${screen}: wider than the ${overflow.client} px viewport`).toBeLessThanOrEqual(overflow.client);
 }
 
+/** What makes a page look like the portal: the page's colours and font, the top bar's and the card's surfaces. */
+async function frameStyle(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(() => {
+    const style = (selector: string) => {
+      const element = document.querySelector(selector);
+      if (element === null) return 'missing';
+      const css = getComputedStyle(element);
+      return [css.backgroundColor, css.color, css.fontFamily, css.borderRadius, css.borderBottomColor, css.boxShadow].join(' | ');
+    };
+    return { body: style('body'), topbar: style('.topbar'), brand: style('.topbar__brand'), card: style('.card'), heading: style('h1') };
+  });
+}
+
 async function visit(page: Page, path: string, heading: string | RegExp): Promise<void> {
   await page.goto(path);
   await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
@@ -52,7 +65,7 @@ for (const viewport of VIEWPORTS) {
     test.describe.configure({ timeout: 180_000 });
     test.use({ viewport: { width: viewport.width, height: viewport.height } });
 
-    test('signed-out screens: start, sign-in (and its errors), setup, federation error, not found, server error pages', async ({ page }) => {
+    test('signed-out screens: start, sign-in (and its errors), setup, federation error, not found', async ({ page }) => {
       await visit(page, '/', 'Portal');
       await expectAccessible(page, 'start');
 
@@ -73,9 +86,31 @@ for (const viewport of VIEWPORTS) {
       await expectAccessible(page, 'federation error');
       await visit(page, '/no/such/page', 'Page not found');
       await expectAccessible(page, 'not found');
+    });
+
+    test('server-rendered pages (sign-in error, logout confirmation, signed out, /oauth/auth): accessible, in the SPA\'s frame', async ({ page, context, seedUser }) => {
+      await visit(page, '/', 'Portal');
+      const spa = await frameStyle(page);
+
       await page.goto('/oauth/authorize?client_id=no-such-app&response_type=code&scope=openid');
-      await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+      await expect(page.getByRole('heading', { level: 1, name: 'We could not continue' })).toBeVisible();
       await expectAccessible(page, 'server-rendered sign-in error');
+      expect(await frameStyle(page), 'sign-in error page: the SPA\'s colours, font, top bar and card').toEqual(spa);
+
+      // The provider asks for confirmation only when there is a session to end.
+      await signInViaApi(context, await seedUser());
+      await page.goto('/oauth/logout');
+      await expect(page.getByRole('heading', { level: 1, name: 'Sign out?' })).toBeVisible();
+      await expectAccessible(page, 'logout confirmation');
+      expect(await frameStyle(page), 'logout confirmation').toEqual(spa);
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+      await expect(page.getByRole('heading', { level: 1, name: 'You are signed out' })).toBeVisible();
+      await expectAccessible(page, 'signed out');
+      expect(await frameStyle(page), 'signed out').toEqual(spa);
+
+      await page.goto('/oauth/auth');
+      await expect(page.getByRole('heading', { level: 1, name: 'This is not the authorization endpoint' })).toBeVisible();
+      await expectAccessible(page, 'not the authorization endpoint');
     });
 
     test('a user: account', async ({ page, context, seedUser }) => {
