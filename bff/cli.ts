@@ -72,6 +72,7 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       admin: { type: 'boolean' },
       username: { type: 'string' },
       mail: { type: 'boolean' },
+      print: { type: 'boolean' },
       query: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
       public: { type: 'boolean' },
@@ -246,6 +247,7 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       return 0;
     }
     case 'user reset-link':
+    case 'user invite':
       out(await runUserMailCommand(action!, opts, { store, audit, config, now }));
       return 0;
     case 'org create':

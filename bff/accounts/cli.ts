@@ -13,8 +13,11 @@ import { portalName } from '../mail/templates.ts';
 import { mailDisabled } from '../mail/mail.ts';
 import { normaliseEmail } from './email.ts';
 import { RESET_TTL_MS, issueResetLink } from './password-reset.ts';
+import { INVITE_TTL_MS, inviteUser } from './invitations.ts';
+import { invitationMail } from '../mail/messages.ts';
 
-export const USER_MAIL_USAGE = `  user reset-link --email E [--mail]    (prints a 30-minute, single-use link; --mail sends it instead)`;
+export const USER_MAIL_USAGE = `  user reset-link --email E [--mail]    (prints a 30-minute, single-use link; --mail sends it instead)
+  user invite --email E [--name N] [--print]   (mails a 7-day link to set a password; --print prints it instead)`;
 
 export interface UserMailContext {
   store: Store;
@@ -24,6 +27,7 @@ export interface UserMailContext {
 }
 
 export async function runUserMailCommand(action: string, opts: Record<string, unknown>, ctx: UserMailContext): Promise<unknown> {
+  if (action === 'invite') return invite(opts, ctx);
   if (action !== 'reset-link') throw badRequest('unknown_command', `unknown command: user ${action}`);
   const raw = opts.email;
   if (typeof raw !== 'string' || !raw) throw badRequest('missing_option', '--email is required');
@@ -38,5 +42,17 @@ export async function runUserMailCommand(action: string, opts: Record<string, un
   // Queued only: a running portal's worker delivers it (this process exits at once).
   const content = passwordResetMail(portalName(ctx.config.mail.from), link, RESET_TTL_MS / 60_000);
   const id = await enqueueMail(ctx.store, mailSealer(ctx.config.dataEncryptionKeys), 'password_reset', { address: user.email, name: user.name }, content, ctx.now);
+  return { email: user.email, queued: id, expires_at: new Date(expiresAt).toISOString() };
+}
+
+async function invite(opts: Record<string, unknown>, ctx: UserMailContext): Promise<unknown> {
+  if (typeof opts.email !== 'string' || !opts.email) throw badRequest('missing_option', '--email is required');
+  const print = opts.print === true;
+  if (!print && ctx.config.mail.mode === 'off') throw mailDisabled();
+  const { user, link, expiresAt } = await inviteUser(ctx, opts.email, typeof opts.name === 'string' ? opts.name : undefined, ctx.now);
+  await ctx.audit.record('user_invited', { subjectId: user.id, data: { via: 'cli', delivery: print ? 'printed' : 'mail' } });
+  if (print) return { email: user.email, link, expires_at: new Date(expiresAt).toISOString() };
+  const content = invitationMail(portalName(ctx.config.mail.from), link, INVITE_TTL_MS / 86_400_000);
+  const id = await enqueueMail(ctx.store, mailSealer(ctx.config.dataEncryptionKeys), 'invitation', { address: user.email, name: user.name }, content, ctx.now);
   return { email: user.email, queued: id, expires_at: new Date(expiresAt).toISOString() };
 }

@@ -1,10 +1,11 @@
-/** Password reset for the SPA: ask for a link, check it, set the new password. */
+/** Password reset and invitations for the SPA: ask for a link, check it, set the (new) password. */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { SessionDeps } from '../session/routes.ts';
 import type { Mail } from '../mail/mail.ts';
 import { parse } from '../http/validate.ts';
 import { clientIp } from '../http/security.ts';
+import { acceptInvitation, checkInvitation } from './invitations.ts';
 import { RESET_REQUESTED_MESSAGE, checkResetLink, completePasswordReset, requestPasswordReset } from './password-reset.ts';
 
 const requestBody = z.object({ email: z.string().max(320) });
@@ -32,6 +33,18 @@ export function passwordResetRoutes(deps: SessionDeps, mail: Mail): Router {
     const b = parse(completeBody, req.body);
     const { user, revoked } = await completePasswordReset(d, { ...b, endBffSessions: deps.sessions.revokeAllForUser }, meta(req));
     res.json({ ok: true, email: user.email, signedOutEverywhere: revoked !== null });
+  });
+
+  r.post('/invitations/check', async (req, res) => {
+    const { token } = parse(checkBody, req.body);
+    const user = await checkInvitation(deps.store, token, deps.now());
+    res.json({ email: user.email, name: user.name });
+  });
+
+  r.post('/invitations/accept', async (req, res) => {
+    const b = parse(completeBody, req.body);
+    const user = await acceptInvitation(deps, b.token, b.password, meta(req));
+    res.json({ ok: true, email: user.email });
   });
 
   return r;

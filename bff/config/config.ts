@@ -89,6 +89,7 @@ const schema = z.object({
   MAIL_FROM: z.string().max(320).refine((v) => !/[\r\n]/.test(v), 'must be one line').optional(),
   MAIL_DIR: z.string().min(1).default('./data/mail'),
   REQUIRE_EMAIL_VERIFICATION: bool.optional(),
+  SIGNUP: z.enum(['invite', 'open', 'closed'], { message: 'must be invite, open or closed' }).default('invite'),
 });
 
 export interface Config {
@@ -133,6 +134,8 @@ export interface Config {
    */
   /** An unverified account is asked for an emailed code before its sign-in completes (when mail is on). */
   readonly requireEmailVerification: boolean;
+  /** Who may create an account: `open` (the sign-in screen offers it), `invite` (admins invite), `closed`. */
+  readonly signup: 'invite' | 'open' | 'closed';
   readonly mail: { readonly mode: 'smtp' | 'dev' | 'off'; readonly smtpUrl: string | null; readonly from: string; readonly dir: string };
   /** Set when the secret was generated for development; main.ts warns about it. */
   readonly generatedSecretFile?: string;
@@ -233,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     revokeOnPasswordChange: e.REVOKE_ON_PASSWORD_CHANGE ?? true,
     rateLimit: Object.freeze({ loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT, window: e.RATE_LIMIT_WINDOW }),
     requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION ?? true,
+    signup: e.SIGNUP,
     mail: Object.freeze({
       mode: e.SMTP_URL ? 'smtp' : e.NODE_ENV === 'production' ? 'off' : 'dev',
       smtpUrl: e.SMTP_URL ?? null,

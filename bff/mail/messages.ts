@@ -34,3 +34,13 @@ export function signInCodeMail(portal: string, code: string, link: string, minut
     outro: [`The code works once, for ${minutes} minutes.`, 'If you did not try to sign in, ignore this mail: nobody can use the code without it.'],
   });
 }
+
+export function invitationMail(portal: string, link: string, days: number): MailContent {
+  return composeContent({
+    portal,
+    subject: 'You are invited',
+    intro: [`You have been invited to ${portal}. Choose a password to finish setting up your account.`],
+    link: { url: link, label: 'Set your password' },
+    outro: [`The link works once, for ${days} days.`, 'If you did not expect this invitation, ignore this mail.'],
+  });
+}

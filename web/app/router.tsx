@@ -20,6 +20,7 @@ const AdminImpersonatePage = lazy(() => import('../features/admin-impersonate/ad
 const ForgotPasswordPage = lazy(() => import('../features/password-reset/forgot-password-page.tsx').then((m) => ({ default: m.ForgotPasswordPage })));
 const ResetPasswordPage = lazy(() => import('../features/password-reset/reset-password-page.tsx').then((m) => ({ default: m.ResetPasswordPage })));
 const VerifyEmailPage = lazy(() => import('../features/verify-email/verify-email-page.tsx').then((m) => ({ default: m.VerifyEmailPage })));
+const AcceptInvitePage = lazy(() => import('../features/password-reset/accept-invite-page.tsx').then((m) => ({ default: m.AcceptInvitePage })));
 const AdminAuditPage = lazy(() => import('../features/admin-audit/admin-audit-page.tsx').then((m) => ({ default: m.AdminAuditPage })));
 
 function onDemand(Screen: LazyExoticComponent<ComponentType>) {
@@ -47,6 +48,7 @@ export const routes: RouteObject[] = [
       { path: 'forgot-password', element: onDemand(ForgotPasswordPage) },
       { path: 'reset-password', element: onDemand(ResetPasswordPage) },
       { path: 'verify-email', element: onDemand(VerifyEmailPage) },
+      { path: 'accept-invite', element: onDemand(AcceptInvitePage) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -15,6 +15,8 @@ import { PORTAL_RESOURCE } from '../resource.ts';
 import { applyScopes, joinConsent, splitConsent } from '../grants.ts';
 import { completePendingLink, federationInteractionInfo } from '../../federation/public.ts';
 import type { Mail } from '../../mail/mail.ts';
+import type { User } from '../../store/store.ts';
+import { signUp } from '../../sign-in/sign-up.ts';
 import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSignInCode } from '../../sign-in/email-code.ts';
 import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../../sign-in/verify-email.ts';
 
@@ -25,6 +27,7 @@ const consentBody = z.object({ scopes: z.array(z.string().max(100)).max(50) });
 const codeBody = z.object({ code: z.string().max(20) });
 const linkBody = z.object({ token: z.string().max(200) });
 const emailBody = z.object({ email: z.string().max(320) });
+const signUpBody = z.object({ email: z.string().max(320), name: z.string().max(200).default(''), password: z.string().max(4096) });
 
 export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   const { provider, store, audit, config, now } = deps;
@@ -78,6 +81,17 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     return pending;
   }
 
+  /** After the password (sign-in or sign-up): the verification step when needed, else finish. */
+  async function afterPassword(req: Request, res: Response, d: Details, user: User): Promise<void> {
+    if (needsVerification(steps, user)) {
+      const tokenId = await sendVerification(steps, user, meta(req));
+      await wait(d, { accountId: user.id, tokenId, amr: ['pwd'] });
+      res.json({ next: 'verify_email', email: user.email });
+      return;
+    }
+    await finish(req, res, { login: { accountId: user.id, amr: ['pwd'], remember: true } });
+  }
+
   r.get('/interaction/:uid', async (req, res) => {
     const d = await details(req, res);
     // An admin's impersonation request signs this browser in as the target without a password;
@@ -103,6 +117,7 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
       ...(await federationInteractionInfo(deps, req, res, d.uid)),
       user,
       ...(await waitingFor(d)),
+      signUp: config.signup === 'open',
       scopes: requestedScopes(d).map((name) => ({ ...describeScope(name), previouslyGranted: d.prompt.name === 'consent' && !missing.has(name) })),
     });
   });
@@ -128,13 +143,7 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
       });
       await audit.record('sign_in', { ...meta, actorId: user.id, subjectId: user.id, data: { method: 'password', clientId: d.params.client_id } });
       await completePendingLink(deps, req, res, d.uid, user);
-      if (needsVerification(steps, user)) {
-        const tokenId = await sendVerification(steps, user, meta);
-        await wait(d, { accountId: user.id, tokenId, amr: ['pwd'] });
-        res.json({ next: 'verify_email', email: user.email });
-        return;
-      }
-      await finish(req, res, { login: { accountId: user.id, amr: ['pwd'], remember: true } });
+      await afterPassword(req, res, d, user);
     } catch (e) {
       if (e instanceof AppError) {
         await audit.record('sign_in_failed', { ...meta, data: { email: body.email.slice(0, 320).toLowerCase(), reason: e.code, clientId: d.params.client_id } });
@@ -174,6 +183,13 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     const { token } = parse(linkBody, req.body);
     const user = await verifyLink(steps, token, meta(req));
     res.json({ ok: true, email: user.email });
+  });
+
+  r.post('/interaction/:uid/sign-up', async (req, res) => {
+    const d = await details(req, res);
+    if (d.prompt.name !== 'login' || d.params.impersonation !== undefined) throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
+    const user = await signUp(steps, parse(signUpBody, req.body), meta(req));
+    await afterPassword(req, res, d, user);
   });
 
   /** "Email me a sign-in code": the same answer for every email. */

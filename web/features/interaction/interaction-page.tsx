@@ -14,7 +14,10 @@ import { LoginForm } from './components/login-form.tsx';
 import { ImpersonationStep } from './components/impersonation-step.tsx';
 import { VerifyEmailStep } from './components/verify-email-step.tsx';
 import { EmailCodeStep } from './components/email-code-step.tsx';
-import { useRequestSignInCode } from './api/verify-email.ts';
+import { useRequestSignInCode, useSignUp } from './api/verify-email.ts';
+import { SignUpForm } from './components/sign-up-form.tsx';
+import { useState } from 'react';
+import { Button } from '../../components/ui/button.tsx';
 import { ConnectionButtons } from '../federation/components/connection-buttons.tsx';
 import { FederationNotice } from '../federation/components/federation-notice.tsx';
 import { useHomeRealm } from '../federation/lib/use-home-realm.ts';
@@ -27,8 +30,12 @@ function isExpired(error: unknown): boolean {
 function LoginStep({ interaction }: { interaction: Interaction }) {
   const login = useSubmitLogin(interaction.uid);
   const askCode = useRequestSignInCode(interaction.uid);
+  const signUp = useSignUp(interaction.uid);
+  const [creating, setCreating] = useState(false);
   const realm = useHomeRealm(interaction.uid, Boolean(interaction.homeRealmDiscovery) && !interaction.pendingLink);
   if (isExpired(login.error)) return <InteractionExpired />;
+  if (signUp.data && 'next' in signUp.data) return <VerifyEmailStep uid={interaction.uid} email={signUp.data.email} />;
+  if (creating) return <SignUpForm onSubmit={(v) => signUp.mutate(v)} onCancel={() => setCreating(false)} pending={signUp.isPending || signUp.isSuccess} error={signUp.error} />;
   if (askCode.data) return <EmailCodeStep uid={interaction.uid} email={askCode.data.email} message={askCode.data.message} />;
   if (login.data && 'next' in login.data) return <VerifyEmailStep uid={interaction.uid} email={login.data.email} />;
   const pending = login.isPending || login.isSuccess || realm.routingTo !== null;
@@ -48,6 +55,11 @@ function LoginStep({ interaction }: { interaction: Interaction }) {
         error={login.error ?? askCode.error}
       />
       <ConnectionButtons uid={interaction.uid} connections={interaction.connections ?? []} disabled={pending} />
+      {interaction.signUp ? (
+        <Button type="button" variant="link" onClick={() => setCreating(true)} disabled={pending}>
+          Create account
+        </Button>
+      ) : null}
     </div>
   );
 }

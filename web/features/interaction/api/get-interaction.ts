@@ -32,6 +32,8 @@ export interface Interaction {
   verifyEmail?: { email: string };
   /** The sign-in waits for an emailed sign-in code sent to this address. */
   emailCode?: { email: string };
+  /** SIGNUP=open: the screen offers "Create account". */
+  signUp?: boolean;
 }
 
 export function getInteraction(uid: string, signal?: AbortSignal): Promise<Interaction> {

@@ -47,3 +47,13 @@ export function useSubmitSignInCode(uid: string) {
     onSuccess: ({ redirectTo }) => leaveTo(redirectTo),
   });
 }
+
+/** SIGNUP=open: creates the account; the answer asks for the emailed code (or finishes). */
+export function useSignUp(uid: string) {
+  return useMutation<{ redirectTo: string } | { next: 'verify_email'; email: string }, ApiError, { email: string; name: string; password: string }>({
+    mutationFn: (input) => apiPost(`/bff/interaction/${segment(uid)}/sign-up`, input),
+    onSuccess: (answer) => {
+      if ('redirectTo' in answer) leaveTo(answer.redirectTo);
+    },
+  });
+}

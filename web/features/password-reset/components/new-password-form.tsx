@@ -10,9 +10,13 @@ export interface NewPasswordFormProps {
   pending: boolean;
   error: ApiError | null;
   onSubmit: (value: { password: string; signOutEverywhere: boolean }) => void;
+  /** Heading; and whether to offer "Sign out everywhere" (not for a first password). */
+  title?: string;
+  askSignOut?: boolean;
+  submitLabel?: string;
 }
 
-export function NewPasswordForm({ email, pending, error, onSubmit }: NewPasswordFormProps) {
+export function NewPasswordForm({ email, pending, error, onSubmit, title = 'Choose a new password', askSignOut = true, submitLabel = 'Set the new password' }: NewPasswordFormProps) {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [signOutEverywhere, setSignOutEverywhere] = useState(true);
@@ -26,7 +30,7 @@ export function NewPasswordForm({ email, pending, error, onSubmit }: NewPassword
 
   return (
     <form className="stack" onSubmit={handleSubmit} aria-labelledby="reset-title">
-      <h1 id="reset-title">Choose a new password</h1>
+      <h1 id="reset-title">{title}</h1>
       <p>
         For <strong>{email}</strong>
       </p>
@@ -58,12 +62,14 @@ export function NewPasswordForm({ email, pending, error, onSubmit }: NewPassword
         onChange={(event) => setConfirm(event.target.value)}
         error={mismatch ? 'The two passwords differ.' : undefined}
       />
-      <div className="scope">
-        <input id="sign-out-everywhere" type="checkbox" checked={signOutEverywhere} onChange={(event) => setSignOutEverywhere(event.target.checked)} />
-        <label htmlFor="sign-out-everywhere">Sign out everywhere (every browser and every connected app)</label>
-      </div>
+      {askSignOut ? (
+        <div className="scope">
+          <input id="sign-out-everywhere" type="checkbox" checked={signOutEverywhere} onChange={(event) => setSignOutEverywhere(event.target.checked)} />
+          <label htmlFor="sign-out-everywhere">Sign out everywhere (every browser and every connected app)</label>
+        </div>
+      ) : null}
       <Button type="submit" className="button--block" pending={pending} disabled={mismatch}>
-        Set the new password
+        {submitLabel}
       </Button>
     </form>
   );
