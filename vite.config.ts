@@ -16,6 +16,21 @@ const proxy: Record<string, ProxyOptions> = Object.fromEntries(
 );
 proxy['/Zenith'] = { target: bffUrl, changeOrigin: false, ws: true };
 
+/**
+ * The SPA is written against React's API but ships Preact through
+ * preact/compat (docs/decisions/0011-preact-for-the-spa.md): React DOM alone
+ * is about 58 KB gzip, the sign-in page's whole budget is 60. Exact matches
+ * only, so `react-router` and `@tanstack/react-query` resolve as themselves
+ * (and then import `react`, which lands here).
+ */
+export const PREACT_ALIASES = [
+  { find: /^react$/, replacement: 'preact/compat' },
+  { find: /^react-dom$/, replacement: 'preact/compat' },
+  { find: /^react-dom\/client$/, replacement: 'preact/compat/client' },
+  { find: /^react\/jsx-runtime$/, replacement: 'preact/compat/jsx-runtime' },
+  { find: /^react\/jsx-dev-runtime$/, replacement: 'preact/compat/jsx-dev-runtime' },
+];
+
 /** Kept in step with COMPRESSIBLE in bff/http/spa.ts, which serves these copies. */
 const COMPRESSIBLE = /\.(js|css|html|svg|json)$/;
 
@@ -47,10 +62,21 @@ function precompress(): Plugin {
 export default defineConfig({
   root: fileURLToPath(new URL('./web', import.meta.url)),
   base: '/',
-  plugins: [react(), precompress()],
+  // No Fast Refresh: it patches React's reconciler, which preact/compat does not have;
+  // an edited component reloads the page instead.
+  plugins: [react({ refreshExclude: [/./] }), precompress()],
+  resolve: { alias: PREACT_ALIASES },
   build: {
     outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),
     emptyOutDir: true,
+    rolldownOptions: {
+      onwarn(warning, warn) {
+        // React Router probes for React 19's useOptimistic and falls back when it
+        // is absent (as in preact/compat): expected, not worth a warning per build.
+        if (warning.code === 'IMPORT_IS_UNDEFINED' && warning.message.includes('useOptimistic')) return;
+        warn(warning);
+      },
+    },
   },
   server: {
     proxy,

@@ -9,12 +9,11 @@ import { ROOT } from '../fixtures/env.ts';
 import { expect, test } from '../fixtures/test.ts';
 
 /**
- * Gzip kilobytes of JavaScript the sign-in page may load. The issue asks for
- * 60; React DOM alone is about 58 KB gzip, so today's first bundle (React,
- * React Router, TanStack Query and the sign-in screen) is held at its size
- * instead: a regression fails here, and the figure is printed for the README.
+ * Gzip kilobytes of JavaScript the sign-in page may load: the issue's 60. The
+ * SPA ships Preact through preact/compat instead of React DOM (about 58 KB gzip
+ * on its own), see docs/decisions/0011-preact-for-the-spa.md.
  */
-const SIGN_IN_JS_BUDGET_KB = 120;
+const SIGN_IN_JS_BUDGET_KB = 60;
 
 /** Screens that must never be part of the sign-in page's download. */
 const ON_DEMAND = /\/assets\/(account-page|setup-page|admin-[a-z-]+-page|federation-error-page)-/;
@@ -41,12 +40,22 @@ test('the sign-in page loads only its own JavaScript, compressed, within budget'
   await page.waitForLoadState('networkidle');
   await Promise.all(settled);
 
-  const lcp = await page.evaluate(
+  // Largest paint as the browser reports it (from the start of /bff/login), and how much of it
+  // was the redirects through /oauth and the server's answer before the SPA's HTML arrived.
+  const paint = await page.evaluate(
     () =>
-      new Promise<number>((resolve) => {
+      new Promise<{ lcp: number; document: number; scripts: number; api: number }>((resolve) => {
         new PerformanceObserver((list) => {
           const entries = list.getEntries();
-          resolve(entries[entries.length - 1]!.startTime);
+          const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+          const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+          const last = (match: (r: PerformanceResourceTiming) => boolean) => Math.max(0, ...resources.filter(match).map((r) => r.responseEnd));
+          resolve({
+            lcp: entries[entries.length - 1]!.startTime,
+            document: navigation.responseEnd,
+            scripts: last((r) => r.initiatorType === 'script' || r.initiatorType === 'link'),
+            api: last((r) => r.initiatorType === 'fetch'),
+          });
         }).observe({ type: 'largest-contentful-paint', buffered: true });
       }),
   );
@@ -59,7 +68,7 @@ test('the sign-in page loads only its own JavaScript, compressed, within budget'
   const gzipBytes = scripts.reduce((sum, s) => sum + statSync(join(ROOT, 'dist/web', `${new URL(s.url).pathname}.gz`)).size, 0);
   const brBytes = scripts.reduce((sum, s) => sum + s.wire, 0);
   const kb = (bytes: number) => (bytes / 1024).toFixed(1);
-  console.log(`sign-in page: ${scripts.length} scripts, JavaScript ${kb(gzipBytes)} KB gzip (${kb(brBytes)} KB brotli on the wire), ${requests} requests, largest paint ${Math.round(lcp)} ms`);
+  console.log(`sign-in page: ${scripts.length} scripts, JavaScript ${kb(gzipBytes)} KB gzip (${kb(brBytes)} KB brotli on the wire), ${requests} requests, largest paint ${Math.round(paint.lcp)} ms (HTML in at ${Math.round(paint.document)} ms after the redirects, scripts and CSS at ${Math.round(paint.scripts)} ms, the BFF's answers at ${Math.round(paint.api)} ms)`);
   expect(gzipBytes / 1024).toBeLessThanOrEqual(SIGN_IN_JS_BUDGET_KB);
   await context.close();
 });
