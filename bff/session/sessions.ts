@@ -40,6 +40,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** How long one refresh may hold the lock: longer than the token request may take (oidc-client.ts). */
 const REFRESH_LOCK_MS = 15_000;
+/** The token request's own time limit (oidc-client.ts, 10 s): after it, the request that consumed a token is over. */
+const TOKEN_REQUEST_MS = 10_000;
 
 const unavailable = (message: string, cause?: unknown) =>
   new AppError('provider_unavailable', message, { status: 503, expose: true, retryAfter: 5, cause });
@@ -176,17 +178,31 @@ export function createSessionService(deps: {
     if (first.consumedAt === null) return value;
     if (typeof first.payload.grantId !== 'string') throw lostToken();
     const chain = await store.oidcOwners.refreshTokens(first.payload.grantId);
-    let cur: { payload: Record<string, unknown>; consumedAt: number | null } = first;
+    let cur: { id: string; payload: Record<string, unknown>; consumedAt: number | null } = { id: value, ...first };
     for (let hops = 0; hops < 10; hops++) {
       const rotations = typeof cur.payload.rotations === 'number' ? cur.payload.rotations : 0;
       const iiat = cur.payload.iiat;
       const after = chain.filter((c) => c.payload.iiat === iiat && c.payload.rotations === rotations + 1);
+      if (after.length === 0 && cur.consumedAt !== null) return unfinished(cur.id, cur.consumedAt);
       if (after.length !== 1) throw lostToken();
       const [nextRow] = after as [(typeof chain)[number]];
       if (nextRow.consumedAt === null) return nextRow.id;
       cur = nextRow;
     }
     throw lostToken();
+  }
+
+  /**
+   * A refresh token consumed but never replaced: the provider consumes the old token and saves its
+   * successor in two writes, and the process that spent it died between them (kill -9), so no one
+   * ever received a successor. Once that token request cannot still be running, the consume is
+   * rolled back and the chain goes on from it; the grant's reuse detection is untouched.
+   */
+  async function unfinished(id: string, consumedAt: number): Promise<string> {
+    // Not an AppError: "try again later" keeps the session (see spend), it does not end it.
+    if (now() - consumedAt < TOKEN_REQUEST_MS) throw new Error('an earlier refresh may still be finishing');
+    if (await store.oidc.unconsume('RefreshToken', id, consumedAt)) return id;
+    throw new Error('the unfinished refresh token changed meanwhile');
   }
 
   function singleFlight(s: BffSession): Promise<BffSession | null> {

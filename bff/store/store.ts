@@ -280,6 +280,11 @@ export interface Store {
      * Returns false when it was already consumed (or does not exist).
      */
     consume(model: string, id: string, now: number): Promise<boolean>;
+    /**
+     * Undoes consume() while consumed_at still holds `consumedAt`: for a refresh rotation that never
+     * finished (its process died between consuming the old token and saving the new one).
+     */
+    unconsume(model: string, id: string, consumedAt: number): Promise<boolean>;
     destroy(model: string, id: string): Promise<void>;
     /** Deletes every row of every model that belongs to the grant. */
     revokeByGrantId(grantId: string): Promise<void>;

@@ -51,6 +51,13 @@ export function sqlOidc(db: Driver): Store['oidc'] {
       );
       return changes === 1;
     },
+    async unconsume(model, id, consumedAt) {
+      const { changes } = await db.run(
+        'UPDATE oidc_payloads SET consumed_at = NULL WHERE model = $1 AND id = $2 AND consumed_at = $3',
+        [model, id, consumedAt],
+      );
+      return changes === 1;
+    },
     async destroy(model, id) {
       await db.run('DELETE FROM oidc_payloads WHERE model = $1 AND id = $2', [model, id]);
     },
