@@ -253,7 +253,7 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
     case 'org create':
     case 'org list':
     case 'org invite':
-      out(await runOrgCommand(action!, opts, { store, audit, now }));
+      out(await runOrgCommand(action!, opts, { store, audit, config, now }));
       return 0;
     case 'connection create':
     case 'connection list':

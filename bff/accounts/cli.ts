@@ -3,7 +3,7 @@
  * reset link (or, with --mail, queues the mail for the running portal's
  * worker to deliver). The CLI's switch calls runUserMailCommand.
  */
-import type { Store } from '../store/store.ts';
+import type { Store, User } from '../store/store.ts';
 import type { Audit } from '../audit/audit.ts';
 import type { Config } from '../config/config.ts';
 import { badRequest, notFound } from '../http/errors.ts';
@@ -49,10 +49,26 @@ async function invite(opts: Record<string, unknown>, ctx: UserMailContext): Prom
   if (typeof opts.email !== 'string' || !opts.email) throw badRequest('missing_option', '--email is required');
   const print = opts.print === true;
   if (!print && ctx.config.mail.mode === 'off') throw mailDisabled();
-  const { user, link, expiresAt } = await inviteUser(ctx, opts.email, typeof opts.name === 'string' ? opts.name : undefined, ctx.now);
-  await ctx.audit.record('user_invited', { subjectId: user.id, data: { via: 'cli', delivery: print ? 'printed' : 'mail' } });
-  if (print) return { email: user.email, link, expires_at: new Date(expiresAt).toISOString() };
+  const sent = await sendAccountInvitation(ctx, opts.email, typeof opts.name === 'string' ? opts.name : undefined, { via: 'cli', print });
+  return { email: sent.user.email, ...(print ? { link: sent.link } : { queued: sent.queued }), expires_at: new Date(sent.expiresAt).toISOString() };
+}
+
+/**
+ * Creates (or renews) the account invitation of `email` and, unless `print`,
+ * queues its mail for the worker; audited as `user_invited`. Shared by
+ * `portal user invite` and `portal org invite`.
+ */
+export async function sendAccountInvitation(
+  ctx: UserMailContext,
+  email: string,
+  name: string | undefined,
+  o: { via: string; print: boolean },
+): Promise<{ user: User; link: string; expiresAt: number; queued: string | null }> {
+  const { user, link, expiresAt } = await inviteUser(ctx, email, name, ctx.now);
+  await ctx.audit.record('user_invited', { subjectId: user.id, data: { via: o.via, delivery: o.print ? 'printed' : 'mail' } });
+  if (o.print) return { user, link, expiresAt, queued: null };
+  // Queued only: a running portal's worker delivers it (this process exits at once).
   const content = invitationMail(portalName(ctx.config.mail.from), link, INVITE_TTL_MS / 86_400_000);
-  const id = await enqueueMail(ctx.store, mailSealer(ctx.config.dataEncryptionKeys), 'invitation', { address: user.email, name: user.name }, content, ctx.now);
-  return { email: user.email, queued: id, expires_at: new Date(expiresAt).toISOString() };
+  const queued = await enqueueMail(ctx.store, mailSealer(ctx.config.dataEncryptionKeys), 'invitation', { address: user.email, name: user.name }, content, ctx.now);
+  return { user, link, expiresAt, queued };
 }
