@@ -153,7 +153,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(adminRoutes(deps));
   bff.use(impersonationRoutes(deps));
   bff.use(auditRoutes(deps));
-  bff.use(federationRoutes(deps));
+  bff.use(federationRoutes(deps, mail));
   bff.use((req) => {
     throw notFound('not_found', `No such endpoint: ${req.method} ${req.baseUrl}${req.path}`);
   });

@@ -1,7 +1,8 @@
 /**
  * Account linking. An upstream (connection, sub) signs in the portal user it
- * is linked to. Unlinked, it creates a user just in time, but only when the
- * upstream says the email is verified; it never attaches itself silently to
+ * is linked to. Unlinked, it creates a user just in time, verified only when
+ * the upstream asserts `email_verified: true` (otherwise the sign-in's email
+ * verification step applies, as for sign-up); it never attaches itself silently to
  * an existing account: a password account must prove itself by signing in
  * with its password once in the same interaction (the pending link waits in
  * the store, bound to this browser by a sealed cookie).
@@ -62,7 +63,7 @@ export async function resolveUser(deps: Deps, connection: Connection, profile: U
     return { kind: 'signed_in', user, created: false };
   }
 
-  if (!email || !profile.emailVerified || emailProblem(email)) return { kind: 'refused', reason: 'email_unverified' };
+  if (!email || emailProblem(email)) return { kind: 'refused', reason: 'email_unverified' };
   const identity: FederatedIdentity = {
     connectionId: connection.id,
     subject: profile.sub,
@@ -88,7 +89,7 @@ export async function resolveUser(deps: Deps, connection: Connection, profile: U
 
   let user: User;
   try {
-    user = await createAccount(store, { email, password: null, name: profile.name ?? undefined, emailVerified: true }, now);
+    user = await createAccount(store, { email, password: null, name: profile.name ?? undefined, emailVerified: profile.emailVerified }, now);
   } catch (e) {
     // Someone took the email in the meantime: never attach to it silently.
     if (e instanceof AppError && e.code === 'email_taken') return { kind: 'refused', reason: 'account_exists' };

@@ -25,6 +25,8 @@ import { buildStart, classifyFailure, exchange, liveUpstreamConfig, upstreamConf
 import { sealTokens, toStoredTokens } from './tokens.ts';
 import { ensureMembership, parkPendingLink, pendingLinkFor, resolveUser } from './linking.ts';
 import { adminConnectionRoutes } from './admin-routes.ts';
+import type { Mail } from '../mail/mail.ts';
+import { needsVerification, sendVerification } from '../sign-in/verify-email.ts';
 
 /** Every reason the error screen explains (web/features/federation knows each one). */
 export type FederationFailure =
@@ -87,7 +89,7 @@ export async function federationInteractionInfo(deps: Deps, req: Request, res: R
   };
 }
 
-export function federationRoutes(deps: SessionDeps): Router {
+export function federationRoutes(deps: SessionDeps, mail: Mail): Router {
   const { store, provider, config } = deps;
   const r = Router();
 
@@ -168,6 +170,15 @@ export function federationRoutes(deps: SessionDeps): Router {
       subjectId: user.id,
       data: { method: 'federation', connection: connection.id, provider: connection.name, created: outcome.created, clientId: d.params.client_id },
     });
+    const steps = { ...deps, mail };
+    if (needsVerification(steps, user)) {
+      // The upstream did not vouch for the email: the same verification step as after a password.
+      const tokenId = await sendVerification(steps, user, meta);
+      d.result = { portalVerification: { accountId: user.id, tokenId, amr: ['fed'] } };
+      await d.persist();
+      res.redirect(303, `/interaction/${encodeURIComponent(uid)}`);
+      return;
+    }
     const redirectTo = await provider.interactionResult(
       req,
       res,

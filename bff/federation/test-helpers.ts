@@ -7,6 +7,8 @@ import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import type { Agent } from '../testing/agent.ts';
 import type { TestApp } from '../testing/test-app.ts';
+import type { UpstreamOp } from '../testing/upstream-op.ts';
+import { createConnection } from './connections.ts';
 
 export interface Stop {
   (url: URL): boolean;
@@ -111,4 +113,16 @@ export async function rawRows(app: TestApp, sql: string): Promise<Record<string,
   } finally {
     await client.end();
   }
+}
+
+/** A social connection named "Upstream" to the loopback upstream OP; returns its id. */
+export async function upstreamConnection(app: TestApp, up: UpstreamOp): Promise<string> {
+  const c = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate }, {
+    name: 'Upstream',
+    issuer: up.issuer,
+    clientId: up.clientId,
+    clientSecret: up.clientSecret,
+    scopes: ['openid', 'email', 'profile'],
+  });
+  return c.id;
 }
