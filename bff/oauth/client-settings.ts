@@ -42,6 +42,8 @@ export function defaultScope(provider: Provider) {
 export const FLOW_PARAM = 'portal_flow';
 /** Authorization parameter naming the identity provider (connection id) to sign in with at once. */
 export const CONNECTION_PARAM = 'portal_connection';
+/** Authorization parameter asking the sign-in interaction to open on the sign-up screen (WorkOS `screen_hint=sign-up`). */
+export const SCREEN_PARAM = 'portal_screen';
 
 /**
  * Where an interaction is shown: the SPA's screen, or, for a sign-in that

@@ -15,7 +15,7 @@ import { answerOutage, outagePage } from './outage.ts';
 import { loadExistingGrant } from './grants.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
 import type { ClaimsContributor } from './claims.ts';
-import { CONNECTION_PARAM, FLOW_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession, interactionUrl } from './client-settings.ts';
+import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession, interactionUrl } from './client-settings.ts';
 
 
 export interface ProviderDeps {
@@ -105,7 +105,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     // `impersonation`: the id of an admin's impersonation request (see impersonation/);
     // `portal_flow=workos`: added by /user_management/authorize (decision 0008).
     // `portal_connection`: sign in with that identity provider at once (interactionUrl).
-    extraParams: ['impersonation', FLOW_PARAM, CONNECTION_PARAM],
+    // `portal_screen=sign-up`: open the sign-in interaction on the sign-up screen.
+    extraParams: ['impersonation', FLOW_PARAM, CONNECTION_PARAM, SCREEN_PARAM],
     ttl: {
       AccessToken: (_ctx, _token, client) => accessTokenTtlFor(client, config.ttl.accessToken),
       AuthorizationCode: config.ttl.code,

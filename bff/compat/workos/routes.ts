@@ -20,7 +20,7 @@ import { securityHeaders, clientIp, safeEqual } from '../../http/security.ts';
 import { jsonBody, refuseBadBody } from '../../http/input-guard.ts';
 import { loggedOutPage, errorPage } from '../../oauth/pages.ts';
 import { hashInvitationToken } from '../../orgs/orgs.ts';
-import { CONNECTION_PARAM, FLOW_PARAM, WORKOS_FLOW } from '../../oauth/client-settings.ts';
+import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, WORKOS_FLOW } from '../../oauth/client-settings.ts';
 import { requestedConnection } from './authorize.ts';
 import { authenticateWithCode, authenticateWithOrganizationSelection, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { errorBody, invalidRequest, toWorkOSError, WorkOSError } from './map.ts';
@@ -102,6 +102,8 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     out.set(FLOW_PARAM, WORKOS_FLOW);
     const connection = await requestedConnection(store, query);
     if (connection) out.set(CONNECTION_PARAM, connection);
+    // The sign-up screen exists only with SIGNUP=open; otherwise the sign-in screen shows.
+    if (query.get('screen_hint') === 'sign-up' && config.signup === 'open') out.set(SCREEN_PARAM, 'sign-up');
     // An invitation names who is expected: prefill the sign-in with it (the token itself stays here).
     const invitationToken = query.get('invitation_token');
     if (invitationToken && !out.has('login_hint')) {

@@ -18,6 +18,7 @@ import type { Mail } from '../../mail/mail.ts';
 import type { User } from '../../store/store.ts';
 import { signUp } from '../../sign-in/sign-up.ts';
 import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSignInCode } from '../../sign-in/email-code.ts';
+import { SCREEN_PARAM } from '../client-settings.ts';
 import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../../sign-in/verify-email.ts';
 
 type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
@@ -118,6 +119,8 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
       user,
       ...(await waitingFor(d)),
       signUp: config.signup === 'open',
+      // Only where sign-up exists; otherwise the sign-in screen (WorkOS screen_hint=sign-up).
+      screen: config.signup === 'open' && d.prompt.name === 'login' && d.params[SCREEN_PARAM] === 'sign-up' ? 'sign-up' : 'sign-in',
       scopes: requestedScopes(d).map((name) => ({ ...describeScope(name), previouslyGranted: d.prompt.name === 'consent' && !missing.has(name) })),
     });
   });

@@ -31,7 +31,7 @@ function LoginStep({ interaction }: { interaction: Interaction }) {
   const login = useSubmitLogin(interaction.uid);
   const askCode = useRequestSignInCode(interaction.uid);
   const signUp = useSignUp(interaction.uid);
-  const [creating, setCreating] = useState(false);
+  const [creating, setCreating] = useState(interaction.screen === 'sign-up');
   const realm = useHomeRealm(interaction.uid, Boolean(interaction.homeRealmDiscovery) && !interaction.pendingLink);
   if (isExpired(login.error)) return <InteractionExpired />;
   if (signUp.data && 'next' in signUp.data) return <VerifyEmailStep uid={interaction.uid} email={signUp.data.email} />;

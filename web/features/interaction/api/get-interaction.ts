@@ -34,6 +34,8 @@ export interface Interaction {
   emailCode?: { email: string };
   /** SIGNUP=open: the screen offers "Create account". */
   signUp?: boolean;
+  /** The screen to open on: `sign-up` when the app asked for it (WorkOS screen_hint) and sign-up is open. */
+  screen?: 'sign-in' | 'sign-up';
 }
 
 export function getInteraction(uid: string, signal?: AbortSignal): Promise<Interaction> {
