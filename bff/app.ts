@@ -160,6 +160,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use('/bff', bff);
   app.use(
     workosRoutes(deps, {
+      mail,
       impersonator: async (grantId, acr) => {
         const byAcr = impersonationIdFromAcr(acr);
         const imp = byAcr ? await store.impersonations.find(byAcr) : await store.impersonations.findByGrant(grantId);

@@ -7,6 +7,7 @@
  * token or checks a password.
  */
 import type { Deps } from '../../deps.ts';
+import type { Mail } from '../../mail/mail.ts';
 import type { ClientRecord } from '../../store/store.ts';
 import type { AcceptInvitationInput, AcceptedInvitation } from '../../orgs/model.ts';
 import { authenticationMethod, tokenRequest, type TokenResult } from '../../oauth/core.ts';
@@ -33,6 +34,8 @@ export type ImpersonatorLookup = (grantId: string, acr?: string) => Promise<Impe
 export type OAuthTokensLookup = (userId: string, acr: string | undefined) => Promise<UpstreamOAuthTokens | null>;
 
 export interface WorkOSHooks {
+  /** The mail outbox: the password grant's email verification step sends its code with it. */
+  mail?: Mail;
   impersonator?: ImpersonatorLookup;
   oauthTokens?: OAuthTokensLookup;
 }
@@ -69,7 +72,7 @@ export async function refuseClient(deps: Deps, clientId: string | null, ip: stri
  * that source only); a correct secret is never refused by them.
  * `secret` is what the token endpoint will be given (null: a public client).
  */
-async function authenticateClient(deps: Deps, clientId: string, bodySecret: string | undefined, info: RequestInfo) {
+export async function authenticateClient(deps: Deps, clientId: string, bodySecret: string | undefined, info: RequestInfo) {
   const { store } = deps;
   const fail = (description: string) => refuseClient(deps, clientId, info.ip, description);
   if (bodySecret !== undefined && info.bearer !== null && !safeEqual(bodySecret, info.bearer)) {

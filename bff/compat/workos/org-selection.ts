@@ -26,11 +26,28 @@ export interface PendingAuthentication {
 const keyOf = (token: string) => `workos-pending:${createHash('sha256').update(token).digest('base64url')}`;
 const sealer = (deps: Deps) => createSealer(deps.config.dataEncryptionKeys, { version: 'wpa1', salt: 'portal-workos', info: 'workos pending authentication' });
 
-/** Stores the pending authentication and answers the SDK's AuthenticationException (403). */
-export async function requireOrganizationSelection(deps: Deps, pending: PendingAuthentication, user: User, organizationIds: string[]): Promise<never> {
+/** Seals `value` in the store for ten minutes under a fresh pending authentication token, which it returns. */
+export async function putPending(deps: Deps, value: object): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   const key = keyOf(token);
-  await deps.store.settings.set(key, sealer(deps).seal(JSON.stringify({ ...pending, expiresAt: deps.now() + TTL_MS }), key));
+  await deps.store.settings.set(key, sealer(deps).seal(JSON.stringify({ ...value, expiresAt: deps.now() + TTL_MS }), key));
+  return token;
+}
+
+/** What `putPending` stored under `token`, without spending it (null: unknown, used or expired); `take` spends it, once. */
+export async function readPending<T>(deps: Deps, token: string, take: boolean): Promise<T | null> {
+  const key = keyOf(token);
+  const sealed = await deps.store.settings.get(key);
+  if (!sealed || (take && !(await deps.store.settings.takeIf(key, sealed)))) return null;
+  const plain = sealer(deps).open(sealed, key);
+  if (!plain) return null;
+  const { expiresAt, ...value } = JSON.parse(plain) as T & { expiresAt: number };
+  return expiresAt > deps.now() ? (value as T) : null;
+}
+
+/** Stores the pending authentication and answers the SDK's AuthenticationException (403). */
+export async function requireOrganizationSelection(deps: Deps, pending: PendingAuthentication, user: User, organizationIds: string[]): Promise<never> {
+  const token = await putPending(deps, pending);
   const organizations = [];
   for (const id of organizationIds) {
     const org = await deps.store.orgs.find(id);
@@ -44,11 +61,7 @@ export async function requireOrganizationSelection(deps: Deps, pending: PendingA
 
 /** The pending authentication, once (null: unknown, used or expired). */
 export async function takePendingAuthentication(deps: Deps, token: string): Promise<PendingAuthentication | null> {
-  const key = keyOf(token);
-  const sealed = await deps.store.settings.get(key);
-  if (!sealed || !(await deps.store.settings.takeIf(key, sealed))) return null;
-  const plain = sealer(deps).open(sealed, key);
-  if (!plain) return null;
-  const { expiresAt, ...pending } = JSON.parse(plain) as PendingAuthentication & { expiresAt: number };
-  return expiresAt > deps.now() ? pending : null;
+  const p = await readPending<PendingAuthentication & { kind?: string }>(deps, token, true);
+  // An email verification's pending token is not an organization selection's.
+  return p && p.kind === undefined ? p : null;
 }

@@ -24,7 +24,8 @@ import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, WORKOS_FLOW } from '../../o
 import { requestedConnection } from './authorize.ts';
 import { authenticateWithCode, authenticateWithOrganizationSelection, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { errorBody, invalidRequest, toWorkOSError, WorkOSError } from './map.ts';
-import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, GRANT_TYPES, logoutQuery, ORGANIZATION_SELECTION, organizationSelectionGrant, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
+import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, EMAIL_VERIFICATION, emailVerificationGrant, GRANT_TYPES, logoutQuery, ORGANIZATION_SELECTION, organizationSelectionGrant, passwordGrant, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
+import { authenticateWithEmailVerification, authenticateWithPassword } from './password.ts';
 import type { z } from 'zod';
 
 export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './exchange.ts';
@@ -116,6 +117,19 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     res.redirect(302, `${config.issuer}/authorize?${out.toString()}`);
   });
 
+  /** Each grant: its schema, then its translator. */
+  const grant = <S extends z.ZodType, R>(schema: S, run: (deps: Deps, hooks: WorkOSHooks, body: z.infer<S>, info: RequestInfo) => Promise<R>) =>
+    async (input: unknown, info: RequestInfo): Promise<R> => {
+      const parsed = schema.safeParse(input);
+      if (!parsed.success) throw validation(parsed.error);
+      return run(deps, hooks, parsed.data, info);
+    };
+  const organizationSelection = grant(organizationSelectionGrant, authenticateWithOrganizationSelection);
+  const refresh = grant(refreshTokenGrant, authenticateWithRefreshToken);
+  const password = grant(passwordGrant, authenticateWithPassword);
+  const emailVerification = grant(emailVerificationGrant, authenticateWithEmailVerification);
+  const code = grant(authorizationCodeGrant, authenticateWithCode);
+
   router.post('/user_management/authenticate', api, noStore, ...body, async (req, res) => {
     const input: unknown = req.body;
     if (!input || typeof input !== 'object' || Array.isArray(input)) {
@@ -123,24 +137,15 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     }
     const grantType = (input as Record<string, unknown>).grant_type;
     if (typeof grantType === 'string' && grantType && !(GRANT_TYPES as readonly string[]).includes(grantType)) {
-      throw new WorkOSError(400, 'unsupported_grant_type', `grant_type ${JSON.stringify(grantType.slice(0, 100))} is not supported here; use authorization_code, refresh_token or ${ORGANIZATION_SELECTION}.`);
+      throw new WorkOSError(400, 'unsupported_grant_type', `grant_type ${JSON.stringify(grantType.slice(0, 100))} is not supported here; use ${GRANT_TYPES.join(', ')}.`);
     }
     const info: RequestInfo = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null, bearer: bearerOf(req) };
-    if (grantType === ORGANIZATION_SELECTION) {
-      const parsed = organizationSelectionGrant.safeParse(input);
-      if (!parsed.success) throw validation(parsed.error);
-      res.json(await authenticateWithOrganizationSelection(deps, hooks, parsed.data, info));
-      return;
-    }
-    if (grantType === 'refresh_token') {
-      const parsed = refreshTokenGrant.safeParse(input);
-      if (!parsed.success) throw validation(parsed.error);
-      res.json(await authenticateWithRefreshToken(deps, hooks, parsed.data, info));
-      return;
-    }
-    const parsed = authorizationCodeGrant.safeParse(input);
-    if (!parsed.success) throw validation(parsed.error);
-    res.json(await authenticateWithCode(deps, hooks, parsed.data, info));
+    const handler = grantType === ORGANIZATION_SELECTION ? organizationSelection
+      : grantType === 'refresh_token' ? refresh
+      : grantType === 'password' ? password
+      : grantType === EMAIL_VERIFICATION ? emailVerification
+      : code;
+    res.json(await handler(input, info));
   });
 
   router.get('/sso/jwks/:clientId', api, async (req, res) => {

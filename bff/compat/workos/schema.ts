@@ -50,7 +50,27 @@ export type AuthorizationCodeGrant = z.infer<typeof authorizationCodeGrant>;
 export type OrganizationSelectionGrant = z.infer<typeof organizationSelectionGrant>;
 export type RefreshTokenGrant = z.infer<typeof refreshTokenGrant>;
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', ORGANIZATION_SELECTION] as const;
+export const EMAIL_VERIFICATION = 'urn:workos:oauth:grant-type:email-verification:code';
+
+export const passwordGrant = z.object({
+  grant_type: z.literal('password'),
+  email: z.string().min(1).max(320),
+  password: z.string().min(1).max(4096),
+  invitation_token: optional(512),
+  ...common,
+});
+
+export const emailVerificationGrant = z.object({
+  grant_type: z.literal(EMAIL_VERIFICATION),
+  pending_authentication_token: z.string().min(1).max(200),
+  code: z.string().min(1).max(20),
+  ...common,
+});
+
+export type PasswordGrant = z.infer<typeof passwordGrant>;
+export type EmailVerificationGrant = z.infer<typeof emailVerificationGrant>;
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', ORGANIZATION_SELECTION, 'password', EMAIL_VERIFICATION] as const;
 
 export const logoutQuery = z.object({
   session_id: z.string().min(1).max(512),

@@ -57,7 +57,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.ok(Array.isArray(missing.errors) && (missing.errors as Array<{ field: string }>).some((e) => e.field === 'code'));
       await errorOf(await rawAuthenticate(app, { grant_type: 'refresh_token', client_id: conf.clientId, refresh_token: 42 }), 422);
       await errorOf(await rawAuthenticate(app, { client_id: conf.clientId, code: 'c' }), 422);
-      assert.equal((await errorOf(await rawAuthenticate(app, { grant_type: 'password', client_id: conf.clientId }), 400)).error, 'unsupported_grant_type');
+      assert.equal((await errorOf(await rawAuthenticate(app, { grant_type: 'client_credentials', client_id: conf.clientId }), 400)).error, 'unsupported_grant_type');
+      await errorOf(await rawAuthenticate(app, { grant_type: 'password', client_id: conf.clientId }), 422);
     });
 
     it('unknown client, a public client sending a secret, and disagreeing credentials → 401 invalid_client', async () => {
