@@ -24,13 +24,14 @@ export function verificationMail(portal: string, code: string, link: string): Ma
   });
 }
 
-export function signInCodeMail(portal: string, code: string, link: string, minutes: number): MailContent {
+/** `link` null: the code alone (an app that asked through the WorkOS API shows its own code screen). */
+export function signInCodeMail(portal: string, code: string, link: string | null, minutes: number): MailContent {
   return composeContent({
     portal,
     subject: 'Your sign-in code',
-    intro: [`Enter this code on the ${portal} sign-in screen, or use the button below in the same browser.`],
+    intro: [link ? `Enter this code on the ${portal} sign-in screen, or use the button below in the same browser.` : `Enter this code where you asked to sign in to ${portal}.`],
     code,
-    link: { url: link, label: 'Sign in' },
+    ...(link ? { link: { url: link, label: 'Sign in' } } : {}),
     outro: [`The code works once, for ${minutes} minutes.`, 'If you did not try to sign in, ignore this mail: nobody can use the code without it.'],
   });
 }

@@ -30,7 +30,8 @@ export interface PendingCode {
   tokenId: string;
 }
 
-export async function sendSignInCode(d: VerifyDeps, rawEmail: string, interactionUrl: string, meta: AuditContext): Promise<PendingCode> {
+/** `interactionUrl` null: the mail carries the code alone (the WorkOS adapter's createMagicAuth). */
+export async function sendSignInCode(d: VerifyDeps, rawEmail: string, interactionUrl: string | null, meta: AuditContext): Promise<PendingCode> {
   if (!d.mail.enabled) throw mailDisabled();
   const problem = emailProblem(rawEmail);
   if (problem) throw badRequest('invalid_email', problem, { email: problem });
@@ -48,7 +49,7 @@ export async function sendSignInCode(d: VerifyDeps, rawEmail: string, interactio
   const t = await issueToken(d.store, { purpose: CODE_PURPOSE, userId: eligible ? user.id : null, email, ttlMs: CODE_TTL_MS, withCode: true, replacePrevious: eligible }, now);
   const tokenId = sha256(t.secret);
   if (eligible) {
-    await d.mail.send('magic_auth', { address: user.email, name: user.name }, signInCodeMail(d.mail.portal, t.code!, `${interactionUrl}#code=${t.code}`, CODE_TTL_MS / 60_000));
+    await d.mail.send('magic_auth', { address: user.email, name: user.name }, signInCodeMail(d.mail.portal, t.code!, interactionUrl === null ? null : `${interactionUrl}#code=${t.code}`, CODE_TTL_MS / 60_000));
   }
   await d.audit.record('sign_in_code_requested', { ...meta, subjectId: user?.id ?? null, data: { sent: eligible } });
   return { email, tokenId };

@@ -25,13 +25,13 @@ interface PendingEmailVerification extends PendingVerification {
   clientId: string;
 }
 
-const steps = (deps: Deps, mail: Mail | undefined) => {
+export const steps = (deps: Deps, mail: Mail | undefined) => {
   if (!mail) throw new Error('the WorkOS adapter was mounted without mail');
   return { ...deps, mail };
 };
 
 /** Mints a code for `user` at the provider and redeems it as `authenticateWithCode` does (organization rules included). */
-async function signIn(deps: Deps, hooks: WorkOSHooks, clientId: string, secret: string, user: User, amr: string[], body: { ip_address?: string; user_agent?: string; invitation_token?: string }, info: RequestInfo) {
+export async function signIn(deps: Deps, hooks: WorkOSHooks, clientId: string, secret: string, user: User, amr: string[], body: { ip_address?: string; user_agent?: string; invitation_token?: string }, info: RequestInfo) {
   const client = (await deps.store.clients.find(clientId))!;
   const scopes = WORKOS_SCOPES.filter((s) => s === 'openid' || client.scopes.includes(s));
   const { code } = await issueCode(deps, { clientId, accountId: user.id, scopes, redirectUri: client.redirectUris[0]!, amr });

@@ -24,8 +24,9 @@ import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, WORKOS_FLOW } from '../../o
 import { requestedConnection } from './authorize.ts';
 import { authenticateWithCode, authenticateWithOrganizationSelection, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { errorBody, invalidRequest, toWorkOSError, WorkOSError } from './map.ts';
-import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, EMAIL_VERIFICATION, emailVerificationGrant, GRANT_TYPES, logoutQuery, ORGANIZATION_SELECTION, organizationSelectionGrant, passwordGrant, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
+import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, createMagicAuthBody, EMAIL_VERIFICATION, emailVerificationGrant, GRANT_TYPES, MAGIC_AUTH, magicAuthGrant, logoutQuery, ORGANIZATION_SELECTION, organizationSelectionGrant, passwordGrant, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
 import { authenticateWithEmailVerification, authenticateWithPassword } from './password.ts';
+import { authenticateWithMagicAuth, createMagicAuth } from './magic-auth.ts';
 import type { z } from 'zod';
 
 export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './exchange.ts';
@@ -129,6 +130,13 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
   const password = grant(passwordGrant, authenticateWithPassword);
   const emailVerification = grant(emailVerificationGrant, authenticateWithEmailVerification);
   const code = grant(authorizationCodeGrant, authenticateWithCode);
+  const magicAuth = grant(magicAuthGrant, authenticateWithMagicAuth);
+  const newMagicAuth = grant(createMagicAuthBody, createMagicAuth);
+  const infoOf = (req: Request): RequestInfo => ({ ip: clientIp(req), userAgent: req.get('user-agent') ?? null, bearer: bearerOf(req) });
+
+  router.post('/user_management/magic_auth', api, noStore, ...body, async (req, res) => {
+    res.status(201).json(await newMagicAuth(req.body, infoOf(req)));
+  });
 
   router.post('/user_management/authenticate', api, noStore, ...body, async (req, res) => {
     const input: unknown = req.body;
@@ -139,11 +147,12 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     if (typeof grantType === 'string' && grantType && !(GRANT_TYPES as readonly string[]).includes(grantType)) {
       throw new WorkOSError(400, 'unsupported_grant_type', `grant_type ${JSON.stringify(grantType.slice(0, 100))} is not supported here; use ${GRANT_TYPES.join(', ')}.`);
     }
-    const info: RequestInfo = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null, bearer: bearerOf(req) };
+    const info = infoOf(req);
     const handler = grantType === ORGANIZATION_SELECTION ? organizationSelection
       : grantType === 'refresh_token' ? refresh
       : grantType === 'password' ? password
       : grantType === EMAIL_VERIFICATION ? emailVerification
+      : grantType === MAGIC_AUTH ? magicAuth
       : code;
     res.json(await handler(input, info));
   });

@@ -67,10 +67,30 @@ export const emailVerificationGrant = z.object({
   ...common,
 });
 
+export const MAGIC_AUTH = 'urn:workos:oauth:grant-type:magic-auth:code';
+
+export const magicAuthGrant = z.object({
+  grant_type: z.literal(MAGIC_AUTH),
+  email: z.string().min(1).max(320),
+  code: z.string().min(1).max(20),
+  invitation_token: optional(512),
+  ...common,
+});
+
+/** `createMagicAuth`'s body (no client: the API key names it). */
+export const createMagicAuthBody = z.object({
+  email: z.string().min(1).max(320),
+  invitation_token: optional(512),
+  ip_address: optional(100),
+  user_agent: optional(1000),
+});
+
+export type MagicAuthGrant = z.infer<typeof magicAuthGrant>;
+export type CreateMagicAuth = z.infer<typeof createMagicAuthBody>;
 export type PasswordGrant = z.infer<typeof passwordGrant>;
 export type EmailVerificationGrant = z.infer<typeof emailVerificationGrant>;
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', ORGANIZATION_SELECTION, 'password', EMAIL_VERIFICATION] as const;
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', ORGANIZATION_SELECTION, 'password', EMAIL_VERIFICATION, MAGIC_AUTH] as const;
 
 export const logoutQuery = z.object({
   session_id: z.string().min(1).max(512),
