@@ -161,6 +161,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(
     workosRoutes(deps, {
       mail,
+      endBffSessions: sessions.revokeAllForUser,
       impersonator: async (grantId, acr) => {
         const byAcr = impersonationIdFromAcr(acr);
         const imp = byAcr ? await store.impersonations.find(byAcr) : await store.impersonations.findByGrant(grantId);

@@ -36,6 +36,8 @@ export type OAuthTokensLookup = (userId: string, acr: string | undefined) => Pro
 export interface WorkOSHooks {
   /** The mail outbox: the password grant's email verification step sends its code with it. */
   mail?: Mail;
+  /** Ends a user's BFF sessions (a password reset signs out everywhere). */
+  endBffSessions?: (userId: string, exceptId?: string) => Promise<number>;
   impersonator?: ImpersonatorLookup;
   oauthTokens?: OAuthTokensLookup;
 }

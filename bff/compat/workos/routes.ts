@@ -24,9 +24,10 @@ import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, WORKOS_FLOW } from '../../o
 import { requestedConnection } from './authorize.ts';
 import { authenticateWithCode, authenticateWithOrganizationSelection, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { errorBody, invalidRequest, toWorkOSError, WorkOSError } from './map.ts';
-import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, createMagicAuthBody, EMAIL_VERIFICATION, emailVerificationGrant, GRANT_TYPES, MAGIC_AUTH, magicAuthGrant, logoutQuery, ORGANIZATION_SELECTION, organizationSelectionGrant, passwordGrant, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
+import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, createMagicAuthBody, createPasswordResetBody, resetPasswordBody, verifyEmailBody, EMAIL_VERIFICATION, emailVerificationGrant, GRANT_TYPES, MAGIC_AUTH, magicAuthGrant, logoutQuery, ORGANIZATION_SELECTION, organizationSelectionGrant, passwordGrant, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
 import { authenticateWithEmailVerification, authenticateWithPassword } from './password.ts';
 import { authenticateWithMagicAuth, createMagicAuth } from './magic-auth.ts';
+import { createPasswordReset, resetPassword, sendVerificationEmail, verifyEmail } from './account-mail.ts';
 import type { z } from 'zod';
 
 export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './exchange.ts';
@@ -136,6 +137,25 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
 
   router.post('/user_management/magic_auth', api, noStore, ...body, async (req, res) => {
     res.status(201).json(await newMagicAuth(req.body, infoOf(req)));
+  });
+  /** Parses `req.body` with `schema` as every WorkOS route does (422 with the fields). */
+  const bodyOf = <S extends z.ZodType>(schema: S, req: Request): z.infer<S> => {
+    const parsed = schema.safeParse(req.body ?? {});
+    if (!parsed.success) throw validation(parsed.error);
+    return parsed.data;
+  };
+  router.post('/user_management/users/:id/email_verification/send', api, noStore, ...body, async (req, res) => {
+    res.json(await sendVerificationEmail(deps, hooks, String(req.params.id), infoOf(req)));
+  });
+  router.post('/user_management/users/:id/email_verification/confirm', api, noStore, ...body, async (req, res) => {
+    res.json(await verifyEmail(deps, hooks, String(req.params.id), bodyOf(verifyEmailBody, req).code, infoOf(req)));
+  });
+  router.post('/user_management/password_reset', api, noStore, ...body, async (req, res) => {
+    res.status(201).json(await createPasswordReset(deps, hooks, bodyOf(createPasswordResetBody, req).email, infoOf(req)));
+  });
+  router.post('/user_management/password_reset/confirm', api, noStore, ...body, async (req, res) => {
+    const b = bodyOf(resetPasswordBody, req);
+    res.json(await resetPassword(deps, hooks, b.token, b.new_password, infoOf(req)));
   });
 
   router.post('/user_management/authenticate', api, noStore, ...body, async (req, res) => {

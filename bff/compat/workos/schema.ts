@@ -85,6 +85,10 @@ export const createMagicAuthBody = z.object({
   user_agent: optional(1000),
 });
 
+export const verifyEmailBody = z.object({ code: z.string().min(1).max(20) });
+export const createPasswordResetBody = z.object({ email: z.string().min(1).max(320) });
+export const resetPasswordBody = z.object({ token: z.string().min(1).max(200), new_password: z.string().min(1).max(4096) });
+
 export type MagicAuthGrant = z.infer<typeof magicAuthGrant>;
 export type CreateMagicAuth = z.infer<typeof createMagicAuthBody>;
 export type PasswordGrant = z.infer<typeof passwordGrant>;
