@@ -51,7 +51,12 @@ export interface SignInTokens {
 }
 
 /** Decides who this upstream identity signs in as, creating or parking a link as the rules allow. */
-export async function resolveUser(deps: Deps, connection: Connection, profile: UpstreamProfile, tokens: SignInTokens): Promise<LinkOutcome> {
+/**
+ * `canVerify`: whether the sign-in's email verification step will run for a new unverified account
+ * (mail on and REQUIRE_EMAIL_VERIFICATION). Without it, an email the upstream did not vouch for is
+ * refused as before: nobody would ever prove it, and the account would be someone's word alone.
+ */
+export async function resolveUser(deps: Deps, connection: Connection, profile: UpstreamProfile, tokens: SignInTokens, canVerify: boolean): Promise<LinkOutcome> {
   const { store } = deps;
   const now = deps.now();
   const email = profile.email ? normaliseEmail(profile.email) : null;
@@ -63,7 +68,7 @@ export async function resolveUser(deps: Deps, connection: Connection, profile: U
     return { kind: 'signed_in', user, created: false };
   }
 
-  if (!email || emailProblem(email)) return { kind: 'refused', reason: 'email_unverified' };
+  if (!email || emailProblem(email) || (!profile.emailVerified && !canVerify)) return { kind: 'refused', reason: 'email_unverified' };
   const identity: FederatedIdentity = {
     connectionId: connection.id,
     subject: profile.sub,

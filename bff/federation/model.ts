@@ -57,6 +57,8 @@ export interface FederationStore {
   /** The user's most recently used linked identity at that connection. */
   findLinkedIdentity(userId: string, connectionId: string): Promise<FederatedIdentity | null>;
   listLinkedIdentities(userId: string): Promise<FederatedIdentity[]>;
+  /** Removes every identity (linked or pending) of the user; returns how many. */
+  unlinkAll(userId: string): Promise<number>;
   /** Inserts unless (connection, subject) exists; true when it inserted. */
   insertIdentity(i: FederatedIdentity): Promise<boolean>;
   /** Inserts, or replaces a row that is still pending; never touches a linked row. True when written. */

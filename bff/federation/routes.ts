@@ -152,7 +152,8 @@ export function federationRoutes(deps: SessionDeps, mail: Mail): Router {
 
     const { profile, tokens } = result;
     const stored = toStoredTokens(tokens, deps.now());
-    const outcome = await resolveUser(deps, connection, profile, { sealed: sealTokens(deps, connection.id, profile.sub, stored), expiresAt: stored.expires_at ?? null });
+    const canVerify = config.requireEmailVerification && mail.enabled;
+    const outcome = await resolveUser(deps, connection, profile, { sealed: sealTokens(deps, connection.id, profile.sub, stored), expiresAt: stored.expires_at ?? null }, canVerify);
     if (outcome.kind === 'refused') return fail(req, res, outcome.reason, { uid, connection: connection.id });
     const meta = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null };
     if (outcome.kind === 'pending') {

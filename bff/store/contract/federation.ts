@@ -92,6 +92,12 @@ export function federationContract(get: GetStore): void {
       assert.deepEqual(await get().federation.findLinkedIdentity(userId, connectionId), b, 'the most recently used linked one');
       assert.equal(await get().federation.findLinkedIdentity(userId, rid('conn')), null);
       assert.deepEqual(await get().federation.listLinkedIdentities(userId), [a, b]);
+      const other = newIdentity({ userId: rid('u'), connectionId });
+      await get().federation.insertIdentity(other);
+      assert.equal(await get().federation.unlinkAll(userId), 3, 'linked and pending alike');
+      assert.deepEqual(await get().federation.listLinkedIdentities(userId), []);
+      assert.equal(await get().federation.findIdentity(connectionId, pending.subject), null);
+      assert.deepEqual(await get().federation.findIdentity(connectionId, other.subject), other, 'another user keeps theirs');
     });
 
     it('parks and replaces a pending link, never touches a linked one, and confirms it only for its user', async () => {

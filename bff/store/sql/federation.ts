@@ -146,6 +146,10 @@ export function sqlFederation(db: Driver): FederationStore {
       );
       return rows.map(toIdentity);
     },
+    async unlinkAll(userId) {
+      const { changes } = await db.run('DELETE FROM federated_identities WHERE user_id = $1', [userId]);
+      return changes;
+    },
     async insertIdentity(i) {
       const { changes } = await db.run(`${INSERT_IDENTITY} ON CONFLICT (connection_id, subject) DO NOTHING`, identityParams(i));
       return changes === 1;

@@ -18,6 +18,7 @@ const KIND_LABELS: Record<string, string> = {
   federation_linked: 'Linked an outside sign-in',
   federation_link_pending: 'Outside sign-in waiting for a link',
   federation_failed: 'Outside sign-in failed',
+  federation_unlinked: 'Removed outside sign-ins',
   user_created: 'Account created',
   user_disabled: 'Account disabled',
   invitation_created: 'Invitation sent',
