@@ -135,7 +135,8 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
   const newMagicAuth = grant(createMagicAuthBody, createMagicAuth);
   const infoOf = (req: Request): RequestInfo => ({ ip: clientIp(req), userAgent: req.get('user-agent') ?? null, bearer: bearerOf(req) });
 
-  router.post('/user_management/magic_auth', api, noStore, ...body, async (req, res) => {
+  // `/send`: what older SDKs' sendMagicAuthCode / sendPasswordResetEmail call; the same step.
+  router.post(['/user_management/magic_auth', '/user_management/magic_auth/send'], api, noStore, ...body, async (req, res) => {
     res.status(201).json(await newMagicAuth(req.body, infoOf(req)));
   });
   /** Parses `req.body` with `schema` as every WorkOS route does (422 with the fields). */
@@ -150,7 +151,7 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
   router.post('/user_management/users/:id/email_verification/confirm', api, noStore, ...body, async (req, res) => {
     res.json(await verifyEmail(deps, hooks, String(req.params.id), bodyOf(verifyEmailBody, req).code, infoOf(req)));
   });
-  router.post('/user_management/password_reset', api, noStore, ...body, async (req, res) => {
+  router.post(['/user_management/password_reset', '/user_management/password_reset/send'], api, noStore, ...body, async (req, res) => {
     res.status(201).json(await createPasswordReset(deps, hooks, bodyOf(createPasswordResetBody, req).email, infoOf(req)));
   });
   router.post('/user_management/password_reset/confirm', api, noStore, ...body, async (req, res) => {

@@ -70,6 +70,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await assert.rejects(um.resetPassword({ token, newPassword: `${NEW_PASSWORD}x` }), (e: Refusal) => e.status === 410);
       assert.equal((await (await browser.api('GET', '/bff/session')).json()).authenticated, false, 'signed out everywhere');
       await signedInAgent(app.url, email, NEW_PASSWORD);
+      // What older SDKs' sendPasswordResetEmail sent (the installed SDK no longer has it): the same step, no secret back.
+      const legacy = await fetch(`${app.url}/user_management/password_reset/send`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${conf.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password_reset_url: 'https://partner.example/reset' }),
+      });
+      assert.equal(legacy.status, 201);
+      assert.equal(JSON.stringify(await legacy.json()).includes('token'), false);
+      const again = await inbox.waitForTo(email, 2);
+      assert.equal(again.length, 2);
+      assert.match(again[1]!.mail.text ?? '', /\/reset-password#token=/, 'the portal\'s own reset link, not the partner-supplied URL');
       const nobody = await um.createPasswordReset({ email: `nobody-${db}@example.com` });
       assert.equal(nobody.object, 'password_reset');
       assert.equal(await app.mail.worker!.runOnce(), 0);

@@ -68,6 +68,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(inbox.to(email).length, 0);
     });
 
+    it('what older SDKs\' sendMagicAuthCode sent (/magic_auth/send) mails a code the same way', async () => {
+      const email = `mia-${db}@example.com`;
+      const before = inbox.to(email).length;
+      const res = await fetch(`${app.url}/user_management/magic_auth/send`, { method: 'POST', headers: { authorization: `Bearer ${conf.secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+      assert.equal(res.status, 201);
+      const mails = await inbox.waitForTo(email, before + 1);
+      const code = codeIn(mails.at(-1)!.mail.text ?? '');
+      const auth = await sdk(app, conf).userManagement.authenticateWithMagicAuth({ clientId: conf.clientId, email, code });
+      assert.equal(auth.authenticationMethod, 'MagicAuth');
+    });
+
     it('without the API key: 401', async () => {
       const res = await fetch(`${app.url}/user_management/magic_auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'x@example.com' }) });
       assert.equal(res.status, 401);
