@@ -2,8 +2,8 @@
  * No timing oracle at sign-in: an unknown account, a disabled one and a wrong
  * password each cost exactly one password-hash verification, like a right
  * password. Counted (passwords.ts `hashWork`), never timed, on every path that
- * checks a password: the browser sign-in interaction and SaG. The WorkOS
- * adapter has no password grant: it refuses one without hashing anything.
+ * checks a password: the browser sign-in interaction, SaG and the WorkOS
+ * password grant.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -81,17 +81,24 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await hashesDuring(async () => assert.equal((await send(ACTIVE, PASSWORD)).status, 200)), 1, 'a right password');
     });
 
-    it('WorkOS has no password grant: it is refused before any hashing', async () => {
-      const n = await hashesDuring(async () => {
-        const res = await fetch(`${app.url}/user_management/authenticate`, {
+    it('the WorkOS password grant verifies exactly one hash per attempt, whoever the account', async () => {
+      const send = (email: string, password: string) =>
+        fetch(`${app.url}/user_management/authenticate`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ client_id: sag.ClientId, client_secret: sag.ClientSecret, grant_type: 'password', email: ACTIVE, password: PASSWORD }),
+          body: JSON.stringify({ client_id: sag.ClientId, client_secret: sag.ClientSecret, grant_type: 'password', email, password }),
         });
-        assert.equal(res.status, 400);
-        assert.equal((await res.json()).error, 'unsupported_grant_type');
-      });
-      assert.equal(n, 0);
+      for (const [name, email, password] of FAILURES) {
+        let status = 0;
+        const n = await hashesDuring(async () => {
+          const res = await send(email, password);
+          status = res.status;
+          assert.equal((await res.json()).code, 'invalid_credentials', name);
+        });
+        assert.equal(status, 400, name);
+        assert.equal(n, 1, name);
+      }
+      assert.equal(await hashesDuring(async () => assert.equal((await send(ACTIVE, PASSWORD)).status, 200)), 1, 'a right password');
     });
   });
 }
