@@ -6,10 +6,39 @@
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { OneTimeToken, Store } from '../store/store.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError, badRequest, tooMany } from '../http/errors.ts';
+import { mailDisabled } from '../mail/mail.ts';
+import { emailProblem, normaliseEmail } from './email.ts';
 import { safeEqual } from '../http/security.ts';
 
 export const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
+const REQUEST_WINDOW_MS = 15 * 60_000;
+
+/**
+ * The front of every request that mails a one-time token to an address someone typed (a reset
+ * link, a sign-in code): mail must be on and the email valid; the caller's address is refused
+ * with 429 past `perIp` in 15 minutes; the email's own count comes back for the caller to judge,
+ * so known and unknown emails get the same answer.
+ */
+export async function admitMailRequest(
+  d: { store: Store; mail: { enabled: boolean }; now: () => number },
+  rawEmail: string,
+  ip: string | null | undefined,
+  o: { scope: string; perIp: number; tooMany: string },
+): Promise<{ email: string; now: number; emailCount: number }> {
+  if (!d.mail.enabled) throw mailDisabled();
+  const problem = emailProblem(rawEmail);
+  if (problem) throw badRequest('invalid_email', problem, { email: problem });
+  const email = normaliseEmail(rawEmail);
+  const now = d.now();
+  if (ip) {
+    const perIp = await d.store.throttle.hit(`${o.scope}-ip:${ip}`, now, REQUEST_WINDOW_MS);
+    if (perIp.count > o.perIp) throw tooMany(o.tooMany, Math.max(1, Math.ceil((perIp.resetAt - now) / 1000)));
+  }
+  const perEmail = await d.store.throttle.hit(`${o.scope}-email:${sha256(email)}`, now, REQUEST_WINDOW_MS);
+  return { email, now, emailCount: perEmail.count };
+}
 
 export interface IssuedToken {
   /** Goes into the link; never stored. */

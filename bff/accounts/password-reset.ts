@@ -11,12 +11,10 @@ import type { Store, User } from '../store/store.ts';
 import type { Audit, AuditContext } from '../audit/audit.ts';
 import type { Config } from '../config/config.ts';
 import type { Mail } from '../mail/mail.ts';
-import { mailDisabled } from '../mail/mail.ts';
 import { passwordResetMail } from '../mail/messages.ts';
-import { badRequest, gone, tooMany } from '../http/errors.ts';
-import { emailProblem, normaliseEmail } from './email.ts';
+import { badRequest, gone } from '../http/errors.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
-import { issueToken, liveToken, sha256 } from './one-time.ts';
+import { admitMailRequest, issueToken, liveToken } from './one-time.ts';
 import { revokeOtherAccess, type RevokedAccess } from './revoke.ts';
 
 export const RESET_PURPOSE = 'password_reset';
@@ -24,7 +22,6 @@ export const RESET_TTL_MS = 30 * 60_000;
 /** Requests per window: per email before mail stops (same answer), per address before 429. */
 export const RESET_PER_EMAIL = 3;
 export const RESET_PER_IP = 20;
-const WINDOW_MS = 15 * 60_000;
 
 export const RESET_REQUESTED_MESSAGE = 'If an account uses that email, a link to choose a new password is on its way. It works for 30 minutes.';
 const INVALID_LINK = 'This password reset link has expired or was already used. Ask for a new one from the sign-in screen.';
@@ -49,18 +46,13 @@ export async function issueResetLink(d: Pick<ResetDeps, 'store' | 'config'>, use
 }
 
 export async function requestPasswordReset(d: ResetDeps, rawEmail: string, meta: AuditContext): Promise<void> {
-  if (!d.mail.enabled) throw mailDisabled();
-  const problem = emailProblem(rawEmail);
-  if (problem) throw badRequest('invalid_email', problem, { email: problem });
-  const email = normaliseEmail(rawEmail);
-  const now = d.now();
-  if (meta.ip) {
-    const perIp = await d.store.throttle.hit(`reset-ip:${meta.ip}`, now, WINDOW_MS);
-    if (perIp.count > RESET_PER_IP) throw tooMany('Too many password reset requests from your network. Try again later.', Math.max(1, Math.ceil((perIp.resetAt - now) / 1000)));
-  }
-  const perEmail = await d.store.throttle.hit(`reset-email:${sha256(email)}`, now, WINDOW_MS);
+  const { email, now, emailCount } = await admitMailRequest(d, rawEmail, meta.ip, {
+    scope: 'reset',
+    perIp: RESET_PER_IP,
+    tooMany: 'Too many password reset requests from your network. Try again later.',
+  });
   const user = await d.store.users.findByEmail(email);
-  const eligible = user !== null && !user.disabled && perEmail.count <= RESET_PER_EMAIL;
+  const eligible = user !== null && !user.disabled && emailCount <= RESET_PER_EMAIL;
   // Both paths write the throttle counts and an audit entry; a known account adds a token row and
   // an outbox row (no hashing, no network: the mail leaves off the request path), so the answer's
   // timing tells next to nothing, and its content nothing.
@@ -71,7 +63,7 @@ export async function requestPasswordReset(d: ResetDeps, rawEmail: string, meta:
   await d.audit.record('password_reset_requested', {
     ...meta,
     subjectId: user?.id ?? null,
-    data: { sent: eligible, ...(user ? {} : { unknownEmail: true }), ...(perEmail.count > RESET_PER_EMAIL ? { throttled: true } : {}) },
+    data: { sent: eligible, ...(user ? {} : { unknownEmail: true }), ...(emailCount > RESET_PER_EMAIL ? { throttled: true } : {}) },
   });
 }
 

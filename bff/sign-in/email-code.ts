@@ -9,18 +9,15 @@
  */
 import type { User } from '../store/store.ts';
 import type { AuditContext } from '../audit/audit.ts';
-import { mailDisabled } from '../mail/mail.ts';
 import { signInCodeMail } from '../mail/messages.ts';
-import { badRequest, gone, tooMany } from '../http/errors.ts';
-import { emailProblem, normaliseEmail } from '../accounts/email.ts';
-import { issueToken, redeemCode, sha256 } from '../accounts/one-time.ts';
+import { gone } from '../http/errors.ts';
+import { admitMailRequest, issueToken, redeemCode, sha256 } from '../accounts/one-time.ts';
 import type { VerifyDeps } from './verify-email.ts';
 
 export const CODE_PURPOSE = 'magic_auth';
 export const CODE_TTL_MS = 10 * 60_000;
 export const CODES_PER_EMAIL = 3;
 export const CODES_PER_IP = 20;
-const WINDOW_MS = 15 * 60_000;
 export const EMAIL_AMR = ['email'];
 export const CODE_SENT_MESSAGE = 'If an account uses that email, a sign-in code is on its way. It works for 10 minutes.';
 
@@ -32,18 +29,13 @@ export interface PendingCode {
 
 /** `interactionUrl` null: the mail carries the code alone (the WorkOS adapter's createMagicAuth). */
 export async function sendSignInCode(d: VerifyDeps, rawEmail: string, interactionUrl: string | null, meta: AuditContext): Promise<PendingCode> {
-  if (!d.mail.enabled) throw mailDisabled();
-  const problem = emailProblem(rawEmail);
-  if (problem) throw badRequest('invalid_email', problem, { email: problem });
-  const email = normaliseEmail(rawEmail);
-  const now = d.now();
-  if (meta.ip) {
-    const perIp = await d.store.throttle.hit(`signin-code-ip:${meta.ip}`, now, WINDOW_MS);
-    if (perIp.count > CODES_PER_IP) throw tooMany('Too many sign-in codes asked for from your network. Try again later.', Math.max(1, Math.ceil((perIp.resetAt - now) / 1000)));
-  }
-  const perEmail = await d.store.throttle.hit(`signin-code-email:${sha256(email)}`, now, WINDOW_MS);
+  const { email, now, emailCount } = await admitMailRequest(d, rawEmail, meta.ip, {
+    scope: 'signin-code',
+    perIp: CODES_PER_IP,
+    tooMany: 'Too many sign-in codes asked for from your network. Try again later.',
+  });
   const user = await d.store.users.findByEmail(email);
-  const eligible = user !== null && !user.disabled && perEmail.count <= CODES_PER_EMAIL;
+  const eligible = user !== null && !user.disabled && emailCount <= CODES_PER_EMAIL;
   // An unknown (or throttled) email gets a real token that no mail carries and no account owns:
   // wrong codes count and end it exactly as for a known one, so the answers tell nothing.
   const t = await issueToken(d.store, { purpose: CODE_PURPOSE, userId: eligible ? user.id : null, email, ttlMs: CODE_TTL_MS, withCode: true, replacePrevious: eligible }, now);
