@@ -15,6 +15,7 @@ import { safeEqual } from '../../http/security.ts';
 import { clientAuthFailed } from '../../oauth/client-throttle.ts';
 import { checkInvitation, defaultOrganization } from '../../orgs/orgs.ts';
 import { connectionForAcr } from '../../federation/public.ts';
+import { rememberSession } from './sessions.ts';
 import type { AuthorizationCodeGrant, OrganizationSelectionGrant, RefreshTokenGrant } from './schema.ts';
 import { requireOrganizationSelection, takePendingAuthentication } from './org-selection.ts';
 import {
@@ -104,6 +105,11 @@ async function recordAuthentication(deps: Deps, grantType: string, src: SourceTo
     userAgent: body.user_agent ?? info.userAgent,
     data: { clientId: body.client_id, grantType, session: src.grantId, requestIp: info.ip },
   });
+  // A new session: WorkOS keeps the person's address and browser on it (listSessions).
+  if (grantType === 'authorization_code' && src.grantId) {
+    const upstream = src.amr?.includes('fed') ? await connectionForAcr(deps.store, src.acr) : null;
+    await rememberSession(deps, src.grantId, src, body.client_id, { ip: body.ip_address ?? info.ip, userAgent: body.user_agent ?? info.userAgent }, upstream?.issuer ?? null);
+  }
 }
 
 async function finish(deps: Deps, hooks: WorkOSHooks, res: TokenResult, src: SourceToken): Promise<Record<string, unknown>> {

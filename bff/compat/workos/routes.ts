@@ -8,6 +8,8 @@
  *   GET  /user_management/sessions/logout  → revokes the grant named by the token's `sid`,
  *                                            for the client it belongs to (Bearer API key) or
  *                                            the person's own signed-in browser
+ *   GET  /user_management/users/:id/sessions, POST /user_management/sessions/revoke
+ *                                          → that client's sessions of a user (sessions.ts)
  *
  * Errors are WorkOS JSON (`{error, error_description, code, message}`) on the
  * API routes, and a plain page on the browser ones.
@@ -24,10 +26,11 @@ import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, WORKOS_FLOW } from '../../o
 import { requestedConnection } from './authorize.ts';
 import { authenticateWithCode, authenticateWithOrganizationSelection, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { errorBody, invalidRequest, toWorkOSError, WorkOSError } from './map.ts';
-import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, createMagicAuthBody, createPasswordResetBody, resetPasswordBody, verifyEmailBody, EMAIL_VERIFICATION, emailVerificationGrant, GRANT_TYPES, MAGIC_AUTH, magicAuthGrant, logoutQuery, ORGANIZATION_SELECTION, organizationSelectionGrant, passwordGrant, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
+import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, createMagicAuthBody, createPasswordResetBody, resetPasswordBody, verifyEmailBody, EMAIL_VERIFICATION, emailVerificationGrant, GRANT_TYPES, MAGIC_AUTH, magicAuthGrant, logoutQuery, revokeSessionBody, ORGANIZATION_SELECTION, organizationSelectionGrant, passwordGrant, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
 import { authenticateWithEmailVerification, authenticateWithPassword } from './password.ts';
 import { authenticateWithMagicAuth, createMagicAuth } from './magic-auth.ts';
 import { createPasswordReset, resetPassword, sendVerificationEmail, verifyEmail } from './account-mail.ts';
+import { endSession, listSessions, revokeSession } from './sessions.ts';
 import type { z } from 'zod';
 
 export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './exchange.ts';
@@ -159,6 +162,13 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     res.json(await resetPassword(deps, hooks, b.token, b.new_password, infoOf(req)));
   });
 
+  router.get('/user_management/users/:id/sessions', api, noStore, async (req, res) => {
+    res.json(await listSessions(deps, hooks, String(req.params.id), req.query as Record<string, unknown>, infoOf(req)));
+  });
+  router.post('/user_management/sessions/revoke', api, noStore, ...body, async (req, res) => {
+    res.json(await revokeSession(deps, bodyOf(revokeSessionBody, req).session_id, infoOf(req)));
+  });
+
   router.post('/user_management/authenticate', api, noStore, ...body, async (req, res) => {
     const input: unknown = req.body;
     if (!input || typeof input !== 'object' || Array.isArray(input)) {
@@ -214,16 +224,7 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     }
     // The browser's portal sign-in ends too, when it is the same person's.
     if (op?.accountId === grant.accountId) await op.destroy();
-    await store.oidc.revokeByGrantId(grantId);
-    await grant.destroy();
-    await store.orgs.deleteGrantOrganization(grantId);
-    await deps.audit.record('workos_session_ended', {
-      actorId: grant.accountId,
-      subjectId: grant.accountId,
-      ip: clientIp(req),
-      userAgent: req.get('user-agent') ?? null,
-      data: { clientId: owner.clientId },
-    });
+    await endSession(deps, grantId, grant, owner, { ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
     const target = returnTo ? allowedReturnTo(owner, returnTo) : null;
     if (target) {
       res.redirect(302, target.href);

@@ -96,6 +96,9 @@ export type EmailVerificationGrant = z.infer<typeof emailVerificationGrant>;
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', ORGANIZATION_SELECTION, 'password', EMAIL_VERIFICATION, MAGIC_AUTH] as const;
 
+/** `revokeSession({ sessionId })` sends `session_id`. */
+export const revokeSessionBody = z.object({ session_id: z.string().min(1).max(512) });
+
 export const logoutQuery = z.object({
   session_id: z.string().min(1).max(512),
   return_to: z.string().max(2048).optional(),
