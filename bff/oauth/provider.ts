@@ -3,7 +3,7 @@
  * core mounted at /oauth. Login and consent are interactions rendered by the
  * SPA at /interaction/:uid.
  */
-import Provider, { errors, type AuthorizationCode, type Configuration, type JWK } from 'oidc-provider';
+import Provider, { type AuthorizationCode, type Configuration, type JWK } from 'oidc-provider';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Config } from '../config/config.ts';
 import type { Store } from '../store/store.ts';
@@ -13,7 +13,8 @@ import { CLAIMS, SCOPE_NAMES } from './scopes.ts';
 import { errorPage, logoutPage, loggedOutPage } from './pages.ts';
 import { answerOutage, outagePage } from './outage.ts';
 import { loadExistingGrant } from './grants.ts';
-import { PORTAL_RESOURCE } from './resource.ts';
+import { defaultResourceFor, resourceServerInfo } from './machine.ts';
+import { partnerCors, redirectOrigins } from './cors.ts';
 import type { ClaimsContributor } from './claims.ts';
 import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession, interactionUrl } from './client-settings.ts';
 
@@ -158,19 +159,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => PORTAL_RESOURCE,
+        defaultResource: async (_ctx, client) => defaultResourceFor(client),
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, resource, client) => {
-          if (resource !== PORTAL_RESOURCE) throw new errors.InvalidTarget('unknown resource');
-          // No `audience`: oidc-provider lets a token without one reach userinfo.
-          return {
-            scope: SCOPE_NAMES.join(' '),
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: accessTokenTtlFor(client, config.ttl.accessToken),
-            jwt: { sign: { alg: 'ES256' } },
-          };
-        },
+        // The portal's own resource for people's apps; registered API resources for machine clients (machine.ts).
+        getResourceServerInfo: (_ctx, resource, client) => resourceServerInfo(store, resource, client, accessTokenTtlFor(client, config.ttl.accessToken)),
       },
+      clientCredentials: { enabled: true },
     },
     formats: {
       customizers: {
@@ -192,14 +186,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (!deps.extraAccessTokenClaims) return undefined;
       return deps.extraAccessTokenClaims(ctx, token as never);
     },
-    clientBasedCORS: (_ctx, origin, client) =>
-      (client.redirectUris ?? []).some((u) => {
-        try {
-          return new URL(u).origin === origin;
-        } catch {
-          return false;
-        }
-      }),
+    // A browser partner calls token, revocation and introspection from its redirect URIs' origins only (cors.ts).
+    clientBasedCORS: (_ctx, origin, client) => redirectOrigins(client.redirectUris).has(origin),
     renderError: async (ctx, out, err) => {
       ctx.type = 'html';
       ctx.body = answerOutage(ctx, err) ? outagePage(config.publicUrl) : errorPage(out.error, out.error_description, config.publicUrl);
@@ -220,6 +208,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       await next();
     });
   }
+  provider.use(partnerCors(store));
   provider.use(defaultScope(provider));
   // Only the hops TRUST_PROXY names, like Express's req.ip: Koa would otherwise take the leftmost (client-written) X-Forwarded-For entry.
   provider.maxIpsCount = config.trustProxy;
