@@ -21,6 +21,7 @@ import { setUsername, usernameProblem } from './accounts/usernames.ts';
 import { ORG_USAGE, runOrgCommand } from './orgs/cli.ts';
 import { CONNECTION_USAGE, runConnectionCommand } from './federation/cli.ts';
 import { USER_MAIL_USAGE, runUserMailCommand } from './accounts/cli.ts';
+import { MACHINE_CLI_OPTIONS, RESOURCE_USAGE, clientOptionsFrom, createMachineClient, runResourceCommand } from './oauth/machine-cli.ts';
 
 const USAGE = `usage: portal <command>
 
@@ -35,6 +36,7 @@ ${USER_MAIL_USAGE}
   client list
   client rotate-secret --client-id ID
   client delete --client-id ID
+${RESOURCE_USAGE}
   keys rotate [--activate-in MINUTES]   (default 60)
   keys reencrypt                        (after adding a DATA_ENCRYPTION_KEYS id)
   audit verify [--since CHECKPOINT]     (checkpoint JSON, or a file holding it)
@@ -91,6 +93,7 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       domain: { type: 'string', multiple: true },
       id: { type: 'string' },
       since: { type: 'string' },
+      ...MACHINE_CLI_OPTIONS,
     },
     strict: true,
     allowPositionals: false,
@@ -141,6 +144,10 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       return 0;
     }
     case 'client create': {
+      if (opts.machine === true) {
+        out(await createMachineClient(opts, { store, audit, now }));
+        return 0;
+      }
       const defaultScope = (opts['default-scope'] as string | undefined)?.split(/\s+/).filter(Boolean) ?? [];
       const ttl = opts['access-token-ttl'] as string | undefined;
       const { client, secret } = await registerClient(store, {
@@ -153,6 +160,7 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
         defaultScope,
         accessTokenTtl: ttl === undefined ? null : Number(ttl),
         legacyRefresh: opts['legacy-refresh'] === true,
+        options: clientOptionsFrom(opts),
       }, now);
       await audit.record('client_registered', { data: { clientId: client.clientId, name: client.name, public: secret === null, legacyRefresh: client.legacyRefresh === true, via: 'cli' } });
       out({
@@ -254,6 +262,11 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
     case 'org list':
     case 'org invite':
       out(await runOrgCommand(action!, opts, { store, audit, config, now }));
+      return 0;
+    case 'resource create':
+    case 'resource list':
+    case 'resource delete':
+      out(await runResourceCommand(action!, opts, { store, audit, now }));
       return 0;
     case 'connection create':
     case 'connection list':

@@ -5,7 +5,7 @@
  */
 import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Store } from '../store/store.ts';
-import { clientMetadata } from './clients.ts';
+import { providerMetadata } from './client-options.ts';
 import { jwtFromLookupValue } from './structured-tokens.ts';
 
 export interface AdapterDeps {
@@ -44,7 +44,7 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
       if (id.includes('\0')) return undefined;
       if (this.name === 'Client') {
         const c = await store.clients.find(id);
-        return c ? (clientMetadata(c) as AdapterPayload) : undefined;
+        return c ? (providerMetadata(c) as AdapterPayload) : undefined;
       }
       let key = id;
       // JWT access tokens are stored under their jti; the value presented is the JWT itself

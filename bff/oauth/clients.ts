@@ -48,6 +48,8 @@ export interface NewClientInput {
   accessTokenTtl?: number | null;
   /** Allows the weaker legacy refresh at GET /oauth?=token (seed 004); off unless true. */
   legacyRefresh?: boolean;
+  /** private_key_jwt keys and the DPoP / PAR flags, already checked (client-options.ts validateClientOptions). */
+  options?: Pick<ClientRecord, 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar'>;
 }
 
 /** Bounds of a per-client access-token lifetime: a day at most, as the seed 004 document promises. */
@@ -109,7 +111,8 @@ export function validateClientInput(input: NewClientInput): ValidClientInput {
 
 export async function registerClient(store: Store, input: NewClientInput, now: number): Promise<{ client: ClientRecord; secret: string | null }> {
   const v = validateClientInput(input);
-  const secret = input.isPublic ? null : newClientSecret();
+  // A client that authenticates with its keys (private_key_jwt) has no secret.
+  const secret = input.isPublic || input.options?.jwks || input.options?.jwksUri ? null : newClientSecret();
   const client: ClientRecord = {
     clientId: newClientId(),
     name: v.name,
@@ -123,6 +126,7 @@ export async function registerClient(store: Store, input: NewClientInput, now: n
     defaultScope: v.defaultScope,
     accessTokenTtl: v.accessTokenTtl,
     legacyRefresh: v.legacyRefresh,
+    ...input.options,
   };
   await store.clients.create(client);
   return { client, secret };
@@ -139,8 +143,9 @@ export async function rotateClientSecret(store: Store, clientId: string): Promis
 
 export function publicClient(c: ClientRecord) {
   return {
-    clientId: c.clientId, name: c.name, redirectUris: c.redirectUris, public: c.secret === null, scopes: c.scopes, logoUrl: c.logoUrl, createdAt: c.createdAt,
+    clientId: c.clientId, name: c.name, redirectUris: c.redirectUris, public: c.secret === null && !c.jwks && !c.jwksUri, scopes: c.scopes, logoUrl: c.logoUrl, createdAt: c.createdAt,
     defaultScope: c.defaultScope ?? null, accessTokenTtl: c.accessTokenTtl ?? null, legacyRefresh: c.legacyRefresh === true,
+    machine: c.machine === true, privateKeyJwt: Boolean(c.jwks || c.jwksUri), jwksUri: c.jwksUri ?? null, requireDpop: c.requireDpop === true, requirePar: c.requirePar === true,
   };
 }
 

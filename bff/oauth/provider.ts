@@ -110,6 +110,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     extraParams: ['impersonation', FLOW_PARAM, CONNECTION_PARAM, SCREEN_PARAM],
     ttl: {
       AccessToken: (_ctx, _token, client) => accessTokenTtlFor(client, config.ttl.accessToken),
+      ClientCredentials: (_ctx, _token, client) => accessTokenTtlFor(client, config.ttl.accessToken),
       AuthorizationCode: config.ttl.code,
       IdToken: config.ttl.idToken,
       Interaction: 3600,
