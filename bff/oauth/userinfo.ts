@@ -8,6 +8,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { Deps } from '../deps.ts';
 import { introspectAccessToken } from './core.ts';
+import { DpopProofError, verifyDpopProof } from './dpop.ts';
 import { CLAIMS } from './scopes.ts';
 import { clientAllowsOrigin, isPartnerOrigin, preflight } from './cors.ts';
 
@@ -39,12 +40,23 @@ export function userinfoRoutes(deps: Deps): Router {
       if (await isPartnerOrigin(deps.store, origin)) allowOrigin(res, origin);
     }
     const header = req.get('authorization') ?? '';
-    const fromHeader = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const scheme = /^(Bearer|DPoP)\s+(\S+)$/i.exec(header);
+    const fromHeader = scheme?.[2];
     const fromBody = req.method === 'POST' && typeof req.body?.access_token === 'string' ? req.body.access_token : undefined;
     if (fromHeader && fromBody) return challenge(res, issuer, 400, 'invalid_request', 'access token must only be provided using one mechanism');
     const token = fromHeader ?? fromBody;
     if (!token) return challenge(res, issuer, 401);
-    const at = await introspectAccessToken(deps, token);
+    let proofJkt: string | undefined;
+    if (scheme?.[1]!.toLowerCase() === 'dpop') {
+      try {
+        proofJkt = await verifyDpopProof(deps.provider, req.get('dpop'), { htm: req.method, htu: `${issuer}/userinfo`, accessToken: token, nowSeconds: Math.floor(Date.now() / 1000) });
+      } catch (e) {
+        if (e instanceof DpopProofError) return challenge(res, issuer, 401, 'invalid_dpop_proof', e.message);
+        throw e;
+      }
+    }
+    // A DPoP-bound token presented as a bearer token (or with another key's proof) is not valid here.
+    const at = await introspectAccessToken(deps, token, proofJkt);
     if (!at) return challenge(res, issuer, 401, 'invalid_token', 'invalid token provided');
     if (origin && !(await clientAllowsOrigin(deps.store, at.clientId, origin))) {
       res.removeHeader('Access-Control-Allow-Origin');
