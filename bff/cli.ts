@@ -15,6 +15,7 @@ import { createCheckpoint, parseCheckpoint, rekeyPlainEntries, verifyChain } fro
 import { sealStoredSecrets, secretsAtRest } from './oauth/secrets-at-rest.ts';
 import { publicClient, registerClient, rotateClientSecret } from './oauth/clients.ts';
 import { rotateSigningKey } from './oauth/keys.ts';
+import { CLIENT_UPDATE_USAGE, runClientUpdate } from './oauth/client-cli.ts';
 import { SESSION_CHANNEL } from './session/sessions.ts';
 import { createSetupLink } from './accounts/setup.ts';
 import { setUsername, usernameProblem } from './accounts/usernames.ts';
@@ -32,7 +33,8 @@ const USAGE = `usage: portal <command>
   user enable --email E
 ${USER_MAIL_USAGE}
   client create --name N --redirect-uri U [--redirect-uri U2 …] [--public] [--scope S …] [--logo-url L]
-                [--default-scope S] [--access-token-ttl SECONDS] [--legacy-refresh]
+                [--default-scope S] [--access-token-ttl SECONDS] [--legacy-refresh] [--post-logout-redirect-uri U …]
+${CLIENT_UPDATE_USAGE}
   client list
   client rotate-secret --client-id ID
   client delete --client-id ID
@@ -83,6 +85,8 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       'default-scope': { type: 'string' },
       'access-token-ttl': { type: 'string' },
       'legacy-refresh': { type: 'boolean' },
+      'no-legacy-refresh': { type: 'boolean' },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
       'client-id': { type: 'string' },
       'activate-in': { type: 'string' },
       out: { type: 'string' },
@@ -160,15 +164,19 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
         defaultScope,
         accessTokenTtl: ttl === undefined ? null : Number(ttl),
         legacyRefresh: opts['legacy-refresh'] === true,
+        postLogoutRedirectUris: opts['post-logout-redirect-uri'] as string[] | undefined,
         options: clientOptionsFrom(opts),
       }, now);
       await audit.record('client_registered', { data: { clientId: client.clientId, name: client.name, public: secret === null, legacyRefresh: client.legacyRefresh === true, via: 'cli' } });
       out({
-        client_id: client.clientId, ...(secret ? { client_secret: secret } : {}), name: client.name, redirect_uris: client.redirectUris, scopes: client.scopes,
+        client_id: client.clientId, ...(secret ? { client_secret: secret } : {}), name: client.name, redirect_uris: client.redirectUris, post_logout_redirect_uris: client.postLogoutRedirectUris, scopes: client.scopes,
         default_scope: client.defaultScope ?? null, access_token_ttl: client.accessTokenTtl ?? null, legacy_refresh: client.legacyRefresh === true,
       });
       return 0;
     }
+    case 'client update':
+      out(await runClientUpdate(opts, { store, audit }));
+      return 0;
     case 'client list':
       out((await store.clients.list()).filter((c) => !c.firstParty).map(publicClient));
       return 0;

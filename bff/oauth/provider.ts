@@ -10,7 +10,7 @@ import type { Store } from '../store/store.ts';
 import { isClientAbort, type Logger } from '../http/logger.ts';
 import { createAdapterClass } from './adapter.ts';
 import { CLAIMS, SCOPE_NAMES } from './scopes.ts';
-import { errorPage, logoutPage, loggedOutPage } from './pages.ts';
+import { UNREGISTERED_POST_LOGOUT, errorPage, logoutPage, loggedOutPage, unregisteredPostLogoutPage } from './pages.ts';
 import { answerOutage, outagePage } from './outage.ts';
 import { loadExistingGrant } from './grants.ts';
 import { defaultResourceFor, resourceServerInfo } from './machine.ts';
@@ -191,7 +191,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     clientBasedCORS: (_ctx, origin, client) => redirectOrigins(client.redirectUris).has(origin),
     renderError: async (ctx, out, err) => {
       ctx.type = 'html';
-      ctx.body = answerOutage(ctx, err) ? outagePage(config.publicUrl) : errorPage(out.error, out.error_description, config.publicUrl);
+      if (answerOutage(ctx, err)) ctx.body = outagePage(config.publicUrl);
+      else if (out.error_description === UNREGISTERED_POST_LOGOUT) ctx.body = unregisteredPostLogoutPage(ctx.oidc?.params?.post_logout_redirect_uri, config.publicUrl);
+      else ctx.body = errorPage(out.error, out.error_description, config.publicUrl);
     },
     enabledJWA: {
       idTokenSigningAlgValues: ['ES256', 'EdDSA'],

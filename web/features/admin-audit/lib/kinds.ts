@@ -11,6 +11,7 @@ const KIND_LABELS: Record<string, string> = {
   client_registered: 'Registered a partner app',
   client_deleted: 'Deleted a partner app',
   client_secret_rotated: 'Rotated a partner app’s secret',
+  client_updated: 'Changed a partner app’s settings',
   legacy_refresh: 'Partner app used the legacy refresh',
   username_set: 'Username changed',
   connection_created: 'Added an identity provider',
