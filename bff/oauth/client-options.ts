@@ -8,6 +8,7 @@ import type { ClientRecord } from '../store/store.ts';
 import { badRequest } from '../http/errors.ts';
 import { clientMetadata, logoUrlProblem } from './clients.ts';
 import { RESOURCE_SCOPES_PROPERTY } from './client-settings.ts';
+import { DEVICE_GRANT } from './device.ts';
 
 export interface ClientOptionsInput {
   /** A JWKS (`{ keys: [...] }`) of public keys, for private_key_jwt. */
@@ -16,9 +17,11 @@ export interface ClientOptionsInput {
   jwksUri?: string | null;
   requireDpop?: boolean;
   requirePar?: boolean;
+  /** Also the device authorization grant (RFC 8628). */
+  device?: boolean;
 }
 
-export type ClientOptions = Pick<ClientRecord, 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar'>;
+export type ClientOptions = Pick<ClientRecord, 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar' | 'device'>;
 
 /** Private members (RFC 7518 §6): a client registers public keys only. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -54,6 +57,7 @@ export function validateClientOptions(input: ClientOptionsInput, isPublic: boole
   if (jwksUri) out.jwksUri = jwksUri;
   if (input.requireDpop) out.requireDpop = true;
   if (input.requirePar) out.requirePar = true;
+  if (input.device) out.device = true;
   return out;
 }
 
@@ -68,7 +72,7 @@ export function providerMetadata(c: ClientRecord): Record<string, unknown> {
     ...base,
     ...(c.machine
       ? { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], post_logout_redirect_uris: [], [RESOURCE_SCOPES_PROPERTY]: c.scopes.join(' ') }
-      : { scope }),
+      : { scope, ...(c.device ? { grant_types: [...(base.grant_types as string[]), DEVICE_GRANT] } : {}) }),
     ...(keyed ? { token_endpoint_auth_method: 'private_key_jwt', ...(c.jwks ? { jwks: c.jwks } : { jwks_uri: c.jwksUri }) } : {}),
     ...(c.requireDpop ? { dpop_bound_access_tokens: true } : {}),
     ...(c.requirePar ? { require_pushed_authorization_requests: true } : {}),

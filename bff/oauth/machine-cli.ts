@@ -12,7 +12,8 @@ import { validateClientOptions, type ClientOptions, type ClientOptionsInput } fr
 
 export const RESOURCE_USAGE = `  client create --machine --name N --scope RESOURCE_SCOPE [--scope …] [--access-token-ttl SECONDS]
                 [--jwks-uri U | --jwks-file F]   (client_credentials only; a JWKS means private_key_jwt, no secret)
-  client create … [--jwks-uri U | --jwks-file F] [--require-dpop] [--require-par]
+  client create … [--jwks-uri U | --jwks-file F] [--require-dpop] [--require-par] [--device]
+                (--device: also sign people in on devices without a browser, RFC 8628)
   resource create --identifier URI [--name N] [--scope S …]
   resource list
   resource delete --identifier URI`;
@@ -24,6 +25,7 @@ export const MACHINE_CLI_OPTIONS = {
   'jwks-file': { type: 'string' },
   'require-dpop': { type: 'boolean' },
   'require-par': { type: 'boolean' },
+  device: { type: 'boolean' },
   identifier: { type: 'string' },
 } as const;
 
@@ -55,6 +57,7 @@ function optionsInput(opts: Opts): ClientOptionsInput {
     jwksUri: opts['jwks-uri'] as string | undefined,
     requireDpop: opts['require-dpop'] === true,
     requirePar: opts['require-par'] === true,
+    device: opts.device === true,
   };
 }
 

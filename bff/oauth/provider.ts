@@ -14,6 +14,7 @@ import { UNREGISTERED_POST_LOGOUT, errorPage, logoutPage, loggedOutPage, unregis
 import { answerOutage, outagePage } from './outage.ts';
 import { loadExistingGrant } from './grants.ts';
 import { defaultResourceFor, resourceServerInfo } from './machine.ts';
+import { deviceEntry, deviceFlowFeature } from './device.ts';
 import { partnerCors, redirectOrigins } from './cors.ts';
 import type { ClaimsContributor } from './claims.ts';
 import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession, interactionUrl } from './client-settings.ts';
@@ -166,6 +167,8 @@ export function createProvider(deps: ProviderDeps): Provider {
         getResourceServerInfo: (_ctx, resource, client) => resourceServerInfo(store, resource, client, accessTokenTtlFor(client, config.ttl.accessToken)),
       },
       clientCredentials: { enabled: true },
+      // RFC 8628; the person's side is the SPA's /device screen (device.ts).
+      deviceFlow: deviceFlowFeature(config.publicUrl),
     },
     formats: {
       customizers: {
@@ -213,6 +216,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   }
   provider.use(partnerCors(store));
   provider.use(defaultScope(provider));
+  provider.use(deviceEntry(config.publicUrl));
   // Only the hops TRUST_PROXY names, like Express's req.ip: Koa would otherwise take the leftmost (client-written) X-Forwarded-For entry.
   provider.maxIpsCount = config.trustProxy;
 

@@ -59,6 +59,8 @@ export interface ClientRecord {
   requireDpop?: boolean;
   /** Authorization requests must be pushed first (RFC 9126). */
   requirePar?: boolean;
+  /** May sign people in on a device without a browser (RFC 8628 device authorization grant). */
+  device?: boolean;
 }
 
 /** An API (RFC 8707 resource) that machine clients get audience-restricted tokens for. */
