@@ -112,6 +112,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     ttl: {
       AccessToken: (_ctx, _token, client) => accessTokenTtlFor(client, config.ttl.accessToken),
       ClientCredentials: (_ctx, _token, client) => accessTokenTtlFor(client, config.ttl.accessToken),
+      // RFC 8628: the person has ten minutes to type the device's code.
+      DeviceCode: 600,
       AuthorizationCode: config.ttl.code,
       IdToken: config.ttl.idToken,
       Interaction: 3600,
