@@ -39,6 +39,7 @@ import { auditRoutes } from './audit/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { deviceRoutes } from './oauth/device-routes.ts';
+import { resourceRoutes } from './admin/resource-routes.ts';
 import { passwordResetRoutes } from './accounts/reset-routes.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { workosClaims } from './compat/workos/claims.ts';
@@ -156,6 +157,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(auditRoutes(deps));
   bff.use(federationRoutes(deps, mail));
   bff.use(deviceRoutes(deps));
+  bff.use(resourceRoutes(deps));
   bff.use((req) => {
     throw notFound('not_found', `No such endpoint: ${req.method} ${req.baseUrl}${req.path}`);
   });
