@@ -4,23 +4,11 @@
  * opens the link in Chromium, signs in on the way, checks the app and what it
  * asks for, and allows it with the keyboard; the device then gets its tokens.
  */
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
 import * as oidc from 'openid-client';
+import { expectAccessible } from '../fixtures/accessible.ts';
 import { registerClient } from '../../bff/oauth/clients.ts';
 import { ISSUER } from '../fixtures/env.ts';
 import { expect, screenshot, signInViaApi, test } from '../fixtures/test.ts';
-
-async function expectAccessible(page: Page, screen: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.help}`), `${screen}: axe violations`).toEqual([]);
-  for (const width of [390, 320]) {
-    await page.setViewportSize({ width, height: 800 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, `${screen} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 test('a person signs a TV in: opens the link, signs in, sees the app and its scopes, allows it; the TV gets tokens', async ({ page, store, seedUser }) => {
   const user = await seedUser();

@@ -21,6 +21,7 @@ const ForgotPasswordPage = lazy(() => import('../features/password-reset/forgot-
 const ResetPasswordPage = lazy(() => import('../features/password-reset/reset-password-page.tsx').then((m) => ({ default: m.ResetPasswordPage })));
 const VerifyEmailPage = lazy(() => import('../features/verify-email/verify-email-page.tsx').then((m) => ({ default: m.VerifyEmailPage })));
 const AcceptInvitePage = lazy(() => import('../features/password-reset/accept-invite-page.tsx').then((m) => ({ default: m.AcceptInvitePage })));
+const AdminResourcesPage = lazy(() => import('../features/admin-resources/admin-resources-page.tsx').then((m) => ({ default: m.AdminResourcesPage })));
 const DevicePage = lazy(() => import('../features/device/device-page.tsx').then((m) => ({ default: m.DevicePage })));
 const AdminAuditPage = lazy(() => import('../features/admin-audit/admin-audit-page.tsx').then((m) => ({ default: m.AdminAuditPage })));
 
@@ -51,6 +52,7 @@ export const routes: RouteObject[] = [
       { path: 'verify-email', element: onDemand(VerifyEmailPage) },
       { path: 'accept-invite', element: onDemand(AcceptInvitePage) },
       { path: 'device', element: onDemand(DevicePage) },
+      { path: 'admin/resources', element: onDemand(AdminResourcesPage) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
