@@ -38,6 +38,8 @@ import { impersonationRoutes } from './impersonation/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
+import { deviceRoutes } from './oauth/device-routes.ts';
+import { resourceRoutes } from './admin/resource-routes.ts';
 import { passwordResetRoutes } from './accounts/reset-routes.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { workosClaims } from './compat/workos/claims.ts';
@@ -154,6 +156,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(impersonationRoutes(deps));
   bff.use(auditRoutes(deps));
   bff.use(federationRoutes(deps, mail));
+  bff.use(deviceRoutes(deps));
+  bff.use(resourceRoutes(deps));
   bff.use((req) => {
     throw notFound('not_found', `No such endpoint: ${req.method} ${req.baseUrl}${req.path}`);
   });

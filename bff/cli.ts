@@ -15,12 +15,14 @@ import { createCheckpoint, parseCheckpoint, rekeyPlainEntries, verifyChain } fro
 import { sealStoredSecrets, secretsAtRest } from './oauth/secrets-at-rest.ts';
 import { publicClient, registerClient, rotateClientSecret } from './oauth/clients.ts';
 import { rotateSigningKey } from './oauth/keys.ts';
+import { CLIENT_UPDATE_USAGE, runClientUpdate } from './oauth/client-cli.ts';
 import { SESSION_CHANNEL } from './session/sessions.ts';
 import { createSetupLink } from './accounts/setup.ts';
 import { setUsername, usernameProblem } from './accounts/usernames.ts';
 import { ORG_USAGE, runOrgCommand } from './orgs/cli.ts';
 import { CONNECTION_USAGE, runConnectionCommand } from './federation/cli.ts';
 import { USER_MAIL_USAGE, runUserMailCommand } from './accounts/cli.ts';
+import { MACHINE_CLI_OPTIONS, RESOURCE_USAGE, clientOptionsFrom, createMachineClient, runResourceCommand } from './oauth/machine-cli.ts';
 
 const USAGE = `usage: portal <command>
 
@@ -31,10 +33,12 @@ const USAGE = `usage: portal <command>
   user enable --email E
 ${USER_MAIL_USAGE}
   client create --name N --redirect-uri U [--redirect-uri U2 …] [--public] [--scope S …] [--logo-url L]
-                [--default-scope S] [--access-token-ttl SECONDS] [--legacy-refresh]
+                [--default-scope S] [--access-token-ttl SECONDS] [--legacy-refresh] [--post-logout-redirect-uri U …]
+${CLIENT_UPDATE_USAGE}
   client list
   client rotate-secret --client-id ID
   client delete --client-id ID
+${RESOURCE_USAGE}
   keys rotate [--activate-in MINUTES]   (default 60)
   keys reencrypt                        (after adding a DATA_ENCRYPTION_KEYS id)
   audit verify [--since CHECKPOINT]     (checkpoint JSON, or a file holding it)
@@ -81,6 +85,8 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       'default-scope': { type: 'string' },
       'access-token-ttl': { type: 'string' },
       'legacy-refresh': { type: 'boolean' },
+      'no-legacy-refresh': { type: 'boolean' },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
       'client-id': { type: 'string' },
       'activate-in': { type: 'string' },
       out: { type: 'string' },
@@ -91,6 +97,7 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       domain: { type: 'string', multiple: true },
       id: { type: 'string' },
       since: { type: 'string' },
+      ...MACHINE_CLI_OPTIONS,
     },
     strict: true,
     allowPositionals: false,
@@ -141,6 +148,10 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       return 0;
     }
     case 'client create': {
+      if (opts.machine === true) {
+        out(await createMachineClient(opts, { store, audit, now }));
+        return 0;
+      }
       const defaultScope = (opts['default-scope'] as string | undefined)?.split(/\s+/).filter(Boolean) ?? [];
       const ttl = opts['access-token-ttl'] as string | undefined;
       const { client, secret } = await registerClient(store, {
@@ -153,14 +164,19 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
         defaultScope,
         accessTokenTtl: ttl === undefined ? null : Number(ttl),
         legacyRefresh: opts['legacy-refresh'] === true,
+        postLogoutRedirectUris: opts['post-logout-redirect-uri'] as string[] | undefined,
+        options: clientOptionsFrom(opts),
       }, now);
       await audit.record('client_registered', { data: { clientId: client.clientId, name: client.name, public: secret === null, legacyRefresh: client.legacyRefresh === true, via: 'cli' } });
       out({
-        client_id: client.clientId, ...(secret ? { client_secret: secret } : {}), name: client.name, redirect_uris: client.redirectUris, scopes: client.scopes,
+        client_id: client.clientId, ...(secret ? { client_secret: secret } : {}), name: client.name, redirect_uris: client.redirectUris, post_logout_redirect_uris: client.postLogoutRedirectUris, scopes: client.scopes,
         default_scope: client.defaultScope ?? null, access_token_ttl: client.accessTokenTtl ?? null, legacy_refresh: client.legacyRefresh === true,
       });
       return 0;
     }
+    case 'client update':
+      out(await runClientUpdate(opts, { store, audit }));
+      return 0;
     case 'client list':
       out((await store.clients.list()).filter((c) => !c.firstParty).map(publicClient));
       return 0;
@@ -254,6 +270,11 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
     case 'org list':
     case 'org invite':
       out(await runOrgCommand(action!, opts, { store, audit, config, now }));
+      return 0;
+    case 'resource create':
+    case 'resource list':
+    case 'resource delete':
+      out(await runResourceCommand(action!, opts, { store, audit, now }));
       return 0;
     case 'connection create':
     case 'connection list':

@@ -8,6 +8,7 @@ import { forbidden, notFound } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { publicClient, registerClient, rotateClientSecret } from '../oauth/clients.ts';
 import { SCOPES } from '../oauth/scopes.ts';
+import { clientPatchSchema, clientUpdateAuditData, updateClient } from '../oauth/client-update.ts';
 import { publicUser } from '../accounts/accounts.ts';
 import { setUsername } from '../accounts/usernames.ts';
 
@@ -20,6 +21,7 @@ const newClient = z.object({
   defaultScope: z.array(z.string().max(100)).max(20).default([]),
   accessTokenTtl: z.number().int().nullish(),
   legacyRefresh: z.boolean().default(false),
+  postLogoutRedirectUris: z.array(z.string().max(2000)).max(20).optional(),
 });
 
 export async function requireAdmin(deps: SessionDeps, req: Request, res: Response): Promise<Current> {
@@ -46,7 +48,7 @@ export function adminRoutes(deps: SessionDeps): Router {
   r.post('/admin/clients', async (req, res) => {
     const { user } = await requireAdmin(deps, req, res);
     const b = parse(newClient, req.body);
-    const { client, secret } = await registerClient(store, { name: b.name, redirectUris: b.redirectUris, isPublic: b.public, scopes: b.scopes, logoUrl: b.logoUrl, defaultScope: b.defaultScope, accessTokenTtl: b.accessTokenTtl, legacyRefresh: b.legacyRefresh }, deps.now());
+    const { client, secret } = await registerClient(store, { name: b.name, redirectUris: b.redirectUris, isPublic: b.public, scopes: b.scopes, logoUrl: b.logoUrl, defaultScope: b.defaultScope, accessTokenTtl: b.accessTokenTtl, legacyRefresh: b.legacyRefresh, postLogoutRedirectUris: b.postLogoutRedirectUris }, deps.now());
     await deps.audit.record('client_registered', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: client.clientId, name: client.name, public: secret === null, legacyRefresh: client.legacyRefresh === true } });
     res.status(201).json({ clientId: client.clientId, ...(secret ? { clientSecret: secret } : {}) });
   });
@@ -57,6 +59,13 @@ export function adminRoutes(deps: SessionDeps): Router {
     if (!c || c.firstParty || !(await store.clients.delete(c.clientId))) throw notFound('client_not_found', 'No such partner app.');
     await deps.audit.record('client_deleted', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: c.clientId, name: c.name } });
     res.json({ ok: true });
+  });
+
+  r.patch('/admin/clients/:clientId', async (req, res) => {
+    const { user } = await requireAdmin(deps, req, res);
+    const { client, changed } = await updateClient(store, String(req.params.clientId), parse(clientPatchSchema, req.body));
+    if (changed.length) await deps.audit.record('client_updated', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: clientUpdateAuditData(client, changed) });
+    res.json({ client: publicClient(client), changed });
   });
 
   // The old secret stops working at once: the SPA confirms before it calls this.

@@ -5,8 +5,9 @@
  */
 import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Store } from '../store/store.ts';
-import { clientMetadata } from './clients.ts';
+import { providerMetadata } from './client-options.ts';
 import { jwtFromLookupValue } from './structured-tokens.ts';
+import { refuseFastPolling } from './device.ts';
 
 export interface AdapterDeps {
   store: Store;
@@ -42,9 +43,11 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
       // Nothing stored holds a NUL, and PostgreSQL refuses one in a query (22021): it names nothing.
       // (Basic client credentials and bearer tokens reach here decoded, past the edge checks.)
       if (id.includes('\0')) return undefined;
+      // A device polling the token endpoint faster than the interval (RFC 8628 §3.5).
+      if (this.name === 'DeviceCode' && Provider.ctx?.oidc?.route === 'token') await refuseFastPolling(store, id, now());
       if (this.name === 'Client') {
         const c = await store.clients.find(id);
-        return c ? (clientMetadata(c) as AdapterPayload) : undefined;
+        return c ? (providerMetadata(c) as AdapterPayload) : undefined;
       }
       let key = id;
       // JWT access tokens are stored under their jti; the value presented is the JWT itself

@@ -8,7 +8,10 @@ import type { AuthorizationCode, Client, KoaContextWithOIDC } from 'oidc-provide
 import type Provider from 'oidc-provider';
 
 /** Client metadata properties the portal adds (see clients.ts `clientMetadata`). */
-export const PORTAL_CLIENT_PROPERTIES = ['portal_first_party', 'portal_default_scope', 'portal_access_token_ttl'];
+export const PORTAL_CLIENT_PROPERTIES = ['portal_first_party', 'portal_default_scope', 'portal_access_token_ttl', 'portal_resource_scopes'];
+
+/** Client metadata property of a machine client: the resource scopes it may be given (space-separated; machine.ts). */
+export const RESOURCE_SCOPES_PROPERTY = 'portal_resource_scopes';
 
 /** The client's own access-token lifetime, else the configured default. */
 export function accessTokenTtlFor(client: Client | undefined, fallback: number): number {

@@ -48,6 +48,10 @@ export interface NewClientInput {
   accessTokenTtl?: number | null;
   /** Allows the weaker legacy refresh at GET /oauth?=token (seed 004); off unless true. */
   legacyRefresh?: boolean;
+  /** Where RP-initiated logout may return (exact match); absent: the origin (with `/`) of each redirect URI. */
+  postLogoutRedirectUris?: string[];
+  /** private_key_jwt keys and the DPoP / PAR flags, already checked (client-options.ts validateClientOptions). */
+  options?: Pick<ClientRecord, 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar' | 'device'>;
 }
 
 /** Bounds of a per-client access-token lifetime: a day at most, as the seed 004 document promises. */
@@ -69,6 +73,8 @@ export interface ValidClientInput {
   defaultScope: string | null;
   accessTokenTtl: number | null;
   legacyRefresh: boolean;
+  /** null: not given (registration then derives them from the redirect URIs). */
+  postLogoutRedirectUris: string[] | null;
 }
 
 export function validateClientInput(input: NewClientInput): ValidClientInput {
@@ -82,6 +88,14 @@ export function validateClientInput(input: NewClientInput): ValidClientInput {
     const p = redirectUriProblem(u);
     if (p) {
       fields.redirectUris = `The redirect URI ${JSON.stringify(u)} ${p}.`;
+      break;
+    }
+  }
+  const postLogout = input.postLogoutRedirectUris ? [...new Set(input.postLogoutRedirectUris)] : null;
+  for (const u of postLogout ?? []) {
+    const p = redirectUriProblem(u);
+    if (p) {
+      fields.postLogoutRedirectUris = `The post-logout redirect URI ${JSON.stringify(u)} ${p}.`;
       break;
     }
   }
@@ -104,18 +118,19 @@ export function validateClientInput(input: NewClientInput): ValidClientInput {
     const code = fields.redirectUris ? 'invalid_redirect_uri' : 'invalid_client_metadata';
     throw badRequest(code, Object.values(fields)[0]!, fields);
   }
-  return { name, redirectUris: uris, scopes, logoUrl, defaultScope: defaults.length ? defaults.join(' ') : null, accessTokenTtl: ttl, legacyRefresh: input.legacyRefresh === true };
+  return { name, redirectUris: uris, scopes, logoUrl, defaultScope: defaults.length ? defaults.join(' ') : null, accessTokenTtl: ttl, legacyRefresh: input.legacyRefresh === true, postLogoutRedirectUris: postLogout };
 }
 
 export async function registerClient(store: Store, input: NewClientInput, now: number): Promise<{ client: ClientRecord; secret: string | null }> {
   const v = validateClientInput(input);
-  const secret = input.isPublic ? null : newClientSecret();
+  // A client that authenticates with its keys (private_key_jwt) has no secret.
+  const secret = input.isPublic || input.options?.jwks || input.options?.jwksUri ? null : newClientSecret();
   const client: ClientRecord = {
     clientId: newClientId(),
     name: v.name,
     secret,
     redirectUris: v.redirectUris,
-    postLogoutRedirectUris: v.redirectUris.map((u) => new URL(u).origin + '/'),
+    postLogoutRedirectUris: v.postLogoutRedirectUris ?? [...new Set(v.redirectUris.map((u) => new URL(u).origin + '/'))],
     scopes: v.scopes,
     logoUrl: v.logoUrl,
     firstParty: false,
@@ -123,6 +138,7 @@ export async function registerClient(store: Store, input: NewClientInput, now: n
     defaultScope: v.defaultScope,
     accessTokenTtl: v.accessTokenTtl,
     legacyRefresh: v.legacyRefresh,
+    ...input.options,
   };
   await store.clients.create(client);
   return { client, secret };
@@ -139,8 +155,9 @@ export async function rotateClientSecret(store: Store, clientId: string): Promis
 
 export function publicClient(c: ClientRecord) {
   return {
-    clientId: c.clientId, name: c.name, redirectUris: c.redirectUris, public: c.secret === null, scopes: c.scopes, logoUrl: c.logoUrl, createdAt: c.createdAt,
+    clientId: c.clientId, name: c.name, redirectUris: c.redirectUris, postLogoutRedirectUris: c.postLogoutRedirectUris, public: c.secret === null && !c.jwks && !c.jwksUri, scopes: c.scopes, logoUrl: c.logoUrl, createdAt: c.createdAt,
     defaultScope: c.defaultScope ?? null, accessTokenTtl: c.accessTokenTtl ?? null, legacyRefresh: c.legacyRefresh === true,
+    machine: c.machine === true, privateKeyJwt: Boolean(c.jwks || c.jwksUri), jwksUri: c.jwksUri ?? null, requireDpop: c.requireDpop === true, requirePar: c.requirePar === true, device: c.device === true,
   };
 }
 

@@ -107,10 +107,14 @@ export interface Introspection {
   jti: string;
 }
 
-/** Whether an access token (JWT) is live: signed by us, stored, unexpired, its grant not revoked. */
-export async function introspectAccessToken(deps: Deps, token: string): Promise<Introspection | null> {
+/**
+ * Whether an access token (JWT) is live: signed by us, stored, unexpired, its grant not revoked.
+ * A DPoP-bound token is live only with the thumbprint of its verified proof's key (dpop.ts).
+ */
+export async function introspectAccessToken(deps: Deps, token: string, proofJkt?: string): Promise<Introspection | null> {
   const at = await deps.provider.AccessToken.find(token).catch(() => undefined);
   if (!at || at.isExpired || !at.accountId) return null;
+  if (at.jkt !== proofJkt) return null;
   const grant = at.grantId ? await deps.provider.Grant.find(at.grantId).catch(() => undefined) : undefined;
   if (!grant) return null;
   return { active: true, sub: at.accountId, clientId: at.clientId!, scope: at.scope ?? '', exp: at.exp!, grantId: at.grantId!, jti: at.jti };

@@ -33,6 +33,15 @@ export function errorPage(code: string, description: string | undefined, publicU
   return htmlPage('Sign-in error', `<h1>We could not continue</h1><p>${escapeHtml(friendly)}</p><p class="muted">Error: <code>${escapeHtml(code)}</code>${detail ? ` — ${escapeHtml(detail)}` : ''}</p><p><a href="${escapeHtml(publicUrl)}/">Go to the portal</a></p>`);
 }
 
+/** oidc-provider's description when RP-initiated logout names a return address the client did not register. */
+export const UNREGISTERED_POST_LOGOUT = 'post_logout_redirect_uri not registered';
+
+/** Sign-out asked to return to an address the app did not register: nothing happened, and the person is told so. */
+export function unregisteredPostLogoutPage(uri: unknown, publicUrl: string): string {
+  const where = typeof uri === 'string' && uri ? ` (<code>${escapeHtml(uri)}</code>)` : '';
+  return htmlPage('Sign-out error', `<h1>You were not signed out</h1><p>The app that sent you here asked to send you back to an address${where} that it has not registered with the portal for sign-out, so the portal did not sign you out or send you there.</p><p class="muted">The app's developers can ask the portal's administrator to register that address as a post-logout redirect URI.</p><p><a href="${escapeHtml(publicUrl)}/">Go to the portal</a></p>`);
+}
+
 export function logoutPage(form: string, clientName: string | undefined): string {
   // `form` is oidc-provider's own hidden form (action + xsrf token); the buttons submit it.
   return htmlPage('Sign out', `<h1>Sign out${clientName ? ` of ${escapeHtml(clientName)}` : ''}?</h1><p>Do you want to sign out of the portal?</p>${form}<div class="actions"><button type="submit" form="op.logoutForm" name="logout" value="yes" class="button button--primary">Yes, sign me out</button><button type="submit" form="op.logoutForm" class="button button--secondary">No, stay signed in</button></div>`);

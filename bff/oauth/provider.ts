@@ -3,17 +3,19 @@
  * core mounted at /oauth. Login and consent are interactions rendered by the
  * SPA at /interaction/:uid.
  */
-import Provider, { errors, type AuthorizationCode, type Configuration, type JWK } from 'oidc-provider';
+import Provider, { type AuthorizationCode, type Configuration, type JWK } from 'oidc-provider';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Config } from '../config/config.ts';
 import type { Store } from '../store/store.ts';
 import { isClientAbort, type Logger } from '../http/logger.ts';
 import { createAdapterClass } from './adapter.ts';
 import { CLAIMS, SCOPE_NAMES } from './scopes.ts';
-import { errorPage, logoutPage, loggedOutPage } from './pages.ts';
+import { UNREGISTERED_POST_LOGOUT, errorPage, logoutPage, loggedOutPage, unregisteredPostLogoutPage } from './pages.ts';
 import { answerOutage, outagePage } from './outage.ts';
 import { loadExistingGrant } from './grants.ts';
-import { PORTAL_RESOURCE } from './resource.ts';
+import { defaultResourceFor, resourceServerInfo } from './machine.ts';
+import { deviceEntry, deviceFlowFeature } from './device.ts';
+import { partnerCors, redirectOrigins } from './cors.ts';
 import type { ClaimsContributor } from './claims.ts';
 import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession, interactionUrl } from './client-settings.ts';
 
@@ -109,6 +111,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     extraParams: ['impersonation', FLOW_PARAM, CONNECTION_PARAM, SCREEN_PARAM],
     ttl: {
       AccessToken: (_ctx, _token, client) => accessTokenTtlFor(client, config.ttl.accessToken),
+      ClientCredentials: (_ctx, _token, client) => accessTokenTtlFor(client, config.ttl.accessToken),
+      // RFC 8628: the person has ten minutes to type the device's code.
+      DeviceCode: 600,
       AuthorizationCode: config.ttl.code,
       IdToken: config.ttl.idToken,
       Interaction: 3600,
@@ -158,19 +163,14 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => PORTAL_RESOURCE,
+        defaultResource: async (_ctx, client) => defaultResourceFor(client),
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, resource, client) => {
-          if (resource !== PORTAL_RESOURCE) throw new errors.InvalidTarget('unknown resource');
-          // No `audience`: oidc-provider lets a token without one reach userinfo.
-          return {
-            scope: SCOPE_NAMES.join(' '),
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: accessTokenTtlFor(client, config.ttl.accessToken),
-            jwt: { sign: { alg: 'ES256' } },
-          };
-        },
+        // The portal's own resource for people's apps; registered API resources for machine clients (machine.ts).
+        getResourceServerInfo: (_ctx, resource, client) => resourceServerInfo(store, resource, client, accessTokenTtlFor(client, config.ttl.accessToken)),
       },
+      clientCredentials: { enabled: true },
+      // RFC 8628; the person's side is the SPA's /device screen (device.ts).
+      deviceFlow: deviceFlowFeature(config.publicUrl),
     },
     formats: {
       customizers: {
@@ -192,17 +192,13 @@ export function createProvider(deps: ProviderDeps): Provider {
       if (!deps.extraAccessTokenClaims) return undefined;
       return deps.extraAccessTokenClaims(ctx, token as never);
     },
-    clientBasedCORS: (_ctx, origin, client) =>
-      (client.redirectUris ?? []).some((u) => {
-        try {
-          return new URL(u).origin === origin;
-        } catch {
-          return false;
-        }
-      }),
+    // A browser partner calls token, revocation and introspection from its redirect URIs' origins only (cors.ts).
+    clientBasedCORS: (_ctx, origin, client) => redirectOrigins(client.redirectUris).has(origin),
     renderError: async (ctx, out, err) => {
       ctx.type = 'html';
-      ctx.body = answerOutage(ctx, err) ? outagePage(config.publicUrl) : errorPage(out.error, out.error_description, config.publicUrl);
+      if (answerOutage(ctx, err)) ctx.body = outagePage(config.publicUrl);
+      else if (out.error_description === UNREGISTERED_POST_LOGOUT) ctx.body = unregisteredPostLogoutPage(ctx.oidc?.params?.post_logout_redirect_uri, config.publicUrl);
+      else ctx.body = errorPage(out.error, out.error_description, config.publicUrl);
     },
     enabledJWA: {
       idTokenSigningAlgValues: ['ES256', 'EdDSA'],
@@ -220,7 +216,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       await next();
     });
   }
+  provider.use(partnerCors(store));
   provider.use(defaultScope(provider));
+  provider.use(deviceEntry(config.publicUrl));
   // Only the hops TRUST_PROXY names, like Express's req.ip: Koa would otherwise take the leftmost (client-written) X-Forwarded-For entry.
   provider.maxIpsCount = config.trustProxy;
 

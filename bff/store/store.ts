@@ -50,6 +50,26 @@ export interface ClientRecord {
   accessTokenTtl?: number | null;
   /** The weaker legacy refresh at GET /oauth?=token (no client authentication); off unless set. */
   legacyRefresh?: boolean;
+  /** A machine client: client_credentials only, for API resources; `scopes` are resource scopes. */
+  machine?: boolean;
+  /** private_key_jwt: the client's public keys (a JWKS), or where to fetch them; then `secret` is null. */
+  jwks?: { keys: Array<Record<string, unknown>> } | null;
+  jwksUri?: string | null;
+  /** Access tokens must be DPoP-bound (RFC 9449). */
+  requireDpop?: boolean;
+  /** Authorization requests must be pushed first (RFC 9126). */
+  requirePar?: boolean;
+  /** May sign people in on a device without a browser (RFC 8628 device authorization grant). */
+  device?: boolean;
+}
+
+/** An API (RFC 8707 resource) that machine clients get audience-restricted tokens for. */
+export interface ApiResource {
+  /** Absolute URI, the `resource` parameter and the tokens' `aud`. */
+  identifier: string;
+  name: string;
+  scopes: string[];
+  createdAt: number;
 }
 
 /** One oidc-provider model instance (Session, AccessToken, Grant, …). */
@@ -267,6 +287,15 @@ export interface Store {
     list(): Promise<ClientRecord[]>;
     setSecret(clientId: string, secret: string): Promise<boolean>;
     delete(clientId: string): Promise<boolean>;
+  };
+
+  /** API resources for machine clients (RFC 8707). */
+  resources: {
+    /** Throws ConflictError when the identifier exists. */
+    create(resource: ApiResource): Promise<void>;
+    find(identifier: string): Promise<ApiResource | null>;
+    list(): Promise<ApiResource[]>;
+    delete(identifier: string): Promise<boolean>;
   };
 
   /** Storage for oidc-provider models, keyed by (model, id). */

@@ -134,6 +134,13 @@ for (const viewport of VIEWPORTS) {
       expect(dialogScan.violations.map((v) => v.id)).toEqual([]);
       await page.keyboard.press('Escape');
       await expect(page.getByRole('dialog')).toHaveCount(0);
+      // The form that changes an app: it takes focus, and Escape returns it to the row's button.
+      const change = page.getByRole('button', { name: /^Change / }).first();
+      await change.click();
+      await expect(page.getByRole('heading', { level: 2, name: /^Change / })).toBeFocused();
+      await expectAccessible(page, 'changing a partner app');
+      await page.keyboard.press('Escape');
+      await expect(change).toBeFocused();
 
       await visit(page, '/admin/connections', 'Identity providers');
       await expectAccessible(page, 'identity providers');

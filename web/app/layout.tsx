@@ -12,6 +12,7 @@ function AdminNav() {
   return (
     <nav aria-label="Admin" className="actions">
       <Link to="/admin/clients">Partner apps</Link>
+      <Link to="/admin/resources">APIs</Link>
       <Link to="/admin/connections">Identity providers</Link>
       <Link to="/admin/impersonate">Impersonate</Link>
       <Link to="/admin/audit">Audit log</Link>

@@ -21,6 +21,8 @@ const ForgotPasswordPage = lazy(() => import('../features/password-reset/forgot-
 const ResetPasswordPage = lazy(() => import('../features/password-reset/reset-password-page.tsx').then((m) => ({ default: m.ResetPasswordPage })));
 const VerifyEmailPage = lazy(() => import('../features/verify-email/verify-email-page.tsx').then((m) => ({ default: m.VerifyEmailPage })));
 const AcceptInvitePage = lazy(() => import('../features/password-reset/accept-invite-page.tsx').then((m) => ({ default: m.AcceptInvitePage })));
+const AdminResourcesPage = lazy(() => import('../features/admin-resources/admin-resources-page.tsx').then((m) => ({ default: m.AdminResourcesPage })));
+const DevicePage = lazy(() => import('../features/device/device-page.tsx').then((m) => ({ default: m.DevicePage })));
 const AdminAuditPage = lazy(() => import('../features/admin-audit/admin-audit-page.tsx').then((m) => ({ default: m.AdminAuditPage })));
 
 function onDemand(Screen: LazyExoticComponent<ComponentType>) {
@@ -49,6 +51,8 @@ export const routes: RouteObject[] = [
       { path: 'reset-password', element: onDemand(ResetPasswordPage) },
       { path: 'verify-email', element: onDemand(VerifyEmailPage) },
       { path: 'accept-invite', element: onDemand(AcceptInvitePage) },
+      { path: 'device', element: onDemand(DevicePage) },
+      { path: 'admin/resources', element: onDemand(AdminResourcesPage) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

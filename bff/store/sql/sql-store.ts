@@ -15,11 +15,13 @@ import { sqlImpersonations } from './impersonations.ts';
 import { sqlClients, sqlUsers } from './users.ts';
 import { sqlMailOutbox } from './mail.ts';
 import { sqlOneTimeTokens } from './tokens.ts';
+import { sqlResources } from './resources.ts';
 
 export class SqlStore implements Store {
   readonly kind: Store['kind'];
   readonly users: Store['users'];
   readonly clients: Store['clients'];
+  readonly resources: Store['resources'];
   readonly oidc: Store['oidc'];
   readonly keys: Store['keys'];
   readonly settings: Store['settings'];
@@ -41,6 +43,7 @@ export class SqlStore implements Store {
     this.kind = db.kind;
     this.users = sqlUsers(db);
     this.clients = sqlClients(db);
+    this.resources = sqlResources(db);
     this.oidc = sqlOidc(db);
     this.keys = sqlKeys(db);
     this.settings = sqlSettings(db);

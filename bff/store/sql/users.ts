@@ -114,6 +114,14 @@ interface ClientRow {
   default_scope: string | null;
   access_token_ttl: number | null;
   legacy_refresh: number;
+  options: string;
+}
+
+/** ClientRecord members kept in the `options` JSON column (migration 019); absent ones stay absent. */
+const OPTION_KEYS = ['machine', 'jwks', 'jwksUri', 'requireDpop', 'requirePar', 'device'] as const;
+
+function clientOptions(c: ClientRecord): string {
+  return JSON.stringify(Object.fromEntries(OPTION_KEYS.filter((k) => c[k] !== undefined).map((k) => [k, c[k]])));
 }
 
 function toClient(r: ClientRow): ClientRecord {
@@ -130,6 +138,7 @@ function toClient(r: ClientRow): ClientRecord {
     defaultScope: r.default_scope,
     accessTokenTtl: numOrNull(r.access_token_ttl),
     legacyRefresh: fromBit(r.legacy_refresh),
+    ...parseJson<Partial<ClientRecord>>(r.options, {}),
   };
 }
 
@@ -147,13 +156,14 @@ function clientParams(c: ClientRecord): SqlValue[] {
     c.defaultScope ?? null,
     c.accessTokenTtl ?? null,
     toBit(c.legacyRefresh ?? false),
+    clientOptions(c),
   ];
 }
 
 const INSERT_CLIENT = `INSERT INTO clients
   (client_id, name, secret, redirect_uris, post_logout_redirect_uris, scopes, logo_url, first_party, created_at,
-   default_scope, access_token_ttl, legacy_refresh)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
+   default_scope, access_token_ttl, legacy_refresh, options)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
 
 export function sqlClients(db: Driver): Store['clients'] {
   return {
@@ -167,7 +177,8 @@ export function sqlClients(db: Driver): Store['clients'] {
            name = excluded.name, secret = excluded.secret, redirect_uris = excluded.redirect_uris,
            post_logout_redirect_uris = excluded.post_logout_redirect_uris, scopes = excluded.scopes,
            logo_url = excluded.logo_url, first_party = excluded.first_party, default_scope = excluded.default_scope,
-           access_token_ttl = excluded.access_token_ttl, legacy_refresh = excluded.legacy_refresh`,
+           access_token_ttl = excluded.access_token_ttl, legacy_refresh = excluded.legacy_refresh,
+           options = excluded.options`,
         clientParams(c),
       );
     },

@@ -12,7 +12,7 @@ const bff = useFakeBff(() => {
   bff.answers['GET /bff/admin/clients'] = () => ({ body: { clients: [acme, spa] } });
 });
 
-const acme: PartnerClient = { clientId: 'acme', name: 'Acme', redirectUris: ['https://acme.example/cb'], public: false, scopes: ['openid'], logoUrl: null, createdAt: 1 };
+const acme: PartnerClient = { clientId: 'acme', name: 'Acme', redirectUris: ['https://acme.example/cb'], postLogoutRedirectUris: ['https://acme.example/'], public: false, scopes: ['openid'], logoUrl: null, createdAt: 1 };
 const spa: PartnerClient = { ...acme, clientId: 'spa', name: 'Phone app', public: true };
 
 const posts = () => bff.server.requests.filter((r) => r.method === 'POST' && r.url === '/bff/admin/clients/acme/secret');

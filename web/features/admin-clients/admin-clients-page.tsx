@@ -15,7 +15,9 @@ import type { PartnerClient } from './api/get-clients.ts';
 import { useRotateSecret } from './api/rotate-secret.ts';
 import { useScopes } from './api/get-scopes.ts';
 import { ClientSecretBox } from './components/client-secret-box.tsx';
-import { ClientsTable } from './components/clients-table.tsx';
+import { ClientsTable, editButtonId } from './components/clients-table.tsx';
+import { EditClientForm } from './components/edit-client-form.tsx';
+import { useUpdateClient } from './api/update-client.ts';
 import { RegisterClientForm } from './components/register-client-form.tsx';
 
 const RETURN_TO = '/admin/clients';
@@ -45,6 +47,9 @@ function ClientsAdmin() {
   const [asked, setAsked] = useState<Asked | null>(null);
   const [deleted, setDeleted] = useState<string | null>(null);
   const [formKey, setFormKey] = useState(0);
+  const update = useUpdateClient();
+  const [editing, setEditing] = useState<PartnerClient | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
 
   const status = isApiError(clients.error) ? clients.error.status : null;
   useEffect(() => {
@@ -87,12 +92,49 @@ function ClientsAdmin() {
 
   const question = asked ? QUESTIONS[asked.action] : null;
 
+  function edit(client: PartnerClient) {
+    update.reset();
+    setSaved(null);
+    setEditing(client);
+  }
+
+  function closeEditor(client: PartnerClient) {
+    setEditing(null);
+    // Back to the row's button, as a dialog returns focus to what opened it.
+    requestAnimationFrame(() => document.getElementById(editButtonId(client.clientId))?.focus());
+  }
+
   return (
     <>
       {deleted ? (
         <SuccessNotice title={`${deleted} was deleted`} onDismiss={() => setDeleted(null)}>
           <p>Its sign-ins and tokens no longer work.</p>
         </SuccessNotice>
+      ) : null}
+      {saved ? (
+        <SuccessNotice title={`Changes to ${saved} were saved`} onDismiss={() => setSaved(null)}>
+          <p>They apply to the app's next request.</p>
+        </SuccessNotice>
+      ) : null}
+      {editing ? (
+        <EditClientForm
+          key={editing.clientId}
+          client={editing}
+          pending={update.isPending}
+          error={update.error}
+          onCancel={() => closeEditor(editing)}
+          onSubmit={(changes) =>
+            update.mutate(
+              { clientId: editing.clientId, changes },
+              {
+                onSuccess: ({ client }) => {
+                  setEditing(null);
+                  setSaved(client.name);
+                },
+              },
+            )
+          }
+        />
       ) : null}
       {created ? (
         <ClientSecretBox
@@ -107,6 +149,7 @@ function ClientsAdmin() {
         clients={clients.data.clients}
         onDelete={(client) => ask('delete', client)}
         onRotate={(client) => ask('rotate', client)}
+        onEdit={edit}
         busy={remove.isPending || rotate.isPending}
       />
       <ConfirmDialog

@@ -40,6 +40,14 @@ describe('admin: registering a partner app written to The Trading Parrot\'s docu
     });
   });
 
+  it('sends the post-logout redirect URIs, one per line', async () => {
+    await fillBasics();
+    fireEvent.change(screen.getByLabelText('Post-logout redirect URIs (optional)'), { target: { value: 'https://ttp.example/bye\n\nhttp://127.0.0.1:8080/bye ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Register app' }));
+    await waitFor(() => expect(created()).toHaveLength(1));
+    expect((created()[0]!.json as { postLogoutRedirectUris: string[] }).postLogoutRedirectUris).toEqual(['https://ttp.example/bye', 'http://127.0.0.1:8080/bye']);
+  });
+
   it('refuses a lifetime out of range before sending anything', async () => {
     await fillBasics();
     fireEvent.change(screen.getByLabelText('Access-token lifetime in seconds (optional)'), { target: { value: '90000' } });

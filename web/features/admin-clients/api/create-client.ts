@@ -15,6 +15,8 @@ export interface NewClient {
   accessTokenTtl?: number;
   /** The weaker legacy refresh at GET /oauth?=token (The Trading Parrot's document). */
   legacyRefresh?: boolean;
+  /** Where RP-initiated sign-out may send people back; absent: each redirect URI's origin. */
+  postLogoutRedirectUris?: string[];
 }
 
 export interface CreatedClient {

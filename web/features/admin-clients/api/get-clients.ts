@@ -5,10 +5,15 @@ export interface PartnerClient {
   clientId: string;
   name: string;
   redirectUris: string[];
+  /** Where RP-initiated sign-out may send people back (exact match). */
+  postLogoutRedirectUris: string[];
   public: boolean;
   scopes: string[];
   logoUrl: string | null;
   createdAt: string | number;
+  defaultScope?: string | null;
+  accessTokenTtl?: number | null;
+  legacyRefresh?: boolean;
 }
 
 export const clientsQueryKey = ['admin', 'clients'] as const;

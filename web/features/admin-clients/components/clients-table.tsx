@@ -7,12 +7,30 @@ export interface ClientsTableProps {
   onDelete: (client: PartnerClient) => void;
   /** Asks for a new secret: the page confirms first. */
   onRotate: (client: PartnerClient) => void;
+  /** Opens the form that changes the app's settings. */
+  onEdit: (client: PartnerClient) => void;
   /** An action is in flight: no second one starts. */
   busy: boolean;
 }
 
 /** A table on wide screens; each row stacks into a card on phones (labels from data-label, see styles.css). */
-export function ClientsTable({ clients, onDelete, onRotate, busy }: ClientsTableProps) {
+/** The id of a row's Edit button: focus returns there when the form closes. */
+export const editButtonId = (clientId: string) => `edit-${clientId}`;
+
+function UriList({ uris }: { uris: string[] }) {
+  if (uris.length === 0) return <span className="muted">None</span>;
+  return (
+    <ul className="plain-list">
+      {uris.map((uri) => (
+        <li key={uri}>
+          <code className="break">{uri}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function ClientsTable({ clients, onDelete, onRotate, onEdit, busy }: ClientsTableProps) {
   return (
     <section className="card card--wide" aria-labelledby="clients-title">
       <h2 id="clients-title">Partner apps</h2>
@@ -26,6 +44,7 @@ export function ClientsTable({ clients, onDelete, onRotate, busy }: ClientsTable
                 <th scope="col">Name</th>
                 <th scope="col">Client ID</th>
                 <th scope="col">Redirect URIs</th>
+                <th scope="col">Post-logout redirect URIs</th>
                 <th scope="col">Type</th>
                 <th scope="col">Scopes</th>
                 <th scope="col">
@@ -41,13 +60,10 @@ export function ClientsTable({ clients, onDelete, onRotate, busy }: ClientsTable
                     <code className="break">{client.clientId}</code>
                   </td>
                   <td data-label="Redirect URIs">
-                    <ul className="plain-list">
-                      {client.redirectUris.map((uri) => (
-                        <li key={uri}>
-                          <code className="break">{uri}</code>
-                        </li>
-                      ))}
-                    </ul>
+                    <UriList uris={client.redirectUris} />
+                  </td>
+                  <td data-label="Post-logout redirect URIs">
+                    <UriList uris={client.postLogoutRedirectUris ?? []} />
                   </td>
                   <td data-label="Type">{client.public ? 'Public' : 'Confidential'}</td>
                   <td data-label="Scopes">
@@ -61,6 +77,9 @@ export function ClientsTable({ clients, onDelete, onRotate, busy }: ClientsTable
                   </td>
                   <td>
                     <div className="actions actions--tight">
+                      <Button variant="secondary" id={editButtonId(client.clientId)} aria-label={`Change ${client.name}`} onClick={() => onEdit(client)} disabled={busy}>
+                        Change
+                      </Button>
                       {client.public ? null : (
                         <Button variant="secondary" aria-label={`Rotate the secret of ${client.name}`} onClick={() => onRotate(client)} disabled={busy}>
                           Rotate secret

@@ -7,12 +7,13 @@ import type { ApiError } from '../../../lib/api-client.ts';
 import type { NewClient } from '../api/create-client.ts';
 import type { CatalogueScope } from '../api/get-scopes.ts';
 import { checkRedirectUris, logoUrlProblem } from '../lib/redirect-uri.ts';
+import { SettingsFields, checkSettings, settingsOf, type SettingsValues } from './client-settings-fields.tsx';
 
 /** Every client gets `openid`: without it there is no sign-in. */
 export const ALWAYS_INCLUDED_SCOPE = 'openid';
 
-type FormField = 'name' | 'redirectUris' | 'public' | 'scopes' | 'logoUrl' | 'defaultScope' | 'accessTokenTtl' | 'legacyRefresh';
-const FORM_FIELDS: ReadonlySet<string> = new Set<FormField>(['name', 'redirectUris', 'public', 'scopes', 'logoUrl', 'defaultScope', 'accessTokenTtl', 'legacyRefresh']);
+type FormField = 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'public' | 'scopes' | 'logoUrl' | 'defaultScope' | 'accessTokenTtl' | 'legacyRefresh';
+const FORM_FIELDS: ReadonlySet<string> = new Set<FormField>(['name', 'redirectUris', 'postLogoutRedirectUris', 'public', 'scopes', 'logoUrl', 'defaultScope', 'accessTokenTtl', 'legacyRefresh']);
 
 type FieldErrors = Partial<Record<FormField, string[]>>;
 
@@ -48,9 +49,7 @@ export function RegisterClientForm({ catalogue, onSubmit, pending, error }: Regi
   const [isPublic, setIsPublic] = useState(false);
   const [logoUrl, setLogoUrl] = useState('');
   const [scopes, setScopes] = useState<ReadonlySet<string>>(() => new Set([ALWAYS_INCLUDED_SCOPE]));
-  const [defaultScope, setDefaultScope] = useState('');
-  const [accessTokenTtl, setAccessTokenTtl] = useState('');
-  const [legacyRefresh, setLegacyRefresh] = useState(false);
+  const [settings, setSettings] = useState<SettingsValues>(() => settingsOf());
   const [local, setLocal] = useState<FieldErrors>({});
 
   const available = catalogue.some((scope) => scope.name === ALWAYS_INCLUDED_SCOPE)
@@ -74,8 +73,8 @@ export function RegisterClientForm({ catalogue, onSubmit, pending, error }: Regi
     if (uris.errors.length > 0) errors.redirectUris = uris.errors;
     const logoProblem = logoUrlProblem(logoUrl);
     if (logoProblem !== null) errors.logoUrl = [logoProblem];
-    const ttl = accessTokenTtl.trim() === '' ? undefined : Number(accessTokenTtl.trim());
-    if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 60 && ttl <= 86400)) errors.accessTokenTtl = ['Enter a whole number of seconds from 60 to 86400, or leave it empty.'];
+    const checked = checkSettings(settings);
+    Object.assign(errors, checked.errors);
     setLocal(errors);
     if (Object.keys(errors).length > 0) return;
 
@@ -87,10 +86,10 @@ export function RegisterClientForm({ catalogue, onSubmit, pending, error }: Regi
       scopes: chosen,
     };
     if (logoUrl.trim() !== '') input.logoUrl = logoUrl.trim();
-    const defaults = defaultScope.split(/\s+/).filter(Boolean);
-    if (defaults.length > 0) input.defaultScope = defaults;
-    if (ttl !== undefined) input.accessTokenTtl = ttl;
-    if (legacyRefresh) input.legacyRefresh = true;
+    if (checked.postLogout) input.postLogoutRedirectUris = checked.postLogout;
+    if (checked.defaultScope.length > 0) input.defaultScope = checked.defaultScope;
+    if (checked.ttl !== null) input.accessTokenTtl = checked.ttl;
+    if (settings.legacyRefresh) input.legacyRefresh = true;
     onSubmit(input);
   }
 
@@ -199,47 +198,7 @@ export function RegisterClientForm({ catalogue, onSubmit, pending, error }: Regi
           onChange={(event) => setLogoUrl(event.target.value)}
           error={errorFor('logoUrl')}
         />
-        <TextField
-          label="Default scope (optional)"
-          name="defaultScope"
-          spellCheck={false}
-          autoCapitalize="off"
-          hint="Scopes, separated by spaces, that an authorization request gets when it names none (e.g. basic). Each must be ticked above."
-          value={defaultScope}
-          onChange={(event) => setDefaultScope(event.target.value)}
-          error={errorFor('defaultScope')}
-        />
-        <TextField
-          label="Access-token lifetime in seconds (optional)"
-          name="accessTokenTtl"
-          inputMode="numeric"
-          hint="From 60 to 86400. Empty: the portal's default."
-          value={accessTokenTtl}
-          onChange={(event) => setAccessTokenTtl(event.target.value)}
-          error={errorFor('accessTokenTtl')}
-        />
-        <div className={['field', errorFor('legacyRefresh') ? 'field--invalid' : ''].filter(Boolean).join(' ')}>
-          <div className="checkbox">
-            <input
-              id="client-legacy-refresh"
-              type="checkbox"
-              name="legacyRefresh"
-              checked={legacyRefresh}
-              onChange={(event) => setLegacyRefresh(event.target.checked)}
-              aria-describedby="client-legacy-refresh-hint"
-            />
-            <label htmlFor="client-legacy-refresh">Legacy refresh (GET /oauth?=token)</label>
-          </div>
-          <p className="field__hint" id="client-legacy-refresh-hint">
-            Weaker: the refresh token travels in the URL and the app does not authenticate. Only for apps written to The
-            Trading Parrot&rsquo;s document. Every use is audited.
-          </p>
-          {errorFor('legacyRefresh')?.map((message) => (
-            <p key={message} className="field__error">
-              {message}
-            </p>
-          ))}
-        </div>
+        <SettingsFields idPrefix="client" values={settings} onChange={setSettings} errorFor={errorFor} emptyPostLogout="the address of each redirect URI's site." />
         <div className="actions">
           <Button type="submit" pending={pending}>
             Register app

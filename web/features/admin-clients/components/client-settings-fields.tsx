@@ -1,0 +1,98 @@
+import { TextAreaField, TextField } from '../../../components/ui/field.tsx';
+import { checkRedirectUris } from '../lib/redirect-uri.ts';
+
+/** The settings a partner app has both at registration and when it is changed later. */
+export interface SettingsValues {
+  postLogout: string;
+  defaultScope: string;
+  accessTokenTtl: string;
+  legacyRefresh: boolean;
+}
+
+export type SettingsField = 'postLogoutRedirectUris' | 'defaultScope' | 'accessTokenTtl' | 'legacyRefresh';
+
+export const settingsOf = (c?: { postLogoutRedirectUris?: string[]; defaultScope?: string | null; accessTokenTtl?: number | null; legacyRefresh?: boolean }): SettingsValues => ({
+  postLogout: (c?.postLogoutRedirectUris ?? []).join('\n'),
+  defaultScope: c?.defaultScope ?? '',
+  accessTokenTtl: c?.accessTokenTtl ? String(c.accessTokenTtl) : '',
+  legacyRefresh: c?.legacyRefresh === true,
+});
+
+/** Checks the settings as the server will; `postLogout` is null when the box is empty. */
+export function checkSettings(v: SettingsValues) {
+  const errors: Partial<Record<SettingsField, string[]>> = {};
+  const after = v.postLogout.trim() === '' ? null : checkRedirectUris(v.postLogout);
+  if (after && after.errors.length > 0) errors.postLogoutRedirectUris = after.errors;
+  const ttl = v.accessTokenTtl.trim() === '' ? null : Number(v.accessTokenTtl.trim());
+  if (ttl !== null && !(Number.isInteger(ttl) && ttl >= 60 && ttl <= 86400)) errors.accessTokenTtl = ['Enter a whole number of seconds from 60 to 86400, or leave it empty.'];
+  return { errors, postLogout: after?.uris ?? null, ttl, defaultScope: v.defaultScope.split(/\s+/).filter(Boolean) };
+}
+
+export interface SettingsFieldsProps {
+  idPrefix: string;
+  values: SettingsValues;
+  onChange: (next: SettingsValues) => void;
+  errorFor: (field: SettingsField) => string[] | undefined;
+  /** What an empty post-logout box means for this form. */
+  emptyPostLogout: string;
+}
+
+export function SettingsFields({ idPrefix, values, onChange, errorFor, emptyPostLogout }: SettingsFieldsProps) {
+  const set = (patch: Partial<SettingsValues>) => onChange({ ...values, ...patch });
+  return (
+    <>
+      <TextAreaField
+        label="Post-logout redirect URIs (optional)"
+        name="postLogoutRedirectUris"
+        rows={2}
+        spellCheck={false}
+        autoCapitalize="off"
+        hint={`Where the app may send people back after they sign out, one per line, matched exactly. Empty: ${emptyPostLogout}`}
+        value={values.postLogout}
+        onChange={(event) => set({ postLogout: event.target.value })}
+        error={errorFor('postLogoutRedirectUris')}
+      />
+      <TextField
+        label="Default scope (optional)"
+        name="defaultScope"
+        spellCheck={false}
+        autoCapitalize="off"
+        hint="Scopes, separated by spaces, that an authorization request gets when it names none (e.g. basic). Each must be one of the app's scopes."
+        value={values.defaultScope}
+        onChange={(event) => set({ defaultScope: event.target.value })}
+        error={errorFor('defaultScope')}
+      />
+      <TextField
+        label="Access-token lifetime in seconds (optional)"
+        name="accessTokenTtl"
+        inputMode="numeric"
+        hint="From 60 to 86400. Empty: the portal's default."
+        value={values.accessTokenTtl}
+        onChange={(event) => set({ accessTokenTtl: event.target.value })}
+        error={errorFor('accessTokenTtl')}
+      />
+      <div className={['field', errorFor('legacyRefresh') ? 'field--invalid' : ''].filter(Boolean).join(' ')}>
+        <div className="checkbox">
+          <input
+            id={`${idPrefix}-legacy-refresh`}
+            type="checkbox"
+            name="legacyRefresh"
+            checked={values.legacyRefresh}
+            onChange={(event) => set({ legacyRefresh: event.target.checked })}
+            aria-describedby={`${idPrefix}-legacy-refresh-hint`}
+          />
+          <label htmlFor={`${idPrefix}-legacy-refresh`}>Legacy refresh (GET /oauth?=token)</label>
+        </div>
+        <p className="field__hint" id={`${idPrefix}-legacy-refresh-hint`}>
+          Weaker: the refresh token travels in the URL and the app does not authenticate. Only for apps written to The
+          Trading Parrot&rsquo;s document. Every use is audited.
+        </p>
+        {errorFor('legacyRefresh')?.map((message) => (
+          <p key={message} className="field__error">
+            {message}
+          </p>
+        ))}
+      </div>
+    </>
+  );
+}
