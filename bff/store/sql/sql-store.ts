@@ -13,6 +13,7 @@ import { sqlBffSessions, sqlConsents } from './sessions.ts';
 import { sqlOidcOwners } from './oidc-owners.ts';
 import { sqlImpersonations } from './impersonations.ts';
 import { sqlClients, sqlUsers } from './users.ts';
+import { sqlUserConsole } from './user-console.ts';
 import { sqlMailOutbox } from './mail.ts';
 import { sqlOneTimeTokens } from './tokens.ts';
 
@@ -39,7 +40,7 @@ export class SqlStore implements Store {
   constructor(db: Driver) {
     this.#db = db;
     this.kind = db.kind;
-    this.users = sqlUsers(db);
+    this.users = { ...sqlUsers(db), ...sqlUserConsole(db) };
     this.clients = sqlClients(db);
     this.oidc = sqlOidc(db);
     this.keys = sqlKeys(db);
