@@ -9,6 +9,7 @@ import { auditContract } from './contract/audit.ts';
 import { identityContract } from './contract/identity.ts';
 import { oidcContract } from './contract/oidc.ts';
 import { orgsContract } from './contract/orgs.ts';
+import { consoleContract } from './contract/console.ts';
 import { federationContract } from './contract/federation.ts';
 import { sessionsContract } from './contract/sessions.ts';
 import { impersonationsContract } from './contract/impersonations.ts';
@@ -43,6 +44,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     impersonationsContract(get);
     auditContract(get);
     orgsContract(get);
+    consoleContract(get);
     federationContract(get);
     userConsoleContract(get);
   });

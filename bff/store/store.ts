@@ -5,6 +5,7 @@
  */
 import type { OrgsStore } from '../orgs/model.ts';
 import type { FederationStore } from '../federation/model.ts';
+import type { ActivityStore } from '../activity/model.ts';
 
 export type Role = 'user' | 'admin';
 
@@ -420,6 +421,9 @@ export interface Store {
 
   /** Upstream OpenID Connect connections and the identities linked through them. */
   federation: FederationStore;
+
+  /** The admin dashboard's counts (audit entries per hour, totals). */
+  activity: ActivityStore;
 
   impersonations: {
     create(i: Omit<Impersonation, 'endedAt' | 'endReason'>): Promise<void>;

@@ -8,6 +8,7 @@ import type { Driver } from './driver.ts';
 import { runMigrations } from './migrate.ts';
 import { sqlKeys, sqlOidc, sqlSettings } from './oidc.ts';
 import { sqlOrgs } from './orgs.ts';
+import { sqlActivity } from './activity.ts';
 import { sqlFederation } from './federation.ts';
 import { sqlBffSessions, sqlConsents } from './sessions.ts';
 import { sqlOidcOwners } from './oidc-owners.ts';
@@ -33,6 +34,7 @@ export class SqlStore implements Store {
   readonly events: Store['events'];
   readonly orgs: Store['orgs'];
   readonly federation: Store['federation'];
+  readonly activity: Store['activity'];
   readonly mailOutbox: Store['mailOutbox'];
   readonly oneTimeTokens: Store['oneTimeTokens'];
   readonly #db: Driver;
@@ -54,6 +56,7 @@ export class SqlStore implements Store {
     this.events = db.notifications ?? { publish: async () => {}, subscribe: () => {} };
     this.orgs = sqlOrgs(db);
     this.federation = sqlFederation(db);
+    this.activity = sqlActivity(db);
     this.mailOutbox = sqlMailOutbox(db);
     this.oneTimeTokens = sqlOneTimeTokens(db);
     // A wrapper made with Object.create(store) calls these with its own `this`, which has no #db.
