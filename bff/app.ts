@@ -36,10 +36,13 @@ import { composeClaims } from './oauth/claims.ts';
 import { impersonationClaims, impersonationHooks, impersonationIdFromAcr } from './impersonation/impersonation.ts';
 import { impersonationRoutes } from './impersonation/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { auditExportRoutes } from './audit/export-routes.ts';
+import { activityRoutes } from './activity/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { passwordResetRoutes } from './accounts/reset-routes.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { organizationAdminRoutes } from './orgs/admin-routes.ts';
 import { workosClaims } from './compat/workos/claims.ts';
 import { workosRoutes } from './compat/workos/routes.ts';
 import { sagRoutes } from './compat/sag/routes.ts';
@@ -151,8 +154,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(accountRoutes(deps));
   bff.use(passwordResetRoutes(deps, mail));
   bff.use(adminRoutes(deps));
+  bff.use(organizationAdminRoutes(deps));
   bff.use(impersonationRoutes(deps));
   bff.use(auditRoutes(deps));
+  bff.use(auditExportRoutes(deps));
+  bff.use(activityRoutes(deps));
   bff.use(federationRoutes(deps, mail));
   bff.use((req) => {
     throw notFound('not_found', `No such endpoint: ${req.method} ${req.baseUrl}${req.path}`);
