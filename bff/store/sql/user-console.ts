@@ -34,8 +34,12 @@ export function sqlUserConsole(db: Driver): ConsoleUsers {
       if (q.admin) where.push(`role = 'admin'`);
       if (q.disabled) where.push('disabled = 1');
       if (q.unverified) where.push('email_verified = 0');
-      // A row-value comparison, which both databases answer from the (key, id) index.
-      if (q.after) where.push(`(${key}, id) < (${param(q.after.key)}, ${param(q.after.id)})`);
+      if (q.after) {
+        // Spelled so that the leading `key <=` bounds the index range on both databases (SQLite
+        // does not bound an expression index by a row-value comparison, and would scan from the top).
+        const [k, id] = [param(q.after.key), param(q.after.id)];
+        where.push(`${key} <= ${k} AND (${key} < ${k} OR id < ${id})`);
+      }
       const limit = clampLimit(q.limit, 50, 200);
       // One row more than the page tells whether another page follows.
       const rows = await db.query<UserRow & { sort_key: number }>(
