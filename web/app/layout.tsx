@@ -11,6 +11,8 @@ function AdminNav() {
   if (!data?.authenticated || data.user.role !== 'admin' || data.impersonation) return null;
   return (
     <nav aria-label="Admin" className="actions">
+      <Link to="/admin">Activity</Link>
+      <Link to="/admin/organizations">Organizations</Link>
       <Link to="/admin/clients">Partner apps</Link>
       <Link to="/admin/connections">Identity providers</Link>
       <Link to="/admin/impersonate">Impersonate</Link>

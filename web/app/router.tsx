@@ -21,6 +21,9 @@ const ForgotPasswordPage = lazy(() => import('../features/password-reset/forgot-
 const ResetPasswordPage = lazy(() => import('../features/password-reset/reset-password-page.tsx').then((m) => ({ default: m.ResetPasswordPage })));
 const VerifyEmailPage = lazy(() => import('../features/verify-email/verify-email-page.tsx').then((m) => ({ default: m.VerifyEmailPage })));
 const AcceptInvitePage = lazy(() => import('../features/password-reset/accept-invite-page.tsx').then((m) => ({ default: m.AcceptInvitePage })));
+const AdminDashboardPage = lazy(() => import('../features/admin-dashboard/admin-dashboard-page.tsx').then((m) => ({ default: m.AdminDashboardPage })));
+const AdminOrganizationsPage = lazy(() => import('../features/admin-organizations/admin-organizations-page.tsx').then((m) => ({ default: m.AdminOrganizationsPage })));
+const OrganizationPage = lazy(() => import('../features/admin-organizations/organization-page.tsx').then((m) => ({ default: m.OrganizationPage })));
 const AdminAuditPage = lazy(() => import('../features/admin-audit/admin-audit-page.tsx').then((m) => ({ default: m.AdminAuditPage })));
 
 function onDemand(Screen: LazyExoticComponent<ComponentType>) {
@@ -40,6 +43,9 @@ export const routes: RouteObject[] = [
       { path: 'interaction/:uid', element: <InteractionPage /> },
       { path: 'account', element: onDemand(AccountPage) },
       { path: 'setup', element: onDemand(SetupPage) },
+      { path: 'admin', element: onDemand(AdminDashboardPage) },
+      { path: 'admin/organizations', element: onDemand(AdminOrganizationsPage) },
+      { path: 'admin/organizations/:orgId', element: onDemand(OrganizationPage) },
       { path: 'admin/clients', element: onDemand(AdminClientsPage) },
       { path: 'admin/connections', element: onDemand(AdminConnectionsPage) },
       { path: 'federation/error', element: onDemand(FederationErrorPage) },
