@@ -38,6 +38,8 @@ import { impersonationRoutes } from './impersonation/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { auditExportRoutes } from './audit/export-routes.ts';
 import { activityRoutes } from './activity/routes.ts';
+import { createBranding } from './branding/branding.ts';
+import { brandingCssRoute, brandingRoutes } from './branding/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { passwordResetRoutes } from './accounts/reset-routes.ts';
@@ -142,6 +144,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use('/oauth', providerCallback);
   // Errors from the Express middleware around the provider (throttle, userinfo) in RFC 6749 form.
   app.use('/oauth', oauthErrorHandler(logger, config.publicUrl));
+  const branding = createBranding(store, logger, now);
+  app.get('/branding.css', brandingCssRoute(branding));
   app.get('/oauth-pages.css', (_req, res) => {
     res.type('css').setHeader('Cache-Control', 'public, max-age=3600');
     res.send(PAGES_CSS);
@@ -165,6 +169,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(auditRoutes(deps));
   bff.use(auditExportRoutes(deps));
   bff.use(activityRoutes(deps));
+  bff.use(brandingRoutes(deps, branding));
   bff.use(federationRoutes(deps, mail));
   bff.use((req) => {
     throw notFound('not_found', `No such endpoint: ${req.method} ${req.baseUrl}${req.path}`);
