@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expectAccessible } from '../fixtures/axe.ts';
-import { expect, signInViaApi, test } from '../fixtures/impersonation.ts';
+import { PORTAL_URL } from '../fixtures/env.ts';
+import { expect, signInViaApi, spaHeaders, test } from '../fixtures/impersonation.ts';
 
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 800 },
@@ -94,6 +95,40 @@ for (const viewport of VIEWPORTS) {
       expect(await store.orgs.find(org.id)).toBeNull();
       const kinds = (await store.audit.list({ actorId: admin.id, limit: 50 })).map((e) => e.kind).reverse();
       expect(kinds.filter((k) => k !== 'sign_in')).toEqual(['org_created', 'org_renamed', 'org_member_added', 'org_member_role_changed', 'invitation_created', 'invitation_revoked', 'org_member_removed', 'org_deleted']);
+    });
+
+    test('branding: contrast checked in the preview and before saving; the colour reaches the SPA and the server-rendered pages', async ({ page, context, browser, seedAdmin }) => {
+      await signInViaApi(context, await seedAdmin());
+      await page.goto('/admin/branding');
+      await expect(page.getByRole('heading', { level: 1, name: 'Branding' })).toBeVisible();
+      const colour = page.getByLabel('Primary colour');
+      await colour.fill('#ffcc00');
+      await expect(page.getByRole('list', { name: 'Contrast checks' })).toContainText('White text on the colour: 1.');
+      await expect(page.getByRole('list', { name: 'Contrast checks' })).toContainText('(too low: AA needs 4.5:1)');
+      await page.getByRole('button', { name: 'Save branding' }).click();
+      await expect(colour).toBeFocused();
+      await expect(page.getByText(/^Too little contrast for WCAG AA/)).toBeVisible();
+      await expectAccessible(page, 'branding with an error');
+      await colour.fill('#7a1f5c');
+      await page.getByLabel('Portal name').fill('Acme Login');
+      await page.getByRole('button', { name: 'Save branding' }).click();
+      await expect(notice(page, 'Branding saved')).toBeVisible();
+      await expectAccessible(page, 'branding');
+
+      // A visitor who never signed in: the sign-in screen and a server-rendered error page both carry the colour.
+      const visitor = await browser.newPage();
+      const primary = () => visitor.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--primary').trim());
+      await visitor.goto(`${PORTAL_URL}/bff/login`);
+      await expect(visitor.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+      expect(await primary()).toBe('#7a1f5c');
+      await visitor.goto(`${PORTAL_URL}/oauth/authorize?client_id=no-such-app&response_type=code&scope=openid`);
+      expect(await primary()).toBe('#7a1f5c');
+      await visitor.close();
+
+      // Put the default back for the other journeys.
+      const { branding } = (await (await page.request.get('/bff/admin/branding')).json()) as { branding: { updatedAt: number } };
+      const reset = await page.request.put('/bff/admin/branding', { headers: spaHeaders, data: { portalName: 'Portal', logoUrl: null, primaryColour: '#2446c7', supportEmail: null, updatedAt: branding.updatedAt } });
+      expect(reset.status()).toBe(200);
     });
 
     test('activity dashboard: totals, the chart and its table; audit download as JSON lines', async ({ page, context, seedAdmin }) => {

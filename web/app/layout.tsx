@@ -14,6 +14,7 @@ function AdminNav() {
       <Link to="/admin">Activity</Link>
       <Link to="/admin/users">Users</Link>
       <Link to="/admin/organizations">Organizations</Link>
+      <Link to="/admin/branding">Branding</Link>
       <Link to="/admin/clients">Partner apps</Link>
       <Link to="/admin/connections">Identity providers</Link>
       <Link to="/admin/impersonate">Impersonate</Link>

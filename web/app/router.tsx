@@ -26,6 +26,7 @@ const AdminOrganizationsPage = lazy(() => import('../features/admin-organization
 const OrganizationPage = lazy(() => import('../features/admin-organizations/organization-page.tsx').then((m) => ({ default: m.OrganizationPage })));
 const AdminUsersPage = lazy(() => import('../features/admin-users/admin-users-page.tsx').then((m) => ({ default: m.AdminUsersPage })));
 const AdminUserPage = lazy(() => import('../features/admin-users/admin-user-page.tsx').then((m) => ({ default: m.AdminUserPage })));
+const AdminBrandingPage = lazy(() => import('../features/admin-branding/admin-branding-page.tsx').then((m) => ({ default: m.AdminBrandingPage })));
 const AdminAuditPage = lazy(() => import('../features/admin-audit/admin-audit-page.tsx').then((m) => ({ default: m.AdminAuditPage })));
 
 function onDemand(Screen: LazyExoticComponent<ComponentType>) {
@@ -48,6 +49,7 @@ export const routes: RouteObject[] = [
       { path: 'admin', element: onDemand(AdminDashboardPage) },
       { path: 'admin/organizations', element: onDemand(AdminOrganizationsPage) },
       { path: 'admin/organizations/:orgId', element: onDemand(OrganizationPage) },
+      { path: 'admin/branding', element: onDemand(AdminBrandingPage) },
       { path: 'admin/clients', element: onDemand(AdminClientsPage) },
       { path: 'admin/connections', element: onDemand(AdminConnectionsPage) },
       { path: 'federation/error', element: onDemand(FederationErrorPage) },
