@@ -26,8 +26,18 @@ function useUserAction<T, V>(id: string, fn: (v: V) => Promise<T>) {
 
 export const useChangeUser = (id: string) => useUserAction(id, (c: UserChange) => apiRequest<{ user: AdminUser }>('PATCH', `/bff/admin/users/${segment(id)}`, { body: c }));
 
-export const useDeleteUser = (id: string) =>
-  useUserAction(id, (b: { confirmEmail: string; confirmSelf?: boolean }) => apiDelete<{ ok: true }>(`/bff/admin/users/${segment(id)}`, b));
+/**
+ * Unlike the others, a delete does not refetch the user: that 404 would replace the page (and the
+ * dialog that asked) before the caller's onSuccess could say the deletion went through.
+ */
+export function useDeleteUser(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation<{ ok: true }, ApiError, { confirmEmail: string; confirmSelf?: boolean }>({
+    mutationFn: (b) => apiDelete<{ ok: true }>(`/bff/admin/users/${segment(id)}`, b),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: usersQueryKey, exact: false, refetchType: 'none' }),
+    onError: () => queryClient.invalidateQueries({ queryKey: userQueryKey(id) }),
+  });
+}
 
 export const useEndUserSession = (id: string) => useUserAction(id, (handle: string) => apiDelete<{ ok: true }>(`/bff/admin/users/${segment(id)}/sessions/${segment(handle)}`));
 
