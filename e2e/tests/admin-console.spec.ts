@@ -119,7 +119,8 @@ for (const viewport of VIEWPORTS) {
       const visitor = await browser.newPage();
       const primary = () => visitor.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--primary').trim());
       await visitor.goto(`${PORTAL_URL}/bff/login`);
-      await expect(visitor.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+      // A cold page on a busy machine: give the first paint longer than the default.
+      await expect(visitor.getByRole('heading', { name: 'Sign in' })).toBeVisible({ timeout: 30_000 });
       expect(await primary()).toBe('#7a1f5c');
       await visitor.goto(`${PORTAL_URL}/oauth/authorize?client_id=no-such-app&response_type=code&scope=openid`);
       expect(await primary()).toBe('#7a1f5c');
