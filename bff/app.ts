@@ -36,12 +36,20 @@ import { composeClaims } from './oauth/claims.ts';
 import { impersonationClaims, impersonationHooks, impersonationIdFromAcr } from './impersonation/impersonation.ts';
 import { impersonationRoutes } from './impersonation/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { auditExportRoutes } from './audit/export-routes.ts';
+import { activityRoutes } from './activity/routes.ts';
+import { createBranding } from './branding/branding.ts';
+import { brandingCssRoute, brandingRoutes } from './branding/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { deviceRoutes } from './oauth/device-routes.ts';
 import { resourceRoutes } from './admin/resource-routes.ts';
 import { passwordResetRoutes } from './accounts/reset-routes.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { adminUserRoutes } from './admin/user-routes.ts';
+import { adminUserAccessRoutes } from './admin/user-access-routes.ts';
+import { accountSessionRoutes } from './accounts/session-routes.ts';
+import { organizationAdminRoutes } from './orgs/admin-routes.ts';
 import { workosClaims } from './compat/workos/claims.ts';
 import { workosRoutes } from './compat/workos/routes.ts';
 import { sagRoutes } from './compat/sag/routes.ts';
@@ -138,6 +146,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use('/oauth', providerCallback);
   // Errors from the Express middleware around the provider (throttle, userinfo) in RFC 6749 form.
   app.use('/oauth', oauthErrorHandler(logger, config.publicUrl));
+  const branding = createBranding(store, logger, now);
+  app.get('/branding.css', brandingCssRoute(branding));
   app.get('/oauth-pages.css', (_req, res) => {
     res.type('css').setHeader('Cache-Control', 'public, max-age=3600');
     res.send(PAGES_CSS);
@@ -151,10 +161,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(interactionRoutes(deps, mail));
   bff.use(setupRoutes(deps));
   bff.use(accountRoutes(deps));
+  bff.use(accountSessionRoutes(deps));
   bff.use(passwordResetRoutes(deps, mail));
   bff.use(adminRoutes(deps));
+  bff.use(adminUserRoutes(deps, mail));
+  bff.use(adminUserAccessRoutes(deps, mail));
+  bff.use(organizationAdminRoutes(deps));
   bff.use(impersonationRoutes(deps));
   bff.use(auditRoutes(deps));
+  bff.use(auditExportRoutes(deps));
+  bff.use(activityRoutes(deps));
+  bff.use(brandingRoutes(deps, branding));
   bff.use(federationRoutes(deps, mail));
   bff.use(deviceRoutes(deps));
   bff.use(resourceRoutes(deps));

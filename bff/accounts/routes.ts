@@ -6,10 +6,9 @@ import { requireSession } from '../session/routes.ts';
 import { parse } from '../http/validate.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
-import { describeScope } from '../oauth/scopes.ts';
-import { splitConsent } from '../oauth/grants.ts';
 import { changePassword } from './accounts.ts';
 import { revokeOtherAccess } from './revoke.ts';
+import { listConnectedApps, revokeConnectedApp } from './connected-apps.ts';
 
 const passwordBody = z.object({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) });
 
@@ -19,19 +18,7 @@ export function accountRoutes(deps: SessionDeps): Router {
 
   r.get('/account', async (req, res) => {
     const { user } = await requireSession(deps, req, res);
-    const consents = await store.consents.listForUser(user.id);
-    const connectedApps = [];
-    for (const c of consents) {
-      const client = await store.clients.find(c.clientId);
-      if (!client) continue;
-      connectedApps.push({
-        clientId: c.clientId,
-        name: client.name,
-        logoUrl: client.logoUrl,
-        scopes: splitConsent(c).allowed.map((s) => ({ name: s, description: describeScope(s).description })),
-        grantedAt: c.grantedAt,
-      });
-    }
+    const connectedApps = await listConnectedApps(store, user.id);
     const history = await store.audit.list({ kind: 'impersonation_started', subjectId: user.id, limit: 50 });
     const impersonations = [];
     for (const h of history) {
@@ -44,14 +31,8 @@ export function accountRoutes(deps: SessionDeps): Router {
   r.delete('/account/apps/:clientId', async (req, res) => {
     const { user, session } = await requireSession(deps, req, res);
     if (session.data.impersonation) throw forbidden('impersonation_forbidden', 'You are impersonating this user: their connected apps cannot be changed.');
-    const removed = await store.consents.delete(user.id, String(req.params.clientId));
+    const removed = await revokeConnectedApp(store, user.id, String(req.params.clientId));
     if (!removed) throw notFound('not_connected', 'That app is not connected to your account.');
-    // Every token of every grant (one per sign-in session) stops working at once: rows gone,
-    // introspection inactive.
-    for (const grantId of await store.oidcOwners.grantIds(user.id, removed.clientId)) {
-      await store.oidc.revokeByGrantId(grantId);
-      await store.oidc.destroy('Grant', grantId);
-    }
     await deps.audit.record('consent_revoked', { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: removed.clientId } });
     res.json({ ok: true });
   });

@@ -77,13 +77,6 @@ export function adminRoutes(deps: SessionDeps): Router {
     res.json({ clientId, clientSecret });
   });
 
-  r.get('/admin/users', async (req, res) => {
-    await requireAdmin(deps, req, res);
-    const query = typeof req.query.query === 'string' ? req.query.query.slice(0, 200) : undefined;
-    const users = await store.users.list({ query, limit: 100 });
-    res.json({ users: users.map(publicUser) });
-  });
-
   // Sets or (null, '') removes a user's sign-in username (seed 002, SaG).
   r.put('/admin/users/:userId/username', async (req, res) => {
     const { user: admin } = await requireAdmin(deps, req, res);

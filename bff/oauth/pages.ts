@@ -12,7 +12,7 @@ export function escapeHtml(s: unknown): string {
  * CSP allows no inline style or script).
  */
 export function htmlPage(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light"><title>${escapeHtml(title)} · Portal</title><link rel="stylesheet" href="/oauth-pages.css"></head><body><a class="skip-link" href="#main">Skip to content</a><header class="topbar"><a class="topbar__brand" href="/">Portal</a></header><main id="main" class="main"><div class="card">${body}</div></main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light"><title>${escapeHtml(title)} · Portal</title><link rel="stylesheet" href="/oauth-pages.css"><link rel="stylesheet" href="/branding.css"></head><body><a class="skip-link" href="#main">Skip to content</a><header class="topbar"><a class="topbar__brand" href="/">Portal</a></header><main id="main" class="main"><div class="card">${body}</div></main></body></html>`;
 }
 
 const FRIENDLY: Record<string, string> = {

@@ -6,10 +6,8 @@ import type { Store } from '../store/store.ts';
 import type { Audit } from '../audit/audit.ts';
 import { badRequest } from '../http/errors.ts';
 import type { Config } from '../config/config.ts';
-import { mailDisabled } from '../mail/mail.ts';
-import { sendAccountInvitation } from '../accounts/cli.ts';
-import { normaliseEmail } from '../accounts/email.ts';
-import { createInvitation, createOrganization, resolveOrganization } from './orgs.ts';
+import { createOrganization, resolveOrganization } from './orgs.ts';
+import { inviteToOrganization } from './invite.ts';
 
 export const ORG_USAGE = `  org create --name N
   org list
@@ -43,18 +41,9 @@ export async function runOrgCommand(action: string, opts: Record<string, unknown
     case 'invite': {
       const org = await resolveOrganization(store, need(opts, 'org'));
       const role = typeof opts.role === 'string' ? opts.role : undefined;
+      const name = typeof opts.name === 'string' ? opts.name : undefined;
       const print = opts.print === true;
-      // Someone who can already sign in needs no account mail: the partner redeems the token at their next sign-in.
-      const existing = await store.users.findByEmail(normaliseEmail(need(opts, 'email')));
-      const needsAccount = !existing?.passwordHash;
-      if (needsAccount && !print && ctx.config.mail.mode === 'off') throw mailDisabled();
-      const { invitation, token } = await createInvitation(store, { organizationId: org.id, email: need(opts, 'email'), role }, now);
-      await audit.record('invitation_created', {
-        data: { invitationId: invitation.id, organizationId: org.id, email: invitation.email, role: invitation.role, via: 'cli' },
-      });
-      const account = !needsAccount
-        ? null
-        : await sendAccountInvitation(ctx, invitation.email, typeof opts.name === 'string' ? opts.name : undefined, { via: 'cli org invite', print });
+      const { invitation, token, account } = await inviteToOrganization(ctx, org, { email: need(opts, 'email'), role, name }, { via: 'cli', print });
       return {
         invitation_id: invitation.id,
         organization_id: org.id,

@@ -32,6 +32,14 @@ export interface Invitation {
   expiresAt: number;
   acceptedAt: number | null;
   acceptedBy: string | null;
+  /** When an administrator took it back (it can no longer be accepted); absent or null otherwise. */
+  revokedAt?: number | null;
+}
+
+/** A membership with the member's name and email, as the console lists them. */
+export interface Member extends Membership {
+  email: string;
+  name: string;
 }
 
 /** The organization an OAuth grant acts for, with the member's role in it. */
@@ -65,6 +73,17 @@ export interface OrgsStore {
   /** Case-insensitive exact match. */
   findByName(name: string): Promise<Organization | null>;
   list(): Promise<Organization[]>;
+  /**
+   * Renames it only while its updatedAt still equals `expectedUpdatedAt` (another admin's change
+   * wins: the caller tells the admin). Null when it changed or is gone; ConflictError on a duplicate name.
+   */
+  rename(id: string, name: string, expectedUpdatedAt: number, now: number): Promise<Organization | null>;
+  /** Deletes it (memberships, invitations and grant links with it) only while updatedAt equals `expectedUpdatedAt`. */
+  delete(id: string, expectedUpdatedAt: number): Promise<boolean>;
+  /** Oldest first. */
+  listMembers(organizationId: string): Promise<Member[]>;
+  /** Changes the role only while it is still `expectedRole`; false when it changed or the membership is gone. */
+  setMembershipRole(userId: string, organizationId: string, role: string, expectedRole: string): Promise<boolean>;
 
   /** Adds the membership unless it exists (an existing role is kept). */
   addMembership(m: { userId: string; organizationId: string; role: string }, now: number): Promise<{ membership: Membership; created: boolean }>;
@@ -75,9 +94,14 @@ export interface OrgsStore {
 
   createInvitation(inv: Invitation): Promise<void>;
   findInvitationByTokenHash(tokenHash: string): Promise<Invitation | null>;
+  findInvitation(id: string): Promise<Invitation | null>;
+  /** Newest first. */
+  listInvitations(organizationId: string): Promise<Invitation[]>;
+  /** Takes back an invitation nobody accepted yet; false when it was accepted, revoked already or is gone. */
+  revokeInvitation(id: string, now: number): Promise<boolean>;
   /**
    * In one transaction: marks the invitation accepted only if it is still
-   * unused and unexpired (a conditional UPDATE, so of racing acceptances
+   * unused, unrevoked and unexpired (a conditional UPDATE, so of racing acceptances
    * exactly one wins), adds the membership, and points the grant at the
    * organization. Null when the invitation was no longer acceptable.
    */

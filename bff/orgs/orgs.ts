@@ -38,6 +38,7 @@ export const INVITATION_ERRORS = {
   used: 'invitation_already_accepted',
   expired: 'invitation_expired',
   email: 'invitation_email_mismatch',
+  revoked: 'invitation_revoked',
 } as const;
 
 const newId = (prefix: string): string => `${prefix}_${randomBytes(16).toString('base64url')}`;
@@ -103,6 +104,7 @@ export async function checkInvitation(store: Store, token: string, user: User, n
   const inv = token ? await store.orgs.findInvitationByTokenHash(hashInvitationToken(token)) : null;
   if (!inv) throw invitationError(INVITATION_ERRORS.not_found, 'The invitation token is not valid.');
   if (inv.acceptedAt !== null) throw invitationError(INVITATION_ERRORS.used, 'The invitation has already been accepted.');
+  if (inv.revokedAt) throw invitationError(INVITATION_ERRORS.revoked, 'The invitation was withdrawn by an administrator; ask for a new one.');
   if (inv.expiresAt <= now) throw invitationError(INVITATION_ERRORS.expired, 'The invitation has expired; ask for a new one.');
   if (inv.email !== normaliseEmail(user.email)) {
     throw invitationError(INVITATION_ERRORS.email, 'The invitation was sent to a different email address than the one that signed in.');

@@ -15,6 +15,7 @@ import type { BffSession, User } from '../store/store.ts';
 import { bffRedirectUri } from './oidc-client.ts';
 import type { SessionService, SessionTokens } from './sessions.ts';
 import { openIronSession, type SealCache } from './seal-cache.ts';
+import { deviceFacts } from './device-facts.ts';
 
 interface CookieData {
   sid?: string;
@@ -228,6 +229,8 @@ export function sessionRoutes(deps: SessionDeps): Router {
     }
     const s = await deps.sessions.create(claims.sub, toStore, accessExpiresAt, {
       authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now(),
+      // For the list of signed-in browsers (device-sessions.ts).
+      ...deviceFacts(req),
     });
     await setSessionCookie(deps, req, res, s.id);
     res.redirect(303, safeReturnTo(returnTo === '/' ? '/account' : returnTo));

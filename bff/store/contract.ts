@@ -9,10 +9,12 @@ import { auditContract } from './contract/audit.ts';
 import { identityContract } from './contract/identity.ts';
 import { oidcContract } from './contract/oidc.ts';
 import { orgsContract } from './contract/orgs.ts';
+import { consoleContract } from './contract/console.ts';
 import { federationContract } from './contract/federation.ts';
 import { sessionsContract } from './contract/sessions.ts';
 import { impersonationsContract } from './contract/impersonations.ts';
 import { resourcesContract } from './contract/resources.ts';
+import { userConsoleContract } from './contract/user-console.ts';
 import type { Store } from './store.ts';
 
 export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
@@ -43,7 +45,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     impersonationsContract(get);
     auditContract(get);
     orgsContract(get);
+    consoleContract(get);
     federationContract(get);
     resourcesContract(get);
+    userConsoleContract(get);
   });
 }

@@ -5,6 +5,7 @@
  */
 import type { OrgsStore } from '../orgs/model.ts';
 import type { FederationStore } from '../federation/model.ts';
+import type { ActivityStore } from '../activity/model.ts';
 
 export type Role = 'user' | 'admin';
 
@@ -31,6 +32,37 @@ export interface NewUser {
   role: Role;
   emailVerified?: boolean;
 }
+
+/** The admin console's user list orders (newest first). */
+export type UserSort = 'created' | 'lastSignIn';
+
+/** Where a keyset page starts: the last row of the previous page (its sort key and id). */
+export interface UserCursor {
+  key: number;
+  id: string;
+}
+
+export interface UserPageQuery {
+  /** Part of the email or name, case-insensitive. */
+  query?: string;
+  sort?: UserSort;
+  admin?: boolean;
+  disabled?: boolean;
+  unverified?: boolean;
+  after?: UserCursor | null;
+  limit?: number;
+}
+
+/** What an admin may change on a user page, checked against the version the page showed. */
+export interface UserAdminPatch {
+  role?: Role;
+  disabled?: boolean;
+}
+
+export type CheckedUpdate =
+  | { ok: true; user: User }
+  /** missing: no such user; stale: changed since `expectedUpdatedAt`; last_admin: it would leave no enabled admin. */
+  | { ok: false; reason: 'missing' | 'stale' | 'last_admin'; user: User | null };
 
 export interface ClientRecord {
   clientId: string;
@@ -276,6 +308,19 @@ export interface Store {
     touchSignIn(id: string, now: number): Promise<void>;
     /** Throws ConflictError on a duplicate email or username. */
     update(id: string, patch: { name?: string; email?: string; emailVerified?: boolean; role?: Role; username?: string | null }, now: number): Promise<User | null>;
+    /** One keyset page, newest first; `next` starts the following page, null on the last. Never OFFSET. */
+    page(q: UserPageQuery): Promise<{ users: User[]; next: UserCursor | null }>;
+    /**
+     * Applies the patch only while updated_at still equals `expectedUpdatedAt`, and never leaves zero
+     * enabled admins (checked under a lock, so two admins demoting each other cannot both win).
+     * updated_at always moves forward, even within one millisecond.
+     */
+    updateChecked(id: string, expectedUpdatedAt: number, patch: UserAdminPatch, now: number): Promise<CheckedUpdate>;
+    /**
+     * Deletes the account and what only it used (consents, upstream links, one-time tokens,
+     * memberships); the audit log keeps its entries. Refused (last_admin) for the last enabled admin.
+     */
+    delete(id: string): Promise<{ ok: boolean; reason?: 'missing' | 'last_admin' }>;
   };
 
   clients: {
@@ -359,6 +404,8 @@ export interface Store {
     releaseRefreshLock(id: string): Promise<void>;
     setData(id: string, data: Record<string, unknown>): Promise<void>;
     revoke(id: string, now: number): Promise<boolean>;
+    /** The user's sessions that are neither revoked nor past their absolute expiry, newest first. */
+    listForUser(userId: string, now: number): Promise<BffSession[]>;
     /** Revokes every live session of the user, except `exceptId` when given; returns how many. */
     revokeAllForUser(userId: string, now: number, exceptId?: string): Promise<number>;
   };
@@ -403,6 +450,9 @@ export interface Store {
 
   /** Upstream OpenID Connect connections and the identities linked through them. */
   federation: FederationStore;
+
+  /** The admin dashboard's counts (audit entries per hour, totals). */
+  activity: ActivityStore;
 
   impersonations: {
     create(i: Omit<Impersonation, 'endedAt' | 'endReason'>): Promise<void>;

@@ -11,6 +11,10 @@ function AdminNav() {
   if (!data?.authenticated || data.user.role !== 'admin' || data.impersonation) return null;
   return (
     <nav aria-label="Admin" className="actions">
+      <Link to="/admin">Activity</Link>
+      <Link to="/admin/users">Users</Link>
+      <Link to="/admin/organizations">Organizations</Link>
+      <Link to="/admin/branding">Branding</Link>
       <Link to="/admin/clients">Partner apps</Link>
       <Link to="/admin/resources">APIs</Link>
       <Link to="/admin/connections">Identity providers</Link>

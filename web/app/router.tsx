@@ -23,6 +23,12 @@ const VerifyEmailPage = lazy(() => import('../features/verify-email/verify-email
 const AcceptInvitePage = lazy(() => import('../features/password-reset/accept-invite-page.tsx').then((m) => ({ default: m.AcceptInvitePage })));
 const AdminResourcesPage = lazy(() => import('../features/admin-resources/admin-resources-page.tsx').then((m) => ({ default: m.AdminResourcesPage })));
 const DevicePage = lazy(() => import('../features/device/device-page.tsx').then((m) => ({ default: m.DevicePage })));
+const AdminDashboardPage = lazy(() => import('../features/admin-dashboard/admin-dashboard-page.tsx').then((m) => ({ default: m.AdminDashboardPage })));
+const AdminOrganizationsPage = lazy(() => import('../features/admin-organizations/admin-organizations-page.tsx').then((m) => ({ default: m.AdminOrganizationsPage })));
+const OrganizationPage = lazy(() => import('../features/admin-organizations/organization-page.tsx').then((m) => ({ default: m.OrganizationPage })));
+const AdminUsersPage = lazy(() => import('../features/admin-users/admin-users-page.tsx').then((m) => ({ default: m.AdminUsersPage })));
+const AdminUserPage = lazy(() => import('../features/admin-users/admin-user-page.tsx').then((m) => ({ default: m.AdminUserPage })));
+const AdminBrandingPage = lazy(() => import('../features/admin-branding/admin-branding-page.tsx').then((m) => ({ default: m.AdminBrandingPage })));
 const AdminAuditPage = lazy(() => import('../features/admin-audit/admin-audit-page.tsx').then((m) => ({ default: m.AdminAuditPage })));
 
 function onDemand(Screen: LazyExoticComponent<ComponentType>) {
@@ -42,11 +48,17 @@ export const routes: RouteObject[] = [
       { path: 'interaction/:uid', element: <InteractionPage /> },
       { path: 'account', element: onDemand(AccountPage) },
       { path: 'setup', element: onDemand(SetupPage) },
+      { path: 'admin', element: onDemand(AdminDashboardPage) },
+      { path: 'admin/organizations', element: onDemand(AdminOrganizationsPage) },
+      { path: 'admin/organizations/:orgId', element: onDemand(OrganizationPage) },
+      { path: 'admin/branding', element: onDemand(AdminBrandingPage) },
       { path: 'admin/clients', element: onDemand(AdminClientsPage) },
       { path: 'admin/connections', element: onDemand(AdminConnectionsPage) },
       { path: 'federation/error', element: onDemand(FederationErrorPage) },
       { path: 'admin/impersonate', element: onDemand(AdminImpersonatePage) },
       { path: 'admin/audit', element: onDemand(AdminAuditPage) },
+      { path: 'admin/users', element: onDemand(AdminUsersPage) },
+      { path: 'admin/users/:id', element: onDemand(AdminUserPage) },
       { path: 'forgot-password', element: onDemand(ForgotPasswordPage) },
       { path: 'reset-password', element: onDemand(ResetPasswordPage) },
       { path: 'verify-email', element: onDemand(VerifyEmailPage) },

@@ -21,6 +21,7 @@ function invitation(orgId: string, over: Partial<Invitation> = {}): Invitation {
     expiresAt: T0 + 7 * 86_400_000,
     acceptedAt: null,
     acceptedBy: null,
+    revokedAt: null,
     ...over,
   };
 }

@@ -47,3 +47,4 @@ export interface Driver {
 /** Advisory lock keys, fixed so that every instance agrees on them. */
 export const LOCK_MIGRATIONS = 0x506f7201; // "Por" + 1
 export const LOCK_AUDIT_APPEND = 0x506f7202;
+export const LOCK_ADMINS = 0x506f7203;

@@ -27,6 +27,7 @@ interface InvitationRow {
   expires_at: number;
   accepted_at: number | null;
   accepted_by: string | null;
+  revoked_at: number | null;
 }
 
 const toOrg = (r: OrgRow): Organization => ({ id: r.id, name: r.name, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) });
@@ -48,11 +49,13 @@ const toInvitation = (r: InvitationRow): Invitation => ({
   expiresAt: Number(r.expires_at),
   acceptedAt: numOrNull(r.accepted_at),
   acceptedBy: r.accepted_by,
+  revokedAt: numOrNull(r.revoked_at),
 });
 
 const ORG_COLUMNS = 'id, name, created_at, updated_at';
 const MEMBERSHIP_COLUMNS = 'user_id, organization_id, role, created_at';
-const INVITATION_COLUMNS = 'id, token_hash, organization_id, email, role, created_at, expires_at, accepted_at, accepted_by';
+const INSERT_INVITATION_COLUMNS = 'id, token_hash, organization_id, email, role, created_at, expires_at, accepted_at, accepted_by';
+const INVITATION_COLUMNS = `${INSERT_INVITATION_COLUMNS}, revoked_at`;
 
 async function upsertGrantOrg(db: Driver, grantId: string, userId: string, organizationId: string, now: number): Promise<void> {
   await db.run(
@@ -86,6 +89,32 @@ export function sqlOrgs(db: Driver): OrgsStore {
     findByName: (name) => oneOrg(`SELECT ${ORG_COLUMNS} FROM organizations WHERE lower(name) = lower($1)`, [name]),
     async list() {
       return (await db.query<OrgRow>(`SELECT ${ORG_COLUMNS} FROM organizations ORDER BY created_at, id`)).map(toOrg);
+    },
+    rename: (id, name, expectedUpdatedAt, now) =>
+      oneOrg(
+        `UPDATE organizations SET name = $2, updated_at = $4 WHERE id = $1 AND updated_at = $3 RETURNING ${ORG_COLUMNS}`,
+        [id, name, expectedUpdatedAt, Math.max(now, expectedUpdatedAt + 1)],
+      ),
+    async delete(id, expectedUpdatedAt) {
+      // Memberships, invitations and grant links go with it (ON DELETE CASCADE).
+      const { changes } = await db.run('DELETE FROM organizations WHERE id = $1 AND updated_at = $2', [id, expectedUpdatedAt]);
+      return changes === 1;
+    },
+    async listMembers(organizationId) {
+      const rows = await db.query<MembershipRow & { email: string; name: string }>(
+        `SELECT m.user_id, m.organization_id, m.role, m.created_at, u.email, u.name
+         FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.organization_id = $1 ORDER BY m.created_at, u.email`,
+        [organizationId],
+      );
+      return rows.map((r) => ({ ...toMembership(r), email: r.email, name: r.name }));
+    },
+    async setMembershipRole(userId, organizationId, role, expectedRole) {
+      const { changes } = await db.run(
+        'UPDATE memberships SET role = $3 WHERE user_id = $1 AND organization_id = $2 AND role = $4',
+        [userId, organizationId, role, expectedRole],
+      );
+      return changes === 1;
     },
 
     async addMembership(m, now) {
@@ -121,7 +150,7 @@ export function sqlOrgs(db: Driver): OrgsStore {
 
     async createInvitation(inv) {
       await db.run(
-        `INSERT INTO invitations (${INVITATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        `INSERT INTO invitations (${INSERT_INVITATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [inv.id, inv.tokenHash, inv.organizationId, inv.email, inv.role, inv.createdAt, inv.expiresAt, inv.acceptedAt, inv.acceptedBy],
       );
     },
@@ -129,12 +158,27 @@ export function sqlOrgs(db: Driver): OrgsStore {
       const rows = await db.query<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM invitations WHERE token_hash = $1`, [tokenHash]);
       return rows.length ? toInvitation(rows[0]) : null;
     },
+    async findInvitation(id) {
+      const rows = await db.query<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM invitations WHERE id = $1`, [id]);
+      return rows.length ? toInvitation(rows[0]) : null;
+    },
+    async listInvitations(organizationId) {
+      const rows = await db.query<InvitationRow>(
+        `SELECT ${INVITATION_COLUMNS} FROM invitations WHERE organization_id = $1 ORDER BY created_at DESC, id`,
+        [organizationId],
+      );
+      return rows.map(toInvitation);
+    },
+    async revokeInvitation(id, now) {
+      const { changes } = await db.run('UPDATE invitations SET revoked_at = $2 WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL', [id, now]);
+      return changes === 1;
+    },
     acceptInvitation({ invitationId, userId, grantId, now }) {
       return db.transaction(async (tx) => {
         // The conditional UPDATE is the gate: of racing acceptances exactly one changes the row.
         const { changes } = await tx.run(
           `UPDATE invitations SET accepted_at = $2, accepted_by = $3
-           WHERE id = $1 AND accepted_at IS NULL AND expires_at > $2`,
+           WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2`,
           [invitationId, now, userId],
         );
         if (changes !== 1) return null;

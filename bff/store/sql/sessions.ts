@@ -98,6 +98,13 @@ export function sqlBffSessions(db: Driver): Store['bffSessions'] {
       );
       return changes === 1;
     },
+    async listForUser(userId, now) {
+      const rows = await db.query<SessionRow>(
+        'SELECT * FROM bff_sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id',
+        [userId, now],
+      );
+      return rows.map(toSession);
+    },
     async revokeAllForUser(userId, now, exceptId) {
       const { changes } = await db.run(
         'UPDATE bff_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND id <> $3',

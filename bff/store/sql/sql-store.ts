@@ -8,11 +8,13 @@ import type { Driver } from './driver.ts';
 import { runMigrations } from './migrate.ts';
 import { sqlKeys, sqlOidc, sqlSettings } from './oidc.ts';
 import { sqlOrgs } from './orgs.ts';
+import { sqlActivity } from './activity.ts';
 import { sqlFederation } from './federation.ts';
 import { sqlBffSessions, sqlConsents } from './sessions.ts';
 import { sqlOidcOwners } from './oidc-owners.ts';
 import { sqlImpersonations } from './impersonations.ts';
 import { sqlClients, sqlUsers } from './users.ts';
+import { sqlUserConsole } from './user-console.ts';
 import { sqlMailOutbox } from './mail.ts';
 import { sqlOneTimeTokens } from './tokens.ts';
 import { sqlResources } from './resources.ts';
@@ -34,6 +36,7 @@ export class SqlStore implements Store {
   readonly events: Store['events'];
   readonly orgs: Store['orgs'];
   readonly federation: Store['federation'];
+  readonly activity: Store['activity'];
   readonly mailOutbox: Store['mailOutbox'];
   readonly oneTimeTokens: Store['oneTimeTokens'];
   readonly #db: Driver;
@@ -41,7 +44,7 @@ export class SqlStore implements Store {
   constructor(db: Driver) {
     this.#db = db;
     this.kind = db.kind;
-    this.users = sqlUsers(db);
+    this.users = { ...sqlUsers(db), ...sqlUserConsole(db) };
     this.clients = sqlClients(db);
     this.resources = sqlResources(db);
     this.oidc = sqlOidc(db);
@@ -56,6 +59,7 @@ export class SqlStore implements Store {
     this.events = db.notifications ?? { publish: async () => {}, subscribe: () => {} };
     this.orgs = sqlOrgs(db);
     this.federation = sqlFederation(db);
+    this.activity = sqlActivity(db);
     this.mailOutbox = sqlMailOutbox(db);
     this.oneTimeTokens = sqlOneTimeTokens(db);
     // A wrapper made with Object.create(store) calls these with its own `this`, which has no #db.

@@ -3,7 +3,7 @@ import type { ClientRecord, Role, Store, User } from '../store.ts';
 import type { Driver, SqlValue } from './driver.ts';
 import { clampLimit, escapeLike, fromBit, numOrNull, parseJson, toBit } from './rows.ts';
 
-interface UserRow {
+export interface UserRow {
   id: string;
   email: string;
   name: string;
@@ -17,7 +17,7 @@ interface UserRow {
   username: string | null;
 }
 
-function toUser(r: UserRow): User {
+export function toUser(r: UserRow): User {
   return {
     id: r.id,
     email: r.email,
@@ -33,10 +33,10 @@ function toUser(r: UserRow): User {
   };
 }
 
-const USER_COLUMNS =
+export const USER_COLUMNS =
   'id, email, name, password_hash, role, disabled, email_verified, created_at, updated_at, last_sign_in_at, username';
 
-export function sqlUsers(db: Driver): Store['users'] {
+export function sqlUsers(db: Driver): Omit<Store['users'], 'page' | 'updateChecked' | 'delete'> {
   async function one(sql: string, params: SqlValue[]): Promise<User | null> {
     const rows = await db.query<UserRow>(sql, params);
     return rows.length ? toUser(rows[0]) : null;

@@ -9,6 +9,7 @@ import { leaveTo, loginUrl } from '../../lib/navigation.ts';
 import { useSession } from '../session/api/get-session.ts';
 import { useAuditLog } from './api/get-audit-log.ts';
 import type { AuditFilters as Filters, People } from './api/get-audit-log.ts';
+import { auditExportUrl } from './api/get-audit-log.ts';
 import { AuditFilters } from './components/audit-filters.tsx';
 import type { FilterValues } from './components/audit-filters.tsx';
 import { AuditTable } from './components/audit-table.tsx';
@@ -80,6 +81,11 @@ function AuditLog() {
       {filters}
       <section className="card card--wide" aria-labelledby="audit-entries-title">
         <h2 id="audit-entries-title">Entries</h2>
+        <p>
+          <a href={auditExportUrl(toApiFilters(values))} download>
+            Download these entries (JSON lines)
+          </a>
+        </p>
         {entries.length === 0 ? (
           <p className="muted">No entries match these filters.</p>
         ) : (

@@ -46,6 +46,13 @@ export function auditSearch(filters: AuditFilters, before?: number): string {
   return params.toString();
 }
 
+/** The download of every entry that matches `filters`, as JSON lines (the BFF streams it). */
+export function auditExportUrl(filters: AuditFilters): string {
+  const params = new URLSearchParams(auditSearch(filters));
+  params.delete('limit');
+  return `/bff/admin/audit/export?${params.toString()}`;
+}
+
 export function getAuditPage(filters: AuditFilters, before?: number, signal?: AbortSignal): Promise<AuditPage> {
   return apiGet<AuditPage>(`/bff/admin/audit?${auditSearch(filters, before)}`, { signal });
 }

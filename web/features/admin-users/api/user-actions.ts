@@ -1,0 +1,48 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { apiDelete, apiPost, apiRequest, segment } from '../../../lib/api-client.ts';
+import type { ApiError } from '../../../lib/api-client.ts';
+import { userQueryKey, usersQueryKey, type AdminUser } from './users.ts';
+
+export interface UserChange {
+  /** The version the page showed. */
+  updatedAt: number;
+  role?: 'user' | 'admin';
+  disabled?: boolean;
+  /** The admin confirmed a change to their own account. */
+  confirmSelf?: boolean;
+}
+
+/** Every user-page action refreshes the page and the list either way, so a 404 or 409 shows the truth. */
+function useUserAction<T, V>(id: string, fn: (v: V) => Promise<T>) {
+  const queryClient = useQueryClient();
+  return useMutation<T, ApiError, V>({
+    mutationFn: fn,
+    onSettled: async () => {
+      await queryClient.invalidateQueries({ queryKey: userQueryKey(id) });
+      await queryClient.invalidateQueries({ queryKey: usersQueryKey, exact: false, refetchType: 'none' });
+    },
+  });
+}
+
+export const useChangeUser = (id: string) => useUserAction(id, (c: UserChange) => apiRequest<{ user: AdminUser }>('PATCH', `/bff/admin/users/${segment(id)}`, { body: c }));
+
+/**
+ * Unlike the others, a delete does not refetch the user: that 404 would replace the page (and the
+ * dialog that asked) before the caller's onSuccess could say the deletion went through.
+ */
+export function useDeleteUser(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation<{ ok: true }, ApiError, { confirmEmail: string; confirmSelf?: boolean }>({
+    mutationFn: (b) => apiDelete<{ ok: true }>(`/bff/admin/users/${segment(id)}`, b),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: usersQueryKey, exact: false, refetchType: 'none' }),
+    onError: () => queryClient.invalidateQueries({ queryKey: userQueryKey(id) }),
+  });
+}
+
+export const useEndUserSession = (id: string) => useUserAction(id, (handle: string) => apiDelete<{ ok: true }>(`/bff/admin/users/${segment(id)}/sessions/${segment(handle)}`));
+
+export const useSignOutEverywhere = (id: string) => useUserAction(id, () => apiPost<{ ok: true; ended: number }>(`/bff/admin/users/${segment(id)}/sessions/sign-out-everywhere`, {}));
+
+export const useRevokeUserApp = (id: string) => useUserAction(id, (clientId: string) => apiDelete<{ ok: true }>(`/bff/admin/users/${segment(id)}/apps/${segment(clientId)}`));
+
+export const useMailUser = (id: string) => useUserAction(id, () => apiPost<{ sent: 'invitation' | 'password_reset' }>(`/bff/admin/users/${segment(id)}/mail`, {}));
