@@ -232,6 +232,14 @@ export interface Store {
    */
   checkWrites(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Runs `fn` in one transaction: everything it writes through `tx` commits
+   * when it resolves and rolls back when it throws (the error is rethrown).
+   * Inside, use only `tx`: on SQLite the outer store waits for the transaction
+   * to end, so using it there never returns. A nested `tx.transaction()` joins
+   * the outer one (no savepoints): its writes commit or roll back with it.
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 
   /**
    * Tells the other processes on this database that something cached changed
