@@ -23,17 +23,20 @@ import { sealStoredSecrets, secretsAtRest } from './oauth/secrets-at-rest.ts';
 import { ensureSigningKeys } from './oauth/keys.ts';
 import { createProvider } from './oauth/provider.ts';
 import { PAGES_CSS } from './oauth/pages.ts';
-import { interactionRoutes } from './oauth/interactions/routes.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
 import { clientThrottle } from './oauth/client-throttle.ts';
 import { legacyRefresh } from './oauth/legacy-refresh.ts';
 import { bffClientRecord, createBffOidcConfig, type SelfOrigin } from './session/oidc-client.ts';
 import { createSessionService, type SessionService, type SessionTestHooks } from './session/sessions.ts';
-import { cookieOptions, sessionRoutes, type SessionDeps, type SessionHooks } from './session/routes.ts';
+import { sessionRoutes } from './session/routes.ts';
+import { cookieOptions } from './session/cookies.ts';
+import type { SessionDeps, SessionHooks } from './session/guard.ts';
+import { interactionRoutes } from './sign-in/routes.ts';
 import { createSealCache } from './session/seal-cache.ts';
 import { composeClaims } from './oauth/claims.ts';
-import { impersonationClaims, impersonationHooks, impersonationIdFromAcr } from './impersonation/impersonation.ts';
+import { impersonationClaims, impersonationHooks } from './impersonation/impersonation.ts';
+import { impersonatorLookup } from './impersonation/impersonator.ts';
 import { impersonationRoutes } from './impersonation/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
@@ -162,13 +165,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     workosRoutes(deps, {
       mail,
       endBffSessions: sessions.revokeAllForUser,
-      impersonator: async (grantId, acr) => {
-        const byAcr = impersonationIdFromAcr(acr);
-        const imp = byAcr ? await store.impersonations.find(byAcr) : await store.impersonations.findByGrant(grantId);
-        if (!imp) return null;
-        const admin = await store.users.findById(imp.adminId);
-        return { email: admin?.email ?? 'unknown', reason: imp.reason };
-      },
+      impersonator: impersonatorLookup(store),
       oauthTokens: (userId, acr) => upstreamTokensFor(deps, userId, acr),
     }),
   );

@@ -1,8 +1,8 @@
 /** The account screen's API: profile, connected apps, password. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { SessionDeps } from '../session/routes.ts';
-import { requireSession } from '../session/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
+import { requireSession } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';

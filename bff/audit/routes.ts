@@ -1,8 +1,8 @@
 /** The admin audit-log screen's API: filter by user, admin, kind and time, newest first, paged. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { SessionDeps } from '../session/routes.ts';
-import { requireAdmin } from '../admin/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
+import { requireAdmin } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 
 const filter = z.object({

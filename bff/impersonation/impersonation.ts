@@ -10,7 +10,9 @@ import { errors } from 'oidc-provider';
 import { AppError } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import type { ClaimsContributor } from '../oauth/claims.ts';
-import { beginLogin, endSession, setSessionCookie, clearSessionCookie, type Current, type SessionDeps, type SessionHooks } from '../session/routes.ts';
+import type { Current, SessionDeps, SessionHooks } from '../session/guard.ts';
+import { setSessionCookie, clearSessionCookie } from '../session/cookies.ts';
+import { beginLogin, endSession } from '../session/login.ts';
 import type { SessionTokens } from '../session/sessions.ts';
 import type { Impersonation } from '../store/store.ts';
 

@@ -18,9 +18,7 @@ import type { ClientRecord, User } from '../../store/store.ts';
 import { clientAuthFailed } from '../../oauth/client-throttle.ts';
 import { formatOf, MAX_BODY, parseBody, type Format } from './body.ts';
 import { failure, ok, toJson, toXml, type Envelope } from './map.ts';
-import { AUTH_CODE_REQUEST_XML, authCodeRequest, FIELDS, type AuthCodeRequest } from './schema.ts';
-
-export const PATH = '/admin/login/auth_code';
+import { AUTH_CODE_REQUEST_XML, authCodeRequest, FIELDS, PATH, type AuthCodeRequest } from './schema.ts';
 
 /** One answer for a wrong client and a wrong user: telling them apart would confirm a guessed secret. */
 const INVALID_CREDENTIALS = 'The client credentials, the username or the password are incorrect.';
