@@ -31,7 +31,7 @@ import { bffClientRecord, createBffOidcConfig, type SelfOrigin } from './session
 import { createSessionService, type SessionService, type SessionTestHooks } from './session/sessions.ts';
 import { sessionRoutes } from './session/routes.ts';
 import { cookieOptions } from './session/cookies.ts';
-import type { SessionDeps, SessionHooks } from './session/guard.ts';
+import type { SessionCore, SessionDeps } from './session/guard.ts';
 import { interactionRoutes } from './sign-in/routes.ts';
 import { createSealCache } from './session/seal-cache.ts';
 import { composeClaims } from './oauth/claims.ts';
@@ -97,11 +97,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const oidcConfiguration = createBffOidcConfig(config, self);
   const oidcConfig = () => oidcConfiguration;
   const sessions = createSessionService({ config, store, logger, now, oidcConfig, testHooks: opts.sessionTestHooks });
-  const hooks: SessionHooks = {};
   const cookies = cookieOptions(base);
   const sealCache = createSealCache(cookies.session.password as Record<string, string>, cookies.session.ttl ?? 0);
-  const deps: SessionDeps = { ...base, sessions, oidcConfig, hooks, cookies, sealCache };
-  Object.assign(hooks, impersonationHooks(deps));
+  const core: SessionCore = { ...base, sessions, oidcConfig, cookies, sealCache };
+  const deps: SessionDeps = { ...core, hooks: impersonationHooks(core) };
 
   const app = express();
   app.disable('x-powered-by');

@@ -20,7 +20,8 @@ export interface Current {
 
 /**
  * Features that layer sessions over sessions (impersonation) hook in here,
- * so the session module does not depend on them.
+ * so the session module does not depend on them. They are built from a
+ * `SessionCore` and handed over whole when `SessionDeps` is made.
  */
 export interface SessionHooks {
   /** A cookie's session is gone (expired): clean up, and name a session to resume, if any. */
