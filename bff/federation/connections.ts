@@ -12,7 +12,7 @@ import type { Store } from '../store/store.ts';
 import { ConflictError } from '../store/store.ts';
 import { AppError, badRequest, conflict } from '../http/errors.ts';
 import { parse } from '../http/validate.ts';
-import type { Connection } from './model.ts';
+import type { Connection } from '../store/federation.ts';
 import { clientSecretSealer } from './crypto.ts';
 import { discover } from './upstream.ts';
 

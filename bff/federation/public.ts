@@ -10,7 +10,7 @@ import { pendingLinkFor } from './linking.ts';
 export { completePendingLink } from './linking.ts';
 export { upstreamTokensFor, type UpstreamTokens } from './tokens.ts';
 export { acrFor, connectionByProvider, connectionForAcr, kindOf } from './connections.ts';
-export type { Connection } from './model.ts';
+export type { Connection } from '../store/federation.ts';
 
 /** What GET /bff/interaction/:uid adds for the sign-in screen. */
 export async function federationInteractionInfo(deps: Deps, req: Request, res: Response, uid: string) {

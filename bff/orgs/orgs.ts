@@ -8,7 +8,7 @@ import type { Store, User } from '../store/store.ts';
 import { ConflictError } from '../store/store.ts';
 import { AppError, badRequest, conflict, notFound } from '../http/errors.ts';
 import { emailProblem, normaliseEmail } from '../accounts/email.ts';
-import type { Invitation, Organization } from './model.ts';
+import type { Invitation, Organization } from '../store/orgs.ts';
 
 /** How long an invitation can be accepted. */
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;

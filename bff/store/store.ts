@@ -1,10 +1,12 @@
 /**
  * The Store: every durable thing the portal keeps, behind one interface with
  * two implementations (SQLite via node:sqlite, PostgreSQL via pg). Both pass
- * `contract.ts`. Times are epoch milliseconds everywhere.
+ * `contract.ts`. Times are epoch milliseconds everywhere. Every durable record
+ * type is declared in this folder: here, or beside it for a sub-store with an
+ * interface of its own (orgs.ts, federation.ts); domains import them from here.
  */
-import type { OrgsStore } from '../orgs/model.ts';
-import type { FederationStore } from '../federation/model.ts';
+import type { OrgsStore } from './orgs.ts';
+import type { FederationStore } from './federation.ts';
 
 export type Role = 'user' | 'admin';
 

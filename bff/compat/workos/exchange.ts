@@ -9,7 +9,7 @@
 import type { Deps } from '../../deps.ts';
 import type { Mail } from '../../mail/mail.ts';
 import type { ClientRecord } from '../../store/store.ts';
-import type { AcceptInvitationInput, AcceptedInvitation } from '../../orgs/model.ts';
+import type { AcceptInvitationInput, AcceptedInvitation } from '../../store/orgs.ts';
 import { authenticationMethod, tokenRequest, type TokenResult } from '../../oauth/core.ts';
 import { safeEqual } from '../../http/security.ts';
 import { clientAuthFailed } from '../../oauth/client-throttle.ts';

@@ -1,7 +1,7 @@
 /** Contract: federation connections, domains and linked identities. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Connection, FederatedIdentity } from '../../federation/model.ts';
+import type { Connection, FederatedIdentity } from '../federation.ts';
 import { ConflictError } from '../store.ts';
 import { type GetStore, rid, T0 } from './util.ts';
 

@@ -1,5 +1,5 @@
 /** Federation connections, their domains and linked upstream identities. */
-import type { Connection, FederatedIdentity, FederationStore } from '../../federation/model.ts';
+import type { Connection, FederatedIdentity, FederationStore } from '../federation.ts';
 import type { Driver, SqlValue } from './driver.ts';
 import { numOrNull, parseJson } from './rows.ts';
 

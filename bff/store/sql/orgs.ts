@@ -1,5 +1,5 @@
 /** Organizations, memberships, invitations and each grant's organization. */
-import type { GrantOrganization, Invitation, Membership, Organization, OrgsStore } from '../../orgs/model.ts';
+import type { GrantOrganization, Invitation, Membership, Organization, OrgsStore } from '../orgs.ts';
 import type { Driver, SqlValue } from './driver.ts';
 import { numOrNull } from './rows.ts';
 
