@@ -8,6 +8,7 @@ import type { BffSession } from '../store/store.ts';
 import { bffRedirectUri } from './oidc-client.ts';
 import { openTx } from './cookies.ts';
 import type { SessionCore } from './guard.ts';
+import { noneUnlessOutage } from '../http/error-handler.ts';
 
 export interface LoginOptions {
   returnTo: string;
@@ -47,11 +48,11 @@ export async function endSession(deps: Pick<SessionCore, 'sessions' | 'provider'
   const tokens = await deps.sessions.tokens(s).catch(() => null);
   if (!tokens) return;
   if (tokens.refresh_token) {
-    const rt = await deps.provider.RefreshToken.find(tokens.refresh_token, { ignoreExpiration: true }).catch(() => undefined);
+    const rt = await deps.provider.RefreshToken.find(tokens.refresh_token, { ignoreExpiration: true }).catch(noneUnlessOutage);
     if (rt?.grantId) await deps.store.oidc.revokeByGrantId(rt.grantId);
   }
   if (tokens.sid) {
-    const op = await deps.provider.Session.findByUid(tokens.sid).catch(() => undefined);
+    const op = await deps.provider.Session.findByUid(tokens.sid).catch(noneUnlessOutage);
     if (op) await op.destroy();
   }
 }

@@ -12,6 +12,7 @@ import type { SessionTokens } from './sessions.ts';
 import { clearSessionCookie, openTx, setSessionCookie } from './cookies.ts';
 import { currentSession, type SessionDeps } from './guard.ts';
 import { beginLogin, endSession } from './login.ts';
+import { noneUnlessOutage } from '../http/error-handler.ts';
 
 function publicImpersonation(raw: unknown) {
   if (!raw || typeof raw !== 'object') return null;
@@ -74,12 +75,12 @@ export function sessionRoutes(deps: SessionDeps): Router {
       id_token: tokens.id_token,
       // The provider session to end at logout. oidc-provider puts `sid` in the ID token only on
       // request, but every access token records the session it came from.
-      sid: typeof claims.sid === 'string' ? claims.sid : (await deps.provider.AccessToken.find(tokens.access_token).catch(() => undefined))?.sessionUid,
+      sid: typeof claims.sid === 'string' ? claims.sid : (await deps.provider.AccessToken.find(tokens.access_token).catch(noneUnlessOutage))?.sessionUid,
       scope: tokens.scope,
     };
     const accessExpiresAt = now() + (tokens.expires_in ?? config.ttl.accessToken) * 1000;
     if (impersonationId && deps.hooks.completeImpersonation) {
-      const grantId = (await deps.provider.AccessToken.find(tokens.access_token).catch(() => undefined))?.grantId;
+      const grantId = (await deps.provider.AccessToken.find(tokens.access_token).catch(noneUnlessOutage))?.grantId;
       const sid = await deps.hooks.completeImpersonation(req, impersonationId, toStore, accessExpiresAt, grantId);
       await setSessionCookie(deps, req, res, sid);
       res.redirect(303, '/account');

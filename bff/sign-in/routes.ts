@@ -20,6 +20,7 @@ import { signUp } from './sign-up.ts';
 import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSignInCode } from './email-code.ts';
 import { SCREEN_PARAM } from '../oauth/client-settings.ts';
 import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../accounts/verify-email.ts';
+import { isStoreOutage } from '../http/error-handler.ts';
 
 type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
 
@@ -41,7 +42,9 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
       const d = await provider.interactionDetails(req, res);
       if (d.uid !== req.params.uid) throw new Error('uid mismatch');
       return d;
-    } catch {
+    } catch (e) {
+      // An interaction the database cannot read right now has not expired.
+      if (isStoreOutage(e)) throw e;
       throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
     }
   }

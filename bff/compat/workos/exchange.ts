@@ -26,6 +26,7 @@ import {
   type Impersonator,
   type UpstreamOAuthTokens,
 } from './map.ts';
+import { noneUnlessOutage } from '../../http/error-handler.ts';
 
 /** The impersonation feature tells who impersonates behind a grant (null: nobody). */
 /** `acr` is the source token's (impersonation sessions carry `imp:<id>`). */
@@ -131,7 +132,7 @@ export async function authenticateWithCode(deps: Deps, hooks: WorkOSHooks, body:
   const { store, provider } = deps;
   const { client, presented } = await authenticateClient(deps, body.client_id, body.client_secret, info);
   // Read before redeeming: the redirect_uri the provider insists on, and the amr/acr.
-  const code = (await provider.AuthorizationCode.find(body.code).catch(() => undefined)) as SourceToken | undefined;
+  const code = (await provider.AuthorizationCode.find(body.code).catch(noneUnlessOutage)) as SourceToken | undefined;
   const usable = Boolean(code && !code.consumed && !code.isExpired && code.clientId === client.clientId && code.accountId && code.grantId);
 
   let secret: string | null = null;
@@ -213,7 +214,7 @@ export async function authenticateWithRefreshToken(deps: Deps, hooks: WorkOSHook
   const { store, provider } = deps;
   const { client, presented } = await authenticateClient(deps, body.client_id, body.client_secret, info);
   if (client.secret !== null && presented === undefined) throw invalidClient('client_secret is required for this client.');
-  const rt = (await provider.RefreshToken.find(body.refresh_token).catch(() => undefined)) as SourceToken | undefined;
+  const rt = (await provider.RefreshToken.find(body.refresh_token).catch(noneUnlessOutage)) as SourceToken | undefined;
   const usable = Boolean(rt && !rt.consumed && !rt.isExpired && rt.clientId === client.clientId && rt.accountId && rt.grantId);
 
   let previous: string | null | undefined;

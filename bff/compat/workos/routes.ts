@@ -29,6 +29,7 @@ import { authenticateWithEmailVerification, authenticateWithPassword } from './p
 import { authenticateWithMagicAuth, createMagicAuth } from './magic-auth.ts';
 import { createPasswordReset, resetPassword, sendVerificationEmail, verifyEmail } from './account-mail.ts';
 import type { z } from 'zod';
+import { noneUnlessOutage } from '../../http/error-handler.ts';
 
 export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './exchange.ts';
 
@@ -195,7 +196,7 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
       return;
     }
     const { session_id: grantId, return_to: returnTo } = parsed.data;
-    const grant = await provider.Grant.find(grantId).catch(() => undefined);
+    const grant = await provider.Grant.find(grantId).catch(noneUnlessOutage);
     // A session id is no credential (it is the `sid` of every access token the session has).
     // Two callers may end a session: the client it belongs to, with its API key as everywhere
     // else, and the person's own browser — the SDK's getLogoutUrl() is a browser redirect —
@@ -203,7 +204,7 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     const owner = grant?.clientId ? await store.clients.find(grant.clientId) : null;
     const bearer = bearerOf(req);
     const matches = safeEqual(owner?.secret ?? DUMMY_SECRET, bearer ?? '');
-    const op = await provider.Session.get({ req, res } as never).catch(() => undefined);
+    const op = await provider.Session.get({ req, res } as never).catch(noneUnlessOutage);
     const ownBrowser = bearer === null && Boolean(grant?.accountId) && op?.accountId === grant?.accountId;
     if (!grant?.accountId || !owner || owner.firstParty || !(ownBrowser || (owner.secret !== null && bearer !== null && matches))) {
       if (bearer === null) {

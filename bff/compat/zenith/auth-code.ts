@@ -9,6 +9,7 @@ import { tokenRequest } from '../../oauth/core.ts';
 import type { Identity } from './auth.ts';
 import { identityFromTokenResponse, narrow } from './renewal.ts';
 import type { AuthCodeData } from './schema.ts';
+import { noneUnlessOutage } from '../../http/error-handler.ts';
 
 /**
  * Redeems an authorization code issued to `ClientID`. The code is read first
@@ -21,7 +22,7 @@ import type { AuthCodeData } from './schema.ts';
  */
 export async function redeemAuthCode(deps: Deps, data: AuthCodeData): Promise<Identity | null> {
   const { code: value, codeVerifier } = data.AuthGrant;
-  const code = await deps.provider.AuthorizationCode.find(value).catch(() => undefined);
+  const code = await deps.provider.AuthorizationCode.find(value).catch(noneUnlessOutage);
   if (!code || code.clientId !== data.ClientID || !code.redirectUri) return null;
   if (code.codeChallenge && !codeVerifier) return null;
   const client = await deps.store.clients.find(data.ClientID);
