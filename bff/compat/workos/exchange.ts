@@ -12,6 +12,7 @@ import type { ClientRecord } from '../../store/store.ts';
 import type { AcceptInvitationInput, AcceptedInvitation } from '../../store/orgs.ts';
 import { authenticationMethod, tokenRequest, type TokenResult } from '../../oauth/core.ts';
 import { safeEqual } from '../../http/security.ts';
+import { checkClient } from '../../oauth/client-auth.ts';
 import { clientAuthFailed } from '../../oauth/client-throttle.ts';
 import { checkInvitation, defaultOrganization } from '../../orgs/orgs.ts';
 import { connectionForAcr } from '../../federation/public.ts';
@@ -82,13 +83,13 @@ export async function authenticateClient(deps: Deps, clientId: string, bodySecre
     return fail('The client_secret and the Authorization header disagree.');
   }
   const presented = bodySecret ?? info.bearer ?? undefined;
-  const client = await store.clients.find(clientId);
+  const { client, secretMatches } = await checkClient(store, clientId, presented === undefined ? [] : [presented]);
   if (!client || client.firstParty) return fail('Client authentication failed: unknown client.');
   if (client.secret === null) {
     if (presented !== undefined) return fail('This is a public client: it has no secret; prove the code with code_verifier instead.');
     return { client, presented: undefined };
   }
-  if (presented !== undefined && !safeEqual(presented, client.secret)) return fail('Client authentication failed.');
+  if (presented !== undefined && !secretMatches) return fail('Client authentication failed.');
   return { client, presented };
 }
 
