@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './http/logger.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { healthRoute } from './http/health.ts';
 import { mountSpa } from './http/spa.ts';
-import { newcomerRoutes } from './http/newcomer-routes.ts';
+import { newcomerRoutes } from './oauth/newcomer-routes.ts';
 import { oauthErrorHandler } from './oauth/outage.ts';
 import { jsonBody } from './http/input-guard.ts';
 import { edgeGuard } from './edge-guard.ts';

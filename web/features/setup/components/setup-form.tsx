@@ -41,8 +41,7 @@ export function SetupForm({ onSubmit, pending, error }: SetupFormProps) {
   const { formRef, failed } = useFocusFirstError<HTMLFormElement>();
   useEffect(() => {
     if (error) failed();
-    // Only a new error counts (`failed` is a new function each render).
-  }, [error]);
+  }, [error, failed]);
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
