@@ -56,7 +56,7 @@ export function auditLogQueryOptions(filters: AuditFilters) {
     queryFn: ({ pageParam, signal }) => getAuditPage(filters, pageParam, signal),
     initialPageParam: undefined as number | undefined,
     // A short page is the oldest one; otherwise page on from the last (oldest) seq shown.
-    getNextPageParam: (last) => (last.entries.length < AUDIT_PAGE_SIZE ? undefined : last.entries[last.entries.length - 1].seq),
+    getNextPageParam: (last) => (last.entries.length < AUDIT_PAGE_SIZE ? undefined : last.entries.at(-1)?.seq),
   });
 }
 
