@@ -364,7 +364,7 @@ export interface Store {
   audit: {
     /**
      * Appends an entry, chaining it to the previous one. The hash function is
-     * given by the caller (audit/chain.ts) so that the store stays dumb; the
+     * given by the caller (audit/audit.ts) so that the store stays dumb; the
      * implementation serialises appends so the chain never forks.
      */
     append(entry: NewAuditEntry, hash: (prevHash: string, seq: number) => string): Promise<AuditEntry>;

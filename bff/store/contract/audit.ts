@@ -11,7 +11,7 @@ function entry(over: Partial<NewAuditEntry> = {}): NewAuditEntry {
   return { at: T0, kind: 'test.event', actorId: null, subjectId: null, ip: '192.0.2.1', userAgent: 'ua', data: {}, ...over };
 }
 
-/** Stand-in for audit/chain.ts: binds the entry's content to its place in the chain. */
+/** Stand-in for the hash of audit/audit.ts: binds the entry's content to its place in the chain. */
 function hasher(e: NewAuditEntry) {
   return (prevHash: string, seq: number) =>
     createHash('sha256').update(`${prevHash}|${seq}|${JSON.stringify(e)}`).digest('hex');
