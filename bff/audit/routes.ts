@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { SessionDeps } from '../session/guard.ts';
 import { requireAdmin } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
+import type { AuditPageWire, AuditPeople } from '../../api/audit.ts';
 
 const filter = z.object({
   kind: z.string().max(64).optional(),
@@ -34,12 +35,12 @@ export function auditRoutes(deps: SessionDeps): Router {
     const entries = await deps.store.audit.list({ kind: q.kind, userId, actorId: q.actorId, subjectId: q.subjectId, from: q.from, to: q.to, before: q.before, limit: q.limit });
     // Names beside ids, so the screen reads as a record of people, not of UUIDs.
     const ids = [...new Set(entries.flatMap((e) => [e.actorId, e.subjectId]).filter((x): x is string => Boolean(x)))];
-    const people: Record<string, { email: string; name: string }> = {};
+    const people: AuditPeople = {};
     for (const id of ids) {
       const u = await deps.store.users.findById(id);
       if (u) people[id] = { email: u.email, name: u.name };
     }
-    res.json({ entries, people });
+    res.json({ entries, people } satisfies AuditPageWire);
   });
   return r;
 }

@@ -16,9 +16,9 @@ import { beginLogin, endSession } from '../session/login.ts';
 import type { SessionTokens } from '../session/sessions.ts';
 import type { Impersonation } from '../store/store.ts';
 
-export const REASON_MIN = 10;
-export const REASON_MAX = 500;
-export const DURATION_MAX = 60;
+import { DURATION_MAX, REASON_MAX, REASON_MIN, REASON_TOO_LONG, REASON_TOO_SHORT } from '../../api/impersonation.ts';
+
+export { DURATION_MAX, REASON_MAX, REASON_MIN };
 /** An admin must have entered a password this recently to start impersonating. */
 export const FRESH_AUTH_MS = 15 * 60_000;
 
@@ -56,8 +56,8 @@ export async function startImpersonation(deps: SessionDeps, req: Request, res: R
   if (cur.user.role !== 'admin') return refuse(403, 'admin_required', 'Only administrators can impersonate users.');
   const authTime = Number(cur.session.data.authTime ?? cur.session.createdAt);
   if (now - authTime > FRESH_AUTH_MS) return refuse(403, 'reauth_required', 'For your protection, sign in again (with your password) before impersonating someone.');
-  if (reason.length < REASON_MIN) return refuse(400, 'reason_required', `Write why you are impersonating this user (at least ${REASON_MIN} characters).`);
-  if (reason.length > REASON_MAX) return refuse(400, 'reason_too_long', `Keep the reason under ${REASON_MAX} characters.`);
+  if (reason.length < REASON_MIN) return refuse(400, 'reason_required', REASON_TOO_SHORT);
+  if (reason.length > REASON_MAX) return refuse(400, 'reason_too_long', REASON_TOO_LONG);
   const minutes = input.durationMinutes ?? DURATION_MAX;
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > DURATION_MAX) return refuse(400, 'invalid_duration', `The duration must be a whole number of minutes from 1 to ${DURATION_MAX}.`);
   const target = input.userId ? await store.users.findById(input.userId) : null;

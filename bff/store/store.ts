@@ -7,6 +7,7 @@
  */
 import type { OrgsStore } from './orgs.ts';
 import type { FederationStore } from './federation.ts';
+import type { AuditEntryWire } from '../../api/audit.ts';
 
 export type Role = 'user' | 'admin';
 
@@ -103,31 +104,11 @@ export interface Consent {
   updatedAt: number;
 }
 
-export interface AuditEntry {
-  seq: number;
-  at: number;
-  kind: string;
-  actorId: string | null;
-  subjectId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  data: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-  /** The AUDIT_KEYS id whose HMAC `hash` is; null for a plain SHA-256 entry written before keys existed. */
-  keyId: number | null;
-}
+/** A stored audit entry: exactly what GET /bff/admin/audit sends, so the shape is declared once (api/audit.ts). */
+export type AuditEntry = AuditEntryWire;
 
-export interface NewAuditEntry {
-  at: number;
-  kind: string;
-  actorId: string | null;
-  subjectId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  data: Record<string, unknown>;
-  keyId?: number | null;
-}
+/** An entry to append: the store numbers and chains it; `keyId` names the key the caller's hash uses. */
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash' | 'keyId'> & { keyId?: number | null };
 
 export interface AuditFilter {
   kind?: string;

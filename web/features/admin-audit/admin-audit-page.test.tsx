@@ -48,6 +48,7 @@ function entry(seq: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
     data: { method: 'password' },
     prevHash: 'p'.repeat(64),
     hash: 'h'.repeat(64),
+    keyId: null,
     ...overrides,
   };
 }

@@ -1,26 +1,11 @@
 import { infiniteQueryOptions, useInfiniteQuery } from '@tanstack/react-query';
 import { apiGet } from '../../../lib/api-client.ts';
 
-export interface AuditEntry {
-  seq: number;
-  at: number;
-  kind: string;
-  actorId: string | null;
-  subjectId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  data: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
+import type { AuditEntryWire, AuditPageWire, AuditPeople } from '../../../../api/audit.ts';
 
-export type People = Record<string, { email: string; name: string }>;
-
-export interface AuditPage {
-  entries: AuditEntry[];
-  /** Absent when an email filter matches nobody. */
-  people?: People;
-}
+export type AuditEntry = AuditEntryWire;
+export type People = AuditPeople;
+export type AuditPage = AuditPageWire;
 
 /** What the screen filters by; empty strings and undefined mean "any". */
 export interface AuditFilters {
