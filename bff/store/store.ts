@@ -123,6 +123,13 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/**
+ * Why an impersonation ended: the admin stopped it, its time ran out, the admin
+ * signed out, it was never completed in the browser ('abandoned'), or (rows
+ * from before impersonation went through the provider) its sign-in failed.
+ */
+export type ImpersonationEndReason = 'stopped' | 'expired' | 'logout' | 'abandoned' | 'failed';
+
 export interface Impersonation {
   id: string;
   adminId: string;
@@ -131,8 +138,7 @@ export interface Impersonation {
   startedAt: number;
   expiresAt: number;
   endedAt: number | null;
-  /** 'stopped' | 'expired' | 'logout' | 'failed' */
-  endReason: string | null;
+  endReason: ImpersonationEndReason | null;
   grantId: string | null;
   /** The admin's own BFF session, restored on stop. */
   adminSessionId: string | null;
@@ -373,7 +379,7 @@ export interface Store {
     setGrant(id: string, grantId: string): Promise<void>;
     setSession(id: string, sessionId: string): Promise<void>;
     /** Ends it unless it already ended; true when this call ended it. */
-    end(id: string, now: number, reason: string): Promise<boolean>;
+    end(id: string, now: number, reason: ImpersonationEndReason): Promise<boolean>;
     /** Open impersonations whose time is up. */
     listExpired(now: number): Promise<Impersonation[]>;
     listForTarget(userId: string): Promise<Impersonation[]>;
