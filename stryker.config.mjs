@@ -23,6 +23,7 @@ export default {
   coverageAnalysis: 'perTest',
   mutate: [
     'bff/{http,session,oauth,impersonation,audit,accounts,compat}/**/*.ts',
+    'bff/sign-in/routes.ts', // the sign-in interaction (was oauth/interactions/routes.ts)
     '!bff/**/*.test.ts',
     '!bff/testing/**',
     '!bff/http/fuzz-inputs.ts', // the fuzz test's generator: test code

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './http/logger.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { healthRoute } from './http/health.ts';
 import { mountSpa } from './http/spa.ts';
-import { newcomerRoutes } from './http/newcomer-routes.ts';
+import { newcomerRoutes } from './oauth/newcomer-routes.ts';
 import { oauthErrorHandler } from './oauth/outage.ts';
 import { jsonBody } from './http/input-guard.ts';
 import { edgeGuard } from './edge-guard.ts';
@@ -23,17 +23,20 @@ import { sealStoredSecrets, secretsAtRest } from './oauth/secrets-at-rest.ts';
 import { ensureSigningKeys } from './oauth/keys.ts';
 import { createProvider } from './oauth/provider.ts';
 import { PAGES_CSS } from './oauth/pages.ts';
-import { interactionRoutes } from './oauth/interactions/routes.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
 import { clientThrottle } from './oauth/client-throttle.ts';
 import { legacyRefresh } from './oauth/legacy-refresh.ts';
 import { bffClientRecord, createBffOidcConfig, type SelfOrigin } from './session/oidc-client.ts';
 import { createSessionService, type SessionService, type SessionTestHooks } from './session/sessions.ts';
-import { cookieOptions, sessionRoutes, type SessionDeps, type SessionHooks } from './session/routes.ts';
+import { sessionRoutes } from './session/routes.ts';
+import { cookieOptions } from './session/cookies.ts';
+import type { SessionCore, SessionDeps } from './session/guard.ts';
+import { interactionRoutes } from './sign-in/routes.ts';
 import { createSealCache } from './session/seal-cache.ts';
 import { composeClaims } from './oauth/claims.ts';
-import { impersonationClaims, impersonationHooks, impersonationIdFromAcr } from './impersonation/impersonation.ts';
+import { impersonationClaims, impersonationHooks } from './impersonation/impersonation.ts';
+import { impersonatorLookup } from './impersonation/impersonator.ts';
 import { impersonationRoutes } from './impersonation/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { auditExportRoutes } from './audit/export-routes.ts';
@@ -42,7 +45,7 @@ import { createBranding } from './branding/branding.ts';
 import { brandingCssRoute, brandingRoutes } from './branding/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
-import { deviceRoutes } from './oauth/device-routes.ts';
+import { deviceRoutes } from './sign-in/device-routes.ts';
 import { resourceRoutes } from './admin/resource-routes.ts';
 import { passwordResetRoutes } from './accounts/reset-routes.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -104,11 +107,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const oidcConfiguration = createBffOidcConfig(config, self);
   const oidcConfig = () => oidcConfiguration;
   const sessions = createSessionService({ config, store, logger, now, oidcConfig, testHooks: opts.sessionTestHooks });
-  const hooks: SessionHooks = {};
   const cookies = cookieOptions(base);
   const sealCache = createSealCache(cookies.session.password as Record<string, string>, cookies.session.ttl ?? 0);
-  const deps: SessionDeps = { ...base, sessions, oidcConfig, hooks, cookies, sealCache };
-  Object.assign(hooks, impersonationHooks(deps));
+  const core: SessionCore = { ...base, sessions, oidcConfig, cookies, sealCache };
+  const deps: SessionDeps = { ...core, hooks: impersonationHooks(core) };
 
   const app = express();
   app.disable('x-powered-by');
@@ -183,13 +185,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     workosRoutes(deps, {
       mail,
       endBffSessions: sessions.revokeAllForUser,
-      impersonator: async (grantId, acr) => {
-        const byAcr = impersonationIdFromAcr(acr);
-        const imp = byAcr ? await store.impersonations.find(byAcr) : await store.impersonations.findByGrant(grantId);
-        if (!imp) return null;
-        const admin = await store.users.findById(imp.adminId);
-        return { email: admin?.email ?? 'unknown', reason: imp.reason };
-      },
+      impersonator: impersonatorLookup(store),
       oauthTokens: (userId, acr) => upstreamTokensFor(deps, userId, acr),
     }),
   );

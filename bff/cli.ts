@@ -15,14 +15,14 @@ import { createCheckpoint, parseCheckpoint, rekeyPlainEntries, verifyChain } fro
 import { sealStoredSecrets, secretsAtRest } from './oauth/secrets-at-rest.ts';
 import { publicClient, registerClient, rotateClientSecret } from './oauth/clients.ts';
 import { rotateSigningKey } from './oauth/keys.ts';
-import { CLIENT_UPDATE_USAGE, runClientUpdate } from './oauth/client-cli.ts';
+import { CLIENT_UPDATE_USAGE, runClientUpdate } from './admin/client-cli.ts';
 import { SESSION_CHANNEL } from './session/sessions.ts';
 import { createSetupLink } from './accounts/setup.ts';
 import { setUsername, usernameProblem } from './accounts/usernames.ts';
 import { ORG_USAGE, runOrgCommand } from './orgs/cli.ts';
 import { CONNECTION_USAGE, runConnectionCommand } from './federation/cli.ts';
 import { USER_MAIL_USAGE, runUserMailCommand } from './accounts/cli.ts';
-import { MACHINE_CLI_OPTIONS, RESOURCE_USAGE, clientOptionsFrom, createMachineClient, runResourceCommand } from './oauth/machine-cli.ts';
+import { MACHINE_CLI_OPTIONS, RESOURCE_USAGE, clientOptionsFrom, createMachineClient, runResourceCommand } from './admin/machine-cli.ts';
 
 const USAGE = `usage: portal <command>
 

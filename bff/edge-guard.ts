@@ -10,7 +10,7 @@ import { urlGuard, type GuardResponder } from './http/input-guard.ts';
 import { errorPage } from './oauth/pages.ts';
 import { errorBody, invalidRequest } from './compat/workos/map.ts';
 import { failure, toJson } from './compat/sag/map.ts';
-import { PATH as SAG_PATH } from './compat/sag/routes.ts';
+import { PATH as SAG_PATH } from './compat/sag/schema.ts';
 
 const BROWSER_PATHS = ['/oauth/authorize', '/oauth/logout', '/user_management/authorize', '/user_management/sessions/logout'];
 

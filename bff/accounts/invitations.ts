@@ -39,9 +39,13 @@ export async function acceptInvitation(d: { store: Store; audit: Audit; now: () 
   if (problem) throw badRequest('weak_password', problem, { password: problem });
   const hash = await hashPassword(password);
   const t = await liveToken(d.store, secret, INVITE_PURPOSE, d.now());
-  if (!t || !(await d.store.oneTimeTokens.consume(t.id, INVITE_PURPOSE, d.now()))) throw gone('invitation_invalid', INVALID);
-  await d.store.users.setPasswordHash(user.id, hash, d.now());
-  await d.store.users.update(user.id, { emailVerified: true }, d.now());
+  if (!t) throw gone('invitation_invalid', INVALID);
+  // The link is spent only together with the password it set.
+  await d.store.transaction(async (tx) => {
+    if (!(await tx.oneTimeTokens.consume(t.id, INVITE_PURPOSE, d.now()))) throw gone('invitation_invalid', INVALID);
+    await tx.users.setPasswordHash(user.id, hash, d.now());
+    await tx.users.update(user.id, { emailVerified: true }, d.now());
+  });
   await d.audit.record('invitation_accepted', { ...meta, actorId: user.id, subjectId: user.id });
   return user;
 }

@@ -62,17 +62,20 @@ export interface IssueOptions {
 export async function issueToken(store: Store, o: IssueOptions, now: number): Promise<IssuedToken> {
   const secret = randomBytes(32).toString('base64url');
   const code = o.withCode ? String(randomInt(0, 1_000_000)).padStart(6, '0') : null;
-  if (o.replacePrevious && o.userId) await store.oneTimeTokens.consumeAllForUser(o.userId, o.purpose, now);
   const expiresAt = now + o.ttlMs;
-  await store.oneTimeTokens.create({
-    id: sha256(secret),
-    purpose: o.purpose,
-    userId: o.userId,
-    email: o.email,
-    codeHash: code ? codeHashFor(sha256(secret), code) : null,
-    createdAt: now,
-    expiresAt,
-    data: o.data ?? {},
+  // Earlier links end only when the new one exists.
+  await store.transaction(async (tx) => {
+    if (o.replacePrevious && o.userId) await tx.oneTimeTokens.consumeAllForUser(o.userId, o.purpose, now);
+    await tx.oneTimeTokens.create({
+      id: sha256(secret),
+      purpose: o.purpose,
+      userId: o.userId,
+      email: o.email,
+      codeHash: code ? codeHashFor(sha256(secret), code) : null,
+      createdAt: now,
+      expiresAt,
+      data: o.data ?? {},
+    });
   });
   return { secret, code, expiresAt };
 }

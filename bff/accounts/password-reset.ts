@@ -90,16 +90,19 @@ export async function completePasswordReset(d: ResetDeps, c: CompleteReset, meta
   const problem = passwordProblem(c.password, user.email);
   if (problem) throw badRequest('weak_password', problem, { password: problem });
   const hash = await hashPassword(c.password);
-  if (!(await d.store.oneTimeTokens.consume(t.id, RESET_PURPOSE, d.now()))) throw gone('reset_link_invalid', INVALID_LINK);
-  await d.store.users.setPasswordHash(user.id, hash, d.now());
-  // The mail arrived, so the address is theirs. Upstream identities linked while it was not
-  // proven were linked on someone's word alone (an upstream that did not vouch for the email):
-  // the mailbox's owner takes the account over without them (pre-account-takeover).
-  if (!user.emailVerified) {
-    const unlinked = await d.store.federation.unlinkAll(user.id);
-    await d.store.users.update(user.id, { emailVerified: true }, d.now());
-    if (unlinked > 0) await d.audit.record('federation_unlinked', { ...meta, actorId: user.id, subjectId: user.id, data: { reason: 'password_reset_of_unverified_account', identities: unlinked } });
-  }
+  // The link is spent only together with the password it set (and the unlinking that goes with it).
+  const unlinked = await d.store.transaction(async (tx) => {
+    if (!(await tx.oneTimeTokens.consume(t.id, RESET_PURPOSE, d.now()))) throw gone('reset_link_invalid', INVALID_LINK);
+    await tx.users.setPasswordHash(user.id, hash, d.now());
+    // The mail arrived, so the address is theirs. Upstream identities linked while it was not
+    // proven were linked on someone's word alone (an upstream that did not vouch for the email):
+    // the mailbox's owner takes the account over without them (pre-account-takeover).
+    if (user.emailVerified) return 0;
+    const n = await tx.federation.unlinkAll(user.id);
+    await tx.users.update(user.id, { emailVerified: true }, d.now());
+    return n;
+  });
+  if (unlinked > 0) await d.audit.record('federation_unlinked', { ...meta, actorId: user.id, subjectId: user.id, data: { reason: 'password_reset_of_unverified_account', identities: unlinked } });
   const ctx = { ...meta, actorId: user.id, subjectId: user.id };
   await d.audit.record('password_reset', { ...ctx, data: { signOutEverywhere: c.signOutEverywhere } });
   if (!c.signOutEverywhere) return { user, revoked: null };

@@ -6,8 +6,9 @@ import { hash, verify } from '@node-rs/argon2';
 
 const OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 } as const;
 
-export const PASSWORD_MIN = 12;
-export const PASSWORD_MAX = 1024;
+import { PASSWORD_MAX, PASSWORD_MIN } from '../../api/passwords.ts';
+
+export { PASSWORD_MAX, PASSWORD_MIN };
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);

@@ -1,7 +1,7 @@
 /** Password reset and invitations for the SPA: ask for a link, check it, set the (new) password. */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { SessionDeps } from '../session/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
 import type { Mail } from '../mail/mail.ts';
 import { parse } from '../http/validate.ts';
 import { clientIp } from '../http/security.ts';

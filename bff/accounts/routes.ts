@@ -1,14 +1,14 @@
 /** The account screen's API: profile, connected apps, password. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { SessionDeps } from '../session/routes.ts';
-import { requireSession } from '../session/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
+import { requireSession } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { changePassword } from './accounts.ts';
 import { revokeOtherAccess } from './revoke.ts';
-import { listConnectedApps, revokeConnectedApp } from './connected-apps.ts';
+import { listConnectedApps, revokeConnectedApp } from '../session/connected-apps.ts';
 
 const passwordBody = z.object({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) });
 

@@ -1,7 +1,8 @@
 /** The account screen's signed-in browsers: list them, sign one out, sign out all the others. */
 import { Router, type Request } from 'express';
-import type { SessionDeps, Current } from '../session/routes.ts';
-import { clearSessionCookie, requireSession } from '../session/routes.ts';
+import type { SessionDeps, Current } from '../session/guard.ts';
+import { clearSessionCookie } from '../session/cookies.ts';
+import { requireSession } from '../session/guard.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { endDeviceSession, endOtherDeviceSessions, listDeviceSessions } from '../session/device-sessions.ts';

@@ -10,7 +10,7 @@ import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { EXPORT_PAGE } from '../audit/export-routes.ts';
 import { ACTIVITY_HOURS } from './routes.ts';
-import { HOUR_MS } from './model.ts';
+import { HOUR_MS } from '../store/activity.ts';
 
 const PASSWORD = 'correct horse battery staple';
 

@@ -4,9 +4,9 @@
  * audit log — and the counts of users, partner apps and active sessions.
  */
 import { Router } from 'express';
-import type { SessionDeps } from '../session/routes.ts';
-import { requireAdmin } from '../admin/routes.ts';
-import { HOUR_MS } from './model.ts';
+import type { SessionDeps } from '../session/guard.ts';
+import { requireAdmin } from '../session/guard.ts';
+import { HOUR_MS } from '../store/activity.ts';
 
 export const ACTIVITY_HOURS = 7 * 24;
 

@@ -5,12 +5,12 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { SessionDeps } from '../session/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 import { clientIp } from '../http/security.ts';
 import { publicClient } from '../oauth/clients.ts';
 import { createResource, deleteResource, registerMachineClient } from '../oauth/machine.ts';
-import { requireAdmin } from './routes.ts';
+import { requireAdmin } from '../session/guard.ts';
 
 const newResource = z.object({
   identifier: z.string().max(2000),

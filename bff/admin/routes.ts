@@ -1,10 +1,9 @@
 /** Admin API: partner apps and users. Refused while impersonating. */
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import type { SessionDeps, Current } from '../session/routes.ts';
-import { requireSession } from '../session/routes.ts';
+import { requireAdmin, type SessionDeps } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
-import { forbidden, notFound } from '../http/errors.ts';
+import { notFound } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { publicClient, registerClient, rotateClientSecret } from '../oauth/clients.ts';
 import { SCOPES } from '../oauth/scopes.ts';
@@ -23,13 +22,6 @@ const newClient = z.object({
   legacyRefresh: z.boolean().default(false),
   postLogoutRedirectUris: z.array(z.string().max(2000)).max(20).optional(),
 });
-
-export async function requireAdmin(deps: SessionDeps, req: Request, res: Response): Promise<Current> {
-  const c = await requireSession(deps, req, res);
-  if (c.session.data.impersonation) throw forbidden('impersonation_forbidden', 'Admin screens are not available while you impersonate a user. Stop impersonating first.');
-  if (c.user.role !== 'admin') throw forbidden('admin_required', 'You need to be an administrator to do this.');
-  return c;
-}
 
 export function adminRoutes(deps: SessionDeps): Router {
   const r = Router();

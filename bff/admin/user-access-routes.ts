@@ -3,15 +3,15 @@
  * connected app, and mail a password reset link or (for an account without a password) a new invitation.
  */
 import { Router } from 'express';
-import type { SessionDeps } from '../session/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import type { Mail } from '../mail/mail.ts';
 import { invitationMail, passwordResetMail } from '../mail/messages.ts';
 import { inviteUser, INVITE_TTL_MS } from '../accounts/invitations.ts';
 import { issueResetLink, RESET_TTL_MS } from '../accounts/password-reset.ts';
-import { revokeConnectedApp } from '../accounts/connected-apps.ts';
+import { revokeConnectedApp } from '../session/connected-apps.ts';
 import { endDeviceSession, endOtherDeviceSessions } from '../session/device-sessions.ts';
-import { requireAdmin } from './routes.ts';
+import { requireAdmin } from '../session/guard.ts';
 import { auditMeta, findUserOr404 } from './user-view.ts';
 
 export function adminUserAccessRoutes(deps: SessionDeps, mail: Mail): Router {

@@ -1,16 +1,16 @@
 /** The admin console's users: the paged list, a user's page, role, disable / enable, delete, invite. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { SessionDeps } from '../session/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 import { badRequest } from '../http/errors.ts';
 import type { Mail } from '../mail/mail.ts';
 import { invitationMail } from '../mail/messages.ts';
 import { inviteUser, INVITE_TTL_MS } from '../accounts/invitations.ts';
 import { revokeOtherAccess } from '../accounts/revoke.ts';
-import { listConnectedApps } from '../accounts/connected-apps.ts';
+import { listConnectedApps } from '../session/connected-apps.ts';
 import { listDeviceSessions } from '../session/device-sessions.ts';
-import { requireAdmin } from './routes.ts';
+import { requireAdmin } from '../session/guard.ts';
 import { adminUser, auditMeta, confirmSelf, decodeCursor, encodeCursor, findUserOr404, lastAdmin, staleUser, userGone } from './user-view.ts';
 
 const flag = z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true').optional();

@@ -5,8 +5,8 @@
  */
 import { once } from 'node:events';
 import { Router } from 'express';
-import type { SessionDeps } from '../session/routes.ts';
-import { requireAdmin } from '../admin/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
+import { requireAdmin } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 import { clientIp } from '../http/security.ts';
 import { auditFilterSchema, storeFilter } from './filter.ts';

@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { BRANDING_TTL_MS } from './branding.ts';
-import { contrastRatio, primaryContrast } from './colour.ts';
+import { contrastRatio, primaryContrast } from '../../api/colour.ts';
 
 const PASSWORD = 'correct horse battery staple';
 

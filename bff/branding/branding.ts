@@ -7,7 +7,7 @@
  */
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../http/logger.ts';
-import { shade, tint } from './colour.ts';
+import { shade, tint } from '../../api/colour.ts';
 
 export interface Branding {
   portalName: string;

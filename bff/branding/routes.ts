@@ -5,15 +5,15 @@
  */
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { SessionDeps } from '../session/routes.ts';
-import { requireAdmin } from '../admin/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
+import { requireAdmin } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 import { badRequest, conflict } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { emailProblem, normaliseEmail } from '../accounts/email.ts';
 import { guardedFetch } from '../federation/egress.ts';
 import { brandingCss, DEFAULT_BRANDING, type BrandingService } from './branding.ts';
-import { isHexColour, primaryContrast } from './colour.ts';
+import { isHexColour, primaryContrast } from '../../api/colour.ts';
 
 const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp|svg\+xml|avif)\s*(;|$)/i;
 

@@ -1,7 +1,7 @@
 /** Admin API for connections: list (never a secret), create (after discovery), delete. */
 import { Router } from 'express';
-import type { SessionDeps } from '../session/routes.ts';
-import { requireAdmin } from '../admin/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
+import { requireAdmin } from '../session/guard.ts';
 import { notFound } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { createConnection, publicConnection } from './connections.ts';

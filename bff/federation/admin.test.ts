@@ -57,7 +57,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.match(downBody.message, /127\.0\.0\.1:9\/\.well-known\/openid-configuration/);
 
       const unknownOrg = await admin.api('POST', '/bff/admin/connections', { ...valid(), org: 'no-such-org' });
-      assert.equal((await unknownOrg.json()).error, 'org_not_found');
+      assert.equal((await unknownOrg.json()).error, 'organization_not_found');
       assert.equal((await app.store.federation.listConnections()).length, 0, 'nothing was created');
     });
 

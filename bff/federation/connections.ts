@@ -12,9 +12,10 @@ import type { Store } from '../store/store.ts';
 import { ConflictError } from '../store/store.ts';
 import { AppError, badRequest, conflict } from '../http/errors.ts';
 import { parse } from '../http/validate.ts';
-import type { Connection } from './model.ts';
+import type { Connection } from '../store/federation.ts';
 import { clientSecretSealer } from './crypto.ts';
 import { discover } from './upstream.ts';
+import { ORGANIZATION_ERRORS } from '../orgs/error-codes.ts';
 
 export type ConnectionKind = 'sso' | 'social';
 
@@ -111,7 +112,7 @@ export async function createConnection(deps: ConnectionDeps, input: unknown): Pr
   let orgId: string | null = null;
   if (b.org) {
     const org = (await deps.store.orgs.find(b.org)) ?? (await deps.store.orgs.findByName(b.org));
-    if (!org) throw badRequest('org_not_found', `There is no organization ${b.org}.`, { org: 'No such organization.' });
+    if (!org) throw badRequest(ORGANIZATION_ERRORS.not_found, `There is no organization ${b.org}.`, { org: 'No such organization.' });
     orgId = org.id;
   }
   if (await deps.store.federation.findConnectionByName(b.name)) {

@@ -16,7 +16,7 @@ import { AppError } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { emailProblem, normaliseEmail } from '../accounts/email.ts';
-import type { Connection, FederatedIdentity } from './model.ts';
+import type { Connection, FederatedIdentity } from '../store/federation.ts';
 import { kindOf } from './connections.ts';
 import type { UpstreamProfile } from './upstream.ts';
 

@@ -15,7 +15,7 @@ import type { SessionOptions } from 'iron-session';
 import { openIronSession } from '../session/seal-cache.ts';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
-import type { SessionDeps } from '../session/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
 import { notFound } from '../http/errors.ts';
 import { parse } from '../http/validate.ts';
 import { clientIp } from '../http/security.ts';
@@ -23,10 +23,10 @@ import { normaliseEmail } from '../accounts/email.ts';
 import { acrFor, kindOf } from './connections.ts';
 import { buildStart, classifyFailure, exchange, liveUpstreamConfig, upstreamConfig } from './upstream.ts';
 import { sealTokens, toStoredTokens } from './tokens.ts';
-import { ensureMembership, parkPendingLink, pendingLinkFor, resolveUser } from './linking.ts';
+import { ensureMembership, parkPendingLink, resolveUser } from './linking.ts';
 import { adminConnectionRoutes } from './admin-routes.ts';
 import type { Mail } from '../mail/mail.ts';
-import { needsVerification, sendVerification } from '../sign-in/verify-email.ts';
+import { needsVerification, sendVerification } from '../accounts/verify-email.ts';
 
 /** Every reason the error screen explains (web/features/federation knows each one). */
 export type FederationFailure =
@@ -76,17 +76,6 @@ async function loginInteraction(deps: Deps, req: Request, res: Response, uid: st
   } catch {
     return null;
   }
-}
-
-/** What GET /bff/interaction/:uid adds for the sign-in screen. */
-export async function federationInteractionInfo(deps: Deps, req: Request, res: Response, uid: string) {
-  const connections = await deps.store.federation.listConnections();
-  return {
-    connections: connections.map((c) => ({ id: c.id, name: c.name, kind: kindOf(c) })),
-    /** Whether POST /bff/interaction/:uid/discover can route an email anywhere. */
-    homeRealmDiscovery: connections.some((c) => c.domains.length > 0),
-    pendingLink: await pendingLinkFor(deps, req, res, uid),
-  };
 }
 
 export function federationRoutes(deps: SessionDeps, mail: Mail): Router {

@@ -7,7 +7,7 @@
  */
 import * as oidc from 'openid-client';
 import type { Deps } from '../deps.ts';
-import type { Connection, FederatedIdentity } from './model.ts';
+import type { Connection, FederatedIdentity } from '../store/federation.ts';
 import { tokenSealer } from './crypto.ts';
 import { connectionForAcr } from './connections.ts';
 import { upstreamConfig } from './upstream.ts';

@@ -7,7 +7,7 @@
  */
 import * as oidc from 'openid-client';
 import type { Store } from '../store/store.ts';
-import type { Connection } from './model.ts';
+import type { Connection } from '../store/federation.ts';
 import { clientSecretSealer } from './crypto.ts';
 import { guardedFetch, UpstreamUnreachable } from './egress.ts';
 

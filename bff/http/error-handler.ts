@@ -19,6 +19,16 @@ export function isStoreOutage(err: unknown): boolean {
   return false;
 }
 
+/**
+ * For `.catch()` on a lookup whose failure means "there is none" (oidc-provider's
+ * `find` on a malformed or refused value): undefined, except that a store outage
+ * is rethrown, so it reaches the 503 + Retry-After answer instead of "not found".
+ */
+export function noneUnlessOutage(err: unknown): undefined {
+  if (isStoreOutage(err)) throw err;
+  return undefined;
+}
+
 const BODY_ERRORS: Record<string, [number, string, string]> = {
   'entity.parse.failed': [400, 'invalid_json', 'The request body is not valid JSON.'],
   'entity.too.large': [413, 'body_too_large', 'The request body is too large.'],

@@ -62,6 +62,32 @@ export function isSameOriginRequest(req: Request, origin: string): boolean {
   return Boolean(site || o);
 }
 
+/**
+ * For server-to-server APIs (the compat adapters): refuses what a browser sends
+ * from a page on another site (a foreign Origin, or Sec-Fetch-Site cross-site
+ * or same-site) with 403 `forbidden_origin`; callers without either header pass.
+ */
+export function refuseCrossSiteBrowsers(publicUrl: string): RequestHandler {
+  const origin = new URL(publicUrl).origin;
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const o = req.get('origin');
+    const site = req.get('sec-fetch-site');
+    if ((o && o !== origin) || site === 'cross-site' || site === 'same-site') {
+      return next(new AppError('forbidden_origin', 'This endpoint does not accept cross-site browser requests.', { status: 403 }));
+    }
+    next();
+  };
+}
+
+/**
+ * Whether a WebSocket upgrade's Origin may connect: browsers always send one, and a
+ * foreign one is cross-site WebSocket hijacking; non-browser clients send none, or
+ * `*` as in Zenith's own example.
+ */
+export function allowedWebSocketOrigin(origin: string | undefined, publicUrl: string): boolean {
+  return origin === undefined || origin === '*' || origin === new URL(publicUrl).origin;
+}
+
 /** Headers for every response; HTML gets a strict CSP that forbids framing. */
 export function securityHeaders(opts: { https: boolean }): RequestHandler {
   const csp = [

@@ -10,13 +10,15 @@ import { errors } from 'oidc-provider';
 import { AppError } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import type { ClaimsContributor } from '../oauth/claims.ts';
-import { beginLogin, endSession, setSessionCookie, clearSessionCookie, type Current, type SessionDeps, type SessionHooks } from '../session/routes.ts';
+import type { Current, SessionCore, SessionDeps, SessionHooks } from '../session/guard.ts';
+import { setSessionCookie, clearSessionCookie } from '../session/cookies.ts';
+import { beginLogin, endSession } from '../session/login.ts';
 import type { SessionTokens } from '../session/sessions.ts';
 import type { Impersonation } from '../store/store.ts';
 
-export const REASON_MIN = 10;
-export const REASON_MAX = 500;
-export const DURATION_MAX = 60;
+import { DURATION_MAX, REASON_MAX, REASON_MIN, REASON_TOO_LONG, REASON_TOO_SHORT } from '../../api/impersonation.ts';
+
+export { DURATION_MAX, REASON_MAX, REASON_MIN };
 /** An admin must have entered a password this recently to start impersonating. */
 export const FRESH_AUTH_MS = 15 * 60_000;
 
@@ -54,8 +56,8 @@ export async function startImpersonation(deps: SessionDeps, req: Request, res: R
   if (cur.user.role !== 'admin') return refuse(403, 'admin_required', 'Only administrators can impersonate users.');
   const authTime = Number(cur.session.data.authTime ?? cur.session.createdAt);
   if (now - authTime > FRESH_AUTH_MS) return refuse(403, 'reauth_required', 'For your protection, sign in again (with your password) before impersonating someone.');
-  if (reason.length < REASON_MIN) return refuse(400, 'reason_required', `Write why you are impersonating this user (at least ${REASON_MIN} characters).`);
-  if (reason.length > REASON_MAX) return refuse(400, 'reason_too_long', `Keep the reason under ${REASON_MAX} characters.`);
+  if (reason.length < REASON_MIN) return refuse(400, 'reason_required', REASON_TOO_SHORT);
+  if (reason.length > REASON_MAX) return refuse(400, 'reason_too_long', REASON_TOO_LONG);
   const minutes = input.durationMinutes ?? DURATION_MAX;
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > DURATION_MAX) return refuse(400, 'invalid_duration', `The duration must be a whole number of minutes from 1 to ${DURATION_MAX}.`);
   const target = input.userId ? await store.users.findById(input.userId) : null;
@@ -97,7 +99,7 @@ export async function impersonationLogin(deps: SessionDeps, cur: Current | null,
 }
 
 /** After the callback: the BFF session for the impersonation replaces the admin's in this browser. */
-export async function completeImpersonation(deps: SessionDeps, req: Request, id: string, tokens: SessionTokens, accessExpiresAt: number, grantId: string | undefined): Promise<string> {
+export async function completeImpersonation(deps: SessionCore, req: Request, id: string, tokens: SessionTokens, accessExpiresAt: number, grantId: string | undefined): Promise<string> {
   const { store, audit } = deps;
   const imp = await store.impersonations.find(id);
   const admin = imp ? await store.users.findById(imp.adminId) : null;
@@ -129,7 +131,7 @@ export async function completeImpersonation(deps: SessionDeps, req: Request, id:
 }
 
 /** Ends an impersonation once (stop, expiry or logout): its session and grant stop working at once. */
-async function finish(deps: SessionDeps, imp: Impersonation, reason: 'stopped' | 'expired' | 'logout', ctx: { ip?: string | null; userAgent?: string | null } = {}): Promise<boolean> {
+async function finish(deps: SessionCore, imp: Impersonation, reason: 'stopped' | 'expired' | 'logout', ctx: { ip?: string | null; userAgent?: string | null } = {}): Promise<boolean> {
   // Asked for but never completed in the browser: nothing was issued, nothing to audit as an end.
   if (imp.sessionId === null) return deps.store.impersonations.end(imp.id, deps.now(), 'abandoned');
   if (!(await deps.store.impersonations.end(imp.id, deps.now(), reason))) return false;
@@ -165,13 +167,14 @@ export async function stopImpersonation(deps: SessionDeps, req: Request, res: Re
 }
 
 /** Ends every impersonation whose time is up, server-side, whether or not a browser comes back. */
-export async function expireImpersonations(deps: SessionDeps): Promise<number> {
+export async function expireImpersonations(deps: SessionCore): Promise<number> {
   let n = 0;
   for (const imp of await deps.store.impersonations.listExpired(deps.now())) if (await finish(deps, imp, 'expired')) n++;
   return n;
 }
 
-export function impersonationHooks(deps: SessionDeps): SessionHooks {
+/** What the session module calls back into, built before the sessions' deps (which carry it) exist. */
+export function impersonationHooks(deps: SessionCore): SessionHooks {
   return {
     completeImpersonation: (req, id, tokens, accessExpiresAt, grantId) => completeImpersonation(deps, req, id, tokens, accessExpiresAt, grantId),
     // The impersonation session expired under the admin's browser: end it, give the admin back their own.

@@ -1,8 +1,8 @@
 /** The impersonation API: start (admins), stop (the impersonating browser). */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { SessionDeps } from '../session/routes.ts';
-import { requireSession } from '../session/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
+import { requireSession } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 import { startImpersonation, stopImpersonation } from './impersonation.ts';
 

@@ -1,7 +1,7 @@
 /**
  * Mail bodies: every message has a plain-text and an HTML part, names the
  * portal, and carries no secret but the one link or code it exists for.
- * Nothing a user typed goes into a header (see compose.ts for the addresses).
+ * Nothing a user typed goes into a header (see transport.ts for the addresses).
  */
 
 export interface MailContent {

@@ -6,6 +6,7 @@
  */
 import type { AuthorizationCode, Client, KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
+import { noneUnlessOutage } from '../http/error-handler.ts';
 
 /** Client metadata properties the portal adds (see clients.ts `clientMetadata`). */
 export const PORTAL_CLIENT_PROPERTIES = ['portal_first_party', 'portal_default_scope', 'portal_access_token_ttl', 'portal_resource_scopes'];
@@ -32,7 +33,7 @@ export function defaultScope(provider: Provider) {
       const query = ctx.query;
       const clientId = query.client_id;
       if (query.scope === undefined && typeof clientId === 'string' && clientId) {
-        const client = await provider.Client.find(clientId).catch(() => undefined);
+        const client = await provider.Client.find(clientId).catch(noneUnlessOutage);
         const scope = client?.metadata().portal_default_scope;
         if (typeof scope === 'string' && scope) ctx.query = { ...query, scope };
       }

@@ -8,6 +8,7 @@
 import type { Deps } from '../deps.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
 import { applyScopes } from './grants.ts';
+import { noneUnlessOutage } from '../http/error-handler.ts';
 
 export interface IssueCodeInput {
   clientId: string;
@@ -112,10 +113,10 @@ export interface Introspection {
  * A DPoP-bound token is live only with the thumbprint of its verified proof's key (dpop.ts).
  */
 export async function introspectAccessToken(deps: Deps, token: string, proofJkt?: string): Promise<Introspection | null> {
-  const at = await deps.provider.AccessToken.find(token).catch(() => undefined);
+  const at = await deps.provider.AccessToken.find(token).catch(noneUnlessOutage);
   if (!at || at.isExpired || !at.accountId) return null;
   if (at.jkt !== proofJkt) return null;
-  const grant = at.grantId ? await deps.provider.Grant.find(at.grantId).catch(() => undefined) : undefined;
+  const grant = at.grantId ? await deps.provider.Grant.find(at.grantId).catch(noneUnlessOutage) : undefined;
   if (!grant) return null;
   return { active: true, sub: at.accountId, clientId: at.clientId!, scope: at.scope ?? '', exp: at.exp!, grantId: at.grantId!, jti: at.jti };
 }

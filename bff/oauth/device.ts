@@ -1,7 +1,7 @@
 /**
  * The device authorization grant (RFC 8628, oidc-provider's deviceFlow),
  * with the person's side in the SPA (/device) instead of oidc-provider's own
- * HTML: the verification URI redirects there, and the BFF (device-routes.ts)
+ * HTML: the verification URI redirects there, and the BFF (sign-in/device-routes.ts)
  * finds the device code by its user code and completes it through
  * oidc-provider's DeviceCode and Grant models, as its own interaction would:
  * account, grant, scope on approval; `access_denied` on denial. The device's

@@ -16,6 +16,7 @@ import { parse } from '../http/validate.ts';
 import { AppError } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { refreshGrant } from './core.ts';
+import { noneUnlessOutage } from '../http/error-handler.ts';
 
 const legacyQuery = z.object({
   '': z.literal('token'),
@@ -32,7 +33,7 @@ export function legacyRefresh(deps: Deps) {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
     const q = parse(legacyQuery, req.query);
-    const stored = await deps.provider.RefreshToken.find(q.refresh_token).catch(() => undefined);
+    const stored = await deps.provider.RefreshToken.find(q.refresh_token).catch(noneUnlessOutage);
     const client = stored?.clientId ? await deps.store.clients.find(stored.clientId) : null;
     const audit = (ok: boolean) =>
       deps.audit.record('legacy_refresh', {

@@ -61,7 +61,7 @@ export function secretsAtRest(store: Store, keys: DataKeys): Store {
   const s = sealers(keys);
   const { clients, keys: signingKeys } = store;
   // Inherits everything else (and its `this`) from the real store.
-  const wrapped = Object.create(store) as Store & { clients: Store['clients']; keys: Store['keys'] };
+  const wrapped = Object.create(store) as Store & { clients: Store['clients']; keys: Store['keys']; transaction: Store['transaction'] };
   wrapped.clients = {
     ...clients,
     create: (c) => clients.create(sealSecret(s, c)),
@@ -79,6 +79,8 @@ export function secretsAtRest(store: Store, keys: DataKeys): Store {
     insert: (k) => signingKeys.insert({ ...k, jwk: sealJwk(s, k.kid, k.jwk) }),
     setJwk: (kid, jwk) => signingKeys.setJwk(kid, sealJwk(s, kid, jwk)),
   };
+  // What a transaction writes is sealed like everything else.
+  wrapped.transaction = (fn) => store.transaction((tx) => fn(secretsAtRest(tx, keys)));
   raws.set(wrapped, store);
   return wrapped;
 }

@@ -10,7 +10,8 @@ import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { startInbox, type Inbox } from '../testing/smtp-inbox.ts';
 import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
-import { checkInvitation, INVITATION_ERRORS } from './orgs.ts';
+import { checkInvitation } from './orgs.ts';
+import { INVITATION_ERRORS } from './error-codes.ts';
 
 const PASSWORD = 'correct horse battery staple';
 

@@ -6,8 +6,8 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { SessionDeps } from '../session/routes.ts';
-import { requireAdmin } from '../admin/routes.ts';
+import type { SessionDeps } from '../session/guard.ts';
+import { requireAdmin } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
@@ -15,7 +15,7 @@ import { ConflictError } from '../store/store.ts';
 import { normaliseEmail } from '../accounts/email.ts';
 import { createOrganization, roleProblem } from './orgs.ts';
 import { inviteToOrganization } from './invite.ts';
-import type { Invitation, Organization } from './model.ts';
+import type { Invitation, Organization } from '../store/orgs.ts';
 
 const role = z.string().max(40).refine((r) => roleProblem(r) === null, { message: 'A role is 1 to 40 lowercase letters, digits, - or _, starting with a letter.' });
 const version = z.number().int().nonnegative();

@@ -10,7 +10,7 @@ import { mailDisabled } from '../mail/mail.ts';
 import { sendAccountInvitation } from '../accounts/cli.ts';
 import { normaliseEmail } from '../accounts/email.ts';
 import { createInvitation, type CreatedInvitation } from './orgs.ts';
-import type { Organization } from './model.ts';
+import type { Organization } from '../store/orgs.ts';
 
 export interface InviteContext {
   store: Store;

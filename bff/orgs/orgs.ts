@@ -8,7 +8,8 @@ import type { Store, User } from '../store/store.ts';
 import { ConflictError } from '../store/store.ts';
 import { AppError, badRequest, conflict, notFound } from '../http/errors.ts';
 import { emailProblem, normaliseEmail } from '../accounts/email.ts';
-import type { Invitation, Organization } from './model.ts';
+import { INVITATION_ERRORS, ORGANIZATION_ERRORS } from './error-codes.ts';
+import type { Invitation, Organization } from '../store/orgs.ts';
 
 /** How long an invitation can be accepted. */
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -32,14 +33,6 @@ export function roleProblem(role: string): string | null {
   return ROLE_RE.test(role) ? null : 'A role is 1 to 40 lowercase letters, digits, - or _, starting with a letter.';
 }
 
-/** Error codes of this domain (the WorkOS translator answers them as `invalid_grant`). */
-export const INVITATION_ERRORS = {
-  not_found: 'invitation_not_found',
-  used: 'invitation_already_accepted',
-  expired: 'invitation_expired',
-  email: 'invitation_email_mismatch',
-  revoked: 'invitation_revoked',
-} as const;
 
 const newId = (prefix: string): string => `${prefix}_${randomBytes(16).toString('base64url')}`;
 
@@ -53,7 +46,7 @@ export async function createOrganization(store: Store, rawName: string, now: num
   try {
     return await store.orgs.create({ id: newId('org'), name }, now);
   } catch (e) {
-    if (e instanceof ConflictError) throw conflict('organization_exists', `An organization named ${JSON.stringify(name)} already exists.`);
+    if (e instanceof ConflictError) throw conflict(ORGANIZATION_ERRORS.exists, `An organization named ${JSON.stringify(name)} already exists.`);
     throw e;
   }
 }
@@ -61,7 +54,7 @@ export async function createOrganization(store: Store, rawName: string, now: num
 /** Finds an organization by its id (`org_…`) or, failing that, its name. */
 export async function resolveOrganization(store: Store, idOrName: string): Promise<Organization> {
   const org = (await store.orgs.find(idOrName)) ?? (await store.orgs.findByName(idOrName.trim()));
-  if (!org) throw notFound('organization_not_found', `No organization with the id or name ${JSON.stringify(idOrName)}.`);
+  if (!org) throw notFound(ORGANIZATION_ERRORS.not_found, `No organization with the id or name ${JSON.stringify(idOrName)}.`);
   return org;
 }
 

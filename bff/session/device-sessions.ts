@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import Bowser from 'bowser';
 import type { BffSession } from '../store/store.ts';
-import { endSession, type SessionDeps } from './routes.ts';
+import { endSession } from './login.ts';
+import { type SessionDeps } from './guard.ts';
 
 export interface DeviceSession {
   /** Stands for the session in URLs; not the session id. */

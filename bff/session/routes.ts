@@ -3,162 +3,22 @@
  * exchanges the code and seals a session id into the cookie, /bff/session says
  * who is signed in (never a token), /bff/logout revokes everything.
  */
-import { Router, type Request, type Response } from 'express';
-import type { SessionOptions } from 'iron-session';
+import { Router } from 'express';
 import * as oidc from 'openid-client';
-import type { Deps } from '../deps.ts';
 import { safeReturnTo, clientIp } from '../http/security.ts';
-import { unauthorized } from '../http/errors.ts';
 import { errorPage } from '../oauth/pages.ts';
 import { outagePage } from '../oauth/outage.ts';
-import type { BffSession, User } from '../store/store.ts';
-import { bffRedirectUri } from './oidc-client.ts';
-import type { SessionService, SessionTokens } from './sessions.ts';
-import { openIronSession, type SealCache } from './seal-cache.ts';
+import type { SessionTokens } from './sessions.ts';
+import { clearSessionCookie, openTx, setSessionCookie } from './cookies.ts';
+import { currentSession, type SessionDeps } from './guard.ts';
+import { beginLogin, endSession } from './login.ts';
+import { noneUnlessOutage } from '../http/error-handler.ts';
 import { deviceFacts } from './device-facts.ts';
-
-interface CookieData {
-  sid?: string;
-}
-interface TxData {
-  state?: string;
-  nonce?: string;
-  verifier?: string;
-  returnTo?: string;
-  /** Set when this sign-in is an admin's impersonation of a user. */
-  impersonationId?: string;
-}
-
-/**
- * Features that layer sessions over sessions (impersonation) hook in here,
- * so the session module does not depend on them.
- */
-export interface SessionHooks {
-  /** A cookie's session is gone (expired): clean up, and name a session to resume, if any. */
-  sessionGone?: (sid: string) => Promise<string | null>;
-  /** Runs before a signed-in user's logout ends the current session. */
-  beforeLogout?: (current: Current) => Promise<void>;
-  /** The callback of an impersonation sign-in: creates its session and returns the id. */
-  completeImpersonation?: (req: Request, id: string, tokens: SessionTokens, accessExpiresAt: number, grantId: string | undefined) => Promise<string>;
-}
-
-export interface SessionDeps extends Deps {
-  sessions: SessionService;
-  oidcConfig: () => oidc.Configuration;
-  hooks: SessionHooks;
-  /** Cookie settings, computed once. */
-  cookies: ReturnType<typeof cookieOptions>;
-  sealCache: SealCache;
-}
-
-export function cookieOptions(deps: Deps) {
-  const secure = deps.config.secureCookies;
-  const password = Object.fromEntries(Object.entries(deps.config.cookieSecrets).map(([k, v]) => [k, v]));
-  const base = { httpOnly: true, secure, path: '/' };
-  const session: SessionOptions = {
-    password,
-    cookieName: secure ? '__Host-portal' : 'portal',
-    ttl: deps.config.ttl.session,
-    cookieOptions: { ...base, sameSite: 'strict' },
-  };
-  const tx: SessionOptions = {
-    password,
-    cookieName: secure ? '__Host-portal-tx' : 'portal-tx',
-    ttl: 600,
-    cookieOptions: { ...base, sameSite: 'lax' },
-  };
-  return { session, tx };
-}
-
-export interface Current {
-  session: BffSession;
-  user: User;
-}
-
-/** The signed-in session behind this request's cookie, or null. */
-export async function currentSession(deps: SessionDeps, req: Request, res: Response): Promise<Current | null> {
-  const cached = (req as Request & { portalCurrent?: Current | null }).portalCurrent;
-  if (cached !== undefined) return cached;
-  const sid = await deps.sealCache.sid(req, deps.cookies.session.cookieName);
-  let found = sid ? await deps.sessions.load(sid) : null;
-  if (!found && sid && deps.hooks.sessionGone) {
-    const resume = await deps.hooks.sessionGone(sid);
-    found = resume ? await deps.sessions.load(resume) : null;
-    if (found) await setSessionCookie(deps, req, res, found.session.id);
-  }
-  (req as Request & { portalCurrent?: Current | null }).portalCurrent = found;
-  return found;
-}
-
-export async function requireSession(deps: SessionDeps, req: Request, res: Response): Promise<Current> {
-  const c = await currentSession(deps, req, res);
-  if (!c) throw unauthorized('not_signed_in', 'You are not signed in.');
-  return c;
-}
-
-/** Starts a fresh BFF session in this browser (sign-in, impersonation start and stop). */
-export async function setSessionCookie(deps: SessionDeps, req: Request, res: Response, sid: string): Promise<void> {
-  const cookie = await openIronSession<CookieData>(req, res, deps.cookies.session);
-  cookie.sid = sid;
-  await cookie.save();
-}
-
-export async function clearSessionCookie(deps: SessionDeps, req: Request, res: Response): Promise<void> {
-  const cookie = await openIronSession<CookieData>(req, res, deps.cookies.session);
-  cookie.destroy();
-}
-
-/** Ends a BFF session: the row, the grant behind its refresh token and the provider session. */
-export async function endSession(deps: SessionDeps, s: BffSession): Promise<void> {
-  await deps.sessions.revoke(s.id);
-  const tokens = await deps.sessions.tokens(s).catch(() => null);
-  if (!tokens) return;
-  if (tokens.refresh_token) {
-    const rt = await deps.provider.RefreshToken.find(tokens.refresh_token, { ignoreExpiration: true }).catch(() => undefined);
-    if (rt?.grantId) await deps.store.oidc.revokeByGrantId(rt.grantId);
-  }
-  if (tokens.sid) {
-    const op = await deps.provider.Session.findByUid(tokens.sid).catch(() => undefined);
-    if (op) await op.destroy();
-  }
-}
 
 function publicImpersonation(raw: unknown) {
   if (!raw || typeof raw !== 'object') return null;
   const { id, impersonator, reason, expiresAt } = raw as Record<string, unknown>;
   return { id, impersonator, reason, expiresAt };
-}
-
-export interface LoginOptions {
-  returnTo: string;
-  loginHint?: string;
-  prompt?: 'login';
-  impersonationId?: string;
-  /** Extra authorization parameters the provider knows (`impersonation`). */
-  extra?: Record<string, string>;
-}
-
-/** Starts authorization code + PKCE + state + nonce for the BFF's own client; returns the URL to send the browser to. */
-export async function beginLogin(deps: SessionDeps, req: Request, res: Response, opts: LoginOptions): Promise<string> {
-  const tx = await openIronSession<TxData>(req, res, deps.cookies.tx);
-  const verifier = oidc.randomPKCECodeVerifier();
-  tx.verifier = verifier;
-  tx.state = oidc.randomState();
-  tx.nonce = oidc.randomNonce();
-  tx.returnTo = opts.returnTo;
-  tx.impersonationId = opts.impersonationId;
-  await tx.save();
-  return oidc.buildAuthorizationUrl(deps.oidcConfig(), {
-    redirect_uri: bffRedirectUri(deps.config),
-    scope: 'openid profile email offline_access',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state: tx.state,
-    nonce: tx.nonce,
-    ...(opts.loginHint ? { login_hint: opts.loginHint } : {}),
-    ...(opts.prompt ? { prompt: opts.prompt, max_age: '0' } : {}),
-    ...opts.extra,
-  }).href;
 }
 
 export function sessionRoutes(deps: SessionDeps): Router {
@@ -178,7 +38,7 @@ export function sessionRoutes(deps: SessionDeps): Router {
 
   r.get('/callback', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    const tx = await openIronSession<TxData>(req, res, deps.cookies.tx);
+    const tx = await openTx(deps, req, res);
     const { state, nonce, verifier, returnTo, impersonationId } = tx;
     // Single use: whatever happens next, this transaction is spent.
     tx.destroy();
@@ -216,12 +76,12 @@ export function sessionRoutes(deps: SessionDeps): Router {
       id_token: tokens.id_token,
       // The provider session to end at logout. oidc-provider puts `sid` in the ID token only on
       // request, but every access token records the session it came from.
-      sid: typeof claims.sid === 'string' ? claims.sid : (await deps.provider.AccessToken.find(tokens.access_token).catch(() => undefined))?.sessionUid,
+      sid: typeof claims.sid === 'string' ? claims.sid : (await deps.provider.AccessToken.find(tokens.access_token).catch(noneUnlessOutage))?.sessionUid,
       scope: tokens.scope,
     };
     const accessExpiresAt = now() + (tokens.expires_in ?? config.ttl.accessToken) * 1000;
     if (impersonationId && deps.hooks.completeImpersonation) {
-      const grantId = (await deps.provider.AccessToken.find(tokens.access_token).catch(() => undefined))?.grantId;
+      const grantId = (await deps.provider.AccessToken.find(tokens.access_token).catch(noneUnlessOutage))?.grantId;
       const sid = await deps.hooks.completeImpersonation(req, impersonationId, toStore, accessExpiresAt, grantId);
       await setSessionCookie(deps, req, res, sid);
       res.redirect(303, '/account');

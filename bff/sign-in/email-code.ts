@@ -12,7 +12,7 @@ import type { AuditContext } from '../audit/audit.ts';
 import { signInCodeMail } from '../mail/messages.ts';
 import { gone } from '../http/errors.ts';
 import { admitMailRequest, issueToken, redeemCode, sha256 } from '../accounts/one-time.ts';
-import type { VerifyDeps } from './verify-email.ts';
+import type { VerifyDeps } from '../accounts/verify-email.ts';
 
 export const CODE_PURPOSE = 'magic_auth';
 export const CODE_TTL_MS = 10 * 60_000;

@@ -8,7 +8,7 @@ import type { User } from '../store/store.ts';
 import type { AuditContext } from '../audit/audit.ts';
 import { forbidden } from '../http/errors.ts';
 import { createAccount } from '../accounts/accounts.ts';
-import type { VerifyDeps } from './verify-email.ts';
+import type { VerifyDeps } from '../accounts/verify-email.ts';
 
 export interface SignUp {
   email: string;

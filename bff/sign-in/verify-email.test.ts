@@ -12,7 +12,7 @@ import { startInbox, type Inbox } from '../testing/smtp-inbox.ts';
 import { Agent } from '../testing/agent.ts';
 import { partnerTokens, testPartner } from '../testing/partner.ts';
 import { createAccount } from '../accounts/accounts.ts';
-import { MAX_CODE_TRIES, VERIFY_MAILS_PER_WINDOW } from './verify-email.ts';
+import { MAX_CODE_TRIES, VERIFY_MAILS_PER_WINDOW } from '../accounts/verify-email.ts';
 
 const PASSWORD = 'a long enough passphrase 9';
 

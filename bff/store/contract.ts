@@ -15,6 +15,7 @@ import { sessionsContract } from './contract/sessions.ts';
 import { impersonationsContract } from './contract/impersonations.ts';
 import { resourcesContract } from './contract/resources.ts';
 import { userConsoleContract } from './contract/user-console.ts';
+import { transactionContract } from './contract/transaction.ts';
 import type { Store } from './store.ts';
 
 export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
@@ -49,5 +50,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     federationContract(get);
     resourcesContract(get);
     userConsoleContract(get);
+    transactionContract(get);
   });
 }

@@ -1,11 +1,14 @@
 /**
  * The Store: every durable thing the portal keeps, behind one interface with
  * two implementations (SQLite via node:sqlite, PostgreSQL via pg). Both pass
- * `contract.ts`. Times are epoch milliseconds everywhere.
+ * `contract.ts`. Times are epoch milliseconds everywhere. Every durable record
+ * type is declared in this folder: here, or beside it for a sub-store with an
+ * interface of its own (orgs.ts, federation.ts); domains import them from here.
  */
-import type { OrgsStore } from '../orgs/model.ts';
-import type { FederationStore } from '../federation/model.ts';
-import type { ActivityStore } from '../activity/model.ts';
+import type { ActivityStore } from './activity.ts';
+import type { OrgsStore } from './orgs.ts';
+import type { FederationStore } from './federation.ts';
+import type { AuditEntryWire } from '../../api/audit.ts';
 
 export type Role = 'user' | 'admin';
 
@@ -153,31 +156,11 @@ export interface Consent {
   updatedAt: number;
 }
 
-export interface AuditEntry {
-  seq: number;
-  at: number;
-  kind: string;
-  actorId: string | null;
-  subjectId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  data: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-  /** The AUDIT_KEYS id whose HMAC `hash` is; null for a plain SHA-256 entry written before keys existed. */
-  keyId: number | null;
-}
+/** A stored audit entry: exactly what GET /bff/admin/audit sends, so the shape is declared once (api/audit.ts). */
+export type AuditEntry = AuditEntryWire;
 
-export interface NewAuditEntry {
-  at: number;
-  kind: string;
-  actorId: string | null;
-  subjectId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  data: Record<string, unknown>;
-  keyId?: number | null;
-}
+/** An entry to append: the store numbers and chains it; `keyId` names the key the caller's hash uses. */
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash' | 'keyId'> & { keyId?: number | null };
 
 export interface AuditFilter {
   kind?: string;
@@ -192,6 +175,13 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/**
+ * Why an impersonation ended: the admin stopped it, its time ran out, the admin
+ * signed out, it was never completed in the browser ('abandoned'), or (rows
+ * from before impersonation went through the provider) its sign-in failed.
+ */
+export type ImpersonationEndReason = 'stopped' | 'expired' | 'logout' | 'abandoned' | 'failed';
+
 export interface Impersonation {
   id: string;
   adminId: string;
@@ -200,8 +190,7 @@ export interface Impersonation {
   startedAt: number;
   expiresAt: number;
   endedAt: number | null;
-  /** 'stopped' | 'expired' | 'logout' | 'failed' */
-  endReason: string | null;
+  endReason: ImpersonationEndReason | null;
   grantId: string | null;
   /** The admin's own BFF session, restored on stop. */
   adminSessionId: string | null;
@@ -284,6 +273,14 @@ export interface Store {
    */
   checkWrites(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Runs `fn` in one transaction: everything it writes through `tx` commits
+   * when it resolves and rolls back when it throws (the error is rethrown).
+   * Inside, use only `tx`: on SQLite the outer store waits for the transaction
+   * to end, so using it there never returns. A nested `tx.transaction()` joins
+   * the outer one (no savepoints): its writes commit or roll back with it.
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 
   /**
    * Tells the other processes on this database that something cached changed
@@ -430,7 +427,7 @@ export interface Store {
   audit: {
     /**
      * Appends an entry, chaining it to the previous one. The hash function is
-     * given by the caller (audit/chain.ts) so that the store stays dumb; the
+     * given by the caller (audit/audit.ts) so that the store stays dumb; the
      * implementation serialises appends so the chain never forks.
      */
     append(entry: NewAuditEntry, hash: (prevHash: string, seq: number) => string): Promise<AuditEntry>;
@@ -461,7 +458,7 @@ export interface Store {
     setGrant(id: string, grantId: string): Promise<void>;
     setSession(id: string, sessionId: string): Promise<void>;
     /** Ends it unless it already ended; true when this call ended it. */
-    end(id: string, now: number, reason: string): Promise<boolean>;
+    end(id: string, now: number, reason: ImpersonationEndReason): Promise<boolean>;
     /** Open impersonations whose time is up. */
     listExpired(now: number): Promise<Impersonation[]>;
     listForTarget(userId: string): Promise<Impersonation[]>;

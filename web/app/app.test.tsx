@@ -100,8 +100,8 @@ describe('interaction', () => {
 
     const posts = sent('POST', '/bff/interaction/abc/login');
     expect(posts).toHaveLength(2);
-    expect(posts[1].json).toEqual({ email: 'ada@example.com', password: 'right password' });
-    expect(posts[1].headers['x-portal-csrf']).toBe('1');
+    expect(posts[1]?.json).toEqual({ email: 'ada@example.com', password: 'right password' });
+    expect(posts[1]?.headers['x-portal-csrf']).toBe('1');
   });
 
   it('consent: Allow posts the checked scopes; Deny posts /deny', async () => {
@@ -125,7 +125,7 @@ describe('interaction', () => {
     fireEvent.click(await screen.findByRole('checkbox', { name: /See your email address/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Allow' }));
     await waitFor(() => expect(leaveTo).toHaveBeenCalledWith('/oauth/auth/c1'));
-    expect(sent('POST', '/bff/interaction/c1/consent')[0].json).toEqual({ scopes: ['openid'] });
+    expect(sent('POST', '/bff/interaction/c1/consent')[0]?.json).toEqual({ scopes: ['openid'] });
     expect(sent('POST', '/bff/interaction/c1/deny')).toHaveLength(0);
   });
 });
@@ -175,7 +175,7 @@ describe('account', () => {
 
     fireEvent.click(screen.getByRole('button', { name: 'Revoke access for Acme CRM' }));
     expect(await screen.findByText('No apps can access your account.')).toBeTruthy();
-    expect(sent('DELETE', '/bff/account/apps/acme')[0].headers['x-portal-csrf']).toBe('1');
+    expect(sent('DELETE', '/bff/account/apps/acme')[0]?.headers['x-portal-csrf']).toBe('1');
   });
 
   it('shows a rejected password change next to the field', async () => {
@@ -198,7 +198,7 @@ describe('account', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Change password' }));
     expect(await screen.findByText('Your current password is not right.')).toBeTruthy();
     expect(screen.queryByRole('region', { name: 'Impersonation history' })).toBeNull();
-    expect(sent('POST', '/bff/account/password')[0].json).toEqual({ currentPassword: 'old one', newPassword: 'a long new password' });
+    expect(sent('POST', '/bff/account/password')[0]?.json).toEqual({ currentPassword: 'old one', newPassword: 'a long new password' });
   });
 });
 
@@ -236,7 +236,7 @@ describe('setup', () => {
     renderApp('/setup#token=spent');
     expect(await screen.findByText('This setup link was already used or has expired.')).toBeTruthy();
     expect(screen.getByText(/restart the portal to print a new link/)).toBeTruthy();
-    expect(sent('GET', '/bff/setup')[0].url).toBe('/bff/setup?token=spent');
+    expect(sent('GET', '/bff/setup')[0]?.url).toBe('/bff/setup?token=spent');
   });
 
   it('creates the first administrator', async () => {
@@ -260,7 +260,7 @@ describe('setup', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Create administrator' }));
     await screen.findByRole('heading', { name: 'Administrator created' });
     expect(screen.getByRole('link', { name: 'Sign in' }).getAttribute('href')).toBe('/bff/login');
-    expect(sent('POST', '/bff/setup')[0].json).toEqual({
+    expect(sent('POST', '/bff/setup')[0]?.json).toEqual({
       token: 't0k3n',
       name: 'Ada',
       email: 'ada@example.com',
@@ -350,7 +350,7 @@ describe('admin: partner apps', () => {
 
     expect(await screen.findByText('Copy the secret now; it will not be shown again.')).toBeTruthy();
     expect(screen.getByText('s3cr3t-value')).toBeTruthy();
-    expect(sent('POST', '/bff/admin/clients')[0].json).toEqual({
+    expect(sent('POST', '/bff/admin/clients')[0]?.json).toEqual({
       name: 'New App',
       redirectUris: ['https://new.example.com/cb', 'http://127.0.0.1:8080/cb'],
       public: false,

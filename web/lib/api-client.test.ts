@@ -48,7 +48,11 @@ afterAll(async () => {
 });
 
 const url = (path: string) => `${server.origin}${path}`;
-const last = () => server.requests[server.requests.length - 1];
+const last = () => {
+  const request = server.requests.at(-1);
+  if (!request) throw new Error('no request reached the server');
+  return request;
+};
 
 async function caught(promise: Promise<unknown>): Promise<ApiError> {
   try {

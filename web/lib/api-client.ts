@@ -20,6 +20,8 @@ export class ApiError extends Error {
   readonly fields?: Record<string, string>;
   /** Seconds to wait before trying again (429). */
   readonly retryAfter?: number;
+  /** When the answer arrived (ms), so a wait can be counted from it. */
+  readonly receivedAt = Date.now();
 
   constructor(init: ApiErrorInit) {
     super(init.message);

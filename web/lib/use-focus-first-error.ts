@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 /**
  * After a submit that found problems, moves focus to the first invalid field
@@ -18,5 +18,6 @@ export function useFocusFirstError<T extends HTMLElement>() {
     if (target.tabIndex < 0 && !target.hasAttribute('tabindex')) target.tabIndex = -1;
     target.focus();
   }, [attempt]);
-  return { formRef, failed: () => setAttempt((n) => n + 1) };
+  const failed = useCallback(() => setAttempt((n) => n + 1), []);
+  return { formRef, failed };
 }

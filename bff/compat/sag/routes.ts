@@ -8,9 +8,10 @@
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../../deps.ts';
-import { AppError, badRequest, forbidden, tooMany } from '../../http/errors.ts';
+import { AppError, badRequest, tooMany } from '../../http/errors.ts';
 import { toAppError } from '../../http/error-handler.ts';
-import { clientIp, safeEqual } from '../../http/security.ts';
+import { clientIp, refuseCrossSiteBrowsers } from '../../http/security.ts';
+import { checkClient } from '../../oauth/client-auth.ts';
 import { assertNoNul } from '../../http/input-guard.ts';
 import { checkCredentials } from '../../accounts/accounts.ts';
 import { issueCode } from '../../oauth/core.ts';
@@ -18,44 +19,30 @@ import type { ClientRecord, User } from '../../store/store.ts';
 import { clientAuthFailed } from '../../oauth/client-throttle.ts';
 import { formatOf, MAX_BODY, parseBody, type Format } from './body.ts';
 import { failure, ok, toJson, toXml, type Envelope } from './map.ts';
-import { AUTH_CODE_REQUEST_XML, authCodeRequest, FIELDS, type AuthCodeRequest } from './schema.ts';
-
-export const PATH = '/admin/login/auth_code';
+import { AUTH_CODE_REQUEST_XML, authCodeRequest, FIELDS, PATH, type AuthCodeRequest } from './schema.ts';
 
 /** One answer for a wrong client and a wrong user: telling them apart would confirm a guessed secret. */
 const INVALID_CREDENTIALS = 'The client credentials, the username or the password are incorrect.';
 const TOO_MANY = 'Too many failed attempts. Try again later.';
-// Compared against when the client is unknown, so both cases cost the same.
-const DUMMY_SECRET = 'x'.repeat(43);
 
 export function sagRoutes(deps: Deps): Router {
   const { store, config, audit, now } = deps;
   const r = Router();
-  const publicOrigin = new URL(config.publicUrl).origin;
   const readBody = express.raw({ type: () => true, limit: MAX_BODY });
 
   async function verifyClient(input: AuthCodeRequest, format: Format): Promise<ClientRecord | null> {
-    const client = await store.clients.find(input.ClientId);
-    const stored = client?.secret ?? DUMMY_SECRET;
     // A form body decodes a raw '+' to a space, and base64 secrets are often sent unencoded. No
     // secret holds a space, so a space can only have been a '+'. Both compares always run.
     const asSent = format === 'form' ? input.ClientSecret.replaceAll(' ', '+') : input.ClientSecret;
-    const matches = [safeEqual(stored, input.ClientSecret), safeEqual(stored, asSent)].includes(true);
-    // Only partner apps with a secret: never a public client, never the portal's own BFF.
-    return client && matches && client.secret !== null && !client.firstParty && client.redirectUris.length > 0 ? client : null;
+    const { client, secretMatches } = await checkClient(store, input.ClientId, [input.ClientSecret, asSent]);
+    // Only partner apps with a secret (secretMatches says it has one): never the portal's own BFF.
+    return client && secretMatches && !client.firstParty && client.redirectUris.length > 0 ? client : null;
   }
 
   r.post(
     PATH,
-    (req: Request, _res: Response, next: NextFunction) => {
-      // A server-to-server API: a browser page on another site has no business here.
-      const origin = req.get('origin');
-      const site = req.get('sec-fetch-site');
-      if ((origin && origin !== publicOrigin) || site === 'cross-site' || site === 'same-site') {
-        return next(forbidden('forbidden_origin', 'This endpoint does not accept cross-site browser requests.'));
-      }
-      next();
-    },
+    // A server-to-server API: a browser page on another site has no business here.
+    refuseCrossSiteBrowsers(config.publicUrl),
     readBody,
     async (req: Request, res: Response) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);

@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import { REQUEST_NS } from './map.ts';
 
+/** Where SaG clients post an AuthCodeRequest. */
+export const PATH = '/admin/login/auth_code';
+
 export const FIELDS = ['ClientId', 'ClientSecret', 'Username', 'Password', 'RedirectUri', 'Scope'] as const;
 
 export const AUTH_CODE_REQUEST_XML = { root: 'AuthCodeRequest', namespace: REQUEST_NS };

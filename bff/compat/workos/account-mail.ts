@@ -1,6 +1,6 @@
 /**
  * WorkOS's email verification and password reset endpoints, translated onto
- * the portal's own steps (sign-in/verify-email.ts, accounts/password-reset.ts):
+ * the portal's own steps (accounts/verify-email.ts, accounts/password-reset.ts):
  *
  *   POST /user_management/users/:id/email_verification/send     sendVerificationEmail
  *   POST /user_management/users/:id/email_verification/confirm  verifyEmail
@@ -15,7 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Deps } from '../../deps.ts';
 import { requestPasswordReset, completePasswordReset, RESET_TTL_MS } from '../../accounts/password-reset.ts';
 import { normaliseEmail } from '../../accounts/email.ts';
-import { sendVerification, verifyCode } from '../../sign-in/verify-email.ts';
+import { sendVerification, verifyCode } from '../../accounts/verify-email.ts';
 import type { RequestInfo, WorkOSHooks } from './exchange.ts';
 import { clientByApiKey } from './magic-auth.ts';
 import { steps } from './password.ts';

@@ -9,13 +9,14 @@
 import type { Deps } from '../../deps.ts';
 import type { Mail } from '../../mail/mail.ts';
 import type { ClientRecord } from '../../store/store.ts';
-import type { AcceptInvitationInput, AcceptedInvitation } from '../../orgs/model.ts';
+import type { AcceptInvitationInput, AcceptedInvitation } from '../../store/orgs.ts';
 import { authenticationMethod, tokenRequest, type TokenResult } from '../../oauth/core.ts';
 import { safeEqual } from '../../http/security.ts';
+import { checkClient } from '../../oauth/client-auth.ts';
 import { clientAuthFailed } from '../../oauth/client-throttle.ts';
 import { checkInvitation, defaultOrganization } from '../../orgs/orgs.ts';
 import { connectionForAcr } from '../../federation/public.ts';
-import { rememberSession } from './sessions.ts';
+import { rememberSession } from './session-meta.ts';
 import type { AuthorizationCodeGrant, OrganizationSelectionGrant, RefreshTokenGrant } from './schema.ts';
 import { requireOrganizationSelection, takePendingAuthentication } from './org-selection.ts';
 import {
@@ -27,6 +28,7 @@ import {
   type Impersonator,
   type UpstreamOAuthTokens,
 } from './map.ts';
+import { noneUnlessOutage } from '../../http/error-handler.ts';
 
 /** The impersonation feature tells who impersonates behind a grant (null: nobody). */
 /** `acr` is the source token's (impersonation sessions carry `imp:<id>`). */
@@ -62,6 +64,20 @@ interface SourceToken {
   codeChallenge?: string;
 }
 
+/** A code or refresh token, read before redeeming it, that names the account and grant it is for. */
+interface Redeemable extends SourceToken {
+  accountId: string;
+  grantId: string;
+}
+
+/** `t` when this client may redeem it now: unconsumed, unexpired, its own, naming an account and grant. */
+function redeemableBy(t: SourceToken | undefined, clientId: string): Redeemable | null {
+  if (!t || t.consumed || t.isExpired || t.clientId !== clientId) return null;
+  const { accountId, grantId } = t;
+  if (!accountId || !grantId) return null;
+  return { accountId, grantId, clientId, amr: t.amr, acr: t.acr, redirectUri: t.redirectUri, codeChallenge: t.codeChallenge };
+}
+
 /** Counts a failed client authentication and throws its answer: invalid_client, or 429 once this source is over the limit. */
 export async function refuseClient(deps: Deps, clientId: string | null, ip: string | null, description: string): Promise<never> {
   const retryAfter = await clientAuthFailed(deps.store, clientId, ip, deps.now());
@@ -82,13 +98,13 @@ export async function authenticateClient(deps: Deps, clientId: string, bodySecre
     return fail('The client_secret and the Authorization header disagree.');
   }
   const presented = bodySecret ?? info.bearer ?? undefined;
-  const client = await store.clients.find(clientId);
+  const { client, secretMatches } = await checkClient(store, clientId, presented === undefined ? [] : [presented]);
   if (!client || client.firstParty) return fail('Client authentication failed: unknown client.');
   if (client.secret === null) {
     if (presented !== undefined) return fail('This is a public client: it has no secret; prove the code with code_verifier instead.');
     return { client, presented: undefined };
   }
-  if (presented !== undefined && !safeEqual(presented, client.secret)) return fail('Client authentication failed.');
+  if (presented !== undefined && !secretMatches) return fail('Client authentication failed.');
   return { client, presented };
 }
 
@@ -112,9 +128,9 @@ async function recordAuthentication(deps: Deps, grantType: string, src: SourceTo
   }
 }
 
-async function finish(deps: Deps, hooks: WorkOSHooks, res: TokenResult, src: SourceToken): Promise<Record<string, unknown>> {
-  const grantId = src.grantId!;
-  const user = await deps.store.users.findById(src.accountId!);
+async function finish(deps: Deps, hooks: WorkOSHooks, res: TokenResult, src: Redeemable): Promise<Record<string, unknown>> {
+  const { grantId } = src;
+  const user = await deps.store.users.findById(src.accountId);
   if (!user) throw invalidGrant('The account behind this grant no longer exists.');
   const org = await deps.store.orgs.findGrantOrganization(grantId);
   const upstream = src.amr?.includes('fed') ? await connectionForAcr(deps.store, src.acr) : null;
@@ -137,15 +153,15 @@ export async function authenticateWithCode(deps: Deps, hooks: WorkOSHooks, body:
   const { store, provider } = deps;
   const { client, presented } = await authenticateClient(deps, body.client_id, body.client_secret, info);
   // Read before redeeming: the redirect_uri the provider insists on, and the amr/acr.
-  const code = (await provider.AuthorizationCode.find(body.code).catch(() => undefined)) as SourceToken | undefined;
-  const usable = Boolean(code && !code.consumed && !code.isExpired && code.clientId === client.clientId && code.accountId && code.grantId);
+  const code = (await provider.AuthorizationCode.find(body.code).catch(noneUnlessOutage)) as SourceToken | undefined;
+  const usable = redeemableBy(code, client.clientId);
 
   let secret: string | null = null;
   if (client.secret !== null) {
     if (presented !== undefined) secret = presented;
     // WorkOS lets a confidential client prove a PKCE-bound code with the verifier alone;
     // the provider still checks the verifier against the code's challenge.
-    else if (body.code_verifier && usable && code!.codeChallenge) secret = client.secret;
+    else if (body.code_verifier && usable?.codeChallenge) secret = client.secret;
     else throw invalidClient('client_secret is required (or a code_verifier for a code issued with PKCE).');
   }
   const redirectUri = code?.redirectUri ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
@@ -153,21 +169,21 @@ export async function authenticateWithCode(deps: Deps, hooks: WorkOSHooks, body:
   let accepted: (AcceptInvitationInput & AcceptedInvitation) | null = null;
   let invitationInfo: { id: string; organizationId: string; role: string } | null = null;
   if (usable) {
-    const user = await store.users.findById(code!.accountId!);
+    const user = await store.users.findById(usable.accountId);
     if (!user) throw invalidGrant('The account behind this code no longer exists.');
     const now = deps.now();
     if (body.invitation_token) {
       // Its 400s (unknown, used, expired, someone else's) go out as invalid_grant with their own code.
       const inv = await checkInvitation(store, body.invitation_token, user, now);
       // Before redeeming, so the minted access token already carries the organization.
-      const input = { invitationId: inv.id, userId: user.id, grantId: code!.grantId!, now };
+      const input = { invitationId: inv.id, userId: user.id, grantId: usable.grantId, now };
       const result = await store.orgs.acceptInvitation(input);
       if (!result) throw invalidGrant('The invitation has already been accepted or has expired.', 'invitation_already_accepted');
       accepted = { ...input, ...result };
       invitationInfo = { id: inv.id, organizationId: inv.organizationId, role: inv.role };
     } else {
-      const orgId = await defaultOrganization(store, code!.grantId!, user.id);
-      if (orgId) await store.orgs.setGrantOrganization(code!.grantId!, user.id, orgId, now);
+      const orgId = await defaultOrganization(store, usable.grantId, user.id);
+      if (orgId) await store.orgs.setGrantOrganization(usable.grantId, user.id, orgId, now);
     }
   }
 
@@ -195,44 +211,44 @@ export async function authenticateWithCode(deps: Deps, hooks: WorkOSHooks, body:
   if (!usable) throw fromTokenError(500, { error: 'server_error', error_description: 'a code the provider accepted was not readable before' });
   if (invitationInfo) {
     await deps.audit.record('invitation_accepted', {
-      actorId: code!.accountId,
-      subjectId: code!.accountId,
+      actorId: usable.accountId,
+      subjectId: usable.accountId,
       ip: info.ip,
       userAgent: info.userAgent,
       data: { invitationId: invitationInfo.id, organizationId: invitationInfo.organizationId, role: invitationInfo.role, clientId: client.clientId },
     });
   }
-  await recordAuthentication(deps, 'authorization_code', code!, body, info);
-  if (!invitationInfo && typeof res.body.refresh_token === 'string' && !(await store.orgs.findGrantOrganization(code!.grantId!))) {
+  await recordAuthentication(deps, 'authorization_code', usable, body, info);
+  if (!invitationInfo && typeof res.body.refresh_token === 'string' && !(await store.orgs.findGrantOrganization(usable.grantId))) {
     // Several organizations and none named: the partner's user picks one (organization_selection_required).
-    const memberships = await store.orgs.listMemberships(code!.accountId!);
-    const user = await store.users.findById(code!.accountId!);
+    const memberships = await store.orgs.listMemberships(usable.accountId);
+    const user = await store.users.findById(usable.accountId);
     if (memberships.length > 1 && user) {
-      const pending = { refreshToken: res.body.refresh_token, clientId: client.clientId, accountId: user.id, grantId: code!.grantId!, amr: code!.amr, acr: code!.acr };
+      const pending = { refreshToken: res.body.refresh_token, clientId: client.clientId, accountId: user.id, grantId: usable.grantId, amr: usable.amr, acr: usable.acr };
       await requireOrganizationSelection(deps, pending, user, memberships.map((m) => m.organizationId));
     }
   }
-  return finish(deps, hooks, res, code!);
+  return finish(deps, hooks, res, usable);
 }
 
 export async function authenticateWithRefreshToken(deps: Deps, hooks: WorkOSHooks, body: RefreshTokenGrant, info: RequestInfo) {
   const { store, provider } = deps;
   const { client, presented } = await authenticateClient(deps, body.client_id, body.client_secret, info);
   if (client.secret !== null && presented === undefined) throw invalidClient('client_secret is required for this client.');
-  const rt = (await provider.RefreshToken.find(body.refresh_token).catch(() => undefined)) as SourceToken | undefined;
-  const usable = Boolean(rt && !rt.consumed && !rt.isExpired && rt.clientId === client.clientId && rt.accountId && rt.grantId);
+  const rt = (await provider.RefreshToken.find(body.refresh_token).catch(noneUnlessOutage)) as SourceToken | undefined;
+  const usable = redeemableBy(rt, client.clientId);
 
   let previous: string | null | undefined;
   if (usable && body.organization_id) {
-    const membership = await store.orgs.findMembership(rt!.accountId!, body.organization_id);
+    const membership = await store.orgs.findMembership(usable.accountId, body.organization_id);
     if (!membership) throw invalidGrant(`The user is not a member of the organization ${body.organization_id}.`, 'organization_membership_not_found');
-    previous = (await store.orgs.findGrantOrganization(rt!.grantId!))?.organizationId ?? null;
-    await store.orgs.setGrantOrganization(rt!.grantId!, rt!.accountId!, body.organization_id, deps.now());
+    previous = (await store.orgs.findGrantOrganization(usable.grantId))?.organizationId ?? null;
+    await store.orgs.setGrantOrganization(usable.grantId, usable.accountId, body.organization_id, deps.now());
   }
   const restore = async () => {
-    if (previous === undefined || previous === body.organization_id) return;
-    if (previous === null) await store.orgs.deleteGrantOrganization(rt!.grantId!);
-    else await store.orgs.setGrantOrganization(rt!.grantId!, rt!.accountId!, previous, deps.now());
+    if (!usable || previous === undefined || previous === body.organization_id) return;
+    if (previous === null) await store.orgs.deleteGrantOrganization(usable.grantId);
+    else await store.orgs.setGrantOrganization(usable.grantId, usable.accountId, previous, deps.now());
   };
 
   let res: TokenResult;
@@ -251,8 +267,8 @@ export async function authenticateWithRefreshToken(deps: Deps, hooks: WorkOSHook
     throw fromTokenError(res.status === 200 ? 500 : res.status, res.body);
   }
   if (!usable) throw fromTokenError(500, { error: 'server_error', error_description: 'refresh token vanished' });
-  await recordAuthentication(deps, 'refresh_token', rt!, body, info);
-  return finish(deps, hooks, res, rt!);
+  await recordAuthentication(deps, 'refresh_token', usable, body, info);
+  return finish(deps, hooks, res, usable);
 }
 
 /** `authenticateWithOrganizationSelection`: the pending authentication, for the organization chosen. */
@@ -272,7 +288,7 @@ export async function authenticateWithOrganizationSelection(deps: Deps, hooks: W
     basic(client, presented ?? null),
   );
   if (res.status !== 200 || typeof res.body.access_token !== 'string') throw fromTokenError(res.status === 200 ? 500 : res.status, res.body);
-  const src: SourceToken = { accountId: pending.accountId, grantId: pending.grantId, amr: pending.amr, acr: pending.acr };
+  const src: Redeemable = { accountId: pending.accountId, grantId: pending.grantId, amr: pending.amr, acr: pending.acr };
   await recordAuthentication(deps, 'organization_selection', src, body, info);
   return finish(deps, hooks, res, src);
 }

@@ -14,7 +14,7 @@ import type { Mail } from '../../mail/mail.ts';
 import { AppError } from '../../http/errors.ts';
 import { checkCredentials } from '../../accounts/accounts.ts';
 import { issueCode } from '../../oauth/core.ts';
-import { needsVerification, sendVerification, verifyCode, type PendingVerification } from '../../sign-in/verify-email.ts';
+import { needsVerification, sendVerification, verifyCode, type PendingVerification } from '../../accounts/verify-email.ts';
 import { authenticateClient, authenticateWithCode, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { putPending, readPending } from './org-selection.ts';
 import { WORKOS_SCOPES, type EmailVerificationGrant, type PasswordGrant } from './schema.ts';

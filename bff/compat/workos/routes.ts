@@ -18,7 +18,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Deps } from '../../deps.ts';
 import type { ClientRecord } from '../../store/store.ts';
-import { securityHeaders, clientIp, safeEqual } from '../../http/security.ts';
+import { securityHeaders, clientIp } from '../../http/security.ts';
+import { secretMatches } from '../../oauth/client-auth.ts';
 import { jsonBody, refuseBadBody } from '../../http/input-guard.ts';
 import { loggedOutPage, errorPage } from '../../oauth/pages.ts';
 import { hashInvitationToken } from '../../orgs/orgs.ts';
@@ -32,11 +33,10 @@ import { authenticateWithMagicAuth, createMagicAuth } from './magic-auth.ts';
 import { createPasswordReset, resetPassword, sendVerificationEmail, verifyEmail } from './account-mail.ts';
 import { endSession, listSessions, revokeSession } from './sessions.ts';
 import type { z } from 'zod';
+import { noneUnlessOutage } from '../../http/error-handler.ts';
 
 export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './exchange.ts';
 
-// Compared against when the session is unknown, so both cases cost the same.
-const DUMMY_SECRET = 'x'.repeat(43);
 
 /** Public JWK members only: a private key member never leaves, whatever the store holds. */
 const PUBLIC_JWK_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'];
@@ -205,15 +205,15 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
       return;
     }
     const { session_id: grantId, return_to: returnTo } = parsed.data;
-    const grant = await provider.Grant.find(grantId).catch(() => undefined);
+    const grant = await provider.Grant.find(grantId).catch(noneUnlessOutage);
     // A session id is no credential (it is the `sid` of every access token the session has).
     // Two callers may end a session: the client it belongs to, with its API key as everywhere
     // else, and the person's own browser — the SDK's getLogoutUrl() is a browser redirect —
     // which proves itself with the portal sign-in of the same account.
     const owner = grant?.clientId ? await store.clients.find(grant.clientId) : null;
     const bearer = bearerOf(req);
-    const matches = safeEqual(owner?.secret ?? DUMMY_SECRET, bearer ?? '');
-    const op = await provider.Session.get({ req, res } as never).catch(() => undefined);
+    const matches = secretMatches(owner?.secret ?? null, [bearer ?? '']);
+    const op = await provider.Session.get({ req, res } as never).catch(noneUnlessOutage);
     const ownBrowser = bearer === null && Boolean(grant?.accountId) && op?.accountId === grant?.accountId;
     if (!grant?.accountId || !owner || owner.firstParty || !(ownBrowser || (owner.secret !== null && bearer !== null && matches))) {
       if (bearer === null) {

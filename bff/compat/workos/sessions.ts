@@ -14,26 +14,13 @@
  */
 import type { Deps } from '../../deps.ts';
 import type { ClientRecord } from '../../store/store.ts';
-import { authenticationMethod } from '../../oauth/core.ts';
+import { MODEL, type SessionMeta } from './session-meta.ts';
 import type { RequestInfo, WorkOSHooks } from './exchange.ts';
 import { clientByApiKey } from './magic-auth.ts';
 import { WorkOSError } from './map.ts';
 
-const MODEL = 'WorkOSSession';
 
-/** The SDK's `AuthMethod` for the portal's authentication method names. */
-const AUTH_METHODS: Record<string, string> = { Password: 'password', MagicAuth: 'magic_code', Impersonation: 'impersonation', SSO: 'sso', Passkey: 'passkey' };
-
-interface SessionMeta {
-  userId: string;
-  clientId: string;
-  ipAddress: string | null;
-  userAgent: string | null;
-  authMethod: string;
-  createdAt: number;
-}
-
-interface GrantLike {
+export interface GrantLike {
   accountId?: string;
   clientId?: string;
   exp?: number;
@@ -43,25 +30,6 @@ interface GrantLike {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const unknownSession = () => new WorkOSError(404, 'not_found', 'No session with this id.', { code: 'entity_not_found' });
-
-/** Records who signed in, from where, when the partner redeems the grant's first code. */
-export async function rememberSession(deps: Deps, grantId: string, src: { accountId?: string; amr?: string[]; acr?: string }, clientId: string, where: { ip: string | null; userAgent: string | null }, upstreamIssuer: string | null): Promise<void> {
-  if (!src.accountId) return;
-  const grant = (await deps.provider.Grant.find(grantId)) as GrantLike | undefined;
-  if (!grant) return;
-  const method = authenticationMethod(src.amr, src.acr, upstreamIssuer);
-  const meta: SessionMeta = {
-    userId: src.accountId,
-    clientId,
-    ipAddress: where.ip,
-    userAgent: where.userAgent,
-    // A social provider's name (GoogleOAuth, …) is an OAuth sign-in to WorkOS.
-    authMethod: AUTH_METHODS[method] ?? (method.endsWith('OAuth') ? 'oauth' : 'unknown'),
-    createdAt: deps.now(),
-  };
-  const expiresAt = typeof grant.exp === 'number' ? grant.exp * 1000 : null;
-  await deps.store.oidc.upsert(MODEL, grantId, { ...meta }, expiresAt, { grantId });
-}
 
 async function sessionOf(deps: Deps, hooks: WorkOSHooks, grantId: string, grant: GrantLike, client: ClientRecord) {
   const row = await deps.store.oidc.find(MODEL, grantId);

@@ -12,7 +12,7 @@ import { startUpstreamOp, UPSTREAM_USERS, type UpstreamOp } from '../../testing/
 import { Agent } from '../../testing/agent.ts';
 import { createOrganization } from '../../orgs/orgs.ts';
 import { createConnection } from '../../federation/connections.ts';
-import type { Connection } from '../../federation/model.ts';
+import type { Connection } from '../../store/federation.ts';
 import { browse, submitUpstreamForm, upstreamLoginPage } from '../../federation/test-helpers.ts';
 import { partner, REDIRECT, sdk, type Partner } from './test-helpers.ts';
 

@@ -16,7 +16,7 @@ import { startUpstreamOp, UPSTREAM_USERS, type UpstreamOp, type UpstreamUser } f
 import { Agent } from '../../testing/agent.ts';
 import { createOrganization } from '../../orgs/orgs.ts';
 import { createConnection } from '../../federation/connections.ts';
-import type { Connection } from '../../federation/model.ts';
+import type { Connection } from '../../store/federation.ts';
 import { browse, submitUpstreamForm, upstreamLoginPage, type Stop } from '../../federation/test-helpers.ts';
 import { partner, REDIRECT, sdk, type Partner } from './test-helpers.ts';
 

@@ -6,9 +6,11 @@
  */
 import type { Deps } from '../../deps.ts';
 import { tokenRequest } from '../../oauth/core.ts';
+import { checkClient } from '../../oauth/client-auth.ts';
 import type { Identity } from './auth.ts';
 import { identityFromTokenResponse, narrow } from './renewal.ts';
 import type { AuthCodeData } from './schema.ts';
+import { noneUnlessOutage } from '../../http/error-handler.ts';
 
 /**
  * Redeems an authorization code issued to `ClientID`. The code is read first
@@ -21,10 +23,11 @@ import type { AuthCodeData } from './schema.ts';
  */
 export async function redeemAuthCode(deps: Deps, data: AuthCodeData): Promise<Identity | null> {
   const { code: value, codeVerifier } = data.AuthGrant;
-  const code = await deps.provider.AuthorizationCode.find(value).catch(() => undefined);
+  const code = await deps.provider.AuthorizationCode.find(value).catch(noneUnlessOutage);
   if (!code || code.clientId !== data.ClientID || !code.redirectUri) return null;
   if (code.codeChallenge && !codeVerifier) return null;
-  const client = await deps.store.clients.find(data.ClientID);
+  // The lookup and compare every adapter makes; the secret itself is the token endpoint's to judge.
+  const { client } = await checkClient(deps.store, data.ClientID, data.ClientSecret ? [data.ClientSecret] : []);
   if (!client || client.firstParty) return null;
   let clientSecret: string | null = null;
   if (client.secret === null) {

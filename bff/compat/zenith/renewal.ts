@@ -9,6 +9,7 @@
 import type { Deps } from '../../deps.ts';
 import { refreshGrant, type TokenResult } from '../../oauth/core.ts';
 import { identityFromToken, identityFromUpstream, type Identity, type Renewal } from './auth.ts';
+import { noneUnlessOutage } from '../../http/error-handler.ts';
 
 type Credentials = Omit<Renewal, 'refreshToken'>;
 
@@ -54,7 +55,7 @@ export async function narrow(deps: Deps, id: Identity, asked: readonly string[] 
   if (scope.length === 0 || !id.renewal) return { ...id, scope, tokenWithheld: true };
   const next = await identityFromTokenResponse(deps, await refreshGrant(deps, { ...id.renewal, scope }), credentialsOf(id.renewal));
   // The wider token was never handed out: nobody can hold it.
-  await (await deps.provider.AccessToken.find(id.token).catch(() => undefined))?.destroy();
+  await (await deps.provider.AccessToken.find(id.token).catch(noneUnlessOutage))?.destroy();
   if (!next) await abandon(deps, id.renewal);
   return next;
 }
@@ -74,7 +75,7 @@ async function renew(deps: Deps, current: Identity, held: Renewal): Promise<Iden
  * AuthToken has no field for one. Checked before anything is spent.
  */
 async function identityFromRefreshToken(deps: Deps, token: string, current: Identity | null): Promise<Identity | null> {
-  const rt = await deps.provider.RefreshToken.find(token, { ignoreExpiration: true }).catch(() => undefined);
+  const rt = await deps.provider.RefreshToken.find(token, { ignoreExpiration: true }).catch(noneUnlessOutage);
   if (!rt?.clientId || !rt.accountId) return null;
   // A connection keeps one user: refuse someone else's token before it is spent.
   if (current && rt.accountId !== current.userId) return null;
@@ -96,6 +97,6 @@ async function identityFromRefreshToken(deps: Deps, token: string, current: Iden
  * token stays, so its reuse is still recognised as such.
  */
 export async function abandon(deps: Deps, renewal: Renewal): Promise<void> {
-  const rt = await deps.provider.RefreshToken.find(renewal.refreshToken, { ignoreExpiration: true }).catch(() => undefined);
+  const rt = await deps.provider.RefreshToken.find(renewal.refreshToken, { ignoreExpiration: true }).catch(noneUnlessOutage);
   if (rt && !rt.consumed) await rt.destroy();
 }

@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Deps } from '../../deps.ts';
+import { allowedWebSocketOrigin } from '../../http/security.ts';
 import { decodeAccessToken, MAX_PAYLOAD, parseVersion, PATH, SUBPROTOCOL } from './schema.ts';
 import { throttleFor, type Identity } from './auth.ts';
 import { identityFromAuthToken } from './renewal.ts';
@@ -27,7 +28,6 @@ export function attachZenith(server: Server, deps: Deps): ZenithServer {
     perMessageDeflate: false,
     handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
-  const publicOrigin = new URL(deps.config.publicUrl).origin;
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://zenith.invalid');
@@ -44,10 +44,7 @@ export function attachZenith(server: Server, deps: Deps): ZenithServer {
   });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
-    const origin = req.headers.origin;
-    // Browsers always send Origin on a WebSocket; a foreign one is cross-site WebSocket hijacking.
-    // Non-browser clients send none, or `*` as in Zenith's own example.
-    if (origin !== undefined && origin !== '*' && origin !== publicOrigin) {
+    if (!allowedWebSocketOrigin(req.headers.origin, deps.config.publicUrl)) {
       refuse(socket, 403, 'This origin may not open a Zenith connection.');
       return;
     }

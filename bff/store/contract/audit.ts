@@ -11,17 +11,18 @@ function entry(over: Partial<NewAuditEntry> = {}): NewAuditEntry {
   return { at: T0, kind: 'test.event', actorId: null, subjectId: null, ip: '192.0.2.1', userAgent: 'ua', data: {}, ...over };
 }
 
-/** Stand-in for audit/chain.ts: binds the entry's content to its place in the chain. */
+/** Stand-in for the hash of audit/audit.ts: binds the entry's content to its place in the chain. */
 function hasher(e: NewAuditEntry) {
   return (prevHash: string, seq: number) =>
     createHash('sha256').update(`${prevHash}|${seq}|${JSON.stringify(e)}`).digest('hex');
 }
 
 function assertChained(entries: AuditEntry[]): void {
-  for (let i = 1; i < entries.length; i++) {
-    assert.equal(entries[i].seq, entries[i - 1].seq + 1);
-    assert.equal(entries[i].prevHash, entries[i - 1].hash);
-  }
+  entries.reduce((prev, e) => {
+    assert.equal(e.seq, prev.seq + 1);
+    assert.equal(e.prevHash, prev.hash);
+    return e;
+  });
 }
 
 export function auditContract(get: GetStore): void {
@@ -35,8 +36,10 @@ export function auditContract(get: GetStore): void {
       const appended = await Promise.all(Array.from({ length: 20 }, (_, i) => append(entry({ kind, data: { i } }))));
       assert.deepEqual(appended.map((e) => e.seq).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => base + i + 1));
       const stored = await get().audit.iterate(base === 0 ? 1 : base, 100);
-      if (base === 0) assert.equal(stored[0].prevHash, GENESIS);
-      else assert.equal(stored[0].hash, tail.hash);
+      const [head] = stored;
+      assert.ok(head, 'the chain has entries');
+      if (tail === undefined) assert.equal(head.prevHash, GENESIS);
+      else assert.equal(head.hash, tail.hash);
       assertChained(stored);
       assert.equal(stored.at(-1)?.seq, base + 20);
     });
@@ -44,6 +47,7 @@ export function auditContract(get: GetStore): void {
     it('starts the chain at seq 1 with the all-zero prevHash', async () => {
       await append(entry());
       const [firstEntry] = await get().audit.iterate(1, 1);
+      assert.ok(firstEntry, 'an entry at seq 1');
       assert.equal(firstEntry.seq, 1);
       assert.equal(firstEntry.prevHash, GENESIS);
     });
@@ -51,6 +55,7 @@ export function auditContract(get: GetStore): void {
     it('returns and stores the hashed entry', async () => {
       const e = entry({ kind: rid('k'), actorId: 'a', subjectId: 's', ip: null, userAgent: null, data: { deep: { x: [1] } } });
       const [prev] = await get().audit.list({ limit: 1 });
+      assert.ok(prev, 'an earlier entry');
       const out = await append(e);
       assert.equal(out.prevHash, prev.hash);
       assert.equal(out.seq, prev.seq + 1);
@@ -102,6 +107,7 @@ export function auditContract(get: GetStore): void {
 
     it('iterates in seq order from a given seq', async () => {
       const [tail] = await get().audit.list({ limit: 1 });
+      assert.ok(tail, 'earlier tests appended entries');
       const page = await get().audit.iterate(tail.seq - 2, 2);
       assert.deepEqual(page.map((e) => e.seq), [tail.seq - 2, tail.seq - 1]);
       assert.deepEqual(await get().audit.iterate(tail.seq + 1, 10), []);

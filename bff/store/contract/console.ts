@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConflictError, type User } from '../store.ts';
-import { HOUR_MS } from '../../activity/model.ts';
+import { HOUR_MS } from '../../store/activity.ts';
 import { type GetStore, rid, T0 } from './util.ts';
 
 async function user(get: GetStore, name = 'Member'): Promise<User> {

@@ -1,7 +1,7 @@
 /** Contract: federation connections, domains and linked identities. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Connection, FederatedIdentity } from '../../federation/model.ts';
+import type { Connection, FederatedIdentity } from '../federation.ts';
 import { ConflictError } from '../store.ts';
 import { type GetStore, rid, T0 } from './util.ts';
 
@@ -72,10 +72,11 @@ export function federationContract(get: GetStore): void {
       const c = newConnection({ domains: [domain] });
       await get().federation.createConnection(c);
       await assert.rejects(get().federation.createConnection(newConnection({ name: c.name.toLowerCase() })), ConflictError);
-      const other = newConnection({ domains: [`${rid('d')}.example`.toLowerCase(), domain] });
+      const fresh = `${rid('d')}.example`.toLowerCase();
+      const other = newConnection({ domains: [fresh, domain] });
       await assert.rejects(get().federation.createConnection(other), ConflictError);
       assert.equal(await get().federation.findConnection(other.id), null, 'the failed create rolled back');
-      assert.equal(await get().federation.findConnectionByDomain(other.domains[0]), null);
+      assert.equal(await get().federation.findConnectionByDomain(fresh), null);
     });
   });
 

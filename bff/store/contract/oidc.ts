@@ -76,7 +76,7 @@ export function oidcContract(get: GetStore): void {
 
     it('revokes every row of a grant', async () => {
       const grantId = rid('g');
-      const ids = [rid('o'), rid('o'), rid('o')];
+      const ids = [rid('o'), rid('o'), rid('o')] as const;
       await get().oidc.upsert('AccessToken', ids[0], {}, null, { grantId });
       await get().oidc.upsert('RefreshToken', ids[1], {}, null, { grantId });
       await get().oidc.upsert('AuthorizationCode', ids[2], {}, null, { grantId: rid('other') });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConflictError, type User } from '../store.ts';
-import type { Invitation } from '../../orgs/model.ts';
+import type { Invitation } from '../orgs.ts';
 import { type GetStore, rid, T0 } from './util.ts';
 
 async function user(get: GetStore): Promise<User> {

@@ -1,6 +1,7 @@
 /** The dashboard's counts: audit entries per hour of a few kinds, and totals. */
-import { HOUR_MS, type ActivityStore } from '../../activity/model.ts';
+import { HOUR_MS, type ActivityStore } from '../../store/activity.ts';
 import type { Driver, SqlValue } from './driver.ts';
+import { onlyRow } from './rows.ts';
 
 export function sqlActivity(db: Driver): ActivityStore {
   return {
@@ -21,12 +22,12 @@ export function sqlActivity(db: Driver): ActivityStore {
       return rows.map((r) => ({ kind: r.kind, hour: Number(r.h) * HOUR_MS, count: Number(r.n) }));
     },
     async totals(now) {
-      const [row] = await db.query<{ users: number; apps: number; sessions: number }>(
+      const row = onlyRow(await db.query<{ users: number; apps: number; sessions: number }>(
         `SELECT (SELECT COUNT(*) FROM users) AS users,
                 (SELECT COUNT(*) FROM clients WHERE first_party = 0) AS apps,
                 (SELECT COUNT(*) FROM bff_sessions WHERE revoked_at IS NULL AND expires_at > $1) AS sessions`,
         [now],
-      );
+      ));
       return { users: Number(row.users), partnerApps: Number(row.apps), activeSessions: Number(row.sessions) };
     },
   };

@@ -1,7 +1,7 @@
 /** The hash-chained audit log and the fixed-window throttle counters. */
 import type { AuditEntry, Store } from '../store.ts';
 import { LOCK_AUDIT_APPEND, type Driver, type SqlValue } from './driver.ts';
-import { clampLimit, parseJson } from './rows.ts';
+import { clampLimit, parseJson, onlyRow } from './rows.ts';
 
 interface AuditRow {
   seq: number;
@@ -120,14 +120,14 @@ export function sqlThrottle(db: Driver): Store['throttle'] {
   return {
     async hit(key, now, windowMs) {
       // One atomic upsert: a lapsed window restarts at 1, a live one counts up.
-      const [row] = await db.query<{ count: number; reset_at: number }>(
+      const row = onlyRow(await db.query<{ count: number; reset_at: number }>(
         `INSERT INTO throttle (key, count, reset_at) VALUES ($1, 1, $3)
          ON CONFLICT (key) DO UPDATE SET
            count = CASE WHEN throttle.reset_at <= $2 THEN 1 ELSE throttle.count + 1 END,
            reset_at = CASE WHEN throttle.reset_at <= $2 THEN $3 ELSE throttle.reset_at END
          RETURNING count, reset_at`,
         [key, now, now + windowMs],
-      );
+      ));
       return { count: Number(row.count), resetAt: Number(row.reset_at) };
     },
     async peek(key, now) {
@@ -135,9 +135,10 @@ export function sqlThrottle(db: Driver): Store['throttle'] {
         'SELECT count, reset_at FROM throttle WHERE key = $1',
         [key],
       );
+      const [row] = rows;
       // A lapsed window counts as no window at all.
-      if (!rows.length || Number(rows[0].reset_at) <= now) return null;
-      return { count: Number(rows[0].count), resetAt: Number(rows[0].reset_at) };
+      if (!row || Number(row.reset_at) <= now) return null;
+      return { count: Number(row.count), resetAt: Number(row.reset_at) };
     },
     async reset(key) {
       await db.run('DELETE FROM throttle WHERE key = $1', [key]);

@@ -1,7 +1,7 @@
 /** Federation connections, their domains and linked upstream identities. */
-import type { Connection, FederatedIdentity, FederationStore } from '../../federation/model.ts';
+import type { Connection, FederatedIdentity, FederationStore } from '../federation.ts';
 import type { Driver, SqlValue } from './driver.ts';
-import { numOrNull, parseJson } from './rows.ts';
+import { numOrNull, parseJson, firstOr } from './rows.ts';
 
 interface ConnectionRow {
   id: string;
@@ -89,7 +89,7 @@ export function sqlFederation(db: Driver): FederationStore {
 
   async function oneIdentity(sql: string, params: SqlValue[]): Promise<FederatedIdentity | null> {
     const rows = await db.query<IdentityRow>(sql, params);
-    return rows.length ? toIdentity(rows[0]) : null;
+    return firstOr(rows, toIdentity);
   }
 
   return {

@@ -1,5 +1,5 @@
 /** Impersonation records. Ending one is a conditional update, so stop and expiry never both win. */
-import type { Impersonation, Store } from '../store.ts';
+import type { Impersonation, ImpersonationEndReason, Store } from '../store.ts';
 import type { Driver } from './driver.ts';
 import { numOrNull } from './rows.ts';
 
@@ -11,7 +11,7 @@ interface Row {
   started_at: number;
   expires_at: number;
   ended_at: number | null;
-  end_reason: string | null;
+  end_reason: ImpersonationEndReason | null;
   grant_id: string | null;
   admin_session_id: string | null;
   session_id: string | null;

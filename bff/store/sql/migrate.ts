@@ -19,10 +19,11 @@ export async function loadMigrations(kind: Driver['kind']): Promise<Migration[]>
   const migrations: Migration[] = [];
   for (const file of (await readdir(dir)).sort()) {
     const match = /^(\d+)_(.+)\.sql$/.exec(file);
-    if (!match) continue;
-    const version = Number(match[1]);
+    const [, number, name] = match ?? [];
+    if (number === undefined || name === undefined) continue;
+    const version = Number(number);
     if (migrations.some((m) => m.version === version)) throw new Error(`duplicate migration version ${version} (${file})`);
-    migrations.push({ version, name: match[2], sql: await readFile(new URL(file, dir), 'utf8') });
+    migrations.push({ version, name, sql: await readFile(new URL(file, dir), 'utf8') });
   }
   return migrations.sort((a, b) => a.version - b.version);
 }

@@ -1,7 +1,7 @@
 /** oidc-provider model storage, signing keys and small settings. */
 import type { OidcPayloadRecord, SigningKey, Store } from '../store.ts';
 import type { Driver } from './driver.ts';
-import { numOrNull, parseJson } from './rows.ts';
+import { numOrNull, parseJson, firstOr } from './rows.ts';
 
 interface PayloadRow {
   payload: string;
@@ -24,7 +24,7 @@ export function sqlOidc(db: Driver): Store['oidc'] {
       `SELECT payload, expires_at, consumed_at FROM oidc_payloads WHERE ${where} LIMIT 1`,
       params,
     );
-    return rows.length ? toRecord(rows[0]) : null;
+    return firstOr(rows, toRecord);
   }
 
   return {
@@ -105,7 +105,7 @@ export function sqlSettings(db: Driver): Store['settings'] {
   return {
     async get(key) {
       const rows = await db.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
-      return rows.length ? rows[0].value : null;
+      return firstOr(rows, (r) => r.value);
     },
     async set(key, value) {
       await db.run(

@@ -1,7 +1,7 @@
 /** Organizations, memberships, invitations and each grant's organization. */
-import type { GrantOrganization, Invitation, Membership, Organization, OrgsStore } from '../../orgs/model.ts';
+import type { GrantOrganization, Invitation, Membership, Organization, OrgsStore } from '../orgs.ts';
 import type { Driver, SqlValue } from './driver.ts';
-import { numOrNull } from './rows.ts';
+import { numOrNull, firstOr, onlyRow } from './rows.ts';
 
 interface OrgRow {
   id: string;
@@ -74,7 +74,7 @@ async function grantOrgOf(db: Driver, grantId: string): Promise<string | null> {
 export function sqlOrgs(db: Driver): OrgsStore {
   async function oneOrg(sql: string, params: SqlValue[]): Promise<Organization | null> {
     const rows = await db.query<OrgRow>(sql, params);
-    return rows.length ? toOrg(rows[0]) : null;
+    return firstOr(rows, toOrg);
   }
 
   return {
@@ -127,14 +127,14 @@ export function sqlOrgs(db: Driver): OrgsStore {
         `SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = $1 AND organization_id = $2`,
         [m.userId, m.organizationId],
       );
-      return { membership: toMembership(rows[0]), created: changes === 1 };
+      return { membership: toMembership(onlyRow(rows)), created: changes === 1 };
     },
     async findMembership(userId, organizationId) {
       const rows = await db.query<MembershipRow>(
         `SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = $1 AND organization_id = $2`,
         [userId, organizationId],
       );
-      return rows.length ? toMembership(rows[0]) : null;
+      return firstOr(rows, toMembership);
     },
     async listMemberships(userId) {
       const rows = await db.query<MembershipRow>(
@@ -156,11 +156,11 @@ export function sqlOrgs(db: Driver): OrgsStore {
     },
     async findInvitationByTokenHash(tokenHash) {
       const rows = await db.query<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM invitations WHERE token_hash = $1`, [tokenHash]);
-      return rows.length ? toInvitation(rows[0]) : null;
+      return firstOr(rows, toInvitation);
     },
     async findInvitation(id) {
       const rows = await db.query<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM invitations WHERE id = $1`, [id]);
-      return rows.length ? toInvitation(rows[0]) : null;
+      return firstOr(rows, toInvitation);
     },
     async listInvitations(organizationId) {
       const rows = await db.query<InvitationRow>(
@@ -182,7 +182,7 @@ export function sqlOrgs(db: Driver): OrgsStore {
           [invitationId, now, userId],
         );
         if (changes !== 1) return null;
-        const [inv] = await tx.query<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM invitations WHERE id = $1`, [invitationId]);
+        const inv = onlyRow(await tx.query<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM invitations WHERE id = $1`, [invitationId]));
         const added = await tx.run(
           `INSERT INTO memberships (${MEMBERSHIP_COLUMNS}) VALUES ($1, $2, $3, $4)
            ON CONFLICT (user_id, organization_id) DO NOTHING`,

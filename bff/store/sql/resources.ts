@@ -1,7 +1,7 @@
 /** API resources (RFC 8707) over SQL. */
 import type { ApiResource, Store } from '../store.ts';
 import type { Driver } from './driver.ts';
-import { parseJson } from './rows.ts';
+import { firstOr, parseJson } from './rows.ts';
 
 interface ResourceRow {
   identifier: string;
@@ -21,7 +21,7 @@ export function sqlResources(db: Driver): Store['resources'] {
     },
     async find(identifier) {
       const rows = await db.query<ResourceRow>('SELECT * FROM api_resources WHERE identifier = $1', [identifier]);
-      return rows.length ? toResource(rows[0]) : null;
+      return firstOr(rows, toResource);
     },
     async list() {
       return (await db.query<ResourceRow>('SELECT * FROM api_resources ORDER BY created_at, identifier')).map(toResource);

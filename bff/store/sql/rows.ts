@@ -20,3 +20,16 @@ export function clampLimit(limit: number | undefined, fallback: number, max: num
 
 /** Escapes LIKE wildcards so user search text matches literally (used with ESCAPE '\'). */
 export const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The first row through `to`, or null when the statement gave none. */
+export function firstOr<T, R>(rows: readonly T[], to: (row: T) => R): R | null {
+  const [row] = rows;
+  return row === undefined ? null : to(row);
+}
+
+/** The row an aggregate or an unconditional `RETURNING` always gives; none is a fault, not "not found". */
+export function onlyRow<T>(rows: readonly T[]): T {
+  const [row] = rows;
+  if (row === undefined) throw new Error('the statement returned no row');
+  return row;
+}

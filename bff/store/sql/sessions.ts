@@ -1,7 +1,7 @@
 /** BFF sessions and per-client consents. */
 import type { BffSession, Consent, Store } from '../store.ts';
 import type { Driver } from './driver.ts';
-import { numOrNull, parseJson } from './rows.ts';
+import { numOrNull, parseJson, firstOr } from './rows.ts';
 
 interface SessionRow {
   id: string;
@@ -60,7 +60,7 @@ export function sqlBffSessions(db: Driver): Store['bffSessions'] {
     },
     async find(id) {
       const rows = await db.query<SessionRow>('SELECT * FROM bff_sessions WHERE id = $1', [id]);
-      return rows.length ? toSession(rows[0]) : null;
+      return firstOr(rows, toSession);
     },
     async touch(id, now) {
       await db.run('UPDATE bff_sessions SET last_seen_at = $2 WHERE id = $1', [id, now]);
@@ -144,7 +144,7 @@ export function sqlConsents(db: Driver): Store['consents'] {
         `SELECT ${CONSENT_COLUMNS} FROM consents WHERE user_id = $1 AND client_id = $2`,
         [userId, clientId],
       );
-      return rows.length ? toConsent(rows[0]) : null;
+      return firstOr(rows, toConsent);
     },
     async listForUser(userId) {
       const rows = await db.query<ConsentRow>(
@@ -168,7 +168,7 @@ export function sqlConsents(db: Driver): Store['consents'] {
         `DELETE FROM consents WHERE user_id = $1 AND client_id = $2 RETURNING ${CONSENT_COLUMNS}`,
         [userId, clientId],
       );
-      return rows.length ? toConsent(rows[0]) : null;
+      return firstOr(rows, toConsent);
     },
   };
 }

@@ -41,7 +41,8 @@ export class SqlStore implements Store {
   readonly oneTimeTokens: Store['oneTimeTokens'];
   readonly #db: Driver;
 
-  constructor(db: Driver) {
+  /** `events` is given for a transaction's store, whose driver has no notifications of its own. */
+  constructor(db: Driver, events?: Store['events']) {
     this.#db = db;
     this.kind = db.kind;
     this.users = { ...sqlUsers(db), ...sqlUserConsole(db) };
@@ -56,7 +57,7 @@ export class SqlStore implements Store {
     this.audit = sqlAudit(db);
     this.throttle = sqlThrottle(db);
     this.impersonations = sqlImpersonations(db);
-    this.events = db.notifications ?? { publish: async () => {}, subscribe: () => {} };
+    this.events = events ?? db.notifications ?? { publish: async () => {}, subscribe: () => {} };
     this.orgs = sqlOrgs(db);
     this.federation = sqlFederation(db);
     this.activity = sqlActivity(db);
@@ -67,6 +68,12 @@ export class SqlStore implements Store {
     this.ping = this.ping.bind(this);
     this.checkWrites = this.checkWrites.bind(this);
     this.close = this.close.bind(this);
+    this.transaction = this.transaction.bind(this);
+  }
+
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    // The driver's own transaction() on a transaction driver runs fn in place, so nesting joins.
+    return this.#db.transaction((tx) => fn(new SqlStore(tx, this.events)));
   }
 
   async migrate(): Promise<void> {

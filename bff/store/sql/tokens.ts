@@ -1,7 +1,7 @@
 /** One-time tokens (hashes only) over SQL: consumed atomically, at most once. */
 import type { OneTimeToken, Store } from '../store.ts';
 import type { Driver } from './driver.ts';
-import { numOrNull, parseJson } from './rows.ts';
+import { numOrNull, parseJson, firstOr } from './rows.ts';
 
 interface TokenRow {
   id: string;
@@ -44,7 +44,7 @@ export function sqlOneTimeTokens(db: Driver): Store['oneTimeTokens'] {
     },
     async find(id) {
       const rows = await db.query<TokenRow>(`SELECT ${COLUMNS} FROM one_time_tokens WHERE id = $1`, [id]);
-      return rows.length ? toToken(rows[0]) : null;
+      return firstOr(rows, toToken);
     },
     async consume(id, purpose, now) {
       const rows = await db.query<TokenRow>(
@@ -53,7 +53,7 @@ export function sqlOneTimeTokens(db: Driver): Store['oneTimeTokens'] {
          RETURNING ${COLUMNS}`,
         [id, purpose, now],
       );
-      return rows.length ? toToken(rows[0]) : null;
+      return firstOr(rows, toToken);
     },
     async consumeAllForUser(userId, purpose, now) {
       const { changes } = await db.run(
@@ -67,7 +67,7 @@ export function sqlOneTimeTokens(db: Driver): Store['oneTimeTokens'] {
         'UPDATE one_time_tokens SET attempts = attempts + 1 WHERE id = $1 AND consumed_at IS NULL AND expires_at > $2 RETURNING attempts',
         [id, now],
       );
-      return rows.length ? Number(rows[0].attempts) : null;
+      return firstOr(rows, (r) => Number(r.attempts));
     },
   };
 }

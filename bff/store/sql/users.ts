@@ -1,7 +1,7 @@
 /** Users and OAuth clients. */
 import type { ClientRecord, Role, Store, User } from '../store.ts';
 import type { Driver, SqlValue } from './driver.ts';
-import { clampLimit, escapeLike, fromBit, numOrNull, parseJson, toBit } from './rows.ts';
+import { clampLimit, escapeLike, fromBit, numOrNull, parseJson, toBit, firstOr, onlyRow } from './rows.ts';
 
 export interface UserRow {
   id: string;
@@ -39,7 +39,7 @@ export const USER_COLUMNS =
 export function sqlUsers(db: Driver): Omit<Store['users'], 'page' | 'updateChecked' | 'delete'> {
   async function one(sql: string, params: SqlValue[]): Promise<User | null> {
     const rows = await db.query<UserRow>(sql, params);
-    return rows.length ? toUser(rows[0]) : null;
+    return firstOr(rows, toUser);
   }
 
   return {
@@ -69,7 +69,7 @@ export function sqlUsers(db: Driver): Omit<Store['users'], 'page' | 'updateCheck
       return rows.map(toUser);
     },
     async countAdmins() {
-      const [row] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0`);
+      const row = onlyRow(await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0`));
       return Number(row.n);
     },
     async setDisabled(id, disabled, now) {
@@ -184,7 +184,7 @@ export function sqlClients(db: Driver): Store['clients'] {
     },
     async find(clientId) {
       const rows = await db.query<ClientRow>('SELECT * FROM clients WHERE client_id = $1', [clientId]);
-      return rows.length ? toClient(rows[0]) : null;
+      return firstOr(rows, toClient);
     },
     async list() {
       return (await db.query<ClientRow>('SELECT * FROM clients ORDER BY created_at, client_id')).map(toClient);

@@ -20,7 +20,10 @@ const bff = useFakeBff(() => vi.mocked(leaveTo).mockClear());
 const { answers } = bff;
 
 const auditRequests = () => bff.server.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/bff/admin/audit'));
-const queryOf = (request: RecordedRequest) => Object.fromEntries(new URL(request.url, bff.server.origin).searchParams);
+const queryOf = (request: RecordedRequest | undefined) => {
+  if (!request) throw new Error('no such audit request');
+  return Object.fromEntries(new URL(request.url, bff.server.origin).searchParams);
+};
 
 const adminSession: Route = () => ({
   body: {
@@ -45,6 +48,7 @@ function entry(seq: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
     data: { method: 'password' },
     prevHash: 'p'.repeat(64),
     hash: 'h'.repeat(64),
+    keyId: null,
     ...overrides,
   };
 }
@@ -75,23 +79,28 @@ describe('audit log', () => {
 
     const table = await screen.findByRole('table');
     const rows = () => within(table).getAllByRole('row').slice(1);
+    const row = (i: number) => {
+      const r = rows()[i];
+      if (!r) throw new Error(`no row ${i}`);
+      return r;
+    };
     expect(rows()).toHaveLength(AUDIT_PAGE_SIZE);
 
     const cells = (row: HTMLElement) => within(row).getAllByRole('cell').map((cell) => cell.textContent);
-    const [seq, time, kind, actor, subject, ip, details] = cells(rows()[0]);
+    const [seq, time, kind, actor, subject, ip, details] = cells(row(0));
     expect([seq, kind, actor, subject, ip]).toEqual(['60', 'Impersonation started', 'root@example.com', 'ada@example.com', '203.0.113.7']);
     expect(time).toBe(formatAuditTime(T0 + 60 * 60_000));
     // Plain words first (the reason leads on impersonation entries); the ids only inside a closed disclosure.
     expect(details).toBe('Reason: Ticket 42: cannot see invoicesMinutes: 15Idskind: impersonation_startedactor: a1subject: u1impersonationId: i1');
-    expect(within(rows()[0]).getByText('Reason: Ticket 42: cannot see invoices')).toBeTruthy();
-    const ids = within(rows()[0]).getByText('Ids').closest('details')!;
+    expect(within(row(0)).getByText('Reason: Ticket 42: cannot see invoices')).toBeTruthy();
+    const ids = within(row(0)).getByText('Ids').closest('details')!;
     expect(ids.open).toBe(false);
     expect(within(ids).getByText('i1').tagName).toBe('CODE');
     // The scroll region around the table can be reached (and so scrolled) by keyboard.
     expect(screen.getByRole('region', { name: 'Audit log table' }).tabIndex).toBe(0);
 
     // Nobody acted (the CLI): "system"; a subject the server could not name: its id.
-    expect(cells(rows()[1]).slice(3, 6)).toEqual(['system', 'gone-user', '—']);
+    expect(cells(row(1)).slice(3, 6)).toEqual(['system', 'gone-user', '—']);
 
     expect(screen.getByText('portal audit verify')).toBeTruthy();
     expect(queryOf(auditRequests()[0])).toEqual({ limit: String(AUDIT_PAGE_SIZE) });
@@ -99,7 +108,7 @@ describe('audit log', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Older entries' }));
     await waitFor(() => expect(rows()).toHaveLength(60));
     expect(queryOf(auditRequests()[1])).toEqual({ before: '11', limit: String(AUDIT_PAGE_SIZE) });
-    expect(cells(rows()[59])[0]).toBe('1');
+    expect(cells(row(59))[0]).toBe('1');
     expect(screen.queryByRole('button', { name: 'Older entries' })).toBeNull();
     expect(screen.getByText('No older entries match.')).toBeTruthy();
   });

@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
-import { AdminPage } from '../../app/admin-page.tsx';
+import { AdminPage } from '../session/components/admin-page.tsx';
 import { Alert } from '../../components/ui/alert.tsx';
 import { Button } from '../../components/ui/button.tsx';
 import { TextField } from '../../components/ui/field.tsx';
 import { SuccessNotice } from '../../components/ui/success-notice.tsx';
 import { useFocusFirstError } from '../../lib/use-focus-first-error.ts';
 // The server's own checks, so the preview and the save never disagree.
-import { isHexColour, primaryContrast, shade, tint } from '../../../bff/branding/colour.ts';
+import { isHexColour, primaryContrast, shade, tint } from '../../../api/colour.ts';
 import { useAdminQueryGate } from '../admin-organizations/use-admin-query-gate.tsx';
 import { useBranding, useSaveBranding, type Branding } from './api/branding.ts';
 

@@ -1,5 +1,5 @@
 import { lazy, Suspense } from 'react';
-import { AdminPage } from '../../app/admin-page.tsx';
+import { AdminPage } from '../session/components/admin-page.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
 import { formatDateTime } from '../../lib/time.ts';
 import { useAdminQueryGate } from '../admin-organizations/use-admin-query-gate.tsx';

@@ -114,6 +114,7 @@ describe('impersonate a user', () => {
     expect(leaveTo).not.toHaveBeenCalled();
 
     const [post] = sent('POST', '/bff/impersonation/start');
+    if (!post) throw new Error('no impersonation start was sent');
     expect(post.json).toEqual({ userId: 'u1', reason: 'Ticket 4242: cannot see invoices', durationMinutes: 15 });
     expect(post.headers['x-portal-csrf']).toBe('1');
   });
@@ -156,7 +157,7 @@ describe('impersonate a user', () => {
     fireEvent.click(continueButton);
     fireEvent.click(within(screen.getByRole('dialog', { name: 'Impersonate ada@example.com for 15 minutes?' })).getByRole('button', { name: 'Start impersonating' }));
     await waitFor(() => expect(leaveTo).toHaveBeenCalledWith('/account'));
-    expect(sent('POST', '/bff/impersonation/start')[0].json).toEqual({ userId: 'u1', reason: 'Ticket 4242: cannot see invoices', durationMinutes: 15 });
+    expect(sent('POST', '/bff/impersonation/start')[0]?.json).toEqual({ userId: 'u1', reason: 'Ticket 4242: cannot see invoices', durationMinutes: 15 });
   });
 
   it('a non-admin sees the server’s refusal and no form', async () => {
@@ -261,6 +262,7 @@ describe('impersonation banner', () => {
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Stop now' }));
     await waitFor(() => expect(leaveTo).toHaveBeenCalledWith('/admin/impersonate'));
     const [stop] = sent('POST', '/bff/impersonation/stop');
+    if (!stop) throw new Error('no impersonation stop was sent');
     expect(stop.headers['x-portal-csrf']).toBe('1');
   });
 

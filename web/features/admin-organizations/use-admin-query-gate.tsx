@@ -1,5 +1,5 @@
 import { useEffect, type ReactNode } from 'react';
-import { AdminRefusal } from '../../app/admin-page.tsx';
+import { AdminRefusal } from '../session/components/admin-page.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
 import { isApiError } from '../../lib/api-client.ts';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { AdminPage, AdminRefusal } from '../../app/admin-page.tsx';
+import { AdminPage, AdminRefusal } from '../session/components/admin-page.tsx';
 import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/confirm-dialog.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { AdminPage, AdminRefusal } from '../../app/admin-page.tsx';
+import { AdminPage, AdminRefusal } from '../session/components/admin-page.tsx';
 import { Alert } from '../../components/ui/alert.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { AdminPage, AdminRefusal } from '../../app/admin-page.tsx';
+import { AdminPage, AdminRefusal } from '../session/components/admin-page.tsx';
 import { Button } from '../../components/ui/button.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';

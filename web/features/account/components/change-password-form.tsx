@@ -5,8 +5,7 @@ import { Button } from '../../../components/ui/button.tsx';
 import { TextField } from '../../../components/ui/field.tsx';
 import type { ApiError } from '../../../lib/api-client.ts';
 import type { PasswordChange } from '../api/change-password.ts';
-
-export const MIN_PASSWORD_LENGTH = 12;
+import { PASSWORD_MIN } from '../../../../api/passwords.ts';
 
 export interface ChangePasswordFormProps {
   onSubmit: (change: PasswordChange, done: () => void) => void;
@@ -22,8 +21,8 @@ export function ChangePasswordForm({ onSubmit, pending, error, succeeded }: Chan
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (newPassword.length < MIN_PASSWORD_LENGTH) {
-      setLocalError(`Use at least ${MIN_PASSWORD_LENGTH} characters.`);
+    if (newPassword.length < PASSWORD_MIN) {
+      setLocalError(`Use at least ${PASSWORD_MIN} characters.`);
       return;
     }
     setLocalError(null);
@@ -61,8 +60,8 @@ export function ChangePasswordForm({ onSubmit, pending, error, succeeded }: Chan
           name="newPassword"
           autoComplete="new-password"
           required
-          minLength={MIN_PASSWORD_LENGTH}
-          hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+          minLength={PASSWORD_MIN}
+          hint={`At least ${PASSWORD_MIN} characters.`}
           value={newPassword}
           onChange={(event) => setNewPassword(event.target.value)}
           error={newError}

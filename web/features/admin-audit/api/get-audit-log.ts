@@ -1,26 +1,11 @@
 import { infiniteQueryOptions, useInfiniteQuery } from '@tanstack/react-query';
 import { apiGet } from '../../../lib/api-client.ts';
 
-export interface AuditEntry {
-  seq: number;
-  at: number;
-  kind: string;
-  actorId: string | null;
-  subjectId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  data: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
+import type { AuditEntryWire, AuditPageWire, AuditPeople } from '../../../../api/audit.ts';
 
-export type People = Record<string, { email: string; name: string }>;
-
-export interface AuditPage {
-  entries: AuditEntry[];
-  /** Absent when an email filter matches nobody. */
-  people?: People;
-}
+export type AuditEntry = AuditEntryWire;
+export type People = AuditPeople;
+export type AuditPage = AuditPageWire;
 
 /** What the screen filters by; empty strings and undefined mean "any". */
 export interface AuditFilters {
@@ -63,7 +48,7 @@ export function auditLogQueryOptions(filters: AuditFilters) {
     queryFn: ({ pageParam, signal }) => getAuditPage(filters, pageParam, signal),
     initialPageParam: undefined as number | undefined,
     // A short page is the oldest one; otherwise page on from the last (oldest) seq shown.
-    getNextPageParam: (last) => (last.entries.length < AUDIT_PAGE_SIZE ? undefined : last.entries[last.entries.length - 1].seq),
+    getNextPageParam: (last) => (last.entries.length < AUDIT_PAGE_SIZE ? undefined : last.entries.at(-1)?.seq),
   });
 }
 

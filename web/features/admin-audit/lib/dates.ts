@@ -12,7 +12,7 @@ export function dayStart(day: string): number | undefined {
 export function dayEnd(day: string): number | undefined {
   const start = dayStart(day);
   if (start === undefined) return undefined;
-  const [y, m, d] = day.split('-').map(Number);
+  const s = new Date(start);
   // The next local midnight, minus 1 ms: right on days that are 23 or 25 hours long.
-  return new Date(y, m - 1, d + 1).getTime() - 1;
+  return new Date(s.getFullYear(), s.getMonth(), s.getDate() + 1).getTime() - 1;
 }

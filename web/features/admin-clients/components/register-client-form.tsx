@@ -25,7 +25,7 @@ export function mapServerFields(fields: Record<string, string> | undefined): { b
   const byField: FieldErrors = {};
   const other: string[] = [];
   for (const [key, message] of Object.entries(fields ?? {})) {
-    const base = key.split(/[.[]/)[0];
+    const base = key.split(/[.[]/)[0] ?? key;
     if (FORM_FIELDS.has(base)) {
       const field = base as FormField;
       (byField[field] ??= []).push(message);

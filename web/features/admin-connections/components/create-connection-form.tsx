@@ -19,7 +19,7 @@ export function fieldErrors(fields: Record<string, string> | undefined): { byFie
   const byField: Partial<Record<Field, string>> = {};
   const other: string[] = [];
   for (const [key, message] of Object.entries(fields ?? {})) {
-    const base = key.split(/[.[]/)[0];
+    const base = key.split(/[.[]/)[0] ?? key;
     if (FIELDS.has(base)) byField[base as Field] ??= message;
     else other.push(message);
   }

@@ -1,14 +1,11 @@
-/** Client-side mirrors of the BFF's impersonation policy (bff/impersonation/impersonation.ts). */
+/** The impersonation policy as the admin screen applies it; the numbers and sentences are the BFF's own (api/impersonation.ts). */
+import { REASON_MAX, REASON_MIN, REASON_TOO_LONG, REASON_TOO_SHORT } from '../../../../api/impersonation.ts';
 
-export const REASON_MIN = 10;
-export const REASON_MAX = 500;
+export { REASON_MAX, REASON_MIN, REASON_TOO_LONG, REASON_TOO_SHORT };
 export const DURATION_CHOICES = [5, 15, 30, 60] as const;
 /** The shortest useful window by default: an admin picks longer on purpose. */
 export const DEFAULT_DURATION = 15;
 
-/** The same sentences the server answers with, so the admin reads one message either way. */
-export const REASON_TOO_SHORT = `Write why you are impersonating this user (at least ${REASON_MIN} characters).`;
-export const REASON_TOO_LONG = `Keep the reason under ${REASON_MAX} characters.`;
 
 /** What is wrong with a reason, or null. Length counts after trimming, as on the server. */
 export function reasonProblem(reason: string): string | null {

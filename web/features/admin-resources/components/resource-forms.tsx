@@ -16,12 +16,10 @@ interface FormProps<T> {
 /** Moves focus to the first problem each time the server refuses the form (once the problem is on screen). */
 function useFocusOnError(error: ApiError | null) {
   const { formRef, failed } = useFocusFirstError<HTMLFormElement>();
-  const [seen, setSeen] = useState<ApiError | null>(null);
+  // Each refusal is a new error object, so this runs once per refusal.
   useEffect(() => {
-    if (!error || error === seen) return;
-    setSeen(error);
-    failed();
-  }, [error, seen, failed]);
+    if (error) failed();
+  }, [error, failed]);
   return formRef;
 }
 

@@ -49,8 +49,8 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error, notice,
   const [password, setPassword] = useState('');
   const [problems, setProblems] = useState<Problems>({});
   // A server answer is stale once the person is fixing the form again.
-  const [shownError, setShownError] = useState<ApiError | null>(error);
-  useEffect(() => setShownError(error), [error]);
+  const [dismissed, setDismissed] = useState<ApiError | null>(null);
+  const shownError = error !== dismissed ? error : null;
   const { formRef, failed } = useFocusFirstError<HTMLFormElement>();
   const alertRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -58,10 +58,7 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error, notice,
   }, [error]);
 
   // After a 429, keep the button disabled until the server's wait is over.
-  const [blockedUntil, setBlockedUntil] = useState<number | null>(null);
-  useEffect(() => {
-    setBlockedUntil(error?.retryAfter ? Date.now() + error.retryAfter * 1000 : null);
-  }, [error]);
+  const blockedUntil = error?.retryAfter ? error.receivedAt + error.retryAfter * 1000 : null;
   const now = useNow(1000, blockedUntil !== null);
   const waitSeconds = blockedUntil === null ? 0 : Math.max(0, Math.ceil((blockedUntil - now) / 1000));
 
@@ -71,7 +68,7 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error, notice,
     const found = checkCredentials(email.trim(), password);
     setProblems(found);
     if (found.email || found.password) {
-      setShownError(null);
+      setDismissed(error);
       failed();
       return;
     }

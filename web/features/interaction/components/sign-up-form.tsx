@@ -4,6 +4,7 @@ import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { TextField } from '../../../components/ui/field.tsx';
 import type { ApiError } from '../../../lib/api-client.ts';
+import { PASSWORD_MIN } from '../../../../api/passwords.ts';
 
 export interface NewAccountInput {
   email: string;
@@ -32,7 +33,7 @@ export function SignUpForm({ onSubmit, onCancel, pending, error }: { onSubmit: (
       ) : null}
       <TextField label="Email" type="email" name="email" autoComplete="username" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} error={error?.fields?.email} />
       <TextField label="Name" name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} error={error?.fields?.name} />
-      <TextField label="Password" type="password" name="password" autoComplete="new-password" required hint="At least 12 characters." value={password} onChange={(e) => setPassword(e.target.value)} error={error?.fields?.password} />
+      <TextField label="Password" type="password" name="password" autoComplete="new-password" required hint={`At least ${PASSWORD_MIN} characters.`} value={password} onChange={(e) => setPassword(e.target.value)} error={error?.fields?.password} />
       <Button type="submit" className="button--block" pending={pending}>
         Create account
       </Button>

@@ -4,6 +4,7 @@ import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { TextField } from '../../../components/ui/field.tsx';
 import type { ApiError } from '../../../lib/api-client.ts';
+import { PASSWORD_MIN } from '../../../../api/passwords.ts';
 
 export interface NewPasswordFormProps {
   email: string;
@@ -47,7 +48,7 @@ export function NewPasswordForm({ email, pending, error, onSubmit, title = 'Choo
         autoComplete="new-password"
         required
         autoFocus
-        hint="At least 12 characters."
+        hint={`At least ${PASSWORD_MIN} characters.`}
         value={password}
         onChange={(event) => setPassword(event.target.value)}
         error={error?.fields?.password}

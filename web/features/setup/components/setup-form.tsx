@@ -5,8 +5,7 @@ import { Button } from '../../../components/ui/button.tsx';
 import { TextField } from '../../../components/ui/field.tsx';
 import type { ApiError } from '../../../lib/api-client.ts';
 import { useFocusFirstError } from '../../../lib/use-focus-first-error.ts';
-
-export const MIN_ADMIN_PASSWORD_LENGTH = 12;
+import { PASSWORD_MIN } from '../../../../api/passwords.ts';
 
 export interface AdminDetails {
   name: string;
@@ -26,8 +25,8 @@ function validate(details: AdminDetails): FieldErrors {
   const errors: FieldErrors = {};
   if (details.name.trim() === '') errors.name = 'Enter a name.';
   if (!/^[^\s@]+@[^\s@]+$/.test(details.email.trim())) errors.email = 'Enter an email address, like admin@example.com.';
-  if (details.password.length < MIN_ADMIN_PASSWORD_LENGTH) {
-    errors.password = `Use at least ${MIN_ADMIN_PASSWORD_LENGTH} characters.`;
+  if (details.password.length < PASSWORD_MIN) {
+    errors.password = `Use at least ${PASSWORD_MIN} characters.`;
   }
   return errors;
 }
@@ -41,8 +40,7 @@ export function SetupForm({ onSubmit, pending, error }: SetupFormProps) {
   const { formRef, failed } = useFocusFirstError<HTMLFormElement>();
   useEffect(() => {
     if (error) failed();
-    // Only a new error counts (`failed` is a new function each render).
-  }, [error]);
+  }, [error, failed]);
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -92,8 +90,8 @@ export function SetupForm({ onSubmit, pending, error }: SetupFormProps) {
         name="password"
         autoComplete="new-password"
         required
-        minLength={MIN_ADMIN_PASSWORD_LENGTH}
-        hint="at least 12 characters"
+        minLength={PASSWORD_MIN}
+        hint={`at least ${PASSWORD_MIN} characters`}
         value={password}
         onChange={(event) => setPassword(event.target.value)}
         error={local.password ?? server.password}

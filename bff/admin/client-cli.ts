@@ -6,8 +6,8 @@
 import type { Store } from '../store/store.ts';
 import type { Audit } from '../audit/audit.ts';
 import { badRequest } from '../http/errors.ts';
-import { publicClient } from './clients.ts';
-import { clientUpdateAuditData, updateClient, type ClientPatch } from './client-update.ts';
+import { publicClient } from '../oauth/clients.ts';
+import { clientUpdateAuditData, updateClient, type ClientPatch } from '../oauth/client-update.ts';
 
 export const CLIENT_UPDATE_USAGE = `  client update --client-id ID [--name N] [--redirect-uri U …] [--post-logout-redirect-uri U …]
                 [--default-scope S] [--access-token-ttl SECONDS|default] [--legacy-refresh | --no-legacy-refresh]

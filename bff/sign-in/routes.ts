@@ -4,22 +4,23 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { currentSession, type SessionDeps } from '../../session/routes.ts';
-import { impersonationLogin } from '../../impersonation/impersonation.ts';
-import { parse } from '../../http/validate.ts';
-import { AppError, notFound, forbidden } from '../../http/errors.ts';
-import { clientIp } from '../../http/security.ts';
-import { checkCredentials } from '../../accounts/accounts.ts';
-import { describeScope } from '../scopes.ts';
-import { PORTAL_RESOURCE } from '../resource.ts';
-import { applyScopes, joinConsent, splitConsent } from '../grants.ts';
-import { completePendingLink, federationInteractionInfo } from '../../federation/public.ts';
-import type { Mail } from '../../mail/mail.ts';
-import type { User } from '../../store/store.ts';
-import { signUp } from '../../sign-in/sign-up.ts';
-import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSignInCode } from '../../sign-in/email-code.ts';
-import { SCREEN_PARAM } from '../client-settings.ts';
-import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../../sign-in/verify-email.ts';
+import { currentSession, type SessionDeps } from '../session/guard.ts';
+import { impersonationLogin } from '../impersonation/impersonation.ts';
+import { parse } from '../http/validate.ts';
+import { AppError, notFound, forbidden } from '../http/errors.ts';
+import { clientIp } from '../http/security.ts';
+import { checkCredentials } from '../accounts/accounts.ts';
+import { describeScope } from '../oauth/scopes.ts';
+import { PORTAL_RESOURCE } from '../oauth/resource.ts';
+import { applyScopes, joinConsent, splitConsent } from '../oauth/grants.ts';
+import { completePendingLink, federationInteractionInfo } from '../federation/public.ts';
+import type { Mail } from '../mail/mail.ts';
+import type { User } from '../store/store.ts';
+import { signUp } from './sign-up.ts';
+import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSignInCode } from './email-code.ts';
+import { SCREEN_PARAM } from '../oauth/client-settings.ts';
+import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../accounts/verify-email.ts';
+import { isStoreOutage } from '../http/error-handler.ts';
 
 type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
 
@@ -41,7 +42,9 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
       const d = await provider.interactionDetails(req, res);
       if (d.uid !== req.params.uid) throw new Error('uid mismatch');
       return d;
-    } catch {
+    } catch (e) {
+      // An interaction the database cannot read right now has not expired.
+      if (isStoreOutage(e)) throw e;
       throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
     }
   }

@@ -8,14 +8,14 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { DeviceCode } from 'oidc-provider';
-import { requireSession, type SessionDeps } from '../session/routes.ts';
+import { requireSession, type SessionDeps } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 import { AppError, forbidden, tooMany } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
-import { describeScope, SCOPE_NAMES } from './scopes.ts';
-import { PORTAL_RESOURCE } from './resource.ts';
-import { applyScopes, joinConsent, splitConsent } from './grants.ts';
-import { looksLikeUserCode, normalizeUserCode } from './device.ts';
+import { describeScope, SCOPE_NAMES } from '../oauth/scopes.ts';
+import { PORTAL_RESOURCE } from '../oauth/resource.ts';
+import { applyScopes, joinConsent, splitConsent } from '../oauth/grants.ts';
+import { looksLikeUserCode, normalizeUserCode } from '../oauth/device.ts';
 
 /** Wrong codes one person (or one address) may type per window. */
 export const DEVICE_CODE_FAILURES = 10;

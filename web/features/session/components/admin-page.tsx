@@ -1,11 +1,11 @@
 import { useEffect, type ReactNode } from 'react';
-import { Alert } from '../components/ui/alert.tsx';
-import { ImpersonationRefusal } from '../components/ui/impersonation-refusal.tsx';
-import { QueryError } from '../components/ui/query-error.tsx';
-import { Spinner } from '../components/ui/spinner.tsx';
-import { isApiError } from '../lib/api-client.ts';
-import { leaveTo, loginUrl } from '../lib/navigation.ts';
-import { useSession } from '../features/session/api/get-session.ts';
+import { Alert } from '../../../components/ui/alert.tsx';
+import { ImpersonationRefusal } from '../../../components/ui/impersonation-refusal.tsx';
+import { QueryError } from '../../../components/ui/query-error.tsx';
+import { Spinner } from '../../../components/ui/spinner.tsx';
+import { isApiError } from '../../../lib/api-client.ts';
+import { leaveTo, loginUrl } from '../../../lib/navigation.ts';
+import { useSession } from '../api/get-session.ts';
 
 export function NotAdmin({ what }: { what: string }) {
   return (

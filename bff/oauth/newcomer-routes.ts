@@ -4,7 +4,7 @@
  * issuer's, and the common misspelling `/oauth/auth` names the real endpoint.
  */
 import { Router } from 'express';
-import { escapeHtml, htmlPage } from '../oauth/pages.ts';
+import { escapeHtml, htmlPage } from './pages.ts';
 
 export function newcomerRoutes(issuer: string): Router {
   const r = Router();

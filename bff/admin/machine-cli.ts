@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import type { Store } from '../store/store.ts';
 import type { Audit } from '../audit/audit.ts';
 import { badRequest } from '../http/errors.ts';
-import { createResource, deleteResource, registerMachineClient } from './machine.ts';
-import { validateClientOptions, type ClientOptions, type ClientOptionsInput } from './client-options.ts';
+import { createResource, deleteResource, registerMachineClient } from '../oauth/machine.ts';
+import { validateClientOptions, type ClientOptions, type ClientOptionsInput } from '../oauth/client-options.ts';
 
 export const RESOURCE_USAGE = `  client create --machine --name N --scope RESOURCE_SCOPE [--scope …] [--access-token-ttl SECONDS]
                 [--jwks-uri U | --jwks-file F]   (client_credentials only; a JWKS means private_key_jwt, no secret)

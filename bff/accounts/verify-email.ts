@@ -13,8 +13,8 @@ import type { Config } from '../config/config.ts';
 import type { Mail } from '../mail/mail.ts';
 import { verificationMail } from '../mail/messages.ts';
 import { badRequest, gone, tooMany } from '../http/errors.ts';
-import { issueToken, liveToken, redeemCode, sha256 } from '../accounts/one-time.ts';
-export { MAX_CODE_TRIES } from '../accounts/one-time.ts';
+import { issueToken, liveToken, redeemCode, sha256 } from './one-time.ts';
+export { MAX_CODE_TRIES } from './one-time.ts';
 
 export const VERIFY_PURPOSE = 'email_verification';
 export const VERIFY_TTL_MS = 24 * 3600_000;

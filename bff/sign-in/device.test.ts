@@ -9,7 +9,7 @@ import * as oidc from 'openid-client';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { signedInAgent, type Agent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
-import { registerClient } from './clients.ts';
+import { registerClient } from '../oauth/clients.ts';
 import { DEVICE_CODE_FAILURES, deviceThrottleKeys } from './device-routes.ts';
 
 const PASSWORD = 'correct horse battery staple';
