@@ -12,6 +12,7 @@ import { orgsContract } from './contract/orgs.ts';
 import { federationContract } from './contract/federation.ts';
 import { sessionsContract } from './contract/sessions.ts';
 import { impersonationsContract } from './contract/impersonations.ts';
+import { passkeysContract } from './contract/passkeys.ts';
 import type { Store } from './store.ts';
 
 export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
@@ -43,5 +44,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     auditContract(get);
     orgsContract(get);
     federationContract(get);
+    passkeysContract(get);
   });
 }

@@ -5,6 +5,7 @@
  */
 import type { OrgsStore } from '../orgs/model.ts';
 import type { FederationStore } from '../federation/model.ts';
+import type { PasskeysStore } from '../mfa/passkeys-model.ts';
 
 export type Role = 'user' | 'admin';
 
@@ -402,6 +403,9 @@ export interface Store {
     /** Counts a wrong code against a live token; returns the new count, or null when it is not live. */
     countAttempt(id: string, now: number): Promise<number | null>;
   };
+
+  /** Passkeys (WebAuthn credentials) and their single-use challenges (bff/mfa). */
+  passkeys: PasskeysStore;
 
   /** The mail outbox (bff/mail): durable before delivery, each message claimed by one worker at a time. */
   mailOutbox: {
