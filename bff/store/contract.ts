@@ -13,6 +13,7 @@ import { federationContract } from './contract/federation.ts';
 import { sessionsContract } from './contract/sessions.ts';
 import { impersonationsContract } from './contract/impersonations.ts';
 import { passkeysContract } from './contract/passkeys.ts';
+import { mfaContract } from './contract/mfa.ts';
 import type { Store } from './store.ts';
 
 export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
@@ -45,5 +46,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     orgsContract(get);
     federationContract(get);
     passkeysContract(get);
+    mfaContract(get);
   });
 }

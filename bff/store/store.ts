@@ -5,6 +5,7 @@
  */
 import type { OrgsStore } from '../orgs/model.ts';
 import type { FederationStore } from '../federation/model.ts';
+import type { MfaStore } from '../mfa/model.ts';
 import type { PasskeysStore } from '../mfa/passkeys-model.ts';
 
 export type Role = 'user' | 'admin';
@@ -375,6 +376,9 @@ export interface Store {
 
   /** Upstream OpenID Connect connections and the identities linked through them. */
   federation: FederationStore;
+
+  /** Second factors: TOTP authenticators (sealed secrets) and recovery codes (hashes). */
+  mfa: MfaStore;
 
   impersonations: {
     create(i: Omit<Impersonation, 'endedAt' | 'endReason'>): Promise<void>;

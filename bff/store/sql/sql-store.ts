@@ -15,6 +15,7 @@ import { sqlImpersonations } from './impersonations.ts';
 import { sqlClients, sqlUsers } from './users.ts';
 import { sqlMailOutbox } from './mail.ts';
 import { sqlOneTimeTokens } from './tokens.ts';
+import { sqlMfa } from './mfa.ts';
 import { sqlPasskeys } from './passkeys.ts';
 
 export class SqlStore implements Store {
@@ -35,6 +36,7 @@ export class SqlStore implements Store {
   readonly federation: Store['federation'];
   readonly mailOutbox: Store['mailOutbox'];
   readonly oneTimeTokens: Store['oneTimeTokens'];
+  readonly mfa: Store['mfa'];
   readonly passkeys: Store['passkeys'];
   readonly #db: Driver;
 
@@ -57,6 +59,7 @@ export class SqlStore implements Store {
     this.federation = sqlFederation(db);
     this.mailOutbox = sqlMailOutbox(db);
     this.oneTimeTokens = sqlOneTimeTokens(db);
+    this.mfa = sqlMfa(db);
     this.passkeys = sqlPasskeys(db);
     // A wrapper made with Object.create(store) calls these with its own `this`, which has no #db.
     this.migrate = this.migrate.bind(this);
