@@ -12,7 +12,7 @@ import {
   generateRegistrationOptions,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
-  type AuthenticatorTransportFuture,
+  type AuthenticatorTransport,
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
@@ -129,7 +129,7 @@ export async function secondFactorOptions(deps: PasskeyDeps, userId: string, int
     rpID: relyingParty(deps.config).id,
     userVerification: 'preferred',
     timeout: CHALLENGE_TTL_MS,
-    allowCredentials: mine.map((p) => ({ id: p.credentialId, transports: p.transports as AuthenticatorTransportFuture[] })),
+    allowCredentials: mine.map((p) => ({ id: p.credentialId, transports: p.transports as AuthenticatorTransport[] })),
   });
   await newChallenge(deps, options.challenge, 'passkey_second_factor', userId, interactionUid);
   return options;
@@ -166,7 +166,7 @@ async function verifyAssertion(deps: PasskeyDeps, response: AuthenticationRespon
   let verified;
   try {
     // The counter is checked below, after the signature, so that only a genuine signature with an old counter reads as a clone.
-    const credential = { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')), counter: 0, transports: passkey.transports as AuthenticatorTransportFuture[] };
+    const credential = { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')), counter: 0, transports: passkey.transports as AuthenticatorTransport[] };
     const result = await verifyAuthenticationResponse({ response, expectedChallenge: c.challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, credential, requireUserVerification: false });
     if (!result.verified) throw new Error('not verified');
     verified = result.authenticationInfo;
