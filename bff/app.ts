@@ -38,6 +38,7 @@ import { impersonationRoutes } from './impersonation/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
+import { passkeyAccountRoutes } from './mfa/passkey-routes.ts';
 import { passwordResetRoutes } from './accounts/reset-routes.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { workosClaims } from './compat/workos/claims.ts';
@@ -149,6 +150,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(interactionRoutes(deps, mail));
   bff.use(setupRoutes(deps));
   bff.use(accountRoutes(deps));
+  bff.use(passkeyAccountRoutes(deps));
   bff.use(passwordResetRoutes(deps, mail));
   bff.use(adminRoutes(deps));
   bff.use(impersonationRoutes(deps));

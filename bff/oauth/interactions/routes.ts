@@ -19,6 +19,7 @@ import type { User } from '../../store/store.ts';
 import { signUp } from '../../sign-in/sign-up.ts';
 import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSignInCode } from '../../sign-in/email-code.ts';
 import { SCREEN_PARAM } from '../client-settings.ts';
+import { passkeySignInRoutes } from '../../mfa/passkey-routes.ts';
 import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../../sign-in/verify-email.ts';
 
 type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
@@ -82,16 +83,19 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     return pending;
   }
 
-  /** After the password (sign-in or sign-up): the verification step when needed, else finish. */
-  async function afterPassword(req: Request, res: Response, d: Details, user: User): Promise<void> {
+  /** After a first factor (password, sign-up, passkey): the verification step when needed, else finish. */
+  async function afterPassword(req: Request, res: Response, d: Details, user: User, amr: string[] = ['pwd']): Promise<void> {
     if (needsVerification(steps, user)) {
       const tokenId = await sendVerification(steps, user, meta(req));
-      await wait(d, { accountId: user.id, tokenId, amr: ['pwd'] });
+      await wait(d, { accountId: user.id, tokenId, amr });
       res.json({ next: 'verify_email', email: user.email });
       return;
     }
-    await finish(req, res, { login: { accountId: user.id, amr: ['pwd'], remember: true } });
+    await finish(req, res, { login: { accountId: user.id, amr, remember: true } });
   }
+
+  // "Sign in with a passkey": the same continuation as a password (mfa/passkey-routes.ts).
+  r.use(passkeySignInRoutes(deps, { details, afterFirstFactor: afterPassword }));
 
   r.get('/interaction/:uid', async (req, res) => {
     const d = await details(req, res);
