@@ -24,6 +24,8 @@ import { ensureSigningKeys } from './oauth/keys.ts';
 import { createProvider } from './oauth/provider.ts';
 import { PAGES_CSS } from './oauth/pages.ts';
 import { interactionRoutes } from './oauth/interactions/routes.ts';
+import { secondFactorRoutes } from './sign-in/second-factor-routes.ts';
+import { mfaRoutes } from './mfa/routes.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
 import { clientThrottle } from './oauth/client-throttle.ts';
@@ -148,6 +150,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(requireSameOrigin(config.publicUrl));
   bff.use(sessionRoutes(deps));
   bff.use(interactionRoutes(deps, mail));
+  bff.use(secondFactorRoutes(deps, mail));
+  bff.use(mfaRoutes(deps, mail));
   bff.use(setupRoutes(deps));
   bff.use(accountRoutes(deps));
   bff.use(passkeyAccountRoutes(deps));

@@ -10,6 +10,7 @@ import { publicClient, registerClient, rotateClientSecret } from '../oauth/clien
 import { SCOPES } from '../oauth/scopes.ts';
 import { publicUser } from '../accounts/accounts.ts';
 import { setUsername } from '../accounts/usernames.ts';
+import { requireAdminSecondFactor } from '../mfa/policy.ts';
 
 const newClient = z.object({
   name: z.string().max(200),
@@ -26,6 +27,8 @@ export async function requireAdmin(deps: SessionDeps, req: Request, res: Respons
   const c = await requireSession(deps, req, res);
   if (c.session.data.impersonation) throw forbidden('impersonation_forbidden', 'Admin screens are not available while you impersonate a user. Stop impersonating first.');
   if (c.user.role !== 'admin') throw forbidden('admin_required', 'You need to be an administrator to do this.');
+  // MFA_ADMINS=required: no admin screen until a second factor is set up (the SPA opens the setup screen).
+  await requireAdminSecondFactor(deps, c.user);
   return c;
 }
 

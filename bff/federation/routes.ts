@@ -27,6 +27,7 @@ import { ensureMembership, parkPendingLink, pendingLinkFor, resolveUser } from '
 import { adminConnectionRoutes } from './admin-routes.ts';
 import type { Mail } from '../mail/mail.ts';
 import { needsVerification, sendVerification } from '../sign-in/verify-email.ts';
+import { holdForSecondFactor } from '../sign-in/second-factor.ts';
 
 /** Every reason the error screen explains (web/features/federation knows each one). */
 export type FederationFailure =
@@ -180,12 +181,13 @@ export function federationRoutes(deps: SessionDeps, mail: Mail): Router {
       res.redirect(303, `/interaction/${encodeURIComponent(uid)}`);
       return;
     }
-    const redirectTo = await provider.interactionResult(
-      req,
-      res,
-      { login: { accountId: user.id, amr: ['fed'], acr: acrFor(connection), remember: true } },
-      { mergeWithLastSubmission: false },
-    );
+    const login = { accountId: user.id, amr: ['fed'], acr: acrFor(connection), remember: true };
+    // An account with a second factor answers it on the interaction screen first.
+    if (await holdForSecondFactor(deps, d, login)) {
+      res.redirect(303, `/interaction/${encodeURIComponent(uid)}`);
+      return;
+    }
+    const redirectTo = await provider.interactionResult(req, res, { login }, { mergeWithLastSubmission: false });
     res.redirect(303, redirectTo);
   });
 

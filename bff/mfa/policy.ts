@@ -11,20 +11,26 @@ import type { BffSession, Store, User } from '../store/store.ts';
 import { forbidden } from '../http/errors.ts';
 
 /** What a person can answer the second-factor step with. */
-export type Factor = 'totp' | 'recovery_code';
+export type Factor = 'totp' | 'passkey' | 'recovery_code';
 
 export const STEP_UP_MS = 15 * 60_000;
+
+/** The acr of a sign-in that passed two factors; partners may ask for it with acr_values=mfa. */
+export const MFA_ACR = 'mfa';
 
 /** Passkeys that sign in on their own already prove two factors (something held, and a PIN or biometric). */
 export const STRONG_FIRST_FACTORS = ['hwk', 'swk'];
 
 export const MFA_SETUP_REQUIRED = 'Set up a second factor (an authenticator app) on your account page before you continue.';
 
-/** The factors the user has, in the order the sign-in screen offers them. Recovery codes only back another factor up. */
+/** The factors the user has, in the order the sign-in screen offers them. Recovery codes only back an authenticator app up. */
 export async function factorsOf(store: Store, userId: string): Promise<Factor[]> {
-  const totp = await store.mfa.totp.find(userId);
-  if (!totp) return [];
-  return (await store.mfa.recoveryCodes.remaining(userId)) > 0 ? ['totp', 'recovery_code'] : ['totp'];
+  const [totp, passkeys] = await Promise.all([store.mfa.totp.find(userId), store.passkeys.listForUser(userId)]);
+  const out: Factor[] = [];
+  if (totp) out.push('totp');
+  if (passkeys.length) out.push('passkey');
+  if (totp && (await store.mfa.recoveryCodes.remaining(userId)) > 0) out.push('recovery_code');
+  return out;
 }
 
 export function mfaRequired(config: Pick<Config, 'mfa'>, user: Pick<User, 'role'>): boolean {
@@ -68,9 +74,11 @@ export function lastSecondFactor(s: BffSession): SecondFactorUse | null {
 /** Session facts from the ID token of a sign-in: when a second factor was used, and which. */
 export function secondFactorFromClaims(claims: { amr?: unknown; auth_time?: unknown }, now: number): { secondFactor?: SecondFactorUse } {
   const amr = Array.isArray(claims.amr) ? claims.amr : [];
-  if (!amr.includes('mfa')) return {};
+  const passkey = amr.some((m) => STRONG_FIRST_FACTORS.includes(m));
+  // A passkey that verified the person (amr `user`) is two factors on its own.
+  if (!amr.includes('mfa') && !(passkey && amr.includes('user'))) return {};
   const at = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now;
-  return { secondFactor: { at, factor: amr.some((m) => STRONG_FIRST_FACTORS.includes(m)) ? 'passkey' : 'otp' } };
+  return { secondFactor: { at, factor: passkey ? 'passkey' : 'otp' } };
 }
 
 /**

@@ -21,6 +21,9 @@ export interface TotpDeps {
   now: () => number;
 }
 
+/** Codes follow the phone's clock, the real one: the injected clock (`now`) only moves expiries in tests. */
+export const totpNow = (): number => Date.now();
+
 const sealers = new WeakMap<object, Sealer>();
 function sealer(keys: Config['dataEncryptionKeys']): Sealer {
   let s = sealers.get(keys);
@@ -73,8 +76,7 @@ export async function verifyTotp(d: TotpDeps, userId: string, code: string): Pro
   const row = await d.store.mfa.totp.find(userId);
   const secret = row ? sealer(d.config.dataEncryptionKeys).open(row.secret, userId) : null;
   if (!row || secret === null) return 'none';
-  const now = d.now();
-  const step = matchingStep(secret, code, now);
+  const step = matchingStep(secret, code, totpNow());
   if (step === null) return 'wrong';
-  return (await d.store.mfa.totp.useStep(userId, step, now)) ? 'ok' : 'replayed';
+  return (await d.store.mfa.totp.useStep(userId, step, d.now())) ? 'ok' : 'replayed';
 }

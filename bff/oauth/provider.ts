@@ -14,6 +14,7 @@ import { errorPage, logoutPage, loggedOutPage } from './pages.ts';
 import { answerOutage, outagePage } from './outage.ts';
 import { loadExistingGrant } from './grants.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
+import { ACR_VALUES, interactionPolicyWithAcr } from './acr.ts';
 import type { ClaimsContributor } from './claims.ts';
 import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession, interactionUrl } from './client-settings.ts';
 
@@ -84,7 +85,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     enableHttpPostMethods: secure,
     scopes: SCOPE_NAMES,
-    claims: CLAIMS,
+    // Every ID token says how the sign-in went (amr: pwd, otp, mfa …; acr: mfa), not only on request.
+    claims: { ...CLAIMS, openid: [...CLAIMS.openid!, 'acr', 'amr'] },
     conformIdTokenClaims: false,
     responseTypes: ['code'],
     allowOmittingSingleRegisteredRedirectUri: false,
@@ -136,8 +138,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       };
     },
     loadExistingGrant: (ctx) => loadExistingGrant(ctx, store),
+    // `acr: "mfa"` after a second factor; partners may ask for it with acr_values=mfa (acr.ts).
+    acrValues: ACR_VALUES,
     interactions: {
       url: (_ctx, interaction) => interactionUrl(interaction as never),
+      policy: interactionPolicyWithAcr(),
     },
     features: {
       devInteractions: { enabled: false },

@@ -15,6 +15,7 @@ import type { BffSession, User } from '../store/store.ts';
 import { bffRedirectUri } from './oidc-client.ts';
 import type { SessionService, SessionTokens } from './sessions.ts';
 import { openIronSession, type SealCache } from './seal-cache.ts';
+import { secondFactorFor, secondFactorFromClaims } from '../mfa/policy.ts';
 
 interface CookieData {
   sid?: string;
@@ -228,6 +229,7 @@ export function sessionRoutes(deps: SessionDeps): Router {
     }
     const s = await deps.sessions.create(claims.sub, toStore, accessExpiresAt, {
       authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now(),
+      ...secondFactorFromClaims(claims, now()),
     });
     await setSessionCookie(deps, req, res, s.id);
     res.redirect(303, safeReturnTo(returnTo === '/' ? '/account' : returnTo));
@@ -247,6 +249,8 @@ export function sessionRoutes(deps: SessionDeps): Router {
       expiresAt: session.expiresAt,
       // Only what the banner needs; the admin's own session id stays on the server.
       impersonation: publicImpersonation(session.data.impersonation),
+      // MFA_ADMINS / MFA_USERS=required and no second factor yet: the SPA opens the setup screen.
+      secondFactorSetupRequired: session.data.impersonation ? false : (await secondFactorFor(deps, user)).setupRequired,
     });
   });
 

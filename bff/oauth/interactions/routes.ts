@@ -21,6 +21,8 @@ import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSi
 import { SCREEN_PARAM } from '../client-settings.ts';
 import { passkeySignInRoutes } from '../../mfa/passkey-routes.ts';
 import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../../sign-in/verify-email.ts';
+import { holdForSecondFactor, readPendingSecondFactor } from '../../sign-in/second-factor.ts';
+import { factorsOf } from '../../mfa/policy.ts';
 
 type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
 
@@ -58,12 +60,20 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   }
 
   async function finish(req: Request, res: Response, result: Parameters<SessionDeps['provider']['interactionResult']>[2]) {
+    // A first factor is done: an account with a second factor is asked for it first (sign-in/second-factor.ts).
+    const held = result.login ? await holdForSecondFactor(deps, await provider.interactionDetails(req, res), result.login) : null;
+    if (held) {
+      res.json(held);
+      return;
+    }
     const redirectTo = await provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
     res.json({ redirectTo });
   }
 
   /** The sign-in step the interaction waits at (email verification), for a reloaded screen. */
-  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string } }> {
+  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string }; secondFactor?: { factors: string[] } }> {
+    const held = d.prompt.name === 'login' ? readPendingSecondFactor(d.result) : null;
+    if (held) return { secondFactor: { factors: await factorsOf(store, held.accountId) } };
     const code = d.prompt.name === 'login' ? readPendingCode(d.result) : null;
     if (code) return { emailCode: { email: code.email } };
     const pending = d.prompt.name === 'login' ? readPending(d.result) : null;
