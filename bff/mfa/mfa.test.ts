@@ -80,15 +80,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const ok = await agent.api('POST', '/bff/account/mfa/totp/confirm', { code: codeForStep(setup.secret, stepAt(Date.now())) });
       assert.equal(ok.status, 200);
       const body = await ok.json();
-      assert.equal(body.recoveryCodes.length, 10);
-      assert.equal(new Set(body.recoveryCodes).size, 10);
+      assert.equal(body.newRecoveryCodes.length, 10);
+      assert.equal(new Set(body.newRecoveryCodes).size, 10);
       assert.equal(body.totp.enabled, true);
-      assert.equal(body.recoveryCodes.every((c: string) => /^[a-z2-9]{5}-[a-z2-9]{5}$/.test(c)), true);
+      assert.equal(body.newRecoveryCodes.every((c: string) => /^[a-z2-9]{5}-[a-z2-9]{5}$/.test(c)), true);
       const [row] = await rawSql<{ secret: string }>(app.config.databaseUrl, 'SELECT secret FROM mfa_totp WHERE user_id = $1', [user.id]);
       assert.ok(row && !row.secret.includes(setup.secret), 'the database holds the secret sealed, not in clear');
       const codes = await rawSql<{ code_hash: string }>(app.config.databaseUrl, 'SELECT code_hash FROM mfa_recovery_codes WHERE user_id = $1', [user.id]);
       assert.equal(codes.length, 10);
-      assert.equal(codes.some((c) => body.recoveryCodes.includes(c.code_hash)), false, 'only hashes are stored');
+      assert.equal(codes.some((c) => body.newRecoveryCodes.includes(c.code_hash)), false, 'only hashes are stored');
       assert.equal((await app.store.audit.list({ kind: 'mfa_totp_enrolled', subjectId: user.id })).length, 1);
     });
 
@@ -164,10 +164,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await reused.json()).error, 'mfa_code_invalid');
 
       const fresh = await (await agent.api('POST', '/bff/account/mfa/recovery-codes', {})).json();
-      assert.equal(fresh.recoveryCodes.length, 10);
-      assert.equal(fresh.recoveryCodes.includes(f.recoveryCodes[1]), false);
+      assert.equal(fresh.newRecoveryCodes.length, 10);
+      assert.equal(fresh.newRecoveryCodes.includes(f.recoveryCodes[1]), false);
       assert.equal((await secondFactor(again, second.uid, 'recovery_code', f.recoveryCodes[1]!)).status, 400, 'the old codes stopped working');
-      assert.equal((await secondFactor(again, second.uid, 'recovery_code', fresh.recoveryCodes[0])).status, 200);
+      assert.equal((await secondFactor(again, second.uid, 'recovery_code', fresh.newRecoveryCodes[0])).status, 200);
     });
 
     it('throttles wrong codes per account and address: 429 with Retry-After, then even a right code waits', async () => {

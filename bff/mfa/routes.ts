@@ -100,7 +100,7 @@ export function mfaRoutes(deps: SessionDeps, mail: Mail): Router {
     await patchSession(c, { mfaSetup: undefined, secondFactor: { at: now, factor: 'totp' } satisfies SecondFactorUse });
     await audit.record('mfa_totp_enrolled', { ...meta(req), actorId: c.user.id, subjectId: c.user.id, data: { recoveryCodesIssued: first } });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ ...(await status(c)), recoveryCodes });
+    res.json({ ...(await status(c)), newRecoveryCodes: recoveryCodes });
   });
 
   r.delete('/account/mfa/totp', async (req, res) => {
@@ -127,7 +127,7 @@ export function mfaRoutes(deps: SessionDeps, mail: Mail): Router {
     const recoveryCodes = await issueRecoveryCodes(store, c.user.id, deps.now());
     await audit.record('mfa_recovery_codes_regenerated', { ...meta(req), actorId: c.user.id, subjectId: c.user.id });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ ...(await status(c)), recoveryCodes });
+    res.json({ ...(await status(c)), newRecoveryCodes: recoveryCodes });
   });
 
   /** Step-up: a second factor now, for actions that need a recent one (starting an impersonation). */

@@ -56,6 +56,6 @@ export async function enrolTotp(agent: Agent, email: string): Promise<TestFactor
   const step = stepAt(Date.now());
   const confirm = await agent.api('POST', '/bff/account/mfa/totp/confirm', { code: codeForStep(secret, step) });
   if (confirm.status !== 200) throw new Error(`TOTP confirm failed: ${confirm.status} ${await confirm.text()}`);
-  const { recoveryCodes } = (await confirm.json()) as { recoveryCodes: string[] | null };
+  const { newRecoveryCodes: recoveryCodes } = (await confirm.json()) as { newRecoveryCodes: string[] | null };
   return rememberFactor(agent.origin, email, secret, recoveryCodes ?? [], step);
 }
