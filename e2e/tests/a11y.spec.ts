@@ -4,42 +4,15 @@
  * (on phones down to 320 px).
  * Each test seeds its own people, so the workers never share state.
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import type { BrowserContext, Page } from '@playwright/test';
 import { PORTAL_URL } from '../fixtures/env.ts';
+import { expectAccessible, expectDialogAccessible } from '../fixtures/a11y.ts';
 import { expect, impersonate, signInViaApi, test } from '../fixtures/impersonation.ts';
 
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 800 },
   { name: 'phone', width: 390, height: 844 },
 ] as const;
-
-/** Runs axe on what is on screen now and checks the page does not scroll sideways. */
-async function expectAccessible(page: Page, screen: string): Promise<void> {
-  // Let fonts and late layout settle, so axe and the width check see the finished page.
-  await page.evaluate(() => document.fonts.ready);
-  const results = await new AxeBuilder({ page }).analyze();
-  const violations = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  expect(violations, `${screen}: axe violations`).toEqual([]);
-  // "Needs review" contrast (text over an image or a gradient axe cannot judge) counts as a failure too.
-  const unsureContrast = results.incomplete
-    .filter((r) => r.id === 'color-contrast')
-    .flatMap((r) => r.nodes.map((n) => `${n.target.join(' ')}: ${n.any.map((check) => check.message).join('; ')}`));
-  expect(unsureContrast, `${screen}: contrast axe could not decide`).toEqual([]);
-  await expectNoSidewaysScroll(page, screen);
-  // Phones go down to 320 px (an iPhone SE): at the phone viewport, check that width as well.
-  const size = page.viewportSize();
-  if (size && size.width < 400) {
-    await page.setViewportSize({ width: 320, height: size.height });
-    await expectNoSidewaysScroll(page, `${screen} at 320 px`);
-    await page.setViewportSize(size);
-  }
-}
-
-async function expectNoSidewaysScroll(page: Page, screen: string): Promise<void> {
-  const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-  expect(overflow.scroll, `${screen}: wider than the ${overflow.client} px viewport`).toBeLessThanOrEqual(overflow.client);
-}
 
 /** What makes a page look like the portal: the page's colours and font, the top bar's and the card's surfaces. */
 async function frameStyle(page: Page): Promise<Record<string, string>> {
@@ -130,8 +103,7 @@ for (const viewport of VIEWPORTS) {
       // The open confirmation on its own: axe 4.13 answers "needs review" for every text in a top-layer
       // <dialog> ("partially overlaps other elements"), so only its violations are checked here; its
       // colours are the page's own (--text on --surface, 16:1).
-      const dialogScan = await new AxeBuilder({ page }).include('dialog').analyze();
-      expect(dialogScan.violations.map((v) => v.id)).toEqual([]);
+      await expectDialogAccessible(page);
       await page.keyboard.press('Escape');
       await expect(page.getByRole('dialog')).toHaveCount(0);
 

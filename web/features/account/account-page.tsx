@@ -11,6 +11,7 @@ import { ChangePasswordForm } from './components/change-password-form.tsx';
 import { ConnectedApps } from './components/connected-apps.tsx';
 import { ImpersonationHistory } from './components/impersonation-history.tsx';
 import { ProfileCard } from './components/profile-card.tsx';
+import { PasskeysCard } from '../passkeys/components/passkeys-card.tsx';
 
 function AccountContent() {
   const account = useAccount();
@@ -35,6 +36,7 @@ function AccountContent() {
         revoking={revoke.isPending ? (revoke.variables ?? null) : null}
         error={revoke.error}
       />
+      <PasskeysCard />
       <ImpersonationHistory records={impersonations} />
       <ChangePasswordForm
         onSubmit={(change, done) => password.mutate(change, { onSuccess: done })}

@@ -21,6 +21,7 @@ import { Button } from '../../components/ui/button.tsx';
 import { ConnectionButtons } from '../federation/components/connection-buttons.tsx';
 import { FederationNotice } from '../federation/components/federation-notice.tsx';
 import { useHomeRealm } from '../federation/lib/use-home-realm.ts';
+import { PasskeySignIn } from '../passkeys/components/passkey-sign-in.tsx';
 
 /** 404 (unknown) and 410 (gone) both mean: start again from the app. */
 function isExpired(error: unknown): boolean {
@@ -54,6 +55,7 @@ function LoginStep({ interaction }: { interaction: Interaction }) {
         pending={pending || askCode.isPending}
         error={login.error ?? askCode.error}
       />
+      <PasskeySignIn uid={interaction.uid} disabled={pending} />
       <ConnectionButtons uid={interaction.uid} connections={interaction.connections ?? []} disabled={pending} />
       {interaction.signUp ? (
         <Button type="button" variant="link" onClick={() => setCreating(true)} disabled={pending}>
