@@ -11,6 +11,7 @@ import { ChangePasswordForm } from './components/change-password-form.tsx';
 import { ConnectedApps } from './components/connected-apps.tsx';
 import { ImpersonationHistory } from './components/impersonation-history.tsx';
 import { ProfileCard } from './components/profile-card.tsx';
+import { SecondFactorCard } from '../mfa/components/second-factor-card.tsx';
 import { PasskeysCard } from '../passkeys/components/passkeys-card.tsx';
 
 function AccountContent() {
@@ -37,6 +38,7 @@ function AccountContent() {
         error={revoke.error}
       />
       <PasskeysCard />
+      <SecondFactorCard />
       <ImpersonationHistory records={impersonations} />
       <ChangePasswordForm
         onSubmit={(change, done) => password.mutate(change, { onSuccess: done })}
