@@ -7,7 +7,8 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { requireSession, type SessionDeps } from '../session/routes.ts';
 import { parse } from '../http/validate.ts';
-import { AppError, forbidden } from '../http/errors.ts';
+import { AppError, conflict, forbidden } from '../http/errors.ts';
+import { mfaRequired } from './policy.ts';
 import { clientIp } from '../http/security.ts';
 import { completePendingLink } from '../federation/public.ts';
 import type { User } from '../store/store.ts';
@@ -24,6 +25,9 @@ function credential<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   if (!r.success) throw PASSKEY_ERRORS.malformed();
   return r.data;
 }
+
+const LAST_FACTOR = (user: User) =>
+  `This is your only second factor, and ${user.role === 'admin' ? 'administrators must have one here' : 'this portal requires one'}. Add another passkey or an authenticator app first, then remove this one.`;
 
 const meta = (req: Request): RequestMeta => ({ ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
 
@@ -69,7 +73,12 @@ export function passkeyAccountRoutes(deps: SessionDeps): Router {
 
   r.delete('/account/passkeys/:id', async (req, res) => {
     const user = await owner(req, res);
-    const removed = await store.passkeys.remove(user.id, String(req.params.id));
+    const id = String(req.params.id);
+    if (mfaRequired(deps.config, user) && !(await store.mfa.totp.find(user.id))) {
+      const mine = await store.passkeys.listForUser(user.id);
+      if (mine.length === 1 && mine[0]!.id === id) throw conflict('last_factor', LAST_FACTOR(user));
+    }
+    const removed = await store.passkeys.remove(user.id, id);
     if (!removed) throw PASSKEY_ERRORS.notFound();
     await audit.record('passkey_removed', { ...meta(req), actorId: user.id, subjectId: user.id, data: { passkeyId: removed.id, name: removed.name } });
     res.json({ ok: true });

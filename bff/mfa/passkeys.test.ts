@@ -93,6 +93,21 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await signedIn(fresh), false);
     });
 
+    it('refuses to remove the only second factor of an admin (MFA_ADMINS=required), and removes one of two', async () => {
+      const user = await createAccount(app.store, { email: 'lone-admin@example.com', password: PASSWORD, role: 'admin' }, Date.now());
+      // Policy makes the admin set up an authenticator app at sign-in; a passkey then takes its place.
+      const agent = await signedInAgent(app.url, user.email, PASSWORD);
+      const first = (await (await registerWith(agent, new SoftAuthenticator({ origin: app.url }), 'Key one')).json()) as { passkey: { id: string } };
+      assert.equal(await app.store.mfa.totp.remove(user.id), true);
+      const refused = await agent.api('DELETE', `/bff/account/passkeys/${first.passkey.id}`);
+      assert.equal(refused.status, 409);
+      assert.match(((await refused.json()) as { message: string }).message, /only second factor, and administrators must have one/);
+      assert.equal((await app.store.passkeys.listForUser(user.id)).length, 1);
+      assert.equal((await registerWith(agent, new SoftAuthenticator({ origin: app.url }), 'Key two')).status, 201);
+      assert.equal((await agent.api('DELETE', `/bff/account/passkeys/${first.passkey.id}`)).status, 200);
+      assert.deepEqual((await app.store.passkeys.listForUser(user.id)).map((p) => p.name), ['Key two']);
+    });
+
     it('tells the browser which credentials exist, and refuses every call without a session or cross-site', async () => {
       const { agent } = await account('twice@example.com');
       const auth = new SoftAuthenticator({ origin: app.url });
