@@ -1,6 +1,7 @@
 import { useEffect, type ReactNode } from 'react';
 import { Alert } from '../components/ui/alert.tsx';
 import { ImpersonationRefusal } from '../components/ui/impersonation-refusal.tsx';
+import { MfaSetupNotice } from '../components/ui/mfa-setup-notice.tsx';
 import { QueryError } from '../components/ui/query-error.tsx';
 import { Spinner } from '../components/ui/spinner.tsx';
 import { isApiError } from '../lib/api-client.ts';
@@ -17,6 +18,8 @@ export function NotAdmin({ what }: { what: string }) {
 
 /** The refusal for a 403 from an admin API: the server's reason while impersonating, else "admins only". */
 export function AdminRefusal({ error, what }: { error: unknown; what: string }) {
+  // MFA_ADMINS=required: an admin without a second factor is shown the way to set one up.
+  if (isApiError(error) && error.code === 'mfa_setup_required') return <MfaSetupNotice message={error.message} />;
   return isApiError(error) && error.code === 'impersonation_forbidden' ? <ImpersonationRefusal message={error.message} /> : <NotAdmin what={what} />;
 }
 
