@@ -11,20 +11,23 @@ const TESTS = ['**/*.test.ts', '**/*.test.tsx', 'e2e/**', 'bench/**', 'bff/testi
 
 /** `bff/` folders from the bottom of docs/architecture.md's picture to the top. */
 const FOUNDATION = ['bff/config', 'bff/store', 'bff/http'];
-const DOMAINS = ['bff/mail', 'bff/audit', 'bff/accounts', 'bff/orgs'];
+const DOMAINS = ['bff/mail', 'bff/audit', 'bff/accounts', 'bff/orgs', 'bff/mfa', 'bff/branding', 'bff/activity'];
 const FEATURES = ['bff/oauth', 'bff/session', 'bff/impersonation', 'bff/federation', 'bff/sign-in', 'bff/admin', 'bff/compat'];
 const TOP = ['bff/app.ts', 'bff/main.ts', 'bff/dev.ts', 'bff/cli.ts'];
 const ROUTE_FILES = ['bff/**/routes.ts', 'bff/**/*-routes.ts'];
 const FOLDERS = [
   'accounts',
+  'activity',
   'admin',
   'audit',
+  'branding',
   'compat',
   'config',
   'federation',
   'http',
   'impersonation',
   'mail',
+  'mfa',
   'oauth',
   'orgs',
   'session',
@@ -35,12 +38,20 @@ const ADAPTERS = ['sag', 'workos', 'zenith'];
 const WEB_FEATURES = [
   'account',
   'admin-audit',
+  'admin-branding',
   'admin-clients',
   'admin-connections',
+  'admin-dashboard',
   'admin-impersonate',
+  'admin-organizations',
+  'admin-resources',
+  'admin-users',
+  'device',
   'federation',
   'home',
   'interaction',
+  'mfa',
+  'passkeys',
   'password-reset',
   'session',
   'setup',
@@ -48,9 +59,20 @@ const WEB_FEATURES = [
 ];
 /**
  * What a web feature may use of another: the signed-in state (and the admin frame built on it) is
- * everyone's; the sign-in screen shows federation's buttons, the connections screen its types.
+ * everyone's; the sign-in screen shows federation's buttons, the connections screen its types; the
+ * second-factor and passkey pieces appear on the sign-in, account and impersonation screens.
  */
-const WEB_SHARED_FEATURES = { interaction: ['federation'], 'admin-connections': ['federation'] };
+const WEB_SHARED_FEATURES = {
+  interaction: ['federation', 'mfa', 'passkeys'],
+  'admin-connections': ['federation'],
+  account: ['mfa', 'passkeys'],
+  'admin-impersonate': ['mfa'],
+  mfa: ['passkeys', 'interaction'],
+  // The console's user page shows the account screen's session list and the audit table.
+  'admin-users': ['account', 'admin-audit'],
+  // The APIs screen shows a new machine client's secret as the partner-apps screen does.
+  'admin-resources': ['admin-clients', 'admin-connections'],
+};
 
 const above = (list, i) => [...list.slice(i + 1)];
 const zones = [

@@ -23,6 +23,7 @@ import { ORG_USAGE, runOrgCommand } from './orgs/cli.ts';
 import { CONNECTION_USAGE, runConnectionCommand } from './federation/cli.ts';
 import { USER_MAIL_USAGE, runUserMailCommand } from './accounts/cli.ts';
 import { MACHINE_CLI_OPTIONS, RESOURCE_USAGE, clientOptionsFrom, createMachineClient, runResourceCommand } from './admin/machine-cli.ts';
+import { MFA_USAGE, resetMfa } from './mfa/cli.ts';
 
 const USAGE = `usage: portal <command>
 
@@ -32,6 +33,7 @@ const USAGE = `usage: portal <command>
   user disable --email E
   user enable --email E
 ${USER_MAIL_USAGE}
+${MFA_USAGE}
   client create --name N --redirect-uri U [--redirect-uri U2 …] [--public] [--scope S …] [--logo-url L]
                 [--default-scope S] [--access-token-ttl SECONDS] [--legacy-refresh] [--post-logout-redirect-uri U …]
 ${CLIENT_UPDATE_USAGE}
@@ -265,6 +267,9 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
     case 'user reset-link':
     case 'user invite':
       out(await runUserMailCommand(action!, opts, { store, audit, config, now }));
+      return 0;
+    case 'user reset-mfa':
+      out(await resetMfa({ store, audit }, opts));
       return 0;
     case 'org create':
     case 'org list':

@@ -90,6 +90,8 @@ const schema = z.object({
   MAIL_DIR: z.string().min(1).default('./data/mail'),
   REQUIRE_EMAIL_VERIFICATION: bool.optional(),
   SIGNUP: z.enum(['invite', 'open', 'closed'], { message: 'must be invite, open or closed' }).default('invite'),
+  MFA_ADMINS: z.enum(['required', 'optional'], { message: 'must be required or optional' }).default('required'),
+  MFA_USERS: z.enum(['optional', 'required'], { message: 'must be optional or required' }).default('optional'),
 });
 
 export interface Config {
@@ -136,6 +138,8 @@ export interface Config {
   readonly requireEmailVerification: boolean;
   /** Who may create an account: `open` (the sign-in screen offers it), `invite` (admins invite), `closed`. */
   readonly signup: 'invite' | 'open' | 'closed';
+  /** Second factors (bff/mfa): `required` sends someone without one to set it up before their screens. */
+  readonly mfa: { readonly admins: 'required' | 'optional'; readonly users: 'required' | 'optional' };
   readonly mail: { readonly mode: 'smtp' | 'dev' | 'off'; readonly smtpUrl: string | null; readonly from: string; readonly dir: string };
   /** Set when the secret was generated for development; main.ts warns about it. */
   readonly generatedSecretFile?: string;
@@ -237,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimit: Object.freeze({ loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT, window: e.RATE_LIMIT_WINDOW }),
     requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION ?? true,
     signup: e.SIGNUP,
+    mfa: { admins: e.MFA_ADMINS, users: e.MFA_USERS },
     mail: Object.freeze({
       mode: e.SMTP_URL ? 'smtp' : e.NODE_ENV === 'production' ? 'off' : 'dev',
       smtpUrl: e.SMTP_URL ?? null,

@@ -27,6 +27,7 @@ import { ensureMembership, parkPendingLink, resolveUser } from './linking.ts';
 import { adminConnectionRoutes } from './admin-routes.ts';
 import type { Mail } from '../mail/mail.ts';
 import { needsVerification, sendVerification } from '../accounts/verify-email.ts';
+import { holdForSecondFactor } from '../mfa/hold.ts';
 
 /** Every reason the error screen explains (web/features/federation knows each one). */
 export type FederationFailure =
@@ -169,12 +170,13 @@ export function federationRoutes(deps: SessionDeps, mail: Mail): Router {
       res.redirect(303, `/interaction/${encodeURIComponent(uid)}`);
       return;
     }
-    const redirectTo = await provider.interactionResult(
-      req,
-      res,
-      { login: { accountId: user.id, amr: ['fed'], acr: acrFor(connection), remember: true } },
-      { mergeWithLastSubmission: false },
-    );
+    const login = { accountId: user.id, amr: ['fed'], acr: acrFor(connection), remember: true };
+    // An account with a second factor answers it on the interaction screen first.
+    if (await holdForSecondFactor(deps, d, login)) {
+      res.redirect(303, `/interaction/${encodeURIComponent(uid)}`);
+      return;
+    }
+    const redirectTo = await provider.interactionResult(req, res, { login }, { mergeWithLastSubmission: false });
     res.redirect(303, redirectTo);
   });
 

@@ -15,6 +15,7 @@ import { setSessionCookie, clearSessionCookie } from '../session/cookies.ts';
 import { beginLogin, endSession } from '../session/login.ts';
 import type { SessionTokens } from '../session/sessions.ts';
 import type { Impersonation } from '../store/store.ts';
+import { stepUpProblem } from '../mfa/policy.ts';
 
 import { DURATION_MAX, REASON_MAX, REASON_MIN, REASON_TOO_LONG, REASON_TOO_SHORT } from '../../api/impersonation.ts';
 
@@ -54,8 +55,12 @@ export async function startImpersonation(deps: SessionDeps, req: Request, res: R
 
   if (impersonationOf(cur)) return refuse(403, 'impersonation_forbidden', 'You are already impersonating someone. Stop that first; impersonation cannot be nested.');
   if (cur.user.role !== 'admin') return refuse(403, 'admin_required', 'Only administrators can impersonate users.');
+  // An admin with a second factor proves it is them with a recent one (the SPA asks for a code);
+  // one without (MFA_ADMINS=optional) with a recent password.
+  const stepUp = await stepUpProblem(deps, cur.session, cur.user, now);
+  if (stepUp.problem) return refuse(403, stepUp.problem.code, stepUp.problem.message);
   const authTime = Number(cur.session.data.authTime ?? cur.session.createdAt);
-  if (now - authTime > FRESH_AUTH_MS) return refuse(403, 'reauth_required', 'For your protection, sign in again (with your password) before impersonating someone.');
+  if (!stepUp.use && now - authTime > FRESH_AUTH_MS) return refuse(403, 'reauth_required', 'For your protection, sign in again (with your password) before impersonating someone.');
   if (reason.length < REASON_MIN) return refuse(400, 'reason_required', REASON_TOO_SHORT);
   if (reason.length > REASON_MAX) return refuse(400, 'reason_too_long', REASON_TOO_LONG);
   const minutes = input.durationMinutes ?? DURATION_MAX;
@@ -69,7 +74,7 @@ export async function startImpersonation(deps: SessionDeps, req: Request, res: R
   const id = randomUUID();
   const expiresAt = now + minutes * 60_000;
   await store.impersonations.create({ id, adminId: cur.user.id, targetId: target.id, reason, startedAt: now, expiresAt, grantId: null, adminSessionId: cur.session.id, sessionId: null });
-  await audit.record('impersonation_requested', { ...meta(req), actorId: cur.user.id, subjectId: target.id, data: { impersonationId: id, reason, durationMinutes: minutes } });
+  await audit.record('impersonation_requested', { ...meta(req), actorId: cur.user.id, subjectId: target.id, data: { impersonationId: id, reason, durationMinutes: minutes, secondFactor: stepUp.use?.factor ?? null } });
   // A real authorization request for the portal's own client: the provider signs this browser
   // in as the target (amr ['imp'], acr 'imp:<id>'), so every token it mints from here on, for the
   // portal and for partner apps, goes through the claims hook below.

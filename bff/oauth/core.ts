@@ -131,13 +131,15 @@ const SOCIAL_ISSUERS: ReadonlyArray<[RegExp, string]> = [
 
 /**
  * The authentication method a token's source recorded, inside WorkOS's enum:
- * `Impersonation`, `MagicAuth` (an emailed code), `Password`, or for an upstream sign-in the social provider
+ * `Impersonation`, `MagicAuth` (an emailed code), `Passkey`, `Password`, or for an upstream sign-in the social provider
  * its connection's issuer names (Google, Microsoft, GitHub, Apple), else `SSO`.
  */
 export function authenticationMethod(amr: string[] | undefined, acr: string | undefined, upstreamIssuer?: string | null): string {
   if (amr?.includes('imp')) return 'Impersonation';
   // A code sent by mail was the only factor (bff/sign-in/email-code.ts).
   if (amr?.includes('email') && !amr.includes('pwd')) return 'MagicAuth';
+  // A passkey was the first factor (decision 0014): hwk or swk without a password.
+  if ((amr?.includes('hwk') || amr?.includes('swk')) && !amr.includes('pwd')) return 'Passkey';
   if (amr?.includes('fed')) {
     if (acr?.startsWith('social:') && upstreamIssuer) return SOCIAL_ISSUERS.find(([re]) => re.test(upstreamIssuer))?.[1] ?? 'SSO';
     return 'SSO';

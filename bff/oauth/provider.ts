@@ -16,6 +16,7 @@ import { loadExistingGrant } from './grants.ts';
 import { defaultResourceFor, resourceServerInfo } from './machine.ts';
 import { deviceEntry, deviceFlowFeature } from './device.ts';
 import { partnerCors, redirectOrigins } from './cors.ts';
+import { ACR_VALUES, interactionPolicyWithAcr } from './acr.ts';
 import type { ClaimsContributor } from './claims.ts';
 import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession, interactionUrl } from './client-settings.ts';
 
@@ -86,7 +87,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     enableHttpPostMethods: secure,
     scopes: SCOPE_NAMES,
-    claims: CLAIMS,
+    // Every ID token says how the sign-in went (amr: pwd, otp, mfa …; acr: mfa), not only on request.
+    claims: { ...CLAIMS, openid: [...CLAIMS.openid!, 'acr', 'amr'] },
     conformIdTokenClaims: false,
     responseTypes: ['code'],
     allowOmittingSingleRegisteredRedirectUri: false,
@@ -141,8 +143,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       };
     },
     loadExistingGrant: (ctx) => loadExistingGrant(ctx, store),
+    // `acr: "mfa"` after a second factor; partners may ask for it with acr_values=mfa (acr.ts).
+    acrValues: ACR_VALUES,
     interactions: {
       url: (_ctx, interaction) => interactionUrl(interaction as never),
+      policy: interactionPolicyWithAcr(),
     },
     features: {
       devInteractions: { enabled: false },

@@ -12,6 +12,7 @@ import type { BffSession, User } from '../store/store.ts';
 import type { SessionService, SessionTokens } from './sessions.ts';
 import type { SealCache } from './seal-cache.ts';
 import { setSessionCookie, type SessionCookies } from './cookies.ts';
+import { requireAdminSecondFactor } from '../mfa/policy.ts';
 
 export interface Current {
   session: BffSession;
@@ -71,5 +72,7 @@ export async function requireAdmin(deps: SessionDeps, req: Request, res: Respons
   const c = await requireSession(deps, req, res);
   if (c.session.data.impersonation) throw forbidden('impersonation_forbidden', 'Admin screens are not available while you impersonate a user. Stop impersonating first.');
   if (c.user.role !== 'admin') throw forbidden('admin_required', 'You need to be an administrator to do this.');
+  // MFA_ADMINS=required: no admin screen until a second factor is set up (the SPA opens the setup screen).
+  await requireAdminSecondFactor(deps, c.user);
   return c;
 }

@@ -14,6 +14,7 @@ import { currentSession, type SessionDeps } from './guard.ts';
 import { beginLogin, endSession } from './login.ts';
 import { noneUnlessOutage } from '../http/error-handler.ts';
 import { deviceFacts } from './device-facts.ts';
+import { secondFactorFor, secondFactorFromClaims } from '../mfa/policy.ts';
 
 function publicImpersonation(raw: unknown) {
   if (!raw || typeof raw !== 'object') return null;
@@ -91,6 +92,7 @@ export function sessionRoutes(deps: SessionDeps): Router {
       authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now(),
       // For the list of signed-in browsers (device-sessions.ts).
       ...deviceFacts(req),
+      ...secondFactorFromClaims(claims, now()),
     });
     await setSessionCookie(deps, req, res, s.id);
     res.redirect(303, safeReturnTo(returnTo === '/' ? '/account' : returnTo));
@@ -110,6 +112,8 @@ export function sessionRoutes(deps: SessionDeps): Router {
       expiresAt: session.expiresAt,
       // Only what the banner needs; the admin's own session id stays on the server.
       impersonation: publicImpersonation(session.data.impersonation),
+      // MFA_ADMINS / MFA_USERS=required and no second factor yet: the SPA opens the setup screen.
+      secondFactorSetupRequired: session.data.impersonation ? false : (await secondFactorFor(deps, user)).setupRequired,
     });
   });
 

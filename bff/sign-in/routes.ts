@@ -21,6 +21,9 @@ import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSi
 import { SCREEN_PARAM } from '../oauth/client-settings.ts';
 import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../accounts/verify-email.ts';
 import { isStoreOutage } from '../http/error-handler.ts';
+import { passkeySignInRoutes } from './passkey-routes.ts';
+import { holdForSecondFactor, readPendingSecondFactor } from '../mfa/hold.ts';
+import { factorsOf } from '../mfa/policy.ts';
 
 type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
 
@@ -60,12 +63,20 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   }
 
   async function finish(req: Request, res: Response, result: Parameters<SessionDeps['provider']['interactionResult']>[2]) {
+    // A first factor is done: an account with a second factor is asked for it first (sign-in/second-factor.ts).
+    const held = result.login ? await holdForSecondFactor(deps, await provider.interactionDetails(req, res), result.login) : null;
+    if (held) {
+      res.json(held);
+      return;
+    }
     const redirectTo = await provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
     res.json({ redirectTo });
   }
 
   /** The sign-in step the interaction waits at (email verification), for a reloaded screen. */
-  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string } }> {
+  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string }; secondFactor?: { factors: string[] } }> {
+    const held = d.prompt.name === 'login' ? readPendingSecondFactor(d.result) : null;
+    if (held) return { secondFactor: { factors: await factorsOf(store, held.accountId) } };
     const code = d.prompt.name === 'login' ? readPendingCode(d.result) : null;
     if (code) return { emailCode: { email: code.email } };
     const pending = d.prompt.name === 'login' ? readPending(d.result) : null;
@@ -85,16 +96,19 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     return pending;
   }
 
-  /** After the password (sign-in or sign-up): the verification step when needed, else finish. */
-  async function afterPassword(req: Request, res: Response, d: Details, user: User): Promise<void> {
+  /** After a first factor (password, sign-up, passkey): the verification step when needed, else finish. */
+  async function afterPassword(req: Request, res: Response, d: Details, user: User, amr: string[] = ['pwd']): Promise<void> {
     if (needsVerification(steps, user)) {
       const tokenId = await sendVerification(steps, user, meta(req));
-      await wait(d, { accountId: user.id, tokenId, amr: ['pwd'] });
+      await wait(d, { accountId: user.id, tokenId, amr });
       res.json({ next: 'verify_email', email: user.email });
       return;
     }
-    await finish(req, res, { login: { accountId: user.id, amr: ['pwd'], remember: true } });
+    await finish(req, res, { login: { accountId: user.id, amr, remember: true } });
   }
+
+  // "Sign in with a passkey": the same continuation as a password (mfa/passkey-routes.ts).
+  r.use(passkeySignInRoutes(deps, { details, afterFirstFactor: afterPassword }));
 
   r.get('/interaction/:uid', async (req, res) => {
     const d = await details(req, res);

@@ -16,6 +16,8 @@ import { impersonationsContract } from './contract/impersonations.ts';
 import { resourcesContract } from './contract/resources.ts';
 import { userConsoleContract } from './contract/user-console.ts';
 import { transactionContract } from './contract/transaction.ts';
+import { passkeysContract } from './contract/passkeys.ts';
+import { mfaContract } from './contract/mfa.ts';
 import type { Store } from './store.ts';
 
 export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
@@ -51,5 +53,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     resourcesContract(get);
     userConsoleContract(get);
     transactionContract(get);
+    passkeysContract(get);
+    mfaContract(get);
   });
 }

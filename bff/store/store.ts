@@ -9,6 +9,8 @@ import type { ActivityStore } from './activity.ts';
 import type { OrgsStore } from './orgs.ts';
 import type { FederationStore } from './federation.ts';
 import type { AuditEntryWire } from '../../api/audit.ts';
+import type { MfaStore } from './mfa.ts';
+import type { PasskeysStore } from './passkeys.ts';
 
 export type Role = 'user' | 'admin';
 
@@ -450,6 +452,8 @@ export interface Store {
 
   /** The admin dashboard's counts (audit entries per hour, totals). */
   activity: ActivityStore;
+  /** Second factors: TOTP authenticators (sealed secrets) and recovery codes (hashes). */
+  mfa: MfaStore;
 
   impersonations: {
     create(i: Omit<Impersonation, 'endedAt' | 'endReason'>): Promise<void>;
@@ -478,6 +482,9 @@ export interface Store {
     /** Counts a wrong code against a live token; returns the new count, or null when it is not live. */
     countAttempt(id: string, now: number): Promise<number | null>;
   };
+
+  /** Passkeys (WebAuthn credentials) and their single-use challenges (bff/mfa). */
+  passkeys: PasskeysStore;
 
   /** The mail outbox (bff/mail): durable before delivery, each message claimed by one worker at a time. */
   mailOutbox: {

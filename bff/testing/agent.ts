@@ -3,6 +3,8 @@
  * hand so each hop can be inspected, and sends the same-origin headers a
  * browser's fetch would. Real HTTP against the real app; no mocks.
  */
+import { answerSecondFactor, enrolTotp } from './second-factor.ts';
+
 export interface Cookie {
   name: string;
   value: string;
@@ -105,6 +107,8 @@ export async function authorizeThrough(agent: Agent, authorizeUrl: string, opts:
     let res: Response;
     if (info.prompt === 'login') {
       res = await agent.api('POST', `/bff/interaction/${uid}/login`, { email: opts.email, password: opts.password });
+      // An account with a second factor: the helper answers with the authenticator it set up.
+      if (res.status === 200 && ((await res.clone().json()) as { next?: string }).next === 'second_factor') res = await answerSecondFactor(agent, uid, opts.email);
     } else if (opts.consent === 'deny') {
       res = await agent.api('POST', `/bff/interaction/${uid}/deny`, {});
     } else {
@@ -122,5 +126,8 @@ export async function signedInAgent(origin: string, email: string, password: str
   const agent = new Agent(origin);
   const end = await authorizeThrough(agent, '/bff/login?returnTo=/account', { email, password });
   if (end.pathname !== '/account') throw new Error(`expected to land on /account, got ${end.href}`);
+  // MFA_ADMINS / MFA_USERS=required: set the second factor up, as the SPA would make them do.
+  const session = (await (await agent.api('GET', '/bff/session')).json()) as { secondFactorSetupRequired?: boolean };
+  if (session.secondFactorSetupRequired) await enrolTotp(agent, email);
   return agent;
 }

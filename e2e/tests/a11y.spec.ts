@@ -5,9 +5,8 @@
  * Each test seeds its own people, so the workers never share state.
  */
 import type { BrowserContext, Page } from '@playwright/test';
-import { AxeBuilder } from '@axe-core/playwright';
-import { expectAccessible } from '../fixtures/axe.ts';
 import { PORTAL_URL } from '../fixtures/env.ts';
+import { expectAccessible, expectDialogAccessible } from '../fixtures/a11y.ts';
 import { expect, impersonate, signInViaApi, test } from '../fixtures/impersonation.ts';
 
 const VIEWPORTS = [
@@ -104,8 +103,7 @@ for (const viewport of VIEWPORTS) {
       // The open confirmation on its own: axe 4.13 answers "needs review" for every text in a top-layer
       // <dialog> ("partially overlaps other elements"), so only its violations are checked here; its
       // colours are the page's own (--text on --surface, 16:1).
-      const dialogScan = await new AxeBuilder({ page }).include('dialog').analyze();
-      expect(dialogScan.violations.map((v) => v.id)).toEqual([]);
+      await expectDialogAccessible(page);
       await page.keyboard.press('Escape');
       await expect(page.getByRole('dialog')).toHaveCount(0);
       // The form that changes an app: it takes focus, and Escape returns it to the row's button.

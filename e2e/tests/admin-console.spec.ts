@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expectAccessible } from '../fixtures/axe.ts';
+import { expectAccessible } from '../fixtures/a11y.ts';
 import { PORTAL_URL } from '../fixtures/env.ts';
 import { expect, signInViaApi, spaHeaders, test } from '../fixtures/impersonation.ts';
 

@@ -5,7 +5,7 @@
  * gets a token with openid-client; axe finds nothing; no sideways scroll.
  */
 import * as oidc from 'openid-client';
-import { expectAccessible } from '../fixtures/accessible.ts';
+import { expectAccessibleAtAllWidths as expectAccessible } from '../fixtures/a11y.ts';
 import { ISSUER } from '../fixtures/env.ts';
 import { expect, signInViaApi, test } from '../fixtures/impersonation.ts';
 

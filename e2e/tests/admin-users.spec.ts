@@ -5,7 +5,7 @@
  * them with the typed email. And the account screen's own signed-in sessions.
  */
 import { AxeBuilder } from '@axe-core/playwright';
-import { expectAccessible } from '../fixtures/axe.ts';
+import { expectAccessible } from '../fixtures/a11y.ts';
 import { expect, signInViaApi, test } from '../fixtures/impersonation.ts';
 
 const VIEWPORTS = [

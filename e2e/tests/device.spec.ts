@@ -5,7 +5,7 @@
  * asks for, and allows it with the keyboard; the device then gets its tokens.
  */
 import * as oidc from 'openid-client';
-import { expectAccessible } from '../fixtures/accessible.ts';
+import { expectAccessibleAtAllWidths as expectAccessible } from '../fixtures/a11y.ts';
 import { registerClient } from '../../bff/oauth/clients.ts';
 import { ISSUER } from '../fixtures/env.ts';
 import { expect, screenshot, signInViaApi, test } from '../fixtures/test.ts';

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { authenticationMethod } from '../../oauth/core.ts';
 
-const ENUM = ['SSO', 'Password', 'AppleOAuth', 'GitHubOAuth', 'GoogleOAuth', 'MicrosoftOAuth', 'MagicAuth', 'Impersonation'];
+const ENUM = ['SSO', 'Password', 'Passkey', 'AppleOAuth', 'GitHubOAuth', 'GoogleOAuth', 'MicrosoftOAuth', 'MagicAuth', 'Impersonation'];
 
 describe('authentication_method by upstream issuer', () => {
   it('maps the social issuers WorkOS names, and everything else to SSO', () => {
@@ -29,6 +29,9 @@ describe('authentication_method by upstream issuer', () => {
   it('passwords and impersonation keep their names; every answer is in the enum', () => {
     assert.equal(authenticationMethod(['pwd'], undefined), 'Password');
     assert.equal(authenticationMethod(['imp'], 'imp:1'), 'Impersonation');
+    assert.equal(authenticationMethod(['hwk', 'user'], undefined), 'Passkey');
+    assert.equal(authenticationMethod(['swk'], undefined), 'Passkey');
+    assert.equal(authenticationMethod(['pwd', 'hwk', 'user', 'mfa'], 'mfa'), 'Password', 'a passkey after a password');
     for (const acr of ['social:Whatever Name', 'social:', 'sso:', undefined]) assert.ok(ENUM.includes(authenticationMethod(['fed'], acr, 'https://x.example')));
   });
 });

@@ -18,6 +18,8 @@ import { sqlUserConsole } from './user-console.ts';
 import { sqlMailOutbox } from './mail.ts';
 import { sqlOneTimeTokens } from './tokens.ts';
 import { sqlResources } from './resources.ts';
+import { sqlMfa } from './mfa.ts';
+import { sqlPasskeys } from './passkeys.ts';
 
 export class SqlStore implements Store {
   readonly kind: Store['kind'];
@@ -39,6 +41,8 @@ export class SqlStore implements Store {
   readonly activity: Store['activity'];
   readonly mailOutbox: Store['mailOutbox'];
   readonly oneTimeTokens: Store['oneTimeTokens'];
+  readonly mfa: Store['mfa'];
+  readonly passkeys: Store['passkeys'];
   readonly #db: Driver;
 
   /** `events` is given for a transaction's store, whose driver has no notifications of its own. */
@@ -63,6 +67,8 @@ export class SqlStore implements Store {
     this.activity = sqlActivity(db);
     this.mailOutbox = sqlMailOutbox(db);
     this.oneTimeTokens = sqlOneTimeTokens(db);
+    this.mfa = sqlMfa(db);
+    this.passkeys = sqlPasskeys(db);
     // A wrapper made with Object.create(store) calls these with its own `this`, which has no #db.
     this.migrate = this.migrate.bind(this);
     this.ping = this.ping.bind(this);

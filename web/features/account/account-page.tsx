@@ -12,6 +12,8 @@ import { ConnectedApps } from './components/connected-apps.tsx';
 import { ImpersonationHistory } from './components/impersonation-history.tsx';
 import { ProfileCard } from './components/profile-card.tsx';
 import { SignedInSessions } from './components/signed-in-sessions.tsx';
+import { SecondFactorCard } from '../mfa/components/second-factor-card.tsx';
+import { PasskeysCard } from '../passkeys/components/passkeys-card.tsx';
 
 function AccountContent() {
   const account = useAccount();
@@ -37,6 +39,8 @@ function AccountContent() {
         error={revoke.error}
       />
       <SignedInSessions />
+      <PasskeysCard />
+      <SecondFactorCard />
       <ImpersonationHistory records={impersonations} />
       <ChangePasswordForm
         onSubmit={(change, done) => password.mutate(change, { onSuccess: done })}

@@ -8,7 +8,7 @@ import { SuccessNotice } from '../../components/ui/success-notice.tsx';
 import { useFocusFirstError } from '../../lib/use-focus-first-error.ts';
 // The server's own checks, so the preview and the save never disagree.
 import { isHexColour, primaryContrast, shade, tint } from '../../../api/colour.ts';
-import { useAdminQueryGate } from '../admin-organizations/use-admin-query-gate.tsx';
+import { useAdminQueryGate } from '../session/components/use-admin-query-gate.tsx';
 import { useBranding, useSaveBranding, type Branding } from './api/branding.ts';
 
 const RETURN_TO = '/admin/branding';

@@ -2,7 +2,7 @@ import { lazy, Suspense } from 'react';
 import { AdminPage } from '../session/components/admin-page.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
 import { formatDateTime } from '../../lib/time.ts';
-import { useAdminQueryGate } from '../admin-organizations/use-admin-query-gate.tsx';
+import { useAdminQueryGate } from '../session/components/use-admin-query-gate.tsx';
 import { activeHours, SERIES, useActivity, type Activity } from './api/get-activity.ts';
 
 // uPlot comes with the chart, after the numbers are on screen.

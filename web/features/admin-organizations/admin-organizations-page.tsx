@@ -10,7 +10,7 @@ import { SuccessNotice } from '../../components/ui/success-notice.tsx';
 import { formatDate } from '../../lib/time.ts';
 import { useFocusFirstError } from '../../lib/use-focus-first-error.ts';
 import { useCreateOrganization, useOrganizations } from './api/organizations.ts';
-import { useAdminQueryGate } from './use-admin-query-gate.tsx';
+import { useAdminQueryGate } from '../session/components/use-admin-query-gate.tsx';
 
 const RETURN_TO = '/admin/organizations';
 

@@ -11,7 +11,7 @@ import { useFocusFirstError } from '../../lib/use-focus-first-error.ts';
 import { useDeleteOrganization, useOrganization, useRenameOrganization, type OrganizationDetail } from './api/organizations.ts';
 import { InvitationsSection } from './components/invitations-section.tsx';
 import { MembersSection } from './components/members-section.tsx';
-import { useAdminQueryGate } from './use-admin-query-gate.tsx';
+import { useAdminQueryGate } from '../session/components/use-admin-query-gate.tsx';
 
 function RenameForm({ detail }: { detail: OrganizationDetail }) {
   const { organization } = detail;

@@ -21,6 +21,8 @@ import { Button } from '../../components/ui/button.tsx';
 import { ConnectionButtons } from '../federation/components/connection-buttons.tsx';
 import { FederationNotice } from '../federation/components/federation-notice.tsx';
 import { useHomeRealm } from '../federation/lib/use-home-realm.ts';
+import { SecondFactorStep } from '../mfa/components/second-factor-step.tsx';
+import { PasskeySignIn } from '../passkeys/components/passkey-sign-in.tsx';
 
 /** 404 (unknown) and 410 (gone) both mean: start again from the app. */
 function isExpired(error: unknown): boolean {
@@ -37,6 +39,7 @@ function LoginStep({ interaction }: { interaction: Interaction }) {
   if (signUp.data && 'next' in signUp.data) return <VerifyEmailStep uid={interaction.uid} email={signUp.data.email} />;
   if (creating) return <SignUpForm onSubmit={(v) => signUp.mutate(v)} onCancel={() => setCreating(false)} pending={signUp.isPending || signUp.isSuccess} error={signUp.error} />;
   if (askCode.data) return <EmailCodeStep uid={interaction.uid} email={askCode.data.email} message={askCode.data.message} />;
+  if (login.data && 'next' in login.data && login.data.next === 'second_factor') return <SecondFactorStep uid={interaction.uid} factors={login.data.factors} />;
   if (login.data && 'next' in login.data) return <VerifyEmailStep uid={interaction.uid} email={login.data.email} />;
   const pending = login.isPending || login.isSuccess || realm.routingTo !== null;
   return (
@@ -54,6 +57,7 @@ function LoginStep({ interaction }: { interaction: Interaction }) {
         pending={pending || askCode.isPending}
         error={login.error ?? askCode.error}
       />
+      <PasskeySignIn uid={interaction.uid} disabled={pending} />
       <ConnectionButtons uid={interaction.uid} connections={interaction.connections ?? []} disabled={pending} />
       {interaction.signUp ? (
         <Button type="button" variant="link" onClick={() => setCreating(true)} disabled={pending}>
@@ -98,6 +102,7 @@ function InteractionBody({ uid }: { uid: string }) {
   }
   const { data } = interaction;
   if (data.prompt === 'impersonation') return <ImpersonationStep key={data.uid} uid={data.uid} />;
+  if (data.prompt === 'login' && data.secondFactor) return <SecondFactorStep key={data.uid} uid={data.uid} factors={data.secondFactor.factors} />;
   if (data.prompt === 'login' && data.emailCode) return <EmailCodeStep key={data.uid} uid={data.uid} email={data.emailCode.email} />;
   if (data.prompt === 'login' && data.verifyEmail) return <VerifyEmailStep key={data.uid} uid={data.uid} email={data.verifyEmail.email} />;
   if (data.prompt === 'login') return <LoginStep key={data.uid} interaction={data} />;

@@ -6,6 +6,7 @@ import { ConfirmDialog } from '../../../components/ui/confirm-dialog.tsx';
 import { TextAreaField } from '../../../components/ui/field.tsx';
 import type { ApiError } from '../../../lib/api-client.ts';
 import { useFocusFirstError } from '../../../lib/use-focus-first-error.ts';
+import { StepUp } from '../../mfa/components/step-up.tsx';
 import type { AdminUser } from '../api/search-users.ts';
 import type { ImpersonationRequest } from '../api/start-impersonation.ts';
 import { DEFAULT_DURATION, DURATION_CHOICES, REASON_MAX, REASON_MIN, REAUTH_URL, reasonProblem } from '../lib/policy.ts';
@@ -18,6 +19,8 @@ export interface ImpersonateFormProps {
   pending: boolean;
   error: ApiError | null;
 }
+
+const isStepUp = (error: ApiError | null) => error?.code === 'mfa_step_up_required' || error?.code === 'mfa_setup_required';
 
 function ServerError({ error }: { error: ApiError }) {
   if (error.code === 'reauth_required') {
@@ -79,8 +82,14 @@ export function ImpersonateForm({ user, onStart, onEdit, pending, error }: Imper
   return (
     <section className="card card--wide" aria-labelledby="impersonate-form-title">
       <h2 id="impersonate-form-title">Why, and for how long</h2>
+      {/* Its own form (forms do not nest): a code now, then the start the admin confirmed goes ahead. */}
+      {error && isStepUp(error) ? (
+        <div tabIndex={-1} ref={serverError} className="focus-target">
+          <StepUp error={error} onVerified={() => confirming && onStart({ userId: confirming.userId, reason: confirming.reason, durationMinutes: confirming.durationMinutes })} />
+        </div>
+      ) : null}
       <form className="stack" onSubmit={handleSubmit} noValidate ref={formRef}>
-        {error ? (
+        {error && !isStepUp(error) ? (
           <div tabIndex={-1} ref={serverError} className="focus-target">
             <ServerError error={error} />
           </div>

@@ -32,6 +32,8 @@ export interface Interaction {
   verifyEmail?: { email: string };
   /** The sign-in waits for an emailed sign-in code sent to this address. */
   emailCode?: { email: string };
+  /** The sign-in waits for a second factor, answered with one of these (`totp`, `passkey`, `recovery_code`). */
+  secondFactor?: { factors: string[] };
   /** SIGNUP=open: the screen offers "Create account". */
   signUp?: boolean;
   /** The screen to open on: `sign-up` when the app asked for it (WorkOS screen_hint) and sign-up is open. */

@@ -3,13 +3,16 @@ import { apiPost, segment } from '../../../lib/api-client.ts';
 import type { ApiError } from '../../../lib/api-client.ts';
 import { leaveTo } from '../../../lib/navigation.ts';
 
+/** Where a finishing step goes next: the app, or (an account with a second factor) this screen again, which then asks for it. */
+const onward = (answer: { redirectTo?: string }) => (answer.redirectTo ? leaveTo(answer.redirectTo) : window.location.reload());
+
 const base = (uid: string) => `/bff/interaction/${segment(uid)}/verify-email`;
 
 /** The emailed code; the interaction finishes when it is right. */
 export function useSubmitCode(uid: string) {
   return useMutation<{ redirectTo: string }, ApiError, string>({
     mutationFn: (code) => apiPost<{ redirectTo: string }>(base(uid), { code }),
-    onSuccess: ({ redirectTo }) => leaveTo(redirectTo),
+    onSuccess: onward,
   });
 }
 
@@ -17,7 +20,7 @@ export function useSubmitCode(uid: string) {
 export function useContinueVerified(uid: string) {
   return useMutation<{ redirectTo: string }, ApiError, void>({
     mutationFn: () => apiPost<{ redirectTo: string }>(`${base(uid)}/continue`, {}),
-    onSuccess: ({ redirectTo }) => leaveTo(redirectTo),
+    onSuccess: onward,
   });
 }
 
@@ -44,7 +47,7 @@ export function useRequestSignInCode(uid: string) {
 export function useSubmitSignInCode(uid: string) {
   return useMutation<{ redirectTo: string }, ApiError, string>({
     mutationFn: (code) => apiPost<{ redirectTo: string }>(`/bff/interaction/${segment(uid)}/email-code/verify`, { code }),
-    onSuccess: ({ redirectTo }) => leaveTo(redirectTo),
+    onSuccess: onward,
   });
 }
 

@@ -101,7 +101,7 @@ export function LoginForm({ client, loginHint, onSubmit, pending, error, notice,
         label="Email"
         type="email"
         name="email"
-        autoComplete="username"
+        autoComplete="username webauthn"
         required
         autoFocus={loginHint === null}
         value={email}

@@ -1,9 +1,9 @@
 import { useEffect, type ReactNode } from 'react';
-import { AdminRefusal } from '../session/components/admin-page.tsx';
-import { QueryError } from '../../components/ui/query-error.tsx';
-import { Spinner } from '../../components/ui/spinner.tsx';
-import { isApiError } from '../../lib/api-client.ts';
-import { leaveTo, loginUrl } from '../../lib/navigation.ts';
+import { AdminRefusal } from './admin-page.tsx';
+import { QueryError } from '../../../components/ui/query-error.tsx';
+import { Spinner } from '../../../components/ui/spinner.tsx';
+import { isApiError } from '../../../lib/api-client.ts';
+import { leaveTo, loginUrl } from '../../../lib/navigation.ts';
 
 interface GatedQuery {
   isPending: boolean;

@@ -1,0 +1,142 @@
+/**
+ * The account screen's second factors (/bff/account/mfa…): set up an
+ * authenticator app (QR code and the secret as text, saved only once a code
+ * from it is right), remove it (confirmed in the SPA; refused when policy
+ * needs it), make new recovery codes; and the step-up before impersonating.
+ */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import QRCode from 'qrcode';
+import type { Current, SessionDeps } from '../session/guard.ts';
+import { requireSession } from '../session/guard.ts';
+import { SESSION_CHANNEL } from '../session/sessions.ts';
+import type { Mail } from '../mail/mail.ts';
+import { parse } from '../http/validate.ts';
+import { badRequest, conflict, forbidden, tooMany } from '../http/errors.ts';
+import { clientIp } from '../http/security.ts';
+import { createSealer } from '../http/at-rest.ts';
+import { matchingStep, newTotpSecret, otpauthUri, saveTotp, totpNow } from './totp.ts';
+import { issueRecoveryCodes } from './recovery.ts';
+import { mfaRequired, secondFactorFor, type SecondFactorUse } from './policy.ts';
+import { checkSecondFactor, secondFactorBody } from './second-factor.ts';
+
+/** How long a started setup waits for its confirming code. */
+const SETUP_TTL_MS = 15 * 60_000;
+/** Wrong confirming codes per account per rate-limit window. */
+const SETUP_TRIES = 10;
+
+const confirmBody = z.object({ code: z.string().max(20) });
+
+export function mfaRoutes(deps: SessionDeps, mail: Mail): Router {
+  const r = Router();
+  const { store, audit, config } = deps;
+  // The unconfirmed secret waits in the session row, sealed like the stored one.
+  const pendingSealer = createSealer(config.dataEncryptionKeys, { version: 'enc1', salt: 'portal-data-at-rest', info: 'portal totp setup' });
+  const meta = (req: Request) => ({ ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
+
+  async function owner(req: Request, res: Response): Promise<Current> {
+    const c = await requireSession(deps, req, res);
+    if (c.session.data.impersonation) throw forbidden('impersonation_forbidden', 'Second factors cannot be changed while you impersonate someone.');
+    return c;
+  }
+
+  async function patchSession(c: Current, patch: Record<string, unknown>): Promise<void> {
+    const data = { ...c.session.data, ...patch };
+    for (const [k, v] of Object.entries(patch)) if (v === undefined) delete data[k];
+    await store.bffSessions.setData(c.session.id, data);
+    c.session.data = data;
+    // This process's cache and every other instance's forget the old row.
+    deps.sessions.forget(c.session.id);
+    await store.events.publish(SESSION_CHANNEL, c.session.id);
+  }
+
+  async function status(c: Current) {
+    const totp = await store.mfa.totp.find(c.user.id);
+    const need = await secondFactorFor(deps, c.user);
+    return {
+      totp: totp ? { enabled: true, createdAt: totp.createdAt } : { enabled: false, createdAt: null },
+      recoveryCodes: { remaining: await store.mfa.recoveryCodes.remaining(c.user.id) },
+      required: mfaRequired(config, c.user),
+      setupRequired: need.setupRequired,
+    };
+  }
+
+  r.get('/account/mfa', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await status(await owner(req, res)));
+  });
+
+  r.post('/account/mfa/totp/setup', async (req, res) => {
+    const c = await owner(req, res);
+    const secret = newTotpSecret();
+    const uri = otpauthUri(secret, c.user.email, config.publicUrl);
+    await patchSession(c, { mfaSetup: { secret: pendingSealer.seal(secret, c.session.id), startedAt: deps.now() } });
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ secret, uri, qrCode: await QRCode.toDataURL(uri, { margin: 1, width: 220, errorCorrectionLevel: 'M' }) });
+  });
+
+  r.post('/account/mfa/totp/confirm', async (req, res) => {
+    const c = await owner(req, res);
+    const { code } = parse(confirmBody, req.body);
+    const now = deps.now();
+    const setup = c.session.data.mfaSetup as { secret?: string; startedAt?: number } | undefined;
+    const secret = setup?.secret && now - Number(setup.startedAt) <= SETUP_TTL_MS ? pendingSealer.open(setup.secret, c.session.id) : null;
+    if (!secret) throw badRequest('mfa_setup_expired', 'This setup has expired. Start again to get a new QR code.');
+    const key = `mfa-setup:${c.user.id}`;
+    const tries = await store.throttle.peek(key, now);
+    if (tries && tries.count >= SETUP_TRIES && tries.resetAt > now) throw tooMany('Too many wrong codes. Wait a few minutes, then try again.', Math.max(1, Math.ceil((tries.resetAt - now) / 1000)));
+    const step = matchingStep(secret, code, totpNow());
+    if (step === null) {
+      await store.throttle.hit(key, now, config.rateLimit.window * 1000);
+      const message = 'That code is not right. Enter the 6-digit code your authenticator app shows now (check that the phone’s clock is right).';
+      throw badRequest('mfa_code_invalid', message, { code: message });
+    }
+    await saveTotp(deps, c.user.id, secret);
+    // The confirming code is spent: it cannot sign anyone in afterwards.
+    await store.mfa.totp.useStep(c.user.id, step, now);
+    const first = (await store.mfa.recoveryCodes.remaining(c.user.id)) === 0;
+    const recoveryCodes = first ? await issueRecoveryCodes(store, c.user.id, now) : null;
+    await patchSession(c, { mfaSetup: undefined, secondFactor: { at: now, factor: 'totp' } satisfies SecondFactorUse });
+    await audit.record('mfa_totp_enrolled', { ...meta(req), actorId: c.user.id, subjectId: c.user.id, data: { recoveryCodesIssued: first } });
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ ...(await status(c)), newRecoveryCodes: recoveryCodes });
+  });
+
+  r.delete('/account/mfa/totp', async (req, res) => {
+    const c = await owner(req, res);
+    if (!(await store.mfa.totp.find(c.user.id))) throw badRequest('mfa_not_set_up', 'There is no authenticator app to remove.');
+    if (mfaRequired(config, c.user) && (await store.passkeys.listForUser(c.user.id)).length === 0) {
+      throw conflict(
+        'last_factor',
+        c.user.role === 'admin'
+          ? 'This is your only second factor, and administrators must have one here. Set up a new authenticator app instead (it replaces this one).'
+          : 'This is your only second factor, and this portal requires one. Set up a new authenticator app instead (it replaces this one).',
+      );
+    }
+    await store.mfa.totp.remove(c.user.id);
+    // Recovery codes only back an authenticator up: without one they would be a password of their own.
+    await store.mfa.recoveryCodes.removeAll(c.user.id);
+    await audit.record('mfa_totp_removed', { ...meta(req), actorId: c.user.id, subjectId: c.user.id });
+    res.json(await status(c));
+  });
+
+  r.post('/account/mfa/recovery-codes', async (req, res) => {
+    const c = await owner(req, res);
+    if (!(await store.mfa.totp.find(c.user.id))) throw badRequest('mfa_not_set_up', 'Set up an authenticator app first: recovery codes back it up.');
+    const recoveryCodes = await issueRecoveryCodes(store, c.user.id, deps.now());
+    await audit.record('mfa_recovery_codes_regenerated', { ...meta(req), actorId: c.user.id, subjectId: c.user.id });
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ ...(await status(c)), newRecoveryCodes: recoveryCodes });
+  });
+
+  /** Step-up: a second factor now, for actions that need a recent one (starting an impersonation). */
+  r.post('/mfa/step-up', async (req, res) => {
+    const c = await owner(req, res);
+    const body = parse(secondFactorBody, req.body);
+    const factor = await checkSecondFactor({ ...deps, mail }, c.user, body, { ...meta(req), purpose: 'step_up' });
+    await patchSession(c, { secondFactor: { at: deps.now(), factor } satisfies SecondFactorUse });
+    res.json({ ok: true });
+  });
+
+  return r;
+}

@@ -1,0 +1,41 @@
+/**
+ * The browser half of WebAuthn, through @simplewebauthn/browser, loaded only
+ * when a passkey is used so the sign-in page's first paint stays within its
+ * weight budget (decision 0011).
+ */
+import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/browser';
+
+const load = () => import('@simplewebauthn/browser');
+
+/** Asks the authenticator to create a passkey for these options. */
+export async function createPasskey(optionsJSON: PublicKeyCredentialCreationOptionsJSON): Promise<RegistrationResponseJSON> {
+  return (await load()).startRegistration({ optionsJSON });
+}
+
+/** Asks for a passkey: from a button, or quietly through the email field's autofill list. */
+export async function getPasskey(optionsJSON: PublicKeyCredentialRequestOptionsJSON, autofill = false): Promise<AuthenticationResponseJSON> {
+  return (await load()).startAuthentication({ optionsJSON, useBrowserAutofill: autofill });
+}
+
+export async function supportsPasskeys(): Promise<boolean> {
+  return (await load()).browserSupportsWebAuthn();
+}
+
+export async function supportsAutofill(): Promise<boolean> {
+  return (await load()).browserSupportsWebAuthnAutofill();
+}
+
+/** The person closed the browser's passkey prompt, it timed out, or another request replaced it. */
+export function wasCancelled(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name;
+  const code = (error as { code?: string } | null)?.code;
+  return name === 'NotAllowedError' || name === 'AbortError' || code === 'ERROR_CEREMONY_ABORTED';
+}
+
+/** Words for a browser-side failure (not a server answer). */
+export function browserProblem(error: unknown): string {
+  if (wasCancelled(error)) return 'The passkey was not used: the request was cancelled or timed out. Try again, or sign in another way.';
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED') return 'This device already holds a passkey for your account.';
+  return 'Your browser could not use a passkey here. Try again, or use another way.';
+}
