@@ -46,3 +46,7 @@ export const useSignOutEverywhere = (id: string) => useUserAction(id, () => apiP
 export const useRevokeUserApp = (id: string) => useUserAction(id, (clientId: string) => apiDelete<{ ok: true }>(`/bff/admin/users/${segment(id)}/apps/${segment(clientId)}`));
 
 export const useMailUser = (id: string) => useUserAction(id, () => apiPost<{ sent: 'invitation' | 'password_reset' }>(`/bff/admin/users/${segment(id)}/mail`, {}));
+
+/** Sets the person's sign-in username (seed 002's "Operator Username"), or removes it with an empty one. */
+export const useSetUsername = (id: string) =>
+  useUserAction(id, (username: string) => apiRequest<{ user: unknown }>('PUT', `/bff/admin/users/${segment(id)}/username`, { body: { username: username.trim() === '' ? null : username.trim() } }));

@@ -6,6 +6,7 @@ import { formatDateTime, isoOf } from '../../../lib/time.ts';
 import { useChangeUser, useMailUser, type UserChange } from '../api/user-actions.ts';
 import type { AdminUser } from '../api/users.ts';
 import { roleName, userStatus } from './users-table.tsx';
+import { UsernameForm } from './username-form.tsx';
 
 type Asked = { title: string; body: string; confirm: string; change: Omit<UserChange, 'updatedAt' | 'confirmSelf'> };
 
@@ -63,6 +64,10 @@ export function UserProfile({ user, self }: { user: AdminUser; self: boolean }) 
           <dd className="break">{user.email}</dd>
         </div>
         <div>
+          <dt>Username</dt>
+          <dd className="break">{user.username ?? 'None'}</dd>
+        </div>
+        <div>
           <dt>Email verified</dt>
           <dd>{user.emailVerified ? 'Yes' : 'No'}</dd>
         </div>
@@ -96,6 +101,7 @@ export function UserProfile({ user, self }: { user: AdminUser; self: boolean }) 
           {user.hasPassword ? 'Send password reset link' : 'Send invitation again'}
         </Button>
       </div>
+      <UsernameForm key={user.username ?? ''} user={user} />
       <ConfirmDialog
         open={asked !== null}
         title={asked?.title ?? ''}
