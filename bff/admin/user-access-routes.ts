@@ -13,6 +13,7 @@ import { revokeConnectedApp } from '../session/connected-apps.ts';
 import { endDeviceSession, endOtherDeviceSessions } from '../session/device-sessions.ts';
 import { requireAdmin } from '../session/guard.ts';
 import { auditMeta, findUserOr404 } from './user-view.ts';
+import { resetSecondFactors } from '../mfa/reset.ts';
 
 export function adminUserAccessRoutes(deps: SessionDeps, mail: Mail): Router {
   const r = Router();
@@ -25,6 +26,15 @@ export function adminUserAccessRoutes(deps: SessionDeps, mail: Mail): Router {
     if (!ended) throw notFound('session_not_found', 'That session has already ended.');
     await deps.audit.record('session_ended', { ...auditMeta(req, admin.id, user.id), data: { by: 'admin' } });
     res.json({ ok: true });
+  });
+
+  // A lost phone or key: their authenticator app, recovery codes and passkeys go (the SPA confirms first).
+  r.post('/admin/users/:userId/second-factors/reset', async (req, res) => {
+    const { user: admin } = await requireAdmin(deps, req, res);
+    const user = await findUserOr404(store, String(req.params.userId));
+    const { subjectId: _subject, ...meta } = auditMeta(req, admin.id, user.id);
+    const removed = await resetSecondFactors(deps, user, { ...meta, via: 'admin' });
+    res.json({ removed });
   });
 
   r.post('/admin/users/:userId/sessions/sign-out-everywhere', async (req, res) => {

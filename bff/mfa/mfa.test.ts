@@ -248,7 +248,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await enrolTotp(await signedInAgent(app.url, who, PASSWORD), who);
       // Not spawnSync: this process serves the portal meanwhile.
       const cli = await promisify(execFile)(process.execPath, ['bff/cli.ts', 'user', 'reset-mfa', '--email', who], { env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl }, encoding: 'utf8' });
-      assert.deepEqual(JSON.parse(cli.stdout).removed, { totp: true, recoveryCodes: 10 });
+      assert.deepEqual(JSON.parse(cli.stdout).removed, { totp: true, recoveryCodes: 10, passkeys: 0 });
       const user = (await app.store.users.findByEmail(who))!;
       assert.equal((await app.store.audit.list({ kind: 'mfa_reset', subjectId: user.id })).length, 1);
       assert.equal((await password(new Agent(app.url), who)).body.redirectTo !== undefined, true);

@@ -50,3 +50,13 @@ export const useMailUser = (id: string) => useUserAction(id, () => apiPost<{ sen
 /** Sets the person's sign-in username (seed 002's "Operator Username"), or removes it with an empty one. */
 export const useSetUsername = (id: string) =>
   useUserAction(id, (username: string) => apiRequest<{ user: unknown }>('PUT', `/bff/admin/users/${segment(id)}/username`, { body: { username: username.trim() === '' ? null : username.trim() } }));
+
+export interface RemovedFactors {
+  totp: boolean;
+  recoveryCodes: number;
+  passkeys: number;
+}
+
+/** Removes the person's authenticator app, recovery codes and passkeys (a lost phone or key). */
+export const useResetFactors = (id: string) =>
+  useUserAction(id, () => apiPost<{ removed: RemovedFactors }>(`/bff/admin/users/${segment(id)}/second-factors/reset`, {}));

@@ -7,6 +7,7 @@ import { useChangeUser, useMailUser, type UserChange } from '../api/user-actions
 import type { AdminUser } from '../api/users.ts';
 import { roleName, userStatus } from './users-table.tsx';
 import { UsernameForm } from './username-form.tsx';
+import { ResetFactors } from './reset-factors.tsx';
 
 type Asked = { title: string; body: string; confirm: string; change: Omit<UserChange, 'updatedAt' | 'confirmSelf'> };
 
@@ -100,6 +101,7 @@ export function UserProfile({ user, self }: { user: AdminUser; self: boolean }) 
         <Button variant="secondary" pending={mail.isPending} disabled={user.disabled} onClick={() => mail.mutate(undefined)}>
           {user.hasPassword ? 'Send password reset link' : 'Send invitation again'}
         </Button>
+        <ResetFactors user={user} />
       </div>
       <UsernameForm key={user.username ?? ''} user={user} />
       <ConfirmDialog
