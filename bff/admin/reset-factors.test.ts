@@ -7,7 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { Agent, signedInAgent } from '../testing/agent.ts';
+import { signedInAgent, type Agent } from '../testing/agent.ts';
 import { enrolTotp } from '../testing/second-factor.ts';
 import { createAccount } from '../accounts/accounts.ts';
 
