@@ -3,6 +3,8 @@
  * connected app, and mail a password reset link or (for an account without a password) a new invitation.
  */
 import { Router } from 'express';
+import { z } from 'zod';
+import { parse } from '../http/validate.ts';
 import type { SessionDeps } from '../session/guard.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import type { Mail } from '../mail/mail.ts';
@@ -25,6 +27,18 @@ export function adminUserAccessRoutes(deps: SessionDeps, mail: Mail): Router {
     const ended = await endDeviceSession(deps, user.id, String(req.params.handle));
     if (!ended) throw notFound('session_not_found', 'That session has already ended.');
     await deps.audit.record('session_ended', { ...auditMeta(req, admin.id, user.id), data: { by: 'admin' } });
+    res.json({ ok: true });
+  });
+
+  // One upstream identity: its link and the upstream tokens kept with it go (the SPA confirms first).
+  r.post('/admin/users/:userId/identities/unlink', async (req, res) => {
+    const { user: admin } = await requireAdmin(deps, req, res);
+    const user = await findUserOr404(store, String(req.params.userId));
+    const b = parse(z.object({ connectionId: z.string().min(1).max(200), subject: z.string().min(1).max(1000) }), req.body);
+    if (!(await store.federation.unlinkIdentity(user.id, b.connectionId, b.subject))) {
+      throw notFound('identity_not_found', 'That identity is no longer linked to this person.');
+    }
+    await deps.audit.record('identity_unlinked', { ...auditMeta(req, admin.id, user.id), data: { connectionId: b.connectionId, subject: b.subject } });
     res.json({ ok: true });
   });
 

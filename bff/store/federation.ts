@@ -59,6 +59,8 @@ export interface FederationStore {
   listLinkedIdentities(userId: string): Promise<FederatedIdentity[]>;
   /** Removes every identity (linked or pending) of the user; returns how many. */
   unlinkAll(userId: string): Promise<number>;
+  /** Removes one identity of the user (its upstream tokens with it); false when the user has no such identity. */
+  unlinkIdentity(userId: string, connectionId: string, subject: string): Promise<boolean>;
   /** Inserts unless (connection, subject) exists; true when it inserted. */
   insertIdentity(i: FederatedIdentity): Promise<boolean>;
   /** Inserts, or replaces a row that is still pending; never touches a linked row. True when written. */

@@ -95,7 +95,11 @@ export function federationContract(get: GetStore): void {
       assert.deepEqual(await get().federation.listLinkedIdentities(userId), [a, b]);
       const other = newIdentity({ userId: rid('u'), connectionId });
       await get().federation.insertIdentity(other);
-      assert.equal(await get().federation.unlinkAll(userId), 3, 'linked and pending alike');
+      assert.equal(await get().federation.unlinkIdentity(userId, connectionId, other.subject), false, "never another user's identity");
+      assert.equal(await get().federation.unlinkIdentity(userId, connectionId, a.subject), true, 'one identity');
+      assert.equal(await get().federation.unlinkIdentity(userId, connectionId, a.subject), false, 'once');
+      assert.deepEqual(await get().federation.listLinkedIdentities(userId), [b]);
+      assert.equal(await get().federation.unlinkAll(userId), 2, 'linked and pending alike');
       assert.deepEqual(await get().federation.listLinkedIdentities(userId), []);
       assert.equal(await get().federation.findIdentity(connectionId, pending.subject), null);
       assert.deepEqual(await get().federation.findIdentity(connectionId, other.subject), other, 'another user keeps theirs');

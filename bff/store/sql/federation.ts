@@ -150,6 +150,10 @@ export function sqlFederation(db: Driver): FederationStore {
       const { changes } = await db.run('DELETE FROM federated_identities WHERE user_id = $1', [userId]);
       return changes;
     },
+    async unlinkIdentity(userId, connectionId, subject) {
+      const { changes } = await db.run('DELETE FROM federated_identities WHERE user_id = $1 AND connection_id = $2 AND subject = $3', [userId, connectionId, subject]);
+      return changes === 1;
+    },
     async insertIdentity(i) {
       const { changes } = await db.run(`${INSERT_IDENTITY} ON CONFLICT (connection_id, subject) DO NOTHING`, identityParams(i));
       return changes === 1;

@@ -60,3 +60,7 @@ export interface RemovedFactors {
 /** Removes the person's authenticator app, recovery codes and passkeys (a lost phone or key). */
 export const useResetFactors = (id: string) =>
   useUserAction(id, () => apiPost<{ removed: RemovedFactors }>(`/bff/admin/users/${segment(id)}/second-factors/reset`, {}));
+
+/** Removes one upstream identity from the person (and the upstream tokens kept with it). */
+export const useUnlinkIdentity = (id: string) =>
+  useUserAction(id, (i: { connectionId: string; subject: string }) => apiPost<{ ok: true }>(`/bff/admin/users/${segment(id)}/identities/unlink`, i));

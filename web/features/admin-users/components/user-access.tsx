@@ -5,10 +5,14 @@ import { ConfirmDialog } from '../../../components/ui/confirm-dialog.tsx';
 import { SuccessNotice } from '../../../components/ui/success-notice.tsx';
 import { formatDate, formatDateTime, isoOf } from '../../../lib/time.ts';
 import { SessionList } from '../../account/components/session-list.tsx';
-import { useEndUserSession, useRevokeUserApp, useSignOutEverywhere } from '../api/user-actions.ts';
+import { useEndUserSession, useRevokeUserApp, useSignOutEverywhere, useUnlinkIdentity } from '../api/user-actions.ts';
 import type { UserDetails } from '../api/users.ts';
 
-type Asked = { kind: 'session'; handle: string; label: string } | { kind: 'everywhere' } | { kind: 'app'; clientId: string; label: string };
+type Asked =
+  | { kind: 'session'; handle: string; label: string }
+  | { kind: 'everywhere' }
+  | { kind: 'app'; clientId: string; label: string }
+  | { kind: 'identity'; connectionId: string; subject: string; label: string };
 
 /** Where the user is signed in, the partner apps they allowed, and the upstream identities linked to them. */
 export function UserAccess({ details }: { details: UserDetails }) {
@@ -16,9 +20,10 @@ export function UserAccess({ details }: { details: UserDetails }) {
   const endOne = useEndUserSession(user.id);
   const everywhere = useSignOutEverywhere(user.id);
   const revoke = useRevokeUserApp(user.id);
+  const unlink = useUnlinkIdentity(user.id);
   const [asked, setAsked] = useState<Asked | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const running = asked?.kind === 'app' ? revoke : asked?.kind === 'everywhere' ? everywhere : endOne;
+  const running = asked?.kind === 'app' ? revoke : asked?.kind === 'everywhere' ? everywhere : asked?.kind === 'identity' ? unlink : endOne;
 
   function confirm() {
     if (!asked) return;
@@ -28,10 +33,25 @@ export function UserAccess({ details }: { details: UserDetails }) {
     };
     if (asked.kind === 'session') endOne.mutate(asked.handle, { onSuccess: finish(`Signed out ${asked.label}.`) });
     else if (asked.kind === 'everywhere') everywhere.mutate(undefined, { onSuccess: finish(`${user.email} is signed out everywhere.`) });
+    else if (asked.kind === 'identity') unlink.mutate({ connectionId: asked.connectionId, subject: asked.subject }, { onSuccess: finish(`${asked.label} is no longer linked.`) });
     else revoke.mutate(asked.clientId, { onSuccess: finish(`${asked.label} no longer has access.`) });
   }
 
-  const title = asked?.kind === 'everywhere' ? `Sign ${user.email} out everywhere?` : asked?.kind === 'app' ? `Revoke access for ${asked.label}?` : `Sign out ${asked?.label ?? ''}?`;
+  const title =
+    asked?.kind === 'everywhere'
+      ? `Sign ${user.email} out everywhere?`
+      : asked?.kind === 'app'
+        ? `Revoke access for ${asked.label}?`
+        : asked?.kind === 'identity'
+          ? `Unlink ${asked.label}?`
+          : `Sign out ${asked?.label ?? ''}?`;
+  const confirmLabel = asked?.kind === 'app' ? 'Revoke access' : asked?.kind === 'identity' ? 'Unlink' : 'Sign out';
+  const explanation =
+    asked?.kind === 'app'
+      ? 'Its tokens stop working at once; the person is asked again if they use it.'
+      : asked?.kind === 'identity'
+        ? `They can no longer sign in through it.${user.hasPassword ? '' : ' They have no password: send them a password reset link, or they cannot get in.'}`
+        : 'They must sign in again there; apps signed in through the portal in that browser stop working.';
   return (
     <>
       {done ? <SuccessNotice title={done} onDismiss={() => setDone(null)} /> : null}
@@ -86,15 +106,18 @@ export function UserAccess({ details }: { details: UserDetails }) {
                   </>
                 ) : (
                   'waiting for their password'
-                )}
+                )}{' '}
+                <Button variant="secondary" aria-label={`Unlink ${i.connection}${i.email ? ` (${i.email})` : ''}`} onClick={() => setAsked({ kind: 'identity', connectionId: i.connectionId, subject: i.subject, label: `${i.connection}${i.email ? ` (${i.email})` : ''}` })}>
+                  Unlink
+                </Button>
               </li>
             ))}
           </ul>
         )}
       </section>
       {running.error && !asked ? <Alert tone="error">{running.error.message}</Alert> : null}
-      <ConfirmDialog open={asked !== null} title={title} confirmLabel={asked?.kind === 'app' ? 'Revoke access' : 'Sign out'} pending={running.isPending} error={running.error?.message ?? null} onConfirm={confirm} onCancel={() => setAsked(null)}>
-        <p>{asked?.kind === 'app' ? 'Its tokens stop working at once; the person is asked again if they use it.' : 'They must sign in again there; apps signed in through the portal in that browser stop working.'}</p>
+      <ConfirmDialog open={asked !== null} title={title} confirmLabel={confirmLabel} pending={running.isPending} error={running.error?.message ?? null} onConfirm={confirm} onCancel={() => setAsked(null)}>
+        <p>{explanation}</p>
       </ConfirmDialog>
     </>
   );
