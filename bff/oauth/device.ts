@@ -37,9 +37,25 @@ export function deviceFlowFeature(publicUrl: string): NonNullable<Configuration[
 
 type Next = () => Promise<unknown>;
 
-/** Koa middleware: the verification URI (and verification_uri_complete) open the SPA's /device screen. */
+/**
+ * Koa middleware: the verification URI (and verification_uri_complete) open the SPA's /device
+ * screen. The provider's own resume step (`GET /device/:uid`) is never used (the BFF approves the
+ * device code itself), so a GET below /device is answered here: left to the provider, an unknown
+ * uid (or `/device/auth`, the POST-only endpoint) failed inside its session handling with a 500.
+ */
 export function deviceEntry(publicUrl: string) {
   return async (ctx: KoaContextWithOIDC, next: Next) => {
+    if (ctx.method === 'GET' && ctx.path.startsWith('/device/')) {
+      const post = ctx.path === '/device/auth';
+      ctx.status = post ? 405 : 404;
+      if (post) ctx.set('Allow', 'POST, OPTIONS');
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = {
+        error: 'invalid_request',
+        error_description: post ? 'The device authorization endpoint takes POST.' : `Nothing here: people confirm a device's code at ${publicUrl}/device.`,
+      };
+      return;
+    }
     if (ctx.method !== 'GET' || ctx.path !== '/device') return next();
     const code = typeof ctx.query.user_code === 'string' ? normalizeUserCode(ctx.query.user_code) : '';
     ctx.status = 303;

@@ -74,6 +74,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(account.connectedApps.map((a) => a.name), ['Living Room TV']);
     });
 
+    it('a GET below /device is a clear JSON answer, never the provider\'s 500: 405 at the POST-only endpoint, 404 elsewhere', async () => {
+      const auth = await fetch(`${app.config.issuer}/device/auth`);
+      assert.equal(auth.status, 405);
+      assert.equal(auth.headers.get('allow'), 'POST, OPTIONS');
+      assert.equal(((await auth.json()) as { error: string }).error, 'invalid_request');
+      const resume = await fetch(`${app.config.issuer}/device/some-uid`, { headers: { cookie: 'portal_op.sig=Fe26.2*1*a*b*c*d*e*f' } });
+      assert.equal(resume.status, 404);
+      assert.match(((await resume.json()) as { error_description: string }).error_description, /\/device\.?$/);
+    });
+
     it('a denial reaches the device as access_denied', async () => {
       const da = await start();
       assert.equal((await person.api('POST', '/bff/device/deny', { userCode: da.user_code })).status, 200);
