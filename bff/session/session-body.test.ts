@@ -58,6 +58,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
         'impersonation.impersonator.id',
         'impersonation.impersonator.name',
         'impersonation.reason',
+        // A flag for the SPA (MFA_ADMINS/MFA_USERS), never an id or a secret.
+        'secondFactorSetupRequired',
         'user',
         'user.email',
         'user.id',
@@ -85,7 +87,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('signed in as oneself: the same shape with impersonation null', async () => {
       const agent = await signedInAgent(app.url, user.email, PASSWORD);
       const body = await (await agent.api('GET', '/bff/session')).json();
-      assert.deepEqual(keyPaths(body), ['authenticated', 'expiresAt', 'impersonation', 'user', 'user.email', 'user.id', 'user.name', 'user.role']);
+      assert.deepEqual(keyPaths(body), ['authenticated', 'expiresAt', 'impersonation', 'secondFactorSetupRequired', 'user', 'user.email', 'user.id', 'user.name', 'user.role']);
       assert.equal(body.impersonation, null);
     });
   });

@@ -47,7 +47,7 @@ for (const viewport of VIEWPORTS) {
       await expectAccessible(page, 'sign-in');
       await page.getByLabel('Email', { exact: true }).fill('nobody@example.com');
       await page.getByLabel('Password', { exact: true }).fill('wrong password here');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await expect(page.getByRole('alert')).toBeVisible();
       await expectAccessible(page, 'sign-in with an error');
 

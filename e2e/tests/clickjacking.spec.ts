@@ -65,7 +65,7 @@ test('the sign-in screen cannot be framed by another origin', async ({ page, con
   expect(framed.console.join('\n')).toMatch(/frame-ancestors 'none'/);
 
   // The interaction is untouched: the real tab still signs in.
-  await expect(top.getByRole('button', { name: 'Sign in' })).toBeEnabled();
+  await expect(top.getByRole('button', { name: 'Sign in', exact: true })).toBeEnabled();
 });
 
 test('the consent screen cannot be framed by another origin', async ({ page, context, partner, seedUser, seedPartnerApp }) => {

@@ -60,7 +60,7 @@ test('a signed-out user signs in on the way, then consents, in one trip from the
   await expect(page.getByText(`to continue to ${app.name}`)).toBeVisible();
   await page.getByLabel('Email', { exact: true }).fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
   await expectConsentScreen(page, app);
   await expect(page.getByText(`Signed in as ${user.email}`)).toBeVisible();

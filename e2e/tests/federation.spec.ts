@@ -32,7 +32,7 @@ async function expectUpstreamLogin(page: Page, upstream: UpstreamOp): Promise<vo
 async function signInUpstream(page: Page, email: string, password: string): Promise<void> {
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** The `federation_failed` audit entries for this connection (failures are audited, not only shown). */
@@ -97,7 +97,7 @@ test('an email at an organization’s domain goes straight to its provider', asy
   // The email went along as login_hint.
   await expect(page.getByLabel('Email', { exact: true })).toHaveValue(dana.email);
   await page.getByLabel('Password', { exact: true }).fill(dana.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
   await expectAccount(page, dana.email, dana.name);
   const user = await store.users.findByEmail(dana.email);

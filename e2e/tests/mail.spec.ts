@@ -74,7 +74,7 @@ test('sign up, verify, sign out, reset the password, sign in with an emailed cod
   await page.getByRole('button', { name: 'Email me a sign-in code' }).click();
   await expect(page.getByRole('heading', { name: 'Enter your sign-in code' })).toBeVisible();
   await page.getByLabel('Sign-in code', { exact: true }).fill(codeIn(await mailText(email, 3)));
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(`${portal.url}/account`);
   await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
 });

@@ -33,7 +33,7 @@ test('the setup link creates the first admin once, then says it was used', async
   await expect(page).toHaveURL(/\/interaction\/[^/]+$/);
   await page.getByLabel('Email', { exact: true }).fill(admin.email);
   await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(`${PORTAL_URL}/account`);
   const details = page.getByRole('region', { name: 'Your details' });
   await expect(details.getByRole('definition').filter({ hasText: admin.email })).toBeVisible();

@@ -21,7 +21,7 @@ async function submitCredentials(page: Page, email: string, password: string): P
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   const answer = page.waitForResponse((r) => /\/bff\/interaction\/[^/]+\/login$/.test(r.url()) && r.request().method() === 'POST');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   return answer;
 }
 

@@ -36,7 +36,7 @@ test('sign-in, userinfo, renewal and sign-out of a partner SPA on another origin
   await expect(page.getByText(`to continue to ${name}`)).toBeVisible();
   await page.getByLabel('Email', { exact: true }).fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('heading', { name: `${name} wants to access your Portal account` })).toBeVisible();
   await page.getByRole('button', { name: 'Allow' }).click();
 
