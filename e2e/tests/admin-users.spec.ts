@@ -48,7 +48,7 @@ for (const viewport of VIEWPORTS) {
       await expect(dialog).toHaveCount(0);
       await expect(sessions.getByRole('button', { name: /^Sign out .+ on / })).toBeFocused();
       await sessions.getByRole('button', { name: /^Sign out .+ on / }).click();
-      await dialog.getByRole('button', { name: 'Sign out' }).click();
+      await dialog.getByRole('button', { name: 'Sign out', exact: true }).click();
       await expect(page.getByRole('status').filter({ hasText: 'Signed out' })).toBeVisible();
       await expect(sessions.getByText('Not signed in anywhere.')).toBeVisible();
       expect(((await (await theirs.request.get('/bff/session')).json()) as { authenticated: boolean }).authenticated).toBe(false);

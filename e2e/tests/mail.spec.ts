@@ -45,7 +45,7 @@ test('sign up, verify, sign out, reset the password, sign in with an emailed cod
   await expect(page).toHaveURL(`${portal.url}/account`);
   await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
 
   await openSignIn(page);

@@ -69,8 +69,8 @@ test.describe('two-step verification', () => {
     await page.goto('/admin/clients');
     await expect(page.getByRole('heading', { name: 'Partner apps', level: 1 })).toBeVisible();
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect(page.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toHaveCount(0);
     await signInWithCode(page, admin, f);
 
     // Sixteen minutes later (the session's record of the last code, aged through the Store).

@@ -50,10 +50,10 @@ test('a user signs in, stays signed in across a reload, and signs out', async ({
   await expect(page).toHaveURL(`${PORTAL_URL}/account`);
   await expectAccount(page, user);
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(`${PORTAL_URL}/`);
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toHaveCount(0);
   expect(await (await page.request.get('/bff/session')).json()).toEqual({ authenticated: false });
   expect((await page.context().cookies()).map((c) => c.name)).not.toContain(SESSION_COOKIE);
 });
@@ -61,7 +61,7 @@ test('a user signs in, stays signed in across a reload, and signs out', async ({
 test('signing out also ends the provider session: signing in again asks for the password', async ({ page, seedUser }) => {
   const user = await seedUser();
   await signIn(page, user);
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
 
   await page.getByRole('link', { name: 'Sign in' }).click();
@@ -139,7 +139,7 @@ test('a session cookie replayed after sign-out no longer works', async ({ browse
   expect(await (await before.request.get('/bff/session')).json()).toMatchObject({ authenticated: true, user: { email: user.email } });
   await before.close();
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
 
   const replay = await browser.newContext({ baseURL: PORTAL_URL });
@@ -194,7 +194,7 @@ test('no access or refresh token ever reaches the browser', async ({ page, seedU
     return { local: dump(localStorage), session: dump(sessionStorage), cookie: document.cookie };
   });
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
 
   const seen = [...bodies, ...(await Promise.all(documents))];

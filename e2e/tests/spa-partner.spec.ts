@@ -56,7 +56,7 @@ test('sign-in, userinfo, renewal and sign-out of a partner SPA on another origin
   await page.getByRole('button', { name: 'Load profile' }).click();
   await expect(page.locator('#userinfo')).toHaveText(`200 ${user.email}`);
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('heading', { name: `Sign out of ${name}?` })).toBeVisible();
   await page.getByRole('button', { name: 'Yes, sign me out' }).click();
   await expect(page.getByRole('status')).toHaveText('Signed out of the partner');

@@ -11,18 +11,34 @@ import { useSubmitLogin } from './api/submit-login.ts';
 import { ConsentForm } from './components/consent-form.tsx';
 import { InteractionExpired } from './components/interaction-expired.tsx';
 import { LoginForm } from './components/login-form.tsx';
-import { ImpersonationStep } from './components/impersonation-step.tsx';
-import { VerifyEmailStep } from './components/verify-email-step.tsx';
-import { EmailCodeStep } from './components/email-code-step.tsx';
 import { useRequestSignInCode, useSignUp } from './api/verify-email.ts';
-import { SignUpForm } from './components/sign-up-form.tsx';
-import { useState } from 'react';
+import { lazy, Suspense, useState, type ComponentType, type JSX } from 'react';
 import { Button } from '../../components/ui/button.tsx';
 import { ConnectionButtons } from '../federation/components/connection-buttons.tsx';
 import { FederationNotice } from '../federation/components/federation-notice.tsx';
 import { useHomeRealm } from '../federation/lib/use-home-realm.ts';
-import { SecondFactorStep } from '../mfa/components/second-factor-step.tsx';
 import { PasskeySignIn } from '../passkeys/components/passkey-sign-in.tsx';
+
+/**
+ * The steps after the sign-in form (a second factor, an emailed code, email verification, sign-up,
+ * an impersonation): each its own chunk, fetched when the step comes, so the sign-in page stays light.
+ */
+function onDemand<P extends object>(load: () => Promise<ComponentType<P>>) {
+  const Step = lazy(() => load().then((c) => ({ default: c })));
+  return function OnDemandStep(props: P) {
+    return (
+      <Suspense fallback={<Spinner label="Loading…" />}>
+        <Step {...(props as P & JSX.IntrinsicAttributes)} />
+      </Suspense>
+    );
+  };
+}
+
+const SecondFactorStep = onDemand(() => import('../mfa/components/second-factor-step.tsx').then((m) => m.SecondFactorStep));
+const ImpersonationStep = onDemand(() => import('./components/impersonation-step.tsx').then((m) => m.ImpersonationStep));
+const VerifyEmailStep = onDemand(() => import('./components/verify-email-step.tsx').then((m) => m.VerifyEmailStep));
+const EmailCodeStep = onDemand(() => import('./components/email-code-step.tsx').then((m) => m.EmailCodeStep));
+const SignUpForm = onDemand(() => import('./components/sign-up-form.tsx').then((m) => m.SignUpForm));
 
 /** 404 (unknown) and 410 (gone) both mean: start again from the app. */
 function isExpired(error: unknown): boolean {
