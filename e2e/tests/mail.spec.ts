@@ -29,6 +29,8 @@ async function openSignIn(page: Page): Promise<void> {
 }
 
 test('sign up, verify, sign out, reset the password, sign in with an emailed code', async ({ page }) => {
+  // Five journeys in one (and two browsers): on a loaded CI machine it outgrew the default 30 s.
+  test.slow();
   const email = `journey-${Date.now()}@example.com`;
   const first = 'a first long passphrase 1';
   const second = 'a second long passphrase 2';
