@@ -2,21 +2,12 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { useFakeBff } from '../../test/fake-bff.ts';
 import { renderApp } from '../../test/render-app.tsx';
-import type { AdminUser } from './api/users.ts';
+import { answerUserPage, person } from './test-fixtures.ts';
 import { removedInWords } from './components/reset-factors.tsx';
 
-const sam: AdminUser = {
-  id: 'u1', email: 'sam@example.com', name: 'Sam', role: 'user', disabled: false, emailVerified: true, hasPassword: true,
-  createdAt: 1, updatedAt: 1, lastSignInAt: null, username: null,
-};
+const sam = person();
 
-const bff = useFakeBff(() => {
-  bff.answers['GET /bff/session'] = () => ({
-    body: { authenticated: true, user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' }, expiresAt: Date.now() + 3_600_000, impersonation: null },
-  });
-  bff.answers['GET /bff/admin/users/u1'] = () => ({ body: { user: sam, sessions: [], apps: [], identities: [] } });
-  bff.answers['GET /bff/admin/audit'] = () => ({ body: { entries: [], people: {} } });
-});
+const bff = useFakeBff(() => answerUserPage(bff, sam));
 
 const resets = () => bff.server.requests.filter((r) => r.method === 'POST' && r.url === '/bff/admin/users/u1/second-factors/reset');
 

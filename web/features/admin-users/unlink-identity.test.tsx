@@ -2,21 +2,13 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { useFakeBff } from '../../test/fake-bff.ts';
 import { renderApp } from '../../test/render-app.tsx';
-import type { AdminUser, LinkedIdentity } from './api/users.ts';
+import type { LinkedIdentity } from './api/users.ts';
+import { answerUserPage, person } from './test-fixtures.ts';
 
-const pat: AdminUser = {
-  id: 'u1', email: 'pat@example.com', name: 'Pat', role: 'user', disabled: false, emailVerified: true, hasPassword: false,
-  createdAt: 1, updatedAt: 1, lastSignInAt: null, username: null,
-};
+const pat = person({ email: 'pat@example.com', name: 'Pat', hasPassword: false });
 const google: LinkedIdentity = { connectionId: 'conn_g', connection: 'Google', subject: 'g-1', email: 'pat@gmail.example', linkedAt: 1, lastUsedAt: 2 };
 
-const bff = useFakeBff(() => {
-  bff.answers['GET /bff/session'] = () => ({
-    body: { authenticated: true, user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' }, expiresAt: Date.now() + 3_600_000, impersonation: null },
-  });
-  bff.answers['GET /bff/admin/users/u1'] = () => ({ body: { user: pat, sessions: [], apps: [], identities: [google] } });
-  bff.answers['GET /bff/admin/audit'] = () => ({ body: { entries: [], people: {} } });
-});
+const bff = useFakeBff(() => answerUserPage(bff, pat, [google]));
 
 const unlinks = () => bff.server.requests.filter((r) => r.method === 'POST' && r.url === '/bff/admin/users/u1/identities/unlink');
 
