@@ -40,12 +40,13 @@ type Next = () => Promise<unknown>;
 /**
  * Koa middleware: the verification URI (and verification_uri_complete) open the SPA's /device
  * screen. The provider's own resume step (`GET /device/:uid`) is never used (the BFF approves the
- * device code itself), so a GET below /device is answered here: left to the provider, an unknown
+ * device code itself), so a GET (or HEAD) below /device is answered here: left to the provider, an unknown
  * uid (or `/device/auth`, the POST-only endpoint) failed inside its session handling with a 500.
  */
 export function deviceEntry(publicUrl: string) {
   return async (ctx: KoaContextWithOIDC, next: Next) => {
-    if (ctx.method === 'GET' && ctx.path.startsWith('/device/')) {
+    const read = ctx.method === 'GET' || ctx.method === 'HEAD';
+    if (read && ctx.path.startsWith('/device/')) {
       const post = ctx.path === '/device/auth';
       ctx.status = post ? 405 : 404;
       if (post) ctx.set('Allow', 'POST, OPTIONS');
@@ -56,7 +57,7 @@ export function deviceEntry(publicUrl: string) {
       };
       return;
     }
-    if (ctx.method !== 'GET' || ctx.path !== '/device') return next();
+    if (!read || ctx.path !== '/device') return next();
     const code = typeof ctx.query.user_code === 'string' ? normalizeUserCode(ctx.query.user_code) : '';
     ctx.status = 303;
     ctx.redirect(`${publicUrl}/device${looksLikeUserCode(code) ? `?user_code=${code.slice(0, 4)}-${code.slice(4)}` : ''}`);

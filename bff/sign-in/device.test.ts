@@ -82,6 +82,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const resume = await fetch(`${app.config.issuer}/device/some-uid`, { headers: { cookie: 'portal_op.sig=Fe26.2*1*a*b*c*d*e*f' } });
       assert.equal(resume.status, 404);
       assert.match(((await resume.json()) as { error_description: string }).error_description, /\/device\.?$/);
+      const head = await fetch(`${app.config.issuer}/device/auth`, { method: 'HEAD' });
+      assert.equal(head.status, 405, 'HEAD is a GET without the body, answered the same way');
+      assert.equal((await fetch(`${app.config.issuer}/device/some-uid`, { method: 'HEAD' })).status, 404);
     });
 
     it('a denial reaches the device as access_denied', async () => {
