@@ -15,7 +15,7 @@ import { parse } from '../http/validate.ts';
 import type { Connection } from '../store/federation.ts';
 import { clientSecretSealer } from './crypto.ts';
 import { discover } from './upstream.ts';
-import { ORGANIZATION_ERRORS } from '../orgs/error-codes.ts';
+import { ORGANIZATION_ERRORS } from '../../api/errors.ts';
 
 export type ConnectionKind = 'sso' | 'social';
 

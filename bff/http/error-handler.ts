@@ -6,6 +6,7 @@
 import type { ErrorRequestHandler } from 'express';
 import { isClientAbort, type Logger } from './logger.ts';
 import { AppError } from './errors.ts';
+import { bodyError } from './body-errors.ts';
 import { StoreUnavailableError } from '../store/store.ts';
 
 /** Seconds a client should wait before retrying while the database is unavailable (the Retry-After header). */
@@ -29,22 +30,10 @@ export function noneUnlessOutage(err: unknown): undefined {
   return undefined;
 }
 
-const BODY_ERRORS: Record<string, [number, string, string]> = {
-  'entity.parse.failed': [400, 'invalid_json', 'The request body is not valid JSON.'],
-  'entity.too.large': [413, 'body_too_large', 'The request body is too large.'],
-  'charset.unsupported': [415, 'charset_unsupported', 'The request body uses an unsupported character set.'],
-  'encoding.unsupported': [415, 'encoding_unsupported', 'The request body uses an unsupported encoding.'],
-  'parameters.too.many': [413, 'too_many_parameters', 'The request has too many parameters.'],
-  'request.aborted': [400, 'request_aborted', 'The request was aborted.'],
-};
-
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const type = isClientAbort(err) ? 'request.aborted' : (err as { type?: string })?.type;
-  if (type && BODY_ERRORS[type]) {
-    const [status, code, message] = BODY_ERRORS[type];
-    return new AppError(code, message, { status, cause: err });
-  }
+  const body = bodyError(err);
+  if (body) return new AppError(body.code, body.message, { status: body.status, cause: err });
   const status = (err as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // http-errors from Express itself (static files, routing): keep the status, not the text.

@@ -134,7 +134,7 @@ describe('the error handler on a bare Express app', () => {
       throw new Error('SELECT secret FROM vault');
     });
     a.get('/hidden-400', () => {
-      throw new AppError('internal_detail', 'the detail', { status: 400, expose: false, fields: { a: 'b' } });
+      throw new AppError<string>('internal_detail', 'the detail', { status: 400, expose: false, fields: { a: 'b' } });
     });
     a.get('/fields', () => {
       throw badRequest('invalid_request', 'email: required', { email: 'required' });

@@ -15,10 +15,22 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
     return r.data;
   }
   const fields: Record<string, string> = {};
-  for (const issue of r.error.issues) {
-    const key = issue.path.join('.') || 'body';
-    fields[key] ??= issue.message;
-  }
+  for (const { field, message } of zodProblems(r.error)) fields[field] ??= message;
   const [first] = Object.entries(fields);
   throw badRequest('invalid_request', first ? `${first[0]}: ${first[1]}` : 'The request is not valid.', fields);
+}
+
+export interface FieldProblem {
+  /** The dotted path of the bad field, or `whole` when the problem is with the value as a whole. */
+  field: string;
+  message: string;
+}
+
+/**
+ * The one reading of a zod failure, for every door: each problem with its field's dotted path, in
+ * zod's order. The BFF answers the first per field (`parse`), the WorkOS translator lists them all
+ * (422 `errors`), SaG and Zenith name the first in their one-line error.
+ */
+export function zodProblems(error: z.ZodError, whole = 'body'): FieldProblem[] {
+  return error.issues.map((issue) => ({ field: issue.path.join('.') || whole, message: issue.message }));
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { decodeJwt } from 'jose';
 import { errors } from 'oidc-provider';
-import { AppError } from '../http/errors.ts';
+import { AppError, type ErrorCode } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import type { ClaimsContributor } from '../oauth/claims.ts';
 import type { Current, SessionCore, SessionDeps, SessionHooks } from '../session/guard.ts';
@@ -48,7 +48,7 @@ export async function startImpersonation(deps: SessionDeps, req: Request, res: R
   const { store, audit } = deps;
   const now = deps.now();
   const reason = (input.reason ?? '').trim();
-  const refuse = async (status: number, code: string, message: string): Promise<never> => {
+  const refuse = async (status: number, code: ErrorCode, message: string): Promise<never> => {
     await audit.record('impersonation_refused', { ...meta(req), actorId: cur.user.id, subjectId: input.userId || null, data: { code, reason: reason.slice(0, REASON_MAX) } });
     throw new AppError(code, message, { status });
   };

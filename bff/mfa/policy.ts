@@ -90,7 +90,7 @@ export async function stepUpProblem(
   session: BffSession,
   user: User,
   now: number,
-): Promise<{ use: SecondFactorUse | null; problem: { code: string; message: string } | null }> {
+): Promise<{ use: SecondFactorUse | null; problem: { code: 'mfa_setup_required' | 'mfa_step_up_required'; message: string } | null }> {
   const need = await secondFactorFor(d, user);
   if (need.setupRequired) return { use: null, problem: { code: 'mfa_setup_required', message: MFA_SETUP_REQUIRED } };
   // MFA_ADMINS=optional and no factor: nothing to step up with.

@@ -11,7 +11,7 @@ import { startInbox, type Inbox } from '../testing/smtp-inbox.ts';
 import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { checkInvitation } from './orgs.ts';
-import { INVITATION_ERRORS } from './error-codes.ts';
+import { INVITATION_ERRORS } from '../../api/errors.ts';
 
 const PASSWORD = 'correct horse battery staple';
 

@@ -8,7 +8,7 @@ import type { Store, User } from '../store/store.ts';
 import { ConflictError } from '../store/store.ts';
 import { AppError, badRequest, conflict, notFound } from '../http/errors.ts';
 import { emailProblem, normaliseEmail } from '../accounts/email.ts';
-import { INVITATION_ERRORS, ORGANIZATION_ERRORS } from './error-codes.ts';
+import { INVITATION_ERRORS, ORGANIZATION_ERRORS, type OrganizationErrorCode } from '../../api/errors.ts';
 import type { Invitation, Organization } from '../store/orgs.ts';
 
 /** How long an invitation can be accepted. */
@@ -86,7 +86,7 @@ export async function createInvitation(store: Store, input: { organizationId: st
   return { invitation, token };
 }
 
-const invitationError = (code: string, message: string) => new AppError(code, message, { status: 400 });
+const invitationError = (code: OrganizationErrorCode, message: string) => new AppError(code, message, { status: 400 });
 
 /**
  * The invitation behind `token`, if `user` may accept it now: it exists, is

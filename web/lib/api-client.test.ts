@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../test/http-server.ts';
 import type { TestServer } from '../test/http-server.ts';
-import { ApiError, apiDelete, apiGet, apiPost, isClientError } from './api-client.ts';
+import { ApiError, apiDelete, apiGet, apiPost, hasCode, isClientError } from './api-client.ts';
 
 let server: TestServer;
 
@@ -114,6 +114,11 @@ describe('api-client errors', () => {
     expect(error.fields).toBeUndefined();
     expect(error.retryAfter).toBeUndefined();
     expect(isClientError(error)).toBe(true);
+    expect(hasCode(error, 'invalid_credentials')).toBe(true);
+    expect(hasCode(error, 'weak_password', 'invalid_credentials')).toBe(true);
+    expect(hasCode(error, 'weak_password')).toBe(false);
+    expect(hasCode(new Error('invalid_credentials'), 'invalid_credentials')).toBe(false);
+    expect(hasCode(null, 'invalid_credentials')).toBe(false);
   });
 
   it('keeps per-field messages (strings only)', async () => {

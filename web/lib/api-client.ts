@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../../api/errors.ts';
+
 /**
  * The one way the SPA talks to the BFF. It returns data or throws a typed
  * `ApiError`; it never navigates, toasts or retries — callers decide.
@@ -35,6 +37,15 @@ export class ApiError extends Error {
 
 export function isApiError(error: unknown): error is ApiError {
   return error instanceof ApiError;
+}
+
+/**
+ * Whether `error` is the BFF's answer with `code`. The codes are the BFF's closed lists
+ * (api/errors.ts), so a misspelt or retired code fails the typecheck instead of never matching.
+ * (The narrowed type names the code, so that a `false` leaves an ApiError an ApiError.)
+ */
+export function hasCode(error: unknown, ...codes: ErrorCode[]): error is ApiError & { readonly code: ErrorCode } {
+  return isApiError(error) && (codes as string[]).includes(error.code);
 }
 
 /** True for an answered 4xx: retrying the same request will not help. */

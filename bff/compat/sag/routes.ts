@@ -13,6 +13,7 @@ import { toAppError } from '../../http/error-handler.ts';
 import { clientIp, refuseCrossSiteBrowsers } from '../../http/security.ts';
 import { checkClient } from '../../oauth/client-auth.ts';
 import { assertNoNul } from '../../http/input-guard.ts';
+import { type FieldProblem, zodProblems } from '../../http/validate.ts';
 import { checkCredentials } from '../../accounts/accounts.ts';
 import { issueCode } from '../../oauth/core.ts';
 import type { ClientRecord, User } from '../../store/store.ts';
@@ -50,9 +51,8 @@ export function sagRoutes(deps: Deps): Router {
       assertNoNul(fields);
       const parsed = authCodeRequest.safeParse(Object.fromEntries(fields));
       if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const name = String(issue.path[0] ?? 'body');
-        throw badRequest('invalid_request', `${name} ${issue.message}`, { [name]: issue.message });
+        const [{ field, message }] = zodProblems(parsed.error) as [FieldProblem];
+        throw badRequest('invalid_request', `${field} ${message}`, { [field]: message });
       }
       const input = parsed.data;
       const meta = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null };

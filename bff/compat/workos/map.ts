@@ -8,6 +8,7 @@
 import type { User } from '../../store/store.ts';
 import { AppError } from '../../http/errors.ts';
 import { isStoreOutage, STORE_RETRY_AFTER } from '../../http/error-handler.ts';
+import { bodyError } from '../../http/body-errors.ts';
 
 export interface WorkOSErrorOptions {
   /** The WorkOS `code` (defaults to the OAuth `error`). */
@@ -23,7 +24,7 @@ export interface WorkOSErrorOptions {
 }
 
 /** An error answered in the WorkOS format: `{error, error_description, code, message}`. */
-export class WorkOSError extends AppError {
+export class WorkOSError extends AppError<string> {
   readonly oauthError: string;
   readonly errors?: WorkOSErrorOptions['errors'];
   readonly extra?: Record<string, unknown>;
@@ -63,12 +64,8 @@ export function toWorkOSError(err: unknown): WorkOSError {
     if (err.status < 500) return new WorkOSError(err.status, err.status === 400 ? 'invalid_grant' : 'invalid_request', err.message, { code: err.code });
   }
   if (isStoreOutage(err)) return storeUnavailable(err);
-  const type = (err as { type?: string } | null)?.type;
-  if (type === 'entity.parse.failed') return invalidRequest('The request body is not valid JSON.', 'invalid_json');
-  if (type === 'entity.too.large') return new WorkOSError(413, 'invalid_request', 'The request body is larger than 64 KiB.', { code: 'request_too_large' });
-  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new WorkOSError(415, 'invalid_request', 'The request body uses an unsupported encoding.', { code: 'unsupported_encoding' });
-  if (type === 'parameters.too.many') return new WorkOSError(413, 'invalid_request', 'The request has too many parameters.', { code: 'too_many_parameters' });
-  if (type === 'request.aborted') return invalidRequest('The request was aborted.', 'request_aborted');
+  const body = bodyError(err);
+  if (body) return new WorkOSError(body.status, 'invalid_request', body.message, { code: body.code });
   // 5xx are never exposed (AppError): the body stays generic, the cause goes to the log.
   return new WorkOSError(500, 'server_error', 'Something went wrong on our side. Try again in a moment.', { cause: err });
 }

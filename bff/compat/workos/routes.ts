@@ -34,6 +34,7 @@ import { createPasswordReset, resetPassword, sendVerificationEmail, verifyEmail 
 import { endSession, listSessions, revokeSession } from './sessions.ts';
 import type { z } from 'zod';
 import { noneUnlessOutage } from '../../http/error-handler.ts';
+import { zodProblems } from '../../http/validate.ts';
 
 export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './exchange.ts';
 
@@ -42,7 +43,7 @@ export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './excha
 const PUBLIC_JWK_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'];
 
 function validation(error: z.ZodError): WorkOSError {
-  const errors = error.issues.map((i) => ({ field: i.path.join('.') || 'body', code: `${i.path.join('.') || 'body'}_invalid`, message: i.message }));
+  const errors = zodProblems(error).map(({ field, message }) => ({ field, code: `${field}_invalid`, message }));
   const first = errors[0];
   return new WorkOSError(422, 'invalid_request', first ? `${first.field}: ${first.message}` : 'The request is not valid.', {
     code: 'invalid_request_parameters',

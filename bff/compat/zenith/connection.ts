@@ -7,6 +7,7 @@ import type { WebSocket, RawData } from 'ws';
 import type { ZodError } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { StoreUnavailableError } from '../../store/store.ts';
+import { zodProblems } from '../../http/validate.ts';
 import { authCodeData, authTokenData, container, decodeAccessToken, echoOf, type Container, type Echo } from './schema.ts';
 import { identityFromToken, identityFromUpstream, throttleFor, type Identity } from './auth.ts';
 import { redeemAuthCode } from './auth-code.ts';
@@ -112,8 +113,8 @@ export function serveConnection(ws: WebSocket, ctx: ConnectionContext): void {
   }
 
   function invalidData(msg: Container, error: ZodError): void {
-    const issue = error.issues[0];
-    send(errorReply(msg, `Invalid Data: ${issue ? `${issue.path.join('.') || 'Data'} ${issue.message}` : 'not valid'}`));
+    const [first] = zodProblems(error, 'Data');
+    send(errorReply(msg, `Invalid Data: ${first ? `${first.field} ${first.message}` : 'not valid'}`));
   }
 
   /** Answers and returns true when this address has failed too often. */

@@ -8,6 +8,7 @@ import { TextField } from '../../components/ui/field.tsx';
 import { StackTable } from '../../components/ui/stack-table.tsx';
 import { SuccessNotice } from '../../components/ui/success-notice.tsx';
 import { formatDate } from '../../lib/time.ts';
+import { hasCode } from '../../lib/api-client.ts';
 import { useFocusFirstError } from '../../lib/use-focus-first-error.ts';
 import { useCreateOrganization, useOrganizations } from './api/organizations.ts';
 import { useAdminQueryGate } from '../session/components/use-admin-query-gate.tsx';
@@ -39,7 +40,7 @@ function CreateOrganizationForm() {
     });
   }
 
-  const fieldError = localError ?? create.error?.fields?.name ?? (create.error?.code === 'organization_exists' ? create.error.message : undefined);
+  const fieldError = localError ?? create.error?.fields?.name ?? (hasCode(create.error, 'organization_exists') ? create.error.message : undefined);
   return (
     <section className="card card--wide" aria-labelledby="create-org-title">
       <h2 id="create-org-title">Create an organization</h2>

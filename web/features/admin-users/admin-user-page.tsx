@@ -5,7 +5,7 @@ import { Alert } from '../../components/ui/alert.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
 import { SuccessNotice } from '../../components/ui/success-notice.tsx';
-import { isApiError } from '../../lib/api-client.ts';
+import { isApiError, hasCode } from '../../lib/api-client.ts';
 import { useSession } from '../session/api/get-session.ts';
 import { useUser } from './api/users.ts';
 import { DeleteUser } from './components/delete-user.tsx';
@@ -31,7 +31,7 @@ function UserDetailsView({ id }: { id: string }) {
       </>
     );
   if (isApiError(details.error) && details.error.status === 403) return <AdminRefusal error={details.error} what="users" />;
-  if (isApiError(details.error) && details.error.code === 'user_not_found')
+  if (hasCode(details.error, 'user_not_found'))
     return (
       <>
         <Alert tone="error" title="This user no longer exists">

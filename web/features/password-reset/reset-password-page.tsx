@@ -3,7 +3,7 @@ import { useLocation } from 'react-router';
 import { Card } from '../../components/ui/card.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
-import { isApiError } from '../../lib/api-client.ts';
+import { isApiError, hasCode } from '../../lib/api-client.ts';
 import { loginUrl } from '../../lib/navigation.ts';
 import { useResetLink } from './api/check-reset.ts';
 import { useCompleteReset } from './api/complete-reset.ts';
@@ -15,7 +15,7 @@ export function readResetToken(hash: string): string | null {
   return token ? token : null;
 }
 
-const isLinkInvalid = (error: unknown) => isApiError(error) && (error.status === 410 || error.code === 'reset_link_invalid');
+const isLinkInvalid = (error: unknown) => isApiError(error) && (error.status === 410 || hasCode(error, 'reset_link_invalid'));
 
 function InvalidLink() {
   return (

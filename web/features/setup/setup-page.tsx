@@ -3,7 +3,7 @@ import { useLocation } from 'react-router';
 import { Card } from '../../components/ui/card.tsx';
 import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
-import { isApiError } from '../../lib/api-client.ts';
+import { isApiError, hasCode } from '../../lib/api-client.ts';
 import { loginUrl } from '../../lib/navigation.ts';
 import { useSetupToken } from './api/check-setup-token.ts';
 import { useCreateAdmin } from './api/create-admin.ts';
@@ -26,7 +26,7 @@ export function readSetupToken(hash: string): string | null {
 }
 
 function isTokenInvalid(error: unknown): boolean {
-  return isApiError(error) && (error.status === 410 || error.code === 'setup_token_invalid');
+  return isApiError(error) && (error.status === 410 || hasCode(error, 'setup_token_invalid'));
 }
 
 function InvalidLink() {

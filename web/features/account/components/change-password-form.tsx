@@ -3,7 +3,7 @@ import type { FormEvent } from 'react';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { TextField } from '../../../components/ui/field.tsx';
-import type { ApiError } from '../../../lib/api-client.ts';
+import { type ApiError, hasCode } from '../../../lib/api-client.ts';
 import type { PasswordChange } from '../api/change-password.ts';
 import { PASSWORD_MIN } from '../../../../api/passwords.ts';
 
@@ -33,8 +33,8 @@ export function ChangePasswordForm({ onSubmit, pending, error, succeeded }: Chan
   }
 
   // Field errors from the server go next to their field; anything else on top.
-  const currentError = error?.fields?.currentPassword ?? (error?.code === 'invalid_credentials' ? error.message : undefined);
-  const newError = localError ?? error?.fields?.newPassword ?? (error?.code === 'weak_password' ? error.message : undefined);
+  const currentError = error?.fields?.currentPassword ?? (hasCode(error, 'invalid_credentials') ? error.message : undefined);
+  const newError = localError ?? error?.fields?.newPassword ?? (hasCode(error, 'weak_password') ? error.message : undefined);
   const generalError = error && currentError === undefined && newError === undefined ? error.message : null;
 
   return (

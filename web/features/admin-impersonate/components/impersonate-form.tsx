@@ -4,7 +4,7 @@ import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.tsx';
 import { TextAreaField } from '../../../components/ui/field.tsx';
-import type { ApiError } from '../../../lib/api-client.ts';
+import { type ApiError, hasCode } from '../../../lib/api-client.ts';
 import { useFocusFirstError } from '../../../lib/use-focus-first-error.ts';
 import { StepUp } from '../../mfa/components/step-up.tsx';
 import type { AdminUser } from '../api/search-users.ts';
@@ -20,10 +20,10 @@ export interface ImpersonateFormProps {
   error: ApiError | null;
 }
 
-const isStepUp = (error: ApiError | null) => error?.code === 'mfa_step_up_required' || error?.code === 'mfa_setup_required';
+const isStepUp = (error: ApiError | null) => hasCode(error, 'mfa_step_up_required', 'mfa_setup_required');
 
 function ServerError({ error }: { error: ApiError }) {
-  if (error.code === 'reauth_required') {
+  if (hasCode(error, 'reauth_required')) {
     return (
       <Alert tone="error" title="Sign in again first">
         <p>{error.message}</p>

@@ -1,5 +1,5 @@
 import { Alert } from '../../../components/ui/alert.tsx';
-import type { ApiError } from '../../../lib/api-client.ts';
+import { type ApiError, hasCode } from '../../../lib/api-client.ts';
 import { useStepUp } from '../api/mfa.ts';
 import { CodeForm } from './code-form.tsx';
 import { MfaSetupNotice } from '../../../components/ui/mfa-setup-notice.tsx';
@@ -10,7 +10,7 @@ import { MfaSetupNotice } from '../../../components/ui/mfa-setup-notice.tsx';
  */
 export function StepUp({ error, onVerified }: { error: ApiError; onVerified: () => void }) {
   const stepUp = useStepUp();
-  if (error.code === 'mfa_setup_required') return <MfaSetupNotice message={error.message} />;
+  if (hasCode(error, 'mfa_setup_required')) return <MfaSetupNotice message={error.message} />;
   return (
     <div className="stack">
       <Alert tone="warning" title="Confirm it is you">

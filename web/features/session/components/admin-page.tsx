@@ -3,7 +3,7 @@ import { Alert } from '../../../components/ui/alert.tsx';
 import { ImpersonationRefusal } from '../../../components/ui/impersonation-refusal.tsx';
 import { QueryError } from '../../../components/ui/query-error.tsx';
 import { Spinner } from '../../../components/ui/spinner.tsx';
-import { isApiError } from '../../../lib/api-client.ts';
+import { hasCode } from '../../../lib/api-client.ts';
 import { leaveTo, loginUrl } from '../../../lib/navigation.ts';
 import { useSession } from '../api/get-session.ts';
 import { MfaSetupNotice } from '../../../components/ui/mfa-setup-notice.tsx';
@@ -19,8 +19,8 @@ export function NotAdmin({ what }: { what: string }) {
 /** The refusal for a 403 from an admin API: the server's reason while impersonating, else "admins only". */
 export function AdminRefusal({ error, what }: { error: unknown; what: string }) {
   // MFA_ADMINS=required: an admin without a second factor is shown the way to set one up.
-  if (isApiError(error) && error.code === 'mfa_setup_required') return <MfaSetupNotice message={error.message} />;
-  return isApiError(error) && error.code === 'impersonation_forbidden' ? <ImpersonationRefusal message={error.message} /> : <NotAdmin what={what} />;
+  if (hasCode(error, 'mfa_setup_required')) return <MfaSetupNotice message={error.message} />;
+  return hasCode(error, 'impersonation_forbidden') ? <ImpersonationRefusal message={error.message} /> : <NotAdmin what={what} />;
 }
 
 /**
