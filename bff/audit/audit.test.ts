@@ -64,7 +64,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     after(() => app.close());
 
     it('keys new entries with the highest AUDIT_KEYS id', async () => {
-      const e = await app.audit.record('test_event', { actorId: 'a', data: { i: 0 } });
+      const e = await app.audit.record('secrets_reencrypted', { actorId: 'a', data: { i: 0 } });
       assert.equal(e.keyId, 2);
       const [row] = await sql(`SELECT key_id FROM audit_log WHERE seq = $1`, [e.seq]);
       assert.equal(Number(row!.key_id), 2);
@@ -72,7 +72,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('fails verification when any one column of an entry is edited in the database', async () => {
       assert.deepEqual(Object.keys(EDITS).sort(), await columns(app), 'every column of audit_log has an edit below');
-      for (let i = 0; i < 3; i++) await app.audit.record('test_event', { actorId: 'admin-1', subjectId: 'user-1', ip: '192.0.2.1', userAgent: 'ua', data: { i } });
+      for (let i = 0; i < 3; i++) await app.audit.record('secrets_reencrypted', { actorId: 'admin-1', subjectId: 'user-1', ip: '192.0.2.1', userAgent: 'ua', data: { i } });
       const [last] = await app.store.audit.list({ limit: 1 });
       const victim = last!.seq - 1;
       assert.deepEqual(await verify(), { ok: true, count: last!.seq });
@@ -94,7 +94,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('fails a chain rewritten with recomputed plain SHA-256 hashes (no key)', async () => {
-      for (let i = 0; i < 3; i++) await app.audit.record('test_event', { data: { i } });
+      for (let i = 0; i < 3; i++) await app.audit.record('secrets_reencrypted', { data: { i } });
       const [last] = await app.store.audit.list({ limit: 1 });
       const victim = last!.seq - 2;
       // The attacker edits an entry and recomputes every hash after it, as the old chain allowed.
@@ -125,7 +125,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('detects the newest entries cut off, with a checkpoint kept outside the database', async () => {
-      for (let i = 0; i < 4; i++) await app.audit.record('test_event', { data: { i } });
+      for (let i = 0; i < 4; i++) await app.audit.record('secrets_reencrypted', { data: { i } });
       const made = cli('checkpoint');
       assert.equal(made.status, 0, made.stderr);
       const checkpoint = JSON.parse(made.stdout) as { seq: number; hash: string; keyId: number; mac: string };
@@ -136,7 +136,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       writeFileSync(file, made.stdout);
       try {
         assert.equal(cli('verify', '--since', file).status, 0);
-        await app.audit.record('test_event', { data: { after: true } });
+        await app.audit.record('secrets_reencrypted', { data: { after: true } });
         assert.equal(cli('verify', '--since', made.stdout).status, 0, 'entries after the checkpoint are fine');
 
         await sql(`DELETE FROM audit_log WHERE seq >= $1`, [checkpoint.seq - 1]);
@@ -146,8 +146,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.match(cut.stderr, new RegExp(`the log ends at entry ${checkpoint.seq - 2}, but the checkpoint covers entry ${checkpoint.seq}`));
 
         // Cut off, then grown back to the same length with new entries: the checkpointed one differs.
-        await app.audit.record('test_event', { data: { again: 1 } });
-        await app.audit.record('test_event', { data: { again: 2 } });
+        await app.audit.record('secrets_reencrypted', { data: { again: 1 } });
+        await app.audit.record('secrets_reencrypted', { data: { again: 2 } });
         const regrown = cli('verify', '--since', made.stdout);
         assert.equal(regrown.status, 1);
         assert.match(regrown.stderr, new RegExp(`entry ${checkpoint.seq} differs from the checkpoint`));
@@ -191,7 +191,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(JSON.parse(rekeyed.stdout), { rekeyed: 3 });
       assert.deepEqual(await rekeyPlainEntries(app.store, app.config.auditKeys), { rekeyed: 0, badSeq: 1, reason: 'entry 1 is already keyed: only a log written entirely before AUDIT_KEYS can be re-keyed' }, 'once');
       assert.deepEqual((await sql<{ key_id: number }>(`SELECT key_id FROM audit_log ORDER BY seq`)).map((r) => Number(r.key_id)), [2, 2, 2]);
-      await app.audit.record('test_event', {});
+      await app.audit.record('secrets_reencrypted', {});
       assert.deepEqual(await verify(), { ok: true, count: 4 });
     });
   });

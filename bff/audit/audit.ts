@@ -7,6 +7,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { AuditEntry, NewAuditEntry, Store } from '../store/store.ts';
+import type { AuditKind } from '../../api/audit.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -50,7 +51,7 @@ export interface AuditContext {
 }
 
 export interface Audit {
-  record(kind: string, ctx: AuditContext): Promise<AuditEntry>;
+  record(kind: AuditKind, ctx: AuditContext): Promise<AuditEntry>;
 }
 
 export function createAudit(store: Store, now: () => number, keys: AuditKeys): Audit {

@@ -201,11 +201,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('the audit chain verifies, and detects an edited and a deleted row (also through the CLI)', async () => {
-      for (let i = 0; i < 3; i++) await app.audit.record('test_event', { data: { i } });
+      for (let i = 0; i < 3; i++) await app.audit.record('secrets_reencrypted', { data: { i } });
       assert.equal((await verifyChain(app.store, app.config.auditKeys)).ok, true);
       const cli = () => spawnSync(process.execPath, ['bff/cli.ts', 'audit', 'verify'], { env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl }, encoding: 'utf8' });
       assert.equal(cli().status, 0);
-      const [last] = await app.store.audit.list({ kind: 'test_event', limit: 1 });
+      const [last] = await app.store.audit.list({ kind: 'secrets_reencrypted', limit: 1 });
       const victim = last!.seq - 1;
       await rawSql(app.config.databaseUrl, `UPDATE audit_log SET data = $1 WHERE seq = $2`, ['{"i":42}', victim]);
       const edited = await verifyChain(app.store, app.config.auditKeys);
