@@ -16,6 +16,7 @@ import { applyScopes, joinConsent, splitConsent } from '../oauth/grants.ts';
 import { completePendingLink, federationInteractionInfo } from '../federation/public.ts';
 import type { Mail } from '../mail/mail.ts';
 import type { User } from '../store/store.ts';
+import type { ImpersonationInteraction, LoginAnswer, ScreenInteraction } from '../../api/interaction.ts';
 import { signUp } from './sign-up.ts';
 import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSignInCode } from './email-code.ts';
 import { SCREEN_PARAM } from '../oauth/client-settings.ts';
@@ -66,11 +67,11 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     // A first factor is done: an account with a second factor is asked for it first (sign-in/second-factor.ts).
     const held = result.login ? await holdForSecondFactor(deps, await provider.interactionDetails(req, res), result.login) : null;
     if (held) {
-      res.json(held);
+      res.json(held satisfies LoginAnswer);
       return;
     }
     const redirectTo = await provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
-    res.json({ redirectTo });
+    res.json({ redirectTo } satisfies LoginAnswer);
   }
 
   /** The sign-in step the interaction waits at (email verification), for a reloaded screen. */
@@ -101,7 +102,7 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     if (needsVerification(steps, user)) {
       const tokenId = await sendVerification(steps, user, meta(req));
       await wait(d, { accountId: user.id, tokenId, amr });
-      res.json({ next: 'verify_email', email: user.email });
+      res.json({ next: 'verify_email', email: user.email } satisfies LoginAnswer);
       return;
     }
     await finish(req, res, { login: { accountId: user.id, amr, remember: true } });
@@ -115,7 +116,7 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     // An admin's impersonation request signs this browser in as the target without a password;
     // only the admin who asked, in the same browser, once (impersonation/impersonation.ts).
     if (typeof d.params.impersonation === 'string' && d.prompt.name === 'login') {
-      res.json({ uid: d.uid, prompt: 'impersonation' });
+      res.json({ uid: d.uid, prompt: 'impersonation' } satisfies ImpersonationInteraction);
       return;
     }
     const client = await provider.Client.find(String(d.params.client_id));
@@ -129,7 +130,8 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     const missing = missingScopes(d);
     res.json({
       uid: d.uid,
-      prompt: d.prompt.name,
+      // The provider's prompts here are login and consent (oauth/provider.ts's policy).
+      prompt: d.prompt.name as ScreenInteraction['prompt'],
       client: { clientId: client.clientId, name: client.clientName ?? client.clientId, logoUrl: client.logoUri ?? null, firstParty },
       loginHint: typeof d.params.login_hint === 'string' ? d.params.login_hint : null,
       ...(await federationInteractionInfo(deps, req, res, d.uid)),
@@ -139,7 +141,7 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
       // Only where sign-up exists; otherwise the sign-in screen (WorkOS screen_hint=sign-up).
       screen: config.signup === 'open' && d.prompt.name === 'login' && d.params[SCREEN_PARAM] === 'sign-up' ? 'sign-up' : 'sign-in',
       scopes: requestedScopes(d).map((name) => ({ ...describeScope(name), previouslyGranted: d.prompt.name === 'consent' && !missing.has(name) })),
-    });
+    } satisfies ScreenInteraction);
   });
 
   r.post('/interaction/:uid/impersonate', async (req, res) => {

@@ -5,7 +5,7 @@ import { Spinner } from '../../components/ui/spinner.tsx';
 import { isApiError } from '../../lib/api-client.ts';
 import { useDenyInteraction } from './api/deny-interaction.ts';
 import { useInteraction } from './api/get-interaction.ts';
-import type { Interaction } from './api/get-interaction.ts';
+import type { ScreenInteraction } from './api/get-interaction.ts';
 import { useSubmitConsent } from './api/submit-consent.ts';
 import { useSubmitLogin } from './api/submit-login.ts';
 import { ConsentForm } from './components/consent-form.tsx';
@@ -45,7 +45,7 @@ function isExpired(error: unknown): boolean {
   return isApiError(error) && (error.status === 404 || error.status === 410);
 }
 
-function LoginStep({ interaction }: { interaction: Interaction }) {
+function LoginStep({ interaction }: { interaction: ScreenInteraction }) {
   const login = useSubmitLogin(interaction.uid);
   const askCode = useRequestSignInCode(interaction.uid);
   const signUp = useSignUp(interaction.uid);
@@ -84,7 +84,7 @@ function LoginStep({ interaction }: { interaction: Interaction }) {
   );
 }
 
-function ConsentStep({ interaction }: { interaction: Interaction }) {
+function ConsentStep({ interaction }: { interaction: ScreenInteraction }) {
   const consent = useSubmitConsent(interaction.uid);
   const deny = useDenyInteraction(interaction.uid);
   const error = consent.error ?? deny.error;

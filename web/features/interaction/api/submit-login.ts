@@ -8,8 +8,9 @@ export interface Credentials {
   password: string;
 }
 
-/** Either the interaction finished, or a further sign-in step is needed (the emailed code). */
-export type LoginAnswer = { redirectTo: string } | { next: 'verify_email'; email: string } | { next: 'second_factor'; factors: string[] };
+import type { LoginAnswer } from '../../../../api/interaction.ts';
+
+export type { LoginAnswer };
 
 export function submitLogin(uid: string, credentials: Credentials): Promise<LoginAnswer> {
   return apiPost<LoginAnswer>(`/bff/interaction/${segment(uid)}/login`, credentials);
