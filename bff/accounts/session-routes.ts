@@ -6,6 +6,7 @@ import { requireSession } from '../session/guard.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { endDeviceSession, endOtherDeviceSessions, listDeviceSessions } from '../session/device-sessions.ts';
+import type { DeviceSessionsWire } from '../../api/sessions.ts';
 
 export function accountSessionRoutes(deps: SessionDeps): Router {
   const r = Router();
@@ -18,7 +19,7 @@ export function accountSessionRoutes(deps: SessionDeps): Router {
     const c = await requireSession(deps, req, res);
     res.setHeader('Cache-Control', 'no-store');
     // While impersonating, the list is the user's, and none of it is "this device".
-    res.json({ sessions: await listDeviceSessions(deps, c.user.id, c.session.data.impersonation ? null : c.session.id) });
+    res.json({ sessions: await listDeviceSessions(deps, c.user.id, c.session.data.impersonation ? null : c.session.id) } satisfies DeviceSessionsWire);
   });
 
   r.delete('/account/sessions/:handle', async (req, res) => {

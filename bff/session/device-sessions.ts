@@ -8,18 +8,9 @@ import Bowser from 'bowser';
 import type { BffSession } from '../store/store.ts';
 import { endSession } from './login.ts';
 import { type SessionDeps } from './guard.ts';
+import type { DeviceSession } from '../../api/sessions.ts';
 
-export interface DeviceSession {
-  /** Stands for the session in URLs; not the session id. */
-  handle: string;
-  browser: string;
-  os: string;
-  ip: string | null;
-  createdAt: number;
-  lastActiveAt: number;
-  /** The browser asking. */
-  current: boolean;
-}
+export type { DeviceSession };
 
 export const sessionHandle = (id: string): string => createHash('sha256').update(id).digest('base64url').slice(0, 22);
 

@@ -1,22 +1,14 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiDelete, apiGet, apiPost, segment } from '../../../lib/api-client.ts';
 import type { ApiError } from '../../../lib/api-client.ts';
+import type { DeviceSession, DeviceSessionsWire } from '../../../../api/sessions.ts';
 
-/** One signed-in browser, as /bff/account/sessions and the admin user page describe it. */
-export interface DeviceSession {
-  handle: string;
-  browser: string;
-  os: string;
-  ip: string | null;
-  createdAt: number;
-  lastActiveAt: number;
-  current: boolean;
-}
+export type { DeviceSession };
 
 export const sessionsQueryKey = ['account', 'sessions'] as const;
 
-export function getSessions(signal?: AbortSignal): Promise<{ sessions: DeviceSession[] }> {
-  return apiGet<{ sessions: DeviceSession[] }>('/bff/account/sessions', { signal });
+export function getSessions(signal?: AbortSignal): Promise<DeviceSessionsWire> {
+  return apiGet<DeviceSessionsWire>('/bff/account/sessions', { signal });
 }
 
 export function useSessions() {
