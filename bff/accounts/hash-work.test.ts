@@ -1,7 +1,8 @@
 /**
- * No timing oracle at sign-in: an unknown account, a disabled one and a wrong
- * password each cost exactly one password-hash verification, like a right
- * password. Counted (passwords.ts `hashWork`), never timed, on every path that
+ * No timing oracle at sign-in: an unknown account, a disabled one, one without
+ * a password and a wrong password each cost exactly one password-hash
+ * verification at the real parameters, like a right password. Counted
+ * (passwords.ts `hashWork`), never timed, on every path that
  * checks a password: the browser sign-in interaction, SaG and the WorkOS
  * password grant.
  */
@@ -16,6 +17,8 @@ import { registerClient } from '../oauth/clients.ts';
 const PASSWORD = 'correct horse battery staple';
 const ACTIVE = 'active@example.com';
 const DISABLED = 'disabled@example.com';
+/** Signs in with a passkey or an upstream provider only: there is no password to check. */
+const PASSWORDLESS = 'passwordless@example.com';
 
 /** Each attempt that must fail, with the password it sends. */
 const FAILURES: Array<[string, string, string]> = [
@@ -23,6 +26,7 @@ const FAILURES: Array<[string, string, string]> = [
   ['disabled account, right password', DISABLED, PASSWORD],
   ['disabled account, wrong password', DISABLED, 'wrong password, quite long'],
   ['wrong password', ACTIVE, 'wrong password, quite long'],
+  ['account without a password', PASSWORDLESS, PASSWORD],
 ];
 
 /**
@@ -50,6 +54,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(oneVerification, '1 × m=19456,t=2,p=1', 'argon2id at the OWASP parameters');
       const off = await createAccount(app.store, { email: DISABLED, password: PASSWORD }, Date.now());
       await app.store.users.setDisabled(off.id, true, Date.now());
+      await createAccount(app.store, { email: PASSWORDLESS, password: null }, Date.now());
       const { client, secret } = await registerClient(app.store, { name: 'SaG', redirectUris: ['https://partner.example/cb'], isPublic: false }, Date.now());
       sag = { ClientId: client.clientId, ClientSecret: secret! };
     });
