@@ -69,18 +69,19 @@ describe('audit entry hash: golden vector', () => {
     subjectId: 'user-9',
     ip: '192.0.2.10',
     userAgent: 'Mozilla/5.0 (golden)',
-    data: { reason: 'Ticket 42', nested: { b: 2, a: 1 } },
+    // Nested keys out of order, an array holding an object, and an undefined value that is left out.
+    data: { reason: 'Ticket 42', nested: { b: 2, a: 1 }, list: [3, { y: 1, x: 2 }], skipped: undefined },
   };
   // What the MAC covers, written out: every field, the sequence number and the key id, keys sorted at every depth.
   const MESSAGE =
-    '{"actorId":"admin-7","at":1700000000123,"data":{"nested":{"a":1,"b":2},"reason":"Ticket 42"},"ip":"192.0.2.10",' +
+    '{"actorId":"admin-7","at":1700000000123,"data":{"list":[3,{"x":2,"y":1}],"nested":{"a":1,"b":2},"reason":"Ticket 42"},"ip":"192.0.2.10",' +
     '"keyId":3,"kind":"impersonation_started","seq":41,"subjectId":"user-9","userAgent":"Mozilla/5.0 (golden)"}';
-  const MAC = '1c6062e1c4e722cd8882597671d38e3e8796838db49596d636b81c7419649352';
+  const MAC = 'e7238c014d1ab8f709b766e7e0e4e4779ee3f052b6e564412923ad348880ed01';
 
   it('a fixed entry, key, key id and previous hash give a fixed HMAC-SHA256', () => {
     assert.equal(createHmac('sha256', KEY).update(`${PREV}\n${MESSAGE}`).digest('hex'), MAC, 'the written-out message is what is MACed');
     assert.equal(keyedEntryHash(KEY, 3, PREV, 41, ENTRY), MAC);
-    assert.equal(plainEntryHash(PREV, 41, ENTRY), 'b08f4f17db96203053711f0617b5888a51b6f5cf590361aaf649a4f990b23b6a', 'the pre-AUDIT_KEYS hash, which re-keying still checks');
+    assert.equal(plainEntryHash(PREV, 41, ENTRY), '6dc4f3531c1d3d2d2842f30c1fa2f07bb0c6e71eba32b4b50866c5a0781a8f49', 'the pre-AUDIT_KEYS hash, which re-keying still checks');
   });
 
   it('changing any one input changes the MAC', () => {
