@@ -7,13 +7,15 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp, TEST_SECRETS_ENV, type TestApp } from '../testing/test-app.ts';
 import { rawSql } from '../testing/raw-sql.ts';
-import { GENESIS_HASH, plainEntryHash } from './audit.ts';
+import { GENESIS_HASH, keyedEntryHash, plainEntryHash } from './audit.ts';
 import { rekeyPlainEntries, verifyChain } from './verify.ts';
+import type { NewAuditEntry } from '../store/store.ts';
 
 const KEYS = '1:audit-key-one-audit-key-one-audit-key-1,2:audit-key-two-audit-key-two-audit-key-2';
 
@@ -50,6 +52,57 @@ function runCli(app: TestApp, args: string[]) {
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * A golden vector: this entry under this key has this MAC, in any build. A
+ * field dropped from the hashed body, a renamed key, another serialisation or
+ * separator changes it; so does leaving the key id out of the MAC, which the
+ * database test below cannot see (naming another key fails there anyway).
+ */
+describe('audit entry hash: golden vector', () => {
+  const KEY = 'golden-audit-key-golden-audit-key-00003';
+  const PREV = 'a'.repeat(64);
+  const ENTRY: NewAuditEntry = {
+    at: 1_700_000_000_123,
+    kind: 'impersonation_started',
+    actorId: 'admin-7',
+    subjectId: 'user-9',
+    ip: '192.0.2.10',
+    userAgent: 'Mozilla/5.0 (golden)',
+    // Nested keys out of order, an array holding an object, and an undefined value that is left out.
+    data: { reason: 'Ticket 42', nested: { b: 2, a: 1 }, list: [3, { y: 1, x: 2 }], skipped: undefined },
+  };
+  // What the MAC covers, written out: every field, the sequence number and the key id, keys sorted at every depth.
+  const MESSAGE =
+    '{"actorId":"admin-7","at":1700000000123,"data":{"list":[3,{"x":2,"y":1}],"nested":{"a":1,"b":2},"reason":"Ticket 42"},"ip":"192.0.2.10",' +
+    '"keyId":3,"kind":"impersonation_started","seq":41,"subjectId":"user-9","userAgent":"Mozilla/5.0 (golden)"}';
+  const MAC = 'e7238c014d1ab8f709b766e7e0e4e4779ee3f052b6e564412923ad348880ed01';
+
+  it('a fixed entry, key, key id and previous hash give a fixed HMAC-SHA256', () => {
+    assert.equal(createHmac('sha256', KEY).update(`${PREV}\n${MESSAGE}`).digest('hex'), MAC, 'the written-out message is what is MACed');
+    assert.equal(keyedEntryHash(KEY, 3, PREV, 41, ENTRY), MAC);
+    assert.equal(plainEntryHash(PREV, 41, ENTRY), '6dc4f3531c1d3d2d2842f30c1fa2f07bb0c6e71eba32b4b50866c5a0781a8f49', 'the pre-AUDIT_KEYS hash, which re-keying still checks');
+  });
+
+  it('changing any one input changes the MAC', () => {
+    const changed: Array<[string, string]> = [
+      ['key', keyedEntryHash(`${KEY}x`, 3, PREV, 41, ENTRY)],
+      ['key id', keyedEntryHash(KEY, 2, PREV, 41, ENTRY)],
+      ['previous hash', keyedEntryHash(KEY, 3, 'b'.repeat(64), 41, ENTRY)],
+      ['seq', keyedEntryHash(KEY, 3, PREV, 42, ENTRY)],
+      ['at', keyedEntryHash(KEY, 3, PREV, 41, { ...ENTRY, at: ENTRY.at + 1 })],
+      ['kind', keyedEntryHash(KEY, 3, PREV, 41, { ...ENTRY, kind: 'impersonation_stopped' })],
+      ['actorId', keyedEntryHash(KEY, 3, PREV, 41, { ...ENTRY, actorId: 'attacker' })],
+      ['subjectId', keyedEntryHash(KEY, 3, PREV, 41, { ...ENTRY, subjectId: null })],
+      ['ip', keyedEntryHash(KEY, 3, PREV, 41, { ...ENTRY, ip: '203.0.113.66' })],
+      ['userAgent', keyedEntryHash(KEY, 3, PREV, 41, { ...ENTRY, userAgent: 'curl/8' })],
+      ['data', keyedEntryHash(KEY, 3, PREV, 41, { ...ENTRY, data: { ...ENTRY.data, reason: 'Ticket 43' } })],
+      ['nested data', keyedEntryHash(KEY, 3, PREV, 41, { ...ENTRY, data: { ...ENTRY.data, nested: { a: 1, b: 3 } } })],
+    ];
+    for (const [input, mac] of changed) assert.notEqual(mac, MAC, input);
+    assert.equal(new Set(changed.map(([, mac]) => mac)).size, changed.length, 'each change gives its own MAC');
+  });
+});
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`audit log integrity (${db})`, () => {

@@ -187,7 +187,8 @@ test('no access or refresh token ever reaches the browser', async ({ page, seedU
   const row = await store.bffSessions.find(sid);
   const tokens = await unsealData<{ access_token: string; refresh_token?: string; id_token?: string }>(row!.tokens, { password, ttl: 0 });
   const secrets = [tokens.access_token, tokens.refresh_token, tokens.id_token].filter((t): t is string => Boolean(t));
-  expect(secrets.length).toBeGreaterThanOrEqual(2);
+  // access, refresh (offline_access) and ID token: all three are looked for.
+  expect(secrets).toHaveLength(3);
 
   const storage = await page.evaluate(() => {
     const dump = (s: Storage) => Array.from({ length: s.length }, (_, i) => `${s.key(i)}=${s.getItem(s.key(i)!)}`);

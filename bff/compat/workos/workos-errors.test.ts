@@ -151,7 +151,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const res = await fetch(`${app.url}/sso/jwks/${conf.clientId}`);
       assert.equal(res.status, 200);
       const { keys } = (await res.json()) as { keys: Array<Record<string, unknown>> };
-      assert.ok(keys.length >= 1);
+      // Exactly the keys the issuer publishes (the ones that verify its access tokens), public parts only.
+      const issuer = (await (await fetch(`${app.config.issuer}/jwks`)).json()) as { keys: Array<Record<string, unknown>> };
+      assert.deepEqual(keys, issuer.keys);
+      assert.equal(keys.length, (await app.store.keys.list()).length);
+      assert.notEqual(keys.length, 0);
       for (const k of keys) assert.equal(k.d, undefined, 'no private key material');
       assert.equal((await errorOf(await fetch(`${app.url}/sso/jwks/app_unknown`), 404)).code, 'client_not_found');
     });
