@@ -21,6 +21,7 @@ import { Child } from './ipc.ts';
 import type { LoadJob, LoadResult } from './load.ts';
 import { mergeResults, printReport, type Row, type Target } from './report.ts';
 import { Agent, authorizeThrough } from '../bff/testing/agent.ts';
+import { printVerdicts, signInScenarios, type Verdict } from './sign-ins.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -29,6 +30,7 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '10' },
+    'sign-in-clients': { type: 'string', default: '16' },
     profile: { type: 'string' },
   },
 });
@@ -140,7 +142,8 @@ async function main(): Promise<void> {
     const { url } = await bare.call<{ url: string }>('info');
     scenarios.push(timed('a', 'bare Express 5, GET /json', { origin: url, path: '/json', method: 'GET', headers: {}, expectBody: '"hello"' }));
   }
-  if (['b', 'c', 'd', 'e', 'f'].some((s) => ONLY.has(s))) {
+  const verdicts: Array<(rows: Row[]) => Verdict[]> = [];
+  if (['b', 'c', 'd', 'e', 'f', 'g'].some((s) => ONLY.has(s))) {
     const portal = start('portal', './servers/portal.ts');
     const pi = await portal.call<PortalInfo>('info');
     if (ONLY.has('b')) {
@@ -162,6 +165,11 @@ async function main(): Promise<void> {
       const target = { clientId: pi.clientId, accountId: pi.user.id, redirectUri: pi.redirectUri, scopes: pi.scopes };
       const mint = async (n: number) => (await peer.call<{ codes: string[] }>('mintCodes', { n, codeChallenge: challenge, ...target })).codes;
       scenarios.push(pooled('f', 'peer oidc-provider (memory) code', mint, { origin: url, path: '/oauth/token', method: 'POST', headers: tokenHeaders(pi), expectBody: '"id_token"' }, codeBody(pi)));
+    }
+    if (ONLY.has('g')) {
+      const g = await signInScenarios({ start, origin: pi.url, serverPid: portal.proc.pid!, email: pi.user.email, password: pi.user.password, concurrency: Number(opts['sign-in-clients']), probeRate: 100, warmup: WARMUP, slice: SLICE });
+      scenarios.push(...g.scenarios);
+      verdicts.push(g.verdicts);
     }
   }
 
@@ -187,6 +195,7 @@ async function main(): Promise<void> {
   if (ONLY.has('d')) targets.push({ label: 'code exchange (d)', value: byId('d'), unit: 'req/s', min: 2000 });
   if (ONLY.has('d') && ONLY.has('f')) targets.push({ label: 'code exchange ÷ in-memory peer (d/f)', value: ratio('d', 'f'), unit: '%', min: 80 });
   printReport(rows, targets);
+  printVerdicts(verdicts.flatMap((v) => v(rows)));
   // Other work on the machine takes CPU from both processes: say so next to the numbers.
   if (loadavg()[0]! > cpus().length) say(`\nnote: load average ${load1()} on ${cpus().length} CPUs at the end: other processes compete for the CPU; expect noisy numbers.`);
   say(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s${profileDir ? `; CPU profile of ${opts.profile} in ${profileDir}` : ''}`);
