@@ -22,6 +22,7 @@ import type { LoadJob, LoadResult } from './load.ts';
 import { mergeResults, printReport, type Row, type Target } from './report.ts';
 import { Agent, authorizeThrough } from '../bff/testing/agent.ts';
 import { printVerdicts, signInScenarios, type Verdict } from './sign-ins.ts';
+import { STORM, SOCKETS_WANTED, zenithScenarios } from './zenith.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -31,6 +32,8 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '10' },
     'sign-in-clients': { type: 'string', default: '16' },
+    sockets: { type: 'string', default: String(SOCKETS_WANTED) },
+    storm: { type: 'string', default: String(STORM) },
     profile: { type: 'string' },
   },
 });
@@ -171,6 +174,12 @@ async function main(): Promise<void> {
       scenarios.push(...g.scenarios);
       verdicts.push(g.verdicts);
     }
+  }
+
+  if (ONLY.has('h')) {
+    const h = await zenithScenarios({ start, sockets: Number(opts.sockets), storm: Number(opts.storm), probeRate: 100 });
+    scenarios.push(...h.scenarios);
+    verdicts.push(h.verdicts);
   }
 
   const parts = new Map<string, LoadResult[]>(scenarios.map((s) => [s.id, []]));

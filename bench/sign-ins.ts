@@ -57,7 +57,8 @@ export function cpuSeconds(pid: number): number | null {
   }
 }
 
-const empty = (): LoadResult => ({ requests: 0, seconds: 0, rps: 0, p50: 0, p99: 0, times: new Float64Array(0), ok: 0, failures: 0, statusCounts: {}, samples: [] });
+/** A result with nothing in it. */
+export const empty = (): LoadResult => ({ requests: 0, seconds: 0, rps: 0, p50: 0, p99: 0, times: new Float64Array(0), ok: 0, failures: 0, statusCounts: {}, samples: [] });
 
 export async function signInScenarios(o: SignInOptions): Promise<{ scenarios: BenchScenario[]; verdicts(rows: Array<{ id: string; result: LoadResult }>): Verdict[] }> {
   const signIns = o.start('sign-ins', './sign-in-load.ts');

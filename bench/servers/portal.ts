@@ -25,7 +25,8 @@ const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 const server = createServer();
 server.headersTimeout = 20_000;
 server.requestTimeout = 30_000;
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+// As main.ts listens: a backlog that absorbs a reconnect storm.
+await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1', backlog: 8192 }, r));
 const { port } = server.address() as { port: number };
 const url = `http://127.0.0.1:${port}`;
 
