@@ -50,8 +50,8 @@ const POOL_MAX = 60_000;
 const here = (p: string) => new URL(p, import.meta.url).pathname;
 const profileDir = opts.profile ? mkdtempSync(join(tmpdir(), 'portal-bench-prof-')) : null;
 const children: Child[] = [];
-function start(name: string, script: string): Child {
-  const c = new Child(name, here(script), opts.profile === name ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+function start(name: string, script: string, execArgv: string[] = []): Child {
+  const c = new Child(name, here(script), [...execArgv, ...(opts.profile === name ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
   children.push(c);
   return c;
 }

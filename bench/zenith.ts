@@ -25,7 +25,7 @@ export const STORM_MS = 3000;
 const PER_HOLDER = 15_000;
 
 export interface ZenithOptions {
-  start(name: string, script: string): Child;
+  start(name: string, script: string, execArgv?: string[]): Child;
   sockets: number;
   storm: number;
   probeRate: number;
@@ -38,14 +38,12 @@ interface PortalInfo {
   clientSecret: string;
 }
 
-/** A process's resident memory (KiB) and its soft limit on open files, from /proc. */
-function procStatus(pid: number): { rssKiB: number; maxFiles: number } {
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A process's soft limit on open files, from /proc. */
+function maxFiles(pid: number): number {
   const files = /Max open files\s+(\d+|unlimited)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
-  return { rssKiB: Number(rss?.[1] ?? 0), maxFiles: files?.[1] === 'unlimited' ? Infinity : Number(files?.[1] ?? 1024) };
+  return files?.[1] === 'unlimited' ? Infinity : Number(files?.[1] ?? 1024);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Access tokens for the bench user, each from its own grant: refresh tokens minted in the server, exchanged at /oauth/token. */
 async function accessTokens(portal: Child, pi: PortalInfo, n: number): Promise<string[]> {
@@ -66,7 +64,9 @@ async function accessTokens(portal: Child, pi: PortalInfo, n: number): Promise<s
 }
 
 export async function zenithScenarios(o: ZenithOptions): Promise<{ scenarios: BenchScenario[]; verdicts(rows: Array<{ id: string; result: LoadResult }>): Verdict[] }> {
-  const portal = o.start('zenith-portal', './servers/portal.ts');
+  // --expose-gc: memory is read after a full collection, so uncollected garbage does not count.
+  const portal = o.start('zenith-portal', './servers/portal.ts', ['--expose-gc']);
+  const memory = () => portal.call<NodeJS.MemoryUsage>('memory');
   const pi = await portal.call<PortalInfo>('info');
   const pid = portal.proc.pid!;
   const tokens = await accessTokens(portal, pi, 50);
@@ -74,7 +74,7 @@ export async function zenithScenarios(o: ZenithOptions): Promise<{ scenarios: Be
   const cookie = await prober.call<string>('cookie', { origin: pi.url, email: pi.user.email, password: pi.user.password });
   const probe = (duration: number): ProbeJob => ({ origin: pi.url, path: '/bff/session', headers: { cookie, accept: 'application/json' }, rate: o.probeRate, duration, expectBody: '"authenticated":true' });
 
-  const limit = procStatus(pid).maxFiles;
+  const limit = maxFiles(pid);
   // What the server may hold: its descriptor limit, less what its store, logs and listeners use.
   const sockets = Math.max(0, Math.min(o.sockets, limit - 300));
   const storm = Math.min(o.storm, sockets);
@@ -90,19 +90,31 @@ export async function zenithScenarios(o: ZenithOptions): Promise<{ scenarios: Be
   let stormMs = 0;
   let stormCpu = 0;
   let stormed = 0;
+  const openCount = async () => (await Promise.all(holders.map((c) => c.call<number>('open')))).reduce((a, b) => a + b, 0);
+  const fillTo = (total: number) => Promise.all(holders.map((c, k) => c.call<LoadResult>('hold', { url, tokens, sources: sources(k), count: share(total, k), inFlight: 64 } satisfies HoldJob)));
+  /**
+   * Fills in two halves and reads memory (after a full collection) before, between and after.
+   * The second half's growth per socket is the marginal cost, what 100,000 would cost each: the
+   * first half also pays once for what any load grows (V8's young generation, code, pools).
+   */
   const fill = async (): Promise<LoadResult> => {
-    await sleep(1000);
-    const before = procStatus(pid).rssKiB;
-    const parts = await Promise.all(holders.map((c, k) => c.call<LoadResult>('hold', { url, tokens, sources: sources(k), count: share(sockets, k), inFlight: 64 } satisfies HoldJob)));
-    const result = mergeResults(parts);
-    result.seconds = Math.max(...parts.map((p) => p.seconds));
+    const m0 = await memory();
+    const first = await fillTo(Math.floor(sockets / 2));
+    const n1 = await openCount();
+    const m1 = await memory();
+    const second = await fillTo(sockets - Math.floor(sockets / 2));
+    const n2 = await openCount();
+    const m2 = await memory();
+    const result = mergeResults([...first, ...second]);
+    result.seconds = Math.max(...first.map((p) => p.seconds)) + Math.max(...second.map((p) => p.seconds));
     result.rps = result.ok / result.seconds;
-    // Let the upgrade garbage go before reading what the sockets themselves keep.
-    await sleep(3000);
-    const after = procStatus(pid).rssKiB;
-    const open = (await Promise.all(holders.map((c) => c.call<number>('open')))).reduce((a, b) => a + b, 0);
-    kib = (after - before) / Math.max(1, open);
-    h.note = `${open.toLocaleString('en-US')} open${sockets < o.sockets ? ` (fd limit ${limit.toLocaleString('en-US')}; ${o.sockets.toLocaleString('en-US')} wanted)` : ''}; RSS ${(before / 1024).toFixed(0)} → ${(after / 1024).toFixed(0)} MiB = ${kib.toFixed(1)} KiB/socket; ${tokens.length} tokens`;
+    const per = (a: NodeJS.MemoryUsage, b: NodeJS.MemoryUsage, n: number, k: keyof NodeJS.MemoryUsage) => (b[k] - a[k]) / 1024 / Math.max(1, n);
+    kib = per(m1, m2, n2 - n1, 'rss');
+    const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+    h.note =
+      `${n2.toLocaleString('en-US')} open${sockets < o.sockets ? ` (fd limit ${limit.toLocaleString('en-US')}; ${o.sockets.toLocaleString('en-US')} wanted)` : ''}; ` +
+      `RSS ${mib(m0.rss)} → ${mib(m1.rss)} → ${mib(m2.rss)} MiB: second half ${kib.toFixed(1)} KiB/socket (JS heap ${per(m1, m2, n2 - n1, 'heapUsed').toFixed(1)}), ` +
+      `all ${per(m0, m2, n2, 'rss').toFixed(1)}; ${tokens.length} tokens`;
     return result;
   };
   const h: BenchScenario = {
@@ -116,8 +128,7 @@ export async function zenithScenarios(o: ZenithOptions): Promise<{ scenarios: Be
         return fill();
       }
       // The fill is the measurement; later rounds only check that every socket is still open.
-      const open = (await Promise.all(holders.map((c) => c.call<number>('open')))).reduce((a, b) => a + b, 0);
-      const lost = sockets - open;
+      const lost = sockets - (await openCount());
       return { ...empty(), failures: lost, samples: lost > 0 ? [`${lost} held sockets closed`] : [] };
     },
   };

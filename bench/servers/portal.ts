@@ -68,6 +68,11 @@ serve({
   }),
   /** `n` fresh codes, each with its own grant (one sign-in each), PKCE S256 with the given challenge. */
   mintCodes: ({ n, codeChallenge }: { n: number; codeChallenge: string }) => mintCodes(provider, target, n, codeChallenge),
+  /** Memory after a full collection when the process runs with --expose-gc (the Zenith scenario's). */
+  memory: () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    return process.memoryUsage();
+  },
   /** `n` fresh refresh tokens, each on its own grant. */
   mintRefreshTokens: ({ n }: { n: number }) => mintRefreshTokens(provider, target, n),
 });
