@@ -113,7 +113,7 @@ export async function zenithScenarios(o: ZenithOptions): Promise<{ scenarios: Be
     const mib = (b: number) => (b / 2 ** 20).toFixed(0);
     h.note =
       `${n2.toLocaleString('en-US')} open${sockets < o.sockets ? ` (fd limit ${limit.toLocaleString('en-US')}; ${o.sockets.toLocaleString('en-US')} wanted)` : ''}; ` +
-      `RSS ${mib(m0.rss)} → ${mib(m1.rss)} → ${mib(m2.rss)} MiB: second half ${kib.toFixed(1)} KiB/socket (JS heap ${per(m1, m2, n2 - n1, 'heapUsed').toFixed(1)}), ` +
+      `RSS ${mib(m0.rss)} → ${mib(m1.rss)} → ${mib(m2.rss)} MiB: second half ${kib.toFixed(1)} KiB/socket (JS heap ${per(m1, m2, n2 - n1, 'heapUsed').toFixed(1)} used, ${per(m1, m2, n2 - n1, 'heapTotal').toFixed(1)} reserved), ` +
       `all ${per(m0, m2, n2, 'rss').toFixed(1)}; ${tokens.length} tokens`;
     return result;
   };
