@@ -28,6 +28,7 @@ export const HTTP_ERRORS = [
   'invalid_cursor',
   'too_many_attempts',
   'temporarily_unavailable',
+  'busy',
   'server_error',
 ] as const;
 

@@ -21,6 +21,8 @@ import { Child } from './ipc.ts';
 import type { LoadJob, LoadResult } from './load.ts';
 import { mergeResults, printReport, type Row, type Target } from './report.ts';
 import { Agent, authorizeThrough } from '../bff/testing/agent.ts';
+import { printVerdicts, signInScenarios, type Verdict } from './sign-ins.ts';
+import { STORM, SOCKETS_WANTED, zenithScenarios } from './zenith.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -29,6 +31,9 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '10' },
+    'sign-in-clients': { type: 'string', default: '16' },
+    sockets: { type: 'string', default: String(SOCKETS_WANTED) },
+    storm: { type: 'string', default: String(STORM) },
     profile: { type: 'string' },
   },
 });
@@ -45,8 +50,8 @@ const POOL_MAX = 60_000;
 const here = (p: string) => new URL(p, import.meta.url).pathname;
 const profileDir = opts.profile ? mkdtempSync(join(tmpdir(), 'portal-bench-prof-')) : null;
 const children: Child[] = [];
-function start(name: string, script: string): Child {
-  const c = new Child(name, here(script), opts.profile === name ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+function start(name: string, script: string, execArgv: string[] = []): Child {
+  const c = new Child(name, here(script), [...execArgv, ...(opts.profile === name ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
   children.push(c);
   return c;
 }
@@ -140,7 +145,8 @@ async function main(): Promise<void> {
     const { url } = await bare.call<{ url: string }>('info');
     scenarios.push(timed('a', 'bare Express 5, GET /json', { origin: url, path: '/json', method: 'GET', headers: {}, expectBody: '"hello"' }));
   }
-  if (['b', 'c', 'd', 'e', 'f'].some((s) => ONLY.has(s))) {
+  const verdicts: Array<(rows: Row[]) => Verdict[]> = [];
+  if (['b', 'c', 'd', 'e', 'f', 'g'].some((s) => ONLY.has(s))) {
     const portal = start('portal', './servers/portal.ts');
     const pi = await portal.call<PortalInfo>('info');
     if (ONLY.has('b')) {
@@ -163,6 +169,17 @@ async function main(): Promise<void> {
       const mint = async (n: number) => (await peer.call<{ codes: string[] }>('mintCodes', { n, codeChallenge: challenge, ...target })).codes;
       scenarios.push(pooled('f', 'peer oidc-provider (memory) code', mint, { origin: url, path: '/oauth/token', method: 'POST', headers: tokenHeaders(pi), expectBody: '"id_token"' }, codeBody(pi)));
     }
+    if (ONLY.has('g')) {
+      const g = await signInScenarios({ start, origin: pi.url, serverPid: portal.proc.pid!, email: pi.user.email, password: pi.user.password, concurrency: Number(opts['sign-in-clients']), probeRate: 100, warmup: WARMUP, slice: SLICE });
+      scenarios.push(...g.scenarios);
+      verdicts.push(g.verdicts);
+    }
+  }
+
+  if (ONLY.has('h')) {
+    const h = await zenithScenarios({ start, sockets: Number(opts.sockets), storm: Number(opts.storm), probeRate: 100 });
+    scenarios.push(...h.scenarios);
+    verdicts.push(h.verdicts);
   }
 
   const parts = new Map<string, LoadResult[]>(scenarios.map((s) => [s.id, []]));
@@ -187,6 +204,7 @@ async function main(): Promise<void> {
   if (ONLY.has('d')) targets.push({ label: 'code exchange (d)', value: byId('d'), unit: 'req/s', min: 2000 });
   if (ONLY.has('d') && ONLY.has('f')) targets.push({ label: 'code exchange ÷ in-memory peer (d/f)', value: ratio('d', 'f'), unit: '%', min: 80 });
   printReport(rows, targets);
+  printVerdicts(verdicts.flatMap((v) => v(rows)));
   // Other work on the machine takes CPU from both processes: say so next to the numbers.
   if (loadavg()[0]! > cpus().length) say(`\nnote: load average ${load1()} on ${cpus().length} CPUs at the end: other processes compete for the CPU; expect noisy numbers.`);
   say(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s${profileDir ? `; CPU profile of ${opts.profile} in ${profileDir}` : ''}`);

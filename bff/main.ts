@@ -52,7 +52,10 @@ async function main(): Promise<void> {
         reject(new Error(`port ${config.port} on ${config.host} is already in use (another portal, or another program, listens there). Stop it, or choose a free port: PORT=${config.port + 1} npm start`));
       } else reject(err);
     });
-    server.listen(config.port, config.host, () => resolveListen());
+    // Node's default backlog (511) overflows when thousands of Zenith terminals reconnect at once
+    // after a deploy; the overflow costs each a SYN retransmit (1 s, then 3 s). The kernel caps
+    // it at net.core.somaxconn.
+    server.listen({ port: config.port, host: config.host, backlog: 8192 }, () => resolveListen());
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;

@@ -25,7 +25,8 @@ const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 const server = createServer();
 server.headersTimeout = 20_000;
 server.requestTimeout = 30_000;
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+// As main.ts listens: a backlog that absorbs a reconnect storm.
+await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1', backlog: 8192 }, r));
 const { port } = server.address() as { port: number };
 const url = `http://127.0.0.1:${port}`;
 
@@ -39,6 +40,8 @@ const config = loadConfig({
   PUBLIC_URL: url,
   DATABASE_URL: `sqlite:${join(dir, 'portal.db')}`,
   COOKIE_SECRETS: `1:${randomBytes(32).toString('base64url')}`,
+  AUDIT_KEYS: `1:${randomBytes(32).toString('base64url')}`,
+  DATA_ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64url')}`,
   LOG_LEVEL: 'warn',
 });
 const store = await openStore(config.databaseUrl);
@@ -65,6 +68,11 @@ serve({
   }),
   /** `n` fresh codes, each with its own grant (one sign-in each), PKCE S256 with the given challenge. */
   mintCodes: ({ n, codeChallenge }: { n: number; codeChallenge: string }) => mintCodes(provider, target, n, codeChallenge),
+  /** Memory after a full collection when the process runs with --expose-gc (the Zenith scenario's). */
+  memory: () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    return process.memoryUsage();
+  },
   /** `n` fresh refresh tokens, each on its own grant. */
   mintRefreshTokens: ({ n }: { n: number }) => mintRefreshTokens(provider, target, n),
 });

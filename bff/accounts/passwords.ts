@@ -3,6 +3,7 @@
  * password policy. The library's default algorithm is argon2id.
  */
 import { hash, verify } from '@node-rs/argon2';
+import { passwordHashing } from './hash-gate.ts';
 
 const OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 } as const;
 
@@ -10,8 +11,9 @@ import { PASSWORD_MAX, PASSWORD_MIN } from '../../api/passwords.ts';
 
 export { PASSWORD_MAX, PASSWORD_MIN };
 
+/** Waits its turn at the process's hashing gate (hash-gate.ts); throws the 503 `busy` error when the queue is full. */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
+  return passwordHashing.run(() => hash(password, OPTIONS));
 }
 
 /**
@@ -22,21 +24,28 @@ export function hashPassword(password: string): Promise<string> {
  */
 export const hashWork = { verifications: 0, lastCost: '' };
 
+/** Waits its turn at the process's hashing gate, like hashPassword; a malformed stored hash verifies nothing. */
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
-  try {
-    const ok = await verify(stored, password);
-    hashWork.verifications++;
-    hashWork.lastCost = stored.split('$')[3] ?? '';
-    return ok;
-  } catch {
-    return false;
-  }
+  return passwordHashing.run(async () => {
+    try {
+      const ok = await verify(stored, password);
+      hashWork.verifications++;
+      hashWork.lastCost = stored.split('$')[3] ?? '';
+      return ok;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** A hash of nothing in particular, verified when the account is unknown so timing does not tell. */
 let dummy: Promise<string> | undefined;
 export function dummyHash(): Promise<string> {
-  dummy ??= hashPassword('portal-dummy-password-for-timing');
+  // A refusal (the gate's queue full) must not be remembered as the dummy hash.
+  dummy ??= hashPassword('portal-dummy-password-for-timing').catch((err: unknown) => {
+    dummy = undefined;
+    throw err;
+  });
   return dummy;
 }
 

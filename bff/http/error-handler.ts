@@ -58,7 +58,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const e = toAppError(err);
-    if (e.status >= 500) logger.error({ err: e.cause ?? e, method: req.method, path: req.path }, 'request failed');
+    // `busy` is load shedding (the password-hashing queue is full), not a fault: no log line per refusal.
+    if (e.status >= 500 && !(e.code === 'busy' && e.status === 503)) logger.error({ err: e.cause ?? e, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) {
       res.end();
       return;

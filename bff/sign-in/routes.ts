@@ -10,6 +10,7 @@ import { parse } from '../http/validate.ts';
 import { AppError, notFound, forbidden } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { checkCredentials } from '../accounts/accounts.ts';
+import { isHashingBusy } from '../accounts/hash-gate.ts';
 import { describeScope } from '../oauth/scopes.ts';
 import { PORTAL_RESOURCE } from '../oauth/resource.ts';
 import { applyScopes, joinConsent, splitConsent } from '../oauth/grants.ts';
@@ -167,7 +168,8 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
       await completePendingLink(deps, req, res, d.uid, user);
       await afterPassword(req, res, d, user);
     } catch (e) {
-      if (e instanceof AppError) {
+      // A refusal before any check (the hashing queue full: 503 busy) is no failed attempt.
+      if (e instanceof AppError && !isHashingBusy(e)) {
         await audit.record('sign_in_failed', { ...meta, data: { email: body.email.slice(0, 320).toLowerCase(), reason: e.code, clientId: d.params.client_id } });
       }
       throw e;

@@ -15,6 +15,7 @@ import { checkClient } from '../../oauth/client-auth.ts';
 import { assertNoNul } from '../../http/input-guard.ts';
 import { type FieldProblem, zodProblems } from '../../http/validate.ts';
 import { checkCredentials } from '../../accounts/accounts.ts';
+import { isHashingBusy } from '../../accounts/hash-gate.ts';
 import { issueCode } from '../../oauth/core.ts';
 import type { ClientRecord, User } from '../../store/store.ts';
 import { clientAuthFailed } from '../../oauth/client-throttle.ts';
@@ -74,7 +75,8 @@ export function sagRoutes(deps: Deps): Router {
           recordSuccess: client !== null && !(target instanceof AppError),
         });
       } catch (e) {
-        if (!(e instanceof AppError)) throw e;
+        // A refusal before any check (the hashing queue full: 503 busy) answers as itself.
+        if (!(e instanceof AppError) || isHashingBusy(e)) throw e;
         refusal = e;
       }
       if (!client || !user) {

@@ -7,6 +7,7 @@
  */
 import type { User } from '../../store/store.ts';
 import { AppError } from '../../http/errors.ts';
+import { isHashingBusy } from '../../accounts/hash-gate.ts';
 import { isStoreOutage, STORE_RETRY_AFTER } from '../../http/error-handler.ts';
 import { bodyError } from '../../http/body-errors.ts';
 
@@ -62,6 +63,8 @@ export function toWorkOSError(err: unknown): WorkOSError {
   if (err instanceof AppError) {
     if (err.status === 429) return new WorkOSError(429, 'rate_limit_exceeded', err.message, { code: err.code, retryAfter: err.retryAfter });
     if (err.status < 500) return new WorkOSError(err.status, err.status === 400 ? 'invalid_grant' : 'invalid_request', err.message, { code: err.code });
+    // Load shedding (the password-hashing queue full): the store outage's shape, with its own code.
+    if (isHashingBusy(err)) return new WorkOSError(503, 'temporarily_unavailable', err.message, { code: err.code, expose: true, retryAfter: err.retryAfter });
   }
   if (isStoreOutage(err)) return storeUnavailable(err);
   const body = bodyError(err);

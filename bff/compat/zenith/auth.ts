@@ -113,17 +113,22 @@ export interface Throttle {
 export function throttleFor(deps: Deps, ip: string): Throttle {
   const key = throttleKey(ip);
   const { loginPerAccount, window } = deps.config.rateLimit;
+  // Whether blocked() saw failures on record: a success with none to clear writes nothing, which
+  // in a reconnect storm is one write less for each of thousands of upgrades.
+  let recorded = true;
   return {
     async blocked() {
       const now = deps.now();
       const s = await deps.store.throttle.peek(key, now);
+      recorded = s !== null;
       return s && s.count >= loginPerAccount && s.resetAt > now ? Math.ceil((s.resetAt - now) / 1000) : null;
     },
     async failed() {
+      recorded = true;
       await deps.store.throttle.hit(key, deps.now(), window * 1000);
     },
     async succeeded() {
-      await deps.store.throttle.reset(key);
+      if (recorded) await deps.store.throttle.reset(key);
     },
   };
 }

@@ -13,7 +13,8 @@ import { allowedWebSocketOrigin } from '../../http/security.ts';
 import { decodeAccessToken, MAX_PAYLOAD, parseVersion, PATH, SUBPROTOCOL } from './schema.ts';
 import { throttleFor, type Identity } from './auth.ts';
 import { identityFromAuthToken } from './renewal.ts';
-import { serveConnection } from './connection.ts';
+import { LIMITS, serveConnection, type Connection } from './connection.ts';
+import { createHeartbeat } from './heartbeat.ts';
 
 export interface ZenithServer {
   /** Closes every Zenith socket (1001, going away). */
@@ -26,8 +27,11 @@ export function attachZenith(server: Server, deps: Deps): ZenithServer {
     noServer: true,
     maxPayload: MAX_PAYLOAD,
     perMessageDeflate: false,
+    // The heartbeat wheel already holds every connection: no second set of them.
+    clientTracking: false,
     handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
+  const heartbeat = createHeartbeat<Connection>(LIMITS.heartbeat);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://zenith.invalid');
@@ -36,7 +40,7 @@ export function attachZenith(server: Server, deps: Deps): ZenithServer {
       if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'Not found.');
       return;
     }
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     upgrade(req, socket, head, url).catch((err: unknown) => {
       deps.logger.error({ err }, 'zenith upgrade failed');
       refuse(socket, 503, 'The server cannot accept this connection right now.');
@@ -79,15 +83,21 @@ export function attachZenith(server: Server, deps: Deps): ZenithServer {
       await throttle.succeeded();
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      serveConnection(ws, { deps, echoTopic: version.echoTopic, ip, identity });
+      serveConnection(ws, { deps, echoTopic: version.echoTopic, ip, identity, heartbeat });
     });
   }
 
   return {
     close() {
-      for (const ws of wss.clients) ws.close(1001, 'Server shutting down');
+      for (const c of [...heartbeat.all()]) c.ws.close(1001, 'Server shutting down');
+      heartbeat.stop();
     },
   };
+}
+
+/** One function for every socket's 'error' listener, not a closure each. */
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
 
 /** Writes a plain HTTP answer on a socket that was never upgraded, then closes it. */
