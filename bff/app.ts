@@ -144,9 +144,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // Seed 004's GET /oauth?=token refresh, for clients that enabled the legacy mode.
   app.get('/oauth', legacyRefresh(base));
   // Before provider.callback(): Koa composes its middleware when the callback is made.
-  const throttle = clientThrottle({ store, provider, logger, now });
+  clientThrottle({ store, provider, logger, now });
   const providerCallback = provider.callback();
-  app.use('/oauth', throttle);
   app.use('/oauth', structuredTokenShim(providerCallback));
   app.use('/oauth', providerCallback);
   // Errors from the Express middleware around the provider (throttle, userinfo) in RFC 6749 form.
