@@ -24,6 +24,8 @@ export function serve(handlers: Handlers): void {
   const send = (m: Reply | { ready: true }) => new Promise<void>((r) => process.send!(m, undefined, undefined, () => r()));
   process.on('message', async (m: Call) => {
     if (m.op === 'stop') {
+      // Cleanup first (a throwaway database schema), but exit whatever it says.
+      await Promise.resolve(handlers.stop?.(undefined)).catch(() => undefined);
       await send({ id: m.id, ok: true });
       // A normal exit, so --cpu-prof writes its profile.
       process.exit(0);
@@ -46,9 +48,9 @@ export class Child {
   #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #ready: Promise<void>;
 
-  constructor(name: string, script: string, execArgv: string[] = []) {
+  constructor(name: string, script: string, execArgv: string[] = [], args: string[] = []) {
     this.name = name;
-    this.proc = fork(script, [], { execArgv: [...process.execArgv, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    this.proc = fork(script, args, { execArgv: [...process.execArgv, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     this.#ready = new Promise((resolve, reject) => {
       this.proc.once('exit', (code) => reject(new Error(`${name} exited early (code ${code})`)));
       this.proc.on('message', (m: Reply | { ready: true }) => {

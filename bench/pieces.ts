@@ -86,6 +86,8 @@ const config = loadConfig({
   PUBLIC_URL: url,
   DATABASE_URL: `sqlite:${join(dir, 'portal.db')}`,
   COOKIE_SECRETS: `1:${randomBytes(32).toString('base64url')}`,
+  AUDIT_KEYS: `1:${randomBytes(32).toString('base64url')}`,
+  DATA_ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64url')}`,
   LOG_LEVEL: 'warn',
 });
 const store = await openStore(config.databaseUrl);

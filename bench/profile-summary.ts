@@ -1,12 +1,16 @@
 /**
  * Summarises a V8 .cpuprofile written by `npm run bench -- --profile=portal`:
  * where the server's CPU time went, by package/file (self time) and by
- * function (self and inclusive). Samples taken while the bench minted codes
- * (frames in bench/servers/) are left out, so what remains is serving.
+ * function (self and inclusive). When the server wrote its timed windows
+ * (windows-<pid>.json beside the profile, see query-count.ts), only samples
+ * inside them count: what remains is serving the timed requests, without the
+ * minting between slices. Otherwise samples with frames in bench/servers/
+ * are left out, which catches only part of the minting.
  *
  *   node bench/profile-summary.ts <file.cpuprofile> [--top=25] [--match=regex]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 interface Node {
@@ -15,6 +19,7 @@ interface Node {
   children?: number[];
 }
 interface Profile {
+  startTime: number;
   nodes: Node[];
   samples: number[];
   timeDeltas: number[];
@@ -28,6 +33,10 @@ if (!file) {
 }
 const TOP = Number(values.top);
 const prof = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const pid = /\.(\d+)\.\d+\.\d+\.cpuprofile$/.exec(file)?.[1];
+const windowsFile = pid ? join(dirname(file), `windows-${pid}.json`) : null;
+const windows = windowsFile && existsSync(windowsFile) ? (JSON.parse(readFileSync(windowsFile, 'utf8')) as Array<[number, number]>) : null;
+const inWindow = (t: number) => windows!.some(([a, b]) => t >= a && t <= b);
 
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
@@ -50,12 +59,14 @@ const selfFn = new Map<string, number>();
 const incl = new Map<string, number>();
 let total = 0;
 let skipped = 0;
+let at = prof.startTime;
 for (let i = 0; i < prof.samples.length; i++) {
+  at += prof.timeDeltas[i] ?? 0;
   const dt = (prof.timeDeltas[i] ?? 0) / 1000;
   const leaf = byId.get(prof.samples[i]!)!;
   const stack: Node[] = [];
   for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) stack.push(byId.get(id)!);
-  if (stack.some((n) => n.callFrame.url.includes('/bench/servers/'))) {
+  if (windows ? !inWindow(at) : stack.some((n) => n.callFrame.url.includes('/bench/servers/'))) {
     skipped += dt;
     continue;
   }
@@ -75,7 +86,7 @@ const print = (title: string, m: Map<string, number>, filter?: (k: string) => bo
     .slice(0, TOP)
     .forEach(([k, ms]) => console.log(`${ms.toFixed(0).padStart(8)} ms ${pct(ms)}  ${k}`));
 };
-console.log(`${file}\nsampled ${total.toFixed(0)} ms (idle ${(self.get('(idle)') ?? 0).toFixed(0)} ms; ${skipped.toFixed(0)} ms of minting left out); percentages are of non-idle time`);
+console.log(`${file}\nsampled ${total.toFixed(0)} ms (idle ${(self.get('(idle)') ?? 0).toFixed(0)} ms; ${skipped.toFixed(0)} ms ${windows ? `outside the ${windows.length} timed windows` : 'of minting'} left out); percentages are of non-idle time`);
 print('self time by package / file', self);
 print('self time by function', selfFn);
 const re = values.match ? new RegExp(values.match) : null;

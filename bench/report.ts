@@ -6,13 +6,18 @@ export interface Row {
   name: string;
   result: LoadResult;
   note: string;
+  /** Store statements per request, where the server counts them. */
+  queries?: number;
+  /** Server CPU time per request (µs), where the server reports it. */
+  cpuMicros?: number;
 }
 
 export interface Target {
   label: string;
   value: number | null;
   unit: '%' | 'req/s';
-  min: number;
+  /** Absent: reported, with no verdict. */
+  min?: number;
 }
 
 /** The q-quantile of ascending values. */
@@ -57,9 +62,23 @@ function table(headers: string[], rows: string[][], right: boolean[]): string {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n');
 }
 
+const queries = (r: Row) => (r.queries === undefined || Number.isNaN(r.queries) ? '' : fmt(r.queries, 1));
+
+/** The token scenarios side by side per store: SQLite (d, e) beside PostgreSQL (d.pg, e.pg). */
+export function printByStore(rows: Row[]): void {
+  const ids = ['d', 'e'].filter((id) => rows.some((r) => r.id === id) && rows.some((r) => r.id === `${id}.pg`));
+  if (!ids.length) return;
+  const cells = (r: Row) => [fmt(r.result.rps), fmt(r.result.p50, 2), fmt(r.result.p99, 2), queries(r)];
+  console.log('\n' + table(
+    ['', 'SQLite req/s', 'p50 ms', 'p99 ms', 'queries/req', 'PostgreSQL req/s', 'p50 ms', 'p99 ms', 'queries/req'],
+    ids.map((id) => [id === 'd' ? 'code exchange' : 'refresh', ...cells(rows.find((r) => r.id === id)!), ...cells(rows.find((r) => r.id === `${id}.pg`)!)]),
+    [false, true, true, true, true, true, true, true, true],
+  ));
+}
+
 export function printReport(rows: Row[], targets: Target[]): void {
   console.log('\n' + table(
-    ['', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'failed', 'note'],
+    ['', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'failed', 'queries/req', 'CPU µs/req', 'note'],
     rows.map((r) => [
       r.id,
       r.name,
@@ -68,9 +87,11 @@ export function printReport(rows: Row[], targets: Target[]): void {
       fmt(r.result.p99, 2),
       fmt(r.result.requests),
       fmt(r.result.failures),
+      queries(r),
+      r.cpuMicros === undefined || Number.isNaN(r.cpuMicros) ? '' : fmt(r.cpuMicros),
       r.note,
     ]),
-    [false, false, true, true, true, true, true, false],
+    [false, false, true, true, true, true, true, true, true, false],
   ));
   if (targets.length) {
     console.log('\n' + table(
@@ -78,8 +99,8 @@ export function printReport(rows: Row[], targets: Target[]): void {
       targets.map((t) => [
         t.label,
         t.value === null ? 'n/a' : t.unit === '%' ? `${fmt(t.value, 1)} %` : `${fmt(t.value)} req/s`,
-        t.unit === '%' ? `>= ${t.min} %` : `>= ${fmt(t.min)} req/s`,
-        t.value === null ? 'n/a' : t.value >= t.min ? 'PASS' : 'MISS',
+        t.min === undefined ? '' : t.unit === '%' ? `>= ${t.min} %` : `>= ${fmt(t.min)} req/s`,
+        t.value === null ? 'n/a' : t.min === undefined ? '' : t.value >= t.min ? 'PASS' : 'MISS',
       ]),
       [false, true, true, false],
     ));

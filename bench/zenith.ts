@@ -25,7 +25,7 @@ export const STORM_MS = 3000;
 const PER_HOLDER = 15_000;
 
 export interface ZenithOptions {
-  start(name: string, script: string, execArgv?: string[]): Child;
+  start(name: string, script: string, args?: string[], execArgv?: string[]): Child;
   sockets: number;
   storm: number;
   probeRate: number;
@@ -65,7 +65,7 @@ async function accessTokens(portal: Child, pi: PortalInfo, n: number): Promise<s
 
 export async function zenithScenarios(o: ZenithOptions): Promise<{ scenarios: BenchScenario[]; verdicts(rows: Array<{ id: string; result: LoadResult }>): Verdict[] }> {
   // --expose-gc: memory is read after a full collection, so uncollected garbage does not count.
-  const portal = o.start('zenith-portal', './servers/portal.ts', ['--expose-gc']);
+  const portal = o.start('zenith-portal', './servers/portal.ts', [], ['--expose-gc']);
   const memory = () => portal.call<NodeJS.MemoryUsage>('memory');
   const pi = await portal.call<PortalInfo>('info');
   const pid = portal.proc.pid!;

@@ -20,6 +20,7 @@ import { notFound } from './http/errors.ts';
 import { requireSameOrigin, securityHeaders } from './http/security.ts';
 import { createAudit, type Audit } from './audit/audit.ts';
 import { sealStoredSecrets, secretsAtRest } from './oauth/secrets-at-rest.ts';
+import { cachedClients } from './oauth/client-cache.ts';
 import { ensureSigningKeys } from './oauth/keys.ts';
 import { createProvider } from './oauth/provider.ts';
 import { PAGES_CSS } from './oauth/pages.ts';
@@ -92,8 +93,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const now = opts.now ?? Date.now;
   const logger = opts.logger ?? createLogger(config.logLevel);
   // Everyone below reads and writes client secrets and signing keys through the encrypting store.
-  const store = secretsAtRest(opts.store, config.dataEncryptionKeys);
-  await sealStoredSecrets(store, config.dataEncryptionKeys);
+  const sealed = secretsAtRest(opts.store, config.dataEncryptionKeys);
+  await sealStoredSecrets(sealed, config.dataEncryptionKeys);
+  // Client records come from memory while the store's clients version stands (client-cache.ts).
+  const store = cachedClients(sealed);
   const [firstAudit] = await store.audit.iterate(1, 1);
   if (firstAudit?.keyId === null) logger.warn('the audit log holds entries from before AUDIT_KEYS: run `portal audit rekey` once, then take a checkpoint');
 
@@ -144,9 +147,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // Seed 004's GET /oauth?=token refresh, for clients that enabled the legacy mode.
   app.get('/oauth', legacyRefresh(base));
   // Before provider.callback(): Koa composes its middleware when the callback is made.
-  const throttle = clientThrottle({ store, provider, logger, now });
+  clientThrottle({ store, provider, logger, now });
   const providerCallback = provider.callback();
-  app.use('/oauth', throttle);
   app.use('/oauth', structuredTokenShim(providerCallback));
   app.use('/oauth', providerCallback);
   // Errors from the Express middleware around the provider (throttle, userinfo) in RFC 6749 form.

@@ -21,6 +21,7 @@ import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import LRU from 'oidc-provider/lib/helpers/lru.js';
 import { serve } from '../ipc.ts';
 import { mintCodes, type MintTarget } from '../mint.ts';
+import { meter, saveProfileWindows } from '../query-count.ts';
 
 interface Setup {
   user: { id: string; email: string; name: string; emailVerified: boolean; updatedAt: number };
@@ -87,6 +88,9 @@ async function setup({ user, clientMetadata }: Setup) {
 
 serve({
   setup,
+  /** This process's CPU time (no store to count). */
+  meter: () => meter({ statements: Number.NaN, transactions: 0 }),
+  stop: saveProfileWindows,
   mintCodes({ n, codeChallenge, ...target }: MintTarget & { n: number; codeChallenge: string }) {
     if (!provider) throw new Error('setup first');
     return mintCodes(provider, target, n, codeChallenge);

@@ -1,8 +1,10 @@
 /**
- * The real portal, built as main.ts builds it (loadConfig → openStore →
- * createApp), with production settings and a temporary SQLite file, in a
- * process of its own. Codes and refresh tokens are minted here, on the SAME
- * running app (see mint.ts), so the timed phase only ever exchanges them.
+ * The real portal, built as main.ts builds it (loadConfig → open the store →
+ * createApp), with production settings, in a process of its own: on a
+ * temporary SQLite file, or (argument `postgres://…`) in a throwaway schema of
+ * that PostgreSQL database. Codes and refresh tokens are minted here, on the
+ * SAME running app (see mint.ts), so the timed phase only ever exchanges them.
+ * Every statement the store sends is counted (query-count.ts).
  */
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,13 +12,17 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../bff/config/config.ts';
-import { openStore } from '../../bff/store/open-store.ts';
+import { SqlStore } from '../../bff/store/sql/sql-store.ts';
+import { openSqlite } from '../../bff/store/sqlite/sqlite-driver.ts';
+import { openPostgres } from '../../bff/store/postgres/pg-driver.ts';
+import { withTempPgSchema } from '../../bff/testing/pg-schema.ts';
 import { createLogger } from '../../bff/http/logger.ts';
 import { attachZenith, createApp } from '../../bff/app.ts';
 import { createAccount } from '../../bff/accounts/accounts.ts';
 import { clientMetadata, registerClient } from '../../bff/oauth/clients.ts';
 import { serve } from '../ipc.ts';
 import { mintCodes, mintRefreshTokens, type MintTarget } from '../mint.ts';
+import { countingDriver, meter, saveProfileWindows, type QueryCounts } from '../query-count.ts';
 
 const BENCH_USER = { email: 'pat@example.com', password: 'correct horse battery staple 9', name: 'Pat Bench' };
 const REDIRECT = 'https://partner.example/cb';
@@ -32,19 +38,24 @@ const url = `http://127.0.0.1:${port}`;
 
 const dir = mkdtempSync(join(tmpdir(), 'portal-bench-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+const pgBase = process.argv[2]?.startsWith('postgres') ? process.argv[2] : null;
+const pgSchema = pgBase ? await withTempPgSchema(pgBase) : null;
 
 const config = loadConfig({
   NODE_ENV: 'production',
   HOST: '127.0.0.1',
   PORT: String(port),
   PUBLIC_URL: url,
-  DATABASE_URL: `sqlite:${join(dir, 'portal.db')}`,
+  DATABASE_URL: pgSchema?.url ?? `sqlite:${join(dir, 'portal.db')}`,
   COOKIE_SECRETS: `1:${randomBytes(32).toString('base64url')}`,
   AUDIT_KEYS: `1:${randomBytes(32).toString('base64url')}`,
   DATA_ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64url')}`,
   LOG_LEVEL: 'warn',
 });
-const store = await openStore(config.databaseUrl);
+// As open-store.ts opens it, with a counter at the driver seam.
+const counts: QueryCounts = { statements: 0, transactions: 0 };
+const driver = pgSchema ? openPostgres(pgSchema.url, { timeoutMs: config.databaseTimeoutMs }) : openSqlite(config.databaseUrl.slice('sqlite:'.length), { timeoutMs: config.databaseTimeoutMs });
+const store = new SqlStore(countingDriver(driver, counts));
 await store.migrate();
 const { app, deps, provider, setSelfOrigin } = await createApp({ config, store, logger: createLogger(config.logLevel) });
 server.on('request', app);
@@ -75,4 +86,11 @@ serve({
   },
   /** `n` fresh refresh tokens, each on its own grant. */
   mintRefreshTokens: ({ n }: { n: number }) => mintRefreshTokens(provider, target, n),
+  /** Statements and transactions the store has sent so far, and this process's CPU time. */
+  meter: () => meter(counts),
+  async stop() {
+    saveProfileWindows();
+    await store.close();
+    await pgSchema?.drop();
+  },
 });

@@ -14,9 +14,25 @@ export const PORTAL_CLIENT_PROPERTIES = ['portal_first_party', 'portal_default_s
 /** Client metadata property of a machine client: the resource scopes it may be given (space-separated; machine.ts). */
 export const RESOURCE_SCOPES_PROPERTY = 'portal_resource_scopes';
 
+const metadataOf = new WeakMap<Client, Record<string, unknown>>();
+
+/**
+ * `client.metadata()`, built once per Client object. oidc-provider builds it afresh on every call
+ * (every property renamed to snake_case), and a token request asks several times; a Client never
+ * changes (a changed client is a new object: oidc-provider files them by their properties' hash).
+ */
+export function clientMetadataOf(client: Client): Record<string, unknown> {
+  let m = metadataOf.get(client);
+  if (!m) {
+    m = Object.freeze(client.metadata() as Record<string, unknown>);
+    metadataOf.set(client, m);
+  }
+  return m;
+}
+
 /** The client's own access-token lifetime, else the configured default. */
 export function accessTokenTtlFor(client: Client | undefined, fallback: number): number {
-  const ttl = client?.metadata().portal_access_token_ttl;
+  const ttl = client && clientMetadataOf(client).portal_access_token_ttl;
   return typeof ttl === 'number' && ttl > 0 ? ttl : fallback;
 }
 
@@ -34,7 +50,7 @@ export function defaultScope(provider: Provider) {
       const clientId = query.client_id;
       if (query.scope === undefined && typeof clientId === 'string' && clientId) {
         const client = await provider.Client.find(clientId).catch(noneUnlessOutage);
-        const scope = client?.metadata().portal_default_scope;
+        const scope = client && clientMetadataOf(client).portal_default_scope;
         if (typeof scope === 'string' && scope) ctx.query = { ...query, scope };
       }
     }
@@ -72,7 +88,7 @@ export const WORKOS_FLOW = 'workos';
  * or a revocation. The BFF revokes its own grants explicitly.
  */
 export function expiresWithSession(ctx: KoaContextWithOIDC, code: AuthorizationCode): boolean {
-  if (ctx.oidc.client?.metadata().portal_first_party === true) return false;
+  if (ctx.oidc.client && clientMetadataOf(ctx.oidc.client).portal_first_party === true) return false;
   if (code.scopes.has('offline_access') || !code.scopes.has('openid')) return false;
   return ctx.oidc.params?.[FLOW_PARAM] !== WORKOS_FLOW;
 }

@@ -10,13 +10,12 @@
  * request presenting the client's correct secret is never refused by the
  * throttle, even from a throttled address (a shared NAT, or a proxy that was
  * not declared in TRUST_PROXY); a throttled source gets 429 + Retry-After for
- * every other request.
+ * every request that fails client authentication. Nothing is read or counted
+ * for a request that authenticates (decision 0021).
  */
-import type { Request, Response, NextFunction } from 'express';
 import type Provider from 'oidc-provider';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../http/logger.ts';
-import { safeEqual } from '../http/security.ts';
 
 const PATHS = new Set(['/token', '/introspect', '/revoke']);
 /** Failed client authentications from one address for one client, per window. */
@@ -68,36 +67,36 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   }
 }
 
-export function clientThrottle(deps: { store: Store; provider: Provider; logger: Logger; now: () => number }) {
+export function clientThrottle(deps: { store: Store; provider: Provider; logger: Logger; now: () => number }): void {
   const { store, now } = deps;
-  // Counted inside oidc-provider's own middleware chain, after it answered and before Koa writes
-  // the answer, so the count is stored before the client hears its 401. ctx.ip honours
-  // TRUST_PROXY like Express's req.ip (provider.ts sets maxIpsCount).
+  // Inside oidc-provider's own middleware chain, after it answered and before Koa writes the
+  // answer: only a failed client authentication reads or counts anything, so a request that
+  // authenticates (the owner, whatever its address) costs the throttle nothing, and the count is
+  // stored before the client hears its 401. ctx.ip honours TRUST_PROXY like Express's req.ip
+  // (provider.ts sets maxIpsCount).
   deps.provider.use(async (ctx, next) => {
     await next();
     const body = ctx.body as { error?: string } | undefined;
     if (ctx.method !== 'POST' || ctx.status !== 401 || body?.error !== 'invalid_client') return;
     const oidc = (ctx as unknown as { oidc?: { client?: { clientId: string }; params?: Record<string, unknown> } }).oidc;
     const id = oidc?.client?.clientId ?? (typeof oidc?.params?.client_id === 'string' ? oidc.params.client_id : null) ?? basicCredentials(ctx.get('authorization'))?.id ?? null;
+    const ip = ctx.ip || null;
     try {
-      await clientAuthFailed(store, id, ctx.ip || null, now());
+      const retryAfter = PATHS.has(ctx.path) ? await clientAuthBlocked(store, id, ip, now()) : null;
+      if (retryAfter !== null) {
+        // Over a limit: refused, and not counted again. A right secret never gets here (it does
+        // not fail client authentication), so the owner is never refused.
+        ctx.status = 429;
+        ctx.remove('WWW-Authenticate');
+        ctx.set('Retry-After', String(retryAfter));
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { error: 'invalid_client', error_description: 'too many failed client authentications; retry later' };
+        return;
+      }
+      await clientAuthFailed(store, id, ip, now());
     } catch (e) {
       deps.logger.warn({ err: e }, 'counting a failed client authentication failed');
     }
     deps.logger.warn({ clientId: id, ip: ctx.ip }, 'failed client authentication');
   });
-
-  return async (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'POST' || !PATHS.has(req.path)) return next();
-    const t = now();
-    const basic = basicCredentials(req.get('authorization'));
-    const retryAfter = await clientAuthBlocked(store, basic?.id ?? null, req.ip ?? null, t);
-    if (retryAfter === null) return next();
-    // The right secret always gets through: the throttle slows guessing, it never locks an owner out.
-    const client = basic ? await store.clients.find(basic.id) : null;
-    if (basic && client?.secret && safeEqual(client.secret, basic.secret)) return next();
-    res.setHeader('Retry-After', String(retryAfter));
-    res.setHeader('Cache-Control', 'no-store');
-    res.status(429).json({ error: 'invalid_client', error_description: 'too many failed client authentications; retry later' });
-  };
 }

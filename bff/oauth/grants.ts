@@ -8,6 +8,7 @@
 import type { KoaContextWithOIDC, Grant } from 'oidc-provider';
 import type { Consent, Store } from '../store/store.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
+import { clientMetadataOf } from './client-settings.ts';
 
 /** Declined scopes are remembered too, marked with a leading '!'. */
 export function splitConsent(c: Consent | null): { allowed: string[]; declined: string[] } {
@@ -58,7 +59,7 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC, store: Store): 
   let allowed = requested(ctx);
   let declined: string[] = [];
   // The portal's own BFF is first-party: it never asks for consent.
-  const firstParty = (client as unknown as { portalFirstParty?: boolean }).portalFirstParty || client.metadata().portal_first_party === true;
+  const firstParty = (client as unknown as { portalFirstParty?: boolean }).portalFirstParty || clientMetadataOf(client).portal_first_party === true;
   if (!firstParty) {
     const consent = await store.consents.find(accountId, client.clientId);
     if (!consent) return undefined;

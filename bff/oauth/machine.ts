@@ -10,7 +10,7 @@ import { ConflictError, type ApiResource, type ClientRecord, type Store } from '
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
 import { SCOPE_NAMES } from './scopes.ts';
-import { RESOURCE_SCOPES_PROPERTY } from './client-settings.ts';
+import { RESOURCE_SCOPES_PROPERTY, clientMetadataOf } from './client-settings.ts';
 import { ACCESS_TOKEN_TTL_RANGE, logoUrlProblem, newClientId, newClientSecret } from './clients.ts';
 import { validateClientOptions, type ClientOptionsInput } from './client-options.ts';
 
@@ -93,7 +93,7 @@ export async function registerMachineClient(store: Store, input: NewMachineClien
   return { client, secret };
 }
 
-const isMachine = (client: Client | undefined) => typeof client?.metadata()[RESOURCE_SCOPES_PROPERTY] === 'string';
+const isMachine = (client: Client | undefined) => !!client && typeof clientMetadataOf(client)[RESOURCE_SCOPES_PROPERTY] === 'string';
 
 type ResourceServerInfo = Pick<ResourceServer, 'scope' | 'audience' | 'accessTokenTTL' | 'accessTokenFormat' | 'jwt'>;
 
@@ -111,7 +111,7 @@ export async function resourceServerInfo(store: Store, identifier: string, clien
   }
   const resource = identifier === PORTAL_RESOURCE ? null : await store.resources.find(identifier);
   if (!resource) throw new errors.InvalidTarget('unknown resource');
-  const allowed = new Set(String(client!.metadata()[RESOURCE_SCOPES_PROPERTY]).split(' '));
+  const allowed = new Set(String(clientMetadataOf(client!)[RESOURCE_SCOPES_PROPERTY]).split(' '));
   const scope = resource.scopes.filter((s) => allowed.has(s)).join(' ');
   if (!scope) throw new errors.InvalidTarget('this client may not use this resource');
   return { scope, audience: resource.identifier, accessTokenFormat: 'jwt', accessTokenTTL, jwt };

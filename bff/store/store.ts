@@ -331,6 +331,11 @@ export interface Store {
     list(): Promise<ClientRecord[]>;
     setSecret(clientId: string, secret: string): Promise<boolean>;
     delete(clientId: string): Promise<boolean>;
+    /**
+     * A number that changes (in the writer's own transaction) whenever any client is created,
+     * changed or deleted, by any process: what a cache of client records checks before using them.
+     */
+    version(): Promise<number>;
   };
 
   /** API resources for machine clients (RFC 8707). */

@@ -148,6 +148,27 @@ export function identityContract(get: GetStore): void {
       assert.deepEqual(await get().clients.find(c.clientId), { ...replaced, createdAt: T0 });
     });
 
+    it('moves the clients version with every change, and only then', async () => {
+      const seen = [await get().clients.version()];
+      const moved = async (what: string) => {
+        const v = await get().clients.version();
+        assert.notEqual(v, seen.at(-1), `${what} moves the version`);
+        seen.push(v);
+      };
+      const c = newClient();
+      await get().clients.create(c);
+      await moved('create');
+      await get().clients.find(c.clientId);
+      await get().clients.list();
+      assert.equal(await get().clients.version(), seen.at(-1), 'reads leave it');
+      await get().clients.upsert({ ...c, name: 'Renamed' });
+      await moved('upsert');
+      await get().clients.setSecret(c.clientId, 's3');
+      await moved('setSecret');
+      await get().clients.delete(c.clientId);
+      await moved('delete');
+    });
+
     it('sets the secret and deletes (with its consents)', async () => {
       const c = newClient();
       await get().clients.create(c);

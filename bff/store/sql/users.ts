@@ -201,5 +201,10 @@ export function sqlClients(db: Driver): Store['clients'] {
         return changes === 1;
       });
     },
+    async version() {
+      // Bumped by triggers on clients (migration 024), so no write path can forget it.
+      const rows = await db.query<{ version: number }>('SELECT version FROM clients_version WHERE id = 1');
+      return Number(rows[0]?.version ?? 0);
+    },
   };
 }
