@@ -16,7 +16,7 @@ import type { Request, Response, NextFunction } from 'express';
 import type Provider from 'oidc-provider';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../http/logger.ts';
-import { safeEqual } from '../http/security.ts';
+import { secretMatches } from './client-auth.ts';
 
 const PATHS = new Set(['/token', '/introspect', '/revoke']);
 /** Failed client authentications from one address for one client, per window. */
@@ -95,7 +95,7 @@ export function clientThrottle(deps: { store: Store; provider: Provider; logger:
     if (retryAfter === null) return next();
     // The right secret always gets through: the throttle slows guessing, it never locks an owner out.
     const client = basic ? await store.clients.find(basic.id) : null;
-    if (basic && client?.secret && safeEqual(client.secret, basic.secret)) return next();
+    if (basic && client?.secret && secretMatches(client.secret, [basic.secret])) return next();
     res.setHeader('Retry-After', String(retryAfter));
     res.setHeader('Cache-Control', 'no-store');
     res.status(429).json({ error: 'invalid_client', error_description: 'too many failed client authentications; retry later' });
