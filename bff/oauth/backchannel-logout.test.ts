@@ -13,10 +13,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { startTestApp, TEST_SECRETS_ENV, type TestApp } from '../testing/test-app.ts';
 import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
 import { PARTNER_REDIRECT } from '../testing/partner.ts';
 import { impersonate } from '../impersonation/test-helpers.ts';
@@ -80,6 +81,12 @@ async function partnerEndpoint(app: TestApp, clientId: () => string): Promise<Pa
   await new Promise<void>((r) => ep.server.listen(0, '127.0.0.1', r));
   ep.uri = `http://127.0.0.1:${(ep.server.address() as AddressInfo).port}/backchannel-logout`;
   return ep;
+}
+
+/** `portal …` as an operator runs it, against the app's database. */
+function portal(app: TestApp, args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/portal.js', ...args], { env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test' }, encoding: 'utf8' });
+  return { status: r.status, json: r.status === 0 ? (JSON.parse(r.stdout) as unknown) : null, stderr: r.stderr };
 }
 
 for (const db of ['sqlite', 'postgres'] as const) {
@@ -275,6 +282,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([shown.backchannelLogoutUri, shown.backchannelLogoutSessionRequired], ['https://quiet.example/bcl', true]);
       const { client: cleared } = await updateClient(app.store, quiet.clientId, { backchannelLogoutUri: null });
       assert.deepEqual([cleared.backchannelLogoutUri, cleared.backchannelLogoutSessionRequired], [null, false]);
+    });
+
+    it('the CLI registers, lists, changes and clears it', async () => {
+      const refused = portal(app, ['client', 'create', '--name', 'CLI partner', '--redirect-uri', PARTNER_REDIRECT, '--backchannel-logout-uri', 'http://partner.example/bcl']);
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr, /back-channel logout URI must use https/);
+      const created = portal(app, ['client', 'create', '--name', 'CLI partner', '--redirect-uri', PARTNER_REDIRECT, '--backchannel-logout-uri', 'https://partner.example/bcl', '--backchannel-logout-session-required']);
+      assert.equal(created.status, 0, created.stderr);
+      const id = (created.json as { client_id: string }).client_id;
+      const listed = (portal(app, ['client', 'list']).json as unknown as Array<Record<string, unknown>>).find((c) => c.clientId === id)!;
+      assert.deepEqual([listed.backchannelLogoutUri, listed.backchannelLogoutSessionRequired], ['https://partner.example/bcl', true]);
+      const cleared = portal(app, ['client', 'update', '--client-id', id, '--backchannel-logout-uri', '']);
+      assert.equal(cleared.status, 0, cleared.stderr);
+      assert.deepEqual([(cleared.json as Record<string, unknown>).backchannelLogoutUri, (cleared.json as Record<string, unknown>).changed], [null, ['backchannelLogoutUri', 'backchannelLogoutSessionRequired']]);
     });
   });
 }
