@@ -233,6 +233,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(tokens.map((t) => [t.sub, t.sid]), [[user.id, claims.sid]]);
     });
 
+    it('two instances ticking at once post each logout once', async () => {
+      const { agent } = await signedInEverywhere();
+      await agent.api('POST', '/bff/logout', {});
+      clock = Math.max(clock, Date.now());
+      const other = createLogoutDelivery({ store: app.store, provider: app.provider, audit: app.audit, logger: createLogger('silent'), now: () => clock });
+      const before = ep.received.length;
+      const rounds = await Promise.all([delivery.runOnce(), other.runOnce()]);
+      assert.equal(rounds[0].delivered + rounds[1].delivered, 1);
+      assert.equal(ep.received.length - before, 1);
+    });
+
     it('a failing partner is retried with exponential backoff, then receives it', async () => {
       const { agent } = await signedInEverywhere();
       await agent.api('POST', '/bff/logout', {});
