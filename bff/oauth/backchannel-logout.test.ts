@@ -219,6 +219,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(tokens.map((t) => [t.sub, t.sid]), [[user.id, sid]], 'once, though two doors ended the session');
     });
 
+    it('an admin ending one of the person\'s sessions queues a logout for that session', async () => {
+      const { user, sid } = await signedInEverywhere();
+      const shown = (await (await adminAgent.api('GET', `/bff/admin/users/${user.id}`)).json()) as { sessions: Array<{ handle: string }> };
+      assert.equal(shown.sessions.length, 1);
+      const res = await adminAgent.api('DELETE', `/bff/admin/users/${user.id}/sessions/${shown.sessions[0]!.handle}`);
+      assert.equal(res.status, 200, await res.clone().text());
+      const { tokens } = await tick();
+      assert.deepEqual(tokens.map((t) => [t.sub, t.sid]), [[user.id, sid]]);
+    });
+
     it('an impersonation ending queues a logout for the partners opened during it', async () => {
       const email = `imp-${db}@example.com`;
       const user = await createAccount(app.store, { email, password: PASSWORD, emailVerified: true }, Date.now());
