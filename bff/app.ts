@@ -23,6 +23,7 @@ import { sealStoredSecrets, secretsAtRest } from './oauth/secrets-at-rest.ts';
 import { cachedClients } from './oauth/client-cache.ts';
 import { ensureSigningKeys } from './oauth/keys.ts';
 import { createProvider } from './oauth/provider.ts';
+import { createLogoutDelivery, type LogoutDelivery } from './oauth/backchannel.ts';
 import { PAGES_CSS } from './oauth/pages.ts';
 import { secondFactorRoutes } from './sign-in/second-factor-routes.ts';
 import { mfaRoutes } from './mfa/routes.ts';
@@ -84,6 +85,8 @@ export interface App {
   sessions: SessionService;
   /** The mail outbox and its worker (main.ts starts polling; tests run rounds). */
   mail: Mail;
+  /** Back-channel logout tokens owed to partners (main.ts starts polling; tests run rounds). */
+  partnerLogout: LogoutDelivery;
   /** Tell the app where it listens, so the BFF reaches its own provider over loopback. */
   setSelfOrigin(origin: string): void;
 }
@@ -107,6 +110,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const extraAccessTokenClaims = composeClaims([impersonationClaims({ store, now }), workosClaims(store)]);
   const provider = createProvider({ config, store, now, logger, signingKeys, extraAccessTokenClaims });
   const audit = createAudit(store, now, config.auditKeys);
+  const partnerLogout = createLogoutDelivery({ store, provider, audit, logger, now });
   const self: SelfOrigin = { value: null };
   const base: Deps = { config, store, provider, audit, logger, now, selfOrigin: () => self.value };
 
@@ -209,6 +213,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     audit,
     sessions,
     mail,
+    partnerLogout,
     setSelfOrigin(origin) {
       self.value = origin;
     },

@@ -34,12 +34,14 @@ async function main(): Promise<void> {
 
   const store = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
   await store.migrate();
-  const { app, deps, mail, setSelfOrigin } = await createApp({ config, store, logger });
+  const { app, deps, mail, partnerLogout, setSelfOrigin } = await createApp({ config, store, logger });
   if (config.mail.mode === 'off') {
     logger.warn('mail is off: NODE_ENV=production and no SMTP_URL, so password reset, email verification, emailed sign-in codes, sign-up and invitation mails are unavailable. Set SMTP_URL to turn them on.');
   }
   // Retries, and messages another instance or the CLI queued.
   mail.worker?.start(5_000);
+  // Logout tokens for partners (back-channel logout): new ones, retries, and what other instances queued.
+  partnerLogout.start(2_000);
 
   const server = createServer(app);
   const zenith = attachZenith(server, deps);
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
     clearInterval(sweep);
     clearInterval(impersonationSweep);
     void mail.close();
+    void partnerLogout.stop();
     // Open WebSockets would otherwise hold server.close() until the forced exit.
     zenith.close();
     server.close(() => {

@@ -4,6 +4,7 @@
  * with it must sign in again. The session that made the change stays signed in.
  */
 import type { Store } from '../store/store.ts';
+import { queueUserLogouts } from '../store/logout-queue.ts';
 
 /** What stays: the BFF session that asked, its grant and its provider session. */
 export interface KeepAccess {
@@ -30,6 +31,8 @@ export async function revokeOtherAccess(
   keep: KeepAccess,
   endBffSessions: (userId: string, exceptId?: string) => Promise<number>,
 ): Promise<RevokedAccess> {
+  // Partners with a back-channel logout URI are told, from the outbox, while the sessions still say who they are.
+  await queueUserLogouts(store, userId, Date.now(), { sessionUid: keep.providerSessionUid, grantId: keep.grantId });
   // BFF sessions first: from here on no other browser can use the session it had.
   const bffSessions = await endBffSessions(userId, keep.bffSessionId);
   let grants = 0;

@@ -11,7 +11,9 @@ import { clientUpdateAuditData, updateClient, type ClientPatch } from '../oauth/
 
 export const CLIENT_UPDATE_USAGE = `  client update --client-id ID [--name N] [--redirect-uri U …] [--post-logout-redirect-uri U …]
                 [--default-scope S] [--access-token-ttl SECONDS|default] [--legacy-refresh | --no-legacy-refresh]
-      (a list option replaces the whole list; --post-logout-redirect-uri '' and --default-scope '' clear them)`;
+                [--backchannel-logout-uri U] [--backchannel-logout-session-required | --no-backchannel-logout-session-required]
+      (a list option replaces the whole list; --post-logout-redirect-uri '', --default-scope '' and
+       --backchannel-logout-uri '' clear them)`;
 
 /** A repeatable option given once as '' means "none". */
 const list = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((x) => x !== '') : undefined);
@@ -32,6 +34,12 @@ export async function runClientUpdate(opts: Record<string, unknown>, ctx: { stor
   }
   if (opts['legacy-refresh']) patch.legacyRefresh = true;
   if (opts['no-legacy-refresh']) patch.legacyRefresh = false;
+  if (typeof opts['backchannel-logout-uri'] === 'string') patch.backchannelLogoutUri = opts['backchannel-logout-uri'] || null;
+  if (opts['backchannel-logout-session-required'] && opts['no-backchannel-logout-session-required']) {
+    throw badRequest('conflicting_options', 'give --backchannel-logout-session-required or --no-backchannel-logout-session-required, not both');
+  }
+  if (opts['backchannel-logout-session-required']) patch.backchannelLogoutSessionRequired = true;
+  if (opts['no-backchannel-logout-session-required']) patch.backchannelLogoutSessionRequired = false;
   if (Object.keys(patch).length === 0) throw badRequest('missing_option', 'nothing to change: give at least one setting (see portal --help)');
   const { client, changed } = await updateClient(ctx.store, clientId, patch);
   if (changed.length) await ctx.audit.record('client_updated', { data: { ...clientUpdateAuditData(client, changed), via: 'cli' } });

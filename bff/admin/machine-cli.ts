@@ -14,6 +14,8 @@ export const RESOURCE_USAGE = `  client create --machine --name N --scope RESOUR
                 [--jwks-uri U | --jwks-file F]   (client_credentials only; a JWKS means private_key_jwt, no secret)
   client create … [--jwks-uri U | --jwks-file F] [--require-dpop] [--require-par] [--device]
                 (--device: also sign people in on devices without a browser, RFC 8628)
+  client create … [--backchannel-logout-uri U [--backchannel-logout-session-required]]
+                (OpenID Connect Back-Channel Logout: where logout tokens are posted; https except on loopback)
   resource create --identifier URI [--name N] [--scope S …]
   resource list
   resource delete --identifier URI`;
@@ -26,6 +28,9 @@ export const MACHINE_CLI_OPTIONS = {
   'require-dpop': { type: 'boolean' },
   'require-par': { type: 'boolean' },
   device: { type: 'boolean' },
+  'backchannel-logout-uri': { type: 'string' },
+  'backchannel-logout-session-required': { type: 'boolean' },
+  'no-backchannel-logout-session-required': { type: 'boolean' },
   identifier: { type: 'string' },
 } as const;
 
@@ -58,6 +63,8 @@ function optionsInput(opts: Opts): ClientOptionsInput {
     requireDpop: opts['require-dpop'] === true,
     requirePar: opts['require-par'] === true,
     device: opts.device === true,
+    backchannelLogoutUri: opts['backchannel-logout-uri'] as string | undefined,
+    backchannelLogoutSessionRequired: opts['backchannel-logout-session-required'] === true,
   };
 }
 
@@ -69,6 +76,7 @@ export function clientOptionsFrom(opts: Opts): ClientOptions {
 /** `client create --machine`. */
 export async function createMachineClient(opts: Opts, ctx: MachineCommandContext): Promise<unknown> {
   if (opts['redirect-uri'] !== undefined || opts.public === true) throw badRequest('invalid_client_metadata', 'A machine client has no redirect URIs and is never public.');
+  if (opts['backchannel-logout-uri'] !== undefined) throw badRequest('invalid_client_metadata', 'A machine client signs nobody in: it has no back-channel logout.');
   const ttl = opts['access-token-ttl'] as string | undefined;
   const { client, secret } = await registerMachineClient(ctx.store, {
     name: need(opts, 'name'),

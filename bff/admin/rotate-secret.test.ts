@@ -10,6 +10,8 @@ import { signedInAgent, type Agent } from '../testing/agent.ts';
 import { testPartner, tokenEndpoint, type TestPartner } from '../testing/partner.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from '../oauth/clients.ts';
+import { hashClientSecret } from '../oauth/client-auth.ts';
+import { rawSql } from '../testing/raw-sql.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -43,6 +45,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       // Whatever the grant answers for a valid client (it may not allow client_credentials), it is no longer invalid_client.
       const fresh = await clientCredentials(body.clientSecret);
       assert.equal(fresh.status, before);
+      // The database keeps only the new secret's hash (decision 0025).
+      const [row] = await rawSql<{ secret: string }>(app.config.databaseUrl, 'SELECT secret FROM clients WHERE client_id = $1', [partner.clientId]);
+      assert.equal(row!.secret, hashClientSecret(body.clientSecret));
+      assert.ok(!row!.secret.includes(body.clientSecret));
 
       const entries = await app.store.audit.list({ kind: 'client_secret_rotated' });
       assert.equal(entries.length, 1);

@@ -8,6 +8,7 @@ import { clientIp } from '../http/security.ts';
 import { publicClient, registerClient, rotateClientSecret } from '../oauth/clients.ts';
 import { SCOPES } from '../oauth/scopes.ts';
 import { clientPatchSchema, clientUpdateAuditData, updateClient } from '../oauth/client-update.ts';
+import { validateClientOptions } from '../oauth/client-options.ts';
 import { publicUser } from '../accounts/accounts.ts';
 import { setUsername } from '../accounts/usernames.ts';
 
@@ -21,6 +22,8 @@ const newClient = z.object({
   accessTokenTtl: z.number().int().nullish(),
   legacyRefresh: z.boolean().default(false),
   postLogoutRedirectUris: z.array(z.string().max(2000)).max(20).optional(),
+  backchannelLogoutUri: z.string().max(2000).nullish(),
+  backchannelLogoutSessionRequired: z.boolean().default(false),
 });
 
 export function adminRoutes(deps: SessionDeps): Router {
@@ -40,7 +43,8 @@ export function adminRoutes(deps: SessionDeps): Router {
   r.post('/admin/clients', async (req, res) => {
     const { user } = await requireAdmin(deps, req, res);
     const b = parse(newClient, req.body);
-    const { client, secret } = await registerClient(store, { name: b.name, redirectUris: b.redirectUris, isPublic: b.public, scopes: b.scopes, logoUrl: b.logoUrl, defaultScope: b.defaultScope, accessTokenTtl: b.accessTokenTtl, legacyRefresh: b.legacyRefresh, postLogoutRedirectUris: b.postLogoutRedirectUris }, deps.now());
+    const options = validateClientOptions({ backchannelLogoutUri: b.backchannelLogoutUri, backchannelLogoutSessionRequired: b.backchannelLogoutSessionRequired }, b.public);
+    const { client, secret } = await registerClient(store, { name: b.name, redirectUris: b.redirectUris, isPublic: b.public, scopes: b.scopes, logoUrl: b.logoUrl, defaultScope: b.defaultScope, accessTokenTtl: b.accessTokenTtl, legacyRefresh: b.legacyRefresh, postLogoutRedirectUris: b.postLogoutRedirectUris, options }, deps.now());
     await deps.audit.record('client_registered', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: client.clientId, name: client.name, public: secret === null, legacyRefresh: client.legacyRefresh === true } });
     res.status(201).json({ clientId: client.clientId, ...(secret ? { clientSecret: secret } : {}) });
   });

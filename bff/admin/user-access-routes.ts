@@ -16,6 +16,7 @@ import { endDeviceSession, endOtherDeviceSessions } from '../session/device-sess
 import { requireAdmin } from '../session/guard.ts';
 import { auditMeta, findUserOr404 } from './user-view.ts';
 import { resetSecondFactors } from '../mfa/reset.ts';
+import { queueStoredSessionLogouts } from '../store/logout-queue.ts';
 
 export function adminUserAccessRoutes(deps: SessionDeps, mail: Mail): Router {
   const r = Router();
@@ -58,6 +59,7 @@ export function adminUserAccessRoutes(deps: SessionDeps, mail: Mail): Router {
     // Sign-ins at partner apps from browsers that never opened the portal's own screens.
     let providerSessions = 0;
     for (const s of await store.oidcOwners.sessions(user.id)) {
+      await queueStoredSessionLogouts(store, s.id, deps.now());
       await store.oidc.destroy('Session', s.id);
       providerSessions++;
     }

@@ -2,11 +2,12 @@
  * Optional client settings beyond the authorization code flow (issue 15):
  * private_key_jwt with a registered JWKS (inline or by URL), and the per-client
  * flags requiring DPoP-bound tokens (RFC 9449) or pushed authorization requests
- * (RFC 9126). Checked here; clients.ts maps them onto oidc-provider metadata.
+ * (RFC 9126), and OpenID Connect Back-Channel Logout (where logout tokens go).
+ * Checked here; clients.ts maps them onto oidc-provider metadata.
  */
 import type { ClientRecord } from '../store/store.ts';
 import { badRequest } from '../http/errors.ts';
-import { clientMetadata, logoUrlProblem } from './clients.ts';
+import { clientMetadata, logoUrlProblem, redirectUriProblem } from './clients.ts';
 import { RESOURCE_SCOPES_PROPERTY } from './client-settings.ts';
 import { DEVICE_GRANT } from './device.ts';
 
@@ -19,9 +20,22 @@ export interface ClientOptionsInput {
   requirePar?: boolean;
   /** Also the device authorization grant (RFC 8628). */
   device?: boolean;
+  /** Where logout tokens are posted (OpenID Connect Back-Channel Logout 1.0). */
+  backchannelLogoutUri?: string | null;
+  /** Every logout token must name the session (`sid`). */
+  backchannelLogoutSessionRequired?: boolean;
 }
 
-export type ClientOptions = Pick<ClientRecord, 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar' | 'device'>;
+export type ClientOptions = Pick<ClientRecord, 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar' | 'device' | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'>;
+
+/**
+ * Why a back-channel logout URI is unacceptable, or null: the redirect URIs' rules (https, `http:`
+ * only on loopback, no fragment as the specification requires, no credentials).
+ */
+export function backchannelLogoutUriProblem(uri: string): string | null {
+  const p = redirectUriProblem(uri);
+  return p ? `The back-channel logout URI ${p}.` : null;
+}
 
 /** Private members (RFC 7518 §6): a client registers public keys only. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -48,6 +62,12 @@ export function validateClientOptions(input: ClientOptionsInput, isPublic: boole
     const p = logoUrlProblem(jwksUri);
     if (p) fields.jwksUri = `The JWKS URI ${p}.`;
   }
+  const logoutUri = input.backchannelLogoutUri?.trim() || null;
+  if (logoutUri) {
+    const p = backchannelLogoutUriProblem(logoutUri);
+    if (p) fields.backchannelLogoutUri = p;
+  }
+  if (input.backchannelLogoutSessionRequired && !logoutUri) fields.backchannelLogoutUri = 'Requiring a session id in logout tokens needs a back-channel logout URI.';
   const keyed = (input.jwks !== undefined && input.jwks !== null) || jwksUri !== null;
   if (keyed && jwksUri && input.jwks) fields.jwks = 'Give either a JWKS or a JWKS URI, not both.';
   if (keyed && isPublic) fields.jwks = 'A public client has no client authentication: private_key_jwt needs a confidential client.';
@@ -58,6 +78,8 @@ export function validateClientOptions(input: ClientOptionsInput, isPublic: boole
   if (input.requireDpop) out.requireDpop = true;
   if (input.requirePar) out.requirePar = true;
   if (input.device) out.device = true;
+  if (logoutUri) out.backchannelLogoutUri = logoutUri;
+  if (logoutUri && input.backchannelLogoutSessionRequired) out.backchannelLogoutSessionRequired = true;
   return out;
 }
 
@@ -76,5 +98,9 @@ export function providerMetadata(c: ClientRecord): Record<string, unknown> {
     ...(keyed ? { token_endpoint_auth_method: 'private_key_jwt', ...(c.jwks ? { jwks: c.jwks } : { jwks_uri: c.jwksUri }) } : {}),
     ...(c.requireDpop ? { dpop_bound_access_tokens: true } : {}),
     ...(c.requirePar ? { require_pushed_authorization_requests: true } : {}),
+    // oidc-provider validates these; delivery is the portal's outbox (backchannel.ts), not its fetch.
+    ...(c.backchannelLogoutUri && !c.machine
+      ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: c.backchannelLogoutSessionRequired === true }
+      : {}),
   };
 }

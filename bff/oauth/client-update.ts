@@ -1,7 +1,7 @@
 /**
  * Changing a partner app after registration (issue 12): its name, redirect and
  * post-logout redirect URIs, default scope, access-token lifetime and the
- * legacy refresh mode, through the same checks as registration. The provider
+ * legacy refresh mode, its back-channel logout URI, through the same checks as registration. The provider
  * reads a client from the store on every request (adapter.ts), so a change
  * takes effect on every instance at once. The CLI and the admin screen share
  * this; each audits what changed.
@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { ClientRecord, Store } from '../store/store.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { validateClientInput } from './clients.ts';
+import { validateClientOptions } from './client-options.ts';
 
 export interface ClientPatch {
   name?: string;
@@ -20,6 +21,9 @@ export interface ClientPatch {
   /** Seconds; null: back to the ACCESS_TOKEN_TTL default. */
   accessTokenTtl?: number | null;
   legacyRefresh?: boolean;
+  /** null or '': no back-channel logout any more. */
+  backchannelLogoutUri?: string | null;
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 /** The admin API's body for a change: every field optional, unknown ones refused. */
@@ -31,11 +35,13 @@ export const clientPatchSchema = z
     defaultScope: z.array(z.string().max(100)).max(20).nullable(),
     accessTokenTtl: z.number().int().nullable(),
     legacyRefresh: z.boolean(),
+    backchannelLogoutUri: z.string().max(2000).nullable(),
+    backchannelLogoutSessionRequired: z.boolean(),
   })
   .partial()
   .strict();
 
-const FIELDS = ['name', 'redirectUris', 'postLogoutRedirectUris', 'defaultScope', 'accessTokenTtl', 'legacyRefresh'] as const;
+const FIELDS = ['name', 'redirectUris', 'postLogoutRedirectUris', 'defaultScope', 'accessTokenTtl', 'legacyRefresh', 'backchannelLogoutUri', 'backchannelLogoutSessionRequired'] as const;
 
 /**
  * Applies `patch` to a partner app; returns the stored record and the names
@@ -46,7 +52,8 @@ const FIELDS = ['name', 'redirectUris', 'postLogoutRedirectUris', 'defaultScope'
 export async function updateClient(store: Store, clientId: string, patch: ClientPatch): Promise<{ client: ClientRecord; changed: string[] }> {
   const c = await store.clients.find(clientId);
   if (!c || c.firstParty) throw notFound('client_not_found', `No partner app with client id ${clientId}.`);
-  if (c.machine && (patch.redirectUris || patch.postLogoutRedirectUris || patch.defaultScope !== undefined || patch.legacyRefresh !== undefined)) {
+  const logoutPatched = patch.backchannelLogoutUri !== undefined || patch.backchannelLogoutSessionRequired !== undefined;
+  if (c.machine && (patch.redirectUris || patch.postLogoutRedirectUris || patch.defaultScope !== undefined || patch.legacyRefresh !== undefined || logoutPatched)) {
     throw badRequest('invalid_client_metadata', 'A machine client signs nobody in: only its name and access-token lifetime can change.');
   }
   // A machine client (machine.ts) has no redirect URIs and resource scopes only: its name and
@@ -62,6 +69,12 @@ export async function updateClient(store: Store, clientId: string, patch: Client
     accessTokenTtl: patch.accessTokenTtl === undefined ? (c.accessTokenTtl ?? null) : patch.accessTokenTtl,
     legacyRefresh: patch.legacyRefresh ?? c.legacyRefresh === true,
   });
+  const logoutUri = patch.backchannelLogoutUri === undefined ? (c.backchannelLogoutUri ?? null) : patch.backchannelLogoutUri;
+  // Clearing the URI clears the session requirement with it, unless the patch says otherwise.
+  const logout = validateClientOptions({
+    backchannelLogoutUri: logoutUri,
+    backchannelLogoutSessionRequired: patch.backchannelLogoutSessionRequired ?? (Boolean(logoutUri) && c.backchannelLogoutSessionRequired === true),
+  }, false);
   const next: ClientRecord = {
     ...c,
     name: v.name,
@@ -70,8 +83,13 @@ export async function updateClient(store: Store, clientId: string, patch: Client
     defaultScope: v.defaultScope,
     accessTokenTtl: v.accessTokenTtl,
     legacyRefresh: v.legacyRefresh,
+    backchannelLogoutUri: logout.backchannelLogoutUri ?? null,
+    backchannelLogoutSessionRequired: logout.backchannelLogoutSessionRequired === true,
   };
-  const before: Record<string, unknown> = { ...c, defaultScope: c.defaultScope ?? null, accessTokenTtl: c.accessTokenTtl ?? null, legacyRefresh: c.legacyRefresh === true };
+  const before: Record<string, unknown> = {
+    ...c, defaultScope: c.defaultScope ?? null, accessTokenTtl: c.accessTokenTtl ?? null, legacyRefresh: c.legacyRefresh === true,
+    backchannelLogoutUri: c.backchannelLogoutUri ?? null, backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired === true,
+  };
   const changed = FIELDS.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(next[k]));
   // The whole record, secret and options included, as read: upsert replaces the row.
   if (changed.length) await store.clients.upsert(next);

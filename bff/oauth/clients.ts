@@ -51,7 +51,7 @@ export interface NewClientInput {
   /** Where RP-initiated logout may return (exact match); absent: the origin (with `/`) of each redirect URI. */
   postLogoutRedirectUris?: string[];
   /** private_key_jwt keys and the DPoP / PAR flags, already checked (client-options.ts validateClientOptions). */
-  options?: Pick<ClientRecord, 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar' | 'device'>;
+  options?: Pick<ClientRecord, 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar' | 'device' | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'>;
 }
 
 /** Bounds of a per-client access-token lifetime: a day at most, as the seed 004 document promises. */
@@ -158,6 +158,7 @@ export function publicClient(c: ClientRecord) {
     clientId: c.clientId, name: c.name, redirectUris: c.redirectUris, postLogoutRedirectUris: c.postLogoutRedirectUris, public: c.secret === null && !c.jwks && !c.jwksUri, scopes: c.scopes, logoUrl: c.logoUrl, createdAt: c.createdAt,
     defaultScope: c.defaultScope ?? null, accessTokenTtl: c.accessTokenTtl ?? null, legacyRefresh: c.legacyRefresh === true,
     machine: c.machine === true, privateKeyJwt: Boolean(c.jwks || c.jwksUri), jwksUri: c.jwksUri ?? null, requireDpop: c.requireDpop === true, requirePar: c.requirePar === true, device: c.device === true,
+    backchannelLogoutUri: c.backchannelLogoutUri ?? null, backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired === true,
   };
 }
 

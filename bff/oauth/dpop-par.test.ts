@@ -125,7 +125,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(meta.dpop_signing_alg_values_supported, ['ES256', 'Ed25519', 'EdDSA']);
       assert.equal(meta.pushed_authorization_request_endpoint, `${app.config.issuer}/request`);
       assert.equal(meta.require_pushed_authorization_requests, undefined, 'PAR is per client, not required of all');
-      assert.deepEqual(meta.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt', 'none']);
+      assert.deepEqual(meta.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
     });
   });
 }

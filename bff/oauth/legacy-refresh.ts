@@ -15,6 +15,7 @@ import type { Deps } from '../deps.ts';
 import { parse } from '../http/validate.ts';
 import { AppError } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
+import { internalClientCredential } from './client-auth.ts';
 import { refreshGrant } from './core.ts';
 import { noneUnlessOutage } from '../http/error-handler.ts';
 
@@ -46,7 +47,9 @@ export function legacyRefresh(deps: Deps) {
       await audit(false);
       throw new AppError('invalid_grant', INVALID, { status: 400 });
     }
-    const result = await refreshGrant(deps, { clientId: client.clientId, clientSecret: client.secret, refreshToken: q.refresh_token });
+    // No client authentication here by design (seed 004), and the portal keeps only the secret's hash.
+    const clientSecret = client.secret === null ? null : internalClientCredential(deps.config.cookieSecrets, client.clientId, deps.now());
+    const result = await refreshGrant(deps, { clientId: client.clientId, clientSecret, refreshToken: q.refresh_token });
     await audit(result.status === 200);
     const body = result.status === 200 && typeof result.body.refresh_token === 'string' ? { ...result.body, request_token: result.body.refresh_token } : result.body;
     res.status(result.status).json(body);

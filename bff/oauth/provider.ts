@@ -18,6 +18,8 @@ import { deviceEntry, deviceFlowFeature } from './device.ts';
 import { partnerCors, redirectOrigins } from './cors.ts';
 import { ACR_VALUES, interactionPolicyWithAcr } from './acr.ts';
 import type { ClaimsContributor } from './claims.ts';
+import { clientSecretAccepted } from './client-auth.ts';
+import { useOutboxForBackchannelLogout } from './backchannel.ts';
 import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession, interactionUrl } from './client-settings.ts';
 
 
@@ -176,6 +178,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       clientCredentials: { enabled: true },
       // RFC 8628; the person's side is the SPA's /device screen (device.ts).
       deviceFlow: deviceFlowFeature(config.publicUrl),
+      // OpenID Connect Back-Channel Logout: oidc-provider's discovery and client metadata; delivery
+      // through the portal's durable outbox (backchannel.ts), not oidc-provider's one-shot post.
+      backchannelLogout: { enabled: true },
     },
     formats: {
       customizers: {
@@ -208,10 +213,20 @@ export function createProvider(deps: ProviderDeps): Provider {
     enabledJWA: {
       idTokenSigningAlgValues: ['ES256', 'EdDSA'],
       userinfoSigningAlgValues: ['ES256', 'EdDSA'],
+      // Client secrets are stored hashed (decision 0025): nothing keyed with a secret can be checked.
+      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'],
+      requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'],
     },
+    // No client_secret_jwt: it needs the plain secret, and the portal keeps only its hash.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
   };
 
   const provider = new Provider(config.issuer, configuration);
+  // The client's `client_secret` is the stored hash (client-auth.ts): compare the presented secret with it.
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientId: string; clientSecret?: string }, actual: string) {
+    return Promise.resolve(clientSecretAccepted(config.cookieSecrets, this.clientId, this.clientSecret ?? null, actual, now()));
+  };
+  useOutboxForBackchannelLogout(provider, store, now);
   provider.proxy = config.trustProxy > 0;
   // PUBLIC_URL says the browser speaks https, whatever the last hop (a TLS proxy that is not
   // trusted for X-Forwarded-Proto): Koa would otherwise refuse to set a Secure cookie (a 500).

@@ -1,7 +1,8 @@
 /**
  * Signing keys and client secrets at rest: the database rows hold neither the
- * private key nor the secret, yet tokens are signed and clients authenticate;
- * rows from before encryption are encrypted at start; rotating
+ * private key nor the secret (only its hash), yet tokens are signed and clients
+ * authenticate; keys from before encryption are encrypted at start, secrets
+ * from before hashing (in clear or encrypted) are hashed at start; rotating
  * DATA_ENCRYPTION_KEYS keeps old rows readable until `portal keys reencrypt`.
  */
 import { describe, it } from 'node:test';
@@ -13,6 +14,8 @@ import { rawSql } from '../testing/raw-sql.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from './clients.ts';
 import { issueCode } from './core.ts';
+import { hashClientSecret } from './client-auth.ts';
+import { createSealer } from '../http/at-rest.ts';
 
 const REDIRECT = 'https://partner.example/cb';
 const KEY1 = '1:data-key-one-data-key-one-data-key-one-1';
@@ -53,7 +56,7 @@ const reencrypt = (app: TestApp, keys: string) =>
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`secrets at rest (${db})`, () => {
-    it('stores no private key and no client secret in clear, and still signs and authenticates', async () => {
+    it('stores no private key in clear and no client secret at all (its hash only), and still signs and authenticates', async () => {
       const { app, client, secret, user } = await seeded(db, 'Enc');
       try {
         const [key] = await app.store.keys.list();
@@ -68,22 +71,26 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.match(String(stored.enc), /^enc1\.1\./);
         assert.equal(stored.x, key!.jwk.x, 'the public part stays readable');
         assert.equal(raw.clients.length, 2, 'the partner and the BFF itself');
-        for (const c of raw.clients) assert.match(String(c.secret), /^enc1\.1\./, c.client_id);
+        for (const c of raw.clients) assert.match(String(c.secret), /^sha256:[\w-]{43}$/, c.client_id);
         assert.ok(!raw.clients.some((c) => c.secret?.includes(secret)));
+        assert.equal(raw.clients.find((c) => c.client_id === client.clientId)!.secret, hashClientSecret(secret));
+        assert.notEqual((await app.store.clients.find(client.clientId))!.secret, secret, 'no reader gets the secret back');
 
         assert.equal(await signIn(app, client.clientId, secret, user.id), 200);
         assert.equal(await signIn(app, client.clientId, `${secret}x`, user.id), 401, 'a wrong secret is still refused');
-        // A ciphertext moved onto another row does not open there.
-        await rawSql(app.config.databaseUrl, 'UPDATE clients SET secret = (SELECT secret FROM clients WHERE first_party = 1) WHERE client_id = $1', [client.clientId]);
-        await assert.rejects(app.store.clients.find(client.clientId), /cannot be decrypted/);
+        assert.equal(await signIn(app, client.clientId, hashClientSecret(secret), user.id), 401, 'the stored hash is no secret');
       } finally {
         await app.close();
       }
     });
 
-    it('encrypts rows stored in clear before the upgrade, at start, and they keep working', async () => {
+    it('encrypts keys and hashes secrets stored before the upgrade (in clear or encrypted), at start, and they keep working', async () => {
       const { app: first, client, secret, user } = await seeded(db, 'Old');
+      const { client: sealedClient, secret: sealedSecret } = await registerClient(first.store, { name: 'Sealed', redirectUris: [REDIRECT], isPublic: false }, Date.now());
       const url = first.config.databaseUrl;
+      // As the previous version stored secrets: AES-256-GCM under DATA_ENCRYPTION_KEYS (decision 0009).
+      const sealer = createSealer({ 1: KEY1.slice(2) }, { version: 'enc1', salt: 'portal-data-at-rest', info: 'portal client secret' });
+      await rawSql(url, 'UPDATE clients SET secret = $1 WHERE client_id = $2', [sealer.seal(sealedSecret!, sealedClient.clientId), sealedClient.clientId]);
       // As an older version stored them: the secret and a private JWK in clear.
       const { privateKey } = await generateKeyPair('ES256', { extractable: true });
       const jwk = { ...(await exportJWK(privateKey)), kid: 'legacy-key', alg: 'ES256', use: 'sig' };
@@ -97,8 +104,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(raw.keys.map((k) => k.kid), ['legacy-key']);
         assert.ok(!raw.keys[0]!.jwk.includes(jwk.d!));
         assert.match(String((JSON.parse(raw.keys[0]!.jwk) as { enc: string }).enc), /^enc1\.1\./);
-        assert.equal(raw.clients.filter((c) => c.secret?.startsWith('enc1.1.')).length, 2);
+        assert.deepEqual(raw.clients.map((c) => /^sha256:/.test(c.secret ?? '')), [true, true, true]);
+        assert.equal(raw.clients.find((c) => c.client_id === sealedClient.clientId)!.secret, hashClientSecret(sealedSecret!));
         assert.equal(await signIn(second, client.clientId, secret, user.id), 200);
+        assert.equal(await signIn(second, sealedClient.clientId, sealedSecret!, user.id), 200);
         assert.deepEqual((await second.store.keys.list()).map((k) => k.jwk.d), [jwk.d]);
       } finally {
         await second.close();
@@ -115,15 +124,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(await signIn(second, client.clientId, secret, user.id), 200, 'a row under id 1 still opens');
         const { client: newer } = await registerClient(second.store, { name: 'New', redirectUris: [REDIRECT], isPublic: false }, Date.now());
         const byId = new Map((await rows(second)).clients.map((c) => [c.client_id, c.secret]));
-        assert.match(byId.get(newer.clientId)!, /^enc1\.2\./, 'new writes use the highest id');
-        assert.match(byId.get(client.clientId)!, /^enc1\.1\./);
+        assert.match(byId.get(newer.clientId)!, /^sha256:/, 'secrets are hashed whatever the key');
 
         const r = reencrypt(second, `${KEY2},${KEY1}`);
         assert.equal(r.status, 0, r.stderr);
-        // The BFF's own client was re-written under id 2 when `second` started; the partner's was not.
-        assert.deepEqual(JSON.parse(r.stdout), { reencrypted: { clients: 1, signingKeys: 1 } });
+        // Hashes need no key: only the signing key is re-encrypted.
+        assert.deepEqual(JSON.parse(r.stdout), { reencrypted: { clients: 0, signingKeys: 1 } });
         const after = await rows(second);
-        assert.ok(after.clients.every((c) => c.secret?.startsWith('enc1.2.')));
+        assert.ok(after.clients.every((c) => c.secret?.startsWith('sha256:')));
         assert.ok(after.keys.every((k) => (JSON.parse(k.jwk) as { enc: string }).enc.startsWith('enc1.2.')));
         const third = await startTestApp({ databaseUrl: url, env: { DATA_ENCRYPTION_KEYS: KEY2, PUBLIC_URL: first.url } });
         try {

@@ -1,15 +1,19 @@
 /**
- * Signing keys (private JWKs) and client secrets encrypted at rest with
- * DATA_ENCRYPTION_KEYS (AES-256-GCM, http/at-rest.ts). `secretsAtRest(store)`
- * wraps the Store so every caller (provider, compat APIs, CLI) keeps reading
- * plaintext while the database only ever holds ciphertext; the key id travels
- * with each ciphertext, so the highest id encrypts and older ids still decrypt.
+ * Signing keys (private JWKs) encrypted at rest with DATA_ENCRYPTION_KEYS
+ * (AES-256-GCM, http/at-rest.ts), and client secrets hashed. `secretsAtRest(store)`
+ * wraps the Store so every caller (provider, compat APIs, CLI) reads private
+ * JWKs in plaintext while the database only ever holds ciphertext; the key id
+ * travels with each ciphertext, so the highest id encrypts and older ids still
+ * decrypt.
  *
- * oidc-provider compares client_secret_basic against the plaintext secret, so
- * client secrets are encrypted (not hashed) and decrypted when a client loads.
+ * Client secrets are written as SHA-256 hashes (client-auth.ts, decision 0025):
+ * no reader ever sees a secret again, only its hash, which every door compares
+ * a presented secret against. Rows from before hashing (encrypted, or older
+ * still in clear) are read as their hash and rewritten as one at start.
  */
 import { createSealer, type Sealer } from '../http/at-rest.ts';
 import type { ClientRecord, SigningKey, Store } from '../store/store.ts';
+import { hashClientSecret, isClientSecretHash } from './client-auth.ts';
 
 export type DataKeys = Readonly<Record<number, string>>;
 
@@ -32,13 +36,15 @@ function undecryptable(what: string): never {
   throw new UndecryptableError(`${what} cannot be decrypted: is the DATA_ENCRYPTION_KEYS id it was encrypted with still configured?`);
 }
 
-function openSecret(s: Sealers, c: ClientRecord): ClientRecord {
-  if (c.secret === null || !s.secret.isSealed(c.secret)) return c; // public client, or a row from before encryption
-  return { ...c, secret: s.secret.open(c.secret, c.clientId) ?? undecryptable(`the secret of client ${c.clientId}`) };
+/** The stored value as a hash: kept when it is one; a row from before hashing (sealed, or in clear) is opened and hashed. */
+function secretHash(s: Sealers, clientId: string, stored: string): string {
+  if (isClientSecretHash(stored)) return stored;
+  const plain = s.secret.isSealed(stored) ? (s.secret.open(stored, clientId) ?? undecryptable(`the secret of client ${clientId}`)) : stored;
+  return hashClientSecret(plain);
 }
 
-function sealSecret(s: Sealers, c: ClientRecord): ClientRecord {
-  return c.secret === null ? c : { ...c, secret: s.secret.seal(c.secret, c.clientId) };
+function hashedSecret(s: Sealers, c: ClientRecord): ClientRecord {
+  return c.secret === null ? c : { ...c, secret: secretHash(s, c.clientId, c.secret) };
 }
 
 /** Public members stay readable (for inspection); the whole private JWK is the ciphertext. */
@@ -55,7 +61,7 @@ function openJwk(s: Sealers, k: SigningKey): SigningKey {
 
 const raws = new WeakMap<Store, Store>();
 
-/** The store with client secrets and signing keys sealed on write and opened on read (idempotent). */
+/** The store with client secrets hashed on write, signing keys sealed on write and opened on read (idempotent). */
 export function secretsAtRest(store: Store, keys: DataKeys): Store {
   if (raws.has(store)) return store;
   const s = sealers(keys);
@@ -64,14 +70,14 @@ export function secretsAtRest(store: Store, keys: DataKeys): Store {
   const wrapped = Object.create(store) as Store & { clients: Store['clients']; keys: Store['keys']; transaction: Store['transaction'] };
   wrapped.clients = {
     ...clients,
-    create: (c) => clients.create(sealSecret(s, c)),
-    upsert: (c) => clients.upsert(sealSecret(s, c)),
+    create: (c) => clients.create(hashedSecret(s, c)),
+    upsert: (c) => clients.upsert(hashedSecret(s, c)),
     find: async (id) => {
       const c = await clients.find(id);
-      return c && openSecret(s, c);
+      return c && hashedSecret(s, c);
     },
-    list: async () => (await clients.list()).map((c) => openSecret(s, c)),
-    setSecret: (id, secret) => clients.setSecret(id, s.secret.seal(secret, id)),
+    list: async () => (await clients.list()).map((c) => hashedSecret(s, c)),
+    setSecret: (id, secret) => clients.setSecret(id, secretHash(s, id, secret)),
   };
   wrapped.keys = {
     ...signingKeys,
@@ -86,9 +92,10 @@ export function secretsAtRest(store: Store, keys: DataKeys): Store {
 }
 
 /**
- * Encrypts what is still stored in clear (rows from before encryption at rest), and with
- * `reencrypt` also re-encrypts what an older DATA_ENCRYPTION_KEYS id sealed, so that id can be
- * removed. Runs at every start (plaintext only) and from `portal keys reencrypt` (both).
+ * Encrypts signing keys still stored in clear (rows from before encryption at rest) and hashes
+ * client secrets not yet hashed (encrypted or in clear); with `reencrypt` also re-encrypts what
+ * an older DATA_ENCRYPTION_KEYS id sealed, so that id can be removed. Runs at every start
+ * (plaintext and unhashed only) and from `portal keys reencrypt` (both).
  */
 export async function sealStoredSecrets(store: Store, keys: DataKeys, opts: { reencrypt?: boolean } = {}): Promise<{ clients: number; signingKeys: number }> {
   const raw = raws.get(store) ?? store;
@@ -96,8 +103,8 @@ export async function sealStoredSecrets(store: Store, keys: DataKeys, opts: { re
   const redo = (sealer: Sealer, value: string) => !sealer.isSealed(value) || (opts.reencrypt === true && sealer.stale(value));
   let clients = 0;
   for (const c of await raw.clients.list()) {
-    if (c.secret === null || !redo(s.secret, c.secret)) continue;
-    await raw.clients.setSecret(c.clientId, s.secret.seal(openSecret(s, c).secret!, c.clientId));
+    if (c.secret === null || isClientSecretHash(c.secret)) continue;
+    await raw.clients.setSecret(c.clientId, secretHash(s, c.clientId, c.secret));
     clients++;
   }
   let signingKeys = 0;

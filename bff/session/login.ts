@@ -9,6 +9,7 @@ import { bffRedirectUri } from './oidc-client.ts';
 import { openTx } from './cookies.ts';
 import type { SessionCore } from './guard.ts';
 import { noneUnlessOutage } from '../http/error-handler.ts';
+import { queueSessionLogouts } from '../store/logout-queue.ts';
 
 export interface LoginOptions {
   returnTo: string;
@@ -53,6 +54,10 @@ export async function endSession(deps: Pick<SessionCore, 'sessions' | 'provider'
   }
   if (tokens.sid) {
     const op = await deps.provider.Session.findByUid(tokens.sid).catch(noneUnlessOutage);
-    if (op) await op.destroy();
+    if (op) {
+      // Partners this browser signed in to are told through the logout outbox, never waited for here.
+      await queueSessionLogouts(deps.store, op, Date.now());
+      await op.destroy();
+    }
   }
 }

@@ -98,6 +98,9 @@ export interface ClientRecord {
   requirePar?: boolean;
   /** May sign people in on a device without a browser (RFC 8628 device authorization grant). */
   device?: boolean;
+  /** OpenID Connect Back-Channel Logout: where logout tokens are posted, and whether they must carry `sid`. */
+  backchannelLogoutUri?: string | null;
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 /** An API (RFC 8707 resource) that machine clients get audience-restricted tokens for. */
@@ -229,6 +232,25 @@ export interface OutboxStats {
   failed: number;
   lastFailureAt: number | null;
 }
+
+/** A logout token owed to a partner (OpenID Connect Back-Channel Logout), waiting in or delivered from the outbox. */
+export interface PartnerLogout {
+  id: string;
+  clientId: string;
+  sub: string;
+  /** The session at the partner (the provider session's `sid` for that client), or null: every session of `sub`. */
+  sid: string | null;
+  createdAt: number;
+  /** Delivery attempts started so far (a claim counts as one). */
+  attempts: number;
+  nextAttemptAt: number;
+  deliveredAt: number | null;
+  /** Set when the worker gave up on it. */
+  failedAt: number | null;
+  lastError: string | null;
+}
+
+export type NewPartnerLogout = Pick<PartnerLogout, 'id' | 'clientId' | 'sub' | 'sid' | 'createdAt'>;
 
 /** A one-time link or code sent by mail; the store holds only hashes of its secrets. */
 export interface OneTimeToken {
@@ -504,6 +526,18 @@ export interface Store {
     /** Records a failed attempt: due again at `retryAt`, or given up when retryAt is null. */
     markFailed(id: string, owner: string, error: string, retryAt: number | null, now: number): Promise<boolean>;
     stats(): Promise<OutboxStats>;
+  };
+
+  /** Logout tokens owed to partners (bff/oauth/backchannel.ts delivers them), each claimed by one worker at a time. */
+  logoutOutbox: {
+    /** Queues it unless a row with its id exists; true when this call queued it. */
+    enqueue(l: NewPartnerLogout): Promise<boolean>;
+    /** Like mailOutbox.claim: leases up to `limit` due rows to `owner` and counts the attempt. */
+    claim(owner: string, now: number, leaseMs: number, limit: number): Promise<PartnerLogout[]>;
+    markDelivered(id: string, owner: string, now: number): Promise<boolean>;
+    /** Records a failed attempt: due again at `retryAt`, or given up when retryAt is null. */
+    markFailed(id: string, owner: string, error: string, retryAt: number | null, now: number): Promise<boolean>;
+    find(id: string): Promise<PartnerLogout | null>;
   };
 
   throttle: {

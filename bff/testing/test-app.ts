@@ -95,6 +95,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     clock,
     async close() {
       await app.mail.close();
+      await app.partnerLogout.stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       for (const c of cleanups) await c();

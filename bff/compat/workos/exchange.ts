@@ -12,7 +12,7 @@ import type { ClientRecord } from '../../store/store.ts';
 import type { AcceptInvitationInput, AcceptedInvitation } from '../../store/orgs.ts';
 import { authenticationMethod, tokenRequest, type TokenResult } from '../../oauth/core.ts';
 import { safeEqual } from '../../http/security.ts';
-import { checkClient } from '../../oauth/client-auth.ts';
+import { checkClient, internalClientCredential } from '../../oauth/client-auth.ts';
 import { clientAuthFailed } from '../../oauth/client-throttle.ts';
 import { checkInvitation, defaultOrganization } from '../../orgs/orgs.ts';
 import { connectionForAcr } from '../../federation/public.ts';
@@ -161,7 +161,8 @@ export async function authenticateWithCode(deps: Deps, hooks: WorkOSHooks, body:
     if (presented !== undefined) secret = presented;
     // WorkOS lets a confidential client prove a PKCE-bound code with the verifier alone;
     // the provider still checks the verifier against the code's challenge.
-    else if (body.code_verifier && usable?.codeChallenge) secret = client.secret;
+    // The portal keeps only the secret's hash: the token endpoint is given its internal credential.
+    else if (body.code_verifier && usable?.codeChallenge) secret = internalClientCredential(deps.config.cookieSecrets, client.clientId, deps.now());
     else throw invalidClient('client_secret is required (or a code_verifier for a code issued with PKCE).');
   }
   const redirectUri = code?.redirectUri ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);

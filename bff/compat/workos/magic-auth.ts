@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Deps } from '../../deps.ts';
 import type { ClientRecord } from '../../store/store.ts';
-import { safeEqual } from '../../http/security.ts';
+import { findClientBySecret } from '../../oauth/client-auth.ts';
 import { normaliseEmail } from '../../accounts/email.ts';
 import { CODE_TTL_MS, EMAIL_AMR, redeemSignInCode, sendSignInCode } from '../../sign-in/email-code.ts';
 import { authenticateClient, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
@@ -22,8 +22,7 @@ import type { CreateMagicAuth, MagicAuthGrant } from './schema.ts';
 
 /** The confidential partner client whose secret is this API key (the SDK's `Authorization: Bearer`). */
 export async function clientByApiKey(deps: Deps, bearer: string | null, ip: string | null): Promise<ClientRecord> {
-  const clients = bearer ? (await deps.store.clients.list()).filter((c) => !c.firstParty && c.secret !== null) : [];
-  const client = clients.find((c) => safeEqual(c.secret!, bearer!));
+  const client = bearer ? await findClientBySecret(deps.store, bearer) : null;
   if (!client) return refuseClient(deps, null, ip, 'Authenticate with the API key (Authorization: Bearer <client secret>).');
   return client;
 }

@@ -2,6 +2,7 @@
 import type { OutboxMessage, Store } from '../store.ts';
 import type { Driver } from './driver.ts';
 import { numOrNull, onlyRow } from './rows.ts';
+import { leaseDueRows } from './outbox-lease.ts';
 
 interface OutboxRow {
   id: string;
@@ -48,19 +49,7 @@ export function sqlMailOutbox(db: Driver): Store['mailOutbox'] {
       );
     },
     async claim(owner, now, leaseMs, limit) {
-      // One statement picks and leases: two instances never get the same row. PostgreSQL skips
-      // rows another claim has locked instead of waiting; SQLite serialises writers anyway.
-      const skipLocked = db.kind === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
-      const rows = await db.query<OutboxRow>(
-        `UPDATE mail_outbox SET lease_owner = $1, lease_until = $3, attempts = attempts + 1
-         WHERE id IN (
-           SELECT id FROM mail_outbox
-           WHERE ${UNDELIVERED} AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until <= $2)
-           ORDER BY next_attempt_at, id LIMIT $4 ${skipLocked})
-         AND ${UNDELIVERED} AND (lease_until IS NULL OR lease_until <= $2)
-         RETURNING ${COLUMNS}`,
-        [owner, now, now + leaseMs, limit],
-      );
+      const rows = await leaseDueRows<OutboxRow>(db, { table: 'mail_outbox', undelivered: UNDELIVERED, columns: COLUMNS }, owner, now, leaseMs, limit);
       return rows.map(toMessage).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id.localeCompare(b.id));
     },
     async markSent(id, owner, now) {

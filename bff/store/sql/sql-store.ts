@@ -16,6 +16,7 @@ import { sqlImpersonations } from './impersonations.ts';
 import { sqlClients, sqlUsers } from './users.ts';
 import { sqlUserConsole } from './user-console.ts';
 import { sqlMailOutbox } from './mail.ts';
+import { sqlLogoutOutbox } from './logout-outbox.ts';
 import { sqlOneTimeTokens } from './tokens.ts';
 import { sqlResources } from './resources.ts';
 import { sqlMfa } from './mfa.ts';
@@ -40,6 +41,7 @@ export class SqlStore implements Store {
   readonly federation: Store['federation'];
   readonly activity: Store['activity'];
   readonly mailOutbox: Store['mailOutbox'];
+  readonly logoutOutbox: Store['logoutOutbox'];
   readonly oneTimeTokens: Store['oneTimeTokens'];
   readonly mfa: Store['mfa'];
   readonly passkeys: Store['passkeys'];
@@ -66,6 +68,7 @@ export class SqlStore implements Store {
     this.federation = sqlFederation(db);
     this.activity = sqlActivity(db);
     this.mailOutbox = sqlMailOutbox(db);
+    this.logoutOutbox = sqlLogoutOutbox(db);
     this.oneTimeTokens = sqlOneTimeTokens(db);
     this.mfa = sqlMfa(db);
     this.passkeys = sqlPasskeys(db);

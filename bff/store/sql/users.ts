@@ -118,7 +118,7 @@ interface ClientRow {
 }
 
 /** ClientRecord members kept in the `options` JSON column (migration 019); absent ones stay absent. */
-const OPTION_KEYS = ['machine', 'jwks', 'jwksUri', 'requireDpop', 'requirePar', 'device'] as const;
+const OPTION_KEYS = ['machine', 'jwks', 'jwksUri', 'requireDpop', 'requirePar', 'device', 'backchannelLogoutUri', 'backchannelLogoutSessionRequired'] as const;
 
 function clientOptions(c: ClientRecord): string {
   return JSON.stringify(Object.fromEntries(OPTION_KEYS.filter((k) => c[k] !== undefined).map((k) => [k, c[k]])));

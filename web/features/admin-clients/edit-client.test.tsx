@@ -44,6 +44,8 @@ describe('admin: changing a partner app after registration', () => {
       defaultScope: ['basic'],
       accessTokenTtl: 86400,
       legacyRefresh: true,
+      backchannelLogoutUri: null,
+      backchannelLogoutSessionRequired: false,
     });
     expect(patches()[0]!.headers['x-portal-csrf']).toBe('1');
     expect(await screen.findByText('Changes to Acme 2 were saved')).toBeTruthy();

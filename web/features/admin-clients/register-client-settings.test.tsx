@@ -48,6 +48,25 @@ describe('admin: registering a partner app written to The Trading Parrot\'s docu
     expect((created()[0]!.json as { postLogoutRedirectUris: string[] }).postLogoutRedirectUris).toEqual(['https://ttp.example/bye', 'http://127.0.0.1:8080/bye']);
   });
 
+  it('sends the sign-out notification address (back-channel logout) and whether it names the session', async () => {
+    await fillBasics();
+    const session = screen.getByRole('checkbox', { name: 'Name the session in every sign-out notification' }) as HTMLInputElement;
+    expect(session.disabled).toBe(true);
+    fireEvent.change(screen.getByLabelText('Sign-out notification address (optional)'), { target: { value: ' https://ttp.example/backchannel-logout ' } });
+    fireEvent.click(session);
+    fireEvent.click(screen.getByRole('button', { name: 'Register app' }));
+    await waitFor(() => expect(created()).toHaveLength(1));
+    expect(created()[0]!.json).toMatchObject({ backchannelLogoutUri: 'https://ttp.example/backchannel-logout', backchannelLogoutSessionRequired: true });
+  });
+
+  it('refuses an http sign-out notification address outside localhost before sending anything', async () => {
+    await fillBasics();
+    fireEvent.change(screen.getByLabelText('Sign-out notification address (optional)'), { target: { value: 'http://ttp.example/backchannel-logout' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Register app' }));
+    expect(await screen.findByText('http:// is allowed only for localhost, 127.0.0.1 or [::1]. Use https:// for other hosts.')).toBeTruthy();
+    expect(created()).toHaveLength(0);
+  });
+
   it('refuses a lifetime out of range before sending anything', async () => {
     await fillBasics();
     fireEvent.change(screen.getByLabelText('Access-token lifetime in seconds (optional)'), { target: { value: '90000' } });

@@ -17,6 +17,10 @@ export interface NewClient {
   legacyRefresh?: boolean;
   /** Where RP-initiated sign-out may send people back; absent: each redirect URI's origin. */
   postLogoutRedirectUris?: string[];
+  /** Where the portal posts logout tokens (OpenID Connect Back-Channel Logout). */
+  backchannelLogoutUri?: string;
+  /** Every logout token names the session (`sid`). */
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 export interface CreatedClient {

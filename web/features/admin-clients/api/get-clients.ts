@@ -14,6 +14,9 @@ export interface PartnerClient {
   defaultScope?: string | null;
   accessTokenTtl?: number | null;
   legacyRefresh?: boolean;
+  /** OpenID Connect Back-Channel Logout: where logout tokens go, and whether they name the session. */
+  backchannelLogoutUri?: string | null;
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 export const clientsQueryKey = ['admin', 'clients'] as const;

@@ -14,6 +14,9 @@ export interface ClientChanges {
   /** Seconds; null: the portal's default. */
   accessTokenTtl?: number | null;
   legacyRefresh?: boolean;
+  /** null: the app is no longer told when people sign out. */
+  backchannelLogoutUri?: string | null;
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 export function updateClient(clientId: string, changes: ClientChanges): Promise<{ client: PartnerClient; changed: string[] }> {

@@ -1,5 +1,5 @@
 import { TextAreaField, TextField } from '../../../components/ui/field.tsx';
-import { checkRedirectUris } from '../lib/redirect-uri.ts';
+import { checkRedirectUris, redirectUriProblem } from '../lib/redirect-uri.ts';
 
 /** The settings a partner app has both at registration and when it is changed later. */
 export interface SettingsValues {
@@ -7,15 +7,27 @@ export interface SettingsValues {
   defaultScope: string;
   accessTokenTtl: string;
   legacyRefresh: boolean;
+  /** Where the portal posts logout tokens (OpenID Connect Back-Channel Logout); empty: none. */
+  backchannelLogoutUri: string;
+  backchannelLogoutSessionRequired: boolean;
 }
 
-export type SettingsField = 'postLogoutRedirectUris' | 'defaultScope' | 'accessTokenTtl' | 'legacyRefresh';
+export type SettingsField = 'postLogoutRedirectUris' | 'defaultScope' | 'accessTokenTtl' | 'legacyRefresh' | 'backchannelLogoutUri';
 
-export const settingsOf = (c?: { postLogoutRedirectUris?: string[]; defaultScope?: string | null; accessTokenTtl?: number | null; legacyRefresh?: boolean }): SettingsValues => ({
+export const settingsOf = (c?: {
+  postLogoutRedirectUris?: string[];
+  defaultScope?: string | null;
+  accessTokenTtl?: number | null;
+  legacyRefresh?: boolean;
+  backchannelLogoutUri?: string | null;
+  backchannelLogoutSessionRequired?: boolean;
+}): SettingsValues => ({
   postLogout: (c?.postLogoutRedirectUris ?? []).join('\n'),
   defaultScope: c?.defaultScope ?? '',
   accessTokenTtl: c?.accessTokenTtl ? String(c.accessTokenTtl) : '',
   legacyRefresh: c?.legacyRefresh === true,
+  backchannelLogoutUri: c?.backchannelLogoutUri ?? '',
+  backchannelLogoutSessionRequired: c?.backchannelLogoutSessionRequired === true,
 });
 
 /** Checks the settings as the server will; `postLogout` is null when the box is empty. */
@@ -25,7 +37,13 @@ export function checkSettings(v: SettingsValues) {
   if (after && after.errors.length > 0) errors.postLogoutRedirectUris = after.errors;
   const ttl = v.accessTokenTtl.trim() === '' ? null : Number(v.accessTokenTtl.trim());
   if (ttl !== null && !(Number.isInteger(ttl) && ttl >= 60 && ttl <= 86400)) errors.accessTokenTtl = ['Enter a whole number of seconds from 60 to 86400, or leave it empty.'];
-  return { errors, postLogout: after?.uris ?? null, ttl, defaultScope: v.defaultScope.split(/\s+/).filter(Boolean) };
+  const logoutUri = v.backchannelLogoutUri.trim() || null;
+  const logoutProblem = logoutUri === null ? null : redirectUriProblem(logoutUri);
+  if (logoutProblem) errors.backchannelLogoutUri = [logoutProblem.replaceAll('redirect URI', 'sign-out notification address')];
+  return {
+    errors, postLogout: after?.uris ?? null, ttl, defaultScope: v.defaultScope.split(/\s+/).filter(Boolean),
+    backchannelLogoutUri: logoutUri, backchannelLogoutSessionRequired: logoutUri !== null && v.backchannelLogoutSessionRequired,
+  };
 }
 
 export interface SettingsFieldsProps {
@@ -92,6 +110,34 @@ export function SettingsFields({ idPrefix, values, onChange, errorFor, emptyPost
             {message}
           </p>
         ))}
+      </div>
+      <TextField
+        label="Sign-out notification address (optional)"
+        name="backchannelLogoutUri"
+        type="url"
+        spellCheck={false}
+        autoCapitalize="off"
+        hint="OpenID Connect back-channel logout: when someone signs out of the portal, or an admin ends their sessions, the portal tells the app at this address. https:// only (http:// on localhost). Empty: the app is not told."
+        value={values.backchannelLogoutUri}
+        onChange={(event) => set({ backchannelLogoutUri: event.target.value })}
+        error={errorFor('backchannelLogoutUri')}
+      />
+      <div className="field">
+        <div className="checkbox">
+          <input
+            id={`${idPrefix}-backchannel-session`}
+            type="checkbox"
+            name="backchannelLogoutSessionRequired"
+            checked={values.backchannelLogoutSessionRequired}
+            disabled={values.backchannelLogoutUri.trim() === ''}
+            onChange={(event) => set({ backchannelLogoutSessionRequired: event.target.checked })}
+            aria-describedby={`${idPrefix}-backchannel-session-hint`}
+          />
+          <label htmlFor={`${idPrefix}-backchannel-session`}>Name the session in every sign-out notification</label>
+        </div>
+        <p className="field__hint" id={`${idPrefix}-backchannel-session-hint`}>
+          For apps that keep one session per portal sign-in: each notification then says which one ended.
+        </p>
       </div>
     </>
   );

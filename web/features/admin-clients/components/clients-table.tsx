@@ -45,6 +45,7 @@ export function ClientsTable({ clients, onDelete, onRotate, onEdit, busy }: Clie
                 <th scope="col">Client ID</th>
                 <th scope="col">Redirect URIs</th>
                 <th scope="col">Post-logout redirect URIs</th>
+                <th scope="col">Sign-out notifications</th>
                 <th scope="col">Type</th>
                 <th scope="col">Scopes</th>
                 <th scope="col">
@@ -64,6 +65,10 @@ export function ClientsTable({ clients, onDelete, onRotate, onEdit, busy }: Clie
                   </td>
                   <td data-label="Post-logout redirect URIs">
                     <UriList uris={client.postLogoutRedirectUris ?? []} />
+                  </td>
+                  <td data-label="Sign-out notifications">
+                    <UriList uris={client.backchannelLogoutUri ? [client.backchannelLogoutUri] : []} />
+                    {client.backchannelLogoutUri && client.backchannelLogoutSessionRequired ? <span className="muted">Names the session</span> : null}
                   </td>
                   <td data-label="Type">{client.public ? 'Public' : 'Confidential'}</td>
                   <td data-label="Scopes">

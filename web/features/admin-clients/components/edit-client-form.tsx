@@ -10,7 +10,7 @@ import { checkRedirectUris } from '../lib/redirect-uri.ts';
 import { mapServerFields } from './register-client-form.tsx';
 import { SettingsFields, checkSettings, settingsOf, type SettingsValues } from './client-settings-fields.tsx';
 
-type EditField = 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'defaultScope' | 'accessTokenTtl' | 'legacyRefresh';
+type EditField = 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'defaultScope' | 'accessTokenTtl' | 'legacyRefresh' | 'backchannelLogoutUri';
 
 export interface EditClientFormProps {
   client: PartnerClient;
@@ -52,6 +52,8 @@ export function EditClientForm({ client, onSubmit, onCancel, pending, error }: E
       defaultScope: checked.defaultScope,
       accessTokenTtl: checked.ttl,
       legacyRefresh: settings.legacyRefresh,
+      backchannelLogoutUri: checked.backchannelLogoutUri,
+      backchannelLogoutSessionRequired: checked.backchannelLogoutSessionRequired,
     });
   }
 

@@ -12,8 +12,8 @@ import { SettingsFields, checkSettings, settingsOf, type SettingsValues } from '
 /** Every client gets `openid`: without it there is no sign-in. */
 export const ALWAYS_INCLUDED_SCOPE = 'openid';
 
-type FormField = 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'public' | 'scopes' | 'logoUrl' | 'defaultScope' | 'accessTokenTtl' | 'legacyRefresh';
-const FORM_FIELDS: ReadonlySet<string> = new Set<FormField>(['name', 'redirectUris', 'postLogoutRedirectUris', 'public', 'scopes', 'logoUrl', 'defaultScope', 'accessTokenTtl', 'legacyRefresh']);
+type FormField = 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'public' | 'scopes' | 'logoUrl' | 'defaultScope' | 'accessTokenTtl' | 'legacyRefresh' | 'backchannelLogoutUri';
+const FORM_FIELDS: ReadonlySet<string> = new Set<FormField>(['name', 'redirectUris', 'postLogoutRedirectUris', 'public', 'scopes', 'logoUrl', 'defaultScope', 'accessTokenTtl', 'legacyRefresh', 'backchannelLogoutUri']);
 
 type FieldErrors = Partial<Record<FormField, string[]>>;
 
@@ -90,6 +90,10 @@ export function RegisterClientForm({ catalogue, onSubmit, pending, error }: Regi
     if (checked.defaultScope.length > 0) input.defaultScope = checked.defaultScope;
     if (checked.ttl !== null) input.accessTokenTtl = checked.ttl;
     if (settings.legacyRefresh) input.legacyRefresh = true;
+    if (checked.backchannelLogoutUri) {
+      input.backchannelLogoutUri = checked.backchannelLogoutUri;
+      input.backchannelLogoutSessionRequired = checked.backchannelLogoutSessionRequired;
+    }
     onSubmit(input);
   }
 
