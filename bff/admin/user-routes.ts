@@ -20,6 +20,7 @@ const listQuery = z.object({
   admin: flag,
   disabled: flag,
   unverified: flag,
+  secondFactor: flag,
   after: z.string().max(400).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });

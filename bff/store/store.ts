@@ -54,6 +54,8 @@ export interface UserPageQuery {
   admin?: boolean;
   disabled?: boolean;
   unverified?: boolean;
+  /** Only people with a second factor enrolled: an authenticator app (TOTP) or a passkey. */
+  secondFactor?: boolean;
   after?: UserCursor | null;
   limit?: number;
 }

@@ -25,7 +25,12 @@ export interface UserFilters {
   admin: boolean;
   disabled: boolean;
   unverified: boolean;
+  /** Only people with an authenticator app or a passkey. */
+  secondFactor: boolean;
 }
+
+/** The list's yes/no filters, as the address and the BFF name them. */
+export const USER_FLAGS = ['admin', 'disabled', 'unverified', 'secondFactor'] as const;
 
 export interface UserPage {
   users: AdminUser[];
@@ -56,7 +61,7 @@ export function userSearch(f: UserFilters, after: string | null): string {
   const p = new URLSearchParams();
   if (f.query.trim()) p.set('query', f.query.trim());
   p.set('sort', f.sort);
-  for (const k of ['admin', 'disabled', 'unverified'] as const) if (f[k]) p.set(k, '1');
+  for (const k of USER_FLAGS) if (f[k]) p.set(k, '1');
   if (after) p.set('after', after);
   return p.toString();
 }
