@@ -24,6 +24,7 @@ import { ensureSigningKeys } from './oauth/keys.ts';
 import { createProvider } from './oauth/provider.ts';
 import { PAGES_CSS } from './oauth/pages.ts';
 import { secondFactorRoutes } from './sign-in/second-factor-routes.ts';
+import { passwordChangeRoutes } from './sign-in/password-change-routes.ts';
 import { mfaRoutes } from './mfa/routes.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
@@ -165,6 +166,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(sessionRoutes(deps));
   bff.use(interactionRoutes(deps, mail));
   bff.use(secondFactorRoutes(deps, mail));
+  bff.use(passwordChangeRoutes(deps));
   bff.use(mfaRoutes(deps, mail));
   bff.use(setupRoutes(deps));
   bff.use(accountRoutes(deps));

@@ -89,6 +89,21 @@ export function userConsoleContract(get: GetStore): void {
     });
   });
 
+  describe('users: an initial password that must be changed', () => {
+    it('keeps the flag from creation until any new password is set; never without a password', async () => {
+      const u = await get().users.create(newUser(tag(), { mustChangePassword: true }), T0);
+      assert.equal(u.mustChangePassword, true);
+      assert.equal((await get().users.findByEmail(u.email))?.mustChangePassword, true);
+      assert.equal(await get().users.setPasswordHash(u.id, 'h2', T0 + 1), true);
+      const after = await get().users.findById(u.id);
+      assert.equal(after?.mustChangePassword, undefined);
+      assert.equal(after?.passwordHash, 'h2');
+      const invited = await get().users.create(newUser(tag(), { passwordHash: null, mustChangePassword: true }), T0);
+      assert.equal(invited.mustChangePassword, undefined, 'no password, nothing to change');
+      assert.equal((await get().users.create(newUser(tag()), T0)).mustChangePassword, undefined);
+    });
+  });
+
   describe('users: version-checked changes', () => {
     it('applies a change made on the current version, and refuses a stale one', async () => {
       const u = await get().users.create(newUser(tag()), T0);
