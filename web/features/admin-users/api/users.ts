@@ -17,6 +17,8 @@ export interface AdminUser {
   updatedAt: number;
   lastSignInAt: number | null;
   username: string | null;
+  /** The password is an initial one an administrator set: their next sign-in asks for a new one. */
+  mustChangePassword: boolean;
 }
 
 export interface UserFilters {
@@ -85,7 +87,7 @@ export function useUser(id: string) {
 
 export function useInviteUser() {
   const queryClient = useQueryClient();
-  return useMutation<{ user: AdminUser }, ApiError, { email: string; name?: string }>({
+  return useMutation<{ user: AdminUser }, ApiError, { email: string; name?: string; initialPassword?: string }>({
     mutationFn: (body) => apiPost('/bff/admin/users', body),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: usersQueryKey }),
   });
