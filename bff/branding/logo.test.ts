@@ -32,7 +32,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       fetch(`${app.url}/bff/admin/branding/logo`, {
         method: 'PUT',
         headers: { cookie: agent.cookieHeader(), 'content-type': type, accept: 'application/json', ...(csrf ? { 'x-portal-csrf': '1', origin: app.url, 'sec-fetch-site': 'same-origin' } : {}) },
-        body,
+        body: new Uint8Array(body),
       });
     const error = async (res: Response) => [res.status, ((await res.json()) as { error: string }).error];
 
