@@ -67,6 +67,7 @@ const KIND_LABELS: Record<string, string> = {
   invitation_resent: 'Invitation sent again',
   invitation_revoked: 'Invitation withdrawn',
   branding_changed: 'Branding changed',
+  branding_logo_uploaded: 'Logo uploaded',
   audit_exported: 'Audit log downloaded',
   workos_authenticated: 'Partner app (WorkOS) signed in',
   workos_session_ended: 'Partner app (WorkOS) session ended',
