@@ -63,7 +63,8 @@ const WEB_FEATURES = [
  * second-factor and passkey pieces appear on the sign-in, account and impersonation screens.
  */
 const WEB_SHARED_FEATURES = {
-  interaction: ['federation', 'mfa', 'passkeys'],
+  // The new-password step after an initial password reuses the reset screen's form.
+  interaction: ['federation', 'mfa', 'passkeys', 'password-reset'],
   'admin-connections': ['federation'],
   account: ['mfa', 'passkeys'],
   'admin-impersonate': ['mfa'],

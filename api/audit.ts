@@ -74,6 +74,8 @@ export const AUDIT_KIND_LABELS = {
   invitation_resent: 'Invitation sent again',
   invitation_revoked: 'Invitation withdrawn',
   branding_changed: 'Branding changed',
+  branding_logo_uploaded: 'Logo uploaded',
+  backchannel_logout_failed: 'Partner app not told of a sign-out',
   audit_exported: 'Audit log downloaded',
   workos_authenticated: 'Partner app (WorkOS) signed in',
   workos_session_ended: 'Partner app (WorkOS) session ended',

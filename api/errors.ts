@@ -44,6 +44,7 @@ export const ACCOUNT_ERRORS = [
   'username_taken',
   'already_registered',
   'weak_password',
+  'same_password',
   'user_not_found',
   'user_disabled',
   'user_changed',
@@ -123,7 +124,7 @@ export const ADMIN_ERRORS = ['confirm_self', 'confirmation_mismatch', 'conflicti
 export const FEDERATION_ERRORS = ['connection_exists', 'connection_not_found', 'discovery_failed', 'domain_taken'] as const;
 
 /** Branding. */
-export const BRANDING_ERRORS = ['invalid_branding', 'logo_not_image', 'logo_unreachable'] as const;
+export const BRANDING_ERRORS = ['invalid_branding', 'logo_not_image', 'logo_unreachable', 'logo_type', 'logo_empty', 'logo_not_found'] as const;
 
 /** Organizations, by meaning (the CLI, the admin API and the WorkOS translator answer the same code). */
 export const ORGANIZATION_ERRORS = {

@@ -59,6 +59,8 @@ export interface ScreenInteraction {
   emailCode?: { email: string };
   /** The sign-in waits for a second factor, answered with one of these (`totp`, `passkey`, `recovery_code`). */
   secondFactor?: { factors: string[] };
+  /** The account's password is an administrator's initial one: the sign-in waits for the person's own. */
+  newPassword?: { email: string };
   /** SIGNUP=open: the screen offers "Create account". */
   signUp?: boolean;
   /** The screen to open on: `sign-up` when the app asked for it (WorkOS screen_hint) and sign-up is open. */
@@ -66,4 +68,8 @@ export interface ScreenInteraction {
 }
 
 /** The answer of a first factor (password, sign-up, passkey): the interaction finished, or a further step is needed. */
-export type LoginAnswer = { redirectTo: string } | { next: 'verify_email'; email: string } | { next: 'second_factor'; factors: string[] };
+export type LoginAnswer =
+  | { redirectTo: string }
+  | { next: 'verify_email'; email: string }
+  | { next: 'second_factor'; factors: string[] }
+  | { next: 'new_password'; email: string };

@@ -24,8 +24,9 @@ import { cachedClients } from './oauth/client-cache.ts';
 import { ensureSigningKeys } from './oauth/keys.ts';
 import { createProvider } from './oauth/provider.ts';
 import { createLogoutDelivery, type LogoutDelivery } from './oauth/backchannel.ts';
-import { PAGES_CSS } from './oauth/pages.ts';
+import { PAGES_CSS, pageBrandFor } from './oauth/pages.ts';
 import { secondFactorRoutes } from './sign-in/second-factor-routes.ts';
+import { passwordChangeRoutes } from './sign-in/password-change-routes.ts';
 import { mfaRoutes } from './mfa/routes.ts';
 import { userinfoRoutes } from './oauth/userinfo.ts';
 import { structuredTokenShim } from './oauth/structured-tokens.ts';
@@ -45,8 +46,8 @@ import { impersonationRoutes } from './impersonation/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { auditExportRoutes } from './audit/export-routes.ts';
 import { activityRoutes } from './activity/routes.ts';
-import { createBranding } from './branding/branding.ts';
-import { brandingCssRoute, brandingRoutes } from './branding/routes.ts';
+import { brandIndexHtml, createBranding } from './branding/branding.ts';
+import { brandingCssRoute, brandingLogoRoute, brandingRoutes } from './branding/routes.ts';
 import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { deviceRoutes } from './sign-in/device-routes.ts';
@@ -122,7 +123,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const core: SessionCore = { ...base, sessions, oidcConfig, cookies, sealCache };
   const deps: SessionDeps = { ...core, hooks: impersonationHooks(core) };
 
+  // The branding reaches every mail as it is sent, and the server-rendered pages of each request.
+  const branding = createBranding(store, logger, now);
   const app = express();
+  app.use(pageBrandFor(() => branding.current()));
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
@@ -131,7 +135,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // NUL, malformed percent-encoding and non-UTF-8 URLs never reach a router, a parser or the database.
   app.use(edgeGuard(config));
 
-  const mail = createMail(config, store, logger, now);
+  const mail = createMail(config, store, logger, now, () => branding.current());
   app.get('/healthz', healthRoute(store, logger, async () => ({ mail: await mail.health() })));
   // Root discovery and /oauth/auth: pointers to the real endpoints, before the provider's bare 404.
   app.use(newcomerRoutes(config.issuer));
@@ -157,8 +161,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use('/oauth', providerCallback);
   // Errors from the Express middleware around the provider (throttle, userinfo) in RFC 6749 form.
   app.use('/oauth', oauthErrorHandler(logger, config.publicUrl));
-  const branding = createBranding(store, logger, now);
   app.get('/branding.css', brandingCssRoute(branding));
+  app.get(/^\/branding\/logo\//, brandingLogoRoute(store));
   app.get('/oauth-pages.css', (_req, res) => {
     res.type('css').setHeader('Cache-Control', 'public, max-age=3600');
     res.send(PAGES_CSS);
@@ -171,6 +175,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(sessionRoutes(deps));
   bff.use(interactionRoutes(deps, mail));
   bff.use(secondFactorRoutes(deps, mail));
+  bff.use(passwordChangeRoutes(deps));
   bff.use(mfaRoutes(deps, mail));
   bff.use(setupRoutes(deps));
   bff.use(accountRoutes(deps));
@@ -203,7 +208,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   );
   app.use(sagRoutes(deps));
 
-  mountSpa(app, opts.webDir ?? resolve('dist/web'), headers);
+  mountSpa(app, opts.webDir ?? resolve('dist/web'), headers, async (html) => brandIndexHtml(html, await branding.get()));
   app.use(errorHandler(logger));
 
   return {

@@ -17,6 +17,8 @@ export interface NewAccount {
   role?: Role;
   /** Default true: accounts an admin, the CLI or a test creates are trusted; sign-up and invitations pass false. */
   emailVerified?: boolean;
+  /** The password is an administrator's initial one: the first sign-in asks for a new one. */
+  mustChangePassword?: boolean;
 }
 
 export async function createAccount(store: Store, input: NewAccount, now: number): Promise<User> {
@@ -37,7 +39,7 @@ export async function createAccount(store: Store, input: NewAccount, now: number
   const passwordHash = input.password === null ? null : await hashPassword(input.password);
   try {
     return await store.users.create(
-      { id: randomUUID(), email, name, passwordHash, role: input.role ?? 'user', emailVerified: input.emailVerified ?? true },
+      { id: randomUUID(), email, name, passwordHash, role: input.role ?? 'user', emailVerified: input.emailVerified ?? true, mustChangePassword: input.mustChangePassword === true },
       now,
     );
   } catch (e) {

@@ -7,6 +7,7 @@ import { badRequest } from '../http/errors.ts';
 import type { Mail } from '../mail/mail.ts';
 import { invitationMail } from '../mail/messages.ts';
 import { inviteUser, INVITE_TTL_MS } from '../accounts/invitations.ts';
+import { createAccount } from '../accounts/accounts.ts';
 import { revokeOtherAccess } from '../accounts/revoke.ts';
 import { listConnectedApps } from '../session/connected-apps.ts';
 import { listDeviceSessions } from '../session/device-sessions.ts';
@@ -20,6 +21,7 @@ const listQuery = z.object({
   admin: flag,
   disabled: flag,
   unverified: flag,
+  secondFactor: flag,
   after: z.string().max(400).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -32,7 +34,7 @@ const patchBody = z
   })
   .refine((b) => b.role !== undefined || b.disabled !== undefined, { message: 'Say what to change: role or disabled.', path: ['role'] });
 const deleteBody = z.object({ confirmEmail: z.string().max(320), confirmSelf: z.boolean().default(false) });
-const createBody = z.object({ email: z.string().min(3).max(320), name: z.string().max(200).optional() });
+const createBody = z.object({ email: z.string().min(3).max(320), name: z.string().max(200).optional(), initialPassword: z.string().max(4096).optional() });
 
 export function adminUserRoutes(deps: SessionDeps, mail: Mail): Router {
   const r = Router();
@@ -97,10 +99,19 @@ export function adminUserRoutes(deps: SessionDeps, mail: Mail): Router {
     res.json({ ok: true });
   });
 
-  // Creates the account (unverified, no password) and mails the invitation link, as `portal user invite` does.
+  // With an initial password: creates the account, which must choose its own password at its first
+  // sign-in (sign-in/password-change.ts); the password is never echoed, logged or audited.
+  // Without: creates the account (unverified, no password) and mails the invitation link, as
+  // `portal user invite` does.
   r.post('/admin/users', async (req, res) => {
     const { user: admin } = await requireAdmin(deps, req, res);
     const b = parse(createBody, req.body);
+    if (b.initialPassword !== undefined) {
+      const user = await createAccount(store, { email: b.email, name: b.name, password: b.initialPassword, mustChangePassword: true }, deps.now());
+      await deps.audit.record('user_created', { ...auditMeta(req, admin.id, user.id), data: { via: 'console', initialPassword: true } });
+      res.status(201).json({ user: adminUser(user) });
+      return;
+    }
     if (!mail.enabled) throw badRequest('mail_disabled', 'This portal cannot send mail (no SMTP_URL is configured), so it cannot invite anyone. Use `portal user create` on the server.');
     const existed = await store.users.findByEmail(b.email.trim().toLowerCase());
     const { user, link } = await inviteUser(deps, b.email, b.name?.trim() || undefined, deps.now());

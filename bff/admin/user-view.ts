@@ -18,6 +18,8 @@ export function adminUser(u: User) {
     updatedAt: u.updatedAt,
     lastSignInAt: u.lastSignInAt,
     username: u.username ?? null,
+    /** The password is the initial one an administrator set: the next sign-in asks for a new one. */
+    mustChangePassword: u.mustChangePassword === true,
   };
 }
 

@@ -59,7 +59,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(body.error, 'invalid_branding');
       assert.match(body.fields.primaryColour, /^Too little contrast for WCAG AA \(4\.5:1\): white text on the colour is 1\.\d+:1/);
       const http = await admin.api('PUT', '/bff/admin/branding', { ...valid, logoUrl: 'http://acme.test/logo.png' });
-      assert.equal((await http.json()).fields.logoUrl, 'The logo must be an https:// address.');
+      assert.equal((await http.json()).fields.logoUrl, 'The logo must be an https:// address or an uploaded image.');
       const internal = await admin.api('PUT', '/bff/admin/branding', { ...valid, logoUrl: 'https://127.0.0.1:9/logo.png' });
       assert.equal((await internal.json()).error, 'logo_unreachable');
       const email = await admin.api('PUT', '/bff/admin/branding', { ...valid, supportEmail: 'not an email' });

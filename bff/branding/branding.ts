@@ -28,6 +28,11 @@ const CHANNEL = 'portal_branding';
 
 export interface BrandingService {
   get(): Promise<Branding>;
+  /**
+   * The newest value this process has read, at once: for what cannot wait on the Store (a mail's
+   * subject and sender, the server-rendered pages). A stale one is refreshed in the background.
+   */
+  current(): Branding;
   /** Saves only while the stored version is still `expectedUpdatedAt`; false when another admin saved first. */
   save(b: Omit<Branding, 'updatedAt'>, expectedUpdatedAt: number, now: number): Promise<Branding | null>;
 }
@@ -43,18 +48,34 @@ function parse(raw: string | null): Branding {
 
 export function createBranding(store: Store, logger: Logger, now: () => number): BrandingService {
   let cached: { value: Branding; raw: string | null; until: number } | null = null;
+  let last = DEFAULT_BRANDING;
+  let refreshing: Promise<unknown> | null = null;
   store.events.subscribe(CHANNEL, () => {
     cached = null;
+    refresh();
   });
   async function read() {
     if (cached && cached.until > now()) return cached;
     const raw = await store.settings.get(KEY);
     cached = { value: parse(raw), raw, until: now() + BRANDING_TTL_MS };
+    last = cached.value;
     return cached;
   }
+  function refresh(): void {
+    refreshing ??= read()
+      .catch((err) => logger.warn({ err }, 'reading the branding failed; keeping the last one'))
+      .finally(() => {
+        refreshing = null;
+      });
+  }
+  refresh();
   return {
     async get() {
       return (await read()).value;
+    },
+    current() {
+      if (!cached || cached.until <= now()) refresh();
+      return last;
     },
     async save(b, expectedUpdatedAt, at) {
       cached = null;
@@ -71,7 +92,8 @@ export function createBranding(store: Store, logger: Logger, now: () => number):
       } else {
         await store.settings.set(KEY, raw);
       }
-      cached = null;
+      cached = { value: next, raw, until: now() + BRANDING_TTL_MS };
+      last = next;
       store.events.publish(CHANNEL, String(next.updatedAt)).catch((err) => logger.warn({ err }, 'telling other instances about new branding failed'));
       return next;
     },
@@ -82,4 +104,24 @@ export function createBranding(store: Store, logger: Logger, now: () => number):
 export function brandingCss(b: Branding): string {
   const c = b.primaryColour;
   return `html:root{--primary:${c};--primary-hover:${shade(c, 0.8)};--primary-soft:${tint(c, 0.1)}}\n`;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const attr = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+
+/** What every screen shows: the name, the logo and the support address (no colour, no version). */
+export function publicBranding(b: Branding): { portalName: string; logoUrl: string | null; supportEmail: string | null } {
+  return { portalName: b.portalName, logoUrl: b.logoUrl, supportEmail: b.supportEmail };
+}
+
+/**
+ * The SPA's index.html with the branding in it: the title, and the name, logo and support address
+ * as a meta tag the SPA reads on start (web/lib/branding.ts), so the first paint of the sign-in
+ * screen has them without another request and without a script (CSP stays script-src 'self').
+ * The logo is preloaded, as it is part of the first paint.
+ */
+export function brandIndexHtml(html: string, b: Branding): string {
+  const meta = `<meta name="portal-branding" content="${attr(JSON.stringify(publicBranding(b)))}" />`;
+  const preload = b.logoUrl ? `<link rel="preload" as="image" href="${attr(b.logoUrl)}" />` : '';
+  return html.replace(/<title>[^<]*<\/title>/, `<title>${attr(b.portalName)}</title>`).replace('</head>', `${meta}${preload}</head>`);
 }

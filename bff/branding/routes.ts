@@ -3,7 +3,8 @@
  * SPA and the server-rendered pages), GET /bff/branding for what the screens
  * show, and the console's GET/PUT /bff/admin/branding (admins, audited).
  */
-import { Router, type RequestHandler } from 'express';
+import express, { Router, type RequestHandler } from 'express';
+import type { Store } from '../store/store.ts';
 import { z } from 'zod';
 import type { SessionDeps } from '../session/guard.ts';
 import { requireAdmin } from '../session/guard.ts';
@@ -13,6 +14,7 @@ import { clientIp } from '../http/security.ts';
 import { emailProblem, normaliseEmail } from '../accounts/email.ts';
 import { guardedFetch } from '../federation/egress.ts';
 import { brandingCss, DEFAULT_BRANDING, type BrandingService } from './branding.ts';
+import { LOGO_MAX_BYTES, LOGO_PATH, readLogo, storeLogo } from './logo.ts';
 import { isHexColour, primaryContrast } from '../../api/colour.ts';
 
 const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp|svg\+xml|avif)\s*(;|$)/i;
@@ -24,6 +26,27 @@ const input = z.object({
   supportEmail: z.string().max(320).nullable(),
   updatedAt: z.number().int().nonnegative(),
 });
+
+/**
+ * GET /branding/logo/<hash>.<ext>: an uploaded logo. The address is its content hash, so it is
+ * cached for a year; nosniff and a sandboxing CSP keep it an image whatever a browser guesses.
+ */
+export function brandingLogoRoute(store: Store): RequestHandler {
+  const cache = new Map<string, { type: string; data: Buffer }>();
+  return async (req, res) => {
+    const logo = cache.get(req.path) ?? (await readLogo(store, req.path));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (!logo) {
+      res.status(404).type('text').send('No such logo.');
+      return;
+    }
+    if (cache.size < 20) cache.set(req.path, logo);
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.type(logo.type).send(logo.data);
+  };
+}
 
 /** GET /branding.css: cheap to revalidate (an ETag of the version), so a change shows on the next page load. */
 export function brandingCssRoute(branding: BrandingService): RequestHandler {
@@ -49,6 +72,15 @@ export function brandingRoutes(deps: SessionDeps, branding: BrandingService): Ro
     res.json({ portalName, logoUrl, supportEmail });
   });
 
+  // The image itself as the body (not JSON); the admin then saves the address it answers as logoUrl.
+  r.put('/admin/branding/logo', express.raw({ type: () => true, limit: LOGO_MAX_BYTES }), async (req, res) => {
+    const { user } = await requireAdmin(deps, req, res);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const logo = await storeLogo(deps.store, body, req.get('content-type') ?? '');
+    await deps.audit.record('branding_logo_uploaded', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { url: logo.url, type: logo.type, bytes: logo.bytes } });
+    res.status(201).json({ logoUrl: logo.url });
+  });
+
   r.get('/admin/branding', async (req, res) => {
     await requireAdmin(deps, req, res);
     res.json({ branding: await branding.get(), defaults: DEFAULT_BRANDING });
@@ -69,9 +101,11 @@ export function brandingRoutes(deps: SessionDeps, branding: BrandingService): Ro
     const supportEmail = b.supportEmail?.trim() ? normaliseEmail(b.supportEmail) : null;
     if (supportEmail && emailProblem(supportEmail)) fields.supportEmail = emailProblem(supportEmail)!;
     const logoUrl = b.logoUrl?.trim() || null;
-    if (logoUrl && !/^https:\/\/[^\s]+$/i.test(logoUrl)) fields.logoUrl = 'The logo must be an https:// address.';
+    const uploaded = logoUrl !== null && LOGO_PATH.test(logoUrl);
+    if (logoUrl && !uploaded && !/^https:\/\/[^\s]+$/i.test(logoUrl)) fields.logoUrl = 'The logo must be an https:// address or an uploaded image.';
     if (Object.keys(fields).length) throw badRequest('invalid_branding', Object.values(fields)[0]!, fields);
-    if (logoUrl) await checkLogo(logoUrl);
+    if (uploaded && !(await readLogo(deps.store, logoUrl))) throw badRequest('logo_not_found', 'That uploaded logo is not on this portal. Upload it again.', { logoUrl: 'Upload the image again.' });
+    if (logoUrl && !uploaded) await checkLogo(logoUrl);
 
     const before = await branding.get();
     const saved = await branding.save({ portalName, logoUrl, primaryColour: colour, supportEmail }, b.updatedAt, deps.now());

@@ -4,6 +4,7 @@
  * text file (vite.config.ts) when the browser accepts them.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 
@@ -58,14 +59,20 @@ function precompressed(dir: string): RequestHandler {
   };
 }
 
-/** Mounts the SPA on `app`: call it after every API router, before the error handler. */
-export function mountSpa(app: Express, dir: string, headers: RequestHandler): void {
+/**
+ * Mounts the SPA on `app`: call it after every API router, before the error handler. With
+ * `personalise`, index.html is sent as it returns it (the branding, read per request so a change
+ * shows on the next page load), uncompressed: it is under 2 KB.
+ */
+export function mountSpa(app: Express, dir: string, headers: RequestHandler, personalise?: (html: string) => Promise<string>): void {
   const root = resolve(dir);
   const assets = resolve(root, 'assets');
   const index = resolve(root, 'index.html');
   app.use(headers);
   app.use('/assets', precompressed(assets), express.static(assets, { immutable: true, maxAge: '365d', fallthrough: false }));
   app.use(precompressed(root), express.static(root, { index: false, maxAge: '1h' }));
+  // Read once: the build does not change under a running process.
+  let template: Promise<string> | undefined;
   app.get(/^\/(?!bff\/|oauth\/|healthz).*/, (req, res, next) => {
     if (!req.accepts('html')) return next();
     if (!existsSync(index)) {
@@ -74,6 +81,11 @@ export function mountSpa(app: Express, dir: string, headers: RequestHandler): vo
     }
     res.setHeader('Cache-Control', 'no-cache');
     res.vary('Accept-Encoding');
+    if (personalise) {
+      template ??= readFile(index, 'utf8');
+      template.then(personalise).then((html) => res.type('html').send(html), next);
+      return;
+    }
     const encoding = encodingFor(req, index);
     if (encoding) {
       markEncoded(res, COMPRESSIBLE['.html']!, encoding.name);

@@ -13,7 +13,8 @@ import { oneLine } from './templates.ts';
 
 export interface Envelope {
   id: string;
-  from: string;
+  /** MAIL_FROM as written, or the branding's name with MAIL_FROM's address. */
+  from: string | { name: string; address: string };
   to: { name: string; address: string };
 }
 

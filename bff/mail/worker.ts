@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Sealer } from '../http/at-rest.ts';
 import type { Logger } from '../http/logger.ts';
 import type { Store } from '../store/store.ts';
-import { isPermanent, type MailTransport } from './transport.ts';
+import { isPermanent, type Envelope, type MailTransport } from './transport.ts';
 import { openMail } from './outbox.ts';
 
 export const MAX_ATTEMPTS = 8;
@@ -38,7 +38,8 @@ export interface WorkerDeps {
   store: Store;
   transport: MailTransport;
   sealer: Sealer;
-  from: string;
+  /** Read per message, so a new portal name is the sender's name without a restart. */
+  from: string | (() => Envelope['from']);
   logger: Logger;
   now: () => number;
 }
@@ -58,7 +59,7 @@ export function createMailWorker(d: WorkerDeps): MailWorker {
         const content = openMail(d.sealer, m);
         try {
           if (!content) throw new Error('the message body cannot be opened (DATA_ENCRYPTION_KEYS changed?)');
-          await d.transport.send({ id: m.id, from: d.from, to: { name: m.toName, address: m.toAddress } }, content);
+          await d.transport.send({ id: m.id, from: typeof d.from === 'function' ? d.from() : d.from, to: { name: m.toName, address: m.toAddress } }, content);
         } catch (err) {
           const giveUp = !content || isPermanent(err) || m.attempts >= MAX_ATTEMPTS;
           const reason = err instanceof Error ? err.message : String(err);

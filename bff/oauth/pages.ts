@@ -2,6 +2,8 @@
  * The few HTML pages oidc-provider renders itself (errors that must not
  * redirect, the logout confirmation). Every reflected value is escaped.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export function escapeHtml(s: unknown): string {
   return String(s ?? '').replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -12,7 +14,34 @@ export function escapeHtml(s: unknown): string {
  * CSP allows no inline style or script).
  */
 export function htmlPage(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light"><title>${escapeHtml(title)} · Portal</title><link rel="stylesheet" href="/oauth-pages.css"><link rel="stylesheet" href="/branding.css"></head><body><a class="skip-link" href="#main">Skip to content</a><header class="topbar"><a class="topbar__brand" href="/">Portal</a></header><main id="main" class="main"><div class="card">${body}</div></main></body></html>`;
+  const { portalName, logoUrl, supportEmail } = brandOfRequest.getStore() ?? DEFAULT_PAGE_BRAND;
+  const name = escapeHtml(portalName);
+  const brand = logoUrl ? `<a class="topbar__brand topbar__brand--logo" href="/"><img class="topbar__logo" src="${escapeHtml(logoUrl)}" alt="">${name}</a>` : `<a class="topbar__brand" href="/">${name}</a>`;
+  const help = supportEmail ? `<p class="support">Need help? Write to <a href="mailto:${escapeHtml(supportEmail)}">${escapeHtml(supportEmail)}</a>.</p>` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light"><title>${escapeHtml(title)} · ${name}</title><link rel="stylesheet" href="/oauth-pages.css"><link rel="stylesheet" href="/branding.css"></head><body><a class="skip-link" href="#main">Skip to content</a><header class="topbar">${brand}</header><main id="main" class="main"><div class="card">${body}${help}</div></main></body></html>`;
+}
+
+/** The portal's name, logo and support address as these pages show them. */
+export interface PageBrand {
+  portalName: string;
+  logoUrl: string | null;
+  supportEmail: string | null;
+}
+
+const DEFAULT_PAGE_BRAND: PageBrand = { portalName: 'Portal', logoUrl: null, supportEmail: null };
+const brandOfRequest = new AsyncLocalStorage<PageBrand>();
+
+/**
+ * Middleware, first in the app: the branding these pages show for this request. The pages are
+ * built synchronously deep inside oidc-provider and the edge guards, so the brand rides along
+ * the request's async context instead of being passed to each page (or kept in a global, which
+ * two apps in one process would share).
+ */
+export function pageBrandFor(current: () => PageBrand) {
+  return (_req: unknown, _res: unknown, next: () => void): void => {
+    const { portalName, logoUrl, supportEmail } = current();
+    brandOfRequest.run({ portalName, logoUrl, supportEmail }, next);
+  };
 }
 
 const FRIENDLY: Record<string, string> = {
@@ -70,6 +99,9 @@ code{font-family:var(--font-mono);font-size:.875em;overflow-wrap:anywhere}
 .topbar{display:flex;align-items:center;gap:1rem;padding:.75rem clamp(1rem,4vw,2rem);background:var(--surface);border-bottom:1px solid var(--border)}
 .topbar__brand{font-weight:700;font-size:1.15rem;color:var(--text);text-decoration:none;letter-spacing:-.01em}
 .topbar__brand:hover{color:var(--text)}
+.topbar__brand--logo::before{display:none}
+.topbar__logo{height:1.75rem;width:auto;max-width:8rem;margin-right:.5rem;vertical-align:middle;object-fit:contain}
+.support{margin:1.25rem 0 0;font-size:.9rem;color:var(--text-muted)}
 .topbar__brand::before{content:'';display:inline-block;width:1.1rem;height:1.1rem;margin-right:.5rem;vertical-align:-.15rem;border-radius:4px;background:var(--primary)}
 .main{flex:1;display:flex;flex-direction:column;justify-content:center;width:100%;max-width:29rem;min-height:60vh;margin:0 auto;padding:clamp(1rem,4vw,2.5rem) clamp(1rem,4vw,2rem) 3rem}
 .card{background:var(--surface);border:1px solid var(--border);border-radius:var(--radius);box-shadow:var(--shadow);padding:clamp(1.25rem,4vw,2rem);overflow-wrap:anywhere}

@@ -26,6 +26,7 @@ import { isStoreOutage } from '../http/error-handler.ts';
 import { passkeySignInRoutes } from './passkey-routes.ts';
 import { holdForSecondFactor, readPendingSecondFactor } from '../mfa/hold.ts';
 import { factorsOf } from '../mfa/policy.ts';
+import { holdForPasswordChange, readPendingPasswordChange } from './password-change.ts';
 
 type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
 
@@ -66,7 +67,9 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
 
   async function finish(req: Request, res: Response, result: Parameters<SessionDeps['provider']['interactionResult']>[2]) {
     // A first factor is done: an account with a second factor is asked for it first (sign-in/second-factor.ts).
-    const held = result.login ? await holdForSecondFactor(deps, await provider.interactionDetails(req, res), result.login) : null;
+    // An initial password an administrator set is replaced first (sign-in/password-change.ts).
+    const waiting = result.login ? await provider.interactionDetails(req, res) : null;
+    const held = waiting && result.login ? ((await holdForPasswordChange(deps, waiting, result.login)) ?? (await holdForSecondFactor(deps, waiting, result.login))) : null;
     if (held) {
       res.json(held satisfies LoginAnswer);
       return;
@@ -76,7 +79,10 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   }
 
   /** The sign-in step the interaction waits at (email verification), for a reloaded screen. */
-  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string }; secondFactor?: { factors: string[] } }> {
+  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string }; secondFactor?: { factors: string[] }; newPassword?: { email: string } }> {
+    const change = d.prompt.name === 'login' ? readPendingPasswordChange(d.result) : null;
+    const changer = change ? await store.users.findById(change.accountId) : null;
+    if (changer) return { newPassword: { email: changer.email } };
     const held = d.prompt.name === 'login' ? readPendingSecondFactor(d.result) : null;
     if (held) return { secondFactor: { factors: await factorsOf(store, held.accountId) } };
     const code = d.prompt.name === 'login' ? readPendingCode(d.result) : null;

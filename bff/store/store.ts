@@ -27,6 +27,8 @@ export interface User {
   lastSignInAt: number | null;
   /** Optional sign-in name besides the email (lower-cased, no '@'); see accounts/usernames.ts. */
   username?: string | null;
+  /** Present (true) while the password is one an administrator set: the next sign-in asks for a new one first. */
+  mustChangePassword?: true;
 }
 
 export interface NewUser {
@@ -36,6 +38,8 @@ export interface NewUser {
   passwordHash: string | null;
   role: Role;
   emailVerified?: boolean;
+  /** The password is an administrator's initial one (ignored without a password). */
+  mustChangePassword?: boolean;
 }
 
 /** The admin console's user list orders (newest first). */
@@ -54,6 +58,8 @@ export interface UserPageQuery {
   admin?: boolean;
   disabled?: boolean;
   unverified?: boolean;
+  /** Only people with a second factor enrolled: an authenticator app (TOTP) or a passkey. */
+  secondFactor?: boolean;
   after?: UserCursor | null;
   limit?: number;
 }
@@ -325,6 +331,7 @@ export interface Store {
     list(opts?: { query?: string; limit?: number }): Promise<User[]>;
     countAdmins(): Promise<number>;
     setDisabled(id: string, disabled: boolean, now: number): Promise<boolean>;
+    /** Also clears mustChangePassword: whoever sets a password now knows it. */
     setPasswordHash(id: string, hash: string, now: number): Promise<boolean>;
     touchSignIn(id: string, now: number): Promise<void>;
     /** Throws ConflictError on a duplicate email or username. */

@@ -114,6 +114,26 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.ok(users.slice(-N / 5).every((u) => u.lastSignInAt === null));
     });
 
+    it('walks only the people with a second factor, still in index order and without a sort', async () => {
+      // Every 7th user has an authenticator app, every 11th a passkey (every 77th both).
+      await raw.transaction(async (tx) => {
+        await tx.exec(`INSERT INTO mfa_totp (user_id, secret, created_at) SELECT id, 'sealed', ${T0} FROM users WHERE CAST(substr(id, 2) AS INTEGER) % 7 = 0`);
+        await tx.exec(`INSERT INTO passkeys (id, user_id, credential_id, public_key, device_type, name, created_at)
+          SELECT 'pk' || id, id, 'c' || id, 'k', 'multiDevice', 'Key', ${T0} FROM users WHERE CAST(substr(id, 2) AS INTEGER) % 11 = 0`);
+      });
+      await raw.exec('ANALYZE');
+      const { users } = await walk({ sort: 'created', secondFactor: true });
+      const want = Math.floor(N / 7) + Math.floor(N / 11) - Math.floor(N / 77);
+      assert.equal(users.length, want);
+      assert.equal(new Set(users.map((u) => u.id)).size, want);
+      assert.ok(users.every((u) => { const i = Number(u.id.slice(1)); return i % 7 === 0 || i % 11 === 0; }));
+      for (let i = 1; i < users.length; i++) assert.ok(users[i - 1]!.createdAt > users[i]!.createdAt || users[i - 1]!.id > users[i]!.id, `out of order at ${i}`);
+      seen.length = 0;
+      await store.users.page({ sort: 'lastSignIn', secondFactor: true, limit: 200, after: { key: T0 + 50_000, id: 'u050000' } });
+      const p = await plan(raw, seen[0]!.sql, seen[0]!.params);
+      assert.doesNotMatch(p, /TEMP B-TREE FOR ORDER BY|Sort Key|Seq Scan on users/, p);
+    });
+
     it('answers a page deep in the list from the index, without sorting the table', async () => {
       for (const sort of ['created', 'lastSignIn'] as const) {
         seen.length = 0;

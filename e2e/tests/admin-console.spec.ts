@@ -9,6 +9,9 @@ import { expectAccessible } from '../fixtures/a11y.ts';
 import { PORTAL_URL } from '../fixtures/env.ts';
 import { expect, signInViaApi, spaHeaders, test } from '../fixtures/impersonation.ts';
 
+// A 1×1 PNG for the logo upload.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 800 },
   { name: 'phone', width: 390, height: 844 },
@@ -112,20 +115,39 @@ for (const viewport of VIEWPORTS) {
       await expectAccessible(page, 'branding with an error');
       await colour.fill('#7a1f5c');
       await page.getByLabel('Portal name').fill('Acme Login');
+      await page.getByLabel('Support email').fill('help@acme.test');
+      // An SVG is refused (it can carry script); a PNG is taken and fills the logo address.
+      const upload = page.getByLabel('Upload a logo');
+      await upload.setInputFiles({ name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>') });
+      await expect(page.getByRole('alert').filter({ hasText: 'The logo must be a PNG, JPEG or WebP image' })).toBeVisible();
+      await upload.setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: PNG });
+      await expect(page.getByText('Uploaded. Save the branding to use it.')).toBeVisible();
+      await expect(page.getByLabel('Logo address')).toHaveValue(/^\/branding\/logo\/[0-9a-f]{32}\.png$/);
       await page.getByRole('button', { name: 'Save branding' }).click();
       await expect(notice(page, 'Branding saved')).toBeVisible();
       await expectAccessible(page, 'branding');
 
       // A visitor who never signed in: the sign-in screen and a server-rendered error page both carry the colour.
-      const visitor = await browser.newPage();
+      // A context of its own (axe needs one): no cookies, no cache.
+      const visitorContext = await browser.newContext();
+      const visitor = await visitorContext.newPage();
       const primary = () => visitor.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--primary').trim());
       await visitor.goto(`${PORTAL_URL}/bff/login`);
       // A cold page on a busy machine: give the first paint longer than the default.
       await expect(visitor.getByRole('heading', { name: 'Sign in' })).toBeVisible({ timeout: 30_000 });
       expect(await primary()).toBe('#7a1f5c');
+      // The name, logo and support address came with the page itself (no request of their own).
+      await expect(visitor).toHaveTitle('Acme Login');
+      await expect(visitor.getByRole('link', { name: 'Acme Login', exact: true })).toBeVisible();
+      await expect(visitor.locator('.topbar__logo')).toHaveJSProperty('naturalWidth', 1);
+      await expect(visitor.getByRole('contentinfo')).toContainText('Need help? Write to help@acme.test.');
+      await expectAccessible(visitor, 'branded sign-in');
       await visitor.goto(`${PORTAL_URL}/oauth/authorize?client_id=no-such-app&response_type=code&scope=openid`);
       expect(await primary()).toBe('#7a1f5c');
-      await visitor.close();
+      await expect(visitor).toHaveTitle('Sign-in error · Acme Login');
+      await expect(visitor.getByText('Need help? Write to help@acme.test.')).toBeVisible();
+      await expect(visitor.locator('.topbar__logo')).toHaveJSProperty('naturalWidth', 1);
+      await visitorContext.close();
 
       // Put the default back for the other journeys.
       const { branding } = (await (await page.request.get('/bff/admin/branding')).json()) as { branding: { updatedAt: number } };

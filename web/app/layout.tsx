@@ -3,6 +3,7 @@ import { Button } from '../components/ui/button.tsx';
 import { useSession } from '../features/session/api/get-session.ts';
 import { useLogout } from '../features/session/api/logout.ts';
 import { Banner } from './banner.tsx';
+import { pageBranding } from '../lib/branding.ts';
 
 /** Admin screens, for an administrator's own session only (never while impersonating). */
 function AdminNav() {
@@ -46,14 +47,16 @@ function SessionControls() {
 }
 
 export function Layout() {
+  const brand = pageBranding();
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
         Skip to content
       </a>
       <header className="topbar">
-        <Link to="/" className="topbar__brand">
-          Portal
+        <Link to="/" className={brand.logoUrl ? 'topbar__brand topbar__brand--logo' : 'topbar__brand'}>
+          {brand.logoUrl ? <img className="topbar__logo" src={brand.logoUrl} alt="" /> : null}
+          {brand.portalName}
         </Link>
         <AdminNav />
         <SessionControls />
@@ -62,6 +65,11 @@ export function Layout() {
       <main id="main" className="shell__main" tabIndex={-1}>
         <Outlet />
       </main>
+      {brand.supportEmail ? (
+        <footer className="shell__footer">
+          Need help? Write to <a href={`mailto:${brand.supportEmail}`}>{brand.supportEmail}</a>.
+        </footer>
+      ) : null}
     </div>
   );
 }

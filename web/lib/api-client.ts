@@ -57,6 +57,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RequestOptions {
   body?: unknown;
+  /** Sent as the body itself, with its own type, instead of JSON (an image upload). */
+  file?: Blob;
   signal?: AbortSignal;
 }
 
@@ -133,12 +135,12 @@ function resolveUrl(path: string): string {
 
 export async function apiRequest<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  let body: string | undefined;
+  let body: string | Blob | undefined;
   if (method !== 'GET') {
     // The BFF's CSRF check: a custom header a cross-site form cannot send.
     headers['X-Portal-CSRF'] = '1';
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(options.body ?? {});
+    headers['Content-Type'] = options.file ? options.file.type || 'application/octet-stream' : 'application/json';
+    body = options.file ?? JSON.stringify(options.body ?? {});
   }
 
   let response: Response;

@@ -61,6 +61,47 @@ export function userConsoleContract(get: GetStore): void {
       assert.deepEqual((await get().users.page({ query: admin.email.slice(0, 20) })).users.map((u) => u.id), [admin.id]);
       assert.deepEqual((await get().users.page({ query: `${t}%` })).users, [], 'a % is a character, not a wildcard');
     });
+    it('filters people with a second factor (an authenticator app or a passkey), pages without repeats or gaps', async () => {
+      const t = tag();
+      const made: User[] = [];
+      for (const at of [T0 + 1, T0 + 2, T0 + 2, T0 + 2, T0 + 3, T0 + 4]) made.push(await get().users.create(newUser(t), at));
+      const [app, key, both, none, , twoKeys] = made;
+      await get().mfa.totp.save(app!.id, 'sealed', T0);
+      await get().mfa.totp.save(both!.id, 'sealed', T0);
+      const passkey = (userId: string) => {
+        const id = rid('pk');
+        return get().passkeys.create({ id, userId, credentialId: id, publicKey: 'k', signCount: 0, transports: [], deviceType: 'multiDevice', backedUp: true, name: 'Key', createdAt: T0, lastUsedAt: null });
+      };
+      await passkey(key!.id);
+      await passkey(both!.id);
+      // Two passkeys still make one row: the filter probes for existence, it does not join.
+      await passkey(twoKeys!.id);
+      await passkey(twoKeys!.id);
+      // Recovery codes alone are not a second factor (they back one up).
+      await get().mfa.recoveryCodes.replace(none!.id, ['h1'], T0);
+      const pages = await allPages(get, { query: t, secondFactor: true, limit: 1 });
+      assert.deepEqual(pages.map((p) => p.length), [1, 1, 1, 1]);
+      const want = [twoKeys!, both!, key!, app!].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)).map((u) => u.id);
+      assert.deepEqual(pages.flat().map((u) => u.id), want);
+      await get().passkeys.removeAllForUser(key!.id);
+      await get().mfa.totp.remove(app!.id);
+      assert.deepEqual((await get().users.page({ query: t, secondFactor: true, sort: 'lastSignIn' })).users.map((u) => u.id).sort(), [both!.id, twoKeys!.id].sort());
+    });
+  });
+
+  describe('users: an initial password that must be changed', () => {
+    it('keeps the flag from creation until any new password is set; never without a password', async () => {
+      const u = await get().users.create(newUser(tag(), { mustChangePassword: true }), T0);
+      assert.equal(u.mustChangePassword, true);
+      assert.equal((await get().users.findByEmail(u.email))?.mustChangePassword, true);
+      assert.equal(await get().users.setPasswordHash(u.id, 'h2', T0 + 1), true);
+      const after = await get().users.findById(u.id);
+      assert.equal(after?.mustChangePassword, undefined);
+      assert.equal(after?.passwordHash, 'h2');
+      const invited = await get().users.create(newUser(tag(), { passwordHash: null, mustChangePassword: true }), T0);
+      assert.equal(invited.mustChangePassword, undefined, 'no password, nothing to change');
+      assert.equal((await get().users.create(newUser(tag()), T0)).mustChangePassword, undefined);
+    });
   });
 
   describe('users: version-checked changes', () => {

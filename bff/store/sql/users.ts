@@ -15,6 +15,7 @@ export interface UserRow {
   updated_at: number;
   last_sign_in_at: number | null;
   username: string | null;
+  must_change_password: number;
 }
 
 export function toUser(r: UserRow): User {
@@ -30,11 +31,13 @@ export function toUser(r: UserRow): User {
     updatedAt: Number(r.updated_at),
     lastSignInAt: numOrNull(r.last_sign_in_at),
     username: r.username,
+    // Only when set, so the many records that never carry it read as before.
+    ...(fromBit(r.must_change_password) ? { mustChangePassword: true } : {}),
   };
 }
 
 export const USER_COLUMNS =
-  'id, email, name, password_hash, role, disabled, email_verified, created_at, updated_at, last_sign_in_at, username';
+  'id, email, name, password_hash, role, disabled, email_verified, created_at, updated_at, last_sign_in_at, username, must_change_password';
 
 export function sqlUsers(db: Driver): Omit<Store['users'], 'page' | 'updateChecked' | 'delete'> {
   async function one(sql: string, params: SqlValue[]): Promise<User | null> {
@@ -45,9 +48,9 @@ export function sqlUsers(db: Driver): Omit<Store['users'], 'page' | 'updateCheck
   return {
     async create(u, now) {
       const row = await one(
-        `INSERT INTO users (id, email, name, password_hash, role, disabled, email_verified, created_at, updated_at, last_sign_in_at)
-         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7, NULL) RETURNING ${USER_COLUMNS}`,
-        [u.id, u.email, u.name, u.passwordHash, u.role, toBit(u.emailVerified ?? false), now],
+        `INSERT INTO users (id, email, name, password_hash, role, disabled, email_verified, created_at, updated_at, last_sign_in_at, must_change_password)
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7, NULL, $8) RETURNING ${USER_COLUMNS}`,
+        [u.id, u.email, u.name, u.passwordHash, u.role, toBit(u.emailVerified ?? false), now, toBit(u.mustChangePassword === true && u.passwordHash !== null)],
       );
       return row!;
     },
@@ -77,7 +80,7 @@ export function sqlUsers(db: Driver): Omit<Store['users'], 'page' | 'updateCheck
       return changes === 1;
     },
     async setPasswordHash(id, hash, now) {
-      const { changes } = await db.run('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [id, hash, now]);
+      const { changes } = await db.run('UPDATE users SET password_hash = $2, must_change_password = 0, updated_at = $3 WHERE id = $1', [id, hash, now]);
       return changes === 1;
     },
     async touchSignIn(id, now) {

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import { AdminPage } from '../session/components/admin-page.tsx';
 import { Alert } from '../../components/ui/alert.tsx';
@@ -9,7 +9,7 @@ import { useFocusFirstError } from '../../lib/use-focus-first-error.ts';
 // The server's own checks, so the preview and the save never disagree.
 import { isHexColour, primaryContrast, shade, tint } from '../../../api/colour.ts';
 import { useAdminQueryGate } from '../session/components/use-admin-query-gate.tsx';
-import { useBranding, useSaveBranding, type Branding } from './api/branding.ts';
+import { LOGO_MAX_KB, useBranding, useSaveBranding, useUploadLogo, type Branding } from './api/branding.ts';
 
 const RETURN_TO = '/admin/branding';
 
@@ -23,7 +23,10 @@ function Preview({ values }: { values: Branding }) {
     <section className="card card--wide stack" aria-labelledby="preview-title">
       <h2 id="preview-title">Preview</h2>
       <div className="brand-preview stack" style={style}>
-        <p className="brand-preview__bar">{values.portalName || 'Portal'}</p>
+        <p className="brand-preview__bar">
+          {values.logoUrl ? <img className="topbar__logo" src={values.logoUrl} alt="" /> : null}
+          {values.portalName || 'Portal'}
+        </p>
         <p>
           <a href="#preview-title">A link in the new colour</a>
         </p>
@@ -50,6 +53,51 @@ function Preview({ values }: { values: Branding }) {
   );
 }
 
+/** Uploads at once and fills the logo address; the logo changes only when the branding is saved. */
+function LogoUpload({ onUploaded }: { onUploaded: (url: string) => void }) {
+  const upload = useUploadLogo();
+  const id = useId();
+  const [tooBig, setTooBig] = useState(false);
+  const error = tooBig ? `The file is larger than ${LOGO_MAX_KB} KB.` : (upload.error?.message ?? null);
+  return (
+    <div className={['field', error ? 'field--invalid' : ''].filter(Boolean).join(' ')}>
+      <label className="field__label" htmlFor={id}>
+        Upload a logo
+      </label>
+      <p className="field__hint" id={`${id}-hint`}>
+        PNG, JPEG or WebP, up to {LOGO_MAX_KB} KB (SVG is not accepted: export it as PNG).
+      </p>
+      <input
+        id={id}
+        type="file"
+        name="logo"
+        className="field__input"
+        accept="image/png,image/jpeg,image/webp"
+        aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
+        aria-invalid={error ? true : undefined}
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          upload.reset();
+          setTooBig(false);
+          if (!file) return;
+          if (file.size > LOGO_MAX_KB * 1024) {
+            setTooBig(true);
+            return;
+          }
+          upload.mutate(file, { onSuccess: ({ logoUrl }) => onUploaded(logoUrl) });
+        }}
+      />
+      {upload.isPending ? <p role="status">Uploading…</p> : null}
+      {upload.isSuccess ? <p role="status">Uploaded. Save the branding to use it.</p> : null}
+      {error ? (
+        <p className="field__error" id={`${id}-error`} role="alert">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 function BrandingForm({ stored, onSaved }: { stored: Branding; onSaved: () => void }) {
   const save = useSaveBranding();
   const [values, setValues] = useState<Branding>(stored);
@@ -72,7 +120,8 @@ function BrandingForm({ stored, onSaved }: { stored: Branding; onSaved: () => vo
         <form className="stack" onSubmit={submit} noValidate ref={formRef}>
           {save.error && Object.keys(fields).length === 0 ? <Alert tone="error">{save.error.message}</Alert> : null}
           <TextField label="Portal name" name="portalName" maxLength={60} value={values.portalName} onChange={set('portalName')} error={fields.portalName} />
-          <TextField label="Logo address" name="logoUrl" type="url" hint="An https:// address of an image." value={values.logoUrl ?? ''} onChange={set('logoUrl')} error={fields.logoUrl} />
+          <TextField label="Logo address" name="logoUrl" type="url" hint="An https:// address of an image, or upload one below." value={values.logoUrl ?? ''} onChange={set('logoUrl')} error={fields.logoUrl} />
+          <LogoUpload onUploaded={(logoUrl) => setValues((v) => ({ ...v, logoUrl }))} />
           <TextField label="Primary colour" name="primaryColour" hint="# and six hex digits. It must reach 4.5:1 contrast with white." value={values.primaryColour} onChange={set('primaryColour')} error={fields.primaryColour} />
           <TextField label="Support email" name="supportEmail" type="email" value={values.supportEmail ?? ''} onChange={set('supportEmail')} error={fields.supportEmail} />
           <div className="actions">

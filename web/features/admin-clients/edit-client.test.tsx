@@ -33,7 +33,7 @@ describe('admin: changing a partner app after registration', () => {
     fireEvent.change(form().getByLabelText('Name'), { target: { value: 'Acme 2' } });
     fireEvent.change(form().getByLabelText('Post-logout redirect URIs (optional)'), { target: { value: 'https://acme.example/bye\nhttp://localhost:3000/bye' } });
     fireEvent.change(form().getByLabelText('Default scope (optional)'), { target: { value: 'basic' } });
-    fireEvent.change(form().getByLabelText('Access-token lifetime in seconds (optional)'), { target: { value: '86400' } });
+    fireEvent.change(form().getByLabelText('Access-token lifetime in minutes (optional)'), { target: { value: '1440' } });
     fireEvent.click(form().getByRole('checkbox', { name: 'Legacy refresh (GET /oauth?=token)' }));
     fireEvent.click(form().getByRole('button', { name: 'Save changes' }));
     await waitFor(() => expect(patches()).toHaveLength(1));
@@ -64,6 +64,17 @@ describe('admin: changing a partner app after registration', () => {
     fireEvent.keyDown(form().getByLabelText('Name'), { key: 'Escape' });
     expect(screen.queryByRole('heading', { name: 'Change Acme' })).toBeNull();
     await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Change Acme' })));
+  });
+
+  it('shows a stored lifetime in minutes (90 seconds as 1.5) and sends it back in seconds', async () => {
+    bff.answers['GET /bff/admin/clients'] = () => ({ body: { clients: [{ ...acme, accessTokenTtl: 90 }] } });
+    bff.answers['PATCH /bff/admin/clients/acme'] = () => ({ body: { client: acme, changed: [] } });
+    renderApp('/admin/clients');
+    fireEvent.click(await screen.findByRole('button', { name: 'Change Acme' }));
+    expect((form().getByLabelText('Access-token lifetime in minutes (optional)') as HTMLInputElement).value).toBe('1.5');
+    fireEvent.click(form().getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(patches()).toHaveLength(1));
+    expect((patches()[0]!.json as { accessTokenTtl: number }).accessTokenTtl).toBe(90);
   });
 
   it("shows the server's refusal on the field it names", async () => {

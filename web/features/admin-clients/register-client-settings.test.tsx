@@ -25,7 +25,7 @@ describe('admin: registering a partner app written to The Trading Parrot\'s docu
   it('sends the default scope, the access-token lifetime and the legacy refresh', async () => {
     await fillBasics();
     fireEvent.change(screen.getByLabelText('Default scope (optional)'), { target: { value: ' basic ' } });
-    fireEvent.change(screen.getByLabelText('Access-token lifetime in seconds (optional)'), { target: { value: '86400' } });
+    fireEvent.change(screen.getByLabelText('Access-token lifetime in minutes (optional)'), { target: { value: '1440' } });
     fireEvent.click(screen.getByRole('checkbox', { name: 'Legacy refresh (GET /oauth?=token)' }));
     fireEvent.click(screen.getByRole('button', { name: 'Register app' }));
     await waitFor(() => expect(created()).toHaveLength(1));
@@ -67,11 +67,21 @@ describe('admin: registering a partner app written to The Trading Parrot\'s docu
     expect(created()).toHaveLength(0);
   });
 
+  it('takes the lifetime in minutes (a quarter of an hour is 900 seconds on the wire)', async () => {
+    await fillBasics();
+    fireEvent.change(screen.getByLabelText('Access-token lifetime in minutes (optional)'), { target: { value: '15' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Register app' }));
+    await waitFor(() => expect(created()).toHaveLength(1));
+    expect((created()[0]!.json as { accessTokenTtl: number }).accessTokenTtl).toBe(900);
+  });
+
   it('refuses a lifetime out of range before sending anything', async () => {
     await fillBasics();
-    fireEvent.change(screen.getByLabelText('Access-token lifetime in seconds (optional)'), { target: { value: '90000' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Register app' }));
-    expect(await screen.findByText('Enter a whole number of seconds from 60 to 86400, or leave it empty.')).toBeTruthy();
+    for (const value of ['1441', '0.5', 'an hour']) {
+      fireEvent.change(screen.getByLabelText('Access-token lifetime in minutes (optional)'), { target: { value } });
+      fireEvent.click(screen.getByRole('button', { name: 'Register app' }));
+      expect(await screen.findByText('Enter a number of minutes from 1 to 1440 (24 hours), or leave it empty.')).toBeTruthy();
+    }
     expect(created()).toHaveLength(0);
   });
 });

@@ -6,7 +6,7 @@ import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
 import { isApiError } from '../../lib/api-client.ts';
 import { leaveTo, loginUrl } from '../../lib/navigation.ts';
-import { useUsers, type UserFilters as Filters } from './api/users.ts';
+import { USER_FLAGS, useUsers, type UserFilters as Filters } from './api/users.ts';
 import { InviteUserForm } from './components/invite-user-form.tsx';
 import { UserFilters } from './components/user-filters.tsx';
 import { UsersTable } from './components/users-table.tsx';
@@ -15,7 +15,7 @@ const RETURN_TO = '/admin/users';
 
 /** The filters live in the address, so a reload or a shared link shows the same list. */
 function readFilters(p: URLSearchParams): Filters {
-  return { query: p.get('query') ?? '', sort: p.get('sort') === 'lastSignIn' ? 'lastSignIn' : 'created', admin: p.has('admin'), disabled: p.has('disabled'), unverified: p.has('unverified') };
+  return { query: p.get('query') ?? '', sort: p.get('sort') === 'lastSignIn' ? 'lastSignIn' : 'created', admin: p.has('admin'), disabled: p.has('disabled'), unverified: p.has('unverified'), secondFactor: p.has('secondFactor') };
 }
 
 function UsersList({ filters }: { filters: Filters }) {
@@ -62,7 +62,7 @@ export function AdminUsersPage() {
     const next = new URLSearchParams();
     if (f.query.trim()) next.set('query', f.query.trim());
     if (f.sort !== 'created') next.set('sort', f.sort);
-    for (const k of ['admin', 'disabled', 'unverified'] as const) if (f[k]) next.set(k, '1');
+    for (const k of USER_FLAGS) if (f[k]) next.set(k, '1');
     setParams(next);
   }
   return (

@@ -4,7 +4,7 @@ import type { AdminUser, LinkedIdentity } from './api/users.ts';
 /** A person as the user page shows them; override what a test is about. */
 export const person = (over: Partial<AdminUser> = {}): AdminUser => ({
   id: 'u1', email: 'sam@example.com', name: 'Sam', role: 'user', disabled: false, emailVerified: true, hasPassword: true,
-  createdAt: 1, updatedAt: 1, lastSignInAt: null, username: null, ...over,
+  createdAt: 1, updatedAt: 1, lastSignInAt: null, username: null, mustChangePassword: false, ...over,
 });
 
 /** What /admin/users/u1 reads: a signed-in admin, the person (with their identities), an empty audit trail. */

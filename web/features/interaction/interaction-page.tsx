@@ -38,6 +38,7 @@ const SecondFactorStep = onDemand(() => import('../mfa/components/second-factor-
 const ImpersonationStep = onDemand(() => import('./components/impersonation-step.tsx').then((m) => m.ImpersonationStep));
 const VerifyEmailStep = onDemand(() => import('./components/verify-email-step.tsx').then((m) => m.VerifyEmailStep));
 const EmailCodeStep = onDemand(() => import('./components/email-code-step.tsx').then((m) => m.EmailCodeStep));
+const NewPasswordStep = onDemand(() => import('./components/new-password-step.tsx').then((m) => m.NewPasswordStep));
 const SignUpForm = onDemand(() => import('./components/sign-up-form.tsx').then((m) => m.SignUpForm));
 
 /** 404 (unknown) and 410 (gone) both mean: start again from the app. */
@@ -55,6 +56,7 @@ function LoginStep({ interaction }: { interaction: ScreenInteraction }) {
   if (signUp.data && 'next' in signUp.data) return <VerifyEmailStep uid={interaction.uid} email={signUp.data.email} />;
   if (creating) return <SignUpForm onSubmit={(v) => signUp.mutate(v)} onCancel={() => setCreating(false)} pending={signUp.isPending || signUp.isSuccess} error={signUp.error} />;
   if (askCode.data) return <EmailCodeStep uid={interaction.uid} email={askCode.data.email} message={askCode.data.message} />;
+  if (login.data && 'next' in login.data && login.data.next === 'new_password') return <NewPasswordStep uid={interaction.uid} email={login.data.email} />;
   if (login.data && 'next' in login.data && login.data.next === 'second_factor') return <SecondFactorStep uid={interaction.uid} factors={login.data.factors} />;
   if (login.data && 'next' in login.data) return <VerifyEmailStep uid={interaction.uid} email={login.data.email} />;
   const pending = login.isPending || login.isSuccess || realm.routingTo !== null;
@@ -118,6 +120,7 @@ function InteractionBody({ uid }: { uid: string }) {
   }
   const { data } = interaction;
   if (data.prompt === 'impersonation') return <ImpersonationStep key={data.uid} uid={data.uid} />;
+  if (data.prompt === 'login' && data.newPassword) return <NewPasswordStep key={data.uid} uid={data.uid} email={data.newPassword.email} />;
   if (data.prompt === 'login' && data.secondFactor) return <SecondFactorStep key={data.uid} uid={data.uid} factors={data.secondFactor.factors} />;
   if (data.prompt === 'login' && data.emailCode) return <EmailCodeStep key={data.uid} uid={data.uid} email={data.emailCode.email} />;
   if (data.prompt === 'login' && data.verifyEmail) return <VerifyEmailStep key={data.uid} uid={data.uid} email={data.verifyEmail.email} />;

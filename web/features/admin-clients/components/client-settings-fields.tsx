@@ -5,12 +5,19 @@ import { checkRedirectUris, redirectUriProblem } from '../lib/redirect-uri.ts';
 export interface SettingsValues {
   postLogout: string;
   defaultScope: string;
+  /** In minutes, as people type it; the BFF stores seconds. */
   accessTokenTtl: string;
   legacyRefresh: boolean;
   /** Where the portal posts logout tokens (OpenID Connect Back-Channel Logout); empty: none. */
   backchannelLogoutUri: string;
   backchannelLogoutSessionRequired: boolean;
 }
+
+/** The lifetime range the BFF accepts (60 to 86400 seconds), in the minutes the form shows. */
+const TTL_MINUTES = { min: 1, max: 1440 } as const;
+
+/** Seconds as minutes for the field: whole minutes as integers, anything else to two decimals (90 s shows as 1.5). */
+export const secondsToMinutes = (seconds: number) => String(Math.round((seconds / 60) * 100) / 100);
 
 export type SettingsField = 'postLogoutRedirectUris' | 'defaultScope' | 'accessTokenTtl' | 'legacyRefresh' | 'backchannelLogoutUri';
 
@@ -24,7 +31,7 @@ export const settingsOf = (c?: {
 }): SettingsValues => ({
   postLogout: (c?.postLogoutRedirectUris ?? []).join('\n'),
   defaultScope: c?.defaultScope ?? '',
-  accessTokenTtl: c?.accessTokenTtl ? String(c.accessTokenTtl) : '',
+  accessTokenTtl: c?.accessTokenTtl ? secondsToMinutes(c.accessTokenTtl) : '',
   legacyRefresh: c?.legacyRefresh === true,
   backchannelLogoutUri: c?.backchannelLogoutUri ?? '',
   backchannelLogoutSessionRequired: c?.backchannelLogoutSessionRequired === true,
@@ -35,14 +42,21 @@ export function checkSettings(v: SettingsValues) {
   const errors: Partial<Record<SettingsField, string[]>> = {};
   const after = v.postLogout.trim() === '' ? null : checkRedirectUris(v.postLogout);
   if (after && after.errors.length > 0) errors.postLogoutRedirectUris = after.errors;
-  const ttl = v.accessTokenTtl.trim() === '' ? null : Number(v.accessTokenTtl.trim());
-  if (ttl !== null && !(Number.isInteger(ttl) && ttl >= 60 && ttl <= 86400)) errors.accessTokenTtl = ['Enter a whole number of seconds from 60 to 86400, or leave it empty.'];
+  const minutes = v.accessTokenTtl.trim() === '' ? null : Number(v.accessTokenTtl.trim().replace(',', '.'));
+  const ttl = minutes === null ? null : Math.round(minutes * 60);
+  if (minutes !== null && !(Number.isFinite(minutes) && minutes >= TTL_MINUTES.min && minutes <= TTL_MINUTES.max)) {
+    errors.accessTokenTtl = [`Enter a number of minutes from ${TTL_MINUTES.min} to ${TTL_MINUTES.max} (24 hours), or leave it empty.`];
+  }
   const logoutUri = v.backchannelLogoutUri.trim() || null;
   const logoutProblem = logoutUri === null ? null : redirectUriProblem(logoutUri);
   if (logoutProblem) errors.backchannelLogoutUri = [logoutProblem.replaceAll('redirect URI', 'sign-out notification address')];
   return {
-    errors, postLogout: after?.uris ?? null, ttl, defaultScope: v.defaultScope.split(/\s+/).filter(Boolean),
-    backchannelLogoutUri: logoutUri, backchannelLogoutSessionRequired: logoutUri !== null && v.backchannelLogoutSessionRequired,
+    errors,
+    postLogout: after?.uris ?? null,
+    ttl,
+    defaultScope: v.defaultScope.split(/\s+/).filter(Boolean),
+    backchannelLogoutUri: logoutUri,
+    backchannelLogoutSessionRequired: logoutUri !== null && v.backchannelLogoutSessionRequired,
   };
 }
 
@@ -81,10 +95,10 @@ export function SettingsFields({ idPrefix, values, onChange, errorFor, emptyPost
         error={errorFor('defaultScope')}
       />
       <TextField
-        label="Access-token lifetime in seconds (optional)"
+        label="Access-token lifetime in minutes (optional)"
         name="accessTokenTtl"
-        inputMode="numeric"
-        hint="From 60 to 86400. Empty: the portal's default."
+        inputMode="decimal"
+        hint="From 1 minute to 1440 minutes (24 hours); 60 is one hour. Empty: the portal's default."
         value={values.accessTokenTtl}
         onChange={(event) => set({ accessTokenTtl: event.target.value })}
         error={errorFor('accessTokenTtl')}

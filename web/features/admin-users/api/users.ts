@@ -17,6 +17,8 @@ export interface AdminUser {
   updatedAt: number;
   lastSignInAt: number | null;
   username: string | null;
+  /** The password is an initial one an administrator set: their next sign-in asks for a new one. */
+  mustChangePassword: boolean;
 }
 
 export interface UserFilters {
@@ -25,7 +27,12 @@ export interface UserFilters {
   admin: boolean;
   disabled: boolean;
   unverified: boolean;
+  /** Only people with an authenticator app or a passkey. */
+  secondFactor: boolean;
 }
+
+/** The list's yes/no filters, as the address and the BFF name them. */
+export const USER_FLAGS = ['admin', 'disabled', 'unverified', 'secondFactor'] as const;
 
 export interface UserPage {
   users: AdminUser[];
@@ -56,7 +63,7 @@ export function userSearch(f: UserFilters, after: string | null): string {
   const p = new URLSearchParams();
   if (f.query.trim()) p.set('query', f.query.trim());
   p.set('sort', f.sort);
-  for (const k of ['admin', 'disabled', 'unverified'] as const) if (f[k]) p.set(k, '1');
+  for (const k of USER_FLAGS) if (f[k]) p.set(k, '1');
   if (after) p.set('after', after);
   return p.toString();
 }
@@ -80,7 +87,7 @@ export function useUser(id: string) {
 
 export function useInviteUser() {
   const queryClient = useQueryClient();
-  return useMutation<{ user: AdminUser }, ApiError, { email: string; name?: string }>({
+  return useMutation<{ user: AdminUser }, ApiError, { email: string; name?: string; initialPassword?: string }>({
     mutationFn: (body) => apiPost('/bff/admin/users', body),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: usersQueryKey }),
   });

@@ -7,6 +7,7 @@ const FLAGS = [
   ['admin', 'Administrators only'],
   ['disabled', 'Disabled only'],
   ['unverified', 'Email not verified'],
+  ['secondFactor', 'Has a second factor (authenticator app or passkey)'],
 ] as const;
 
 /** Search, order and filters of the user list; applied on submit so typing does not fetch on every key. */

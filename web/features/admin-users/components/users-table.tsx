@@ -3,9 +3,10 @@ import { formatDate, formatDateTime, isoOf } from '../../../lib/time.ts';
 import type { AdminUser } from '../api/users.ts';
 
 /** Plain words for a user's state, shared by the list and the user page. */
-export function userStatus(u: Pick<AdminUser, 'disabled' | 'emailVerified' | 'hasPassword'>): string {
+export function userStatus(u: Pick<AdminUser, 'disabled' | 'emailVerified' | 'hasPassword' | 'mustChangePassword'>): string {
   if (u.disabled) return 'Disabled';
   if (!u.hasPassword && !u.emailVerified) return 'Invited';
+  if (u.mustChangePassword) return 'Must choose a new password';
   return u.emailVerified ? 'Active' : 'Email not verified';
 }
 

@@ -5,6 +5,7 @@ import { AppLogo } from '../../../components/ui/app-logo.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import type { ApiError } from '../../../lib/api-client.ts';
 import type { InteractionClient, InteractionScope } from '../api/get-interaction.ts';
+import { pageBranding } from '../../../lib/branding.ts';
 
 export interface ConsentFormProps {
   client: InteractionClient;
@@ -51,7 +52,7 @@ export function ConsentForm({ client, user, scopes, onAllow, onDeny, pending, er
       <header className="card__header">
         <AppLogo name={client.name} logoUrl={client.logoUrl} size="large" />
         <h1 id={titleId}>
-          {client.name} wants to access your Portal account
+          {client.name} wants to access your {pageBranding().portalName} account
         </h1>
         {user ? (
           <p className="muted">
