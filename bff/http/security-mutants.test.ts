@@ -14,7 +14,7 @@ import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { rawSql } from '../testing/raw-sql.ts';
 import { errorHandler } from './error-handler.ts';
 import { AppError, badRequest, tooMany } from './errors.ts';
-import { safeEqual, safeReturnTo, securityHeaders } from './security.ts';
+import { allowedWebSocketOrigin, safeEqual, safeReturnTo, securityHeaders } from './security.ts';
 import { StoreUnavailableError } from '../store/store.ts';
 
 const CSP =
@@ -72,6 +72,26 @@ for (const db of ['sqlite', 'postgres'] as const) {
           assert.equal(res.status, 403, `${method} ${JSON.stringify(headers)}`);
           assert.deepEqual(await res.json(), { error: 'csrf_rejected', message: 'This request did not come from the portal itself and was refused.' });
         }
+      }
+    });
+
+    it('lets server-to-server callers reach the SaG endpoint, and refuses browsers on other sites', async () => {
+      const refusedHeaders: Array<Record<string, string>> = [
+        { origin: 'http://evil.example' },
+        { 'sec-fetch-site': 'cross-site' },
+        { 'sec-fetch-site': 'same-site' },
+        { origin: app.url, 'sec-fetch-site': 'cross-site' },
+      ];
+      const passed: Array<Record<string, string>> = [{}, { origin: app.url }, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }];
+      const post = (headers: Record<string, string>) => call('POST', '/admin/login/auth_code', { 'content-type': 'application/json', accept: 'application/json', ...headers }, '{}');
+      for (const headers of refusedHeaders) {
+        const res = await post(headers);
+        assert.equal(res.status, 403, JSON.stringify(headers));
+        assert.match(await res.text(), /This endpoint does not accept cross-site browser requests\./, JSON.stringify(headers));
+      }
+      for (const headers of passed) {
+        const res = await post(headers);
+        assert.equal(res.status, 400, `${JSON.stringify(headers)}: reaches the endpoint, which finds the fields missing`);
       }
     });
 
@@ -308,6 +328,12 @@ describe('safeReturnTo, safeEqual and HSTS', () => {
     ];
     for (const [value, out] of kept) assert.equal(safeReturnTo(value), out, String(value));
     for (const value of refused) assert.equal(safeReturnTo(value), '/', String(value));
+  });
+
+  it('lets a WebSocket connect with our Origin, none, or *, and no other', () => {
+    const url = 'https://portal.example';
+    for (const origin of [undefined, '*', 'https://portal.example']) assert.equal(allowedWebSocketOrigin(origin, url), true, String(origin));
+    for (const origin of ['', 'null', 'https://evil.example', 'http://portal.example', 'https://portal.example:8443']) assert.equal(allowedWebSocketOrigin(origin, url), false, origin);
   });
 
   it('compares secrets by content and length', () => {

@@ -38,11 +38,12 @@ describe('SaG XML reader: what it reads', () => {
   });
 
   it('reads i:nil="true" (spaces allowed) as null, and any other nil as the text', () => {
-    assert.deepEqual(read(doc('<Scope i:nil="true" /><RedirectUri i:nil=" true ">x</RedirectUri><Username i:nil="false">u</Username><Password nil="true">p</Password>')), {
+    assert.deepEqual(read(doc('<Scope i:nil="true" /><RedirectUri i:nil=" true ">x</RedirectUri><Username i:nil="false">u</Username><Password nil="true">p</Password><ClientId i:type="true">c</ClientId>')), {
       Scope: null,
       RedirectUri: null,
       Username: 'u',
       Password: 'p',
+      ClientId: 'c',
     });
     const otherNs = `<?xml version="1.0"?><AuthCodeRequest xmlns="${REQUEST_NS}" xmlns:x="urn:other"><Scope x:nil="true">s</Scope></AuthCodeRequest>`;
     assert.deepEqual(read(otherNs), { Scope: 's' }, 'only the XML Schema instance namespace makes a nil');
