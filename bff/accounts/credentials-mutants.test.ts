@@ -83,6 +83,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await outcome(check('target@example.com', PASSWORD, T0, '203.0.113.200')), 'target@example.com');
     });
 
+    it('under attack, the share is a third of a larger limit, rounded up (6 → 2 failures per address)', async () => {
+      await createAccount(app.store, { email: 'big@example.com', password: PASSWORD }, T0);
+      const six = { maxFailures: 6 };
+      for (let i = 0; i < 60; i++) await outcome(check('big@example.com', 'wrong', T0, `203.0.114.${i}`, six));
+      assert.deepEqual(await outcome(check('big@example.com', 'wrong', T0, '203.0.114.0', six)), wrong, 'a second failure is still allowed');
+      assert.deepEqual(await outcome(check('big@example.com', PASSWORD, T0, '203.0.114.0', six)), [429, 'too_many_attempts', PAIR, 60], 'not a third');
+    });
+
     it('counts attempts without an address under the account only, and refuses disabled, passwordless and malformed ones the same way', async () => {
       await createAccount(app.store, { email: 'noip@example.com', password: PASSWORD }, T0);
       for (let i = 0; i < 3; i++) await outcome(check('noip@example.com', 'wrong', T0, null));

@@ -15,6 +15,7 @@ import { signedInAgent, type Agent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import type { User } from '../store/store.ts';
 import { REASON_TOO_LONG, REASON_TOO_SHORT } from '../../api/impersonation.ts';
+import { impersonate } from './test-helpers.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const REASON = 'Customer asked for help with billing settings';
@@ -99,6 +100,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.ok(imp!.startedAt >= before && imp!.startedAt <= app.deps.now());
         assert.deepEqual([imp!.adminId, imp!.targetId, imp!.sessionId, imp!.endedAt], [admin.id, user.id, null, null]);
       }
+    });
+
+    it('refuses a nested impersonation with its sentence', async () => {
+      const nesting = await signedInAgent(app.url, admin.email, PASSWORD);
+      assert.equal((await impersonate(nesting, { userId: user.id, reason: REASON })).status, 200);
+      const nested = await nesting.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
+      assert.deepEqual([nested.status, await nested.json()], [403, { error: 'impersonation_forbidden', message: 'You are already impersonating someone. Stop that first; impersonation cannot be nested.' }]);
+      assert.equal((await nesting.api('POST', '/bff/impersonation/stop')).status, 200);
     });
 
     it('asks for the password again fifteen minutes after it was entered', async () => {

@@ -55,6 +55,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(c.attrs.has('domain'), false, c.name);
       }
       assert.equal((await agent.api('GET', '/bff/account')).status, 200, 'and the browser is signed in with them');
+
+      // Signing out clears the session cookie in the browser, not only the session on the server.
+      const out = await agent.api('POST', '/bff/logout');
+      assert.equal(out.status, 200);
+      const cleared = out.headers.getSetCookie().map(attributes).find((c) => c.name === 'portal');
+      assert.ok(cleared, 'logout sends a Set-Cookie for the session cookie');
+      assert.equal(cleared.attrs.get('max-age'), '0');
+      assert.equal(agent.jar.has('portal'), false);
     });
   });
 }
