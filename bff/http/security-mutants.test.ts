@@ -14,7 +14,7 @@ import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { rawSql } from '../testing/raw-sql.ts';
 import { errorHandler } from './error-handler.ts';
 import { AppError, badRequest, tooMany } from './errors.ts';
-import { safeEqual, safeReturnTo, securityHeaders } from './security.ts';
+import { allowedWebSocketOrigin, safeEqual, safeReturnTo, securityHeaders } from './security.ts';
 import { StoreUnavailableError } from '../store/store.ts';
 
 const CSP =
@@ -70,8 +70,28 @@ for (const db of ['sqlite', 'postgres'] as const) {
         for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
           const res = await call(method, '/bff/logout', headers);
           assert.equal(res.status, 403, `${method} ${JSON.stringify(headers)}`);
-          assert.equal((await res.json()).error, 'csrf_rejected');
+          assert.deepEqual(await res.json(), { error: 'csrf_rejected', message: 'This request did not come from the portal itself and was refused.' });
         }
+      }
+    });
+
+    it('lets server-to-server callers reach the SaG endpoint, and refuses browsers on other sites', async () => {
+      const refusedHeaders: Array<Record<string, string>> = [
+        { origin: 'http://evil.example' },
+        { 'sec-fetch-site': 'cross-site' },
+        { 'sec-fetch-site': 'same-site' },
+        { origin: app.url, 'sec-fetch-site': 'cross-site' },
+      ];
+      const passed: Array<Record<string, string>> = [{}, { origin: app.url }, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }];
+      const post = (headers: Record<string, string>) => call('POST', '/admin/login/auth_code', { 'content-type': 'application/json', accept: 'application/json', ...headers }, '{}');
+      for (const headers of refusedHeaders) {
+        const res = await post(headers);
+        assert.equal(res.status, 403, JSON.stringify(headers));
+        assert.match(await res.text(), /This endpoint does not accept cross-site browser requests\./, JSON.stringify(headers));
+      }
+      for (const headers of passed) {
+        const res = await post(headers);
+        assert.equal(res.status, 400, `${JSON.stringify(headers)}: reaches the endpoint, which finds the fields missing`);
       }
     });
 
@@ -151,6 +171,23 @@ describe('the error handler on a bare Express app', () => {
     a.get('/slow-down', () => {
       throw tooMany('Too many attempts.', 7);
     });
+    // What body-parser raises: a `type`, a status, and a message meant for no one.
+    a.get('/body-error/:type', (req) => {
+      throw Object.assign(new Error(`internal text ${req.params.type}`), { type: req.params.type, status: 400, expose: true });
+    });
+    a.get('/string-status', () => {
+      throw Object.assign(new Error('internal text'), { status: '404' });
+    });
+    a.get('/cyclic-cause', () => {
+      const err: Error & { cause?: unknown } = new Error('a cycle');
+      err.cause = err;
+      throw err;
+    });
+    a.get('/wrapped-outage', () => {
+      let err: unknown = new StoreUnavailableError(new Error('connect ECONNREFUSED 10.0.0.7:5432'));
+      for (let i = 0; i < 4; i++) err = new Error(`wrapper ${i}`, { cause: err });
+      throw err;
+    });
     a.get('/half-sent', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('partial');
@@ -220,6 +257,39 @@ describe('the error handler on a bare Express app', () => {
     assert.deepEqual(await res.json(), { error: 'too_many_attempts', message: 'Too many attempts.', retryAfter: 7 });
   });
 
+  it("answers each of body-parser's errors in the BFF format, and an unknown one as a 500", async () => {
+    const expected: Array<[string, number, object]> = [
+      ['entity.parse.failed', 400, { error: 'invalid_json', message: 'The request body is not valid JSON.' }],
+      ['entity.too.large', 413, { error: 'body_too_large', message: 'The request body is too large.' }],
+      ['charset.unsupported', 415, { error: 'charset_unsupported', message: 'The request body uses an unsupported character set.' }],
+      ['encoding.unsupported', 415, { error: 'encoding_unsupported', message: 'The request body uses an unsupported encoding.' }],
+      ['parameters.too.many', 413, { error: 'too_many_parameters', message: 'The request has too many parameters.' }],
+      // body-parser's own, not in the table: its status 400 is kept, its text is not.
+      ['stream.not.readable', 400, { error: 'bad_request', message: 'The request is not valid.' }],
+    ];
+    for (const [type, status, body] of expected) {
+      const res = await fetch(`${url}/body-error/${type}`);
+      assert.equal(res.status, status, type);
+      assert.equal(res.headers.get('cache-control'), 'no-store', type);
+      assert.deepEqual(await res.json(), body, type);
+    }
+  });
+
+  it('answers an error whose status is not a number, or whose cause is a cycle, with the generic 500', async () => {
+    for (const path of ['/string-status', '/cyclic-cause']) {
+      const res = await fetch(`${url}${path}`);
+      assert.equal(res.status, 500, path);
+      assert.deepEqual(await res.json(), GENERIC, path);
+    }
+  });
+
+  it('finds a store outage wrapped four causes deep', async () => {
+    const res = await fetch(`${url}/wrapped-outage`);
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '5');
+    assert.equal((await res.json()).error, 'temporarily_unavailable');
+  });
+
   it('ends a response whose headers were already sent instead of hanging', async () => {
     const res = await fetch(`${url}/half-sent`);
     assert.equal(res.status, 200);
@@ -258,6 +328,12 @@ describe('safeReturnTo, safeEqual and HSTS', () => {
     ];
     for (const [value, out] of kept) assert.equal(safeReturnTo(value), out, String(value));
     for (const value of refused) assert.equal(safeReturnTo(value), '/', String(value));
+  });
+
+  it('lets a WebSocket connect with our Origin, none, or *, and no other', () => {
+    const url = 'https://portal.example';
+    for (const origin of [undefined, '*', 'https://portal.example']) assert.equal(allowedWebSocketOrigin(origin, url), true, String(origin));
+    for (const origin of ['', 'null', 'https://evil.example', 'http://portal.example', 'https://portal.example:8443']) assert.equal(allowedWebSocketOrigin(origin, url), false, origin);
   });
 
   it('compares secrets by content and length', () => {

@@ -1,0 +1,127 @@
+/**
+ * The impersonation start policy at its edges, where mutation testing
+ * (docs/mutation.md) found them unchecked: each limit from both sides (reason
+ * length after trimming, duration, the fifteen minutes since the password),
+ * each refusal's exact sentence and its audit entry, and what an accepted
+ * request records (its time limit, the default of an hour). Through the real
+ * app, provider and database, on SQLite and PostgreSQL. MFA_ADMINS=optional,
+ * so the admin proves freshness with a password (the second-factor path is
+ * impersonation.test.ts's).
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { signedInAgent, type Agent } from '../testing/agent.ts';
+import { createAccount } from '../accounts/accounts.ts';
+import type { User } from '../store/store.ts';
+import { REASON_TOO_LONG, REASON_TOO_SHORT } from '../../api/impersonation.ts';
+import { impersonate } from './test-helpers.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const REASON = 'Customer asked for help with billing settings';
+
+for (const db of ['sqlite', 'postgres'] as const) {
+  describe(`impersonation start policy (${db})`, () => {
+    let app: TestApp;
+    let admin: User;
+    let user: User;
+    let agent: Agent;
+    before(async () => {
+      app = await startTestApp({ db, env: { MFA_ADMINS: 'optional' } });
+      admin = await createAccount(app.store, { email: 'root@example.com', password: PASSWORD, role: 'admin' }, Date.now());
+      user = await createAccount(app.store, { email: 'uma@example.com', password: PASSWORD, name: 'Uma' }, Date.now());
+      agent = await signedInAgent(app.url, admin.email, PASSWORD);
+    });
+    after(() => app.close());
+
+    const start = async (body: Record<string, unknown>) => {
+      const res = await agent.api('POST', '/bff/impersonation/start', body);
+      return { status: res.status, body: (await res.json()) as { error?: string; message?: string; redirectTo?: string } };
+    };
+    const lastAudit = async (kind: string) => (await app.store.audit.list({ kind, actorId: admin.id, limit: 1 }))[0]!;
+
+    it('refuses a reason under 10 or over 500 characters (after trimming), with the sentence the form shows', async () => {
+      const cases: Array<[string, string, string]> = [
+        [`  ${'r'.repeat(9)}  `, 'reason_required', REASON_TOO_SHORT],
+        ['r'.repeat(501), 'reason_too_long', REASON_TOO_LONG],
+      ];
+      for (const [reason, code, message] of cases) {
+        const r = await start({ userId: user.id, reason });
+        assert.deepEqual([r.status, r.body], [400, { error: code, message }], code);
+        const audited = await lastAudit('impersonation_refused');
+        assert.deepEqual([audited.subjectId, audited.data], [user.id, { code, reason: reason.trim().slice(0, 500) }], code);
+      }
+      const empty = await start({ userId: '', reason: 'x' });
+      assert.equal(empty.body.error, 'reason_required');
+      assert.equal((await lastAudit('impersonation_refused')).subjectId, null, 'no subject when no user was named');
+    });
+
+    it('refuses a duration outside 1 to 60 minutes, naming the range', async () => {
+      for (const durationMinutes of [0, -5, 61]) {
+        const r = await start({ userId: user.id, reason: REASON, durationMinutes });
+        assert.deepEqual([r.status, r.body], [400, { error: 'invalid_duration', message: 'The duration must be a whole number of minutes from 1 to 60.' }], String(durationMinutes));
+      }
+    });
+
+    it('names each refused target in a sentence', async () => {
+      const other = await createAccount(app.store, { email: 'root2@example.com', password: PASSWORD, role: 'admin' }, Date.now());
+      const off = await createAccount(app.store, { email: 'off@example.com', password: PASSWORD }, Date.now());
+      await app.store.users.setDisabled(off.id, true, Date.now());
+      const cases: Array<[string, number, string, string]> = [
+        ['no-such-user', 404, 'target_not_found', 'That user does not exist.'],
+        [admin.id, 400, 'cannot_impersonate_self', 'You cannot impersonate yourself.'],
+        [off.id, 400, 'target_disabled', 'That account is disabled; it cannot be impersonated.'],
+        [other.id, 403, 'target_is_admin', 'Administrators cannot be impersonated.'],
+      ];
+      for (const [userId, status, error, message] of cases) {
+        const r = await start({ userId, reason: REASON });
+        assert.deepEqual([r.status, r.body], [status, { error, message }], error);
+      }
+      const plain = await signedInAgent(app.url, user.email, PASSWORD);
+      const denied = await plain.api('POST', '/bff/impersonation/start', { userId: admin.id, reason: REASON });
+      assert.deepEqual([denied.status, await denied.json()], [403, { error: 'admin_required', message: 'Only administrators can impersonate users.' }]);
+    });
+
+    it('accepts the limits themselves, and records the time limit asked for (an hour by default)', async () => {
+      const accepted: Array<[Record<string, unknown>, number]> = [
+        [{ reason: `  ${'r'.repeat(10)}  `, durationMinutes: 1 }, 1],
+        [{ reason: 'r'.repeat(500), durationMinutes: 60 }, 60],
+        [{ reason: REASON }, 60],
+      ];
+      for (const [body, minutes] of accepted) {
+        const before = app.deps.now();
+        const r = await start({ userId: user.id, ...body });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.match(r.body.redirectTo!, /\/oauth\/authorize\?/);
+        const requested = await lastAudit('impersonation_requested');
+        assert.deepEqual(requested.data, { impersonationId: requested.data.impersonationId, reason: String(body.reason).trim(), durationMinutes: minutes, secondFactor: null });
+        const imp = await app.store.impersonations.find(requested.data.impersonationId as string);
+        assert.equal(imp!.expiresAt - imp!.startedAt, minutes * 60_000);
+        assert.ok(imp!.startedAt >= before && imp!.startedAt <= app.deps.now());
+        assert.deepEqual([imp!.adminId, imp!.targetId, imp!.sessionId, imp!.endedAt], [admin.id, user.id, null, null]);
+      }
+    });
+
+    it('refuses a nested impersonation with its sentence', async () => {
+      const nesting = await signedInAgent(app.url, admin.email, PASSWORD);
+      assert.equal((await impersonate(nesting, { userId: user.id, reason: REASON })).status, 200);
+      const nested = await nesting.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
+      assert.deepEqual([nested.status, await nested.json()], [403, { error: 'impersonation_forbidden', message: 'You are already impersonating someone. Stop that first; impersonation cannot be nested.' }]);
+      assert.equal((await nesting.api('POST', '/bff/impersonation/stop')).status, 200);
+    });
+
+    it('asks for the password again fifteen minutes after it was entered', async () => {
+      const fresh = await signedInAgent(app.url, admin.email, PASSWORD);
+      try {
+        app.clock.offset = 14 * 60_000;
+        const inTime = await fresh.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
+        assert.equal(inTime.status, 200);
+        app.clock.offset = 16 * 60_000;
+        const late = await fresh.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
+        assert.deepEqual([late.status, await late.json()], [403, { error: 'reauth_required', message: 'For your protection, sign in again (with your password) before impersonating someone.' }]);
+      } finally {
+        app.clock.offset = 0;
+      }
+    });
+  });
+}
