@@ -3,6 +3,12 @@
  * steps), shared by the BFF (bff/sign-in/routes.ts) and the sign-in screens.
  */
 
+/**
+ * The id of the `<script type="application/json">` element that carries GET /bff/interaction/:uid's
+ * answer inside the HTML of /interaction/:uid (bff/http/spa.ts), so the screen needs no first fetch.
+ */
+export const INTERACTION_DATA_ID = 'portal-interaction';
+
 /** Federation's part of GET /bff/interaction/:uid. */
 export type ConnectionKind = 'sso' | 'social';
 

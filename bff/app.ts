@@ -3,7 +3,7 @@
  * mounts the routers. It never listens (main.ts and the tests do).
  */
 import { resolve } from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/config.ts';
 import type { Store } from './store/store.ts';
@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './http/logger.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { healthRoute } from './http/health.ts';
 import { mountSpa } from './http/spa.ts';
+import { INTERACTION_DATA_ID } from '../api/interaction.ts';
 import { newcomerRoutes } from './oauth/newcomer-routes.ts';
 import { oauthErrorHandler } from './oauth/outage.ts';
 import { jsonBody } from './http/input-guard.ts';
@@ -37,7 +38,7 @@ import { createSessionService, type SessionService, type SessionTestHooks } from
 import { sessionRoutes } from './session/routes.ts';
 import { cookieOptions } from './session/cookies.ts';
 import type { SessionCore, SessionDeps } from './session/guard.ts';
-import { interactionRoutes } from './sign-in/routes.ts';
+import { interactionRoutes, interactionScreen } from './sign-in/routes.ts';
 import { createSealCache } from './session/seal-cache.ts';
 import { composeClaims } from './oauth/claims.ts';
 import { impersonationClaims, impersonationHooks } from './impersonation/impersonation.ts';
@@ -208,7 +209,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   );
   app.use(sagRoutes(deps));
 
-  mountSpa(app, opts.webDir ?? resolve('dist/web'), headers, async (html) => brandIndexHtml(html, await branding.get()));
+  // The sign-in screen's first answer comes inside its HTML: one round trip fewer before the form.
+  const interactionEmbed = { path: '/interaction/:uid', id: INTERACTION_DATA_ID, read: (req: Request, res: Response) => interactionScreen(deps, req, res) };
+  mountSpa(app, opts.webDir ?? resolve('dist/web'), headers, { personalise: async (html) => brandIndexHtml(html, await branding.get()), embeds: [interactionEmbed] });
   app.use(errorHandler(logger));
 
   return {

@@ -84,13 +84,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const ua = `Mozilla/5.0 ${'x'.repeat(600)}`;
       // Key order that PostgreSQL's jsonb changes on the way back, nesting, an array and an undefined value.
       const data = { zeta: 1, alpha: { yy: [2, { b: undefined, a: 'z' }], x: true }, mid: 'm' };
-      const e = await app.audit.record('mut_record', { actorId: adminId, subjectId: aliceId, ip: '192.0.2.1', userAgent: ua, data });
+      const e = await app.audit.record('secrets_reencrypted', { actorId: adminId, subjectId: aliceId, ip: '192.0.2.1', userAgent: ua, data });
       assert.equal(e.userAgent, ua.slice(0, 512));
-      const [stored] = await app.store.audit.list({ kind: 'mut_record' });
+      const [stored] = await app.store.audit.list({ kind: 'secrets_reencrypted' });
       assert.equal(stored!.userAgent, ua.slice(0, 512));
       assert.deepEqual(stored!.data, { zeta: 1, alpha: { yy: [2, { a: 'z' }], x: true }, mid: 'm' });
       assert.deepEqual([stored!.actorId, stored!.subjectId, stored!.ip, stored!.keyId], [adminId, aliceId, '192.0.2.1', 1]);
-      const bare = await app.audit.record('mut_record', {});
+      const bare = await app.audit.record('secrets_reencrypted', {});
       assert.deepEqual([bare.actorId, bare.subjectId, bare.ip, bare.userAgent, bare.data], [null, null, null, null, {}]);
       assert.deepEqual(await verifyChain(app.store, app.config.auditKeys), { ok: true, count: bare.seq });
     });
@@ -106,25 +106,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('filters by kind, user, actor, subject, email and time, newest first, with names beside the ids', async () => {
       const t0 = app.deps.now();
       app.clock.offset += 10_000;
-      await app.audit.record('mut_filter_a', { actorId: adminId, subjectId: aliceId, data: { n: 1 } });
+      await app.audit.record('org_renamed', { actorId: adminId, subjectId: aliceId, data: { n: 1 } });
       app.clock.offset += 10_000;
-      await app.audit.record('mut_filter_b', { actorId: aliceId, subjectId: 'no-such-user', data: { n: 2 } });
+      await app.audit.record('org_deleted', { actorId: aliceId, subjectId: 'no-such-user', data: { n: 2 } });
       app.clock.offset += 10_000;
-      await app.audit.record('mut_filter_a', { actorId: adminId, subjectId: null, data: { n: 3 } });
+      await app.audit.record('org_renamed', { actorId: adminId, subjectId: null, data: { n: 3 } });
       const t3 = app.deps.now();
 
-      const a = await page(admin, '?kind=mut_filter_a');
+      const a = await page(admin, '?kind=org_renamed');
       assert.equal(a.status, 200);
       assert.deepEqual(a.body.entries.map((e) => e.data.n), [3, 1]);
       assert.deepEqual(a.body.people, { [adminId]: { email: 'root@example.com', name: 'Root Admin' }, [aliceId]: { email: 'alice@example.com', name: 'Alice Liddell' } });
 
-      const b = await page(admin, '?kind=mut_filter_b');
+      const b = await page(admin, '?kind=org_deleted');
       assert.deepEqual(b.body.entries.map((e) => e.data.n), [2]);
       assert.deepEqual(b.body.people, { [aliceId]: { email: 'alice@example.com', name: 'Alice Liddell' } }, 'no name for an id that is no user');
 
       const byActor = await page(admin, `?actorId=${aliceId}&from=${t0}`);
-      assert.deepEqual(kinds(byActor.body.entries), ['mut_filter_b']);
-      const bySubject = await page(admin, `?subjectId=${aliceId}&kind=mut_filter_a`);
+      assert.deepEqual(kinds(byActor.body.entries), ['org_deleted']);
+      const bySubject = await page(admin, `?subjectId=${aliceId}&kind=org_renamed`);
       assert.deepEqual(bySubject.body.entries.map((e) => e.data.n), [1]);
       const byUser = await page(admin, `?userId=${aliceId}&from=${t0}`);
       assert.deepEqual(byUser.body.entries.map((e) => e.data.n), [2, 1]);
@@ -145,13 +145,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('limits a page (100 by default, 1 to 500) and refuses bad filters in the BFF format', async () => {
-      for (let i = 0; i < 101; i++) await app.audit.record('mut_many', { data: { i } });
-      const all = await page(admin, '?kind=mut_many');
+      for (let i = 0; i < 101; i++) await app.audit.record('passkey_renamed', { data: { i } });
+      const all = await page(admin, '?kind=passkey_renamed');
       assert.equal(all.body.entries.length, 100);
       assert.equal(all.body.entries[0]!.data.i, 100);
-      const max = await page(admin, '?kind=mut_many&limit=500');
+      const max = await page(admin, '?kind=passkey_renamed&limit=500');
       assert.equal(max.body.entries.length, 101);
-      const one = await page(admin, '?kind=mut_many&limit=1');
+      const one = await page(admin, '?kind=passkey_renamed&limit=1');
       assert.deepEqual(one.body.entries.map((e) => e.data.i), [100]);
       for (const bad of ['limit=0', 'limit=501', 'limit=1.5', 'limit=x', `kind=${'k'.repeat(65)}`, `email=${'e'.repeat(321)}`, `userId=${'u'.repeat(101)}`, 'from=-1', 'before=0']) {
         const r = await page(admin, `?${bad}`);

@@ -83,7 +83,7 @@ describe('index.html carries the branding', () => {
     writeFileSync(join(web, 'index.html'), '<!doctype html><html><head><title>Portal</title><link rel="stylesheet" href="/branding.css" /></head><body><div id="root"></div></body></html>');
     writeFileSync(join(web, 'index.html.gz'), 'not really gzip');
     const app = express();
-    mountSpa(app, web, (_req, _res, next) => next(), async (html) => brandIndexHtml(html, brand));
+    mountSpa(app, web, (_req, _res, next) => next(), { personalise: async (html) => brandIndexHtml(html, brand) });
     await new Promise<void>((r) => {
       server = app.listen(0, '127.0.0.1', () => r());
     });

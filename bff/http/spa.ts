@@ -3,8 +3,8 @@
  * client-side route, and the brotli / gzip copies the build wrote next to each
  * text file (vite.config.ts) when the browser accepts them.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { extname, resolve } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 
@@ -60,19 +60,85 @@ function precompressed(dir: string): RequestHandler {
 }
 
 /**
- * Mounts the SPA on `app`: call it after every API router, before the error handler. With
- * `personalise`, index.html is sent as it returns it (the branding, read per request so a change
- * shows on the next page load), uncompressed: it is under 2 KB.
+ * Data a screen would otherwise fetch first, put in its HTML: for a page at `path` (an Express
+ * route), `read` answers what the screen's API would answer this browser, or throws (then the page
+ * goes out without it and the screen fetches as usual, getting that API's own error).
  */
-export function mountSpa(app: Express, dir: string, headers: RequestHandler, personalise?: (html: string) => Promise<string>): void {
+export interface Embed {
+  path: string;
+  /** The id of the `<script type="application/json">` element the screen reads. */
+  id: string;
+  read: (req: Request, res: Response) => Promise<unknown>;
+}
+
+/**
+ * JSON that is safe inside a `<script>` element: no `<` (so no `</script>` or `<!--`), `>`, `&`
+ * or line separators survive as such; JSON.parse of the element's text gives the value back.
+ */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** index.html, read once per build (its modification time), for pages that carry embedded data. */
+function indexReader(index: string): () => string {
+  let cached: { mtime: number; html: string } | undefined;
+  return () => {
+    const mtime = statSync(index).mtimeMs;
+    if (cached?.mtime !== mtime) cached = { mtime, html: readFileSync(index, 'utf8') };
+    return cached.html;
+  };
+}
+
+/**
+ * Sends `html` made for this request, compressed when the client takes it: `no-store` when it
+ * carries one browser's data, `no-cache` when it only carries the branding (checked on every load).
+ */
+function sendPersonalHtml(req: Request, res: Response, html: string, cache: 'no-store' | 'no-cache' = 'no-store'): void {
+  res.setHeader('Cache-Control', cache);
+  res.vary('Accept-Encoding');
+  res.type('html');
+  const body = Buffer.from(html);
+  if (req.acceptsEncodings('br') === 'br') {
+    res.setHeader('Content-Encoding', 'br');
+    res.send(brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }));
+  } else if (req.acceptsEncodings('gzip') === 'gzip') {
+    res.setHeader('Content-Encoding', 'gzip');
+    res.send(gzipSync(body));
+  } else {
+    res.send(body);
+  }
+}
+
+export interface SpaOptions {
+  /** Rewrites index.html for every page (the branding, read per request so a change shows on the next page load). */
+  personalise?: (html: string) => Promise<string>;
+  /** Pages whose first data comes inside their HTML. */
+  embeds?: Embed[];
+}
+
+/** Mounts the SPA on `app`: call it after every API router, before the error handler. */
+export function mountSpa(app: Express, dir: string, headers: RequestHandler, { personalise, embeds = [] }: SpaOptions = {}): void {
   const root = resolve(dir);
   const assets = resolve(root, 'assets');
   const index = resolve(root, 'index.html');
   app.use(headers);
   app.use('/assets', precompressed(assets), express.static(assets, { immutable: true, maxAge: '365d', fallthrough: false }));
   app.use(precompressed(root), express.static(root, { index: false, maxAge: '1h' }));
-  // Read once: the build does not change under a running process.
-  let template: Promise<string> | undefined;
+  const readIndex = indexReader(index);
+  for (const embed of embeds) {
+    app.get(embed.path, async (req, res, next) => {
+      if (!req.accepts('html') || !existsSync(index)) return next();
+      let data: unknown;
+      try {
+        data = await embed.read(req, res);
+      } catch {
+        return next(); // the plain page: the screen asks the API and shows its answer
+      }
+      const tag = `<script type="application/json" id="${embed.id}">${scriptJson(data)}</script>`;
+      const html = personalise ? await personalise(readIndex()) : readIndex();
+      sendPersonalHtml(req, res, html.replace('</head>', `${tag}\n  </head>`));
+    });
+  }
   app.get(/^\/(?!bff\/|oauth\/|healthz).*/, (req, res, next) => {
     if (!req.accepts('html')) return next();
     if (!existsSync(index)) {
@@ -82,8 +148,7 @@ export function mountSpa(app: Express, dir: string, headers: RequestHandler, per
     res.setHeader('Cache-Control', 'no-cache');
     res.vary('Accept-Encoding');
     if (personalise) {
-      template ??= readFile(index, 'utf8');
-      template.then(personalise).then((html) => res.type('html').send(html), next);
+      personalise(readIndex()).then((html) => sendPersonalHtml(req, res, html, 'no-cache'), next);
       return;
     }
     const encoding = encodingFor(req, index);

@@ -17,7 +17,7 @@ import { applyScopes, joinConsent, splitConsent } from '../oauth/grants.ts';
 import { completePendingLink, federationInteractionInfo } from '../federation/public.ts';
 import type { Mail } from '../mail/mail.ts';
 import type { User } from '../store/store.ts';
-import type { ImpersonationInteraction, LoginAnswer, ScreenInteraction } from '../../api/interaction.ts';
+import type { ImpersonationInteraction, Interaction, LoginAnswer, ScreenInteraction } from '../../api/interaction.ts';
 import { signUp } from './sign-up.ts';
 import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSignInCode } from './email-code.ts';
 import { SCREEN_PARAM } from '../oauth/client-settings.ts';
@@ -37,33 +37,89 @@ const linkBody = z.object({ token: z.string().max(200) });
 const emailBody = z.object({ email: z.string().max(320) });
 const signUpBody = z.object({ email: z.string().max(320), name: z.string().max(200).default(''), password: z.string().max(4096) });
 
+async function detailsOf(provider: SessionDeps['provider'], req: Request, res: Response): Promise<Details> {
+  try {
+    const d = await provider.interactionDetails(req, res);
+    if (d.uid !== req.params.uid) throw new Error('uid mismatch');
+    return d;
+  } catch (e) {
+    // An interaction the database cannot read right now has not expired.
+    if (isStoreOutage(e)) throw e;
+    throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
+  }
+}
+
+function requestedScopes(d: Details): string[] {
+  return String(d.params.scope ?? '').split(' ').filter(Boolean);
+}
+
+/** Scopes the prompt says are missing from the grant: the ones to ask about. */
+function missingScopes(d: Details): Set<string> {
+  const det = d.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+  return new Set([...(det.missingOIDCScope ?? []), ...(det.missingResourceScopes?.[PORTAL_RESOURCE] ?? [])]);
+}
+
+/** The sign-in step the interaction waits at (email verification), for a reloaded screen. */
+async function waitingFor(
+  store: SessionDeps['store'],
+  d: Details,
+): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string }; secondFactor?: { factors: string[] }; newPassword?: { email: string } }> {
+  const change = d.prompt.name === 'login' ? readPendingPasswordChange(d.result) : null;
+  const changer = change ? await store.users.findById(change.accountId) : null;
+  if (changer) return { newPassword: { email: changer.email } };
+  const held = d.prompt.name === 'login' ? readPendingSecondFactor(d.result) : null;
+  if (held) return { secondFactor: { factors: await factorsOf(store, held.accountId) } };
+  const code = d.prompt.name === 'login' ? readPendingCode(d.result) : null;
+  if (code) return { emailCode: { email: code.email } };
+  const pending = d.prompt.name === 'login' ? readPending(d.result) : null;
+  const u = pending ? await store.users.findById(pending.accountId) : null;
+  return u ? { verifyEmail: { email: u.email } } : {};
+}
+
+/**
+ * What GET /bff/interaction/:uid answers this browser (the interaction is the one its cookie names):
+ * also embedded in the HTML of /interaction/:uid (http/spa.ts) so the sign-in screen needs no fetch.
+ */
+export async function interactionScreen(deps: SessionDeps, req: Request, res: Response): Promise<Interaction> {
+  const { provider, store, config } = deps;
+  const d = await detailsOf(provider, req, res);
+  // An admin's impersonation request signs this browser in as the target without a password;
+  // only the admin who asked, in the same browser, once (impersonation/impersonation.ts).
+  if (typeof d.params.impersonation === 'string' && d.prompt.name === 'login') {
+    return { uid: d.uid, prompt: 'impersonation' } satisfies ImpersonationInteraction;
+  }
+  const client = await provider.Client.find(String(d.params.client_id));
+  if (!client) throw notFound('interaction_not_found', 'The app that started this sign-in no longer exists.');
+  const firstParty = client.metadata().portal_first_party === true;
+  let user: { email: string; name: string } | null = null;
+  if (d.session?.accountId) {
+    const u = await store.users.findById(d.session.accountId);
+    if (u) user = { email: u.email, name: u.name };
+  }
+  const missing = missingScopes(d);
+  return {
+    uid: d.uid,
+    // The provider's prompts here are login and consent (oauth/provider.ts's policy).
+    prompt: d.prompt.name as ScreenInteraction['prompt'],
+    client: { clientId: client.clientId, name: client.clientName ?? client.clientId, logoUrl: client.logoUri ?? null, firstParty },
+    loginHint: typeof d.params.login_hint === 'string' ? d.params.login_hint : null,
+    ...(await federationInteractionInfo(deps, req, res, d.uid)),
+    user,
+    ...(await waitingFor(store, d)),
+    signUp: config.signup === 'open',
+    // Only where sign-up exists; otherwise the sign-in screen (WorkOS screen_hint=sign-up).
+    screen: config.signup === 'open' && d.prompt.name === 'login' && d.params[SCREEN_PARAM] === 'sign-up' ? 'sign-up' : 'sign-in',
+    scopes: requestedScopes(d).map((name) => ({ ...describeScope(name), previouslyGranted: d.prompt.name === 'consent' && !missing.has(name) })),
+  } satisfies ScreenInteraction;
+}
+
 export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   const { provider, store, audit, config, now } = deps;
   const r = Router();
   const steps = { ...deps, mail };
   const meta = (req: Request) => ({ ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
 
-  async function details(req: Request, res: Response): Promise<Details> {
-    try {
-      const d = await provider.interactionDetails(req, res);
-      if (d.uid !== req.params.uid) throw new Error('uid mismatch');
-      return d;
-    } catch (e) {
-      // An interaction the database cannot read right now has not expired.
-      if (isStoreOutage(e)) throw e;
-      throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
-    }
-  }
-
-  function requestedScopes(d: Details): string[] {
-    return String(d.params.scope ?? '').split(' ').filter(Boolean);
-  }
-
-  /** Scopes the prompt says are missing from the grant: the ones to ask about. */
-  function missingScopes(d: Details): Set<string> {
-    const det = d.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
-    return new Set([...(det.missingOIDCScope ?? []), ...(det.missingResourceScopes?.[PORTAL_RESOURCE] ?? [])]);
-  }
+  const details = (req: Request, res: Response) => detailsOf(provider, req, res);
 
   async function finish(req: Request, res: Response, result: Parameters<SessionDeps['provider']['interactionResult']>[2]) {
     // A first factor is done: an account with a second factor is asked for it first (sign-in/second-factor.ts).
@@ -76,20 +132,6 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     }
     const redirectTo = await provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
     res.json({ redirectTo } satisfies LoginAnswer);
-  }
-
-  /** The sign-in step the interaction waits at (email verification), for a reloaded screen. */
-  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string }; secondFactor?: { factors: string[] }; newPassword?: { email: string } }> {
-    const change = d.prompt.name === 'login' ? readPendingPasswordChange(d.result) : null;
-    const changer = change ? await store.users.findById(change.accountId) : null;
-    if (changer) return { newPassword: { email: changer.email } };
-    const held = d.prompt.name === 'login' ? readPendingSecondFactor(d.result) : null;
-    if (held) return { secondFactor: { factors: await factorsOf(store, held.accountId) } };
-    const code = d.prompt.name === 'login' ? readPendingCode(d.result) : null;
-    if (code) return { emailCode: { email: code.email } };
-    const pending = d.prompt.name === 'login' ? readPending(d.result) : null;
-    const u = pending ? await store.users.findById(pending.accountId) : null;
-    return u ? { verifyEmail: { email: u.email } } : {};
   }
 
   /** Keeps the pending step on the provider's interaction until it completes or expires. */
@@ -119,36 +161,7 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   r.use(passkeySignInRoutes(deps, { details, afterFirstFactor: afterPassword }));
 
   r.get('/interaction/:uid', async (req, res) => {
-    const d = await details(req, res);
-    // An admin's impersonation request signs this browser in as the target without a password;
-    // only the admin who asked, in the same browser, once (impersonation/impersonation.ts).
-    if (typeof d.params.impersonation === 'string' && d.prompt.name === 'login') {
-      res.json({ uid: d.uid, prompt: 'impersonation' } satisfies ImpersonationInteraction);
-      return;
-    }
-    const client = await provider.Client.find(String(d.params.client_id));
-    if (!client) throw notFound('interaction_not_found', 'The app that started this sign-in no longer exists.');
-    const firstParty = client.metadata().portal_first_party === true;
-    let user: { email: string; name: string } | null = null;
-    if (d.session?.accountId) {
-      const u = await store.users.findById(d.session.accountId);
-      if (u) user = { email: u.email, name: u.name };
-    }
-    const missing = missingScopes(d);
-    res.json({
-      uid: d.uid,
-      // The provider's prompts here are login and consent (oauth/provider.ts's policy).
-      prompt: d.prompt.name as ScreenInteraction['prompt'],
-      client: { clientId: client.clientId, name: client.clientName ?? client.clientId, logoUrl: client.logoUri ?? null, firstParty },
-      loginHint: typeof d.params.login_hint === 'string' ? d.params.login_hint : null,
-      ...(await federationInteractionInfo(deps, req, res, d.uid)),
-      user,
-      ...(await waitingFor(d)),
-      signUp: config.signup === 'open',
-      // Only where sign-up exists; otherwise the sign-in screen (WorkOS screen_hint=sign-up).
-      screen: config.signup === 'open' && d.prompt.name === 'login' && d.params[SCREEN_PARAM] === 'sign-up' ? 'sign-up' : 'sign-in',
-      scopes: requestedScopes(d).map((name) => ({ ...describeScope(name), previouslyGranted: d.prompt.name === 'consent' && !missing.has(name) })),
-    } satisfies ScreenInteraction);
+    res.json(await interactionScreen(deps, req, res));
   });
 
   r.post('/interaction/:uid/impersonate', async (req, res) => {

@@ -34,6 +34,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Test seams inside the session service (see SessionTestHooks). */
   sessionTestHooks?: SessionTestHooks;
+  /** A built SPA to serve (a folder with index.html); by default none. */
+  webDir?: string;
 }
 
 /** The secrets every test app runs with; pass them to a spawned `portal` command too. */
@@ -80,7 +82,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     cleanups.unshift(() => store.close());
   }
   const clock = { offset: 0 };
-  const app = await createApp({ config, store, logger: createLogger(config.logLevel), now: () => Date.now() + clock.offset, webDir: join(tmpdir(), 'portal-no-web'), sessionTestHooks: opts.sessionTestHooks });
+  const app = await createApp({ config, store, logger: createLogger(config.logLevel), now: () => Date.now() + clock.offset, webDir: opts.webDir ?? join(tmpdir(), 'portal-no-web'), sessionTestHooks: opts.sessionTestHooks });
   app.setSelfOrigin(url);
   server.on('request', app.app);
   attachZenith(server, app.deps);
