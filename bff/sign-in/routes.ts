@@ -22,7 +22,7 @@ import { SCREEN_PARAM } from '../oauth/client-settings.ts';
 import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../accounts/verify-email.ts';
 import { isStoreOutage } from '../http/error-handler.ts';
 import { passkeySignInRoutes } from './passkey-routes.ts';
-import { holdForSecondFactor, readPendingSecondFactor } from '../mfa/hold.ts';
+import { holdForSecondFactor, readPendingSecondFactor, readPendingSetup } from '../mfa/hold.ts';
 import { factorsOf } from '../mfa/policy.ts';
 
 type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
@@ -74,7 +74,8 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   }
 
   /** The sign-in step the interaction waits at (email verification), for a reloaded screen. */
-  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string }; secondFactor?: { factors: string[] } }> {
+  async function waitingFor(d: Details): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string }; secondFactor?: { factors: string[] }; secondFactorSetup?: true }> {
+    if (d.prompt.name === 'login' && readPendingSetup(d.result)) return { secondFactorSetup: true };
     const held = d.prompt.name === 'login' ? readPendingSecondFactor(d.result) : null;
     if (held) return { secondFactor: { factors: await factorsOf(store, held.accountId) } };
     const code = d.prompt.name === 'login' ? readPendingCode(d.result) : null;

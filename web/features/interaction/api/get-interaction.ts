@@ -34,6 +34,8 @@ export interface Interaction {
   emailCode?: { email: string };
   /** The sign-in waits for a second factor, answered with one of these (`totp`, `passkey`, `recovery_code`). */
   secondFactor?: { factors: string[] };
+  /** The sign-in waits until a second factor is set up (policy requires one the account lacks). */
+  secondFactorSetup?: boolean;
   /** SIGNUP=open: the screen offers "Create account". */
   signUp?: boolean;
   /** The screen to open on: `sign-up` when the app asked for it (WorkOS screen_hint) and sign-up is open. */

@@ -9,7 +9,7 @@ export interface Credentials {
 }
 
 /** Either the interaction finished, or a further sign-in step is needed (the emailed code). */
-export type LoginAnswer = { redirectTo: string } | { next: 'verify_email'; email: string } | { next: 'second_factor'; factors: string[] };
+export type LoginAnswer = { redirectTo: string } | { next: 'verify_email'; email: string } | { next: 'second_factor'; factors: string[] } | { next: 'second_factor_setup' };
 
 export function submitLogin(uid: string, credentials: Credentials): Promise<LoginAnswer> {
   return apiPost<LoginAnswer>(`/bff/interaction/${segment(uid)}/login`, credentials);
