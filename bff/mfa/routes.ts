@@ -2,7 +2,8 @@
  * The account screen's second factors (/bff/account/mfa…): set up an
  * authenticator app (QR code and the secret as text, saved only once a code
  * from it is right), remove it (confirmed in the SPA; refused when policy
- * needs it), make new recovery codes; and the step-up before impersonating.
+ * needs it), make new recovery codes; and the step-up before impersonating
+ * (a code, or a passkey that verifies its user).
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -14,11 +15,14 @@ import { parse } from '../http/validate.ts';
 import { badRequest, conflict, forbidden } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { confirmTotpSetup, startTotpSetup, type WaitingSetup } from './setup.ts';
+import { secondFactorOptions, verifyPasskeySecondFactor } from './passkeys.ts';
+import { authenticationResponse } from './passkey-wire.ts';
 import { issueRecoveryCodes } from './recovery.ts';
 import { mfaRequired, secondFactorFor, type SecondFactorUse } from './policy.ts';
 import { checkSecondFactor, secondFactorBody } from './second-factor.ts';
 
 const confirmBody = z.object({ code: z.string().max(20) });
+const stepUpPasskeyBody = z.object({ response: authenticationResponse });
 
 export function mfaRoutes(deps: SessionDeps, mail: Mail): Router {
   const r = Router();
@@ -107,6 +111,30 @@ export function mfaRoutes(deps: SessionDeps, mail: Mail): Router {
     const body = parse(secondFactorBody, req.body);
     const factor = await checkSecondFactor({ ...deps, mail }, c.user, body, { ...meta(req), purpose: 'step_up' });
     await patchSession(c, { secondFactor: { at: deps.now(), factor } satisfies SecondFactorUse });
+    res.json({ ok: true });
+  });
+
+  // A passkey for the step-up: its challenge is bound to this BFF session, and it must verify the
+  // person (PIN or biometrics), since it stands for a second factor on its own.
+  const stepUpBinding = (c: Current) => `step-up:${c.session.id}`;
+
+  r.post('/mfa/step-up/passkey/options', async (req, res) => {
+    const c = await owner(req, res);
+    if ((await store.passkeys.listForUser(c.user.id)).length === 0) throw badRequest('no_passkey', 'You have no passkey here. Enter a code from your authenticator app instead.');
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ options: await secondFactorOptions(deps, c.user.id, stepUpBinding(c), 'required') });
+  });
+
+  r.post('/mfa/step-up/passkey', async (req, res) => {
+    const c = await owner(req, res);
+    const { response } = parse(stepUpPasskeyBody, req.body);
+    const use = await verifyPasskeySecondFactor(deps, c.user.id, response, stepUpBinding(c), meta(req));
+    if (!use.userVerified) {
+      await audit.record('mfa_failed', { ...meta(req), actorId: c.user.id, subjectId: c.user.id, data: { method: 'passkey', reason: 'user_not_verified', purpose: 'step_up' } });
+      throw badRequest('passkey_user_not_verified', 'Your passkey did not check that it is you (a PIN, fingerprint or face). Use a passkey that does, or a code from your authenticator app.');
+    }
+    await audit.record('mfa_verified', { ...meta(req), actorId: c.user.id, subjectId: c.user.id, data: { method: 'passkey', passkeyId: use.passkey.id, purpose: 'step_up' } });
+    await patchSession(c, { secondFactor: { at: deps.now(), factor: 'passkey' } satisfies SecondFactorUse });
     res.json({ ok: true });
   });
 
