@@ -120,3 +120,13 @@ export function useAddPasskeyInSignIn(uid: string) {
     onSuccess: ({ redirectTo }) => leaveTo(redirectTo),
   });
 }
+
+/** Step-up with a passkey that verifies its user: the portal's options, the browser's prompt, the portal's check. */
+export function useStepUpWithPasskey() {
+  return useMutation<{ ok: true }, ApiError | Error, void>({
+    mutationFn: async () => {
+      const { options } = await apiPost<{ options: PublicKeyCredentialRequestOptionsJSON }>('/bff/mfa/step-up/passkey/options', {});
+      return apiPost<{ ok: true }>('/bff/mfa/step-up/passkey', { response: await getPasskey(options) });
+    },
+  });
+}
