@@ -11,36 +11,23 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import { PORTAL_PORT } from '../fixtures/env.ts';
-import { startOwnPortal, type OwnPortal } from '../fixtures/own-portal.ts';
+import { ownPortalForFile } from '../fixtures/own-portal.ts';
 import { expectAccessibleAtAllWidths } from '../fixtures/a11y.ts';
 import { virtualAuthenticator } from '../fixtures/webauthn.ts';
-import { openStore } from '../../bff/store/open-store.ts';
 import { createAccount } from '../../bff/accounts/accounts.ts';
 import { registerClient } from '../../bff/oauth/clients.ts';
-import type { Store } from '../../bff/store/store.ts';
 import { codeForStep, stepAt } from '../../bff/testing/totp.ts';
 
 const PORT = PORTAL_PORT + 19;
 /** Nothing listens here: the browser's arrival is answered by page.route. */
 const PARTNER_CALLBACK = 'http://127.0.0.1:9/cb';
-let portal: OwnPortal;
-let store: Store;
-
-test.describe.configure({ mode: 'serial' });
+const own = ownPortalForFile(PORT, `http://localhost:${PORT}`, { MFA_USERS: 'required' });
 test.setTimeout(180_000);
-test.beforeAll(async () => {
-  portal = await startOwnPortal(PORT, `http://localhost:${PORT}`, { MFA_USERS: 'required' });
-  store = await openStore(portal.databaseUrl);
-});
-test.afterAll(async () => {
-  await store?.close();
-  await portal?.stop();
-});
 
 async function seed(): Promise<{ email: string; password: string }> {
   const email = `req-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
   const password = 'correct horse required staple';
-  await createAccount(store, { email, password, name: 'Rae Quired', emailVerified: true }, Date.now());
+  await createAccount(own.store(), { email, password, name: 'Rae Quired', emailVerified: true }, Date.now());
   return { email, password };
 }
 
@@ -52,7 +39,7 @@ async function typePassword(page: Page, user: { email: string; password: string 
 
 test('the account screen shows only the setup until a passkey is added, then opens', async ({ page }) => {
   await virtualAuthenticator(page);
-  await page.goto(`${portal.url}/account`);
+  await page.goto(`${own.portal().url}/account`);
   await typePassword(page, await seed());
   await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
   await expect(page.getByText('Set up two-step verification to use your account')).toBeVisible();
@@ -71,14 +58,14 @@ test('the account screen shows only the setup until a passkey is added, then ope
 });
 
 test('a partner’s sign-in waits at the setup step: an authenticator app, its recovery codes once, then the partner gets its code', async ({ page }) => {
-  const { client } = await registerClient(store, { name: 'Held Partner', redirectUris: [PARTNER_CALLBACK], isPublic: true, scopes: ['openid', 'email'] }, Date.now());
+  const { client } = await registerClient(own.store(), { name: 'Held Partner', redirectUris: [PARTNER_CALLBACK], isPublic: true, scopes: ['openid', 'email'] }, Date.now());
   let arrived: URL | null = null;
   await page.route(`${PARTNER_CALLBACK}**`, async (route) => {
     arrived = new URL(route.request().url());
     await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html lang="en"><title>Partner</title><h1>Back at the partner</h1></html>' });
   });
   const verifier = randomBytes(32).toString('base64url');
-  const authorize = new URL(`${portal.url}/oauth/authorize`);
+  const authorize = new URL(`${own.portal().url}/oauth/authorize`);
   authorize.search = new URLSearchParams({
     client_id: client.clientId,
     redirect_uri: PARTNER_CALLBACK,

@@ -71,6 +71,8 @@ async function signOut(page: Page): Promise<void> {
 }
 
 test('register a passkey, sign out, sign in with it and no password; removed, it is refused', async ({ page }) => {
+  // Three sign-ins and two axe runs: about 30 s on a loaded shared machine, the default limit.
+  test.slow();
   await withoutAutofill(page);
   const { cdp, authenticatorId } = await virtualAuthenticator(page);
   await signInWithPassword(page, await seed());
