@@ -86,6 +86,8 @@ export const MFA_ERRORS = [
   'passkey_not_found',
   'passkey_not_registered',
   'passkey_rejected',
+  'passkey_user_not_verified',
+  'no_passkey',
 ] as const;
 
 /** Starting and ending an impersonation. */

@@ -65,6 +65,8 @@ export interface ScreenInteraction {
   emailCode?: { email: string };
   /** The sign-in waits for a second factor, answered with one of these (`totp`, `passkey`, `recovery_code`). */
   secondFactor?: { factors: string[] };
+  /** The sign-in waits until a second factor is set up (policy requires one the account lacks). */
+  secondFactorSetup?: boolean;
   /** The account's password is an administrator's initial one: the sign-in waits for the person's own. */
   newPassword?: { email: string };
   /** SIGNUP=open: the screen offers "Create account". */
@@ -78,4 +80,5 @@ export type LoginAnswer =
   | { redirectTo: string }
   | { next: 'verify_email'; email: string }
   | { next: 'second_factor'; factors: string[] }
+  | { next: 'second_factor_setup' }
   | { next: 'new_password'; email: string };

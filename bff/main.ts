@@ -73,6 +73,8 @@ async function main(): Promise<void> {
 
   const sweep = setInterval(() => {
     store.oidc.sweep(Date.now()).catch((err) => logger.warn({ err }, 'sweeping expired tokens failed'));
+    // Lapsed WorkOS pending tokens, MFA challenges and magic-auth pointers.
+    store.settings.sweep(Date.now()).catch((err) => logger.warn({ err }, 'sweeping expired settings failed'));
   }, 10 * 60_000);
   sweep.unref();
   // Impersonations end at their time limit even when no browser comes back to notice.

@@ -1,8 +1,8 @@
-/** The account screen's API: profile, connected apps, password. */
+/** The account screen's API: profile, connected apps, password (behind the second factor policy requires: guard.ts). */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { SessionDeps } from '../session/guard.ts';
-import { requireSession } from '../session/guard.ts';
+import { requireAccountSession } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
@@ -17,7 +17,7 @@ export function accountRoutes(deps: SessionDeps): Router {
   const { store } = deps;
 
   r.get('/account', async (req, res) => {
-    const { user } = await requireSession(deps, req, res);
+    const { user } = await requireAccountSession(deps, req, res);
     const connectedApps = await listConnectedApps(store, user.id);
     const history = await store.audit.list({ kind: 'impersonation_started', subjectId: user.id, limit: 50 });
     const impersonations = [];
@@ -29,7 +29,7 @@ export function accountRoutes(deps: SessionDeps): Router {
   });
 
   r.delete('/account/apps/:clientId', async (req, res) => {
-    const { user, session } = await requireSession(deps, req, res);
+    const { user, session } = await requireAccountSession(deps, req, res);
     if (session.data.impersonation) throw forbidden('impersonation_forbidden', 'You are impersonating this user: their connected apps cannot be changed.');
     const removed = await revokeConnectedApp(store, user.id, String(req.params.clientId));
     if (!removed) throw notFound('not_connected', 'That app is not connected to your account.');
@@ -38,7 +38,7 @@ export function accountRoutes(deps: SessionDeps): Router {
   });
 
   r.post('/account/password', async (req, res) => {
-    const { user, session } = await requireSession(deps, req, res);
+    const { user, session } = await requireAccountSession(deps, req, res);
     if (session.data.impersonation) throw forbidden('impersonation_forbidden', 'You are impersonating this user: their password cannot be changed.');
     const b = parse(passwordBody, req.body);
     await changePassword(store, user, b.currentPassword, b.newPassword, deps.now());

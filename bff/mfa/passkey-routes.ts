@@ -4,7 +4,6 @@
  * interaction the same way a password does.
  */
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
 import { requireSession, type SessionDeps } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
 import { conflict, forbidden } from '../http/errors.ts';
@@ -13,10 +12,9 @@ import { clientIp } from '../http/security.ts';
 import type { User } from '../store/store.ts';
 import type { Passkey } from '../store/passkeys.ts';
 import { registerPasskey, registrationOptions, type RequestMeta } from './passkeys.ts';
-import { credential, PASSKEY_ERRORS, registrationResponse } from './passkey-wire.ts';
+import { credential, PASSKEY_ERRORS, passkeyNameBody, registrationResponse } from './passkey-wire.ts';
 
-const passkeyName = z.string().trim().min(1, 'Give the passkey a name, for example the device it is on.').max(60, 'Use at most 60 characters.');
-const nameBody = z.object({ name: passkeyName });
+const nameBody = passkeyNameBody;
 
 const LAST_FACTOR = (user: User) =>
   `This is your only second factor, and ${user.role === 'admin' ? 'administrators must have one here' : 'this portal requires one'}. Add another passkey or an authenticator app first, then remove this one.`;

@@ -15,6 +15,10 @@ const base = {
   authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
 };
 
+/** A passkey's name, as the person gives it when adding one (account screen or sign-in setup). */
+const passkeyName = z.string().trim().min(1, 'Give the passkey a name, for example the device it is on.').max(60, 'Use at most 60 characters.');
+export const passkeyNameBody = z.object({ name: passkeyName });
+
 export const registrationResponse = z.object({
   ...base,
   response: z.object({

@@ -120,14 +120,15 @@ export async function signInOptions(deps: PasskeyDeps, interactionUid: string): 
 }
 
 /**
- * Options for a passkey as the second factor of `userId` in the interaction `interactionUid`:
- * only that user's passkeys are offered. Pair with verifyPasskeySecondFactor.
+ * Options for a passkey as the second factor of `userId` in the interaction `interactionUid` (or
+ * another binding: the step-up passes its BFF session's): only that user's passkeys are offered.
+ * Pair with verifyPasskeySecondFactor.
  */
-export async function secondFactorOptions(deps: PasskeyDeps, userId: string, interactionUid: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function secondFactorOptions(deps: PasskeyDeps, userId: string, interactionUid: string, userVerification: 'preferred' | 'required' = 'preferred'): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const mine = await deps.store.passkeys.listForUser(userId);
   const options = await generateAuthenticationOptions({
     rpID: relyingParty(deps.config).id,
-    userVerification: 'preferred',
+    userVerification,
     timeout: CHALLENGE_TTL_MS,
     allowCredentials: mine.map((p) => ({ id: p.credentialId, transports: p.transports as AuthenticatorTransport[] })),
   });

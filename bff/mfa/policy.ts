@@ -2,7 +2,8 @@
  * Who must have a second factor, who is asked for one, and how recent one
  * must be. MFA_ADMINS=required (default): an admin without one is refused
  * every admin screen with `mfa_setup_required` until they set one up;
- * MFA_USERS=required does the same for the account screens. Starting an
+ * MFA_USERS=required does the same for everyone's account screen, and a
+ * partner app's sign-in is held until one is set up (mfa/hold.ts). Starting an
  * impersonation needs a second factor used in this session within the last
  * 15 minutes (step-up).
  */
@@ -21,7 +22,7 @@ export { MFA_ACR } from '../../api/acr.ts';
 /** Passkeys that sign in on their own already prove two factors (something held, and a PIN or biometric). */
 export const STRONG_FIRST_FACTORS = ['hwk', 'swk'];
 
-export const MFA_SETUP_REQUIRED = 'Set up a second factor (an authenticator app) on your account page before you continue.';
+export const MFA_SETUP_REQUIRED = 'Set up a second factor (an authenticator app or a passkey) on your account page before you continue.';
 
 /** The factors the user has, in the order the sign-in screen offers them. Recovery codes only back an authenticator app up. */
 export async function factorsOf(store: Store, userId: string): Promise<Factor[]> {
@@ -54,8 +55,11 @@ export async function secondFactorFor(d: { store: Store; config: Pick<Config, 'm
   return { ask: factors.length > 0, factors, setupRequired: factors.length === 0 && mfaRequired(d.config, user) };
 }
 
-/** Refuses admin routes to an admin who must set a second factor up first (the SPA opens the setup screen). */
-export async function requireAdminSecondFactor(d: { store: Store; config: Pick<Config, 'mfa'> }, user: User): Promise<void> {
+/**
+ * Refuses the screens policy keeps behind a second factor (every admin screen; a user's account
+ * screen under MFA_USERS=required) to someone who must set one up first (the SPA shows the setup).
+ */
+export async function requireSecondFactorSetUp(d: { store: Store; config: Pick<Config, 'mfa'> }, user: User): Promise<void> {
   if ((await secondFactorFor(d, user)).setupRequired) throw forbidden('mfa_setup_required', MFA_SETUP_REQUIRED);
 }
 
@@ -97,5 +101,5 @@ export async function stepUpProblem(
   if (!need.ask) return { use: null, problem: null };
   const use = lastSecondFactor(session);
   if (use && now - use.at <= STEP_UP_MS) return { use, problem: null };
-  return { use, problem: { code: 'mfa_step_up_required', message: 'For your protection, enter a code from your authenticator app (or a recovery code) before impersonating someone.' } };
+  return { use, problem: { code: 'mfa_step_up_required', message: 'For your protection, use your passkey or a code from your authenticator app (or a recovery code) before impersonating someone.' } };
 }

@@ -2,36 +2,31 @@
  * The account screen's second factors (/bff/account/mfa…): set up an
  * authenticator app (QR code and the secret as text, saved only once a code
  * from it is right), remove it (confirmed in the SPA; refused when policy
- * needs it), make new recovery codes; and the step-up before impersonating.
+ * needs it), make new recovery codes; and the step-up before impersonating
+ * (a code, or a passkey that verifies its user).
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import QRCode from 'qrcode';
 import type { Current, SessionDeps } from '../session/guard.ts';
 import { requireSession } from '../session/guard.ts';
 import { SESSION_CHANNEL } from '../session/sessions.ts';
 import type { Mail } from '../mail/mail.ts';
 import { parse } from '../http/validate.ts';
-import { badRequest, conflict, forbidden, tooMany } from '../http/errors.ts';
+import { badRequest, conflict, forbidden } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
-import { createSealer } from '../http/at-rest.ts';
-import { matchingStep, newTotpSecret, otpauthUri, saveTotp, totpNow } from './totp.ts';
+import { confirmTotpSetup, startTotpSetup, type WaitingSetup } from './setup.ts';
+import { secondFactorOptions, verifyPasskeySecondFactor } from './passkeys.ts';
+import { authenticationResponse } from './passkey-wire.ts';
 import { issueRecoveryCodes } from './recovery.ts';
 import { mfaRequired, secondFactorFor, type SecondFactorUse } from './policy.ts';
 import { checkSecondFactor, secondFactorBody } from './second-factor.ts';
 
-/** How long a started setup waits for its confirming code. */
-const SETUP_TTL_MS = 15 * 60_000;
-/** Wrong confirming codes per account per rate-limit window. */
-const SETUP_TRIES = 10;
-
 const confirmBody = z.object({ code: z.string().max(20) });
+const stepUpPasskeyBody = z.object({ response: authenticationResponse });
 
 export function mfaRoutes(deps: SessionDeps, mail: Mail): Router {
   const r = Router();
   const { store, audit, config } = deps;
-  // The unconfirmed secret waits in the session row, sealed like the stored one.
-  const pendingSealer = createSealer(config.dataEncryptionKeys, { version: 'enc1', salt: 'portal-data-at-rest', info: 'portal totp setup' });
   const meta = (req: Request) => ({ ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
 
   async function owner(req: Request, res: Response): Promise<Current> {
@@ -68,36 +63,17 @@ export function mfaRoutes(deps: SessionDeps, mail: Mail): Router {
 
   r.post('/account/mfa/totp/setup', async (req, res) => {
     const c = await owner(req, res);
-    const secret = newTotpSecret();
-    const uri = otpauthUri(secret, c.user.email, config.publicUrl);
-    await patchSession(c, { mfaSetup: { secret: pendingSealer.seal(secret, c.session.id), startedAt: deps.now() } });
+    const { view, waiting } = await startTotpSetup(deps, c.user, c.session.id);
+    await patchSession(c, { mfaSetup: waiting });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ secret, uri, qrCode: await QRCode.toDataURL(uri, { margin: 1, width: 220, errorCorrectionLevel: 'M' }) });
+    res.json(view);
   });
 
   r.post('/account/mfa/totp/confirm', async (req, res) => {
     const c = await owner(req, res);
     const { code } = parse(confirmBody, req.body);
-    const now = deps.now();
-    const setup = c.session.data.mfaSetup as { secret?: string; startedAt?: number } | undefined;
-    const secret = setup?.secret && now - Number(setup.startedAt) <= SETUP_TTL_MS ? pendingSealer.open(setup.secret, c.session.id) : null;
-    if (!secret) throw badRequest('mfa_setup_expired', 'This setup has expired. Start again to get a new QR code.');
-    const key = `mfa-setup:${c.user.id}`;
-    const tries = await store.throttle.peek(key, now);
-    if (tries && tries.count >= SETUP_TRIES && tries.resetAt > now) throw tooMany('Too many wrong codes. Wait a few minutes, then try again.', Math.max(1, Math.ceil((tries.resetAt - now) / 1000)));
-    const step = matchingStep(secret, code, totpNow());
-    if (step === null) {
-      await store.throttle.hit(key, now, config.rateLimit.window * 1000);
-      const message = 'That code is not right. Enter the 6-digit code your authenticator app shows now (check that the phone’s clock is right).';
-      throw badRequest('mfa_code_invalid', message, { code: message });
-    }
-    await saveTotp(deps, c.user.id, secret);
-    // The confirming code is spent: it cannot sign anyone in afterwards.
-    await store.mfa.totp.useStep(c.user.id, step, now);
-    const first = (await store.mfa.recoveryCodes.remaining(c.user.id)) === 0;
-    const recoveryCodes = first ? await issueRecoveryCodes(store, c.user.id, now) : null;
-    await patchSession(c, { mfaSetup: undefined, secondFactor: { at: now, factor: 'totp' } satisfies SecondFactorUse });
-    await audit.record('mfa_totp_enrolled', { ...meta(req), actorId: c.user.id, subjectId: c.user.id, data: { recoveryCodesIssued: first } });
+    const recoveryCodes = await confirmTotpSetup(deps, c.user, c.session.data.mfaSetup as Partial<WaitingSetup> | undefined, c.session.id, code, meta(req));
+    await patchSession(c, { mfaSetup: undefined, secondFactor: { at: deps.now(), factor: 'totp' } satisfies SecondFactorUse });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ ...(await status(c)), newRecoveryCodes: recoveryCodes });
   });
@@ -135,6 +111,30 @@ export function mfaRoutes(deps: SessionDeps, mail: Mail): Router {
     const body = parse(secondFactorBody, req.body);
     const factor = await checkSecondFactor({ ...deps, mail }, c.user, body, { ...meta(req), purpose: 'step_up' });
     await patchSession(c, { secondFactor: { at: deps.now(), factor } satisfies SecondFactorUse });
+    res.json({ ok: true });
+  });
+
+  // A passkey for the step-up: its challenge is bound to this BFF session, and it must verify the
+  // person (PIN or biometrics), since it stands for a second factor on its own.
+  const stepUpBinding = (c: Current) => `step-up:${c.session.id}`;
+
+  r.post('/mfa/step-up/passkey/options', async (req, res) => {
+    const c = await owner(req, res);
+    if ((await store.passkeys.listForUser(c.user.id)).length === 0) throw badRequest('no_passkey', 'You have no passkey here. Enter a code from your authenticator app instead.');
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ options: await secondFactorOptions(deps, c.user.id, stepUpBinding(c), 'required') });
+  });
+
+  r.post('/mfa/step-up/passkey', async (req, res) => {
+    const c = await owner(req, res);
+    const { response } = parse(stepUpPasskeyBody, req.body);
+    const use = await verifyPasskeySecondFactor(deps, c.user.id, response, stepUpBinding(c), meta(req));
+    if (!use.userVerified) {
+      await audit.record('mfa_failed', { ...meta(req), actorId: c.user.id, subjectId: c.user.id, data: { method: 'passkey', reason: 'user_not_verified', purpose: 'step_up' } });
+      throw badRequest('passkey_user_not_verified', 'Your passkey did not check that it is you (a PIN, fingerprint or face). Use a passkey that does, or a code from your authenticator app.');
+    }
+    await audit.record('mfa_verified', { ...meta(req), actorId: c.user.id, subjectId: c.user.id, data: { method: 'passkey', passkeyId: use.passkey.id, purpose: 'step_up' } });
+    await patchSession(c, { secondFactor: { at: deps.now(), factor: 'passkey' } satisfies SecondFactorUse });
     res.json({ ok: true });
   });
 

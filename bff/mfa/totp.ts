@@ -24,15 +24,16 @@ export interface TotpDeps {
 /** Codes follow the phone's clock, the real one: the injected clock (`now`) only moves expiries in tests. */
 export const totpNow = (): number => Date.now();
 
-const sealers = new WeakMap<object, Sealer>();
-function sealer(keys: Config['dataEncryptionKeys']): Sealer {
-  let s = sealers.get(keys);
-  if (!s) {
-    s = createSealer(keys, { version: 'enc1', salt: 'portal-data-at-rest', info: 'portal totp secret' });
-    sealers.set(keys, s);
-  }
+const sealers = new WeakMap<object, Map<string, Sealer>>();
+/** The at-rest sealer for `info` (what the sealed value is), made once per key set. */
+export function totpSealer(keys: Config['dataEncryptionKeys'], info = 'portal totp secret'): Sealer {
+  let byInfo = sealers.get(keys);
+  if (!byInfo) sealers.set(keys, (byInfo = new Map()));
+  let s = byInfo.get(info);
+  if (!s) byInfo.set(info, (s = createSealer(keys, { version: 'enc1', salt: 'portal-data-at-rest', info })));
   return s;
 }
+const sealer = (keys: Config['dataEncryptionKeys']) => totpSealer(keys);
 
 /** A fresh secret, base32 (what authenticator apps take when typed). */
 export const newTotpSecret = (): string => new Secret({ size: 20 }).base32;

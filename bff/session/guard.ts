@@ -12,7 +12,7 @@ import type { BffSession, User } from '../store/store.ts';
 import type { SessionService, SessionTokens } from './sessions.ts';
 import type { SealCache } from './seal-cache.ts';
 import { setSessionCookie, type SessionCookies } from './cookies.ts';
-import { requireAdminSecondFactor } from '../mfa/policy.ts';
+import { requireSecondFactorSetUp } from '../mfa/policy.ts';
 
 export interface Current {
   session: BffSession;
@@ -67,12 +67,24 @@ export async function requireSession(deps: SessionDeps, req: Request, res: Respo
   return c;
 }
 
+/**
+ * A user's own account screen: under MFA_USERS=required, refused with `mfa_setup_required` until a
+ * second factor is set up (the setup itself, sign-out and the session stay open). Admins are held
+ * at the admin screens instead (MFA_ADMINS, requireAdmin), and keep their account screen to get
+ * there; an admin impersonating someone sees the account as it is.
+ */
+export async function requireAccountSession(deps: SessionDeps, req: Request, res: Response): Promise<Current> {
+  const c = await requireSession(deps, req, res);
+  if (!c.session.data.impersonation && c.user.role !== 'admin') await requireSecondFactorSetUp(deps, c.user);
+  return c;
+}
+
 /** An administrator's own session: refused while impersonating. */
 export async function requireAdmin(deps: SessionDeps, req: Request, res: Response): Promise<Current> {
   const c = await requireSession(deps, req, res);
   if (c.session.data.impersonation) throw forbidden('impersonation_forbidden', 'Admin screens are not available while you impersonate a user. Stop impersonating first.');
   if (c.user.role !== 'admin') throw forbidden('admin_required', 'You need to be an administrator to do this.');
   // MFA_ADMINS=required: no admin screen until a second factor is set up (the SPA opens the setup screen).
-  await requireAdminSecondFactor(deps, c.user);
+  await requireSecondFactorSetUp(deps, c.user);
   return c;
 }

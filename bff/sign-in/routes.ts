@@ -24,7 +24,7 @@ import { SCREEN_PARAM } from '../oauth/client-settings.ts';
 import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../accounts/verify-email.ts';
 import { isStoreOutage } from '../http/error-handler.ts';
 import { passkeySignInRoutes } from './passkey-routes.ts';
-import { holdForSecondFactor, readPendingSecondFactor } from '../mfa/hold.ts';
+import { holdForSecondFactor, readPendingSecondFactor, readPendingSetup } from '../mfa/hold.ts';
 import { factorsOf } from '../mfa/policy.ts';
 import { holdForPasswordChange, readPendingPasswordChange } from './password-change.ts';
 
@@ -63,10 +63,11 @@ function missingScopes(d: Details): Set<string> {
 async function waitingFor(
   store: SessionDeps['store'],
   d: Details,
-): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string }; secondFactor?: { factors: string[] }; newPassword?: { email: string } }> {
+): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string }; secondFactor?: { factors: string[] }; secondFactorSetup?: true; newPassword?: { email: string } }> {
   const change = d.prompt.name === 'login' ? readPendingPasswordChange(d.result) : null;
   const changer = change ? await store.users.findById(change.accountId) : null;
   if (changer) return { newPassword: { email: changer.email } };
+  if (d.prompt.name === 'login' && readPendingSetup(d.result)) return { secondFactorSetup: true };
   const held = d.prompt.name === 'login' ? readPendingSecondFactor(d.result) : null;
   if (held) return { secondFactor: { factors: await factorsOf(store, held.accountId) } };
   const code = d.prompt.name === 'login' ? readPendingCode(d.result) : null;

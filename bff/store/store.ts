@@ -410,10 +410,13 @@ export interface Store {
   /** Small named values (setup token hash, …). */
   settings: {
     get(key: string): Promise<string | null>;
-    set(key: string, value: string): Promise<void>;
+    /** `expiresAt` (ms): when the value lapses and `sweep` may delete it; absent, it stays until changed. */
+    set(key: string, value: string, expiresAt?: number): Promise<void>;
     /** Atomically deletes the key only if it still holds `expected`; true when it did. */
     takeIf(key: string, expected: string): Promise<boolean>;
     delete(key: string): Promise<void>;
+    /** Deletes the values whose expiresAt has passed; returns how many. */
+    sweep(now: number): Promise<number>;
   };
 
   bffSessions: {

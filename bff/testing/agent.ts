@@ -3,7 +3,7 @@
  * hand so each hop can be inspected, and sends the same-origin headers a
  * browser's fetch would. Real HTTP against the real app; no mocks.
  */
-import { answerSecondFactor, enrolTotp } from './second-factor.ts';
+import { answerSecondFactor, enrolTotp, setUpInInteraction } from './second-factor.ts';
 
 export interface Cookie {
   name: string;
@@ -108,7 +108,10 @@ export async function authorizeThrough(agent: Agent, authorizeUrl: string, opts:
     if (info.prompt === 'login') {
       res = await agent.api('POST', `/bff/interaction/${uid}/login`, { email: opts.email, password: opts.password });
       // An account with a second factor: the helper answers with the authenticator it set up.
-      if (res.status === 200 && ((await res.clone().json()) as { next?: string }).next === 'second_factor') res = await answerSecondFactor(agent, uid, opts.email);
+      const next = res.status === 200 ? ((await res.clone().json()) as { next?: string }).next : undefined;
+      if (next === 'second_factor') res = await answerSecondFactor(agent, uid, opts.email);
+      // Policy requires a second factor this account lacks: set one up, as the SPA would make them do.
+      else if (next === 'second_factor_setup') res = await setUpInInteraction(agent, uid, opts.email);
     } else if (opts.consent === 'deny') {
       res = await agent.api('POST', `/bff/interaction/${uid}/deny`, {});
     } else {

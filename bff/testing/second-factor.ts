@@ -59,3 +59,17 @@ export async function enrolTotp(agent: Agent, email: string): Promise<TestFactor
   const { newRecoveryCodes: recoveryCodes } = (await confirm.json()) as { newRecoveryCodes: string[] | null };
   return rememberFactor(agent.origin, email, secret, recoveryCodes ?? [], step);
 }
+
+/**
+ * Answers a sign-in held until a second factor is set up (MFA_ADMINS / MFA_USERS=required, a
+ * partner's sign-in): sets an authenticator app up through the interaction and remembers it.
+ */
+export async function setUpInInteraction(agent: Agent, uid: string, email: string): Promise<Response> {
+  const setup = await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/totp`, {});
+  if (setup.status !== 200) throw new Error(`TOTP setup in the sign-in failed: ${setup.status} ${await setup.text()}`);
+  const { secret } = (await setup.json()) as { secret: string };
+  const step = stepAt(Date.now());
+  const res = await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/totp/confirm`, { code: codeForStep(secret, step) });
+  if (res.status === 200) rememberFactor(agent.origin, email, secret, ((await res.clone().json()) as { newRecoveryCodes: string[] | null }).newRecoveryCodes ?? [], step);
+  return res;
+}

@@ -5,7 +5,8 @@
  * it refused. Runs on its own portal at http://localhost (a WebAuthn RP ID must
  * be a domain name, never the suite's 127.0.0.1), on the suite's database kind.
  */
-import { expect, test, type CDPSession, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import { virtualAuthenticator } from '../fixtures/webauthn.ts';
 import { PORTAL_PORT } from '../fixtures/env.ts';
 import { startOwnPortal, type OwnPortal } from '../fixtures/own-portal.ts';
 import { expectAccessible, expectDialogAccessible } from '../fixtures/a11y.ts';
@@ -27,16 +28,6 @@ test.afterAll(async () => {
   await store?.close();
   await portal?.stop();
 });
-
-/** A platform authenticator that holds discoverable credentials and verifies its user. */
-async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  return { cdp, authenticatorId };
-}
 
 /** A browser without passkey autofill (conditional mediation), so only the button can start a passkey sign-in. */
 async function withoutAutofill(page: Page): Promise<void> {
@@ -80,6 +71,8 @@ async function signOut(page: Page): Promise<void> {
 }
 
 test('register a passkey, sign out, sign in with it and no password; removed, it is refused', async ({ page }) => {
+  // Three sign-ins and two axe runs: about 30 s on a loaded shared machine, the default limit.
+  test.slow();
   await withoutAutofill(page);
   const { cdp, authenticatorId } = await virtualAuthenticator(page);
   await signInWithPassword(page, await seed());

@@ -34,8 +34,8 @@ export async function createMagicAuth(deps: Deps, hooks: WorkOSHooks, body: Crea
   const client = await clientByApiKey(deps, info.bearer, info.ip);
   const meta = { ip: body.ip_address ?? info.ip, userAgent: body.user_agent ?? info.userAgent };
   const pending = await sendSignInCode(steps(deps, hooks.mail), body.email, null, meta);
-  await deps.store.settings.set(keyOf(client.clientId, pending.email), pending.tokenId);
   const now = deps.now();
+  await deps.store.settings.set(keyOf(client.clientId, pending.email), pending.tokenId, now + CODE_TTL_MS);
   const at = (ms: number) => new Date(ms).toISOString();
   return {
     object: 'magic_auth',

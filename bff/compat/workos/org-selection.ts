@@ -26,11 +26,15 @@ export interface PendingAuthentication {
 const keyOf = (token: string) => `workos-pending:${createHash('sha256').update(token).digest('base64url')}`;
 const sealer = (deps: Deps) => createSealer(deps.config.dataEncryptionKeys, { version: 'wpa1', salt: 'portal-workos', info: 'workos pending authentication' });
 
-/** Seals `value` in the store for ten minutes under a fresh pending authentication token, which it returns. */
-export async function putPending(deps: Deps, value: object): Promise<string> {
+/**
+ * Seals `value` in the store for `ttlMs` (ten minutes) under a fresh pending authentication token,
+ * which it returns. The row carries its expiry too, so the periodic sweep deletes it once lapsed.
+ */
+export async function putPending(deps: Deps, value: object, ttlMs = TTL_MS): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   const key = keyOf(token);
-  await deps.store.settings.set(key, sealer(deps).seal(JSON.stringify({ ...value, expiresAt: deps.now() + TTL_MS }), key));
+  const expiresAt = deps.now() + ttlMs;
+  await deps.store.settings.set(key, sealer(deps).seal(JSON.stringify({ ...value, expiresAt }), key), expiresAt);
   return token;
 }
 

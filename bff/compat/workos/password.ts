@@ -17,7 +17,10 @@ import { issueCode } from '../../oauth/core.ts';
 import { needsVerification, sendVerification, verifyCode, type PendingVerification } from '../../accounts/verify-email.ts';
 import { authenticateClient, authenticateWithCode, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { putPending, readPending } from './org-selection.ts';
-import { WORKOS_SCOPES, type EmailVerificationGrant, type PasswordGrant } from './schema.ts';
+import { WORKOS_SCOPES, type EmailVerificationGrant, type MfaTotpGrant, type PasswordGrant } from './schema.ts';
+import { readMfaPending, requireSecondFactor, spendMfaPending } from './mfa.ts';
+import { MFA_ACR } from '../../mfa/policy.ts';
+import { verifyTotpForUser } from '../../mfa/second-factor.ts';
 import { WorkOSError, invalidClient, invalidGrant } from './map.ts';
 
 interface PendingEmailVerification extends PendingVerification {
@@ -32,9 +35,12 @@ export const steps = (deps: Deps, mail: Mail | undefined) => {
 
 /** Mints a code for `user` at the provider and redeems it as `authenticateWithCode` does (organization rules included). */
 export async function signIn(deps: Deps, hooks: WorkOSHooks, clientId: string, secret: string, user: User, amr: string[], body: { ip_address?: string; user_agent?: string; invitation_token?: string }, info: RequestInfo) {
+  // The second factor comes before any token: mfa_challenge / mfa_enrollment (mfa.ts).
+  const mfa = amr.includes('mfa');
+  if (!mfa) await requireSecondFactor(deps, clientId, user, amr, body.invitation_token);
   const client = (await deps.store.clients.find(clientId))!;
   const scopes = WORKOS_SCOPES.filter((s) => s === 'openid' || client.scopes.includes(s));
-  const { code } = await issueCode(deps, { clientId, accountId: user.id, scopes, redirectUri: client.redirectUris[0]!, amr });
+  const { code } = await issueCode(deps, { clientId, accountId: user.id, scopes, redirectUri: client.redirectUris[0]!, amr, acr: mfa ? MFA_ACR : undefined });
   const grant = { grant_type: 'authorization_code' as const, client_id: clientId, client_secret: secret, code, code_verifier: undefined };
   return authenticateWithCode(deps, hooks, { ...grant, invitation_token: body.invitation_token, ip_address: body.ip_address, user_agent: body.user_agent }, info);
 }
@@ -88,4 +94,22 @@ export async function authenticateWithEmailVerification(deps: Deps, hooks: WorkO
   // Spent once the code was right, so a second exchange of it gets nothing.
   if (!(await readPending(deps, body.pending_authentication_token, true))) throw invalidGrant('The pending authentication token was already used. Sign in again.', 'invalid_pending_authentication_token');
   return signIn(deps, hooks, client.clientId, presented, user, pending.amr, body, info);
+}
+
+/**
+ * `authenticateWithTotp`: completes an mfa_challenge (or an mfa_enrollment once the person has set
+ * an authenticator app up) with a code from the app, checked like the sign-in screen's (throttled
+ * per account and address, a used code refused), then mints as the first factor would have.
+ */
+export async function authenticateWithTotp(deps: Deps, hooks: WorkOSHooks, body: MfaTotpGrant, info: RequestInfo) {
+  const { client, presented } = await authenticateClient(deps, body.client_id, body.client_secret, info);
+  if (presented === undefined) throw invalidClient('This grant needs the client secret (the API key).');
+  const pending = await readMfaPending(deps, client.clientId, body.pending_authentication_token, body.authentication_challenge_id);
+  const user = await deps.store.users.findById(pending.accountId);
+  if (!user || user.disabled) throw invalidGrant('This sign-in can no longer complete. Sign in again.', 'invalid_pending_authentication_token');
+  const meta = { ip: body.ip_address ?? info.ip, userAgent: body.user_agent ?? info.userAgent };
+  await verifyTotpForUser(steps(deps, hooks.mail), user, body.code, meta);
+  await spendMfaPending(deps, body.pending_authentication_token, body.authentication_challenge_id);
+  const amr = [...new Set([...pending.amr, 'otp', 'mfa'])];
+  return signIn(deps, hooks, client.clientId, presented, user, amr, { ...body, invitation_token: pending.invitationToken }, info);
 }

@@ -27,9 +27,10 @@ import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, WORKOS_FLOW } from '../../o
 import { requestedConnection } from './authorize.ts';
 import { authenticateWithCode, authenticateWithOrganizationSelection, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { errorBody, invalidRequest, toWorkOSError, WorkOSError } from './map.ts';
-import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, createMagicAuthBody, createPasswordResetBody, resetPasswordBody, verifyEmailBody, EMAIL_VERIFICATION, emailVerificationGrant, GRANT_TYPES, MAGIC_AUTH, magicAuthGrant, logoutQuery, revokeSessionBody, ORGANIZATION_SELECTION, organizationSelectionGrant, passwordGrant, refreshTokenGrant, WORKOS_SCOPES } from './schema.ts';
-import { authenticateWithEmailVerification, authenticateWithPassword } from './password.ts';
-import { authenticateWithMagicAuth, createMagicAuth } from './magic-auth.ts';
+import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, createMagicAuthBody, createPasswordResetBody, resetPasswordBody, verifyEmailBody, EMAIL_VERIFICATION, emailVerificationGrant, GRANT_TYPES, MAGIC_AUTH, magicAuthGrant, logoutQuery, revokeSessionBody, ORGANIZATION_SELECTION, organizationSelectionGrant, passwordGrant, refreshTokenGrant, WORKOS_SCOPES, MFA_TOTP, mfaTotpGrant } from './schema.ts';
+import { authenticateWithEmailVerification, authenticateWithPassword, authenticateWithTotp } from './password.ts';
+import { authenticateWithMagicAuth, clientByApiKey, createMagicAuth } from './magic-auth.ts';
+import { challengeFactor } from './mfa.ts';
 import { createPasswordReset, resetPassword, sendVerificationEmail, verifyEmail } from './account-mail.ts';
 import { endSession, listSessions, revokeSession } from './sessions.ts';
 import type { z } from 'zod';
@@ -137,6 +138,7 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
   const code = grant(authorizationCodeGrant, authenticateWithCode);
   const magicAuth = grant(magicAuthGrant, authenticateWithMagicAuth);
   const newMagicAuth = grant(createMagicAuthBody, createMagicAuth);
+  const totp = grant(mfaTotpGrant, authenticateWithTotp);
   const infoOf = (req: Request): RequestInfo => ({ ip: clientIp(req), userAgent: req.get('user-agent') ?? null, bearer: bearerOf(req) });
 
   // `/send`: what older SDKs' sendMagicAuthCode / sendPasswordResetEmail call; the same step.
@@ -163,6 +165,12 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     res.json(await resetPassword(deps, hooks, b.token, b.new_password, infoOf(req)));
   });
 
+  // `workos.mfa.challengeFactor`: names the factor an mfa_challenge is answered with (mfa.ts).
+  router.post('/auth/factors/:id/challenge', api, noStore, ...body, async (req, res) => {
+    const client = await clientByApiKey(deps, bearerOf(req), clientIp(req));
+    res.status(201).json(await challengeFactor(deps, client, String(req.params.id)));
+  });
+
   router.get('/user_management/users/:id/sessions', api, noStore, async (req, res) => {
     res.json(await listSessions(deps, hooks, String(req.params.id), req.query as Record<string, unknown>, infoOf(req)));
   });
@@ -185,6 +193,7 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
       : grantType === 'password' ? password
       : grantType === EMAIL_VERIFICATION ? emailVerification
       : grantType === MAGIC_AUTH ? magicAuth
+      : grantType === MFA_TOTP ? totp
       : code;
     res.json(await handler(input, info));
   });

@@ -94,7 +94,20 @@ export type CreateMagicAuth = z.infer<typeof createMagicAuthBody>;
 export type PasswordGrant = z.infer<typeof passwordGrant>;
 export type EmailVerificationGrant = z.infer<typeof emailVerificationGrant>;
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', ORGANIZATION_SELECTION, 'password', EMAIL_VERIFICATION, MAGIC_AUTH] as const;
+/** The grant `authenticateWithTotp` sends: a code for an mfa_challenge's pending token. */
+export const MFA_TOTP = 'urn:workos:oauth:grant-type:mfa-totp';
+
+export const mfaTotpGrant = z.object({
+  grant_type: z.literal(MFA_TOTP),
+  code: z.string().min(1).max(20),
+  pending_authentication_token: z.string().min(1).max(200),
+  authentication_challenge_id: z.string().min(1).max(300),
+  ...common,
+});
+
+export type MfaTotpGrant = z.infer<typeof mfaTotpGrant>;
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', ORGANIZATION_SELECTION, 'password', EMAIL_VERIFICATION, MAGIC_AUTH, MFA_TOTP] as const;
 
 /** `revokeSession({ sessionId })` sends `session_id`. */
 export const revokeSessionBody = z.object({ session_id: z.string().min(1).max(512) });

@@ -88,3 +88,14 @@ export const USER_FIELDS = [
   'profile_picture_url',
   'updated_at',
 ];
+
+/** What the SDK's exceptions carry that the tests look at. */
+export interface Refusal {
+  status: number;
+  code?: string;
+  pendingAuthenticationToken?: string;
+  rawData: Record<string, unknown>;
+}
+
+/** The 6-digit code in a mail the portal sent. */
+export const mailedCode = (text: string): string => /Your code: (\d{6})/.exec(text)?.[1] ?? assert.fail(`no code in ${text}`);

@@ -214,5 +214,21 @@ export function identityContract(get: GetStore): void {
       assert.equal(await get().settings.takeIf(key, 'token-hash'), false);
       assert.equal(await get().settings.get(key), null);
     });
+
+    it('sweep deletes only values whose expiry has passed; values without one stay', async () => {
+      const [lapsed, live, forever] = [rid('s'), rid('s'), rid('s')];
+      await get().settings.set(lapsed, 'old', 1_000);
+      await get().settings.set(live, 'new', 3_000);
+      await get().settings.set(forever, 'kept');
+      assert.ok((await get().settings.sweep(2_000)) >= 1);
+      assert.equal(await get().settings.get(lapsed), null);
+      assert.equal(await get().settings.get(live), 'new');
+      assert.equal(await get().settings.get(forever), 'kept');
+      // Overwriting without an expiry makes a value permanent again.
+      await get().settings.set(live, 'newer');
+      await get().settings.sweep(4_000);
+      assert.equal(await get().settings.get(live), 'newer');
+      await Promise.all([live, forever].map((k) => get().settings.delete(k)));
+    });
   });
 }

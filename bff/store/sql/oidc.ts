@@ -107,10 +107,10 @@ export function sqlSettings(db: Driver): Store['settings'] {
       const rows = await db.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
       return firstOr(rows, (r) => r.value);
     },
-    async set(key, value) {
+    async set(key, value, expiresAt) {
       await db.run(
-        'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-        [key, value],
+        'INSERT INTO settings (key, value, expires_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+        [key, value, expiresAt ?? null],
       );
     },
     async takeIf(key, expected) {
@@ -119,6 +119,10 @@ export function sqlSettings(db: Driver): Store['settings'] {
     },
     async delete(key) {
       await db.run('DELETE FROM settings WHERE key = $1', [key]);
+    },
+    async sweep(now) {
+      const { changes } = await db.run('DELETE FROM settings WHERE expires_at IS NOT NULL AND expires_at <= $1', [now]);
+      return changes;
     },
   };
 }

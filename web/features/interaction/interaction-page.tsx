@@ -35,6 +35,7 @@ function onDemand<P extends object>(load: () => Promise<ComponentType<P>>) {
 }
 
 const SecondFactorStep = onDemand(() => import('../mfa/components/second-factor-step.tsx').then((m) => m.SecondFactorStep));
+const SecondFactorSetupStep = onDemand(() => import('../mfa/components/second-factor-setup-step.tsx').then((m) => m.SecondFactorSetupStep));
 const ImpersonationStep = onDemand(() => import('./components/impersonation-step.tsx').then((m) => m.ImpersonationStep));
 const VerifyEmailStep = onDemand(() => import('./components/verify-email-step.tsx').then((m) => m.VerifyEmailStep));
 const EmailCodeStep = onDemand(() => import('./components/email-code-step.tsx').then((m) => m.EmailCodeStep));
@@ -58,6 +59,7 @@ function LoginStep({ interaction }: { interaction: ScreenInteraction }) {
   if (askCode.data) return <EmailCodeStep uid={interaction.uid} email={askCode.data.email} message={askCode.data.message} />;
   if (login.data && 'next' in login.data && login.data.next === 'new_password') return <NewPasswordStep uid={interaction.uid} email={login.data.email} />;
   if (login.data && 'next' in login.data && login.data.next === 'second_factor') return <SecondFactorStep uid={interaction.uid} factors={login.data.factors} />;
+  if (login.data && 'next' in login.data && login.data.next === 'second_factor_setup') return <SecondFactorSetupStep uid={interaction.uid} />;
   if (login.data && 'next' in login.data) return <VerifyEmailStep uid={interaction.uid} email={login.data.email} />;
   const pending = login.isPending || login.isSuccess || realm.routingTo !== null;
   return (
@@ -121,6 +123,7 @@ function InteractionBody({ uid }: { uid: string }) {
   const { data } = interaction;
   if (data.prompt === 'impersonation') return <ImpersonationStep key={data.uid} uid={data.uid} />;
   if (data.prompt === 'login' && data.newPassword) return <NewPasswordStep key={data.uid} uid={data.uid} email={data.newPassword.email} />;
+  if (data.prompt === 'login' && data.secondFactorSetup) return <SecondFactorSetupStep key={data.uid} uid={data.uid} />;
   if (data.prompt === 'login' && data.secondFactor) return <SecondFactorStep key={data.uid} uid={data.uid} factors={data.secondFactor.factors} />;
   if (data.prompt === 'login' && data.emailCode) return <EmailCodeStep key={data.uid} uid={data.uid} email={data.emailCode.email} />;
   if (data.prompt === 'login' && data.verifyEmail) return <VerifyEmailStep key={data.uid} uid={data.uid} email={data.verifyEmail.email} />;

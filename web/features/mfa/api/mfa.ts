@@ -1,9 +1,9 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import { apiDelete, apiGet, apiPost, segment } from '../../../lib/api-client.ts';
 import type { ApiError } from '../../../lib/api-client.ts';
 import { leaveTo } from '../../../lib/navigation.ts';
-import { getPasskey } from '../../passkeys/lib/webauthn.ts';
+import { createPasskey, getPasskey } from '../../passkeys/lib/webauthn.ts';
 
 /** A code answer: from the authenticator app, or one of the recovery codes. */
 export interface CodeAnswer {
@@ -90,5 +90,43 @@ export function useAnswerPasskey(uid: string) {
       return apiPost<{ redirectTo: string }>(`${step(uid)}/passkey`, { response: await getPasskey(options) });
     },
     onSuccess: ({ redirectTo }) => leaveTo(redirectTo),
+  });
+}
+
+/** The sign-in held until a second factor is set up: the calls of its setup step. */
+const setup = (uid: string) => `${step(uid)}/setup`;
+
+/** Where the sign-in goes once the factor is set up, with the recovery codes to show first (an app). */
+export interface SetupDone {
+  redirectTo: string;
+  newRecoveryCodes: string[] | null;
+}
+
+export function useStartSetupInSignIn(uid: string) {
+  return useMutation<TotpSetup, ApiError, void>({ mutationFn: () => apiPost<TotpSetup>(`${setup(uid)}/totp`, {}) });
+}
+
+export function useConfirmSetupInSignIn(uid: string) {
+  return useMutation<SetupDone, ApiError, string>({ mutationFn: (code) => apiPost<SetupDone>(`${setup(uid)}/totp/confirm`, { code }) });
+}
+
+/** A new passkey as the sign-in's second factor: the portal's options, the browser's new credential, the portal's check. */
+export function useAddPasskeyInSignIn(uid: string) {
+  return useMutation<{ redirectTo: string }, ApiError | Error, string>({
+    mutationFn: async (name) => {
+      const { options } = await apiPost<{ options: PublicKeyCredentialCreationOptionsJSON }>(`${setup(uid)}/passkey/options`, {});
+      return apiPost<{ redirectTo: string }>(`${setup(uid)}/passkey`, { name, response: await createPasskey(options) });
+    },
+    onSuccess: ({ redirectTo }) => leaveTo(redirectTo),
+  });
+}
+
+/** Step-up with a passkey that verifies its user: the portal's options, the browser's prompt, the portal's check. */
+export function useStepUpWithPasskey() {
+  return useMutation<{ ok: true }, ApiError | Error, void>({
+    mutationFn: async () => {
+      const { options } = await apiPost<{ options: PublicKeyCredentialRequestOptionsJSON }>('/bff/mfa/step-up/passkey/options', {});
+      return apiPost<{ ok: true }>('/bff/mfa/step-up/passkey', { response: await getPasskey(options) });
+    },
   });
 }

@@ -4,7 +4,7 @@ import { Button } from '../../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog.tsx';
 import { QueryError } from '../../../components/ui/query-error.tsx';
 import { Spinner } from '../../../components/ui/spinner.tsx';
-import { useMfaStatus, useRegenerateCodes, useRemoveTotp } from '../api/mfa.ts';
+import { useConfirmTotp, useMfaStatus, useRegenerateCodes, useRemoveTotp, useStartTotpSetup } from '../api/mfa.ts';
 import { RecoveryCodes } from './recovery-codes.tsx';
 import { TotpSetup } from './totp-setup.tsx';
 
@@ -13,6 +13,8 @@ export function SecondFactorCard() {
   const status = useMfaStatus();
   const remove = useRemoveTotp();
   const regenerate = useRegenerateCodes();
+  const start = useStartTotpSetup();
+  const confirmTotp = useConfirmTotp();
   const [settingUp, setSettingUp] = useState(false);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [confirm, setConfirm] = useState<'remove' | 'regenerate' | null>(null);
@@ -24,6 +26,8 @@ export function SecondFactorCard() {
   else if (settingUp)
     body = (
       <TotpSetup
+        start={start}
+        confirm={confirmTotp}
         onSaved={(shown) => {
           setSettingUp(false);
           setCodes(shown);
@@ -37,7 +41,7 @@ export function SecondFactorCard() {
       <>
         {s.setupRequired ? (
           <Alert tone="warning" title="Two-step verification is required">
-            <p>This portal requires it for your account. Set up an authenticator app to continue to the rest of the portal.</p>
+            <p>This portal requires it for your account. Set up an authenticator app or add a passkey to continue to the rest of the portal.</p>
           </Alert>
         ) : null}
         {remove.isSuccess ? <Alert tone="success">The authenticator app was removed.</Alert> : null}

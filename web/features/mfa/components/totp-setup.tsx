@@ -1,14 +1,27 @@
 import { useEffect } from 'react';
+import type { UseMutationResult } from '@tanstack/react-query';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { Spinner } from '../../../components/ui/spinner.tsx';
-import { useConfirmTotp, useStartTotpSetup } from '../api/mfa.ts';
+import type { ApiError } from '../../../lib/api-client.ts';
+import type { TotpSetup as TotpSetupData } from '../api/mfa.ts';
 import { CodeForm } from './code-form.tsx';
 
-/** Setting up an authenticator app: the QR code and the secret as text, saved once a code from the app is right. */
-export function TotpSetup({ onSaved, onCancel }: { onSaved: (codes: string[] | null) => void; onCancel: () => void }) {
-  const start = useStartTotpSetup();
-  const confirm = useConfirmTotp();
+/**
+ * Setting up an authenticator app: the QR code and the secret as text, saved once a code from the
+ * app is right. `start` and `confirm` are the calls of where it happens (account screen, sign-in).
+ */
+export function TotpSetup<R extends { newRecoveryCodes: string[] | null }>({
+  start,
+  confirm,
+  onSaved,
+  onCancel,
+}: {
+  start: UseMutationResult<TotpSetupData, ApiError, void>;
+  confirm: UseMutationResult<R, ApiError, string>;
+  onSaved: (codes: string[] | null, result: R) => void;
+  onCancel?: () => void;
+}) {
   const { mutate: begin } = start;
   useEffect(() => begin(), [begin]);
   if (start.isError) return <Alert tone="error">{start.error.message}</Alert>;
@@ -26,15 +39,17 @@ export function TotpSetup({ onSaved, onCancel }: { onSaved: (codes: string[] | n
         <li>Enter the 6-digit code the app shows to finish.</li>
       </ol>
       <CodeForm
-        onSubmit={(answer) => confirm.mutate(answer.code, { onSuccess: (r) => onSaved(r.newRecoveryCodes) })}
+        onSubmit={(answer) => confirm.mutate(answer.code, { onSuccess: (r) => onSaved(r.newRecoveryCodes, r) })}
         pending={confirm.isPending}
         error={confirm.error}
         recovery={false}
         submitLabel="Turn on two-step verification"
       />
-      <Button type="button" variant="link" onClick={onCancel} disabled={confirm.isPending}>
-        Cancel
-      </Button>
+      {onCancel ? (
+        <Button type="button" variant="link" onClick={onCancel} disabled={confirm.isPending}>
+          Cancel
+        </Button>
+      ) : null}
     </div>
   );
 }

@@ -1,17 +1,28 @@
 import { useEffect, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
+import type { UseMutationResult } from '@tanstack/react-query';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { TextField } from '../../../components/ui/field.tsx';
-import { isApiError } from '../../../lib/api-client.ts';
-import { useAddPasskey } from '../api/passkeys.ts';
+import { isApiError, type ApiError } from '../../../lib/api-client.ts';
 import { passkeyProblem } from '../lib/problem.ts';
 
 const NAME_MAX = 60;
 
-/** Name it, then the browser creates it (the device's screen lock or security key confirms). */
-export function AddPasskeyForm({ onAdded }: { onAdded: (name: string) => void }) {
-  const add = useAddPasskey();
+/**
+ * Name it, then the browser creates it (the device's screen lock or security key confirms).
+ * `add` is the call of where it happens (account screen, or a sign-in held until a factor is set up).
+ */
+export function AddPasskeyForm<R>({
+  add,
+  onAdded,
+  heading: Heading = 'h3',
+}: {
+  add: UseMutationResult<R, ApiError | Error, string>;
+  onAdded: (name: string, result: R) => void;
+  /** Its title's level in the page around it. */
+  heading?: 'h2' | 'h3';
+}) {
   const [name, setName] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const alertRef = useRef<HTMLDivElement>(null);
@@ -31,16 +42,16 @@ export function AddPasskeyForm({ onAdded }: { onAdded: (name: string) => void })
       return;
     }
     add.mutate(trimmed, {
-      onSuccess: () => {
+      onSuccess: (result) => {
         setName('');
-        onAdded(trimmed);
+        onAdded(trimmed, result);
       },
     });
   }
 
   return (
     <form className="stack" onSubmit={handleSubmit} noValidate aria-labelledby="add-passkey-title">
-      <h3 id="add-passkey-title">Add a passkey</h3>
+      <Heading id="add-passkey-title">Add a passkey</Heading>
       {general ? (
         <div tabIndex={-1} ref={alertRef} className="focus-target">
           <Alert tone="error">

@@ -8,7 +8,7 @@ import { QueryError } from '../../../components/ui/query-error.tsx';
 import { Spinner } from '../../../components/ui/spinner.tsx';
 import { SuccessNotice } from '../../../components/ui/success-notice.tsx';
 import { formatDate, isoOf } from '../../../lib/time.ts';
-import { usePasskeys, useRemovePasskey, useRenamePasskey } from '../api/passkeys.ts';
+import { useAddPasskey, usePasskeys, useRemovePasskey, useRenamePasskey } from '../api/passkeys.ts';
 import type { PasskeyView } from '../api/passkeys.ts';
 import { passkeyProblem } from '../lib/problem.ts';
 import { AddPasskeyForm } from './add-passkey-form.tsx';
@@ -68,6 +68,7 @@ function PasskeyItem({ passkey, onRemove }: { passkey: PasskeyView; onRemove: ()
 export function PasskeysCard() {
   const passkeys = usePasskeys();
   const remove = useRemovePasskey();
+  const add = useAddPasskey();
   const [asking, setAsking] = useState<PasskeyView | null>(null);
   const [done, setDone] = useState<string | null>(null);
 
@@ -87,7 +88,7 @@ export function PasskeysCard() {
         </ul>
       ) : null}
       {remove.error && !asking ? <Alert tone="error">{passkeyProblem(remove.error)}</Alert> : null}
-      <AddPasskeyForm onAdded={(name) => setDone(`Passkey “${name}” added. You can now sign in with it.`)} />
+      <AddPasskeyForm add={add} onAdded={(name) => setDone(`Passkey “${name}” added. You can now sign in with it.`)} />
       <ConfirmDialog
         open={asking !== null}
         title={`Remove the passkey “${asking?.name ?? ''}”?`}

@@ -24,6 +24,8 @@ export type Session =
       user: SessionUser;
       expiresAt: string | number;
       impersonation: Impersonation | null;
+      /** MFA_ADMINS / MFA_USERS=required and no second factor yet: the account screen shows only the setup. */
+      secondFactorSetupRequired?: boolean;
     };
 
 export const sessionQueryKey = ['session'] as const;
