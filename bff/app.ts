@@ -62,6 +62,7 @@ import { sagRoutes } from './compat/sag/routes.ts';
 import { federationRoutes } from './federation/routes.ts';
 import { upstreamTokensFor } from './federation/tokens.ts';
 import { createMail, type Mail } from './mail/mail.ts';
+import { gatewayRoutes } from './gateway/routes.ts';
 export { attachZenith } from './compat/zenith/upgrade.ts';
 
 export interface AppOptions {
@@ -196,6 +197,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }),
   );
   app.use(sagRoutes(deps));
+  // First-party apps' APIs below /api (issue 18): streamed, so no body parser runs before it.
+  app.use(gatewayRoutes(deps));
 
   mountSpa(app, opts.webDir ?? resolve('dist/web'), headers);
   app.use(errorHandler(logger));

@@ -17,6 +17,7 @@ import { defaultResourceFor, resourceServerInfo } from './machine.ts';
 import { deviceEntry, deviceFlowFeature } from './device.ts';
 import { partnerCors, redirectOrigins } from './cors.ts';
 import { ACR_VALUES, interactionPolicyWithAcr } from './acr.ts';
+import { registerTokenExchange } from './token-exchange.ts';
 import type { ClaimsContributor } from './claims.ts';
 import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession, interactionUrl } from './client-settings.ts';
 
@@ -212,6 +213,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   };
 
   const provider = new Provider(config.issuer, configuration);
+  // The gateway's per-API tokens (bff/gateway/, decision 0020).
+  registerTokenExchange(provider, store, config.ttl.accessToken);
   provider.proxy = config.trustProxy > 0;
   // PUBLIC_URL says the browser speaks https, whatever the last hop (a TLS proxy that is not
   // trusted for X-Forwarded-Proto): Koa would otherwise refuse to set a Secure cookie (a 500).
