@@ -49,6 +49,7 @@ import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { deviceRoutes } from './sign-in/device-routes.ts';
 import { resourceRoutes } from './admin/resource-routes.ts';
+import { apiRouteAdminRoutes } from './admin/api-route-routes.ts';
 import { passkeyAccountRoutes } from './mfa/passkey-routes.ts';
 import { passwordResetRoutes } from './accounts/reset-routes.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -184,6 +185,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(federationRoutes(deps, mail));
   bff.use(deviceRoutes(deps));
   bff.use(resourceRoutes(deps));
+  bff.use(apiRouteAdminRoutes(deps));
   bff.use((req) => {
     throw notFound('not_found', `No such endpoint: ${req.method} ${req.baseUrl}${req.path}`);
   });

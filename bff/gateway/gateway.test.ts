@@ -13,7 +13,7 @@ import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, signedInAgent } from '../testing/agent.ts';
 import { startUpstreamApi, type UpstreamApi } from '../testing/upstream-api.ts';
 import { createAccount } from '../accounts/accounts.ts';
-import { createApiRoute, deleteApiRoute } from './api-routes.ts';
+import { createApiRoute, deleteApiRoute } from './route-table.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const RESOURCE = 'https://orders.example';

@@ -13,7 +13,7 @@ import { currentSession } from '../session/guard.ts';
 import { CSRF_HEADER, clientIp, isSameOriginRequest } from '../http/security.ts';
 import { AppError, badRequest, forbidden, notFound, unauthorized } from '../http/errors.ts';
 import { toAppError } from '../http/error-handler.ts';
-import { API_PREFIX, routeTable } from './api-routes.ts';
+import { API_PREFIX, routeTable } from './route-table.ts';
 import { breakers } from './breaker.ts';
 import { hasBody, upstreamRequestHeaders } from './headers.ts';
 import { forward, tooLarge } from './proxy.ts';

@@ -13,6 +13,8 @@ const KIND_LABELS: Record<string, string> = {
   client_secret_rotated: 'Rotated a partner app’s secret',
   client_updated: 'Changed a partner app’s settings',
   resource_created: 'Added an API for machine clients',
+  api_route_created: 'Added an API route to the gateway',
+  api_route_deleted: 'Removed an API route from the gateway',
   resource_deleted: 'Removed an API for machine clients',
   device_approved: 'Signed in a device',
   device_denied: 'Refused a device sign-in',
