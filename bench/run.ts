@@ -21,10 +21,11 @@ import { Child } from './ipc.ts';
 import type { LoadJob, LoadResult } from './load.ts';
 import { mergeResults, printReport, type Row, type Target } from './report.ts';
 import { Agent, authorizeThrough } from '../bff/testing/agent.ts';
+import { gatewayJobs } from './gateway.ts';
 
 const { values: opts } = parseArgs({
   options: {
-    only: { type: 'string', default: 'a,b,c,d,e,f' },
+    only: { type: 'string', default: 'a,b,c,d,e,f,g,h' },
     duration: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     const { url } = await bare.call<{ url: string }>('info');
     scenarios.push(timed('a', 'bare Express 5, GET /json', { origin: url, path: '/json', method: 'GET', headers: {}, expectBody: '"hello"' }));
   }
-  if (['b', 'c', 'd', 'e', 'f'].some((s) => ONLY.has(s))) {
+  if (['b', 'c', 'd', 'e', 'f', 'g', 'h'].some((s) => ONLY.has(s))) {
     const portal = start('portal', './servers/portal.ts');
     const pi = await portal.call<PortalInfo>('info');
     if (ONLY.has('b')) {
@@ -155,6 +156,11 @@ async function main(): Promise<void> {
     if (ONLY.has('e')) {
       const mint = async (n: number) => (await portal.call<{ tokens: string[] }>('mintRefreshTokens', { n })).tokens;
       scenarios.push(pooled('e', 'portal POST /oauth/token refresh', mint, { origin: pi.url, path: '/oauth/token', method: 'POST', headers: tokenHeaders(pi), expectBody: '"refresh_token"' }, (rt) => `grant_type=refresh_token&refresh_token=${encodeURIComponent(rt)}`));
+    }
+    if (ONLY.has('g') || ONLY.has('h')) {
+      const { proxied, direct } = await gatewayJobs(start, portal, pi.url, await signIn(pi));
+      if (ONLY.has('g')) scenarios.push(timed('g', 'portal gateway GET /api/orders/… (signed in)', proxied, 'session + cached API token + streamed proxy'));
+      if (ONLY.has('h')) scenarios.push(timed('h', 'the same API called directly (bearer)', direct, 'JWT verified against the portal JWKS'));
     }
     if (ONLY.has('f')) {
       const peer = start('peer', './servers/peer.ts');
@@ -186,6 +192,7 @@ async function main(): Promise<void> {
   if (ONLY.has('a') && ONLY.has('b')) targets.push({ label: '/bff/session ÷ bare Express (b/a)', value: ratio('b', 'a'), unit: '%', min: 50 });
   if (ONLY.has('d')) targets.push({ label: 'code exchange (d)', value: byId('d'), unit: 'req/s', min: 2000 });
   if (ONLY.has('d') && ONLY.has('f')) targets.push({ label: 'code exchange ÷ in-memory peer (d/f)', value: ratio('d', 'f'), unit: '%', min: 80 });
+  if (ONLY.has('g') && ONLY.has('h')) targets.push({ label: 'gateway ÷ direct API call (g/h)', value: ratio('g', 'h'), unit: '%', min: 60 });
   printReport(rows, targets);
   // Other work on the machine takes CPU from both processes: say so next to the numbers.
   if (loadavg()[0]! > cpus().length) say(`\nnote: load average ${load1()} on ${cpus().length} CPUs at the end: other processes compete for the CPU; expect noisy numbers.`);

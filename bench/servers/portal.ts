@@ -17,6 +17,7 @@ import { createAccount } from '../../bff/accounts/accounts.ts';
 import { clientMetadata, registerClient } from '../../bff/oauth/clients.ts';
 import { serve } from '../ipc.ts';
 import { mintCodes, mintRefreshTokens, type MintTarget } from '../mint.ts';
+import { addBenchApiRoute } from '../gateway-portal.ts';
 
 const BENCH_USER = { email: 'pat@example.com', password: 'correct horse battery staple 9', name: 'Pat Bench' };
 const REDIRECT = 'https://partner.example/cb';
@@ -39,6 +40,8 @@ const config = loadConfig({
   PUBLIC_URL: url,
   DATABASE_URL: `sqlite:${join(dir, 'portal.db')}`,
   COOKIE_SECRETS: `1:${randomBytes(32).toString('base64url')}`,
+  AUDIT_KEYS: `1:${randomBytes(32).toString('base64url')}`,
+  DATA_ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64url')}`,
   LOG_LEVEL: 'warn',
 });
 const store = await openStore(config.databaseUrl);
@@ -67,4 +70,6 @@ serve({
   mintCodes: ({ n, codeChallenge }: { n: number; codeChallenge: string }) => mintCodes(provider, target, n, codeChallenge),
   /** `n` fresh refresh tokens, each on its own grant. */
   mintRefreshTokens: ({ n }: { n: number }) => mintRefreshTokens(provider, target, n),
+  /** Scenarios g/h: a gateway route to the bench API, and a token for calling it directly. */
+  addApiRoute: (r: { path: string; upstream: string; resource: string; scope: string }) => addBenchApiRoute(store, url, r),
 });

@@ -30,7 +30,7 @@ export async function apiToken(deps: SessionDeps, session: BffSession, route: Ap
     return Boolean(e && e.expires_at - margin > deps.now() && e.access_token !== rejected);
   };
   // The common case: a cached token in the session this request already loaded.
-  const loaded = await deps.sessions.tokens(session);
+  const loaded = await unsealedTokens(deps, session);
   if (usable(loaded)) return loaded.resources![key]!.access_token;
   const tokens = await deps.sessions.updateTokens(session.id, rejected ? `${key} ${rejected.slice(-16)}` : key, usable, async (t) => {
     let r: oidc.TokenEndpointResponse;
@@ -55,6 +55,21 @@ export async function apiToken(deps: SessionDeps, session: BffSession, route: Ap
   const entry = tokens.resources?.[key];
   if (!entry) throw sessionEnded();
   return entry.access_token;
+}
+
+// Unsealing (iron: key derivation, decryption, MAC) on every proxied call would cost more than the
+// call itself: this process keeps what it unsealed, keyed by the sealed value, so any refresh or
+// new API token (a new sealed value) misses it.
+const UNSEALED_MAX = 5_000;
+const unsealed = new Map<string, SessionTokens>();
+
+async function unsealedTokens(deps: SessionDeps, session: BffSession): Promise<SessionTokens> {
+  const hit = unsealed.get(session.tokens);
+  if (hit) return hit;
+  const t = await deps.sessions.tokens(session);
+  if (unsealed.size >= UNSEALED_MAX) unsealed.delete(unsealed.keys().next().value!);
+  unsealed.set(session.tokens, t);
+  return t;
 }
 
 /** Expired entries are dropped as new ones are stored, so the sealed session does not grow without bound. */
