@@ -65,6 +65,14 @@ import { upstreamTokensFor } from './federation/tokens.ts';
 import { createMail, type Mail } from './mail/mail.ts';
 import { gatewayRoutes } from './gateway/routes.ts';
 export { attachZenith } from './compat/zenith/upgrade.ts';
+import type { Server } from 'node:http';
+import { attachGateway } from './gateway/upgrade.ts';
+import { PATH as ZENITH_PATH } from './compat/zenith/schema.ts';
+
+/** WebSocket upgrades below /api go through the gateway (issue 18); /Zenith is Zenith's. */
+export function attachGatewayUpgrades(server: Server, deps: SessionDeps): void {
+  attachGateway(server, deps, [ZENITH_PATH]);
+}
 
 export interface AppOptions {
   config: Config;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import { unsealData } from 'iron-session';
+import { WebSocket } from 'ws';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, signedInAgent } from '../testing/agent.ts';
 import { startUpstreamApi, type UpstreamApi } from '../testing/upstream-api.ts';
@@ -203,6 +204,31 @@ for (const db of ['sqlite', 'postgres'] as const) {
         a.clock.offset = 0;
         b.clock.offset = 0;
       }
+    });
+
+    it('WebSocket upgrades go through with the token on the handshake; signed out or cross-site they are refused before the upstream', async () => {
+      const open = (headers: Record<string, string>) =>
+        new Promise<{ first?: Record<string, unknown>; echo?: string; status?: number }>((resolve, reject) => {
+          const ws = new WebSocket(`${a.url.replace('http', 'ws')}/api/orders/live`, { headers });
+          ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode }));
+          ws.once('error', reject);
+          ws.once('message', (m) => {
+            const first = JSON.parse(String(m));
+            ws.send('ping');
+            ws.once('message', (e) => {
+              ws.close();
+              resolve({ first, echo: String(e) });
+            });
+          });
+        });
+      const ok = await open({ cookie: user.cookieHeader(), origin: a.url });
+      assert.equal(ok.first!.aud, RESOURCE);
+      assert.doesNotMatch(String(ok.first!.cookie), /portal/, 'the portal cookie never reaches the API');
+      assert.equal(ok.echo, 'ping');
+      const hits = api.hits;
+      assert.equal((await open({ origin: a.url })).status, 401);
+      assert.equal((await open({ cookie: user.cookieHeader(), origin: 'https://evil.example' })).status, 403);
+      assert.equal(api.hits, hits);
     });
 
     it('logging out ends the API tokens too (same grant)', async () => {

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { WebSocketServer } from 'ws';
 
 export interface UpstreamApi {
   url: string;
@@ -94,6 +95,17 @@ export async function startUpstreamApi(opts: UpstreamOptions): Promise<UpstreamA
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => json(res, 500, { error: 'upstream_bug' }));
+  });
+  // WebSockets: the token must be on the handshake; the first message says what it saw, then it echoes.
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    verify(req).then((claims) => {
+      if (!claims) return void socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.send(JSON.stringify({ aud: claims.aud, sub: claims.sub, cookie: req.headers.cookie ?? null }));
+        ws.on('message', (m) => ws.send(String(m)));
+      });
+    }, () => socket.destroy());
   });
   await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
   api.server = server;
