@@ -28,6 +28,20 @@ export interface UpstreamOptions {
   port?: number;
 }
 
+const SPA_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Orders</title></head>
+<body><main><h1>Orders</h1><button id="load" type="button">Load my orders</button> <button id="place" type="button">Place an order</button>
+<output id="result" aria-live="polite"></output></main><script src="app.js"></script></body></html>`;
+// Calls the API the way a first-party SPA does: same origin, the cookie, the CSRF header on writes; never a token.
+const SPA_SCRIPT = `const out = document.getElementById('result');
+async function call(method) {
+  const res = await fetch('/api/orders/me', { method, headers: method === 'GET' ? {} : { 'X-Portal-CSRF': '1', 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{"item":1}' });
+  const body = await res.json();
+  out.textContent = res.status + ' ' + method + ' ' + (body.aud || body.error);
+}
+document.getElementById('load').addEventListener('click', () => call('GET'));
+document.getElementById('place').addEventListener('click', () => call('POST'));
+`;
+
 const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -52,6 +66,12 @@ export async function startUpstreamApi(opts: UpstreamOptions): Promise<UpstreamA
     api.hits++;
     const url = new URL(req.url ?? '/', 'http://upstream.invalid');
     if (url.pathname === '/public') return json(res, 200, { public: true, authorization: req.headers.authorization ? 'present' : null });
+    // A first-party SPA page for the browser journey, served through an anonymous route on the portal's origin.
+    if (url.pathname === '/app/' || url.pathname === '/app/app.js') {
+      const page = url.pathname === '/app/';
+      res.writeHead(200, { 'content-type': page ? 'text/html; charset=utf-8' : 'text/javascript', 'content-security-policy': "default-src 'self'; script-src 'self'; frame-ancestors 'none'" });
+      return void res.end(page ? SPA_PAGE : SPA_SCRIPT);
+    }
     if (url.pathname === '/always-401') return json(res, 401, { error: 'invalid_token' });
     const claims = await verify(req);
     if (!claims || api.refuse.has(String(claims.jti))) {
