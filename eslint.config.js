@@ -38,6 +38,7 @@ const FOLDERS = [
 const ADAPTERS = ['sag', 'workos', 'zenith'];
 const WEB_FEATURES = [
   'account',
+  'admin-api-routes',
   'admin-audit',
   'admin-branding',
   'admin-clients',
