@@ -12,7 +12,7 @@ const TESTS = ['**/*.test.ts', '**/*.test.tsx', 'e2e/**', 'bench/**', 'bff/testi
 /** `bff/` folders from the bottom of docs/architecture.md's picture to the top. */
 const FOUNDATION = ['bff/config', 'bff/store', 'bff/http'];
 const DOMAINS = ['bff/mail', 'bff/audit', 'bff/accounts', 'bff/orgs', 'bff/mfa', 'bff/branding', 'bff/activity'];
-const FEATURES = ['bff/oauth', 'bff/session', 'bff/impersonation', 'bff/federation', 'bff/sign-in', 'bff/admin', 'bff/compat'];
+const FEATURES = ['bff/oauth', 'bff/session', 'bff/gateway', 'bff/impersonation', 'bff/federation', 'bff/sign-in', 'bff/admin', 'bff/compat'];
 const TOP = ['bff/app.ts', 'bff/main.ts', 'bff/dev.ts', 'bff/cli.ts'];
 const ROUTE_FILES = ['bff/**/routes.ts', 'bff/**/*-routes.ts'];
 const FOLDERS = [
@@ -24,6 +24,7 @@ const FOLDERS = [
   'compat',
   'config',
   'federation',
+  'gateway',
   'http',
   'impersonation',
   'mail',
@@ -37,6 +38,7 @@ const FOLDERS = [
 const ADAPTERS = ['sag', 'workos', 'zenith'];
 const WEB_FEATURES = [
   'account',
+  'admin-api-routes',
   'admin-audit',
   'admin-branding',
   'admin-clients',

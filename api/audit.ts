@@ -74,6 +74,8 @@ export const AUDIT_KIND_LABELS = {
   invitation_resent: 'Invitation sent again',
   invitation_revoked: 'Invitation withdrawn',
   branding_changed: 'Branding changed',
+  api_route_created: 'Added an API route to the gateway',
+  api_route_deleted: 'Removed an API route from the gateway',
   branding_logo_uploaded: 'Logo uploaded',
   backchannel_logout_failed: 'Partner app not told of a sign-out',
   audit_exported: 'Audit log downloaded',

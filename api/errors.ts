@@ -125,6 +125,22 @@ export const ADMIN_ERRORS = ['confirm_self', 'confirmation_mismatch', 'conflicti
 /** Upstream identity providers (federation). */
 export const FEDERATION_ERRORS = ['connection_exists', 'connection_not_found', 'discovery_failed', 'domain_taken'] as const;
 
+/** The gateway: API routes and the calls proxied through them. */
+export const GATEWAY_ERRORS = [
+  'invalid_api_route',
+  'api_route_exists',
+  'api_route_not_found',
+  'invalid_path',
+  'role_required',
+  'api_token_refused',
+  'bad_gateway',
+  'upstream_unreachable',
+  'upstream_unavailable',
+  'upstream_invalid_response',
+  'upstream_timeout',
+  'upstream_redirect_refused',
+] as const;
+
 /** Branding. */
 export const BRANDING_ERRORS = ['invalid_branding', 'logo_not_image', 'logo_unreachable', 'logo_type', 'logo_empty', 'logo_not_found'] as const;
 
@@ -161,4 +177,5 @@ export type ErrorCode =
   | (typeof ADMIN_ERRORS)[number]
   | (typeof FEDERATION_ERRORS)[number]
   | (typeof BRANDING_ERRORS)[number]
+  | (typeof GATEWAY_ERRORS)[number]
   | OrganizationErrorCode;

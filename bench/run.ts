@@ -30,10 +30,11 @@ import type { Meter } from './query-count.ts';
 import { Agent, authorizeThrough } from '../bff/testing/agent.ts';
 import { printVerdicts, signInScenarios, type Verdict } from './sign-ins.ts';
 import { STORM, SOCKETS_WANTED, zenithScenarios } from './zenith.ts';
+import { gatewayJobs } from './gateway.ts';
 
 const { values: opts } = parseArgs({
   options: {
-    only: { type: 'string', default: 'a,b,c,d,e,f' },
+    only: { type: 'string', default: 'a,b,c,d,e,f,g,h,i,j' },
     duration: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
@@ -192,7 +193,7 @@ async function main(): Promise<void> {
     scenarios.push(timed('a', 'bare Express 5, GET /json', { origin: url, path: '/json', method: 'GET', headers: {}, expectBody: '"hello"' }));
   }
   const verdicts: Array<(rows: Row[]) => Verdict[]> = [];
-  if (['b', 'c', 'd', 'e', 'f', 'g'].some((s) => ONLY.has(s))) {
+  if (['b', 'c', 'd', 'e', 'f', 'g', 'i', 'j'].some((s) => ONLY.has(s))) {
     const portal = start('portal', './servers/portal.ts');
     const pi = await portal.call<PortalInfo>('info');
     if (ONLY.has('b')) {
@@ -201,6 +202,11 @@ async function main(): Promise<void> {
     }
     if (ONLY.has('c')) scenarios.push(timed('c', 'portal GET /healthz', { origin: pi.url, path: '/healthz', method: 'GET', headers: {}, expectBody: '"status":"ok"' }, 'SELECT 1'));
     if (STORES.has('sqlite')) scenarios.push(...(await tokenScenarios(portal, '', 'SQLite')));
+    if (ONLY.has('i') || ONLY.has('j')) {
+      const { proxied, direct } = await gatewayJobs(start, portal, pi.url, await signIn(pi));
+      if (ONLY.has('i')) scenarios.push(timed('i', 'portal gateway GET /api/orders/… (signed in)', proxied, 'session + cached API token + streamed proxy'));
+      if (ONLY.has('j')) scenarios.push(timed('j', 'the same API called directly (bearer)', direct, 'JWT verified against the portal JWKS'));
+    }
     if (ONLY.has('f')) {
       const peer = start('peer', './servers/peer.ts');
       const { url } = await peer.call<{ url: string }>('setup', { user: pi.user, clientMetadata: pi.clientMetadata });
@@ -267,6 +273,7 @@ async function main(): Promise<void> {
       if (mine && peer && !Number.isNaN(mine)) targets.push({ label: `server CPU per request, peer ÷ ${id}`, value: (100 * peer) / mine, unit: '%' });
     }
   }
+  if (ONLY.has('i') && ONLY.has('j')) targets.push({ label: 'gateway ÷ direct API call (i/j)', value: ratio('i', 'j'), unit: '%', min: 60 });
   printReport(rows, targets);
   printVerdicts(verdicts.flatMap((v) => v(rows)));
   printByStore(rows);

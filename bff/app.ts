@@ -53,6 +53,7 @@ import { setupRoutes } from './accounts/setup.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { deviceRoutes } from './sign-in/device-routes.ts';
 import { resourceRoutes } from './admin/resource-routes.ts';
+import { apiRouteAdminRoutes } from './admin/api-route-routes.ts';
 import { passkeyAccountRoutes } from './mfa/passkey-routes.ts';
 import { passwordResetRoutes } from './accounts/reset-routes.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -66,7 +67,16 @@ import { sagRoutes } from './compat/sag/routes.ts';
 import { federationRoutes } from './federation/routes.ts';
 import { upstreamTokensFor } from './federation/tokens.ts';
 import { createMail, type Mail } from './mail/mail.ts';
+import { gatewayRoutes } from './gateway/routes.ts';
 export { attachZenith } from './compat/zenith/upgrade.ts';
+import type { Server } from 'node:http';
+import { attachGateway } from './gateway/upgrade.ts';
+import { PATH as ZENITH_PATH } from './compat/zenith/schema.ts';
+
+/** WebSocket upgrades below /api go through the gateway (issue 18); /Zenith is Zenith's. */
+export function attachGatewayUpgrades(server: Server, deps: SessionDeps): void {
+  attachGateway(server, deps, [ZENITH_PATH]);
+}
 
 export interface AppOptions {
   config: Config;
@@ -195,6 +205,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   bff.use(federationRoutes(deps, mail));
   bff.use(deviceRoutes(deps));
   bff.use(resourceRoutes(deps));
+  bff.use(apiRouteAdminRoutes(deps));
   bff.use((req) => {
     throw notFound('not_found', `No such endpoint: ${req.method} ${req.baseUrl}${req.path}`);
   });
@@ -208,6 +219,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }),
   );
   app.use(sagRoutes(deps));
+  // First-party apps' APIs below /api (issue 18): streamed, so no body parser runs before it.
+  app.use(gatewayRoutes(deps));
 
   // The sign-in screen's first answer comes inside its HTML: one round trip fewer before the form.
   const interactionEmbed = { path: '/interaction/:uid', id: INTERACTION_DATA_ID, read: (req: Request, res: Response) => interactionScreen(deps, req, res) };

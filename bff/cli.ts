@@ -24,6 +24,7 @@ import { CONNECTION_USAGE, runConnectionCommand } from './federation/cli.ts';
 import { USER_MAIL_USAGE, runUserMailCommand } from './accounts/cli.ts';
 import { MACHINE_CLI_OPTIONS, RESOURCE_USAGE, clientOptionsFrom, createMachineClient, runResourceCommand } from './admin/machine-cli.ts';
 import { MFA_USAGE, resetMfa } from './mfa/cli.ts';
+import { API_ROUTE_CLI_OPTIONS, API_ROUTE_USAGE, runApiRouteCommand } from './gateway/cli.ts';
 
 const USAGE = `usage: portal <command>
 
@@ -41,6 +42,7 @@ ${CLIENT_UPDATE_USAGE}
   client rotate-secret --client-id ID
   client delete --client-id ID
 ${RESOURCE_USAGE}
+${API_ROUTE_USAGE}
   keys rotate [--activate-in MINUTES]   (default 60)
   keys reencrypt                        (after adding a DATA_ENCRYPTION_KEYS id)
   audit verify [--since CHECKPOINT]     (checkpoint JSON, or a file holding it)
@@ -100,6 +102,7 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       id: { type: 'string' },
       since: { type: 'string' },
       ...MACHINE_CLI_OPTIONS,
+      ...API_ROUTE_CLI_OPTIONS,
     },
     strict: true,
     allowPositionals: false,
@@ -280,6 +283,11 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
     case 'resource list':
     case 'resource delete':
       out(await runResourceCommand(action!, opts, { store, audit, now }));
+      return 0;
+    case 'api-route create':
+    case 'api-route list':
+    case 'api-route delete':
+      out(await runApiRouteCommand(action!, opts, { store, audit, now }));
       return 0;
     case 'connection create':
     case 'connection list':

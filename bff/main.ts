@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from './config/config.ts';
 import { openStore } from './store/open-store.ts';
 import { createLogger } from './http/logger.ts';
 import { prettyDestination, wantsPrettyLogs } from './http/pretty-log.ts';
-import { attachZenith, createApp } from './app.ts';
+import { attachGatewayUpgrades, attachZenith, createApp } from './app.ts';
 import { expireImpersonations } from './impersonation/impersonation.ts';
 import { createSetupLink } from './accounts/setup.ts';
 import { buildSpa, spaIsStale } from './build-spa.ts';
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
 
   const server = createServer(app);
   const zenith = attachZenith(server, deps);
+  attachGatewayUpgrades(server, deps);
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   await new Promise<void>((resolveListen, reject) => {

@@ -23,6 +23,7 @@ import { clientMetadata, registerClient } from '../../bff/oauth/clients.ts';
 import { serve } from '../ipc.ts';
 import { mintCodes, mintRefreshTokens, type MintTarget } from '../mint.ts';
 import { countingDriver, meter, saveProfileWindows, type QueryCounts } from '../query-count.ts';
+import { addBenchApiRoute } from '../gateway-portal.ts';
 
 const BENCH_USER = { email: 'pat@example.com', password: 'correct horse battery staple 9', name: 'Pat Bench' };
 const REDIRECT = 'https://partner.example/cb';
@@ -93,4 +94,6 @@ serve({
     await store.close();
     await pgSchema?.drop();
   },
+  /** Scenarios i/j: a gateway route to the bench API, and a token for calling it directly. */
+  addApiRoute: (r: { path: string; upstream: string; resource: string; scope: string }) => addBenchApiRoute(store, url, r),
 });

@@ -10,6 +10,7 @@ import { badRequest } from '../http/errors.ts';
 import { clientMetadata, logoUrlProblem, redirectUriProblem } from './clients.ts';
 import { RESOURCE_SCOPES_PROPERTY } from './client-settings.ts';
 import { DEVICE_GRANT } from './device.ts';
+import { TOKEN_EXCHANGE_GRANT } from './token-exchange.ts';
 
 export interface ClientOptionsInput {
   /** A JWKS (`{ keys: [...] }`) of public keys, for private_key_jwt. */
@@ -94,7 +95,7 @@ export function providerMetadata(c: ClientRecord): Record<string, unknown> {
     ...base,
     ...(c.machine
       ? { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], post_logout_redirect_uris: [], [RESOURCE_SCOPES_PROPERTY]: c.scopes.join(' ') }
-      : { scope, ...(c.device ? { grant_types: [...(base.grant_types as string[]), DEVICE_GRANT] } : {}) }),
+      : { scope, grant_types: [...(base.grant_types as string[]), ...(c.device ? [DEVICE_GRANT] : []), ...(c.firstParty ? [TOKEN_EXCHANGE_GRANT] : [])] }),
     ...(keyed ? { token_endpoint_auth_method: 'private_key_jwt', ...(c.jwks ? { jwks: c.jwks } : { jwks_uri: c.jwksUri }) } : {}),
     ...(c.requireDpop ? { dpop_bound_access_tokens: true } : {}),
     ...(c.requirePar ? { require_pushed_authorization_requests: true } : {}),

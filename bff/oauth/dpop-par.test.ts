@@ -120,7 +120,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('discovery advertises the grants, DPoP and PAR that work, and nothing more', async () => {
       const meta = (await (await fetch(`${app.config.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-      assert.deepEqual(meta.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code']);
+      // Token exchange: the gateway's per-API tokens, for the portal's own client only (decision 0020).
+      assert.deepEqual(meta.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange']);
       assert.equal(meta.device_authorization_endpoint, `${app.config.issuer}/device/auth`);
       assert.deepEqual(meta.dpop_signing_alg_values_supported, ['ES256', 'Ed25519', 'EdDSA']);
       assert.equal(meta.pushed_authorization_request_endpoint, `${app.config.issuer}/request`);

@@ -17,6 +17,7 @@ import { defaultResourceFor, resourceServerInfo } from './machine.ts';
 import { deviceEntry, deviceFlowFeature } from './device.ts';
 import { partnerCors, redirectOrigins } from './cors.ts';
 import { ACR_VALUES, interactionPolicyWithAcr } from './acr.ts';
+import { registerTokenExchange } from './token-exchange.ts';
 import type { ClaimsContributor } from './claims.ts';
 import { clientSecretAccepted } from './client-auth.ts';
 import { useOutboxForBackchannelLogout } from './backchannel.ts';
@@ -227,6 +228,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     return Promise.resolve(clientSecretAccepted(config.cookieSecrets, this.clientId, this.clientSecret ?? null, actual, now()));
   };
   useOutboxForBackchannelLogout(provider, store, now);
+  // The gateway's per-API tokens (bff/gateway/, decision 0020).
+  registerTokenExchange(provider, store, config.ttl.accessToken);
   provider.proxy = config.trustProxy > 0;
   // PUBLIC_URL says the browser speaks https, whatever the last hop (a TLS proxy that is not
   // trusted for X-Forwarded-Proto): Koa would otherwise refuse to set a Secure cookie (a 500).

@@ -19,6 +19,8 @@ export interface SessionTokens {
   /** The provider session (`sid` claim), ended at logout. */
   sid?: string;
   scope?: string;
+  /** Access tokens for API resources (the gateway's, bff/gateway/), by the key their user chose. */
+  resources?: Record<string, { access_token: string; expires_at: number; scope?: string }>;
 }
 
 export interface SessionService {
@@ -31,6 +33,13 @@ export interface SessionService {
   revokeAllForUser(userId: string, exceptId?: string): Promise<number>;
   /** Drops this process's cached copy (after changing the row some other way). */
   forget(id: string): void;
+  /**
+   * The session's tokens once `fresh` holds for them: when it does not, `update` runs under the
+   * session's refresh lock (one at a time across tabs and instances, like the session's own
+   * refresh) and what it returns is sealed into the session. `key` names the update, so requests
+   * of this process wanting the same one share it.
+   */
+  updateTokens(id: string, key: string, fresh: (t: SessionTokens) => boolean, update: (t: SessionTokens) => Promise<SessionTokens>): Promise<SessionTokens>;
 }
 
 /** The store channel on which session changes are announced: a session id, or `user:<id>`. */
@@ -205,6 +214,39 @@ export function createSessionService(deps: {
     throw new Error('the unfinished refresh token changed meanwhile');
   }
 
+  async function updateTokens(id: string, fresh: (t: SessionTokens) => boolean, update: (t: SessionTokens) => Promise<SessionTokens>): Promise<SessionTokens> {
+    for (let i = 0; i < 100; i++) {
+      let s = await store.bffSessions.find(id);
+      if (!s || expired(s, now())) throw lostToken();
+      // A refresh died after spending the token: let the session's own refresh finish its chain first.
+      if (s.refreshAttempt !== null && (s.refreshLockUntil === null || s.refreshLockUntil < now())) {
+        s = await singleFlight(s);
+        if (!s) throw lostToken();
+        continue;
+      }
+      const tokens = await unseal(s.tokens);
+      if (fresh(tokens)) return tokens;
+      const t = now();
+      const attempt = randomBytes(12).toString('base64url');
+      if (await store.bffSessions.acquireRefreshLock(s.id, s.version, t, t + REFRESH_LOCK_MS, { id: attempt, previous: null })) {
+        let next = tokens;
+        try {
+          next = await update(tokens);
+        } finally {
+          // Stored (or, when update failed, the same tokens again) and the lock released either way.
+          await store.bffSessions.completeRefresh(s.id, next === tokens ? s.tokens : await seal(next), s.accessExpiresAt, attempt);
+          await changed(s.id);
+        }
+        return next;
+      }
+      // Another tab or instance holds the lock: wait for its result instead of asking twice.
+      await sleep(50 + i * 5);
+    }
+    throw unavailable('Getting a token for this API took too long. Try again in a moment.');
+  }
+
+  const updates = new Map<string, Promise<SessionTokens>>();
+
   function singleFlight(s: BffSession): Promise<BffSession | null> {
     let p = inflight.get(s.id);
     if (!p) {
@@ -283,5 +325,15 @@ export function createSessionService(deps: {
     },
 
     forget,
+
+    updateTokens(id, key, fresh, update) {
+      const k = `${id}\n${key}`;
+      let p = updates.get(k);
+      if (!p) {
+        p = updateTokens(id, fresh, update).finally(() => updates.delete(k));
+        updates.set(k, p);
+      }
+      return p;
+    },
   };
 }

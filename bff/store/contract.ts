@@ -14,6 +14,7 @@ import { federationContract } from './contract/federation.ts';
 import { sessionsContract } from './contract/sessions.ts';
 import { impersonationsContract } from './contract/impersonations.ts';
 import { resourcesContract } from './contract/resources.ts';
+import { apiRoutesContract } from './contract/api-routes.ts';
 import { userConsoleContract } from './contract/user-console.ts';
 import { transactionContract } from './contract/transaction.ts';
 import { passkeysContract } from './contract/passkeys.ts';
@@ -51,6 +52,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     consoleContract(get);
     federationContract(get);
     resourcesContract(get);
+    apiRoutesContract(get);
     userConsoleContract(get);
     transactionContract(get);
     passkeysContract(get);

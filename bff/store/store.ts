@@ -118,6 +118,31 @@ export interface ApiResource {
   createdAt: number;
 }
 
+/**
+ * A remote API route of the gateway (issue 18): browser calls below `path` on the portal are
+ * forwarded to `upstream` with an access token for `resource` (RFC 8707) and `scopes`.
+ */
+export interface ApiRoute {
+  /** The portal path it answers below, like `/api/orders` (unique). */
+  path: string;
+  /** Absolute http(s) URL the rest of the path is appended to. */
+  upstream: string;
+  /** A registered API resource's identifier; null only for an anonymous route that sends no token. */
+  resource: string | null;
+  scopes: string[];
+  /** Only people with this role are forwarded (403 otherwise), or null. */
+  requireRole: Role | null;
+  /** Forwarded without a signed-in session too (with a token when there is one). */
+  anonymous: boolean;
+  /** Upstream redirects off the portal's origin are passed to the browser. */
+  allowRedirects: boolean;
+  /** Largest request body forwarded, in bytes. */
+  maxBodyBytes: number;
+  /** How long the upstream may take to answer, in milliseconds. */
+  timeoutMs: number;
+  createdAt: number;
+}
+
 /** One oidc-provider model instance (Session, AccessToken, Grant, …). */
 export interface OidcPayloadRecord {
   payload: Record<string, unknown>;
@@ -374,6 +399,14 @@ export interface Store {
     find(identifier: string): Promise<ApiResource | null>;
     list(): Promise<ApiResource[]>;
     delete(identifier: string): Promise<boolean>;
+  };
+
+  /** The gateway's remote API routes (issue 18). */
+  apiRoutes: {
+    /** Throws ConflictError when the path exists. */
+    create(route: ApiRoute): Promise<void>;
+    list(): Promise<ApiRoute[]>;
+    delete(path: string): Promise<boolean>;
   };
 
   /** Storage for oidc-provider models, keyed by (model, id). */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../config/config.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { attachZenith, createApp, type App } from '../app.ts';
+import { attachGatewayUpgrades, attachZenith, createApp, type App } from '../app.ts';
 import { createLogger } from '../http/logger.ts';
 import { withTempPgSchema } from './pg-schema.ts';
 import type { SessionTestHooks } from '../session/sessions.ts';
@@ -86,6 +86,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   app.setSelfOrigin(url);
   server.on('request', app.app);
   attachZenith(server, app.deps);
+  attachGatewayUpgrades(server, app.deps);
 
   return {
     ...app,

@@ -18,6 +18,7 @@ function AdminNav() {
       <Link to="/admin/branding">Branding</Link>
       <Link to="/admin/clients">Partner apps</Link>
       <Link to="/admin/resources">APIs</Link>
+      <Link to="/admin/api-routes">API routes</Link>
       <Link to="/admin/connections">Identity providers</Link>
       <Link to="/admin/impersonate">Impersonate</Link>
       <Link to="/admin/audit">Audit log</Link>

@@ -21,6 +21,7 @@ const ForgotPasswordPage = lazy(() => import('../features/password-reset/forgot-
 const ResetPasswordPage = lazy(() => import('../features/password-reset/reset-password-page.tsx').then((m) => ({ default: m.ResetPasswordPage })));
 const VerifyEmailPage = lazy(() => import('../features/verify-email/verify-email-page.tsx').then((m) => ({ default: m.VerifyEmailPage })));
 const AcceptInvitePage = lazy(() => import('../features/password-reset/accept-invite-page.tsx').then((m) => ({ default: m.AcceptInvitePage })));
+const AdminApiRoutesPage = lazy(() => import('../features/admin-api-routes/admin-api-routes-page.tsx').then((m) => ({ default: m.AdminApiRoutesPage })));
 const AdminResourcesPage = lazy(() => import('../features/admin-resources/admin-resources-page.tsx').then((m) => ({ default: m.AdminResourcesPage })));
 const DevicePage = lazy(() => import('../features/device/device-page.tsx').then((m) => ({ default: m.DevicePage })));
 const AdminDashboardPage = lazy(() => import('../features/admin-dashboard/admin-dashboard-page.tsx').then((m) => ({ default: m.AdminDashboardPage })));
@@ -65,6 +66,7 @@ export const routes: RouteObject[] = [
       { path: 'accept-invite', element: onDemand(AcceptInvitePage) },
       { path: 'device', element: onDemand(DevicePage) },
       { path: 'admin/resources', element: onDemand(AdminResourcesPage) },
+      { path: 'admin/api-routes', element: onDemand(AdminApiRoutesPage) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

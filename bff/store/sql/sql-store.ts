@@ -19,6 +19,7 @@ import { sqlMailOutbox } from './mail.ts';
 import { sqlLogoutOutbox } from './logout-outbox.ts';
 import { sqlOneTimeTokens } from './tokens.ts';
 import { sqlResources } from './resources.ts';
+import { sqlApiRoutes } from './api-routes.ts';
 import { sqlMfa } from './mfa.ts';
 import { sqlPasskeys } from './passkeys.ts';
 
@@ -27,6 +28,7 @@ export class SqlStore implements Store {
   readonly users: Store['users'];
   readonly clients: Store['clients'];
   readonly resources: Store['resources'];
+  readonly apiRoutes: Store['apiRoutes'];
   readonly oidc: Store['oidc'];
   readonly keys: Store['keys'];
   readonly settings: Store['settings'];
@@ -54,6 +56,7 @@ export class SqlStore implements Store {
     this.users = { ...sqlUsers(db), ...sqlUserConsole(db) };
     this.clients = sqlClients(db);
     this.resources = sqlResources(db);
+    this.apiRoutes = sqlApiRoutes(db);
     this.oidc = sqlOidc(db);
     this.keys = sqlKeys(db);
     this.settings = sqlSettings(db);

@@ -1,0 +1,80 @@
+/**
+ * What crosses the gateway in each direction: hop-by-hop headers stay on their
+ * hop (RFC 9110 §7.6.1), the portal's own cookies, CSRF header and any bearer
+ * the browser sent never reach an upstream, and an upstream can never set or
+ * clear the portal's cookies.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { CSRF_HEADER } from '../http/security.ts';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** The portal's cookies: the session (`portal`, `__Host-portal`), its sign-in cookies and the provider's (`portal_op…`). */
+const PORTAL_COOKIE = /^(__Host-|__Secure-)?portal($|[-_.])/;
+
+function hopByHop(headers: IncomingHttpHeaders): Set<string> {
+  const named = String(headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean);
+  return new Set([...HOP_BY_HOP, ...named]);
+}
+
+/** The cookie header without the portal's cookies, or undefined when nothing is left. */
+function foreignCookies(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const kept = header.split(';').map((c) => c.trim()).filter((c) => c && !PORTAL_COOKIE.test(c.split('=')[0]!.trim()));
+  return kept.length ? kept.join('; ') : undefined;
+}
+
+export interface Forwarding {
+  clientIp: string | null;
+  publicUrl: URL;
+  requestId: string;
+  token: string | null;
+  /** Keep Upgrade/Connection (a WebSocket handshake). */
+  upgrade?: boolean;
+}
+
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, f: Forwarding): OutgoingHttpHeaders {
+  const skip = hopByHop(incoming);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || skip.has(name)) continue;
+    if (name === 'host' || name === 'cookie' || name === 'authorization' || name === CSRF_HEADER || name === 'forwarded' || name.startsWith('x-forwarded-')) continue;
+    out[name] = value;
+  }
+  const cookie = foreignCookies(incoming.cookie);
+  if (cookie) out.cookie = cookie;
+  if (f.token) out.authorization = `Bearer ${f.token}`;
+  // Set afresh, never trusted from the browser: what the portal itself saw.
+  if (f.clientIp) out['x-forwarded-for'] = f.clientIp;
+  out['x-forwarded-proto'] = f.publicUrl.protocol.replace(':', '');
+  out['x-forwarded-host'] = f.publicUrl.host;
+  out['x-request-id'] = f.requestId;
+  if (f.upgrade) {
+    out.connection = 'Upgrade';
+    out.upgrade = incoming.upgrade;
+  }
+  return out;
+}
+
+/** The upstream's response headers minus hop-by-hop ones and any Set-Cookie for a portal cookie. */
+export function browserResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const skip = hopByHop(incoming);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || skip.has(name)) continue;
+    if (name === 'set-cookie') {
+      const kept = (value as string[]).filter((c) => !PORTAL_COOKIE.test(c.split('=')[0]!.trim()));
+      if (kept.length) out[name] = kept;
+      continue;
+    }
+    out[name] = value;
+  }
+  // An API's answer is served from the portal's origin: it must never run as a page there.
+  out['x-content-type-options'] = 'nosniff';
+  if (!out['content-security-policy']) out['content-security-policy'] = "default-src 'none'; frame-ancestors 'none'; sandbox";
+  return out;
+}
+
+/** Whether a request carries a body (which then cannot be sent twice). */
+export function hasBody(headers: IncomingHttpHeaders): boolean {
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+}
