@@ -11,9 +11,7 @@ const bffUrl = process.env.PORTAL_BFF_URL ?? 'http://127.0.0.1:3000';
 /** Paths the BFF answers; in dev, Vite serves the SPA and forwards these. */
 const proxied = ['/bff', '/oauth', '/healthz', '/user_management', '/sso', '/admin/login'];
 
-const proxy: Record<string, ProxyOptions> = Object.fromEntries(
-  proxied.map((path) => [path, { target: bffUrl, changeOrigin: false }]),
-);
+const proxy: Record<string, ProxyOptions> = Object.fromEntries(proxied.map((path) => [path, { target: bffUrl, changeOrigin: false }]));
 proxy['/Zenith'] = { target: bffUrl, changeOrigin: false, ws: true };
 
 /**

@@ -3,7 +3,11 @@ import type { Store } from '../bff/store/store.ts';
 import { createApiRoute } from '../bff/gateway/route-table.ts';
 import { registerMachineClient } from '../bff/oauth/machine.ts';
 
-export async function addBenchApiRoute(store: Store, portalUrl: string, r: { path: string; upstream: string; resource: string; scope: string }): Promise<{ token: string }> {
+export async function addBenchApiRoute(
+  store: Store,
+  portalUrl: string,
+  r: { path: string; upstream: string; resource: string; scope: string },
+): Promise<{ token: string }> {
   await store.resources.create({ identifier: r.resource, name: 'Bench API', scopes: [r.scope], createdAt: Date.now() });
   await createApiRoute(store, { path: r.path, upstream: r.upstream, resource: r.resource, scopes: [r.scope] }, Date.now());
   const { client, secret } = await registerMachineClient(store, { name: 'Bench direct caller', scopes: [r.scope] }, Date.now());

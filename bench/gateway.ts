@@ -12,10 +12,20 @@ export const GATEWAY_SCOPE = 'orders:read';
 type Job = Omit<LoadJob, 'connections' | 'duration'>;
 
 /** Starts the API, registers the route in the portal, and returns the two load jobs. */
-export async function gatewayJobs(start: (name: string, script: string) => Child, portal: Child, portalUrl: string, cookie: string): Promise<{ proxied: Job; direct: Job }> {
+export async function gatewayJobs(
+  start: (name: string, script: string) => Child,
+  portal: Child,
+  portalUrl: string,
+  cookie: string,
+): Promise<{ proxied: Job; direct: Job }> {
   const upstream = start('upstream', './servers/upstream.ts');
   const { url } = await upstream.call<{ url: string }>('setup', { issuer: `${portalUrl}/oauth`, audience: GATEWAY_RESOURCE, scope: GATEWAY_SCOPE });
-  const { token } = await portal.call<{ token: string }>('addApiRoute', { path: '/api/orders', upstream: url, resource: GATEWAY_RESOURCE, scope: GATEWAY_SCOPE });
+  const { token } = await portal.call<{ token: string }>('addApiRoute', {
+    path: '/api/orders',
+    upstream: url,
+    resource: GATEWAY_RESOURCE,
+    scope: GATEWAY_SCOPE,
+  });
   const expectBody = `"aud":"${GATEWAY_RESOURCE}"`;
   return {
     proxied: { origin: portalUrl, path: '/api/orders/items/7', method: 'GET', headers: { cookie, accept: 'application/json' }, expectBody },

@@ -61,7 +61,12 @@ function instrument(store: Store): Map<string, { n: number; ms: number; max: num
   return stats;
 }
 
-async function storeCallsPer(label: string, stats: Map<string, { n: number; ms: number; max: number }>, n: number, one: (i: number) => Promise<void>): Promise<void> {
+async function storeCallsPer(
+  label: string,
+  stats: Map<string, { n: number; ms: number; max: number }>,
+  n: number,
+  one: (i: number) => Promise<void>,
+): Promise<void> {
   stats.clear();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await one(i);
@@ -72,7 +77,7 @@ async function storeCallsPer(label: string, stats: Map<string, { n: number; ms: 
   for (const [k, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
     calls += s.n;
     ms += s.ms;
-    say(`  ${k.padEnd(36)} ${(s.n / n).toFixed(2).padStart(5)} calls ${us(s.ms / s.n)} each, slowest ${(s.max).toFixed(1)} ms`);
+    say(`  ${k.padEnd(36)} ${(s.n / n).toFixed(2).padStart(5)} calls ${us(s.ms / s.n)} each, slowest ${s.max.toFixed(1)} ms`);
   }
   say(`  ${'all store calls'.padEnd(36)} ${(calls / n).toFixed(2).padStart(5)} calls ${us(ms / n)} per request`);
 }
@@ -129,7 +134,11 @@ try {
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const auth = `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}`;
   const post = async (body: string, expect: string) => {
-    const r = await fetch(`${url}/oauth/token`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const r = await fetch(`${url}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     const text = await r.text();
     if (r.status !== 200 || !text.includes(expect)) throw new Error(`${r.status} ${text}`);
   };
@@ -144,7 +153,9 @@ try {
   const jwk = (await store.keys.list())[0]!.jwk;
   const cryptoKey = await importJWK(jwk as Parameters<typeof importJWK>[0], 'ES256');
   const payload = new TextEncoder().encode(JSON.stringify({ sub: user.id, iss: config.issuer, aud: client.clientId, iat: 1, exp: 2, scope: scopes.join(' ') }));
-  say(`  jose CompactSign (WebCrypto, as oidc-provider) ${us(await perOp(() => new CompactSign(payload).setProtectedHeader({ alg: 'ES256' }).sign(cryptoKey)))}`);
+  say(
+    `  jose CompactSign (WebCrypto, as oidc-provider) ${us(await perOp(() => new CompactSign(payload).setProtectedHeader({ alg: 'ES256' }).sign(cryptoKey)))}`,
+  );
   const keyObject = createPrivateKey({ key: jwk as never, format: 'jwk' });
   say(`  node:crypto sign (synchronous)                 ${us(await perOp(() => nodeSign('sha256', payload, { key: keyObject, dsaEncoding: 'ieee-p1363' })))}`);
 
@@ -154,11 +165,27 @@ try {
   db.exec(`CREATE TABLE t (model TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL, grant_id TEXT, uid TEXT, user_code TEXT, expires_at INTEGER, consumed_at INTEGER, PRIMARY KEY (model, id));
     CREATE INDEX t_g ON t (grant_id); CREATE INDEX t_u ON t (model, uid); CREATE INDEX t_c ON t (model, user_code); CREATE INDEX t_e ON t (expires_at);`);
   const ins = db.prepare('INSERT INTO t (model, id, payload, grant_id, expires_at) VALUES (?, ?, ?, ?, ?)');
-  const body = JSON.stringify({ jti: 'x'.repeat(43), kind: 'RefreshToken', accountId: user.id, scope: scopes.join(' '), grantId: 'g'.repeat(43), iat: 1, exp: 2 });
+  const body = JSON.stringify({
+    jti: 'x'.repeat(43),
+    kind: 'RefreshToken',
+    accountId: user.id,
+    scope: scopes.join(' '),
+    grantId: 'g'.repeat(43),
+    iat: 1,
+    exp: 2,
+  });
   let k = 0;
   const row = () => ins.run('RefreshToken', `${k++}-${randomBytes(16).toString('hex')}`, body, randomBytes(16).toString('hex'), Date.now() + 1e6);
   say(`  one INSERT, autocommit                         ${us(await perOp(row, N * 3))}`);
-  say(`  one INSERT inside a 100-row transaction         ${us(await perOp(() => { db.exec('BEGIN'); for (let i = 0; i < 100; i++) row(); db.exec('COMMIT'); }, N / 50) / 100)}`);
+  say(
+    `  one INSERT inside a 100-row transaction         ${us(
+      (await perOp(() => {
+        db.exec('BEGIN');
+        for (let i = 0; i < 100; i++) row();
+        db.exec('COMMIT');
+      }, N / 50)) / 100,
+    )}`,
+  );
   db.close();
 } finally {
   server.closeAllConnections();

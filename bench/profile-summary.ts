@@ -86,7 +86,9 @@ const print = (title: string, m: Map<string, number>, filter?: (k: string) => bo
     .slice(0, TOP)
     .forEach(([k, ms]) => console.log(`${ms.toFixed(0).padStart(8)} ms ${pct(ms)}  ${k}`));
 };
-console.log(`${file}\nsampled ${total.toFixed(0)} ms (idle ${(self.get('(idle)') ?? 0).toFixed(0)} ms; ${skipped.toFixed(0)} ms ${windows ? `outside the ${windows.length} timed windows` : 'of minting'} left out); percentages are of non-idle time`);
+console.log(
+  `${file}\nsampled ${total.toFixed(0)} ms (idle ${(self.get('(idle)') ?? 0).toFixed(0)} ms; ${skipped.toFixed(0)} ms ${windows ? `outside the ${windows.length} timed windows` : 'of minting'} left out); percentages are of non-idle time`,
+);
 print('self time by package / file', self);
 print('self time by function', selfFn);
 const re = values.match ? new RegExp(values.match) : null;

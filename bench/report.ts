@@ -69,41 +69,50 @@ export function printByStore(rows: Row[]): void {
   const ids = ['d', 'e'].filter((id) => rows.some((r) => r.id === id) && rows.some((r) => r.id === `${id}.pg`));
   if (!ids.length) return;
   const cells = (r: Row) => [fmt(r.result.rps), fmt(r.result.p50, 2), fmt(r.result.p99, 2), queries(r)];
-  console.log('\n' + table(
-    ['', 'SQLite req/s', 'p50 ms', 'p99 ms', 'queries/req', 'PostgreSQL req/s', 'p50 ms', 'p99 ms', 'queries/req'],
-    ids.map((id) => [id === 'd' ? 'code exchange' : 'refresh', ...cells(rows.find((r) => r.id === id)!), ...cells(rows.find((r) => r.id === `${id}.pg`)!)]),
-    [false, true, true, true, true, true, true, true, true],
-  ));
+  console.log(
+    '\n' +
+      table(
+        ['', 'SQLite req/s', 'p50 ms', 'p99 ms', 'queries/req', 'PostgreSQL req/s', 'p50 ms', 'p99 ms', 'queries/req'],
+        ids.map((id) => [id === 'd' ? 'code exchange' : 'refresh', ...cells(rows.find((r) => r.id === id)!), ...cells(rows.find((r) => r.id === `${id}.pg`)!)]),
+        [false, true, true, true, true, true, true, true, true],
+      ),
+  );
 }
 
 export function printReport(rows: Row[], targets: Target[]): void {
-  console.log('\n' + table(
-    ['', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'failed', 'queries/req', 'CPU µs/req', 'note'],
-    rows.map((r) => [
-      r.id,
-      r.name,
-      fmt(r.result.rps),
-      fmt(r.result.p50, 2),
-      fmt(r.result.p99, 2),
-      fmt(r.result.requests),
-      fmt(r.result.failures),
-      queries(r),
-      r.cpuMicros === undefined || Number.isNaN(r.cpuMicros) ? '' : fmt(r.cpuMicros),
-      r.note,
-    ]),
-    [false, false, true, true, true, true, true, true, true, false],
-  ));
+  console.log(
+    '\n' +
+      table(
+        ['', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'failed', 'queries/req', 'CPU µs/req', 'note'],
+        rows.map((r) => [
+          r.id,
+          r.name,
+          fmt(r.result.rps),
+          fmt(r.result.p50, 2),
+          fmt(r.result.p99, 2),
+          fmt(r.result.requests),
+          fmt(r.result.failures),
+          queries(r),
+          r.cpuMicros === undefined || Number.isNaN(r.cpuMicros) ? '' : fmt(r.cpuMicros),
+          r.note,
+        ]),
+        [false, false, true, true, true, true, true, true, true, false],
+      ),
+  );
   if (targets.length) {
-    console.log('\n' + table(
-      ['target', 'measured', 'wanted', 'verdict'],
-      targets.map((t) => [
-        t.label,
-        t.value === null ? 'n/a' : t.unit === '%' ? `${fmt(t.value, 1)} %` : `${fmt(t.value)} req/s`,
-        t.min === undefined ? '' : t.unit === '%' ? `>= ${t.min} %` : `>= ${fmt(t.min)} req/s`,
-        t.value === null ? 'n/a' : t.min === undefined ? '' : t.value >= t.min ? 'PASS' : 'MISS',
-      ]),
-      [false, true, true, false],
-    ));
+    console.log(
+      '\n' +
+        table(
+          ['target', 'measured', 'wanted', 'verdict'],
+          targets.map((t) => [
+            t.label,
+            t.value === null ? 'n/a' : t.unit === '%' ? `${fmt(t.value, 1)} %` : `${fmt(t.value)} req/s`,
+            t.min === undefined ? '' : t.unit === '%' ? `>= ${t.min} %` : `>= ${fmt(t.min)} req/s`,
+            t.value === null ? 'n/a' : t.min === undefined ? '' : t.value >= t.min ? 'PASS' : 'MISS',
+          ]),
+          [false, true, true, false],
+        ),
+    );
   }
   const failed = rows.filter((r) => r.result.failures > 0);
   for (const r of failed) {

@@ -64,7 +64,12 @@ const here = (p: string) => new URL(p, import.meta.url).pathname;
 const profileDir = opts.profile ? mkdtempSync(join(tmpdir(), 'portal-bench-prof-')) : null;
 const children: Child[] = [];
 function start(name: string, script: string, args: string[] = [], execArgv: string[] = []): Child {
-  const c = new Child(name, script.startsWith('/') ? script : here(script), [...execArgv, ...(opts.profile === name ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])], args);
+  const c = new Child(
+    name,
+    script.startsWith('/') ? script : here(script),
+    [...execArgv, ...(opts.profile === name ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+    args,
+  );
   children.push(c);
   return c;
 }
@@ -98,7 +103,14 @@ function timed(id: string, name: string, job: Omit<LoadJob, 'connections' | 'dur
  * A scenario with single-use inputs: each slice mints a pool sized to last about SLICE seconds.
  * With `meter`, the store statements and server CPU time of the timed slices (not the minting) are summed.
  */
-function pooled(id: string, name: string, mint: (n: number) => Promise<string[]>, job: Omit<LoadJob, 'connections' | 'bodies'>, toBody: (item: string) => string, meter?: () => Promise<Meter>): Scenario {
+function pooled(
+  id: string,
+  name: string,
+  mint: (n: number) => Promise<string[]>,
+  job: Omit<LoadJob, 'connections' | 'bodies'>,
+  toBody: (item: string) => string,
+  meter?: () => Promise<Meter>,
+): Scenario {
   let rate = 0;
   let minted = 0;
   let warmed = 0;
@@ -160,7 +172,11 @@ async function signIn(info: PortalInfo): Promise<string> {
 const verifier = randomBytes(32).toString('base64url');
 const challenge = createHash('sha256').update(verifier).digest('base64url');
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-const tokenHeaders = (info: PortalInfo) => ({ 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: basic(info.clientId, info.clientSecret) });
+const tokenHeaders = (info: PortalInfo) => ({
+  'content-type': 'application/x-www-form-urlencoded',
+  accept: 'application/json',
+  authorization: basic(info.clientId, info.clientSecret),
+});
 const codeBody = (info: PortalInfo) => (code: string) =>
   `grant_type=authorization_code&code=${encodeURIComponent(code)}&redirect_uri=${encodeURIComponent(info.redirectUri)}&code_verifier=${verifier}`;
 
@@ -172,11 +188,29 @@ async function tokenScenarios(portal: Child, tag: string, label: string): Promis
   const out: Scenario[] = [];
   if (ONLY.has('d')) {
     const mint = async (n: number) => (await portal.call<{ codes: string[] }>('mintCodes', { n, codeChallenge: challenge })).codes;
-    out.push(pooled(`d${tag}`, `portal POST /oauth/token code (${label})`, mint, { origin: pi.url, path: '/oauth/token', method: 'POST', headers: tokenHeaders(pi), expectBody: '"id_token"' }, codeBody(pi), meter));
+    out.push(
+      pooled(
+        `d${tag}`,
+        `portal POST /oauth/token code (${label})`,
+        mint,
+        { origin: pi.url, path: '/oauth/token', method: 'POST', headers: tokenHeaders(pi), expectBody: '"id_token"' },
+        codeBody(pi),
+        meter,
+      ),
+    );
   }
   if (ONLY.has('e')) {
     const mint = async (n: number) => (await portal.call<{ tokens: string[] }>('mintRefreshTokens', { n })).tokens;
-    out.push(pooled(`e${tag}`, `portal POST /oauth/token refresh (${label})`, mint, { origin: pi.url, path: '/oauth/token', method: 'POST', headers: tokenHeaders(pi), expectBody: '"refresh_token"' }, (rt) => `grant_type=refresh_token&refresh_token=${encodeURIComponent(rt)}`, meter));
+    out.push(
+      pooled(
+        `e${tag}`,
+        `portal POST /oauth/token refresh (${label})`,
+        mint,
+        { origin: pi.url, path: '/oauth/token', method: 'POST', headers: tokenHeaders(pi), expectBody: '"refresh_token"' },
+        (rt) => `grant_type=refresh_token&refresh_token=${encodeURIComponent(rt)}`,
+        meter,
+      ),
+    );
   }
   return out;
 }
@@ -184,7 +218,9 @@ async function tokenScenarios(portal: Child, tag: string, label: string): Promis
 async function main(): Promise<void> {
   const t0 = performance.now();
   const load1 = () => loadavg()[0]!.toFixed(1);
-  say(`portal bench — Node ${process.version}, ${cpus().length} CPUs, ${CONNECTIONS} connections, loopback; server and load generator in separate processes; load average ${load1()}`);
+  say(
+    `portal bench — Node ${process.version}, ${cpus().length} CPUs, ${CONNECTIONS} connections, loopback; server and load generator in separate processes; load average ${load1()}`,
+  );
   const scenarios: Scenario[] = [];
 
   if (ONLY.has('a')) {
@@ -198,9 +234,19 @@ async function main(): Promise<void> {
     const pi = await portal.call<PortalInfo>('info');
     if (ONLY.has('b')) {
       const cookie = await signIn(pi);
-      scenarios.push(timed('b', 'portal GET /bff/session (signed in)', { origin: pi.url, path: '/bff/session', method: 'GET', headers: { cookie, accept: 'application/json' }, expectBody: '"authenticated":true' }, 'iron cookie + SQLite session row'));
+      scenarios.push(
+        timed(
+          'b',
+          'portal GET /bff/session (signed in)',
+          { origin: pi.url, path: '/bff/session', method: 'GET', headers: { cookie, accept: 'application/json' }, expectBody: '"authenticated":true' },
+          'iron cookie + SQLite session row',
+        ),
+      );
     }
-    if (ONLY.has('c')) scenarios.push(timed('c', 'portal GET /healthz', { origin: pi.url, path: '/healthz', method: 'GET', headers: {}, expectBody: '"status":"ok"' }, 'SELECT 1'));
+    if (ONLY.has('c'))
+      scenarios.push(
+        timed('c', 'portal GET /healthz', { origin: pi.url, path: '/healthz', method: 'GET', headers: {}, expectBody: '"status":"ok"' }, 'SELECT 1'),
+      );
     if (STORES.has('sqlite')) scenarios.push(...(await tokenScenarios(portal, '', 'SQLite')));
     if (ONLY.has('i') || ONLY.has('j')) {
       const { proxied, direct } = await gatewayJobs(start, portal, pi.url, await signIn(pi));
@@ -213,10 +259,29 @@ async function main(): Promise<void> {
       const target = { clientId: pi.clientId, accountId: pi.user.id, redirectUri: pi.redirectUri, scopes: pi.scopes };
       const mint = async (n: number) => (await peer.call<{ codes: string[] }>('mintCodes', { n, codeChallenge: challenge, ...target })).codes;
       const meter = () => peer.call<Meter>('meter');
-      scenarios.push(pooled('f', 'peer oidc-provider (memory) code', mint, { origin: url, path: '/oauth/token', method: 'POST', headers: tokenHeaders(pi), expectBody: '"id_token"' }, codeBody(pi), meter));
+      scenarios.push(
+        pooled(
+          'f',
+          'peer oidc-provider (memory) code',
+          mint,
+          { origin: url, path: '/oauth/token', method: 'POST', headers: tokenHeaders(pi), expectBody: '"id_token"' },
+          codeBody(pi),
+          meter,
+        ),
+      );
     }
     if (ONLY.has('g')) {
-      const g = await signInScenarios({ start, origin: pi.url, serverPid: portal.proc.pid!, email: pi.user.email, password: pi.user.password, concurrency: Number(opts['sign-in-clients']), probeRate: 100, warmup: WARMUP, slice: SLICE });
+      const g = await signInScenarios({
+        start,
+        origin: pi.url,
+        serverPid: portal.proc.pid!,
+        email: pi.user.email,
+        password: pi.user.password,
+        concurrency: Number(opts['sign-in-clients']),
+        probeRate: 100,
+        warmup: WARMUP,
+        slice: SLICE,
+      });
       scenarios.push(...g.scenarios);
       verdicts.push(g.verdicts);
     }
@@ -246,7 +311,8 @@ async function main(): Promise<void> {
     say(`warm-up ${s.id}: ${s.name}`);
     const w = await s.warm();
     // Failures in the warm-up count too: a benchmark of errors is worthless.
-    if (w.failures) parts.get(s.id)!.push({ ...w, requests: 0, seconds: 0, ok: 0, times: new Float64Array(0), samples: w.samples.map((x) => `(warm-up) ${x}`) });
+    if (w.failures)
+      parts.get(s.id)!.push({ ...w, requests: 0, seconds: 0, ok: 0, times: new Float64Array(0), samples: w.samples.map((x) => `(warm-up) ${x}`) });
   }
   for (let r = 1; r <= ROUNDS; r++) {
     say(`round ${r}/${ROUNDS}: ${scenarios.map((s) => s.id).join(' ')} (${SLICE.toFixed(1)} s each)`);
@@ -265,7 +331,8 @@ async function main(): Promise<void> {
     if (ONLY.has('d')) targets.push({ label: 'code exchange ÷ in-memory peer (d/f)', value: ratio('d', 'f'), unit: '%', min: 80 });
     if (ONLY.has('e')) targets.push({ label: 'refresh ÷ in-memory peer (e/f)', value: ratio('e', 'f'), unit: '%', min: 80 });
     // PostgreSQL is a network hop per statement: reported beside SQLite, without a target of its own.
-    for (const id of ['d.pg', 'e.pg', 'd@', 'e@']) if (byId(id) !== null) targets.push({ label: `${rows.find((r) => r.id === id)!.name} ÷ peer (${id}/f)`, value: ratio(id, 'f'), unit: '%' });
+    for (const id of ['d.pg', 'e.pg', 'd@', 'e@'])
+      if (byId(id) !== null) targets.push({ label: `${rows.find((r) => r.id === id)!.name} ÷ peer (${id}/f)`, value: ratio(id, 'f'), unit: '%' });
     // The same ratio from server CPU per request (the peer's over the portal's): what req/s would say on an otherwise idle machine.
     const cpu = (id: string) => rows.find((r) => r.id === id)?.cpuMicros;
     for (const id of ['d', 'e', 'd.pg', 'e.pg', 'd@', 'e@']) {
@@ -278,7 +345,8 @@ async function main(): Promise<void> {
   printVerdicts(verdicts.flatMap((v) => v(rows)));
   printByStore(rows);
   // Other work on the machine takes CPU from both processes: say so next to the numbers.
-  if (loadavg()[0]! > cpus().length) say(`\nnote: load average ${load1()} on ${cpus().length} CPUs at the end: other processes compete for the CPU; expect noisy numbers.`);
+  if (loadavg()[0]! > cpus().length)
+    say(`\nnote: load average ${load1()} on ${cpus().length} CPUs at the end: other processes compete for the CPU; expect noisy numbers.`);
   say(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s${profileDir ? `; CPU profile of ${opts.profile} in ${profileDir}` : ''}`);
   process.exitCode = rows.some((r) => r.result.failures > 0) ? 1 : 0;
 }

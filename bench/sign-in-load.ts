@@ -153,7 +153,18 @@ async function probe(job: ProbeJob): Promise<LoadResult> {
   agent.destroy();
   const sorted = Float64Array.from(times).sort();
   const seconds = (performance.now() - t0) / 1000;
-  return { requests: total, seconds, rps: total / seconds, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), times: sorted, ok: times.length, failures, statusCounts, samples };
+  return {
+    requests: total,
+    seconds,
+    rps: total / seconds,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    times: sorted,
+    ok: times.length,
+    failures,
+    statusCounts,
+    samples,
+  };
 }
 
 /** One sign-in, for a session cookie other scenarios can use. */

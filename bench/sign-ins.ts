@@ -58,15 +58,35 @@ export function cpuSeconds(pid: number): number | null {
 }
 
 /** A result with nothing in it. */
-export const empty = (): LoadResult => ({ requests: 0, seconds: 0, rps: 0, p50: 0, p99: 0, times: new Float64Array(0), ok: 0, failures: 0, statusCounts: {}, samples: [] });
+export const empty = (): LoadResult => ({
+  requests: 0,
+  seconds: 0,
+  rps: 0,
+  p50: 0,
+  p99: 0,
+  times: new Float64Array(0),
+  ok: 0,
+  failures: 0,
+  statusCounts: {},
+  samples: [],
+});
 
-export async function signInScenarios(o: SignInOptions): Promise<{ scenarios: BenchScenario[]; verdicts(rows: Array<{ id: string; result: LoadResult }>): Verdict[] }> {
+export async function signInScenarios(
+  o: SignInOptions,
+): Promise<{ scenarios: BenchScenario[]; verdicts(rows: Array<{ id: string; result: LoadResult }>): Verdict[] }> {
   const signIns = o.start('sign-ins', './sign-in-load.ts');
   const prober = o.start('probe', './sign-in-load.ts');
   const hashing = await signIns.call<{ cpuMs: number; wallMs: number }>('argon2', 40);
   const cookie = await signIns.call<string>('cookie', { origin: o.origin, email: o.email, password: o.password });
   const job = (duration: number): SignInJob => ({ origin: o.origin, email: o.email, password: o.password, concurrency: o.concurrency, duration });
-  const probe = (duration: number): ProbeJob => ({ origin: o.origin, path: '/bff/session', headers: { cookie, accept: 'application/json' }, rate: o.probeRate, duration, expectBody: '"authenticated":true' });
+  const probe = (duration: number): ProbeJob => ({
+    origin: o.origin,
+    path: '/bff/session',
+    headers: { cookie, accept: 'application/json' },
+    rate: o.probeRate,
+    duration,
+    expectBody: '"authenticated":true',
+  });
   // What the probe alone costs the server, so that it can be taken out of the CPU per sign-in.
   const p0 = cpuSeconds(o.serverPid);
   const alone = await prober.call<LoadResult>('probe', probe(2));
@@ -125,6 +145,8 @@ export function printVerdicts(verdicts: Verdict[]): void {
   for (const v of verdicts) {
     const wanted = v.min !== undefined ? `>= ${fmt(v.min)} ${v.unit}` : `<= ${fmt(v.max!)} ${v.unit}`;
     const pass = v.value !== null && (v.min === undefined || v.value >= v.min) && (v.max === undefined || v.value <= v.max);
-    console.log(`${v.label.padEnd(58)} ${(v.value === null ? 'n/a' : `${fmt(v.value)} ${v.unit}`).padStart(14)}   wanted ${wanted.padEnd(16)} ${v.value === null ? 'n/a' : pass ? 'PASS' : 'MISS'}`);
+    console.log(
+      `${v.label.padEnd(58)} ${(v.value === null ? 'n/a' : `${fmt(v.value)} ${v.unit}`).padStart(14)}   wanted ${wanted.padEnd(16)} ${v.value === null ? 'n/a' : pass ? 'PASS' : 'MISS'}`,
+    );
   }
 }

@@ -53,7 +53,18 @@ function openOne(): Promise<number> {
 function result(times: number[], failures: number, samples: string[], ms: number): LoadResult {
   const sorted = Float64Array.from(times).sort();
   const statusCounts: Record<string, number> = { '101': times.length };
-  return { requests: times.length + failures, seconds: ms / 1000, rps: (times.length * 1000) / ms, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), times: sorted, ok: times.length, failures, statusCounts, samples };
+  return {
+    requests: times.length + failures,
+    seconds: ms / 1000,
+    rps: (times.length * 1000) / ms,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    times: sorted,
+    ok: times.length,
+    failures,
+    statusCounts,
+    samples,
+  };
 }
 
 /** Opens `count` sockets with at most `inFlight` upgrades pending at once. */

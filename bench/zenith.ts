@@ -44,7 +44,6 @@ function maxFiles(pid: number): number {
   return files?.[1] === 'unlimited' ? Infinity : Number(files?.[1] ?? 1024);
 }
 
-
 /** Access tokens for the bench user, each from its own grant: refresh tokens minted in the server, exchanged at /oauth/token. */
 async function accessTokens(portal: Child, pi: PortalInfo, n: number): Promise<string[]> {
   const { tokens } = await portal.call<{ tokens: string[] }>('mintRefreshTokens', { n });
@@ -63,7 +62,9 @@ async function accessTokens(portal: Child, pi: PortalInfo, n: number): Promise<s
   return out;
 }
 
-export async function zenithScenarios(o: ZenithOptions): Promise<{ scenarios: BenchScenario[]; verdicts(rows: Array<{ id: string; result: LoadResult }>): Verdict[] }> {
+export async function zenithScenarios(
+  o: ZenithOptions,
+): Promise<{ scenarios: BenchScenario[]; verdicts(rows: Array<{ id: string; result: LoadResult }>): Verdict[] }> {
   // --expose-gc: memory is read after a full collection, so uncollected garbage does not count.
   const portal = o.start('zenith-portal', './servers/portal.ts', [], ['--expose-gc']);
   const memory = () => portal.call<NodeJS.MemoryUsage>('memory');
@@ -72,7 +73,14 @@ export async function zenithScenarios(o: ZenithOptions): Promise<{ scenarios: Be
   const tokens = await accessTokens(portal, pi, 50);
   const prober = o.start('zenith-probe', './sign-in-load.ts');
   const cookie = await prober.call<string>('cookie', { origin: pi.url, email: pi.user.email, password: pi.user.password });
-  const probe = (duration: number): ProbeJob => ({ origin: pi.url, path: '/bff/session', headers: { cookie, accept: 'application/json' }, rate: o.probeRate, duration, expectBody: '"authenticated":true' });
+  const probe = (duration: number): ProbeJob => ({
+    origin: pi.url,
+    path: '/bff/session',
+    headers: { cookie, accept: 'application/json' },
+    rate: o.probeRate,
+    duration,
+    expectBody: '"authenticated":true',
+  });
 
   const limit = maxFiles(pid);
   // What the server may hold: its descriptor limit, less what its store, logs and listeners use.
@@ -91,7 +99,10 @@ export async function zenithScenarios(o: ZenithOptions): Promise<{ scenarios: Be
   let stormCpu = 0;
   let stormed = 0;
   const openCount = async () => (await Promise.all(holders.map((c) => c.call<number>('open')))).reduce((a, b) => a + b, 0);
-  const fillTo = (total: number) => Promise.all(holders.map((c, k) => c.call<LoadResult>('hold', { url, tokens, sources: sources(k), count: share(total, k), inFlight: 64 } satisfies HoldJob)));
+  const fillTo = (total: number) =>
+    Promise.all(
+      holders.map((c, k) => c.call<LoadResult>('hold', { url, tokens, sources: sources(k), count: share(total, k), inFlight: 64 } satisfies HoldJob)),
+    );
   /**
    * Fills in two halves and reads memory (after a full collection) before, between and after.
    * The second half's growth per socket is the marginal cost, what 100,000 would cost each: the
@@ -139,7 +150,10 @@ export async function zenithScenarios(o: ZenithOptions): Promise<{ scenarios: Be
     warm: async () => empty(),
     async slice() {
       const c0 = cpuSeconds(pid);
-      const [p, ...parts] = await Promise.all([prober.call<LoadResult>('probe', probe(STORM_MS / 1000 + 1)), ...holders.map((c, k) => c.call<LoadResult>('storm', share(storm, k)))]);
+      const [p, ...parts] = await Promise.all([
+        prober.call<LoadResult>('probe', probe(STORM_MS / 1000 + 1)),
+        ...holders.map((c, k) => c.call<LoadResult>('storm', share(storm, k))),
+      ]);
       const c1 = cpuSeconds(pid);
       lastProbe = p;
       const r = mergeResults(parts);

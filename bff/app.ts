@@ -147,7 +147,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(edgeGuard(config));
 
   const mail = createMail(config, store, logger, now, () => branding.current());
-  app.get('/healthz', healthRoute(store, logger, async () => ({ mail: await mail.health() })));
+  app.get(
+    '/healthz',
+    healthRoute(store, logger, async () => ({ mail: await mail.health() })),
+  );
   // Root discovery and /oauth/auth: pointers to the real endpoints, before the provider's bare 404.
   app.use(newcomerRoutes(config.issuer));
 
@@ -224,7 +227,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   // The sign-in screen's first answer comes inside its HTML: one round trip fewer before the form.
   const interactionEmbed = { path: '/interaction/:uid', id: INTERACTION_DATA_ID, read: (req: Request, res: Response) => interactionScreen(deps, req, res) };
-  mountSpa(app, opts.webDir ?? resolve('dist/web'), headers, { personalise: async (html) => brandIndexHtml(html, await branding.get()), embeds: [interactionEmbed] });
+  mountSpa(app, opts.webDir ?? resolve('dist/web'), headers, {
+    personalise: async (html) => brandIndexHtml(html, await branding.get()),
+    embeds: [interactionEmbed],
+  });
   app.use(errorHandler(logger));
 
   return {

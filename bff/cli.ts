@@ -117,7 +117,17 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       // Checked before the account exists, so a bad username creates nothing.
       const problem = username === undefined ? null : usernameProblem(username);
       if (problem) throw new UsageError(problem);
-      let user = await createAccount(store, { email: need(opts, 'email'), password: need(opts, 'password'), name: opts.name as string | undefined, role: opts.admin ? 'admin' : 'user', emailVerified: true }, now);
+      let user = await createAccount(
+        store,
+        {
+          email: need(opts, 'email'),
+          password: need(opts, 'password'),
+          name: opts.name as string | undefined,
+          role: opts.admin ? 'admin' : 'user',
+          emailVerified: true,
+        },
+        now,
+      );
       if (username !== undefined) user = await setUsername(store, user.id, username, now);
       await audit.record('user_created', { subjectId: user.id, data: { role: user.role, via: 'cli', ...(user.username ? { username: user.username } : {}) } });
       out(publicUser(user));
@@ -159,23 +169,36 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       }
       const defaultScope = (opts['default-scope'] as string | undefined)?.split(/\s+/).filter(Boolean) ?? [];
       const ttl = opts['access-token-ttl'] as string | undefined;
-      const { client, secret } = await registerClient(store, {
-        name: need(opts, 'name'),
-        redirectUris: (opts['redirect-uri'] as string[] | undefined) ?? [],
-        isPublic: Boolean(opts.public),
-        // Without --scope, the usual set plus whatever the default scope names.
-        scopes: (opts.scope as string[] | undefined) ?? ['openid', 'profile', 'email', 'offline_access', ...defaultScope],
-        logoUrl: opts['logo-url'] as string | undefined,
-        defaultScope,
-        accessTokenTtl: ttl === undefined ? null : Number(ttl),
-        legacyRefresh: opts['legacy-refresh'] === true,
-        postLogoutRedirectUris: opts['post-logout-redirect-uri'] as string[] | undefined,
-        options: clientOptionsFrom(opts),
-      }, now);
-      await audit.record('client_registered', { data: { clientId: client.clientId, name: client.name, public: secret === null, legacyRefresh: client.legacyRefresh === true, via: 'cli' } });
+      const { client, secret } = await registerClient(
+        store,
+        {
+          name: need(opts, 'name'),
+          redirectUris: (opts['redirect-uri'] as string[] | undefined) ?? [],
+          isPublic: Boolean(opts.public),
+          // Without --scope, the usual set plus whatever the default scope names.
+          scopes: (opts.scope as string[] | undefined) ?? ['openid', 'profile', 'email', 'offline_access', ...defaultScope],
+          logoUrl: opts['logo-url'] as string | undefined,
+          defaultScope,
+          accessTokenTtl: ttl === undefined ? null : Number(ttl),
+          legacyRefresh: opts['legacy-refresh'] === true,
+          postLogoutRedirectUris: opts['post-logout-redirect-uri'] as string[] | undefined,
+          options: clientOptionsFrom(opts),
+        },
+        now,
+      );
+      await audit.record('client_registered', {
+        data: { clientId: client.clientId, name: client.name, public: secret === null, legacyRefresh: client.legacyRefresh === true, via: 'cli' },
+      });
       out({
-        client_id: client.clientId, ...(secret ? { client_secret: secret } : {}), name: client.name, redirect_uris: client.redirectUris, post_logout_redirect_uris: client.postLogoutRedirectUris, scopes: client.scopes,
-        default_scope: client.defaultScope ?? null, access_token_ttl: client.accessTokenTtl ?? null, legacy_refresh: client.legacyRefresh === true,
+        client_id: client.clientId,
+        ...(secret ? { client_secret: secret } : {}),
+        name: client.name,
+        redirect_uris: client.redirectUris,
+        post_logout_redirect_uris: client.postLogoutRedirectUris,
+        scopes: client.scopes,
+        default_scope: client.defaultScope ?? null,
+        access_token_ttl: client.accessTokenTtl ?? null,
+        legacy_refresh: client.legacyRefresh === true,
       });
       return 0;
     }

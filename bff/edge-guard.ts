@@ -16,7 +16,10 @@ const BROWSER_PATHS = ['/oauth/authorize', '/oauth/logout', '/user_management/au
 
 export function edgeGuard(config: Config): RequestHandler {
   const page = (res: Response, message: string) => {
-    res.status(400).type('html').send(errorPage('invalid_request', message, config.publicUrl));
+    res
+      .status(400)
+      .type('html')
+      .send(errorPage('invalid_request', message, config.publicUrl));
   };
   const isBrowserPath = (req: Request) => BROWSER_PATHS.some((p) => req.path === p || req.path.startsWith(`${p}/`));
   const oauth: GuardResponder = (req, res, message) => {
@@ -28,7 +31,10 @@ export function edgeGuard(config: Config): RequestHandler {
     res.status(400).json(errorBody(invalidRequest(message, 'invalid_request')));
   };
   const sag: GuardResponder = (_req, res, message) => {
-    res.status(400).type('application/json; charset=utf-8').send(toJson(failure('invalid_request', message)));
+    res
+      .status(400)
+      .type('application/json; charset=utf-8')
+      .send(toJson(failure('invalid_request', message)));
   };
   const bff: GuardResponder = (_req, res, message) => {
     res.status(400).json({ error: 'invalid_request', message });

@@ -27,12 +27,26 @@ describe('start-up on a busy port', () => {
 
   it('exits 1 with the port, the reason and the PORT hint', () => {
     const run = spawnSync(process.execPath, ['bff/main.ts', '--no-build'], {
-      env: { PATH: process.env.PATH, HOME: dir, NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: `sqlite:${join(dir, 'portal.db')}`, LOG_LEVEL: 'error' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        NODE_ENV: 'development',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        DATABASE_URL: `sqlite:${join(dir, 'portal.db')}`,
+        LOG_LEVEL: 'error',
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });
     assert.equal(run.status, 1, run.stderr);
-    assert.match(run.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use \\(another portal, or another program, listens there\\)\\. Stop it, or choose a free port: PORT=${port + 1} npm start`));
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `port ${port} on 127\\.0\\.0\\.1 is already in use \\(another portal, or another program, listens there\\)\\. Stop it, or choose a free port: PORT=${port + 1} npm start`,
+      ),
+    );
     assert.doesNotMatch(run.stderr, /EADDRINUSE/);
   });
 });

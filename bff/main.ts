@@ -24,7 +24,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel, wantsPrettyLogs(config.env, process.stdout.isTTY) ? prettyDestination(process.stdout) : undefined);
   if (config.generatedSecretFile) {
-    logger.warn({ file: config.generatedSecretFile }, 'COOKIE_SECRETS, AUDIT_KEYS or DATA_ENCRYPTION_KEYS is not set: generated a development secret and stored it beside the database. Set all three in production.');
+    logger.warn(
+      { file: config.generatedSecretFile },
+      'COOKIE_SECRETS, AUDIT_KEYS or DATA_ENCRYPTION_KEYS is not set: generated a development secret and stored it beside the database. Set all three in production.',
+    );
   }
   // `npm run dev` serves the SPA from Vite instead, so it passes --no-build.
   if (!process.argv.includes('--no-build') && spaIsStale()) {
@@ -36,7 +39,9 @@ async function main(): Promise<void> {
   await store.migrate();
   const { app, deps, mail, partnerLogout, setSelfOrigin } = await createApp({ config, store, logger });
   if (config.mail.mode === 'off') {
-    logger.warn('mail is off: NODE_ENV=production and no SMTP_URL, so password reset, email verification, emailed sign-in codes, sign-up and invitation mails are unavailable. Set SMTP_URL to turn them on.');
+    logger.warn(
+      'mail is off: NODE_ENV=production and no SMTP_URL, so password reset, email verification, emailed sign-in codes, sign-up and invitation mails are unavailable. Set SMTP_URL to turn them on.',
+    );
   }
   // Retries, and messages another instance or the CLI queued.
   mail.worker?.start(5_000);
@@ -52,7 +57,11 @@ async function main(): Promise<void> {
     server.once('error', (err: NodeJS.ErrnoException) => {
       // The most common first-run failure: say what it means and what to do, not just the code.
       if (err.code === 'EADDRINUSE') {
-        reject(new Error(`port ${config.port} on ${config.host} is already in use (another portal, or another program, listens there). Stop it, or choose a free port: PORT=${config.port + 1} npm start`));
+        reject(
+          new Error(
+            `port ${config.port} on ${config.host} is already in use (another portal, or another program, listens there). Stop it, or choose a free port: PORT=${config.port + 1} npm start`,
+          ),
+        );
       } else reject(err);
     });
     // Node's default backlog (511) overflows when thousands of Zenith terminals reconnect at once

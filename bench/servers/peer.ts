@@ -42,12 +42,25 @@ async function setup({ user, clientMetadata }: Setup) {
     clients: [clientMetadata as never],
     jwks: { keys: [key.jwk as JWK] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    routes: { authorization: '/authorize', token: '/token', userinfo: '/userinfo', jwks: '/jwks', revocation: '/revoke', introspection: '/introspect', end_session: '/logout' },
+    routes: {
+      authorization: '/authorize',
+      token: '/token',
+      userinfo: '/userinfo',
+      jwks: '/jwks',
+      revocation: '/revoke',
+      introspection: '/introspect',
+      end_session: '/logout',
+    },
     scopes: SCOPE_NAMES,
     claims: CLAIMS,
     conformIdTokenClaims: false,
     responseTypes: ['code'],
-    clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], id_token_signed_response_alg: 'ES256', token_endpoint_auth_method: 'client_secret_basic' },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
     extraClientMetadata: { properties: ['portal_first_party'] },
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     rotateRefreshToken: true,
@@ -57,7 +70,13 @@ async function setup({ user, clientMetadata }: Setup) {
       sub === user.id
         ? {
             accountId: user.id,
-            claims: async () => ({ sub: user.id, email: user.email, email_verified: user.emailVerified, name: user.name, updated_at: Math.floor(user.updatedAt / 1000) }),
+            claims: async () => ({
+              sub: user.id,
+              email: user.email,
+              email_verified: user.emailVerified,
+              name: user.name,
+              updated_at: Math.floor(user.updatedAt / 1000),
+            }),
           }
         : undefined,
     features: {

@@ -55,7 +55,9 @@ const config = loadConfig({
 });
 // As open-store.ts opens it, with a counter at the driver seam.
 const counts: QueryCounts = { statements: 0, transactions: 0 };
-const driver = pgSchema ? openPostgres(pgSchema.url, { timeoutMs: config.databaseTimeoutMs }) : openSqlite(config.databaseUrl.slice('sqlite:'.length), { timeoutMs: config.databaseTimeoutMs });
+const driver = pgSchema
+  ? openPostgres(pgSchema.url, { timeoutMs: config.databaseTimeoutMs })
+  : openSqlite(config.databaseUrl.slice('sqlite:'.length), { timeoutMs: config.databaseTimeoutMs });
 const store = new SqlStore(countingDriver(driver, counts));
 await store.migrate();
 const { app, deps, provider, setSelfOrigin } = await createApp({ config, store, logger: createLogger(config.logLevel) });

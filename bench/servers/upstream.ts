@@ -6,5 +6,7 @@ import { serve } from '../ipc.ts';
 import { startUpstreamApi } from '../../bff/testing/upstream-api.ts';
 
 serve({
-  setup: async ({ issuer, audience, scope }: { issuer: string; audience: string; scope: string }) => ({ url: (await startUpstreamApi({ issuer, audience, scope })).url }),
+  setup: async ({ issuer, audience, scope }: { issuer: string; audience: string; scope: string }) => ({
+    url: (await startUpstreamApi({ issuer, audience, scope })).url,
+  }),
 });

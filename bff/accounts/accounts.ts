@@ -39,11 +39,20 @@ export async function createAccount(store: Store, input: NewAccount, now: number
   const passwordHash = input.password === null ? null : await hashPassword(input.password);
   try {
     return await store.users.create(
-      { id: randomUUID(), email, name, passwordHash, role: input.role ?? 'user', emailVerified: input.emailVerified ?? true, mustChangePassword: input.mustChangePassword === true },
+      {
+        id: randomUUID(),
+        email,
+        name,
+        passwordHash,
+        role: input.role ?? 'user',
+        emailVerified: input.emailVerified ?? true,
+        mustChangePassword: input.mustChangePassword === true,
+      },
       now,
     );
   } catch (e) {
-    if (e instanceof ConflictError) throw conflict('email_taken', `An account with the email ${email} already exists.`, { email: 'This email is already registered.' });
+    if (e instanceof ConflictError)
+      throw conflict('email_taken', `An account with the email ${email} already exists.`, { email: 'This email is already registered.' });
     throw e;
   }
 }
@@ -128,7 +137,10 @@ export async function checkCredentials(email: string, password: string, c: Crede
 
 export async function changePassword(store: Store, user: User, current: string, next: string, now: number): Promise<void> {
   if (!user.passwordHash || !(await verifyPassword(user.passwordHash, current))) {
-    throw new AppError('invalid_credentials', 'The current password is incorrect.', { status: 400, fields: { currentPassword: 'The current password is incorrect.' } });
+    throw new AppError('invalid_credentials', 'The current password is incorrect.', {
+      status: 400,
+      fields: { currentPassword: 'The current password is incorrect.' },
+    });
   }
   const p = passwordProblem(next, user.email);
   if (p) throw badRequest('weak_password', p, { newPassword: p });

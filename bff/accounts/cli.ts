@@ -41,7 +41,14 @@ export async function runUserMailCommand(action: string, opts: Record<string, un
   if (opts.mail !== true) return { email: user.email, link, expires_at: new Date(expiresAt).toISOString() };
   // Queued only: a running portal's worker delivers it (this process exits at once).
   const content = passwordResetMail(portalName(ctx.config.mail.from), link, RESET_TTL_MS / 60_000);
-  const id = await enqueueMail(ctx.store, mailSealer(ctx.config.dataEncryptionKeys), 'password_reset', { address: user.email, name: user.name }, content, ctx.now);
+  const id = await enqueueMail(
+    ctx.store,
+    mailSealer(ctx.config.dataEncryptionKeys),
+    'password_reset',
+    { address: user.email, name: user.name },
+    content,
+    ctx.now,
+  );
   return { email: user.email, queued: id, expires_at: new Date(expiresAt).toISOString() };
 }
 
@@ -69,6 +76,13 @@ export async function sendAccountInvitation(
   if (o.print) return { user, link, expiresAt, queued: null };
   // Queued only: a running portal's worker delivers it (this process exits at once).
   const content = invitationMail(portalName(ctx.config.mail.from), link, INVITE_TTL_MS / 86_400_000);
-  const queued = await enqueueMail(ctx.store, mailSealer(ctx.config.dataEncryptionKeys), 'invitation', { address: user.email, name: user.name }, content, ctx.now);
+  const queued = await enqueueMail(
+    ctx.store,
+    mailSealer(ctx.config.dataEncryptionKeys),
+    'invitation',
+    { address: user.email, name: user.name },
+    content,
+    ctx.now,
+  );
   return { user, link, expiresAt, queued };
 }

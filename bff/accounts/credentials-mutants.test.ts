@@ -44,8 +44,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('slows an address after exactly maxFailures for one account, until the window ends, Retry-After rounded up', async () => {
       await createAccount(app.store, { email: 'pair@example.com', password: PASSWORD }, T0);
       for (let i = 0; i < 3; i++) assert.deepEqual(await outcome(check('pair@example.com', 'wrong', T0, '198.51.100.1')), wrong, `failure ${i + 1}`);
-      assert.deepEqual(await outcome(check('pair@example.com', PASSWORD, T0 + 1, '198.51.100.1')), [429, 'too_many_attempts', PAIR, 60], 'even the right password');
-      assert.deepEqual(await outcome(check('PAIR@example.com ', PASSWORD, T0 + 58_001, '198.51.100.1')), [429, 'too_many_attempts', PAIR, 2], 'the same account, however spelled');
+      assert.deepEqual(
+        await outcome(check('pair@example.com', PASSWORD, T0 + 1, '198.51.100.1')),
+        [429, 'too_many_attempts', PAIR, 60],
+        'even the right password',
+      );
+      assert.deepEqual(
+        await outcome(check('PAIR@example.com ', PASSWORD, T0 + 58_001, '198.51.100.1')),
+        [429, 'too_many_attempts', PAIR, 2],
+        'the same account, however spelled',
+      );
       assert.deepEqual(await outcome(check('pair@example.com', PASSWORD, T0 + 59_999, '198.51.100.1')), [429, 'too_many_attempts', PAIR, 1], 'never 0');
       assert.deepEqual(await outcome(check('pair@example.com', PASSWORD, T0 + 1, '198.51.100.2')), 'pair@example.com', 'the owner elsewhere gets in');
       assert.deepEqual(await outcome(check('pair@example.com', PASSWORD, T0 + WINDOW, '198.51.100.1')), 'pair@example.com', 'the window is over');
@@ -57,7 +65,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await outcome(check('reset@example.com', PASSWORD, T0, '198.51.100.3', { recordSuccess: false })), 'reset@example.com');
       assert.equal((await app.store.users.findByEmail('reset@example.com'))!.lastSignInAt, null, 'no sign-in recorded');
       await outcome(check('reset@example.com', 'wrong', T0, '198.51.100.3'));
-      assert.deepEqual(await outcome(check('reset@example.com', PASSWORD, T0, '198.51.100.3')), [429, 'too_many_attempts', PAIR, 60], 'the third failure counted on top of the first two');
+      assert.deepEqual(
+        await outcome(check('reset@example.com', PASSWORD, T0, '198.51.100.3')),
+        [429, 'too_many_attempts', PAIR, 60],
+        'the third failure counted on top of the first two',
+      );
 
       await createAccount(app.store, { email: 'reset2@example.com', password: PASSWORD }, T0);
       for (let i = 0; i < 2; i++) await outcome(check('reset2@example.com', 'wrong', T0, '198.51.100.4'));
@@ -77,7 +89,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('under attack (ten times maxFailures on one account) allows each failing address one failure; a new address still gets in', async () => {
       await createAccount(app.store, { email: 'target@example.com', password: PASSWORD }, T0);
       for (let i = 0; i < 29; i++) await outcome(check('target@example.com', 'wrong', T0, `203.0.113.${i}`));
-      assert.deepEqual(await outcome(check('target@example.com', 'wrong', T0, '203.0.113.0')), wrong, '29 failures: not yet under attack, a second failure is allowed');
+      assert.deepEqual(
+        await outcome(check('target@example.com', 'wrong', T0, '203.0.113.0')),
+        wrong,
+        '29 failures: not yet under attack, a second failure is allowed',
+      );
       // 30 failures now: each address that failed once is refused.
       assert.deepEqual(await outcome(check('target@example.com', PASSWORD, T0, '203.0.113.1')), [429, 'too_many_attempts', PAIR, 60]);
       assert.equal(await outcome(check('target@example.com', PASSWORD, T0, '203.0.113.200')), 'target@example.com');
@@ -101,7 +117,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const off = await createAccount(app.store, { email: 'off@example.com', password: PASSWORD }, T0);
       await app.store.users.setDisabled(off.id, true, T0);
       await createAccount(app.store, { email: 'nopass@example.com', password: null }, T0);
-      for (const [email, password] of [['off@example.com', PASSWORD], ['nopass@example.com', ''], ['', PASSWORD], [42, PASSWORD], ['noone@example.com', 42]] as const) {
+      for (const [email, password] of [
+        ['off@example.com', PASSWORD],
+        ['nopass@example.com', ''],
+        ['', PASSWORD],
+        [42, PASSWORD],
+        ['noone@example.com', 42],
+      ] as const) {
         assert.deepEqual(await outcome(check(email as string, password as string, T0, '198.51.100.9')), wrong, `${email}`);
       }
       assert.equal((await app.store.throttle.peek('login:off@example.com|198.51.100.9', T0))?.count, 1, 'a disabled account counts as a failure');

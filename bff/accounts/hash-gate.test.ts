@@ -44,13 +44,19 @@ describe('HashGate with real argon2id hashes', () => {
     assert.equal(gate.running, 0);
     assert.equal(gate.waiting, 0);
     // The first two start together; every later one starts (and so ends) after those before it started.
-    assert.deepEqual(finished.slice(2).map((i) => i >= 2), Array(7).fill(true));
+    assert.deepEqual(
+      finished.slice(2).map((i) => i >= 2),
+      Array(7).fill(true),
+    );
   });
 
   it('refuses with 503 busy and Retry-After once the queue is full, and recovers when it drains', async () => {
     const gate = new HashGate({ concurrency: 1, maxQueued: 2 });
     const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => gate.run(() => hash(PASSWORD))));
-    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected'],
+    );
     for (const o of outcomes.slice(3)) {
       const e = (o as PromiseRejectedResult).reason as { code: string; status: number; retryAfter: number };
       assert.equal(e.code, 'busy');

@@ -81,7 +81,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('SaG verifies exactly one hash per attempt, whoever the account', async () => {
       const send = (Username: string, Password: string) =>
-        fetch(`${app.url}/admin/login/auth_code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...sag, Username, Password }) });
+        fetch(`${app.url}/admin/login/auth_code`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...sag, Username, Password }),
+        });
       for (const [name, email, password] of FAILURES) {
         let status = 0;
         const n = await hashesDuring(async () => {

@@ -18,9 +18,15 @@ export const INVITE_TTL_MS = 7 * 24 * 3600_000;
 const INVALID = 'This invitation link has expired or was already used. Ask whoever invited you for a new one.';
 
 /** Creates the invited account when needed and a fresh link (earlier links stop working). */
-export async function inviteUser(d: { store: Store; config: Config }, rawEmail: string, name: string | undefined, now: number): Promise<{ user: User; link: string; expiresAt: number }> {
+export async function inviteUser(
+  d: { store: Store; config: Config },
+  rawEmail: string,
+  name: string | undefined,
+  now: number,
+): Promise<{ user: User; link: string; expiresAt: number }> {
   const existing = await d.store.users.findByEmail(normaliseEmail(rawEmail));
-  if (existing?.passwordHash) throw badRequest('already_registered', `${existing.email} already has a password; send a reset link instead (portal user reset-link).`);
+  if (existing?.passwordHash)
+    throw badRequest('already_registered', `${existing.email} already has a password; send a reset link instead (portal user reset-link).`);
   const user = existing ?? (await createAccount(d.store, { email: rawEmail, password: null, name, emailVerified: false }, now));
   const t = await issueToken(d.store, { purpose: INVITE_PURPOSE, userId: user.id, email: user.email, ttlMs: INVITE_TTL_MS, replacePrevious: true }, now);
   return { user, link: `${d.config.publicUrl}/accept-invite#token=${t.secret}`, expiresAt: t.expiresAt };
@@ -33,7 +39,12 @@ export async function checkInvitation(store: Store, secret: string, now: number)
   return user;
 }
 
-export async function acceptInvitation(d: { store: Store; audit: Audit; now: () => number }, secret: string, password: string, meta: AuditContext): Promise<User> {
+export async function acceptInvitation(
+  d: { store: Store; audit: Audit; now: () => number },
+  secret: string,
+  password: string,
+  meta: AuditContext,
+): Promise<User> {
   const user = await checkInvitation(d.store, secret, d.now());
   const problem = passwordProblem(password, user.email);
   if (problem) throw badRequest('weak_password', problem, { password: problem });

@@ -106,7 +106,10 @@ export async function redeemCode(store: Store, tokenId: string, purpose: string,
       throw expired();
     }
     const left = MAX_CODE_TRIES - tries;
-    throw new AppError('invalid_code', `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`, { status: 400, fields: { code: 'That code is not right.' } });
+    throw new AppError('invalid_code', `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`, {
+      status: 400,
+      fields: { code: 'That code is not right.' },
+    });
   }
   const consumed = await store.oneTimeTokens.consume(t.id, purpose, now);
   if (!consumed) throw expired();

@@ -24,7 +24,14 @@ async function ask(agent: Agent, email: string): Promise<{ status: number; body:
 
 /** The real `portal` command, run without blocking this process (the test app serves from it). */
 function cli(app: TestApp, args: string[]): Promise<{ status: number; out: Record<string, string> | null; err: string }> {
-  const env = { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test', PUBLIC_URL: app.url, SMTP_URL: 'smtp://127.0.0.1:9' };
+  const env = {
+    ...process.env,
+    ...TEST_SECRETS_ENV,
+    DATABASE_URL: app.config.databaseUrl,
+    NODE_ENV: 'test',
+    PUBLIC_URL: app.url,
+    SMTP_URL: 'smtp://127.0.0.1:9',
+  };
   return new Promise((resolve) => {
     execFile(process.execPath, ['bin/portal.js', 'user', 'reset-link', ...args], { env, encoding: 'utf8' }, (error, stdout, stderr) => {
       resolve({ status: error ? Number(error.code ?? 1) : 0, out: stdout ? (JSON.parse(stdout) as Record<string, string>) : null, err: stderr });

@@ -102,7 +102,13 @@ export async function completePasswordReset(d: ResetDeps, c: CompleteReset, meta
     await tx.users.update(user.id, { emailVerified: true }, d.now());
     return n;
   });
-  if (unlinked > 0) await d.audit.record('federation_unlinked', { ...meta, actorId: user.id, subjectId: user.id, data: { reason: 'password_reset_of_unverified_account', identities: unlinked } });
+  if (unlinked > 0)
+    await d.audit.record('federation_unlinked', {
+      ...meta,
+      actorId: user.id,
+      subjectId: user.id,
+      data: { reason: 'password_reset_of_unverified_account', identities: unlinked },
+    });
   const ctx = { ...meta, actorId: user.id, subjectId: user.id };
   await d.audit.record('password_reset', { ...ctx, data: { signOutEverywhere: c.signOutEverywhere } });
   if (!c.signOutEverywhere) return { user, revoked: null };

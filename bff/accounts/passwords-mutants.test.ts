@@ -110,7 +110,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('answers a wrong current password on its field, and accepts a good new one', async () => {
       const wrong = await agent.api('POST', '/bff/account/password', { currentPassword: 'not the password', newPassword: 'a much better passphrase' });
-      assert.deepEqual([wrong.status, await wrong.json()], [400, { error: 'invalid_credentials', message: 'The current password is incorrect.', fields: { currentPassword: 'The current password is incorrect.' } }]);
+      assert.deepEqual(
+        [wrong.status, await wrong.json()],
+        [
+          400,
+          { error: 'invalid_credentials', message: 'The current password is incorrect.', fields: { currentPassword: 'The current password is incorrect.' } },
+        ],
+      );
       const ok = await agent.api('POST', '/bff/account/password', { currentPassword: PASSWORD, newPassword: 'a much better passphrase' });
       assert.equal(ok.status, 200);
       const user = await app.store.users.findByEmail('carol@example.com');

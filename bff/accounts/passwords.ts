@@ -50,8 +50,18 @@ export function dummyHash(): Promise<string> {
 }
 
 const COMMON = new Set([
-  'password1234', 'password12345', '123456789012', 'qwertyuiopas', '111111111111', 'passwordpassword',
-  'iloveyou1234', 'letmein12345', 'administrator', 'welcome12345', 'changeme1234', 'qwerty123456',
+  'password1234',
+  'password12345',
+  '123456789012',
+  'qwertyuiopas',
+  '111111111111',
+  'passwordpassword',
+  'iloveyou1234',
+  'letmein12345',
+  'administrator',
+  'welcome12345',
+  'changeme1234',
+  'qwerty123456',
 ]);
 
 /** Returns the reason a password is too weak, or null. No truncation: argon2 takes all bytes. */

@@ -51,7 +51,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal((await oidc.tokenIntrospection(p.config, t.access_token)).active, false);
       }
       // The other browser's provider session is gone too: the partner asks it for the (new) password.
-      const { url } = await there.follow(oidc.buildAuthorizationUrl(p.config, { redirect_uri: 'https://partner.example/cb', scope: 'openid', state: 's' }).href, (u) => u.pathname.startsWith('/interaction/'));
+      const { url } = await there.follow(
+        oidc.buildAuthorizationUrl(p.config, { redirect_uri: 'https://partner.example/cb', scope: 'openid', state: 's' }).href,
+        (u) => u.pathname.startsWith('/interaction/'),
+      );
       assert.equal((await (await there.api('GET', `/bff/interaction/${url.pathname.split('/')[2]}`)).json()).prompt, 'login');
 
       const rows = await app.store.audit.list({ kind: 'sessions_revoked', subjectId: user.id });
@@ -107,6 +110,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
 }
 
 async function sessionIdOf(app: TestApp, agent: Agent): Promise<string> {
-  const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agent.jar.get('portal')!.value), { password: app.config.cookieSecrets as Record<string, string> });
+  const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agent.jar.get('portal')!.value), {
+    password: app.config.cookieSecrets as Record<string, string>,
+  });
   return sid;
 }

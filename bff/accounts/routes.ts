@@ -23,7 +23,12 @@ export function accountRoutes(deps: SessionDeps): Router {
     const impersonations = [];
     for (const h of history) {
       const admin = h.actorId ? await store.users.findById(h.actorId) : null;
-      impersonations.push({ at: h.at, admin: { email: admin?.email ?? 'unknown', name: admin?.name ?? 'unknown' }, reason: String(h.data.reason ?? ''), durationMinutes: Number(h.data.durationMinutes ?? 0) });
+      impersonations.push({
+        at: h.at,
+        admin: { email: admin?.email ?? 'unknown', name: admin?.name ?? 'unknown' },
+        reason: String(h.data.reason ?? ''),
+        durationMinutes: Number(h.data.durationMinutes ?? 0),
+      });
     }
     res.json({ user: { id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt }, connectedApps, impersonations });
   });
@@ -33,7 +38,13 @@ export function accountRoutes(deps: SessionDeps): Router {
     if (session.data.impersonation) throw forbidden('impersonation_forbidden', 'You are impersonating this user: their connected apps cannot be changed.');
     const removed = await revokeConnectedApp(store, user.id, String(req.params.clientId));
     if (!removed) throw notFound('not_connected', 'That app is not connected to your account.');
-    await deps.audit.record('consent_revoked', { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: removed.clientId } });
+    await deps.audit.record('consent_revoked', {
+      actorId: user.id,
+      subjectId: user.id,
+      ip: clientIp(req),
+      userAgent: req.get('user-agent') ?? null,
+      data: { clientId: removed.clientId },
+    });
     res.json({ ok: true });
   });
 

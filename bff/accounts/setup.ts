@@ -40,7 +40,8 @@ async function validStored(store: Store, token: string, now: number): Promise<{ 
   return { key, value };
 }
 
-const INVALID = 'This setup link has already been used or has expired. Restart the portal, or run `npx portal setup-link`, to get a new link (only while no administrator exists).';
+const INVALID =
+  'This setup link has already been used or has expired. Restart the portal, or run `npx portal setup-link`, to get a new link (only while no administrator exists).';
 
 const body = z.object({
   token: z.string().min(1).max(200),
@@ -71,7 +72,13 @@ export function setupRoutes(deps: Deps): Router {
     if (!stored || !(await deps.store.settings.takeIf(stored.key, stored.value))) throw gone('setup_token_invalid', INVALID);
     try {
       const user = await createAccount(deps.store, { email: b.email, password: b.password, name: b.name, role: 'admin', emailVerified: true }, deps.now());
-      await deps.audit.record('user_created', { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { role: 'admin', via: 'setup' } });
+      await deps.audit.record('user_created', {
+        actorId: user.id,
+        subjectId: user.id,
+        ip: clientIp(req),
+        userAgent: req.get('user-agent') ?? null,
+        data: { role: 'admin', via: 'setup' },
+      });
       res.json({ ok: true });
     } catch (err) {
       await deps.store.settings.set(stored.key, stored.value);

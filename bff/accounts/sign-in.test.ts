@@ -31,7 +31,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('wrong password, unknown email and disabled account answer identically', async () => {
       const answers = [];
       const failedBefore = (await app.store.audit.list({ kind: 'sign_in_failed' })).length;
-      for (const [email, password] of [['kim@example.com', 'wrong password!!'], ['nobody@example.com', PASSWORD], ['off@example.com', PASSWORD]]) {
+      for (const [email, password] of [
+        ['kim@example.com', 'wrong password!!'],
+        ['nobody@example.com', PASSWORD],
+        ['off@example.com', PASSWORD],
+      ]) {
         const { agent, uid } = await loginInteraction(app);
         const res = await agent.api('POST', `/bff/interaction/${uid}/login`, { email, password });
         answers.push({ status: res.status, body: await res.json() });
@@ -84,7 +88,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('one address failing across many accounts is slowed as an address; other addresses are not', async () => {
       const { agent, uid } = await loginInteraction(app);
-      const login = (email: string, from: string) => agent.api('POST', `/bff/interaction/${uid}/login`, { email, password: 'not the password' }, { 'x-forwarded-for': from });
+      const login = (email: string, from: string) =>
+        agent.api('POST', `/bff/interaction/${uid}/login`, { email, password: 'not the password' }, { 'x-forwarded-for': from });
       const statuses: number[] = [];
       // Five times the per-account limit (3), one failure per account.
       for (let i = 0; i < 15; i++) statuses.push((await login(`spray-${i}@example.com`, '203.0.113.50')).status);
@@ -159,7 +164,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
 describe('the portal command', () => {
   const run = (args: string[], databaseUrl: string) =>
-    spawnSync(process.execPath, ['bin/portal.js', ...args], { env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test', ...TEST_SECRETS_ENV }, encoding: 'utf8' });
+    spawnSync(process.execPath, ['bin/portal.js', ...args], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test', ...TEST_SECRETS_ENV },
+      encoding: 'utf8',
+    });
 
   it('creates, lists and disables users, with clear errors and exit codes', async () => {
     const app = await startTestApp({});

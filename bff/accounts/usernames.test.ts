@@ -47,7 +47,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await admin.api('PUT', `/bff/admin/users/${annId}/username`, { username: null })).status, 200);
       assert.equal((await app.store.users.findById(annId))!.username, null);
       const audit = (await app.store.audit.iterate(1, 10_000)).filter((e) => e.kind === 'username_set' && e.subjectId === annId);
-      assert.deepEqual(audit.map((e) => e.data.username), ['ann.ops', null]);
+      assert.deepEqual(
+        audit.map((e) => e.data.username),
+        ['ann.ops', null],
+      );
     });
 
     it('portal user create --username, and user set-username', async () => {

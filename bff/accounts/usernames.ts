@@ -39,7 +39,8 @@ export async function setUsername(store: Store, userId: string, raw: string | nu
     if (!user) throw notFound('user_not_found', 'No such user.');
     return user;
   } catch (e) {
-    if (e instanceof ConflictError) throw conflict('username_taken', `The username ${username} is already taken.`, { username: 'This username is already taken.' });
+    if (e instanceof ConflictError)
+      throw conflict('username_taken', `The username ${username} is already taken.`, { username: 'This username is already taken.' });
     throw e;
   }
 }

@@ -49,9 +49,16 @@ export async function sendVerification(d: VerifyDeps, user: User, meta: AuditCon
   const now = d.now();
   const sent = await d.store.throttle.hit(`verify-mail:${user.id}`, now, WINDOW_MS);
   if (sent.count > VERIFY_MAILS_PER_WINDOW) {
-    throw tooMany('Too many verification mails for this account. Use the last code you got, or try again later.', Math.max(1, Math.ceil((sent.resetAt - now) / 1000)));
+    throw tooMany(
+      'Too many verification mails for this account. Use the last code you got, or try again later.',
+      Math.max(1, Math.ceil((sent.resetAt - now) / 1000)),
+    );
   }
-  const t = await issueToken(d.store, { purpose: VERIFY_PURPOSE, userId: user.id, email: user.email, ttlMs: VERIFY_TTL_MS, withCode: true, replacePrevious: true }, now);
+  const t = await issueToken(
+    d.store,
+    { purpose: VERIFY_PURPOSE, userId: user.id, email: user.email, ttlMs: VERIFY_TTL_MS, withCode: true, replacePrevious: true },
+    now,
+  );
   const link = `${d.config.publicUrl}/verify-email#token=${t.secret}`;
   await d.mail.send('email_verification', { address: user.email, name: user.name }, verificationMail(d.mail.portal, t.code!, link));
   await d.audit.record('email_verification_sent', { ...meta, subjectId: user.id });

@@ -58,7 +58,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const last = ACTIVITY_HOURS - 1;
       // Both sign-ins of the before() hook landed in the current hour (unless it just turned: then in the one before).
       const signIns = nonZero(body.series.signIns);
-      assert.equal(Object.values(signIns).reduce((a: number, b) => a + (b as number), 0), 2);
+      assert.equal(
+        Object.values(signIns).reduce((a: number, b) => a + (b as number), 0),
+        2,
+      );
       assert.ok(Object.keys(signIns).every((i) => Number(i) >= last - 1));
       assert.deepEqual(nonZero(body.series.failedSignIns), { 0: 1 });
       assert.deepEqual(nonZero(body.series.impersonations), { [last - 5]: 2 });
@@ -82,7 +85,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(lines.length, n);
       const entries = lines.map((l) => JSON.parse(l) as { kind: string; at: number; seq: number });
       assert.ok(entries.every((e) => e.kind === 'export_probe'));
-      assert.deepEqual(entries.map((e) => e.at), Array.from({ length: n }, (_, i) => 1_000 + n - 1 - i));
+      assert.deepEqual(
+        entries.map((e) => e.at),
+        Array.from({ length: n }, (_, i) => 1_000 + n - 1 - i),
+      );
 
       const nobody = await admin.get('/bff/admin/audit/export?email=nobody%40example.com');
       assert.equal(await nobody.text(), '');

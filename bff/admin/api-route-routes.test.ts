@@ -26,7 +26,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
     after(() => app.close());
 
     it('adds, lists and removes a route, audited; bad input names the field; people who are not admins are refused', async () => {
-      const body = { path: '/api/orders', upstream: 'https://orders.internal', resource: 'https://orders.example', scopes: ['orders:read'], requireRole: 'user' };
+      const body = {
+        path: '/api/orders',
+        upstream: 'https://orders.internal',
+        resource: 'https://orders.example',
+        scopes: ['orders:read'],
+        requireRole: 'user',
+      };
       assert.equal((await pat.api('POST', '/bff/admin/api-routes', body)).status, 403);
       const created = await admin.api('POST', '/bff/admin/api-routes', body);
       assert.equal(created.status, 201);
@@ -36,7 +42,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.match((await bad.json()).fields.scopes, /no scope orders:write/);
       assert.equal((await admin.api('POST', '/bff/admin/api-routes', body)).status, 409);
       const listed = await (await admin.api('GET', '/bff/admin/api-routes')).json();
-      assert.deepEqual(listed.routes.map((r: { path: string }) => r.path), ['/api/orders']);
+      assert.deepEqual(
+        listed.routes.map((r: { path: string }) => r.path),
+        ['/api/orders'],
+      );
       assert.equal((await admin.api('DELETE', '/bff/admin/api-routes', { path: '/api/orders' })).status, 200);
       assert.equal((await admin.api('DELETE', '/bff/admin/api-routes', { path: '/api/orders' })).status, 404);
       const audit = (await app.store.audit.list({ limit: 20 })).filter((e) => e.kind.startsWith('api_route'));

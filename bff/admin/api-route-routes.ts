@@ -37,7 +37,11 @@ export function apiRouteAdminRoutes(deps: SessionDeps): Router {
   r.post('/admin/api-routes', async (req, res) => {
     const { user } = await requireAdmin(deps, req, res);
     const route = await createApiRoute(store, parse(newRoute, req.body), deps.now());
-    await deps.audit.record('api_route_created', { actorId: user.id, ...meta(req), data: { path: route.path, upstream: route.upstream, resource: route.resource, scopes: route.scopes } });
+    await deps.audit.record('api_route_created', {
+      actorId: user.id,
+      ...meta(req),
+      data: { path: route.path, upstream: route.upstream, resource: route.resource, scopes: route.scopes },
+    });
     res.status(201).json({ route });
   });
 

@@ -75,19 +75,32 @@ export function clientOptionsFrom(opts: Opts): ClientOptions {
 
 /** `client create --machine`. */
 export async function createMachineClient(opts: Opts, ctx: MachineCommandContext): Promise<unknown> {
-  if (opts['redirect-uri'] !== undefined || opts.public === true) throw badRequest('invalid_client_metadata', 'A machine client has no redirect URIs and is never public.');
-  if (opts['backchannel-logout-uri'] !== undefined) throw badRequest('invalid_client_metadata', 'A machine client signs nobody in: it has no back-channel logout.');
+  if (opts['redirect-uri'] !== undefined || opts.public === true)
+    throw badRequest('invalid_client_metadata', 'A machine client has no redirect URIs and is never public.');
+  if (opts['backchannel-logout-uri'] !== undefined)
+    throw badRequest('invalid_client_metadata', 'A machine client signs nobody in: it has no back-channel logout.');
   const ttl = opts['access-token-ttl'] as string | undefined;
-  const { client, secret } = await registerMachineClient(ctx.store, {
-    name: need(opts, 'name'),
-    scopes: (opts.scope as string[] | undefined) ?? [],
-    accessTokenTtl: ttl === undefined ? null : Number(ttl),
-    ...optionsInput(opts),
-  }, ctx.now);
-  await ctx.audit.record('client_registered', { data: { clientId: client.clientId, name: client.name, machine: true, privateKeyJwt: secret === null, via: 'cli' } });
+  const { client, secret } = await registerMachineClient(
+    ctx.store,
+    {
+      name: need(opts, 'name'),
+      scopes: (opts.scope as string[] | undefined) ?? [],
+      accessTokenTtl: ttl === undefined ? null : Number(ttl),
+      ...optionsInput(opts),
+    },
+    ctx.now,
+  );
+  await ctx.audit.record('client_registered', {
+    data: { clientId: client.clientId, name: client.name, machine: true, privateKeyJwt: secret === null, via: 'cli' },
+  });
   return {
-    client_id: client.clientId, ...(secret ? { client_secret: secret } : {}), name: client.name, machine: true, scopes: client.scopes,
-    token_endpoint_auth_method: secret ? 'client_secret_basic' : 'private_key_jwt', access_token_ttl: client.accessTokenTtl ?? null,
+    client_id: client.clientId,
+    ...(secret ? { client_secret: secret } : {}),
+    name: client.name,
+    machine: true,
+    scopes: client.scopes,
+    token_endpoint_auth_method: secret ? 'client_secret_basic' : 'private_key_jwt',
+    access_token_ttl: client.accessTokenTtl ?? null,
   };
 }
 
@@ -95,7 +108,11 @@ export async function runResourceCommand(action: string, opts: Opts, ctx: Machin
   const { store, audit, now } = ctx;
   switch (action) {
     case 'create': {
-      const r = await createResource(store, { identifier: need(opts, 'identifier'), name: opts.name as string | undefined, scopes: (opts.scope as string[] | undefined) ?? [] }, now);
+      const r = await createResource(
+        store,
+        { identifier: need(opts, 'identifier'), name: opts.name as string | undefined, scopes: (opts.scope as string[] | undefined) ?? [] },
+        now,
+      );
       await audit.record('resource_created', { data: { identifier: r.identifier, scopes: r.scopes, via: 'cli' } });
       return r;
     }

@@ -31,8 +31,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const own = await signedInAgent(app.url, email, PASSWORD);
       await enrolTotp(own, email);
       await app.store.passkeys.create({
-        id: 'pk_test_1', userId: user.id, credentialId: 'Y3JlZA', publicKey: 'a2V5', signCount: 0, transports: ['internal'],
-        deviceType: 'singleDevice', backedUp: false, name: 'Old phone', createdAt: Date.now(), lastUsedAt: null,
+        id: 'pk_test_1',
+        userId: user.id,
+        credentialId: 'Y3JlZA',
+        publicKey: 'a2V5',
+        signCount: 0,
+        transports: ['internal'],
+        deviceType: 'singleDevice',
+        backedUp: false,
+        name: 'Old phone',
+        createdAt: Date.now(),
+        lastUsedAt: null,
       });
 
       const res = await admin.api('POST', `/bff/admin/users/${user.id}/second-factors/reset`, {});

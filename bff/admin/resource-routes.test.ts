@@ -25,17 +25,26 @@ for (const db of ['sqlite', 'postgres'] as const) {
     after(() => app.close());
 
     it('defines a resource, registers a machine client for it (its secret shown once), which then gets a token', async () => {
-      const created = await admin.api('POST', '/bff/admin/resources', { identifier: 'https://orders.example', name: 'Orders', scopes: ['orders:read', 'orders:write'] });
+      const created = await admin.api('POST', '/bff/admin/resources', {
+        identifier: 'https://orders.example',
+        name: 'Orders',
+        scopes: ['orders:read', 'orders:write'],
+      });
       assert.equal(created.status, 201);
       const listed = (await (await admin.api('GET', '/bff/admin/resources')).json()) as { resources: Array<{ identifier: string; scopes: string[] }> };
-      assert.deepEqual(listed.resources.map((r) => [r.identifier, r.scopes]), [['https://orders.example', ['orders:read', 'orders:write']]]);
+      assert.deepEqual(
+        listed.resources.map((r) => [r.identifier, r.scopes]),
+        [['https://orders.example', ['orders:read', 'orders:write']]],
+      );
 
       const reg = await admin.api('POST', '/bff/admin/machine-clients', { name: 'Nightly export', scopes: ['orders:read'] });
       assert.equal(reg.status, 201);
       const { client, clientSecret } = (await reg.json()) as { client: { clientId: string; machine: boolean; public: boolean }; clientSecret: string };
       assert.equal(client.machine, true);
       assert.equal(client.public, false);
-      const config = await oidc.discovery(new URL(app.config.issuer), client.clientId, {}, oidc.ClientSecretBasic(clientSecret), { execute: [oidc.allowInsecureRequests] });
+      const config = await oidc.discovery(new URL(app.config.issuer), client.clientId, {}, oidc.ClientSecretBasic(clientSecret), {
+        execute: [oidc.allowInsecureRequests],
+      });
       assert.equal((await oidc.clientCredentialsGrant(config, { resource: 'https://orders.example', scope: 'orders:read' })).scope, 'orders:read');
       const clients = (await (await admin.api('GET', '/bff/admin/clients')).json()) as { clients: Array<{ clientId: string; machine: boolean }> };
       assert.equal(clients.clients.find((c) => c.clientId === client.clientId)?.machine, true);

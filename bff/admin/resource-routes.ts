@@ -54,7 +54,11 @@ export function resourceRoutes(deps: SessionDeps): Router {
     const { user } = await requireAdmin(deps, req, res);
     const b = parse(newMachineClient, req.body);
     const { client, secret } = await registerMachineClient(store, b, deps.now());
-    await deps.audit.record('client_registered', { actorId: user.id, ...meta(req), data: { clientId: client.clientId, name: client.name, machine: true, privateKeyJwt: secret === null } });
+    await deps.audit.record('client_registered', {
+      actorId: user.id,
+      ...meta(req),
+      data: { clientId: client.clientId, name: client.name, machine: true, privateKeyJwt: secret === null },
+    });
     res.status(201).json({ client: publicClient(client), ...(secret ? { clientSecret: secret } : {}) });
   });
 

@@ -56,7 +56,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('refuses a public app (400 public_client), an unknown id (404 client_not_found) and a non-admin (403), in the BFF JSON format', async () => {
-      const { client } = await registerClient(app.store, { name: 'Public', redirectUris: ['https://p.example/cb'], isPublic: true, scopes: ['openid'] }, Date.now());
+      const { client } = await registerClient(
+        app.store,
+        { name: 'Public', redirectUris: ['https://p.example/cb'], isPublic: true, scopes: ['openid'] },
+        Date.now(),
+      );
       const pub = await admin.api('POST', `/bff/admin/clients/${client.clientId}/secret`);
       assert.deepEqual([pub.status, ((await pub.json()) as { error: string }).error], [400, 'public_client']);
       const unknown = await admin.api('POST', '/bff/admin/clients/nope/secret');

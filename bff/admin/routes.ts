@@ -43,9 +43,32 @@ export function adminRoutes(deps: SessionDeps): Router {
   r.post('/admin/clients', async (req, res) => {
     const { user } = await requireAdmin(deps, req, res);
     const b = parse(newClient, req.body);
-    const options = validateClientOptions({ backchannelLogoutUri: b.backchannelLogoutUri, backchannelLogoutSessionRequired: b.backchannelLogoutSessionRequired }, b.public);
-    const { client, secret } = await registerClient(store, { name: b.name, redirectUris: b.redirectUris, isPublic: b.public, scopes: b.scopes, logoUrl: b.logoUrl, defaultScope: b.defaultScope, accessTokenTtl: b.accessTokenTtl, legacyRefresh: b.legacyRefresh, postLogoutRedirectUris: b.postLogoutRedirectUris, options }, deps.now());
-    await deps.audit.record('client_registered', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: client.clientId, name: client.name, public: secret === null, legacyRefresh: client.legacyRefresh === true } });
+    const options = validateClientOptions(
+      { backchannelLogoutUri: b.backchannelLogoutUri, backchannelLogoutSessionRequired: b.backchannelLogoutSessionRequired },
+      b.public,
+    );
+    const { client, secret } = await registerClient(
+      store,
+      {
+        name: b.name,
+        redirectUris: b.redirectUris,
+        isPublic: b.public,
+        scopes: b.scopes,
+        logoUrl: b.logoUrl,
+        defaultScope: b.defaultScope,
+        accessTokenTtl: b.accessTokenTtl,
+        legacyRefresh: b.legacyRefresh,
+        postLogoutRedirectUris: b.postLogoutRedirectUris,
+        options,
+      },
+      deps.now(),
+    );
+    await deps.audit.record('client_registered', {
+      actorId: user.id,
+      ip: clientIp(req),
+      userAgent: req.get('user-agent') ?? null,
+      data: { clientId: client.clientId, name: client.name, public: secret === null, legacyRefresh: client.legacyRefresh === true },
+    });
     res.status(201).json({ clientId: client.clientId, ...(secret ? { clientSecret: secret } : {}) });
   });
 
@@ -53,14 +76,25 @@ export function adminRoutes(deps: SessionDeps): Router {
     const { user } = await requireAdmin(deps, req, res);
     const c = await store.clients.find(String(req.params.clientId));
     if (!c || c.firstParty || !(await store.clients.delete(c.clientId))) throw notFound('client_not_found', 'No such partner app.');
-    await deps.audit.record('client_deleted', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: c.clientId, name: c.name } });
+    await deps.audit.record('client_deleted', {
+      actorId: user.id,
+      ip: clientIp(req),
+      userAgent: req.get('user-agent') ?? null,
+      data: { clientId: c.clientId, name: c.name },
+    });
     res.json({ ok: true });
   });
 
   r.patch('/admin/clients/:clientId', async (req, res) => {
     const { user } = await requireAdmin(deps, req, res);
     const { client, changed } = await updateClient(store, String(req.params.clientId), parse(clientPatchSchema, req.body));
-    if (changed.length) await deps.audit.record('client_updated', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: clientUpdateAuditData(client, changed) });
+    if (changed.length)
+      await deps.audit.record('client_updated', {
+        actorId: user.id,
+        ip: clientIp(req),
+        userAgent: req.get('user-agent') ?? null,
+        data: clientUpdateAuditData(client, changed),
+      });
     res.json({ client: publicClient(client), changed });
   });
 
@@ -78,7 +112,13 @@ export function adminRoutes(deps: SessionDeps): Router {
     const { user: admin } = await requireAdmin(deps, req, res);
     const b = parse(z.object({ username: z.string().max(200).nullable() }), req.body);
     const user = await setUsername(store, String(req.params.userId), b.username, deps.now());
-    await deps.audit.record('username_set', { actorId: admin.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { username: user.username ?? null } });
+    await deps.audit.record('username_set', {
+      actorId: admin.id,
+      subjectId: user.id,
+      ip: clientIp(req),
+      userAgent: req.get('user-agent') ?? null,
+      data: { username: user.username ?? null },
+    });
     res.json({ user: publicUser(user) });
   });
 

@@ -13,8 +13,17 @@ import type { FederatedIdentity } from '../store/federation.ts';
 const PASSWORD = 'correct horse battery staple';
 
 const identity = (userId: string, connectionId: string, subject: string): FederatedIdentity => ({
-  connectionId, subject, userId, email: `${subject}@upstream.example`, tokens: null, tokensExpiresAt: null,
-  version: 0, refreshLockUntil: null, linkedAt: 1_000, createdAt: 1_000, lastUsedAt: 2_000,
+  connectionId,
+  subject,
+  userId,
+  email: `${subject}@upstream.example`,
+  tokens: null,
+  tokensExpiresAt: null,
+  version: 0,
+  refreshLockUntil: null,
+  linkedAt: 1_000,
+  createdAt: 1_000,
+  lastUsedAt: 2_000,
 });
 
 for (const db of ['sqlite', 'postgres'] as const) {
@@ -36,7 +45,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
       const res = await admin.api('POST', `/bff/admin/users/${user.id}/identities/unlink`, { connectionId: 'conn_a', subject: 'sub-1' });
       assert.equal(res.status, 200, await res.clone().text());
-      assert.deepEqual((await app.store.federation.listLinkedIdentities(user.id)).map((i) => i.subject), ['sub-2']);
+      assert.deepEqual(
+        (await app.store.federation.listLinkedIdentities(user.id)).map((i) => i.subject),
+        ['sub-2'],
+      );
       const [entry] = await app.store.audit.list({ kind: 'identity_unlinked', limit: 5 });
       assert.equal(entry?.subjectId, user.id);
       assert.deepEqual(entry?.data, { connectionId: 'conn_a', subject: 'sub-1' });

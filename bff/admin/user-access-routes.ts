@@ -63,7 +63,10 @@ export function adminUserAccessRoutes(deps: SessionDeps, mail: Mail): Router {
       await store.oidc.destroy('Session', s.id);
       providerSessions++;
     }
-    await deps.audit.record('sessions_revoked', { ...auditMeta(req, admin.id, user.id), data: { reason: 'admin_sign_out_everywhere', bffSessions, providerSessions } });
+    await deps.audit.record('sessions_revoked', {
+      ...auditMeta(req, admin.id, user.id),
+      data: { reason: 'admin_sign_out_everywhere', bffSessions, providerSessions },
+    });
     res.json({ ok: true, ended: bffSessions });
   });
 

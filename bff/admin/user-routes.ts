@@ -14,7 +14,10 @@ import { listDeviceSessions } from '../session/device-sessions.ts';
 import { requireAdmin } from '../session/guard.ts';
 import { adminUser, auditMeta, confirmSelf, decodeCursor, encodeCursor, findUserOr404, lastAdmin, staleUser, userGone } from './user-view.ts';
 
-const flag = z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true').optional();
+const flag = z
+  .enum(['1', 'true', '0', 'false'])
+  .transform((v) => v === '1' || v === 'true')
+  .optional();
 const listQuery = z.object({
   query: z.string().max(200).optional(),
   sort: z.enum(['created', 'lastSignIn']).default('created'),
@@ -52,7 +55,13 @@ export function adminUserRoutes(deps: SessionDeps, mail: Mail): Router {
   r.get('/admin/users/:userId', async (req, res) => {
     await requireAdmin(deps, req, res);
     const user = await findUserOr404(store, String(req.params.userId));
-    const identities = (await store.federation.listLinkedIdentities(user.id)).map((i) => ({ connectionId: i.connectionId, subject: i.subject, email: i.email, linkedAt: i.linkedAt, lastUsedAt: i.lastUsedAt }));
+    const identities = (await store.federation.listLinkedIdentities(user.id)).map((i) => ({
+      connectionId: i.connectionId,
+      subject: i.subject,
+      email: i.email,
+      linkedAt: i.linkedAt,
+      lastUsedAt: i.lastUsedAt,
+    }));
     const names = new Map((await store.federation.listConnections()).map((c) => [c.id, c.name]));
     res.setHeader('Cache-Control', 'no-store');
     res.json({
@@ -88,14 +97,18 @@ export function adminUserRoutes(deps: SessionDeps, mail: Mail): Router {
     const { user: admin } = await requireAdmin(deps, req, res);
     const b = parse(deleteBody, req.body);
     const user = await findUserOr404(store, String(req.params.userId));
-    if (b.confirmEmail.trim().toLowerCase() !== user.email) throw badRequest('confirmation_mismatch', `Type the email ${user.email} to confirm.`, { confirmEmail: `Type ${user.email} exactly.` });
+    if (b.confirmEmail.trim().toLowerCase() !== user.email)
+      throw badRequest('confirmation_mismatch', `Type the email ${user.email} to confirm.`, { confirmEmail: `Type ${user.email} exactly.` });
     if (user.id === admin.id && !b.confirmSelf) throw confirmSelf();
     const deleted = await store.users.delete(user.id);
     if (!deleted.ok) throw deleted.reason === 'missing' ? userGone() : lastAdmin();
     // The account row is gone; its grants and provider sessions go with it (the store keeps no orphans of it).
     const revoked = await revokeOtherAccess(store, user.id, {}, deps.sessions.revokeAllForUser);
     // The audit log keeps who it was: its entries name the id, and this one the email and name.
-    await deps.audit.record('user_deleted', { ...auditMeta(req, admin.id, user.id), data: { email: user.email, name: user.name, role: user.role, ...revoked } });
+    await deps.audit.record('user_deleted', {
+      ...auditMeta(req, admin.id, user.id),
+      data: { email: user.email, name: user.name, role: user.role, ...revoked },
+    });
     res.json({ ok: true });
   });
 
@@ -112,7 +125,11 @@ export function adminUserRoutes(deps: SessionDeps, mail: Mail): Router {
       res.status(201).json({ user: adminUser(user) });
       return;
     }
-    if (!mail.enabled) throw badRequest('mail_disabled', 'This portal cannot send mail (no SMTP_URL is configured), so it cannot invite anyone. Use `portal user create` on the server.');
+    if (!mail.enabled)
+      throw badRequest(
+        'mail_disabled',
+        'This portal cannot send mail (no SMTP_URL is configured), so it cannot invite anyone. Use `portal user create` on the server.',
+      );
     const existed = await store.users.findByEmail(b.email.trim().toLowerCase());
     const { user, link } = await inviteUser(deps, b.email, b.name?.trim() || undefined, deps.now());
     await mail.send('invitation', { address: user.email, name: user.name }, invitationMail(mail.portal, link, INVITE_TTL_MS / 86_400_000));

@@ -32,10 +32,16 @@ export async function findUserOr404(store: Store, id: string): Promise<User> {
 }
 
 export const staleUser = () =>
-  new AppError('user_changed', 'Another administrator changed this user since you opened the page. Nothing was saved: look at the current details and try again.', { status: 409 });
+  new AppError(
+    'user_changed',
+    'Another administrator changed this user since you opened the page. Nothing was saved: look at the current details and try again.',
+    { status: 409 },
+  );
 
 export const lastAdmin = () =>
-  new AppError('last_admin', 'This is the only enabled administrator. Make someone else an administrator first, so the portal is never left without one.', { status: 409 });
+  new AppError('last_admin', 'This is the only enabled administrator. Make someone else an administrator first, so the portal is never left without one.', {
+    status: 409,
+  });
 
 export const confirmSelf = () =>
   badRequest('confirm_self', 'This changes your own account. Confirm that you mean it.', { confirmSelf: 'Confirm the change to your own account.' });
@@ -49,11 +55,17 @@ export function decodeCursor(s: string | undefined): UserCursor | null {
   if (!s) return null;
   try {
     const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && v[1].length <= 200) return { key: v[0] as number, id: v[1] };
+    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && v[1].length <= 200)
+      return { key: v[0] as number, id: v[1] };
   } catch {
     // falls through to the clear error below
   }
   throw badRequest('invalid_cursor', 'That page link is not valid. Start again from the first page.', { after: 'not a page cursor' });
 }
 
-export const auditMeta = (req: Request, actorId: string, subjectId: string) => ({ actorId, subjectId, ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
+export const auditMeta = (req: Request, actorId: string, subjectId: string) => ({
+  actorId,
+  subjectId,
+  ip: clientIp(req),
+  userAgent: req.get('user-agent') ?? null,
+});

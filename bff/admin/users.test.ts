@@ -13,7 +13,13 @@ import { rawSql } from '../testing/raw-sql.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
-interface ListedUser { id: string; email: string; updatedAt: number; role: string; disabled: boolean }
+interface ListedUser {
+  id: string;
+  email: string;
+  updatedAt: number;
+  role: string;
+  disabled: boolean;
+}
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`admin users API (${db})`, () => {
@@ -31,10 +37,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
     const getUser = async (id: string) => (await json(await admin.api('GET', `/bff/admin/users/${id}`))).body.user as ListedUser;
 
     it('pages the list with a cursor, filters and searches; others get 403', async () => {
-      for (let i = 0; i < 5; i++) await createAccount(app.store, { email: `list${i}@example.com`, password: null, name: `Lister ${i}`, emailVerified: i % 2 === 0 }, 1_000 + i);
+      for (let i = 0; i < 5; i++)
+        await createAccount(app.store, { email: `list${i}@example.com`, password: null, name: `Lister ${i}`, emailVerified: i % 2 === 0 }, 1_000 + i);
       const first = await json(await admin.api('GET', '/bff/admin/users?query=lister&limit=2'));
       assert.equal(first.status, 200);
-      assert.deepEqual((first.body.users as ListedUser[]).map((u) => u.email), ['list4@example.com', 'list3@example.com']);
+      assert.deepEqual(
+        (first.body.users as ListedUser[]).map((u) => u.email),
+        ['list4@example.com', 'list3@example.com'],
+      );
       const seen = [...(first.body.users as ListedUser[])];
       let next = first.body.next as string | null;
       while (next) {
@@ -42,11 +52,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
         seen.push(...(page.body.users as ListedUser[]));
         next = page.body.next as string | null;
       }
-      assert.deepEqual(seen.map((u) => u.email), [4, 3, 2, 1, 0].map((i) => `list${i}@example.com`));
+      assert.deepEqual(
+        seen.map((u) => u.email),
+        [4, 3, 2, 1, 0].map((i) => `list${i}@example.com`),
+      );
       const unverified = await json(await admin.api('GET', '/bff/admin/users?query=lister&unverified=1'));
-      assert.deepEqual((unverified.body.users as ListedUser[]).map((u) => u.email), ['list3@example.com', 'list1@example.com']);
+      assert.deepEqual(
+        (unverified.body.users as ListedUser[]).map((u) => u.email),
+        ['list3@example.com', 'list1@example.com'],
+      );
       const admins = await json(await admin.api('GET', '/bff/admin/users?admin=true'));
-      assert.deepEqual((admins.body.users as ListedUser[]).map((u) => u.email), ['root@example.com']);
+      assert.deepEqual(
+        (admins.body.users as ListedUser[]).map((u) => u.email),
+        ['root@example.com'],
+      );
       const bad = await json(await admin.api('GET', '/bff/admin/users?after=not-a-cursor'));
       assert.deepEqual([bad.status, bad.body.error], [400, 'invalid_cursor']);
       const badSort = await json(await admin.api('GET', '/bff/admin/users?sort=name'));
@@ -69,7 +88,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([stale.status, stale.body.error], [409, 'user_changed']);
       assert.equal((await app.store.users.findById(u.id))!.disabled, false, 'nothing overwritten');
       const audit = await app.store.audit.list({ kind: 'user_role_changed', subjectId: u.id });
-      assert.deepEqual(audit.map((e) => [e.actorId, e.data.role]), [[adminId, 'admin']]);
+      assert.deepEqual(
+        audit.map((e) => [e.actorId, e.data.role]),
+        [[adminId, 'admin']],
+      );
       await app.store.users.update(u.id, { role: 'user' }, Date.now());
     });
 
@@ -101,7 +123,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const enable = await json(await admin.api('PATCH', `/bff/admin/users/${u.id}`, { updatedAt: (res.body.user as ListedUser).updatedAt, disabled: false }));
       assert.equal(enable.status, 200);
       await signedInAgent(app.url, email, PASSWORD);
-      assert.deepEqual((await app.store.audit.list({ subjectId: u.id })).map((e) => e.kind).filter((k) => k.startsWith('user_')).reverse(), ['user_disabled', 'user_enabled']);
+      assert.deepEqual(
+        (await app.store.audit.list({ subjectId: u.id }))
+          .map((e) => e.kind)
+          .filter((k) => k.startsWith('user_'))
+          .reverse(),
+        ['user_disabled', 'user_enabled'],
+      );
     });
 
     it('deletes after the typed email, keeps the audit trail, and says so when the user is already gone', async () => {
@@ -136,9 +164,22 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const withPassword = await createAccount(app.store, { email: 'forgot@example.com', password: PASSWORD }, Date.now());
       const reset = await json(await admin.api('POST', `/bff/admin/users/${withPassword.id}/mail`, {}));
       assert.deepEqual(reset.body, { sent: 'password_reset' });
-      const queued = await rawSql<{ kind: string; to_address: string }>(app.config.databaseUrl, 'SELECT kind, to_address FROM mail_outbox ORDER BY created_at, kind');
-      assert.deepEqual(queued.map((m) => [m.kind, m.to_address]), [['invitation', 'new.person@example.com'], ['invitation', 'new.person@example.com'], ['password_reset', 'forgot@example.com']]);
-      assert.deepEqual((await app.store.audit.list({ actorId: adminId, kind: 'user_invited' })).map((e) => e.subjectId), [invited.id, invited.id]);
+      const queued = await rawSql<{ kind: string; to_address: string }>(
+        app.config.databaseUrl,
+        'SELECT kind, to_address FROM mail_outbox ORDER BY created_at, kind',
+      );
+      assert.deepEqual(
+        queued.map((m) => [m.kind, m.to_address]),
+        [
+          ['invitation', 'new.person@example.com'],
+          ['invitation', 'new.person@example.com'],
+          ['password_reset', 'forgot@example.com'],
+        ],
+      );
+      assert.deepEqual(
+        (await app.store.audit.list({ actorId: adminId, kind: 'user_invited' })).map((e) => e.subjectId),
+        [invited.id, invited.id],
+      );
       assert.equal((await app.store.audit.list({ kind: 'password_reset_link_issued', subjectId: withPassword.id })).length, 1);
       const taken = await json(await admin.api('POST', '/bff/admin/users', { email: 'forgot@example.com' }));
       assert.deepEqual([taken.status, taken.body.error], [400, 'already_registered']);

@@ -115,28 +115,56 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
       const a = await page(admin, '?kind=org_renamed');
       assert.equal(a.status, 200);
-      assert.deepEqual(a.body.entries.map((e) => e.data.n), [3, 1]);
-      assert.deepEqual(a.body.people, { [adminId]: { email: 'root@example.com', name: 'Root Admin' }, [aliceId]: { email: 'alice@example.com', name: 'Alice Liddell' } });
+      assert.deepEqual(
+        a.body.entries.map((e) => e.data.n),
+        [3, 1],
+      );
+      assert.deepEqual(a.body.people, {
+        [adminId]: { email: 'root@example.com', name: 'Root Admin' },
+        [aliceId]: { email: 'alice@example.com', name: 'Alice Liddell' },
+      });
 
       const b = await page(admin, '?kind=org_deleted');
-      assert.deepEqual(b.body.entries.map((e) => e.data.n), [2]);
+      assert.deepEqual(
+        b.body.entries.map((e) => e.data.n),
+        [2],
+      );
       assert.deepEqual(b.body.people, { [aliceId]: { email: 'alice@example.com', name: 'Alice Liddell' } }, 'no name for an id that is no user');
 
       const byActor = await page(admin, `?actorId=${aliceId}&from=${t0}`);
       assert.deepEqual(kinds(byActor.body.entries), ['org_deleted']);
       const bySubject = await page(admin, `?subjectId=${aliceId}&kind=org_renamed`);
-      assert.deepEqual(bySubject.body.entries.map((e) => e.data.n), [1]);
+      assert.deepEqual(
+        bySubject.body.entries.map((e) => e.data.n),
+        [1],
+      );
       const byUser = await page(admin, `?userId=${aliceId}&from=${t0}`);
-      assert.deepEqual(byUser.body.entries.map((e) => e.data.n), [2, 1]);
+      assert.deepEqual(
+        byUser.body.entries.map((e) => e.data.n),
+        [2, 1],
+      );
       const byEmail = await page(admin, `?email=${encodeURIComponent('  ALICE@example.com ')}&from=${t0}`);
-      assert.deepEqual(byEmail.body.entries.map((e) => e.data.n), [2, 1], 'the email names the same person, trimmed and in any case');
+      assert.deepEqual(
+        byEmail.body.entries.map((e) => e.data.n),
+        [2, 1],
+        'the email names the same person, trimmed and in any case',
+      );
 
       const window = await page(admin, `?from=${t0 + 15_000}&to=${t0 + 25_000}`);
-      assert.deepEqual(window.body.entries.map((e) => e.data.n), [2]);
+      assert.deepEqual(
+        window.body.entries.map((e) => e.data.n),
+        [2],
+      );
       const since = await page(admin, `?from=${t0}&to=${t3}`);
-      assert.deepEqual(since.body.entries.map((e) => e.data.n), [3, 2, 1]);
+      assert.deepEqual(
+        since.body.entries.map((e) => e.data.n),
+        [3, 2, 1],
+      );
       const older = await page(admin, `?from=${t0}&before=${since.body.entries[0]!.seq}`);
-      assert.deepEqual(older.body.entries.map((e) => e.data.n), [2, 1]);
+      assert.deepEqual(
+        older.body.entries.map((e) => e.data.n),
+        [2, 1],
+      );
     });
 
     it('answers an email that matches nobody with no entries (not every entry)', async () => {
@@ -152,8 +180,21 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const max = await page(admin, '?kind=passkey_renamed&limit=500');
       assert.equal(max.body.entries.length, 101);
       const one = await page(admin, '?kind=passkey_renamed&limit=1');
-      assert.deepEqual(one.body.entries.map((e) => e.data.i), [100]);
-      for (const bad of ['limit=0', 'limit=501', 'limit=1.5', 'limit=x', `kind=${'k'.repeat(65)}`, `email=${'e'.repeat(321)}`, `userId=${'u'.repeat(101)}`, 'from=-1', 'before=0']) {
+      assert.deepEqual(
+        one.body.entries.map((e) => e.data.i),
+        [100],
+      );
+      for (const bad of [
+        'limit=0',
+        'limit=501',
+        'limit=1.5',
+        'limit=x',
+        `kind=${'k'.repeat(65)}`,
+        `email=${'e'.repeat(321)}`,
+        `userId=${'u'.repeat(101)}`,
+        'from=-1',
+        'before=0',
+      ]) {
         const r = await page(admin, `?${bad}`);
         assert.deepEqual([r.status, r.body.error], [400, 'invalid_request'], bad);
       }

@@ -25,7 +25,10 @@ async function columns(app: TestApp): Promise<string[]> {
   const url = app.config.databaseUrl;
   const rows = url.startsWith('sqlite:')
     ? await rawSql<{ name: string }>(url, `SELECT name FROM pragma_table_info('audit_log')`)
-    : await rawSql<{ name: string }>(url, `SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'audit_log' AND table_schema = current_schema()`);
+    : await rawSql<{ name: string }>(
+        url,
+        `SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'audit_log' AND table_schema = current_schema()`,
+      );
   return rows.map((r) => r.name).sort();
 }
 
@@ -81,7 +84,11 @@ describe('audit entry hash: golden vector', () => {
   it('a fixed entry, key, key id and previous hash give a fixed HMAC-SHA256', () => {
     assert.equal(createHmac('sha256', KEY).update(`${PREV}\n${MESSAGE}`).digest('hex'), MAC, 'the written-out message is what is MACed');
     assert.equal(keyedEntryHash(KEY, 3, PREV, 41, ENTRY), MAC);
-    assert.equal(plainEntryHash(PREV, 41, ENTRY), '6dc4f3531c1d3d2d2842f30c1fa2f07bb0c6e71eba32b4b50866c5a0781a8f49', 'the pre-AUDIT_KEYS hash, which re-keying still checks');
+    assert.equal(
+      plainEntryHash(PREV, 41, ENTRY),
+      '6dc4f3531c1d3d2d2842f30c1fa2f07bb0c6e71eba32b4b50866c5a0781a8f49',
+      'the pre-AUDIT_KEYS hash, which re-keying still checks',
+    );
   });
 
   it('changing any one input changes the MAC', () => {
@@ -125,7 +132,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('fails verification when any one column of an entry is edited in the database', async () => {
       assert.deepEqual(Object.keys(EDITS).sort(), await columns(app), 'every column of audit_log has an edit below');
-      for (let i = 0; i < 3; i++) await app.audit.record('secrets_reencrypted', { actorId: 'admin-1', subjectId: 'user-1', ip: '192.0.2.1', userAgent: 'ua', data: { i } });
+      for (let i = 0; i < 3; i++)
+        await app.audit.record('secrets_reencrypted', { actorId: 'admin-1', subjectId: 'user-1', ip: '192.0.2.1', userAgent: 'ua', data: { i } });
       const [last] = await app.store.audit.list({ limit: 1 });
       const victim = last!.seq - 1;
       assert.deepEqual(await verify(), { ok: true, count: last!.seq });
@@ -166,7 +174,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       // Claiming the rows predate the keys does not help either.
       await rewrite(null);
       const plain = await verify();
-      assert.deepEqual(plain, { ok: false, count: victim - 1, badSeq: victim, reason: `entry ${victim} has a plain hash, not an HMAC (written before AUDIT_KEYS: run \`portal audit rekey\` once after upgrading)` });
+      assert.deepEqual(plain, {
+        ok: false,
+        count: victim - 1,
+        badSeq: victim,
+        reason: `entry ${victim} has a plain hash, not an HMAC (written before AUDIT_KEYS: run \`portal audit rekey\` once after upgrading)`,
+      });
       assert.equal(cli('verify').status, 1);
       // Nor can the operator's one-time re-keying launder it into valid HMACs.
       const laundered = cli('rekey');
@@ -242,8 +255,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const rekeyed = cli('rekey');
       assert.equal(rekeyed.status, 0, rekeyed.stderr);
       assert.deepEqual(JSON.parse(rekeyed.stdout), { rekeyed: 3 });
-      assert.deepEqual(await rekeyPlainEntries(app.store, app.config.auditKeys), { rekeyed: 0, badSeq: 1, reason: 'entry 1 is already keyed: only a log written entirely before AUDIT_KEYS can be re-keyed' }, 'once');
-      assert.deepEqual((await sql<{ key_id: number }>(`SELECT key_id FROM audit_log ORDER BY seq`)).map((r) => Number(r.key_id)), [2, 2, 2]);
+      assert.deepEqual(
+        await rekeyPlainEntries(app.store, app.config.auditKeys),
+        { rekeyed: 0, badSeq: 1, reason: 'entry 1 is already keyed: only a log written entirely before AUDIT_KEYS can be re-keyed' },
+        'once',
+      );
+      assert.deepEqual(
+        (await sql<{ key_id: number }>(`SELECT key_id FROM audit_log ORDER BY seq`)).map((r) => Number(r.key_id)),
+        [2, 2, 2],
+      );
       await app.audit.record('secrets_reencrypted', {});
       assert.deepEqual(await verify(), { ok: true, count: 4 });
     });

@@ -19,7 +19,11 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj).filter((k) => obj[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  return `{${Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
+    .join(',')}}`;
 }
 
 function body(seq: number, e: NewAuditEntry): Record<string, unknown> {
@@ -28,12 +32,20 @@ function body(seq: number, e: NewAuditEntry): Record<string, unknown> {
 
 /** The hash of an entry written before AUDIT_KEYS existed: plain SHA-256, which anyone can recompute. */
 export function plainEntryHash(prevHash: string, seq: number, e: NewAuditEntry): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(body(seq, e))).digest('hex');
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(canonicalJson(body(seq, e)))
+    .digest('hex');
 }
 
 /** The keyed hash: the key id is inside the MAC, so it cannot be swapped for another configured key. */
 export function keyedEntryHash(secret: string, keyId: number, prevHash: string, seq: number, e: NewAuditEntry): string {
-  return createHmac('sha256', secret).update(prevHash).update('\n').update(canonicalJson({ ...body(seq, e), keyId })).digest('hex');
+  return createHmac('sha256', secret)
+    .update(prevHash)
+    .update('\n')
+    .update(canonicalJson({ ...body(seq, e), keyId }))
+    .digest('hex');
 }
 
 export function currentKeyId(keys: AuditKeys): number {

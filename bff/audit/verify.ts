@@ -20,9 +20,7 @@ export interface Checkpoint {
   mac: string;
 }
 
-export type ChainResult =
-  | { ok: true; count: number }
-  | { ok: false; count: number; badSeq: number; reason: string };
+export type ChainResult = { ok: true; count: number } | { ok: false; count: number; badSeq: number; reason: string };
 
 const checkpointSchema = z.object({
   seq: z.number().int().nonnegative(),
@@ -47,7 +45,10 @@ export function parseCheckpoint(text: string): Checkpoint {
 
 function checkpointMac(secret: string, c: Omit<Checkpoint, 'mac'>): string {
   // Its own label, so a checkpoint MAC can never pass for an entry hash or the reverse.
-  return createHmac('sha256', secret).update('portal audit checkpoint\n').update(canonicalJson({ seq: c.seq, hash: c.hash, at: c.at, keyId: c.keyId })).digest('hex');
+  return createHmac('sha256', secret)
+    .update('portal audit checkpoint\n')
+    .update(canonicalJson({ seq: c.seq, hash: c.hash, at: c.at, keyId: c.keyId }))
+    .digest('hex');
 }
 
 function sameHex(a: string, b: string): boolean {
@@ -73,8 +74,10 @@ export async function verifyChain(store: Store, keys: AuditKeys, opts: { since?:
   const since = opts.since;
   if (since) {
     const secret = keys[since.keyId];
-    if (secret === undefined) return { ok: false, count: 0, badSeq: since.seq, reason: `the checkpoint is keyed with AUDIT_KEYS id ${since.keyId}, which is not configured` };
-    if (!sameHex(checkpointMac(secret, since), since.mac)) return { ok: false, count: 0, badSeq: since.seq, reason: 'the checkpoint is not authentic (its HMAC does not match)' };
+    if (secret === undefined)
+      return { ok: false, count: 0, badSeq: since.seq, reason: `the checkpoint is keyed with AUDIT_KEYS id ${since.keyId}, which is not configured` };
+    if (!sameHex(checkpointMac(secret, since), since.mac))
+      return { ok: false, count: 0, badSeq: since.seq, reason: 'the checkpoint is not authentic (its HMAC does not match)' };
   }
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
@@ -86,15 +89,27 @@ export async function verifyChain(store: Store, keys: AuditKeys, opts: { since?:
       if (e.seq !== expectedSeq) return { ok: false, count, badSeq: expectedSeq, reason: `entry ${expectedSeq} is missing (next is ${e.seq})` };
       const problem = entryProblem(keys, prev, e);
       if (problem) return { ok: false, count, badSeq: e.seq, reason: problem };
-      if (e.keyId === null) return { ok: false, count, badSeq: e.seq, reason: `entry ${e.seq} has a plain hash, not an HMAC (written before AUDIT_KEYS: run \`portal audit rekey\` once after upgrading)` };
-      if (since && e.seq === since.seq && e.hash !== since.hash) return { ok: false, count, badSeq: e.seq, reason: `entry ${e.seq} differs from the checkpoint` };
+      if (e.keyId === null)
+        return {
+          ok: false,
+          count,
+          badSeq: e.seq,
+          reason: `entry ${e.seq} has a plain hash, not an HMAC (written before AUDIT_KEYS: run \`portal audit rekey\` once after upgrading)`,
+        };
+      if (since && e.seq === since.seq && e.hash !== since.hash)
+        return { ok: false, count, badSeq: e.seq, reason: `entry ${e.seq} differs from the checkpoint` };
       prev = e.hash;
       expectedSeq++;
       count++;
     }
   }
   if (since && count < since.seq) {
-    return { ok: false, count, badSeq: count + 1, reason: `the log ends at entry ${count}, but the checkpoint covers entry ${since.seq}: entries were removed from the end` };
+    return {
+      ok: false,
+      count,
+      badSeq: count + 1,
+      reason: `the log ends at entry ${count}, but the checkpoint covers entry ${since.seq}: entries were removed from the end`,
+    };
   }
   return { ok: true, count };
 }
@@ -126,9 +141,11 @@ export async function rekeyPlainEntries(store: Store, keys: AuditKeys): Promise<
     let prev = GENESIS_HASH;
     for (const [i, e] of entries.entries()) {
       const problem =
-        e.keyId !== null ? `entry ${e.seq} is already keyed: only a log written entirely before AUDIT_KEYS can be re-keyed`
-        : e.seq !== i + 1 ? `entry ${i + 1} is missing`
-        : entryProblem(keys, prev, e);
+        e.keyId !== null
+          ? `entry ${e.seq} is already keyed: only a log written entirely before AUDIT_KEYS can be re-keyed`
+          : e.seq !== i + 1
+            ? `entry ${i + 1} is missing`
+            : entryProblem(keys, prev, e);
       if (problem) {
         failure = { badSeq: e.seq, reason: problem };
         return [];

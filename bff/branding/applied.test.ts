@@ -35,7 +35,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    const errorPage = async () => (await new Agent(app.url).get('/oauth/authorize?client_id=nobody&response_type=code&scope=openid&redirect_uri=https%3A%2F%2Fx.test%2Fcb')).text();
+    const errorPage = async () =>
+      (await new Agent(app.url).get('/oauth/authorize?client_id=nobody&response_type=code&scope=openid&redirect_uri=https%3A%2F%2Fx.test%2Fcb')).text();
 
     async function resetMail() {
       for (const f of readdirSync(dir)) rmSync(join(dir, f));
@@ -80,7 +81,10 @@ describe('index.html carries the branding', () => {
   let brand = DEFAULT_BRANDING;
   before(async () => {
     web = mkdtempSync(join(tmpdir(), 'portal-web-'));
-    writeFileSync(join(web, 'index.html'), '<!doctype html><html><head><title>Portal</title><link rel="stylesheet" href="/branding.css" /></head><body><div id="root"></div></body></html>');
+    writeFileSync(
+      join(web, 'index.html'),
+      '<!doctype html><html><head><title>Portal</title><link rel="stylesheet" href="/branding.css" /></head><body><div id="root"></div></body></html>',
+    );
     writeFileSync(join(web, 'index.html.gz'), 'not really gzip');
     const app = express();
     mountSpa(app, web, (_req, _res, next) => next(), { personalise: async (html) => brandIndexHtml(html, brand) });
@@ -102,7 +106,10 @@ describe('index.html carries the branding', () => {
   it('answers every screen with the name in the title and the meta tag, escaped, read per request, never cached stale', async () => {
     const before = await page('/interaction/abc');
     assert.match(before.html, /<title>Portal<\/title>/);
-    assert.match(before.html, /<meta name="portal-branding" content="\{&quot;portalName&quot;:&quot;Portal&quot;,&quot;logoUrl&quot;:null,&quot;supportEmail&quot;:null\}" \/><\/head>/);
+    assert.match(
+      before.html,
+      /<meta name="portal-branding" content="\{&quot;portalName&quot;:&quot;Portal&quot;,&quot;logoUrl&quot;:null,&quot;supportEmail&quot;:null\}" \/><\/head>/,
+    );
     assert.equal(before.res.headers.get('cache-control'), 'no-cache');
     // Compressed on the fly (the html above decoded to the branded page), never the stale precompressed copy of index.html.
     assert.equal(before.res.headers.get('vary'), 'Accept-Encoding');
@@ -111,7 +118,11 @@ describe('index.html carries the branding', () => {
     const after = await page('/account');
     assert.match(after.html, /<title>Acme &quot;Login&quot;<\/title>/);
     const content = /name="portal-branding" content="([^"]*)"/.exec(after.html)![1]!;
-    assert.deepEqual(JSON.parse(content.replaceAll('&quot;', '"').replaceAll('&amp;', '&')), { portalName: 'Acme "Login"', logoUrl: 'https://cdn.acme.test/logo.png', supportEmail: 'help@acme.test' });
+    assert.deepEqual(JSON.parse(content.replaceAll('&quot;', '"').replaceAll('&amp;', '&')), {
+      portalName: 'Acme "Login"',
+      logoUrl: 'https://cdn.acme.test/logo.png',
+      supportEmail: 'help@acme.test',
+    });
     assert.match(after.html, /<link rel="preload" as="image" href="https:\/\/cdn\.acme\.test\/logo\.png" \/>/);
   });
 });

@@ -19,8 +19,14 @@ describe('colour contrast (WCAG 2.x)', () => {
     assert.equal(Math.round(contrastRatio('#000000', '#ffffff') * 100) / 100, 21);
     assert.equal(Math.floor(contrastRatio('#767676', '#ffffff') * 100) / 100, 4.54);
     assert.equal(Math.floor(contrastRatio('#777777', '#ffffff') * 100) / 100, 4.47);
-    assert.deepEqual(primaryContrast('#2446c7').map((c) => c.ok), [true, true, true]);
-    assert.deepEqual(primaryContrast('#777777').map((c) => c.ok), [false, false, false]);
+    assert.deepEqual(
+      primaryContrast('#2446c7').map((c) => c.ok),
+      [true, true, true],
+    );
+    assert.deepEqual(
+      primaryContrast('#777777').map((c) => c.ok),
+      [false, false, false],
+    );
   });
 });
 
@@ -73,7 +79,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const saved = await admin.api('PUT', '/bff/admin/branding', valid);
       assert.equal(saved.status, 200);
       const { branding } = await saved.json();
-      assert.deepEqual({ ...branding, updatedAt: 0 }, { portalName: 'Acme Login', logoUrl: null, primaryColour: '#7a1f5c', supportEmail: 'help@acme.test', updatedAt: 0 });
+      assert.deepEqual(
+        { ...branding, updatedAt: 0 },
+        { portalName: 'Acme Login', logoUrl: null, primaryColour: '#7a1f5c', supportEmail: 'help@acme.test', updatedAt: 0 },
+      );
       assert.match(await css(app), /^html:root\{--primary:#7a1f5c;/);
       assert.deepEqual(await (await fetch(`${app.url}/bff/branding`)).json(), { portalName: 'Acme Login', logoUrl: null, supportEmail: 'help@acme.test' });
       const first = await fetch(`${app.url}/branding.css`);

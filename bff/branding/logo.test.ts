@@ -31,7 +31,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
     const upload = (agent: Agent, body: Buffer, type: string, csrf = true) =>
       fetch(`${app.url}/bff/admin/branding/logo`, {
         method: 'PUT',
-        headers: { cookie: agent.cookieHeader(), 'content-type': type, accept: 'application/json', ...(csrf ? { 'x-portal-csrf': '1', origin: app.url, 'sec-fetch-site': 'same-origin' } : {}) },
+        headers: {
+          cookie: agent.cookieHeader(),
+          'content-type': type,
+          accept: 'application/json',
+          ...(csrf ? { 'x-portal-csrf': '1', origin: app.url, 'sec-fetch-site': 'same-origin' } : {}),
+        },
         body: new Uint8Array(body),
       });
     const error = async (res: Response) => [res.status, ((await res.json()) as { error: string }).error];

@@ -24,7 +24,10 @@ const key = (hash: string) => `branding_logo:${hash}`;
 export const LOGO_PATH = /^\/branding\/logo\/([0-9a-f]{32})\.(png|jpg|webp)$/;
 
 const unsupported = () =>
-  new AppError('logo_type', 'The logo must be a PNG, JPEG or WebP image (SVG is not accepted: export it as PNG).', { status: 415, fields: { logo: 'Use a PNG, JPEG or WebP image.' } });
+  new AppError('logo_type', 'The logo must be a PNG, JPEG or WebP image (SVG is not accepted: export it as PNG).', {
+    status: 415,
+    fields: { logo: 'Use a PNG, JPEG or WebP image.' },
+  });
 
 /** Checks and stores the image; returns the address to save as logoUrl. */
 export async function storeLogo(store: Store, body: Buffer, declaredType: string): Promise<{ url: string; type: string; bytes: number }> {
@@ -33,7 +36,8 @@ export async function storeLogo(store: Store, body: Buffer, declaredType: string
   // The bytes decide; a declared type that disagrees (an SVG renamed .png) is refused too.
   if (!ext || TYPES[ext].type !== declaredType.split(';')[0]!.trim().toLowerCase()) throw unsupported();
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 32);
-  if ((await store.settings.get(key(hash))) === null) await store.settings.set(key(hash), JSON.stringify({ type: TYPES[ext].type, data: body.toString('base64') }));
+  if ((await store.settings.get(key(hash))) === null)
+    await store.settings.set(key(hash), JSON.stringify({ type: TYPES[ext].type, data: body.toString('base64') }));
   return { url: `/branding/logo/${hash}.${ext}`, type: TYPES[ext].type, bytes: body.length };
 }
 

@@ -77,7 +77,12 @@ export function brandingRoutes(deps: SessionDeps, branding: BrandingService): Ro
     const { user } = await requireAdmin(deps, req, res);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const logo = await storeLogo(deps.store, body, req.get('content-type') ?? '');
-    await deps.audit.record('branding_logo_uploaded', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { url: logo.url, type: logo.type, bytes: logo.bytes } });
+    await deps.audit.record('branding_logo_uploaded', {
+      actorId: user.id,
+      ip: clientIp(req),
+      userAgent: req.get('user-agent') ?? null,
+      data: { url: logo.url, type: logo.type, bytes: logo.bytes },
+    });
     res.status(201).json({ logoUrl: logo.url });
   });
 
@@ -96,7 +101,8 @@ export function brandingRoutes(deps: SessionDeps, branding: BrandingService): Ro
     if (!isHexColour(colour)) fields.primaryColour = 'A colour is # and six hex digits, like #2446c7.';
     else {
       const weak = primaryContrast(colour).filter((c) => !c.ok);
-      if (weak.length) fields.primaryColour = `Too little contrast for WCAG AA (4.5:1): ${weak.map((c) => `${c.label.toLowerCase()} is ${c.ratio}:1`).join('; ')}. Pick a darker colour.`;
+      if (weak.length)
+        fields.primaryColour = `Too little contrast for WCAG AA (4.5:1): ${weak.map((c) => `${c.label.toLowerCase()} is ${c.ratio}:1`).join('; ')}. Pick a darker colour.`;
     }
     const supportEmail = b.supportEmail?.trim() ? normaliseEmail(b.supportEmail) : null;
     if (supportEmail && emailProblem(supportEmail)) fields.supportEmail = emailProblem(supportEmail)!;
@@ -104,13 +110,19 @@ export function brandingRoutes(deps: SessionDeps, branding: BrandingService): Ro
     const uploaded = logoUrl !== null && LOGO_PATH.test(logoUrl);
     if (logoUrl && !uploaded && !/^https:\/\/[^\s]+$/i.test(logoUrl)) fields.logoUrl = 'The logo must be an https:// address or an uploaded image.';
     if (Object.keys(fields).length) throw badRequest('invalid_branding', Object.values(fields)[0]!, fields);
-    if (uploaded && !(await readLogo(deps.store, logoUrl))) throw badRequest('logo_not_found', 'That uploaded logo is not on this portal. Upload it again.', { logoUrl: 'Upload the image again.' });
+    if (uploaded && !(await readLogo(deps.store, logoUrl)))
+      throw badRequest('logo_not_found', 'That uploaded logo is not on this portal. Upload it again.', { logoUrl: 'Upload the image again.' });
     if (logoUrl && !uploaded) await checkLogo(logoUrl);
 
     const before = await branding.get();
     const saved = await branding.save({ portalName, logoUrl, primaryColour: colour, supportEmail }, b.updatedAt, deps.now());
     if (!saved) throw conflict('stale_page', 'Another administrator changed the branding since you opened this page. Reload to see it, then try again.');
-    await deps.audit.record('branding_changed', { actorId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { from: { ...before }, to: { ...saved } } });
+    await deps.audit.record('branding_changed', {
+      actorId: user.id,
+      ip: clientIp(req),
+      userAgent: req.get('user-agent') ?? null,
+      data: { from: { ...before }, to: { ...saved } },
+    });
     res.json({ branding: saved });
   });
 
@@ -122,7 +134,9 @@ export function brandingRoutes(deps: SessionDeps, branding: BrandingService): Ro
     const { status } = answer;
     const type = answer.headers.get('content-type') ?? '';
     if (status !== 200 || !IMAGE_TYPES.test(type)) {
-      throw badRequest('logo_not_image', `The logo address did not answer with an image (status ${status}${type ? `, ${type.split(';')[0]}` : ''}).`, { logoUrl: 'Not an image.' });
+      throw badRequest('logo_not_image', `The logo address did not answer with an image (status ${status}${type ? `, ${type.split(';')[0]}` : ''}).`, {
+        logoUrl: 'Not an image.',
+      });
     }
   }
 

@@ -69,10 +69,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('a wrong secret in the body is refused by the token endpoint', async () => {
-      const end = await authorizeThrough(new Agent(app.url), client.authorizeURL({ redirect_uri: REDIRECT, scope: 'basic', state: 's2' }), { email: 'parrot@example.com', password: PASSWORD });
+      const end = await authorizeThrough(new Agent(app.url), client.authorizeURL({ redirect_uri: REDIRECT, scope: 'basic', state: 's2' }), {
+        email: 'parrot@example.com',
+        password: PASSWORD,
+      });
       const code = end.searchParams.get('code')!;
       const wrong = classicClient(app, clientId, 'not-the-secret');
-      await assert.rejects(wrong.getToken({ code, redirect_uri: REDIRECT }), (e: { output?: { statusCode?: number; payload?: unknown } }) => e.output?.statusCode === 401);
+      await assert.rejects(
+        wrong.getToken({ code, redirect_uri: REDIRECT }),
+        (e: { output?: { statusCode?: number; payload?: unknown } }) => e.output?.statusCode === 401,
+      );
       // The refused attempt did not burn the code.
       assert.ok((await client.getToken({ code, redirect_uri: REDIRECT })).token.access_token);
     });

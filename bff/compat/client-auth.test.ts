@@ -29,7 +29,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let known: string;
     before(async () => {
       app = await startTestApp({ db });
-      const { client } = await registerClient(app.store, { name: 'Partner', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile', 'offline_access'] }, Date.now());
+      const { client } = await registerClient(
+        app.store,
+        { name: 'Partner', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile', 'offline_access'] },
+        Date.now(),
+      );
       known = client.clientId;
     });
     after(async () => {
@@ -66,13 +70,22 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('Zenith AuthCode: one compare for a known client with a wrong secret and for one deleted since its code', async () => {
       await createAccount(app.store, { email: EMAIL, password: PASSWORD, emailVerified: true }, Date.now());
-      const gone = await registerClient(app.store, { name: 'Gone', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile', 'offline_access'] }, Date.now());
+      const gone = await registerClient(
+        app.store,
+        { name: 'Gone', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile', 'offline_access'] },
+        Date.now(),
+      );
       const knownCode = await codeFor(app, new Agent(app.url), known, EMAIL, PASSWORD);
       const goneCode = await codeFor(app, new Agent(app.url), gone.client.clientId, EMAIL, PASSWORD);
       assert.equal(await app.store.clients.delete(gone.client.clientId), true);
       const zenith = await connectZenith(app);
       const attempt = (clientId: string, code: string, tid: number) => async () => {
-        const reply = await zenith.call({ Controller: 'Auth', Topic: 'AuthCode', TransactionID: tid, Data: { Provider: 'Paritech', ClientID: clientId, ClientSecret: WRONG, AuthGrant: code } });
+        const reply = await zenith.call({
+          Controller: 'Auth',
+          Topic: 'AuthCode',
+          TransactionID: tid,
+          Data: { Provider: 'Paritech', ClientID: clientId, ClientSecret: WRONG, AuthGrant: code },
+        });
         assert.deepEqual(reply.Data, { Result: 'Reject' }, clientId);
       };
       assert.equal(await comparesDuring(attempt(known, knownCode, 1)), 1, 'known client, wrong secret');

@@ -20,9 +20,17 @@ describe('configuration', () => {
   it('requires secrets and https in production', () => {
     assert.throws(
       () => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'http://login.example.com' }),
-      (e: unknown) => e instanceof ConfigError && ['COOKIE_SECRETS', 'AUDIT_KEYS', 'DATA_ENCRYPTION_KEYS', 'PUBLIC_URL'].every((v) => e.problems.some((p) => p.startsWith(`${v}:`))),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        ['COOKIE_SECRETS', 'AUDIT_KEYS', 'DATA_ENCRYPTION_KEYS', 'PUBLIC_URL'].every((v) => e.problems.some((p) => p.startsWith(`${v}:`))),
     );
-    const ok = loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://login.example.com/', COOKIE_SECRETS: '2:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb,1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', AUDIT_KEYS: '1:cccccccccccccccccccccccccccccccccc', DATA_ENCRYPTION_KEYS: '3:dddddddddddddddddddddddddddddddddd' });
+    const ok = loadConfig({
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://login.example.com/',
+      COOKIE_SECRETS: '2:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb,1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      AUDIT_KEYS: '1:cccccccccccccccccccccccccccccccccc',
+      DATA_ENCRYPTION_KEYS: '3:dddddddddddddddddddddddddddddddddd',
+    });
     assert.deepEqual(ok.auditKeys, { 1: 'cccccccccccccccccccccccccccccccccc' });
     assert.deepEqual(ok.dataEncryptionKeys, { 3: 'dddddddddddddddddddddddddddddddddd' });
     assert.equal(ok.federationAllowPrivate, false);
@@ -52,7 +60,11 @@ describe('configuration', () => {
 
   it('defaults to SQLite under ./data on port 3000', () => {
     // Every secret given, so nothing is generated into the real ./data.
-    const c = loadConfig({ COOKIE_SECRETS: '1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', AUDIT_KEYS: '1:cccccccccccccccccccccccccccccccccc', DATA_ENCRYPTION_KEYS: '1:dddddddddddddddddddddddddddddddddd' });
+    const c = loadConfig({
+      COOKIE_SECRETS: '1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      AUDIT_KEYS: '1:cccccccccccccccccccccccccccccccccc',
+      DATA_ENCRYPTION_KEYS: '1:dddddddddddddddddddddddddddddddddd',
+    });
     assert.equal(c.databaseUrl, 'sqlite:./data/portal.db');
     assert.equal(c.port, 3000);
     assert.equal(c.publicUrl, 'http://localhost:3000');

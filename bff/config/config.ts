@@ -16,38 +16,37 @@ export class ConfigError extends Error {
   }
 }
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const seconds = (def: number) =>
   z.coerce.number({ message: 'must be a number of seconds' }).int('must be a whole number of seconds').positive('must be positive').default(def);
 
 /** `id:secret,id:secret` — iron-session seals with the highest id, unseals with any. */
-const secretMap = z
-  .string()
-  .transform((raw, ctx) => {
-    const out: Record<number, string> = {};
-    for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-      const idx = part.indexOf(':');
-      const id = Number(idx > 0 ? part.slice(0, idx) : 1);
-      const secret = idx > 0 ? part.slice(idx + 1) : part;
-      if (!Number.isInteger(id) || id < 1) {
-        ctx.addIssue({ code: 'custom', message: 'ids must be positive integers (format id:secret,id:secret)' });
-        return z.NEVER;
-      }
-      if (secret.length < 32) {
-        ctx.addIssue({ code: 'custom', message: `secret ${id} must be at least 32 characters` });
-        return z.NEVER;
-      }
-      out[id] = secret;
-    }
-    if (Object.keys(out).length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'must hold at least one secret' });
+const secretMap = z.string().transform((raw, ctx) => {
+  const out: Record<number, string> = {};
+  for (const part of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const idx = part.indexOf(':');
+    const id = Number(idx > 0 ? part.slice(0, idx) : 1);
+    const secret = idx > 0 ? part.slice(idx + 1) : part;
+    if (!Number.isInteger(id) || id < 1) {
+      ctx.addIssue({ code: 'custom', message: 'ids must be positive integers (format id:secret,id:secret)' });
       return z.NEVER;
     }
-    return out;
-  });
+    if (secret.length < 32) {
+      ctx.addIssue({ code: 'custom', message: `secret ${id} must be at least 32 characters` });
+      return z.NEVER;
+    }
+    out[id] = secret;
+  }
+  if (Object.keys(out).length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must hold at least one secret' });
+    return z.NEVER;
+  }
+  return out;
+});
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -86,7 +85,11 @@ const schema = z.object({
     .url({ message: 'must be smtp://user:pass@host:587 or smtps://user:pass@host:465' })
     .refine((u) => /^smtps?:\/\//.test(u), 'must start with smtp:// or smtps://')
     .optional(),
-  MAIL_FROM: z.string().max(320).refine((v) => !/[\r\n]/.test(v), 'must be one line').optional(),
+  MAIL_FROM: z
+    .string()
+    .max(320)
+    .refine((v) => !/[\r\n]/.test(v), 'must be one line')
+    .optional(),
   MAIL_DIR: z.string().min(1).default('./data/mail'),
   REQUIRE_EMAIL_VERIFICATION: bool.optional(),
   SIGNUP: z.enum(['invite', 'open', 'closed'], { message: 'must be invite, open or closed' }).default('invite'),

@@ -18,7 +18,10 @@ export function adminConnectionRoutes(deps: SessionDeps): Router {
 
   r.post('/admin/connections', async (req, res) => {
     const { user } = await requireAdmin(deps, req, res);
-    const c = await createConnection({ store, cookieSecrets: deps.config.cookieSecrets, now: deps.now(), allowPrivate: deps.config.federationAllowPrivate }, req.body);
+    const c = await createConnection(
+      { store, cookieSecrets: deps.config.cookieSecrets, now: deps.now(), allowPrivate: deps.config.federationAllowPrivate },
+      req.body,
+    );
     await deps.audit.record('connection_created', {
       actorId: user.id,
       ip: clientIp(req),

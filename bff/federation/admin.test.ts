@@ -72,7 +72,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const listed = await admin.api('GET', '/bff/admin/connections');
       const text = await listed.text();
       assert.ok(!text.includes(up.clientSecret), 'the secret never leaves the server');
-      assert.deepEqual(JSON.parse(text).connections.map((c: { id: string }) => c.id), [connection.id]);
+      assert.deepEqual(
+        JSON.parse(text).connections.map((c: { id: string }) => c.id),
+        [connection.id],
+      );
       assert.ok(!JSON.stringify(await rawRows(app, 'SELECT client_secret FROM federation_connections')).includes(up.clientSecret), 'encrypted at rest');
 
       const again = await admin.api('POST', '/bff/admin/connections', { ...valid(), name: 'ACME', domains: [] });
@@ -92,9 +95,32 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('portal connection create | list | delete', async () => {
-      const env = { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent', FEDERATION_ALLOW_PRIVATE: '1' };
+      const env = {
+        ...process.env,
+        ...TEST_SECRETS_ENV,
+        DATABASE_URL: app.config.databaseUrl,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        FEDERATION_ALLOW_PRIVATE: '1',
+      };
       const cli = (...args: string[]) => run(process.execPath, ['bff/cli.ts', 'connection', ...args], { env, encoding: 'utf8' });
-      const { stdout } = await cli('create', '--name', 'Cli IdP', '--issuer', up.issuer, '--client-id', up.clientId, '--client-secret', up.clientSecret, '--scope', 'openid', '--scope', 'email', '--domain', 'cli.test');
+      const { stdout } = await cli(
+        'create',
+        '--name',
+        'Cli IdP',
+        '--issuer',
+        up.issuer,
+        '--client-id',
+        up.clientId,
+        '--client-secret',
+        up.clientSecret,
+        '--scope',
+        'openid',
+        '--scope',
+        'email',
+        '--domain',
+        'cli.test',
+      );
       const made = JSON.parse(stdout);
       assert.equal(made.name, 'Cli IdP');
       assert.deepEqual(made.scopes, ['openid', 'email']);
@@ -107,11 +133,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
       // Alice's account came from the deleted connection: another connection may not claim it silently.
       const alice = await federate(app, new Agent(app.url), up.issuer, made.id, UPSTREAM_USERS[0]!);
       assert.equal(alice.end.searchParams.get('reason'), 'account_exists');
-      await assert.rejects(cli('create', '--name', 'Down', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'y'), (e: { code?: number; stderr?: string }) => {
-        assert.equal(e.code, 1);
-        assert.match(e.stderr ?? '', /OpenID discovery/);
-        return true;
-      });
+      await assert.rejects(
+        cli('create', '--name', 'Down', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'y'),
+        (e: { code?: number; stderr?: string }) => {
+          assert.equal(e.code, 1);
+          assert.match(e.stderr ?? '', /OpenID discovery/);
+          return true;
+        },
+      );
       assert.deepEqual(JSON.parse((await cli('delete', '--id', made.id)).stdout), { deleted: made.id });
       await assert.rejects(cli('delete', '--id', made.id));
     });

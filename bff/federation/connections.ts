@@ -59,10 +59,7 @@ export const newConnectionSchema = z.object({
   scopes: z.array(z.string().regex(SCOPE, 'Scopes are single words without spaces or quotes.')).max(30).optional(),
   /** An organization id or name; makes it an organization (SSO) connection. */
   org: z.string().trim().min(1).max(200).nullish(),
-  domains: z
-    .array(z.string().trim().toLowerCase().regex(DOMAIN, 'Each domain must be a host name such as example.com.'))
-    .max(50)
-    .default([]),
+  domains: z.array(z.string().trim().toLowerCase().regex(DOMAIN, 'Each domain must be a host name such as example.com.')).max(50).default([]),
 });
 export type NewConnectionInput = z.input<typeof newConnectionSchema>;
 
@@ -90,7 +87,17 @@ export function connectionByProvider(store: Store, name: string): Promise<Connec
 
 /** The admin view: everything but the secret. */
 export function publicConnection(c: Connection) {
-  return { id: c.id, name: c.name, kind: kindOf(c), issuer: c.issuer, clientId: c.clientId, scopes: c.scopes, orgId: c.orgId, domains: c.domains, createdAt: c.createdAt };
+  return {
+    id: c.id,
+    name: c.name,
+    kind: kindOf(c),
+    issuer: c.issuer,
+    clientId: c.clientId,
+    scopes: c.scopes,
+    orgId: c.orgId,
+    domains: c.domains,
+    createdAt: c.createdAt,
+  };
 }
 
 export interface ConnectionDeps {
@@ -127,11 +134,15 @@ export async function createConnection(deps: ConnectionDeps, input: unknown): Pr
   } catch (e) {
     // One text whatever went wrong (refused address, closed port, not OpenID, bad metadata):
     // anything more would let an admin map the internal network through this endpoint.
-    throw new AppError('discovery_failed', `The issuer did not answer OpenID discovery at ${b.issuer.replace(/\/$/, '')}/.well-known/openid-configuration. Check the issuer URL, and that the portal can reach it.`, {
-      status: 400,
-      fields: { issuer: 'OpenID discovery failed for this issuer.' },
-      cause: e,
-    });
+    throw new AppError(
+      'discovery_failed',
+      `The issuer did not answer OpenID discovery at ${b.issuer.replace(/\/$/, '')}/.well-known/openid-configuration. Check the issuer URL, and that the portal can reach it.`,
+      {
+        status: 400,
+        fields: { issuer: 'OpenID discovery failed for this issuer.' },
+        cause: e,
+      },
+    );
   }
   const id = `conn_${randomUUID().replace(/-/g, '')}`;
   const connection: Connection = {

@@ -33,14 +33,36 @@ const TIMEOUT_MS = 10_000;
 const blocked4 = new BlockList();
 const blocked6 = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
-  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked4.addSubnet(net, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blocked4.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32],
-  ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) blocked6.addSubnet(net, prefix, 'ipv6');
+  ['::', 96],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2001::', 23],
+  ['2001:db8::', 32],
+  ['2002::', 16],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const)
+  blocked6.addSubnet(net, prefix, 'ipv6');
 
 /** The eight 16-bit groups of an IPv6 address (with a dotted IPv4 tail allowed). */
 function ipv6Groups(ip: string): number[] {
@@ -94,30 +116,40 @@ interface FetchOptions {
 function send(url: URL, init: FetchOptions, allowPrivate: boolean): Promise<Response> {
   const literal = url.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate && isIP(literal) && isRefusedAddress(literal)) return Promise.reject(new UpstreamUnreachable());
-  const body = init.body == null ? undefined : typeof init.body === 'string' || init.body instanceof URLSearchParams ? Buffer.from(String(init.body)) : Buffer.from(init.body as ArrayBuffer);
+  const body =
+    init.body == null
+      ? undefined
+      : typeof init.body === 'string' || init.body instanceof URLSearchParams
+        ? Buffer.from(String(init.body))
+        : Buffer.from(init.body as ArrayBuffer);
   const headers = Object.fromEntries(init.headers instanceof Headers ? init.headers.entries() : Object.entries(init.headers ?? {}));
-  if (body && init.body instanceof URLSearchParams && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
+  if (body && init.body instanceof URLSearchParams && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+    headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
   const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(TIMEOUT_MS)]) : AbortSignal.timeout(TIMEOUT_MS);
   const request = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : null;
   if (!request) return Promise.reject(new UpstreamUnreachable());
   return new Promise<Response>((resolve, reject) => {
-    const req = request(url, { method: init.method ?? 'GET', headers, signal, ...(allowPrivate ? {} : { lookup: guardedLookup as never }) }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_BODY) res.destroy(new Error('response too large'));
-        else chunks.push(c);
-      });
-      res.on('error', reject);
-      res.on('end', () => {
-        const out = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) for (const x of [v ?? []].flat()) out.append(k, x);
-        const status = res.statusCode ?? 502;
-        const nullBody = [101, 204, 205, 304].includes(status);
-        resolve(new Response(nullBody ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage, headers: out }));
-      });
-    });
+    const req = request(
+      url,
+      { method: init.method ?? 'GET', headers, signal, ...(allowPrivate ? {} : { lookup: guardedLookup as never }) },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_BODY) res.destroy(new Error('response too large'));
+          else chunks.push(c);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          const out = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) for (const x of [v ?? []].flat()) out.append(k, x);
+          const status = res.statusCode ?? 502;
+          const nullBody = [101, 204, 205, 304].includes(status);
+          resolve(new Response(nullBody ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage, headers: out }));
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -58,7 +58,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('pre-account-takeover: the mailbox owner who resets the password gets the account without the unproven upstream link', async () => {
       // Someone at the upstream claims the owner's address without it being verified there.
-      const claim: UpstreamUser = { sub: `up-claim-${db}`, email: `owner-${db}@social.test`, password: 'claim-upstream-pw', name: 'Claim', emailVerified: false };
+      const claim: UpstreamUser = {
+        sub: `up-claim-${db}`,
+        email: `owner-${db}@social.test`,
+        password: 'claim-upstream-pw',
+        name: 'Claim',
+        emailVerified: false,
+      };
       up.users.push(claim);
       const intruder = new Agent(app.url);
       await federate(app, intruder, up.issuer, social, claim);

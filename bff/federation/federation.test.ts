@@ -32,7 +32,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     const reason = (u: URL) => (u.pathname === '/federation/error' ? u.searchParams.get('reason') : `not an error screen: ${u.pathname}`);
     const lastAudit = async (kind: string) => (await app.store.audit.list({ kind, limit: 1 }))[0];
-    const sessionOf = async (agent: Agent) => (await (await agent.api('GET', '/bff/session')).json()) as { authenticated: boolean; user?: { id: string; email: string } };
+    const sessionOf = async (agent: Agent) =>
+      (await (await agent.api('GET', '/bff/session')).json()) as { authenticated: boolean; user?: { id: string; email: string } };
     /** The authentication the portal recorded for the user's BFF session (what a compat API's grant carries). */
     const signInOf = async (userId: string) => {
       const rows = await rawRows(app, `SELECT id FROM bff_sessions WHERE user_id = '${userId}' ORDER BY created_at DESC`);
@@ -59,7 +60,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const agent = new Agent(app.url);
       const uid = await portalInteraction(app, agent);
       const info = await (await agent.api('GET', `/bff/interaction/${uid}`)).json();
-      assert.deepEqual(info.connections.find((c: { id: string }) => c.id === social), { id: social, name: 'Upstream', kind: 'social' });
+      assert.deepEqual(
+        info.connections.find((c: { id: string }) => c.id === social),
+        { id: social, name: 'Upstream', kind: 'social' },
+      );
       assert.equal(info.pendingLink, null);
 
       const { end } = await federate(app, agent, up.issuer, social, ALICE);
@@ -128,14 +132,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('routes an organization domain to its connection (home-realm discovery) and signs in as SSO', async () => {
       const org = await app.store.orgs.create({ id: `org_${db}fed`, name: `Corp ${db}` }, Date.now());
-      const corp = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate }, {
-        name: 'Corp SSO',
-        issuer: up.issuer,
-        clientId: up.clientId,
-        clientSecret: up.clientSecret,
-        org: org.name,
-        domains: ['Corp.Test'],
-      });
+      const corp = await createConnection(
+        { store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate },
+        {
+          name: 'Corp SSO',
+          issuer: up.issuer,
+          clientId: up.clientId,
+          clientSecret: up.clientSecret,
+          org: org.name,
+          domains: ['Corp.Test'],
+        },
+      );
       assert.deepEqual(corp.domains, ['corp.test']);
       up.users.push({ sub: `up-carol-${db}`, email: 'carol@corp.test', password: 'carol-upstream-pw', name: 'Carol', emailVerified: true });
       const agent = new Agent(app.url);
@@ -146,7 +153,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const gone = await agent.api('POST', '/bff/interaction/not-a-uid/discover', { email: 'carol@corp.test' });
       assert.equal(gone.status, 404);
 
-      const { end } = await federate(app, agent, up.issuer, corp.id, { email: 'carol@corp.test', password: 'carol-upstream-pw' }, { loginHint: 'carol@corp.test' });
+      const { end } = await federate(
+        app,
+        agent,
+        up.issuer,
+        corp.id,
+        { email: 'carol@corp.test', password: 'carol-upstream-pw' },
+        { loginHint: 'carol@corp.test' },
+      );
       assert.equal(end.pathname, '/account');
       const carol = (await app.store.users.findByEmail('carol@corp.test'))!;
       const how = await signInOf(carol.id);
@@ -182,12 +196,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('shows the same screen when the provider goes down after its discovery was cached', async () => {
       const flaky = await startUpstreamOp({ redirectUris: [`${app.url}/bff/federation/callback`] });
-      const c = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate }, {
-        name: `Flaky ${db}`,
-        issuer: flaky.issuer,
-        clientId: flaky.clientId,
-        clientSecret: flaky.clientSecret,
-      });
+      const c = await createConnection(
+        { store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate },
+        {
+          name: `Flaky ${db}`,
+          issuer: flaky.issuer,
+          clientId: flaky.clientId,
+          clientSecret: flaky.clientSecret,
+        },
+      );
       const agent = new Agent(app.url);
       const uid = await portalInteraction(app, agent);
       const first = await agent.get(`/bff/federation/${c.id}/start?uid=${uid}`);

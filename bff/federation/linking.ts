@@ -22,10 +22,7 @@ import type { UpstreamProfile } from './upstream.ts';
 
 export type LinkRefusal = 'email_unverified' | 'account_exists' | 'account_disabled';
 
-export type LinkOutcome =
-  | { kind: 'signed_in'; user: User; created: boolean }
-  | { kind: 'pending'; user: User }
-  | { kind: 'refused'; reason: LinkRefusal };
+export type LinkOutcome = { kind: 'signed_in'; user: User; created: boolean } | { kind: 'pending'; user: User } | { kind: 'refused'; reason: LinkRefusal };
 
 interface PendingLinkCookie {
   uid?: string;
@@ -56,7 +53,13 @@ export interface SignInTokens {
  * (mail on and REQUIRE_EMAIL_VERIFICATION). Without it, an email the upstream did not vouch for is
  * refused as before: nobody would ever prove it, and the account would be someone's word alone.
  */
-export async function resolveUser(deps: Deps, connection: Connection, profile: UpstreamProfile, tokens: SignInTokens, canVerify: boolean): Promise<LinkOutcome> {
+export async function resolveUser(
+  deps: Deps,
+  connection: Connection,
+  profile: UpstreamProfile,
+  tokens: SignInTokens,
+  canVerify: boolean,
+): Promise<LinkOutcome> {
   const { store } = deps;
   const now = deps.now();
   const email = profile.email ? normaliseEmail(profile.email) : null;
@@ -122,7 +125,12 @@ export async function parkPendingLink(deps: Deps, req: Request, res: Response, p
 }
 
 /** The pending link of this browser for this interaction, for the sign-in screen's message. */
-export async function pendingLinkFor(deps: Deps, req: Request, res: Response, uid: string): Promise<{ connection: { id: string; name: string }; email: string } | null> {
+export async function pendingLinkFor(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  uid: string,
+): Promise<{ connection: { id: string; name: string }; email: string } | null> {
   const cookie = await openIronSession<PendingLinkCookie>(req, res, pendingCookie(deps));
   if (!cookie.uid || cookie.uid !== uid || !cookie.connectionId || !cookie.subject) return null;
   const [connection, identity] = await Promise.all([

@@ -106,7 +106,11 @@ export function federationRoutes(deps: SessionDeps, mail: Mail): Router {
     if (!(await loginInteraction(deps, req, res, uid))) return fail(req, res, 'interaction_expired', { connection: connection.id });
     let start;
     try {
-      start = await buildStart(await liveUpstreamConfig(deps, connection), { redirectUri: federationRedirectUri(deps), scopes: connection.scopes, loginHint: q.data.login_hint });
+      start = await buildStart(await liveUpstreamConfig(deps, connection), {
+        redirectUri: federationRedirectUri(deps),
+        scopes: connection.scopes,
+        loginHint: q.data.login_hint,
+      });
     } catch (e) {
       deps.logger.warn({ connection: connection.id, err: { name: (e as Error)?.name, code: (e as { code?: string })?.code } }, 'upstream discovery failed');
       return fail(req, res, 'provider_unavailable', { uid, connection: connection.id, detail: 'discovery' });
@@ -143,7 +147,13 @@ export function federationRoutes(deps: SessionDeps, mail: Mail): Router {
     const { profile, tokens } = result;
     const stored = toStoredTokens(tokens, deps.now());
     const canVerify = config.requireEmailVerification && mail.enabled;
-    const outcome = await resolveUser(deps, connection, profile, { sealed: sealTokens(deps, connection.id, profile.sub, stored), expiresAt: stored.expires_at ?? null }, canVerify);
+    const outcome = await resolveUser(
+      deps,
+      connection,
+      profile,
+      { sealed: sealTokens(deps, connection.id, profile.sub, stored), expiresAt: stored.expires_at ?? null },
+      canVerify,
+    );
     if (outcome.kind === 'refused') return fail(req, res, outcome.reason, { uid, connection: connection.id });
     const meta = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null };
     if (outcome.kind === 'pending') {

@@ -124,47 +124,90 @@ async function countingServer() {
     res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, hits: () => hits, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    hits: () => hits,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
-for (const db of ['sqlite', 'postgres'] as const) describe(`federation sign-in to a stored connection with an internal issuer (${db})`, () => {
-  it('never reaches it without FEDERATION_ALLOW_PRIVATE, and shows the provider as unavailable', async () => {
-    const target = await countingServer();
-    const reached: number[] = [];
-    for (const allow of [false, true]) {
-      const app = await startTestApp({ db, env: allow ? { FEDERATION_ALLOW_PRIVATE: '1' } : {} });
-      try {
-        // Stored as an earlier version (or a development setting) would have let it be created.
-        const id = `conn_internal_${allow}`;
-        await app.store.federation.createConnection({
-          id, name: `Internal ${allow}`, issuer: target.url, clientId: 'x', clientSecret: clientSecretSealer(app.config.cookieSecrets).seal('s', id),
-          scopes: ['openid'], orgId: null, domains: [], createdAt: Date.now(), updatedAt: Date.now(),
-        });
-        const agent = new Agent(app.url);
-        const uid = await portalInteraction(app, agent);
-        const before = target.hits();
-        const res = await agent.get(`/bff/federation/${id}/start?uid=${uid}`);
-        assert.equal(res.status, 303);
-        const to = new URL(res.headers.get('location')!, app.url);
-        assert.deepEqual([to.pathname, to.searchParams.get('reason')], ['/federation/error', 'provider_unavailable']);
-        reached.push(target.hits() - before);
-      } finally {
-        await app.close();
+for (const db of ['sqlite', 'postgres'] as const)
+  describe(`federation sign-in to a stored connection with an internal issuer (${db})`, () => {
+    it('never reaches it without FEDERATION_ALLOW_PRIVATE, and shows the provider as unavailable', async () => {
+      const target = await countingServer();
+      const reached: number[] = [];
+      for (const allow of [false, true]) {
+        const app = await startTestApp({ db, env: allow ? { FEDERATION_ALLOW_PRIVATE: '1' } : {} });
+        try {
+          // Stored as an earlier version (or a development setting) would have let it be created.
+          const id = `conn_internal_${allow}`;
+          await app.store.federation.createConnection({
+            id,
+            name: `Internal ${allow}`,
+            issuer: target.url,
+            clientId: 'x',
+            clientSecret: clientSecretSealer(app.config.cookieSecrets).seal('s', id),
+            scopes: ['openid'],
+            orgId: null,
+            domains: [],
+            createdAt: Date.now(),
+            updatedAt: Date.now(),
+          });
+          const agent = new Agent(app.url);
+          const uid = await portalInteraction(app, agent);
+          const before = target.hits();
+          const res = await agent.get(`/bff/federation/${id}/start?uid=${uid}`);
+          assert.equal(res.status, 303);
+          const to = new URL(res.headers.get('location')!, app.url);
+          assert.deepEqual([to.pathname, to.searchParams.get('reason')], ['/federation/error', 'provider_unavailable']);
+          reached.push(target.hits() - before);
+        } finally {
+          await app.close();
+        }
       }
-    }
-    // Refused at connect time without the flag; with it, discovery really went out (and got a 404).
-    assert.deepEqual(reached, [0, 1]);
-    await target.close();
+      // Refused at connect time without the flag; with it, discovery really went out (and got a 404).
+      assert.deepEqual(reached, [0, 1]);
+      await target.close();
+    });
   });
-});
 
 describe('isRefusedAddress', () => {
   it('sorts addresses into internal and public', () => {
-    const internal = ['127.0.0.1', '127.255.0.9', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '0.0.0.0', '100.64.0.1',
-      '224.0.0.1', '255.255.255.255', '::', '::1', 'fe80::1', 'fc00::1', 'fd12:3456::1', 'ff02::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1',
-      '::127.0.0.1', '::', '64:ff9b::a00:1', '2002:7f00:1::1', 'not an address'];
+    const internal = [
+      '127.0.0.1',
+      '127.255.0.9',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.0.1',
+      '169.254.169.254',
+      '0.0.0.0',
+      '100.64.0.1',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::',
+      '::1',
+      'fe80::1',
+      'fc00::1',
+      'fd12:3456::1',
+      'ff02::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:10.0.0.1',
+      '::127.0.0.1',
+      '::',
+      '64:ff9b::a00:1',
+      '2002:7f00:1::1',
+      'not an address',
+    ];
     const external = ['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808'];
-    assert.deepEqual(internal.filter((a) => !isRefusedAddress(a)), []);
-    assert.deepEqual(external.filter((a) => isRefusedAddress(a)), []);
+    assert.deepEqual(
+      internal.filter((a) => !isRefusedAddress(a)),
+      [],
+    );
+    assert.deepEqual(
+      external.filter((a) => isRefusedAddress(a)),
+      [],
+    );
   });
 });

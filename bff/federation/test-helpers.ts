@@ -33,11 +33,13 @@ export async function browse(agent: Agent, start: string | URL, stop: Stop = () 
 /** Where a federation journey may come to rest on the portal. */
 export function portalStop(app: TestApp): Stop {
   const origin = new URL(app.url).origin;
-  return (u) =>
-    u.origin === origin && (u.pathname === '/account' || u.pathname.startsWith('/federation/error') || u.pathname.startsWith('/interaction/'));
+  return (u) => u.origin === origin && (u.pathname === '/account' || u.pathname.startsWith('/federation/error') || u.pathname.startsWith('/interaction/'));
 }
 
-export const upstreamLoginPage = (issuer: string): Stop => (u) => u.origin === new URL(issuer).origin && u.pathname.startsWith('/interaction/');
+export const upstreamLoginPage =
+  (issuer: string): Stop =>
+  (u) =>
+    u.origin === new URL(issuer).origin && u.pathname.startsWith('/interaction/');
 
 /** /bff/login up to the portal's sign-in interaction; returns its uid. */
 export async function portalInteraction(app: TestApp, agent: Agent): Promise<string> {
@@ -51,7 +53,8 @@ export async function submitUpstreamForm(agent: Agent, loginPage: URL, form: { e
   const page = await agent.get(loginPage.href);
   const html = await page.text();
   assert.equal(page.status, 200, html);
-  const action = form === 'cancel' ? /<form method="post" action="([^"]+\/abort)"/.exec(html)?.[1] : /<form method="post" action="([^"]+\/login)"/.exec(html)?.[1];
+  const action =
+    form === 'cancel' ? /<form method="post" action="([^"]+\/abort)"/.exec(html)?.[1] : /<form method="post" action="([^"]+\/login)"/.exec(html)?.[1];
   assert.ok(action, 'the upstream login page has its form');
   const res = await fetch(new URL(action, loginPage), {
     method: 'POST',
@@ -117,12 +120,15 @@ export async function rawRows(app: TestApp, sql: string): Promise<Record<string,
 
 /** A social connection named "Upstream" to the loopback upstream OP; returns its id. */
 export async function upstreamConnection(app: TestApp, up: UpstreamOp): Promise<string> {
-  const c = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate }, {
-    name: 'Upstream',
-    issuer: up.issuer,
-    clientId: up.clientId,
-    clientSecret: up.clientSecret,
-    scopes: ['openid', 'email', 'profile'],
-  });
+  const c = await createConnection(
+    { store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate },
+    {
+      name: 'Upstream',
+      issuer: up.issuer,
+      clientId: up.clientId,
+      clientSecret: up.clientSecret,
+      scopes: ['openid', 'email', 'profile'],
+    },
+  );
   return c.id;
 }

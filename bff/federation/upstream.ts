@@ -105,7 +105,10 @@ export async function liveUpstreamConfig(deps: UpstreamDeps, connection: Connect
   const cfg = await upstreamConfig(deps, connection);
   if (before !== undefined && before === caches.get(deps.store)?.get(connection.id)?.config) {
     const url = new URL(`${connection.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
-    const res = await guardedFetch(deps.config.federationAllowPrivate)(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT * 1000), headers: { accept: 'application/json' } });
+    const res = await guardedFetch(deps.config.federationAllowPrivate)(url, {
+      signal: AbortSignal.timeout(DISCOVERY_TIMEOUT * 1000),
+      headers: { accept: 'application/json' },
+    });
     await res.body?.cancel();
     if (!res.ok) throw new Error(`discovery answered ${res.status}`);
   }
@@ -183,12 +186,7 @@ export async function exchange(
   };
 }
 
-export type FailureReason =
-  | 'provider_unavailable'
-  | 'state_mismatch'
-  | 'access_denied'
-  | 'invalid_id_token'
-  | 'upstream_error';
+export type FailureReason = 'provider_unavailable' | 'state_mismatch' | 'access_denied' | 'invalid_id_token' | 'upstream_error';
 
 /** Sorts an openid-client failure into the reason the error screen explains. */
 export function classifyFailure(e: unknown): FailureReason {
@@ -199,7 +197,10 @@ export function classifyFailure(e: unknown): FailureReason {
   for (let c: unknown = e; c && typeof c === 'object' && chain.length < 5; c = (c as { cause?: unknown }).cause) chain.push(c as never);
   const codes = new Set(chain.map((c) => c.code));
   const text = chain.map((c) => c.message ?? '').join(' | ');
-  if (chain.some((c) => c.name === 'TimeoutError' || c.name === 'AbortError' || c.name === 'UpstreamUnreachable') || (e instanceof TypeError && /fetch failed/i.test(e.message))) {
+  if (
+    chain.some((c) => c.name === 'TimeoutError' || c.name === 'AbortError' || c.name === 'UpstreamUnreachable') ||
+    (e instanceof TypeError && /fetch failed/i.test(e.message))
+  ) {
     return 'provider_unavailable';
   }
   if (/"state" response parameter/.test(text)) return 'state_mismatch';

@@ -20,19 +20,55 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let app: TestApp;
     before(async () => {
       app = await startTestApp({ db });
-      await app.store.resources.create({ identifier: 'https://orders.example', name: 'Orders', scopes: ['orders:read', 'orders:write'], createdAt: Date.now() });
+      await app.store.resources.create({
+        identifier: 'https://orders.example',
+        name: 'Orders',
+        scopes: ['orders:read', 'orders:write'],
+        createdAt: Date.now(),
+      });
     });
     after(() => app.close());
 
     it('creates, lists and deletes a route, audited; refuses bad input with a clear message', async () => {
-      const created = portal(app, ['api-route', 'create', '--path', '/api/orders', '--upstream', 'https://orders.internal/v1/', '--resource', 'https://orders.example', '--scope', 'orders:read',
-        '--require-role', 'admin', '--allow-redirects', '--max-body', '2mb', '--timeout', '2m']);
+      const created = portal(app, [
+        'api-route',
+        'create',
+        '--path',
+        '/api/orders',
+        '--upstream',
+        'https://orders.internal/v1/',
+        '--resource',
+        'https://orders.example',
+        '--scope',
+        'orders:read',
+        '--require-role',
+        'admin',
+        '--allow-redirects',
+        '--max-body',
+        '2mb',
+        '--timeout',
+        '2m',
+      ]);
       assert.equal(created.status, 0, created.stderr);
-      assert.deepEqual({ ...created.json, createdAt: 0 }, {
-        path: '/api/orders', upstream: 'https://orders.internal/v1', resource: 'https://orders.example', scopes: ['orders:read'], requireRole: 'admin',
-        anonymous: false, allowRedirects: true, maxBodyBytes: 2 * 1024 * 1024, timeoutMs: 120_000, createdAt: 0,
-      });
-      assert.deepEqual(portal(app, ['api-route', 'list']).json.map((r: { path: string }) => r.path), ['/api/orders']);
+      assert.deepEqual(
+        { ...created.json, createdAt: 0 },
+        {
+          path: '/api/orders',
+          upstream: 'https://orders.internal/v1',
+          resource: 'https://orders.example',
+          scopes: ['orders:read'],
+          requireRole: 'admin',
+          anonymous: false,
+          allowRedirects: true,
+          maxBodyBytes: 2 * 1024 * 1024,
+          timeoutMs: 120_000,
+          createdAt: 0,
+        },
+      );
+      assert.deepEqual(
+        portal(app, ['api-route', 'list']).json.map((r: { path: string }) => r.path),
+        ['/api/orders'],
+      );
       // The running app serves it at once: signed out, it answers 401 itself (not 404).
       assert.equal((await fetch(`${app.url}/api/orders/x`)).status, 401);
 

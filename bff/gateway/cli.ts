@@ -40,18 +40,24 @@ export async function runApiRouteCommand(action: string, opts: Opts, ctx: { stor
     case 'create': {
       const maxBody = opts['max-body'] as string | undefined;
       const timeout = opts.timeout as string | undefined;
-      const route = await createApiRoute(store, {
-        path: required(opts, 'path'),
-        upstream: required(opts, 'upstream'),
-        resource: (opts.resource as string | undefined) ?? null,
-        scopes: (opts.scope as string[] | undefined) ?? [],
-        requireRole: (opts['require-role'] as Role | undefined) ?? null,
-        anonymous: opts.anonymous === true,
-        allowRedirects: opts['allow-redirects'] === true,
-        ...(maxBody !== undefined ? { maxBodyBytes: parseSize(maxBody) } : {}),
-        ...(timeout !== undefined ? { timeoutMs: parseDuration(timeout) } : {}),
-      }, now);
-      await audit.record('api_route_created', { data: { path: route.path, upstream: route.upstream, resource: route.resource, scopes: route.scopes, via: 'cli' } });
+      const route = await createApiRoute(
+        store,
+        {
+          path: required(opts, 'path'),
+          upstream: required(opts, 'upstream'),
+          resource: (opts.resource as string | undefined) ?? null,
+          scopes: (opts.scope as string[] | undefined) ?? [],
+          requireRole: (opts['require-role'] as Role | undefined) ?? null,
+          anonymous: opts.anonymous === true,
+          allowRedirects: opts['allow-redirects'] === true,
+          ...(maxBody !== undefined ? { maxBodyBytes: parseSize(maxBody) } : {}),
+          ...(timeout !== undefined ? { timeoutMs: parseDuration(timeout) } : {}),
+        },
+        now,
+      );
+      await audit.record('api_route_created', {
+        data: { path: route.path, upstream: route.upstream, resource: route.resource, scopes: route.scopes, via: 'cli' },
+      });
       return route;
     }
     case 'list':

@@ -60,7 +60,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     const sessionId = async () =>
-      (await unsealData<{ sid: string }>(decodeURIComponent(user.jar.get('portal')!.value), { password: a.config.cookieSecrets as Record<string, string> })).sid;
+      (await unsealData<{ sid: string }>(decodeURIComponent(user.jar.get('portal')!.value), { password: a.config.cookieSecrets as Record<string, string> }))
+        .sid;
 
     it('forwards with a token for the resource and its scope, strips the portal cookie and CSRF header, sets X-Forwarded-*', async () => {
       const res = await user.api('POST', '/api/orders/items/7?x=1', { n: 1 }, { cookie: `${user.cookieHeader()}; app_pref=dark` });
@@ -99,7 +100,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(r4.status, 403);
       // Raw, as a client that does not normalise dot segments sends it.
       const r5 = await new Promise<number>((resolve, reject) =>
-        request({ host: '127.0.0.1', port: new URL(a.url).port, path: '/api/orders/%2e%2e/%2e%2e/oauth/jwks', headers: { cookie: user.cookieHeader() } }, (res) => resolve(res.resume().statusCode!)).on('error', reject).end(),
+        request(
+          { host: '127.0.0.1', port: new URL(a.url).port, path: '/api/orders/%2e%2e/%2e%2e/oauth/jwks', headers: { cookie: user.cookieHeader() } },
+          (res) => resolve(res.resume().statusCode!),
+        )
+          .on('error', reject)
+          .end(),
       );
       assert.equal(r5, 400);
       assert.equal(api.hits, hits, 'the upstream saw none of these');
@@ -111,12 +117,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('streams bodies both ways and refuses a body over the route limit', async () => {
       const big = Buffer.alloc(3 * 1024 * 1024, 7);
-      const up = await fetch(`${a.url}/api/orders/upload`, { method: 'PUT', body: big, headers: { cookie: user.cookieHeader(), 'x-portal-csrf': '1', origin: a.url, 'content-type': 'application/octet-stream' } });
+      const up = await fetch(`${a.url}/api/orders/upload`, {
+        method: 'PUT',
+        body: big,
+        headers: { cookie: user.cookieHeader(), 'x-portal-csrf': '1', origin: a.url, 'content-type': 'application/octet-stream' },
+      });
       assert.deepEqual(await up.json(), { bytes: big.length });
       const down = await user.get('/api/orders/download?bytes=5000000');
       assert.equal(down.status, 200);
       assert.equal((await down.arrayBuffer()).byteLength, 5_000_000);
-      const tooBig = await fetch(`${a.url}/api/orders/upload`, { method: 'PUT', body: Buffer.alloc(5 * 1024 * 1024), headers: { cookie: user.cookieHeader(), 'x-portal-csrf': '1', origin: a.url } });
+      const tooBig = await fetch(`${a.url}/api/orders/upload`, {
+        method: 'PUT',
+        body: Buffer.alloc(5 * 1024 * 1024),
+        headers: { cookie: user.cookieHeader(), 'x-portal-csrf': '1', origin: a.url },
+      });
       assert.equal(tooBig.status, 413);
       assert.equal((await tooBig.json()).error, 'body_too_large');
     });

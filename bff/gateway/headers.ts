@@ -7,19 +7,36 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { CSRF_HEADER } from '../http/security.ts';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 /** The portal's cookies: the session (`portal`, `__Host-portal`), its sign-in cookies and the provider's (`portal_op…`). */
 const PORTAL_COOKIE = /^(__Host-|__Secure-)?portal($|[-_.])/;
 
 function hopByHop(headers: IncomingHttpHeaders): Set<string> {
-  const named = String(headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean);
+  const named = String(headers.connection ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return new Set([...HOP_BY_HOP, ...named]);
 }
 
 /** The cookie header without the portal's cookies, or undefined when nothing is left. */
 function foreignCookies(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const kept = header.split(';').map((c) => c.trim()).filter((c) => c && !PORTAL_COOKIE.test(c.split('=')[0]!.trim()));
+  const kept = header
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c && !PORTAL_COOKIE.test(c.split('=')[0]!.trim()));
   return kept.length ? kept.join('; ') : undefined;
 }
 
@@ -37,7 +54,8 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, f: Forward
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || skip.has(name)) continue;
-    if (name === 'host' || name === 'cookie' || name === 'authorization' || name === CSRF_HEADER || name === 'forwarded' || name.startsWith('x-forwarded-')) continue;
+    if (name === 'host' || name === 'cookie' || name === 'authorization' || name === CSRF_HEADER || name === 'forwarded' || name.startsWith('x-forwarded-'))
+      continue;
     out[name] = value;
   }
   const cookie = foreignCookies(incoming.cookie);

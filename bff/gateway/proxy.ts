@@ -17,10 +17,18 @@ import type { Breaker } from './breaker.ts';
 const AGENTS = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 512 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 512 }) };
 
 export const tooLarge = (max: number) => new AppError('body_too_large', `The request body is larger than this API accepts (${max} bytes).`, { status: 413 });
-const unreachable = (cause: unknown) => new AppError('upstream_unreachable', 'The API behind this address could not be reached. Try again in a moment.', { status: 502, expose: true, cause });
-const garbled = (cause: unknown) => new AppError('upstream_invalid_response', 'The API behind this address answered with something that is not valid HTTP.', { status: 502, expose: true, cause });
-const slow = () => new AppError('upstream_timeout', 'The API behind this address did not answer in time. Try again in a moment.', { status: 504, expose: true });
-const offsite = () => new AppError('upstream_redirect_refused', 'The API redirected somewhere this portal does not send browsers to.', { status: 502, expose: true });
+const unreachable = (cause: unknown) =>
+  new AppError('upstream_unreachable', 'The API behind this address could not be reached. Try again in a moment.', { status: 502, expose: true, cause });
+const garbled = (cause: unknown) =>
+  new AppError('upstream_invalid_response', 'The API behind this address answered with something that is not valid HTTP.', {
+    status: 502,
+    expose: true,
+    cause,
+  });
+const slow = () =>
+  new AppError('upstream_timeout', 'The API behind this address did not answer in time. Try again in a moment.', { status: 504, expose: true });
+const offsite = () =>
+  new AppError('upstream_redirect_refused', 'The API redirected somewhere this portal does not send browsers to.', { status: 502, expose: true });
 
 function classify(e: NodeJS.ErrnoException): AppError {
   return typeof e.code === 'string' && e.code.startsWith('HPE_') ? garbled(e) : unreachable(e);
@@ -78,7 +86,11 @@ export function forward(i: ForwardInput): Promise<'done' | 'retry'> {
   const { req, res, route, target, breaker } = i;
   return new Promise((resolve, reject) => {
     let settled = false;
-    const upReq = (target.protocol === 'https:' ? https : http).request(target, { method: req.method, headers: i.headers, agent: AGENTS[target.protocol as 'http:'] });
+    const upReq = (target.protocol === 'https:' ? https : http).request(target, {
+      method: req.method,
+      headers: i.headers,
+      agent: AGENTS[target.protocol as 'http:'],
+    });
     const fail = (e: AppError) => {
       if (settled) return;
       settled = true;

@@ -76,11 +76,24 @@ export async function validateApiRoute(store: Store, input: ApiRouteInput, now: 
     }
   } else if (scopes.length) fields.scopes = 'Scopes need a resource.';
   const maxBodyBytes = input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0 || maxBodyBytes > MAX_BODY_LIMIT) fields.maxBodyBytes = 'The body size limit must be from 0 bytes to 10 GB.';
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0 || maxBodyBytes > MAX_BODY_LIMIT)
+    fields.maxBodyBytes = 'The body size limit must be from 0 bytes to 10 GB.';
   const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < TIMEOUT_RANGE.min || timeoutMs > TIMEOUT_RANGE.max) fields.timeoutMs = 'The timeout must be from 1 second to 10 minutes.';
+  if (!Number.isInteger(timeoutMs) || timeoutMs < TIMEOUT_RANGE.min || timeoutMs > TIMEOUT_RANGE.max)
+    fields.timeoutMs = 'The timeout must be from 1 second to 10 minutes.';
   if (Object.keys(fields).length) throw badRequest('invalid_api_route', Object.values(fields)[0]!, fields);
-  return { path, upstream, resource: resourceId, scopes, requireRole, anonymous, allowRedirects: input.allowRedirects === true, maxBodyBytes, timeoutMs, createdAt: now };
+  return {
+    path,
+    upstream,
+    resource: resourceId,
+    scopes,
+    requireRole,
+    anonymous,
+    allowRedirects: input.allowRedirects === true,
+    maxBodyBytes,
+    timeoutMs,
+    createdAt: now,
+  };
 }
 
 export async function createApiRoute(store: Store, input: ApiRouteInput, now: number): Promise<ApiRoute> {

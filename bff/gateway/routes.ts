@@ -30,7 +30,8 @@ export function upstreamUrl(route: ApiRoute, originalUrl: string): URL {
   if (rest.split('/').some((s) => /^(\.|%2e){1,2}$/i.test(s))) throw badRequest('invalid_path', 'The path may not contain . or .. segments.');
   const base = new URL(route.upstream);
   const target = new URL(`${route.upstream}${rest}${q < 0 ? '' : originalUrl.slice(q)}`);
-  if (target.origin !== base.origin || !target.pathname.startsWith(base.pathname.replace(/\/$/, ''))) throw badRequest('invalid_path', 'The path leaves this API.');
+  if (target.origin !== base.origin || !target.pathname.startsWith(base.pathname.replace(/\/$/, '')))
+    throw badRequest('invalid_path', 'The path leaves this API.');
   return target;
 }
 
@@ -38,7 +39,8 @@ export function upstreamUrl(route: ApiRoute, originalUrl: string): URL {
 function answer(res: Response, err: unknown, requestId: string): AppError {
   let e = toAppError(err);
   // Nothing the gateway does should look like the portal failing: an unexpected error is a bad gateway.
-  if (e.status === 500) e = new AppError('bad_gateway', 'The portal could not forward this request. Try again in a moment.', { status: 502, expose: true, cause: err });
+  if (e.status === 500)
+    e = new AppError('bad_gateway', 'The portal could not forward this request. Try again in a moment.', { status: 502, expose: true, cause: err });
   if (res.headersSent) {
     res.destroy();
     return e;
@@ -76,14 +78,19 @@ export function gatewayRoutes(deps: SessionDeps): (req: Request, res: Response, 
       const current = await currentSession(deps, req, res);
       if (!current && !route.anonymous) throw unauthorized('not_signed_in', 'You are not signed in.');
       userId = current?.user.id;
-      if (route.requireRole && current?.user.role !== route.requireRole) throw forbidden('role_required', `This API is for people with the ${route.requireRole} role.`);
+      if (route.requireRole && current?.user.role !== route.requireRole)
+        throw forbidden('role_required', `This API is for people with the ${route.requireRole} role.`);
       const withBody = hasBody(req.headers);
       const length = Number(req.get('content-length') ?? 0);
       if (length > route.maxBodyBytes) throw tooLarge(route.maxBodyBytes);
       const target = upstreamUrl(route, req.originalUrl);
       const breaker = breakerFor(target.origin);
       if (!breaker.allow()) {
-        throw new AppError('upstream_unavailable', 'The API behind this address is failing; the portal is giving it a rest. Try again shortly.', { status: 503, expose: true, retryAfter: breaker.retryAfter() });
+        throw new AppError('upstream_unavailable', 'The API behind this address is failing; the portal is giving it a rest. Try again shortly.', {
+          status: 503,
+          expose: true,
+          retryAfter: breaker.retryAfter(),
+        });
       }
       const sendsToken = Boolean(current && route.resource);
       let token = sendsToken ? await apiToken(deps, current!.session, route) : null;
@@ -101,7 +108,16 @@ export function gatewayRoutes(deps: SessionDeps): (req: Request, res: Response, 
       if (e.status >= 500) deps.logger.warn({ requestId, err: e.cause ?? e, route: route?.path }, 'gateway request failed');
     } finally {
       if (route) {
-        const log = { requestId, method: req.method, route: route.path, path: pathname, status: res.statusCode, ms: Math.round(performance.now() - started), user: userId, retried };
+        const log = {
+          requestId,
+          method: req.method,
+          route: route.path,
+          path: pathname,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+          user: userId,
+          retried,
+        };
         res.once('finish', () => deps.logger.info(log, 'gateway'));
         if (res.writableFinished) deps.logger.info(log, 'gateway');
       }

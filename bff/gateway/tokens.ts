@@ -14,7 +14,12 @@ import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '../oauth/token-exchange
 
 const sessionEnded = (cause?: unknown) => new AppError('session_expired', 'Your session has expired. Sign in again.', { status: 401, cause });
 const providerDown = (cause: unknown) =>
-  new AppError('provider_unavailable', 'The portal could not get a token for this API right now. Try again in a moment.', { status: 503, expose: true, retryAfter: 5, cause });
+  new AppError('provider_unavailable', 'The portal could not get a token for this API right now. Try again in a moment.', {
+    status: 503,
+    expose: true,
+    retryAfter: 5,
+    cause,
+  });
 
 const keyOf = (route: ApiRoute) => `${route.resource} ${[...route.scopes].sort().join(' ')}`;
 
@@ -45,11 +50,19 @@ export async function apiToken(deps: SessionDeps, session: BffSession, route: Ap
       // The session's token or grant is gone (logout elsewhere, revoked): so is the session.
       if (e instanceof oidc.ResponseBodyError && e.error === 'invalid_grant') throw sessionEnded(e);
       if (e instanceof oidc.ResponseBodyError && e.status < 500) {
-        throw new AppError('api_token_refused', 'The portal may not get a token for this API (its resource or scopes changed). Ask an administrator.', { status: 502, expose: true, cause: e });
+        throw new AppError('api_token_refused', 'The portal may not get a token for this API (its resource or scopes changed). Ask an administrator.', {
+          status: 502,
+          expose: true,
+          cause: e,
+        });
       }
       throw providerDown(e);
     }
-    const entry = { access_token: r.access_token, expires_at: deps.now() + (r.expires_in ?? deps.config.ttl.accessToken) * 1000, ...(r.scope ? { scope: r.scope } : {}) };
+    const entry = {
+      access_token: r.access_token,
+      expires_at: deps.now() + (r.expires_in ?? deps.config.ttl.accessToken) * 1000,
+      ...(r.scope ? { scope: r.scope } : {}),
+    };
     return { ...t, resources: { ...pruned(t.resources, deps.now()), [key]: entry } };
   });
   const entry = tokens.resources?.[key];

@@ -44,7 +44,13 @@ export function attachGateway(server: Server, deps: SessionDeps, otherPaths: str
       const e = toAppError(err);
       const status = e.status === 500 ? 502 : e.status;
       if (status >= 500) deps.logger.warn({ requestId, err: e.cause ?? e }, 'gateway upgrade failed');
-      refuse(socket, status, e.expose && status !== 502 ? e.code : 'bad_gateway', e.expose && status !== 502 ? e.message : 'The portal could not open this connection.', requestId);
+      refuse(
+        socket,
+        status,
+        e.expose && status !== 502 ? e.code : 'bad_gateway',
+        e.expose && status !== 502 ? e.message : 'The portal could not open this connection.',
+        requestId,
+      );
     });
   });
 
@@ -58,7 +64,8 @@ export function attachGateway(server: Server, deps: SessionDeps, otherPaths: str
     const sid = await deps.sealCache.sid(req as Request, deps.cookies.session.cookieName);
     const current = sid ? await deps.sessions.load(sid) : null;
     if (!current && !route.anonymous) return refuse(socket, 401, 'not_signed_in', 'You are not signed in.', requestId);
-    if (route.requireRole && current?.user.role !== route.requireRole) return refuse(socket, 403, 'role_required', `This API is for people with the ${route.requireRole} role.`, requestId);
+    if (route.requireRole && current?.user.role !== route.requireRole)
+      return refuse(socket, 403, 'role_required', `This API is for people with the ${route.requireRole} role.`, requestId);
     const target = upstreamUrl(route, req.url ?? pathname);
     const token = current && route.resource ? await apiToken(deps, current.session, route) : null;
     const headers = upstreamRequestHeaders(req.headers, { clientIp: req.socket.remoteAddress ?? null, publicUrl, requestId, token, upgrade: true });

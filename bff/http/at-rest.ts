@@ -29,7 +29,9 @@ export interface SealerOptions {
 }
 
 export function createSealer(secrets: Readonly<Record<number, string>>, opts: SealerOptions): Sealer {
-  const ids = Object.keys(secrets).map(Number).sort((a, b) => b - a);
+  const ids = Object.keys(secrets)
+    .map(Number)
+    .sort((a, b) => b - a);
   const current = ids[0]!;
   const keys = new Map<number, Buffer>();
   const keyFor = (id: number): Buffer | null => {

@@ -44,7 +44,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
       for (const [path, type] of ENDPOINTS) {
         const socket = connect(Number(port), '127.0.0.1');
         await once(socket, 'connect');
-        socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: ${type}\r\nContent-Length: 1000\r\nOrigin: ${app.url}\r\nSec-Fetch-Site: same-origin\r\nX-Portal-Csrf: 1\r\n\r\n${type.includes('json') ? '{"a":"' : 'token=abc&'}`);
+        socket.write(
+          `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: ${type}\r\nContent-Length: 1000\r\nOrigin: ${app.url}\r\nSec-Fetch-Site: same-origin\r\nX-Portal-Csrf: 1\r\n\r\n${type.includes('json') ? '{"a":"' : 'token=abc&'}`,
+        );
         // The server has the headers and part of the body, and is waiting for the rest.
         await new Promise((r) => setTimeout(r, 150));
         socket.destroy();

@@ -66,7 +66,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('finds the routes from the router stack, the sensitive ones among them', () => {
       const names = routes.map((r) => `${r.method} ${r.path}`);
-      for (const known of ['POST /bff/account/password', 'DELETE /bff/account/apps/x-clientId', 'DELETE /bff/admin/clients/x-clientId', 'POST /bff/logout', 'POST /bff/impersonation/start']) {
+      for (const known of [
+        'POST /bff/account/password',
+        'DELETE /bff/account/apps/x-clientId',
+        'DELETE /bff/admin/clients/x-clientId',
+        'POST /bff/logout',
+        'POST /bff/impersonation/start',
+      ]) {
         assert.ok(names.includes(known), `${known} in ${names.join(', ')}`);
       }
     });

@@ -36,16 +36,13 @@ export class AppError<C extends string = ErrorCode> extends Error {
 }
 
 /** Shorthands for the statuses the BFF answers with. */
-export const badRequest = (code: ErrorCode, message: string, fields?: Record<string, string>) =>
-  new AppError(code, message, { status: 400, fields });
+export const badRequest = (code: ErrorCode, message: string, fields?: Record<string, string>) => new AppError(code, message, { status: 400, fields });
 export const unauthorized = (code: ErrorCode, message: string) => new AppError(code, message, { status: 401 });
 export const forbidden = (code: ErrorCode, message: string) => new AppError(code, message, { status: 403 });
 export const notFound = (code: ErrorCode, message: string) => new AppError(code, message, { status: 404 });
-export const conflict = (code: ErrorCode, message: string, fields?: Record<string, string>) =>
-  new AppError(code, message, { status: 409, fields });
+export const conflict = (code: ErrorCode, message: string, fields?: Record<string, string>) => new AppError(code, message, { status: 409, fields });
 export const gone = (code: ErrorCode, message: string) => new AppError(code, message, { status: 410 });
-export const tooMany = (message: string, retryAfter: number) =>
-  new AppError('too_many_attempts', message, { status: 429, retryAfter });
+export const tooMany = (message: string, retryAfter: number) => new AppError('too_many_attempts', message, { status: 429, retryAfter });
 
 export function isAppError(e: unknown): e is AppError<string> {
   return e instanceof AppError;

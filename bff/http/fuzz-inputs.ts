@@ -42,31 +42,138 @@ export function collectRoutes(app: Express, discovery: Record<string, unknown>):
 }
 
 const NAMES = [
-  'client_id', 'client_secret', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code', 'code_verifier', 'code_challenge',
-  'code_challenge_method', 'grant_type', 'refresh_token', 'token', 'token_type_hint', 'prompt', 'max_age', 'login_hint', 'returnTo',
-  'reauth', 'session_id', 'return_to', 'provider', 'connection_id', 'invitation_token', 'email', 'password', 'name', 'reason', 'userId',
-  'scopes', 'redirectUris', 'currentPassword', 'newPassword', 'xsrf', 'logout', 'id_token_hint', 'post_logout_redirect_uri', 'resource',
-  'ClientId', 'ClientSecret', 'Username', 'Password', 'issuer', 'clientSecret', 'discoveryUrl', 'impersonation', 'error', 'iss',
+  'client_id',
+  'client_secret',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+  'nonce',
+  'code',
+  'code_verifier',
+  'code_challenge',
+  'code_challenge_method',
+  'grant_type',
+  'refresh_token',
+  'token',
+  'token_type_hint',
+  'prompt',
+  'max_age',
+  'login_hint',
+  'returnTo',
+  'reauth',
+  'session_id',
+  'return_to',
+  'provider',
+  'connection_id',
+  'invitation_token',
+  'email',
+  'password',
+  'name',
+  'reason',
+  'userId',
+  'scopes',
+  'redirectUris',
+  'currentPassword',
+  'newPassword',
+  'xsrf',
+  'logout',
+  'id_token_hint',
+  'post_logout_redirect_uri',
+  'resource',
+  'ClientId',
+  'ClientSecret',
+  'Username',
+  'Password',
+  'issuer',
+  'clientSecret',
+  'discoveryUrl',
+  'impersonation',
+  'error',
+  'iss',
 ];
 
 const RAW_VALUES = [
-  '', 'a', 'fuzz-partner', 'portal-bff', 'openid profile email', 'authorization_code', 'refresh_token', 'code', 'https://partner.example/cb',
-  'root@example.com', '%00', 'a%00b', '%ED%A0%80', '%C3%28', '%FF', '%', '%2', '%zz', '..%2F..%2Fetc', '%2e%2e', '\u0000', 'a\u0000b',
-  '\uD800', '😀', '<script>alert(1)</script>', "' OR 1=1 --", '${7*7}', '{{7*7}}', '__proto__', 'constructor', 'javascript:alert(1)',
-  '//evil.example', 'http://[::1', '-1', '1e309', 'NaN', 'true', 'null', '[]', '{}', 'x'.repeat(5000), 'Fe26.2**a*b*c*d*e*f',
+  '',
+  'a',
+  'fuzz-partner',
+  'portal-bff',
+  'openid profile email',
+  'authorization_code',
+  'refresh_token',
+  'code',
+  'https://partner.example/cb',
+  'root@example.com',
+  '%00',
+  'a%00b',
+  '%ED%A0%80',
+  '%C3%28',
+  '%FF',
+  '%',
+  '%2',
+  '%zz',
+  '..%2F..%2Fetc',
+  '%2e%2e',
+  '\u0000',
+  'a\u0000b',
+  '\uD800',
+  '😀',
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  '${7*7}',
+  '{{7*7}}',
+  '__proto__',
+  'constructor',
+  'javascript:alert(1)',
+  '//evil.example',
+  'http://[::1',
+  '-1',
+  '1e309',
+  'NaN',
+  'true',
+  'null',
+  '[]',
+  '{}',
+  'x'.repeat(5000),
+  'Fe26.2**a*b*c*d*e*f',
 ];
 
 const CONTENT_TYPES = [
-  undefined, 'application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-7', 'application/json; charset=utf-16',
-  'application/json; charset="UTF-8"', 'application/json; charset=latin1', 'application/x-www-form-urlencoded',
-  'application/x-www-form-urlencoded; charset=iso-8859-1', 'application/x-www-form-urlencoded; charset=utf-7', 'text/plain',
-  'application/xml', 'text/xml; charset=utf-16', 'multipart/form-data; boundary=x', 'application/*', ';;;', 'application/json; charset',
+  undefined,
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=utf-7',
+  'application/json; charset=utf-16',
+  'application/json; charset="UTF-8"',
+  'application/json; charset=latin1',
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=iso-8859-1',
+  'application/x-www-form-urlencoded; charset=utf-7',
+  'text/plain',
+  'application/xml',
+  'text/xml; charset=utf-16',
+  'multipart/form-data; boundary=x',
+  'application/*',
+  ';;;',
+  'application/json; charset',
 ];
 
 const COOKIE_NAMES = ['portal', 'portal-tx', 'portal_op', 'portal_op.sig', 'portal_op_i', 'portal_op_r', 'portal-fed', 'portal-fed-link'];
 const COOKIE_VALUES = [
-  'garbage', '', 'Fe26.2*1*a*b*c*d*e*f', 'Fe26.2*1*a*b*c*notanumber*e*f~2', 'a*b*c*d*e*f*g*h', 'Fe26.2*__proto__*a*b*c*d*e*f', 'Fe26.2*9*a*b*c*1*e*f~2',
-  'Fe26.2*1*a*b*c*1*e*f~x', '%ZZ', '%00', '%E0%A4%A', 'x'.repeat(5000), '"quoted"', 'Fe26.2*1**********',
+  'garbage',
+  '',
+  'Fe26.2*1*a*b*c*d*e*f',
+  'Fe26.2*1*a*b*c*notanumber*e*f~2',
+  'a*b*c*d*e*f*g*h',
+  'Fe26.2*__proto__*a*b*c*d*e*f',
+  'Fe26.2*9*a*b*c*1*e*f~2',
+  'Fe26.2*1*a*b*c*1*e*f~x',
+  '%ZZ',
+  '%00',
+  '%E0%A4%A',
+  'x'.repeat(5000),
+  '"quoted"',
+  'Fe26.2*1**********',
 ];
 
 export interface Context {
@@ -100,7 +207,8 @@ export function mulberry32(seed: number): Fuzz {
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   const chance = (p: number) => next() < p;
   // Raw when the value is already (mal)encoded and printable ASCII (Node refuses anything else in a path).
-  const enc = (v: string) => (v.includes('%') && /^[\x21-\x7e]*$/.test(v) && chance(0.7) ? v : encodeURIComponent(v.toWellFormed()).replace(/%EF%BF%BD/g, '%ED%A0%80'));
+  const enc = (v: string) =>
+    v.includes('%') && /^[\x21-\x7e]*$/.test(v) && chance(0.7) ? v : encodeURIComponent(v.toWellFormed()).replace(/%EF%BF%BD/g, '%ED%A0%80');
   const rawValue = () => pick(RAW_VALUES);
 
   function pathFor(route: Route): string {
@@ -146,7 +254,10 @@ export function mulberry32(seed: number): Fuzz {
     const type = contentType ?? '';
     if (type.includes('json')) return Buffer.from(jsonBody(), chance(0.1) ? 'utf16le' : 'utf8');
     if (type.includes('urlencoded')) return Buffer.from(formBody());
-    if (type.includes('xml')) return Buffer.from(pick(['<a/>', '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', '<AuthCodeRequest><ClientId>a&#0;b</ClientId></AuthCodeRequest>', '<']));
+    if (type.includes('xml'))
+      return Buffer.from(
+        pick(['<a/>', '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', '<AuthCodeRequest><ClientId>a&#0;b</ClientId></AuthCodeRequest>', '<']),
+      );
     return Buffer.from(chance(0.5) ? jsonBody() : formBody());
   }
 
@@ -174,7 +285,15 @@ export function mulberry32(seed: number): Fuzz {
       const cookie = cookies(ctx, path);
       if (cookie) headers.cookie = cookie;
       if (chance(0.25)) {
-        headers.authorization = pick([ctx.basic, 'Basic ' + Buffer.from('fuzz-partner\u0000:x').toString('base64'), 'Basic ' + Buffer.from('a%00:%ZZ').toString('base64'), 'Basic !!!', 'Bearer a.b.c', 'Bearer eyJhbGciOiJub25lIn0.e30.', 'Bearer ' + 'x'.repeat(3000)]);
+        headers.authorization = pick([
+          ctx.basic,
+          'Basic ' + Buffer.from('fuzz-partner\u0000:x').toString('base64'),
+          'Basic ' + Buffer.from('a%00:%ZZ').toString('base64'),
+          'Basic !!!',
+          'Bearer a.b.c',
+          'Bearer eyJhbGciOiJub25lIn0.e30.',
+          'Bearer ' + 'x'.repeat(3000),
+        ]);
       }
       return { method, path, headers, body: b };
     },

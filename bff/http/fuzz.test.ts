@@ -22,7 +22,13 @@ const SEED = Number(process.env.FUZZ_SEED ?? randomInt(2 ** 31));
 function send(base: URL, s: Sent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: base.hostname, port: base.port, method: s.method, path: s.path, headers: { ...s.headers, ...(s.body ? { 'content-length': String(s.body.length) } : {}) } },
+      {
+        host: base.hostname,
+        port: base.port,
+        method: s.method,
+        path: s.path,
+        headers: { ...s.headers, ...(s.body ? { 'content-length': String(s.body.length) } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -65,16 +71,30 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const failures: string[] = [];
       let answered = 0;
       for (let i = 0; i < REQUESTS; i++) {
-        const s = fuzz.request(routes, { origin: app.url, adminCookie, basic: 'Basic ' + Buffer.from('fuzz-partner:fuzz-partner-secret-fuzz-partner-secret').toString('base64') });
+        const s = fuzz.request(routes, {
+          origin: app.url,
+          adminCookie,
+          basic: 'Basic ' + Buffer.from('fuzz-partner:fuzz-partner-secret-fuzz-partner-secret').toString('base64'),
+        });
         const r = await send(base, s);
         answered++;
         // The test app serves no built SPA on purpose: its page says so with a 503, and that is the one expected 5xx.
         const spa = !/^\/(bff|oauth|healthz)(\/|\?|$)/.test(s.path);
         if (r.status === 503 && spa && (r.body.startsWith('The web app has not been built') || s.method === 'HEAD')) continue;
-        if (r.status >= 500) failures.push(`${r.status} ${s.method} ${s.path} ${JSON.stringify(s.headers)} body=${JSON.stringify(s.body?.toString('latin1').slice(0, 200))} → ${r.body}`);
+        if (r.status >= 500)
+          failures.push(
+            `${r.status} ${s.method} ${s.path} ${JSON.stringify(s.headers)} body=${JSON.stringify(s.body?.toString('latin1').slice(0, 200))} → ${r.body}`,
+          );
       }
       assert.equal(answered, REQUESTS);
-      assert.deepEqual(failures, [], `FUZZ_SEED=${SEED}: ${failures.length} request(s) got a 5xx:\n${failures.slice(0, 10).map((f) => f.slice(0, 600)).join('\n')}`);
+      assert.deepEqual(
+        failures,
+        [],
+        `FUZZ_SEED=${SEED}: ${failures.length} request(s) got a 5xx:\n${failures
+          .slice(0, 10)
+          .map((f) => f.slice(0, 600))
+          .join('\n')}`,
+      );
     });
   });
 }

@@ -28,7 +28,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let basic: string;
     before(async () => {
       app = await startTestApp({ db });
-      const { client, secret } = await registerClient(app.store, { name: 'Edge App', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid'] }, Date.now());
+      const { client, secret } = await registerClient(
+        app.store,
+        { name: 'Edge App', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid'] },
+        Date.now(),
+      );
       basic = `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}`;
     });
     after(() => app.close());
@@ -47,7 +51,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('a NUL in /oauth/authorize: a 400 page, never a redirect to the client', async () => {
-      const res = await fetch(`${app.url}/oauth/authorize?client_id=a%00b&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid`, { redirect: 'manual' });
+      const res = await fetch(`${app.url}/oauth/authorize?client_id=a%00b&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid`, {
+        redirect: 'manual',
+      });
       assert.equal(res.status, 400);
       assert.equal(res.headers.get('location'), null);
       assert.match(res.headers.get('content-type') ?? '', /html/);
@@ -64,30 +70,54 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await json(token), { error: 'invalid_request', error_description: 'The request body contains a NUL character.' });
       const nulClient = `Basic ${Buffer.from('a\u0000b:secret').toString('base64')}`;
       for (const path of ['/oauth/token', '/oauth/revoke', '/oauth/introspect']) {
-        const res = await fetch(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: nulClient }, body: 'token=x' });
+        const res = await fetch(`${app.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: nulClient },
+          body: 'token=x',
+        });
         assert.equal(res.status, 400, path);
         assert.equal((await json(res)).error, 'invalid_request');
       }
     });
 
     it('a NUL in a JSON value or key: 400 in the BFF, WorkOS and SaG formats', async () => {
-      const bff = await fetch(`${app.url}/bff/setup`, { method: 'POST', headers: { ...sameOrigin(), 'content-type': 'application/json' }, body: JSON.stringify({ token: 'x', email: 'a\u0000@example.com' }) });
+      const bff = await fetch(`${app.url}/bff/setup`, {
+        method: 'POST',
+        headers: { ...sameOrigin(), 'content-type': 'application/json' },
+        body: JSON.stringify({ token: 'x', email: 'a\u0000@example.com' }),
+      });
       assert.equal(bff.status, 400);
-      assert.deepEqual(await json(bff), { error: 'invalid_request', message: 'email: must not contain a NUL character.', fields: { email: 'must not contain a NUL character.' } });
+      assert.deepEqual(await json(bff), {
+        error: 'invalid_request',
+        message: 'email: must not contain a NUL character.',
+        fields: { email: 'must not contain a NUL character.' },
+      });
 
-      const workos = await fetch(`${app.url}/user_management/authenticate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'authorization_code', client_id: 'a\u0000b', client_secret: 'x', code: 'c' }) });
+      const workos = await fetch(`${app.url}/user_management/authenticate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'authorization_code', client_id: 'a\u0000b', client_secret: 'x', code: 'c' }),
+      });
       assert.equal(workos.status, 400);
       const w = await json(workos);
       assert.equal(w.error, 'invalid_request');
       assert.equal(w.message, 'client_id: must not contain a NUL character.');
 
-      const sag = await fetch(`${app.url}/admin/login/auth_code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ClientId: 'a\u0000b', ClientSecret: 'x', Username: 'u@example.com', Password: 'p' }) });
+      const sag = await fetch(`${app.url}/admin/login/auth_code`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ClientId: 'a\u0000b', ClientSecret: 'x', Username: 'u@example.com', Password: 'p' }),
+      });
       assert.equal(sag.status, 400);
       const s = (await json(sag)) as { Header: Record<string, unknown> };
       assert.equal(s.Header.ErrorId, 'invalid_request');
       assert.equal(s.Header.Status, 'Error');
 
-      const key = await fetch(`${app.url}/bff/setup`, { method: 'POST', headers: { ...sameOrigin(), 'content-type': 'application/json' }, body: '{"a\\u0000":1}' });
+      const key = await fetch(`${app.url}/bff/setup`, {
+        method: 'POST',
+        headers: { ...sameOrigin(), 'content-type': 'application/json' },
+        body: '{"a\\u0000":1}',
+      });
       assert.equal(key.status, 400);
     });
 
@@ -102,15 +132,27 @@ for (const db of ['sqlite', 'postgres'] as const) {
         const sag = await fetch(`${app.url}/admin/login/auth_code`, { method: 'POST', headers: { 'content-type': ct }, body: '{}' });
         assert.equal(sag.status, 415, charset);
       }
-      const ok = await fetch(`${app.url}/bff/logout`, { method: 'POST', headers: { ...sameOrigin(), 'content-type': 'application/json; charset="UTF-8"' }, body: '{}' });
+      const ok = await fetch(`${app.url}/bff/logout`, {
+        method: 'POST',
+        headers: { ...sameOrigin(), 'content-type': 'application/json; charset="UTF-8"' },
+        body: '{}',
+      });
       assert.equal(ok.status, 200);
     });
 
     it('JSON nested deeper than 32 levels is a 400, not a stack overflow', async () => {
       const deep = '['.repeat(5000) + ']'.repeat(5000);
-      const res = await fetch(`${app.url}/bff/setup`, { method: 'POST', headers: { ...sameOrigin(), 'content-type': 'application/json' }, body: `{"a":${deep}}` });
+      const res = await fetch(`${app.url}/bff/setup`, {
+        method: 'POST',
+        headers: { ...sameOrigin(), 'content-type': 'application/json' },
+        body: `{"a":${deep}}`,
+      });
       assert.equal(res.status, 400);
-      assert.deepEqual(await json(res), { error: 'invalid_request', message: 'body: nests deeper than 32 levels.', fields: { body: 'nests deeper than 32 levels.' } });
+      assert.deepEqual(await json(res), {
+        error: 'invalid_request',
+        message: 'body: nests deeper than 32 levels.',
+        fields: { body: 'nests deeper than 32 levels.' },
+      });
     });
 
     it('a session cookie that does not unseal is no session: logout and session answer normally', async () => {

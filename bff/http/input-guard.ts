@@ -20,7 +20,10 @@ export function encodedProblem(raw: string): string | null {
   if (raw.includes('\0')) return 'contains a NUL character';
   if (!raw.includes('%')) return null;
   if (/%(?![0-9a-fA-F]{2})/.test(raw)) return 'has malformed percent-encoding';
-  const bytes = Buffer.from(raw.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+  const bytes = Buffer.from(
+    raw.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+    'latin1',
+  );
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -94,7 +97,13 @@ export function urlGuard(responders: Array<[prefix: string, respond: GuardRespon
 
 function charsetUnsupported(charset: string): Error {
   // The same shape body-parser gives its own refusals, so every endpoint's error mapping knows it.
-  return Object.assign(new Error(`unsupported charset "${charset.toUpperCase()}"`), { status: 415, statusCode: 415, expose: true, type: 'charset.unsupported', charset });
+  return Object.assign(new Error(`unsupported charset "${charset.toUpperCase()}"`), {
+    status: 415,
+    statusCode: 415,
+    expose: true,
+    type: 'charset.unsupported',
+    charset,
+  });
 }
 
 /** Refuses a JSON body whose Content-Type names a charset other than UTF-8 (RFC 8259 §8.1). */

@@ -6,19 +6,47 @@ import { pino, type DestinationStream, type Logger } from 'pino';
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   // `destination`: e.g. the pretty terminal output (pretty-log.ts); JSON to stdout when absent.
-  return pino({
-    level,
-    redact: {
-      paths: [
-        'password', '*.password', 'newPassword', '*.newPassword', 'currentPassword',
-        'client_secret', '*.client_secret', 'clientSecret', '*.clientSecret', 'secret', '*.secret',
-        'access_token', '*.access_token', 'refresh_token', '*.refresh_token', 'id_token', '*.id_token',
-        'code', '*.code', 'code_verifier', '*.code_verifier', 'token', '*.token', 'tokens', '*.tokens',
-        'req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]', 'headers.cookie', 'headers.authorization',
-      ],
-      censor: '[redacted]',
+  return pino(
+    {
+      level,
+      redact: {
+        paths: [
+          'password',
+          '*.password',
+          'newPassword',
+          '*.newPassword',
+          'currentPassword',
+          'client_secret',
+          '*.client_secret',
+          'clientSecret',
+          '*.clientSecret',
+          'secret',
+          '*.secret',
+          'access_token',
+          '*.access_token',
+          'refresh_token',
+          '*.refresh_token',
+          'id_token',
+          '*.id_token',
+          'code',
+          '*.code',
+          'code_verifier',
+          '*.code_verifier',
+          'token',
+          '*.token',
+          'tokens',
+          '*.tokens',
+          'req.headers.cookie',
+          'req.headers.authorization',
+          'res.headers["set-cookie"]',
+          'headers.cookie',
+          'headers.authorization',
+        ],
+        censor: '[redacted]',
+      },
     },
-  }, destination);
+    destination,
+  );
 }
 
 export type { Logger };

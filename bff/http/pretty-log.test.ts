@@ -26,7 +26,13 @@ function capture(isTTY: boolean) {
 describe('pretty development logs', () => {
   it('pretty only in a terminal outside production', () => {
     assert.deepEqual(
-      [wantsPrettyLogs('development', true), wantsPrettyLogs('development', false), wantsPrettyLogs('development', undefined), wantsPrettyLogs('production', true), wantsPrettyLogs('test', true)],
+      [
+        wantsPrettyLogs('development', true),
+        wantsPrettyLogs('development', false),
+        wantsPrettyLogs('development', undefined),
+        wantsPrettyLogs('production', true),
+        wantsPrettyLogs('test', true),
+      ],
       [true, false, false, false, true],
     );
   });

@@ -83,7 +83,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
         { origin: app.url, 'sec-fetch-site': 'cross-site' },
       ];
       const passed: Array<Record<string, string>> = [{}, { origin: app.url }, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }];
-      const post = (headers: Record<string, string>) => call('POST', '/admin/login/auth_code', { 'content-type': 'application/json', accept: 'application/json', ...headers }, '{}');
+      const post = (headers: Record<string, string>) =>
+        call('POST', '/admin/login/auth_code', { 'content-type': 'application/json', accept: 'application/json', ...headers }, '{}');
       for (const headers of refusedHeaders) {
         const res = await post(headers);
         assert.equal(res.status, 403, JSON.stringify(headers));
@@ -107,7 +108,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
         [{ 'content-type': 'application/json' }, '{"a":', 400, 'invalid_json', 'The request body is not valid JSON.'],
         [{ 'content-type': 'application/json' }, JSON.stringify({ a: 'x'.repeat(70_000) }), 413, 'body_too_large', 'The request body is too large.'],
         [{ 'content-type': 'application/json; charset=iso-8859-1' }, '{}', 415, 'charset_unsupported', 'The request body uses an unsupported character set.'],
-        [{ 'content-type': 'application/json', 'content-encoding': 'compress' }, '{}', 415, 'encoding_unsupported', 'The request body uses an unsupported encoding.'],
+        [
+          { 'content-type': 'application/json', 'content-encoding': 'compress' },
+          '{}',
+          415,
+          'encoding_unsupported',
+          'The request body uses an unsupported encoding.',
+        ],
       ];
       for (const [headers, body, status, error, message] of cases) {
         const res = await call('POST', '/bff/logout', { ...same, ...headers }, body);
@@ -322,9 +329,25 @@ describe('safeReturnTo, safeEqual and HSTS', () => {
       [long, long],
     ];
     const refused: unknown[] = [
-      undefined, null, 42, ['/account'], '', `${long}a`, 'account', 'https://evil.example/', '//evil.example',
-      '/\\evil.example', '/a\\b', '/a\tb', '/a\u007fb', '/%2F%2Fevil.example', '/%2f/evil.example', '/%5Cevil.example',
-      '/a%0Db', '/a%7Fb', '/%E0%A4%A',
+      undefined,
+      null,
+      42,
+      ['/account'],
+      '',
+      `${long}a`,
+      'account',
+      'https://evil.example/',
+      '//evil.example',
+      '/\\evil.example',
+      '/a\\b',
+      '/a\tb',
+      '/a\u007fb',
+      '/%2F%2Fevil.example',
+      '/%2f/evil.example',
+      '/%5Cevil.example',
+      '/a%0Db',
+      '/a%7Fb',
+      '/%E0%A4%A',
     ];
     for (const [value, out] of kept) assert.equal(safeReturnTo(value), out, String(value));
     for (const value of refused) assert.equal(safeReturnTo(value), '/', String(value));
@@ -333,7 +356,8 @@ describe('safeReturnTo, safeEqual and HSTS', () => {
   it('lets a WebSocket connect with our Origin, none, or *, and no other', () => {
     const url = 'https://portal.example';
     for (const origin of [undefined, '*', 'https://portal.example']) assert.equal(allowedWebSocketOrigin(origin, url), true, String(origin));
-    for (const origin of ['', 'null', 'https://evil.example', 'http://portal.example', 'https://portal.example:8443']) assert.equal(allowedWebSocketOrigin(origin, url), false, origin);
+    for (const origin of ['', 'null', 'https://evil.example', 'http://portal.example', 'https://portal.example:8443'])
+      assert.equal(allowedWebSocketOrigin(origin, url), false, origin);
   });
 
   it('compares secrets by content and length', () => {

@@ -18,7 +18,11 @@ const JS = `export const hello = ${JSON.stringify('portal '.repeat(400))};\n`;
 const HTML = `<!doctype html><html><head><title>Portal</title></head><body>${'<div id="root"></div>'.repeat(50)}</body></html>`;
 
 /** Raw bytes and headers, without fetch's transparent decompression. */
-function get(origin: string, path: string, acceptEncoding?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function get(
+  origin: string,
+  path: string,
+  acceptEncoding?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolveGet, reject) => {
     const headers: Record<string, string> = { accept: 'text/html,*/*' };
     if (acceptEncoding !== undefined) headers['accept-encoding'] = acceptEncoding;
@@ -61,7 +65,10 @@ describe('SPA static serving', () => {
   it('brotli when accepted (preferred over gzip), with the JS type, Vary and immutable caching', async () => {
     const res = await get(origin, '/assets/index-abc123.js', 'gzip, deflate, br, zstd');
     assert.equal(res.status, 200);
-    assert.deepEqual([res.headers['content-encoding'], res.headers['content-type'], res.headers.vary], ['br', 'text/javascript; charset=utf-8', 'Accept-Encoding']);
+    assert.deepEqual(
+      [res.headers['content-encoding'], res.headers['content-type'], res.headers.vary],
+      ['br', 'text/javascript; charset=utf-8', 'Accept-Encoding'],
+    );
     assert.match(String(res.headers['cache-control']), /max-age=31536000, immutable/);
     assert.equal(brotliDecompressSync(res.body).toString(), JS);
   });
@@ -69,13 +76,21 @@ describe('SPA static serving', () => {
   it('gzip when brotli is not accepted (or refused with q=0)', async () => {
     for (const accept of ['gzip', 'br;q=0, gzip']) {
       const res = await get(origin, '/assets/index-abc123.js', accept);
-      assert.deepEqual([res.headers['content-encoding'], res.headers['content-type'], res.headers.vary], ['gzip', 'text/javascript; charset=utf-8', 'Accept-Encoding'], accept);
+      assert.deepEqual(
+        [res.headers['content-encoding'], res.headers['content-type'], res.headers.vary],
+        ['gzip', 'text/javascript; charset=utf-8', 'Accept-Encoding'],
+        accept,
+      );
       assert.equal(gunzipSync(res.body).toString(), JS, accept);
     }
   });
 
   it('the plain file when no encoding is accepted, or when the build wrote no copy', async () => {
-    for (const [path, accept] of [['/assets/index-abc123.js', 'identity'], ['/assets/index-abc123.js', undefined], ['/assets/plain-def456.js', 'br, gzip']] as const) {
+    for (const [path, accept] of [
+      ['/assets/index-abc123.js', 'identity'],
+      ['/assets/index-abc123.js', undefined],
+      ['/assets/plain-def456.js', 'br, gzip'],
+    ] as const) {
       const res = await get(origin, path, accept);
       assert.equal(res.status, 200);
       assert.equal(res.headers['content-encoding'], undefined, `${path} ${accept}`);
@@ -86,7 +101,10 @@ describe('SPA static serving', () => {
 
   it('client-side routes get index.html, compressed, never cached; a missing asset is a 404, not the page', async () => {
     const page = await get(origin, '/admin/clients', 'br');
-    assert.deepEqual([page.status, page.headers['content-encoding'], page.headers['content-type'], page.headers['cache-control']], [200, 'br', 'text/html; charset=utf-8', 'no-cache']);
+    assert.deepEqual(
+      [page.status, page.headers['content-encoding'], page.headers['content-type'], page.headers['cache-control']],
+      [200, 'br', 'text/html; charset=utf-8', 'no-cache'],
+    );
     assert.equal(brotliDecompressSync(page.body).toString(), HTML);
     const plain = await get(origin, '/account', 'gzip');
     assert.deepEqual([plain.headers['content-encoding'], plain.body.toString()], [undefined, HTML]);

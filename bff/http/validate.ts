@@ -11,7 +11,8 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
   if (r.success) {
     // No field of ours holds a NUL, and PostgreSQL cannot store one: refuse it here too, whatever the source.
     const at = nulPath(r.data);
-    if (at !== null) throw badRequest('invalid_request', `${at || 'value'}: must not contain a NUL character.`, { [at || 'value']: 'must not contain a NUL character.' });
+    if (at !== null)
+      throw badRequest('invalid_request', `${at || 'value'}: must not contain a NUL character.`, { [at || 'value']: 'must not contain a NUL character.' });
     return r.data;
   }
   const fields: Record<string, string> = {};

@@ -88,9 +88,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('partner apps opened while impersonating see the user, marked as impersonated; no new consent; nothing after stop', async () => {
       const REDIRECT = 'https://partner.example/cb';
-      const { client, secret } = await registerClient(app.store, { name: 'Partner', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'email'] }, Date.now());
-      const { client: other } = await registerClient(app.store, { name: 'Other', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'email'] }, Date.now());
-      const authorizeUrl = (clientId: string) => `/oauth/authorize?client_id=${clientId}&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid%20email&state=s`;
+      const { client, secret } = await registerClient(
+        app.store,
+        { name: 'Partner', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'email'] },
+        Date.now(),
+      );
+      const { client: other } = await registerClient(
+        app.store,
+        { name: 'Other', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'email'] },
+        Date.now(),
+      );
+      const authorizeUrl = (clientId: string) =>
+        `/oauth/authorize?client_id=${clientId}&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid%20email&state=s`;
       // The user connected Partner earlier, on their own.
       const own = new Agent(app.url);
       const first = await authorizeThrough(own, authorizeUrl(client.clientId), { email: user.email, password: PASSWORD });
@@ -102,7 +111,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(back.origin + back.pathname, REDIRECT, 'no password, no consent screen: straight back to the partner');
       const token = await fetch(`${app.config.issuer}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}`,
+        },
         body: new URLSearchParams({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: REDIRECT }),
       });
       const t = await token.json();
@@ -123,7 +135,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await agent.api('POST', '/bff/impersonation/stop');
       const refresh = await fetch(`${app.config.issuer}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}`,
+        },
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: t.refresh_token }),
       });
       assert.equal(refresh.status, 400);
@@ -131,11 +146,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('refuses non-admins, bad reasons and forbidden targets, and audits each refusal', async () => {
-      const refused = async (actorId: string) => (await app.store.audit.list({ kind: 'impersonation_refused', actorId })).map((e) => ({ seq: e.seq, code: e.data.code as string }));
+      const refused = async (actorId: string) =>
+        (await app.store.audit.list({ kind: 'impersonation_refused', actorId })).map((e) => ({ seq: e.seq, code: e.data.code as string }));
       const userBefore = await refused(user.id);
       const adminBefore = await refused(admin.id);
       const newCodes = async (actorId: string, before: Array<{ seq: number }>) =>
-        (await refused(actorId)).filter((e) => !before.some((b) => b.seq === e.seq)).map((e) => e.code).sort();
+        (await refused(actorId))
+          .filter((e) => !before.some((b) => b.seq === e.seq))
+          .map((e) => e.code)
+          .sort();
       const plain = await signIn(app, user.email);
       const denied = await plain.api('POST', '/bff/impersonation/start', { userId: admin.id, reason: REASON });
       assert.equal(denied.status, 403);
@@ -161,10 +180,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const stillAdmin = await (await a.api('GET', '/bff/session')).json();
       assert.equal(stillAdmin.user.email, admin.email);
       // Every refusal that reached the policy is audited once; the malformed body never got there.
-      const audited = cases.filter(([, , code]) => code !== 'invalid_request').map(([, , code]) => code).sort();
+      const audited = cases
+        .filter(([, , code]) => code !== 'invalid_request')
+        .map(([, , code]) => code)
+        .sort();
       assert.deepEqual(await newCodes(admin.id, adminBefore), audited);
       assert.deepEqual(await newCodes(user.id, userBefore), ['admin_required']);
-      const xsite = await a.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON }, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' });
+      const xsite = await a.api(
+        'POST',
+        '/bff/impersonation/start',
+        { userId: user.id, reason: REASON },
+        { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
+      );
       assert.equal(xsite.status, 403);
       assert.equal((await xsite.json()).error, 'csrf_rejected');
       assert.deepEqual(await newCodes(admin.id, adminBefore), audited, 'a cross-site request is refused before the policy');
@@ -203,7 +230,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('the audit chain verifies, and detects an edited and a deleted row (also through the CLI)', async () => {
       for (let i = 0; i < 3; i++) await app.audit.record('secrets_reencrypted', { data: { i } });
       assert.equal((await verifyChain(app.store, app.config.auditKeys)).ok, true);
-      const cli = () => spawnSync(process.execPath, ['bff/cli.ts', 'audit', 'verify'], { env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl }, encoding: 'utf8' });
+      const cli = () =>
+        spawnSync(process.execPath, ['bff/cli.ts', 'audit', 'verify'], {
+          env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl },
+          encoding: 'utf8',
+        });
       assert.equal(cli().status, 0);
       const [last] = await app.store.audit.list({ kind: 'secrets_reencrypted', limit: 1 });
       const victim = last!.seq - 1;

@@ -49,22 +49,30 @@ export async function startImpersonation(deps: SessionDeps, req: Request, res: R
   const now = deps.now();
   const reason = (input.reason ?? '').trim();
   const refuse = async (status: number, code: ErrorCode, message: string): Promise<never> => {
-    await audit.record('impersonation_refused', { ...meta(req), actorId: cur.user.id, subjectId: input.userId || null, data: { code, reason: reason.slice(0, REASON_MAX) } });
+    await audit.record('impersonation_refused', {
+      ...meta(req),
+      actorId: cur.user.id,
+      subjectId: input.userId || null,
+      data: { code, reason: reason.slice(0, REASON_MAX) },
+    });
     throw new AppError(code, message, { status });
   };
 
-  if (impersonationOf(cur)) return refuse(403, 'impersonation_forbidden', 'You are already impersonating someone. Stop that first; impersonation cannot be nested.');
+  if (impersonationOf(cur))
+    return refuse(403, 'impersonation_forbidden', 'You are already impersonating someone. Stop that first; impersonation cannot be nested.');
   if (cur.user.role !== 'admin') return refuse(403, 'admin_required', 'Only administrators can impersonate users.');
   // An admin with a second factor proves it is them with a recent one (the SPA asks for a code);
   // one without (MFA_ADMINS=optional) with a recent password.
   const stepUp = await stepUpProblem(deps, cur.session, cur.user, now);
   if (stepUp.problem) return refuse(403, stepUp.problem.code, stepUp.problem.message);
   const authTime = Number(cur.session.data.authTime ?? cur.session.createdAt);
-  if (!stepUp.use && now - authTime > FRESH_AUTH_MS) return refuse(403, 'reauth_required', 'For your protection, sign in again (with your password) before impersonating someone.');
+  if (!stepUp.use && now - authTime > FRESH_AUTH_MS)
+    return refuse(403, 'reauth_required', 'For your protection, sign in again (with your password) before impersonating someone.');
   if (reason.length < REASON_MIN) return refuse(400, 'reason_required', REASON_TOO_SHORT);
   if (reason.length > REASON_MAX) return refuse(400, 'reason_too_long', REASON_TOO_LONG);
   const minutes = input.durationMinutes ?? DURATION_MAX;
-  if (!Number.isInteger(minutes) || minutes < 1 || minutes > DURATION_MAX) return refuse(400, 'invalid_duration', `The duration must be a whole number of minutes from 1 to ${DURATION_MAX}.`);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > DURATION_MAX)
+    return refuse(400, 'invalid_duration', `The duration must be a whole number of minutes from 1 to ${DURATION_MAX}.`);
   const target = input.userId ? await store.users.findById(input.userId) : null;
   if (!target) return refuse(404, 'target_not_found', 'That user does not exist.');
   if (target.id === cur.user.id) return refuse(400, 'cannot_impersonate_self', 'You cannot impersonate yourself.');
@@ -73,8 +81,23 @@ export async function startImpersonation(deps: SessionDeps, req: Request, res: R
 
   const id = randomUUID();
   const expiresAt = now + minutes * 60_000;
-  await store.impersonations.create({ id, adminId: cur.user.id, targetId: target.id, reason, startedAt: now, expiresAt, grantId: null, adminSessionId: cur.session.id, sessionId: null });
-  await audit.record('impersonation_requested', { ...meta(req), actorId: cur.user.id, subjectId: target.id, data: { impersonationId: id, reason, durationMinutes: minutes, secondFactor: stepUp.use?.factor ?? null } });
+  await store.impersonations.create({
+    id,
+    adminId: cur.user.id,
+    targetId: target.id,
+    reason,
+    startedAt: now,
+    expiresAt,
+    grantId: null,
+    adminSessionId: cur.session.id,
+    sessionId: null,
+  });
+  await audit.record('impersonation_requested', {
+    ...meta(req),
+    actorId: cur.user.id,
+    subjectId: target.id,
+    data: { impersonationId: id, reason, durationMinutes: minutes, secondFactor: stepUp.use?.factor ?? null },
+  });
   // A real authorization request for the portal's own client: the provider signs this browser
   // in as the target (amr ['imp'], acr 'imp:<id>'), so every token it mints from here on, for the
   // portal and for partner apps, goes through the claims hook below.
@@ -96,15 +119,27 @@ export async function impersonationLogin(deps: SessionDeps, cur: Current | null,
   const imp = await deps.store.impersonations.find(id);
   const now = deps.now();
   if (!imp || !cur || imp.adminSessionId !== cur.session.id || imp.endedAt !== null || imp.sessionId !== null || now - imp.startedAt > START_WINDOW_MS) {
-    throw new AppError('impersonation_invalid', 'This impersonation request is not valid in this browser any more. Start again from the impersonation screen.', { status: 403 });
+    throw new AppError(
+      'impersonation_invalid',
+      'This impersonation request is not valid in this browser any more. Start again from the impersonation screen.',
+      { status: 403 },
+    );
   }
   const target = await deps.store.users.findById(imp.targetId);
-  if (!target || target.disabled || target.role === 'admin') throw new AppError('impersonation_invalid', 'That user can no longer be impersonated.', { status: 403 });
+  if (!target || target.disabled || target.role === 'admin')
+    throw new AppError('impersonation_invalid', 'That user can no longer be impersonated.', { status: 403 });
   return { login: { accountId: target.id, amr: ['imp'], acr: impersonationAcr(id), remember: false } };
 }
 
 /** After the callback: the BFF session for the impersonation replaces the admin's in this browser. */
-export async function completeImpersonation(deps: SessionCore, req: Request, id: string, tokens: SessionTokens, accessExpiresAt: number, grantId: string | undefined): Promise<string> {
+export async function completeImpersonation(
+  deps: SessionCore,
+  req: Request,
+  id: string,
+  tokens: SessionTokens,
+  accessExpiresAt: number,
+  grantId: string | undefined,
+): Promise<string> {
   const { store, audit } = deps;
   const imp = await store.impersonations.find(id);
   const admin = imp ? await store.users.findById(imp.adminId) : null;
@@ -113,7 +148,9 @@ export async function completeImpersonation(deps: SessionCore, req: Request, id:
   // The token comes straight from our own token endpoint, so reading its claims is enough.
   const claims = decodeJwt(tokens.access_token) as { sub?: string; act?: { sub?: string } };
   if (!imp || !admin || imp.endedAt !== null || imp.sessionId !== null || claims.sub !== imp.targetId || claims.act?.sub !== imp.adminId) {
-    throw new AppError('impersonation_invalid', 'This impersonation request is not valid any more. Start again from the impersonation screen.', { status: 403 });
+    throw new AppError('impersonation_invalid', 'This impersonation request is not valid any more. Start again from the impersonation screen.', {
+      status: 403,
+    });
   }
   const state: ImpersonationState = {
     id,
@@ -130,13 +167,25 @@ export async function completeImpersonation(deps: SessionCore, req: Request, id:
     ...meta(req),
     actorId: admin.id,
     subjectId: imp.targetId,
-    data: { impersonationId: id, reason: imp.reason, durationMinutes: Math.round((imp.expiresAt - imp.startedAt) / 60_000), targetEmail: target?.email, adminEmail: admin.email, expiresAt: imp.expiresAt },
+    data: {
+      impersonationId: id,
+      reason: imp.reason,
+      durationMinutes: Math.round((imp.expiresAt - imp.startedAt) / 60_000),
+      targetEmail: target?.email,
+      adminEmail: admin.email,
+      expiresAt: imp.expiresAt,
+    },
   });
   return s.id;
 }
 
 /** Ends an impersonation once (stop, expiry or logout): its session and grant stop working at once. */
-async function finish(deps: SessionCore, imp: Impersonation, reason: 'stopped' | 'expired' | 'logout', ctx: { ip?: string | null; userAgent?: string | null } = {}): Promise<boolean> {
+async function finish(
+  deps: SessionCore,
+  imp: Impersonation,
+  reason: 'stopped' | 'expired' | 'logout',
+  ctx: { ip?: string | null; userAgent?: string | null } = {},
+): Promise<boolean> {
   // Asked for but never completed in the browser: nothing was issued, nothing to audit as an end.
   if (imp.sessionId === null) return deps.store.impersonations.end(imp.id, deps.now(), 'abandoned');
   if (!(await deps.store.impersonations.end(imp.id, deps.now(), reason))) return false;
@@ -208,7 +257,8 @@ export function impersonationHooks(deps: SessionCore): SessionHooks {
 export function impersonationClaims(deps: Pick<SessionDeps, 'store' | 'now'>): ClaimsContributor {
   return async (ctx, token) => {
     // Impersonation sessions sign in with amr ['imp'] and acr 'imp:<id>'; every other token skips the lookup.
-    const entities = ctx?.oidc?.entities as { AuthorizationCode?: { amr?: string[]; acr?: string }; RefreshToken?: { amr?: string[]; acr?: string } } | undefined;
+    const entities = ctx?.oidc?.entities as
+      { AuthorizationCode?: { amr?: string[]; acr?: string }; RefreshToken?: { amr?: string[]; acr?: string } } | undefined;
     const source = entities?.AuthorizationCode ?? entities?.RefreshToken;
     let imp: Impersonation | null;
     if (source) {

@@ -59,7 +59,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('refuses a duration outside 1 to 60 minutes, naming the range', async () => {
       for (const durationMinutes of [0, -5, 61]) {
         const r = await start({ userId: user.id, reason: REASON, durationMinutes });
-        assert.deepEqual([r.status, r.body], [400, { error: 'invalid_duration', message: 'The duration must be a whole number of minutes from 1 to 60.' }], String(durationMinutes));
+        assert.deepEqual(
+          [r.status, r.body],
+          [400, { error: 'invalid_duration', message: 'The duration must be a whole number of minutes from 1 to 60.' }],
+          String(durationMinutes),
+        );
       }
     });
 
@@ -94,7 +98,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.match(r.body.redirectTo!, /\/oauth\/authorize\?/);
         const requested = await lastAudit('impersonation_requested');
-        assert.deepEqual(requested.data, { impersonationId: requested.data.impersonationId, reason: String(body.reason).trim(), durationMinutes: minutes, secondFactor: null });
+        assert.deepEqual(requested.data, {
+          impersonationId: requested.data.impersonationId,
+          reason: String(body.reason).trim(),
+          durationMinutes: minutes,
+          secondFactor: null,
+        });
         const imp = await app.store.impersonations.find(requested.data.impersonationId as string);
         assert.equal(imp!.expiresAt - imp!.startedAt, minutes * 60_000);
         assert.ok(imp!.startedAt >= before && imp!.startedAt <= app.deps.now());
@@ -106,7 +115,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const nesting = await signedInAgent(app.url, admin.email, PASSWORD);
       assert.equal((await impersonate(nesting, { userId: user.id, reason: REASON })).status, 200);
       const nested = await nesting.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
-      assert.deepEqual([nested.status, await nested.json()], [403, { error: 'impersonation_forbidden', message: 'You are already impersonating someone. Stop that first; impersonation cannot be nested.' }]);
+      assert.deepEqual(
+        [nested.status, await nested.json()],
+        [403, { error: 'impersonation_forbidden', message: 'You are already impersonating someone. Stop that first; impersonation cannot be nested.' }],
+      );
       assert.equal((await nesting.api('POST', '/bff/impersonation/stop')).status, 200);
     });
 
@@ -118,7 +130,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(inTime.status, 200);
         app.clock.offset = 16 * 60_000;
         const late = await fresh.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
-        assert.deepEqual([late.status, await late.json()], [403, { error: 'reauth_required', message: 'For your protection, sign in again (with your password) before impersonating someone.' }]);
+        assert.deepEqual(
+          [late.status, await late.json()],
+          [403, { error: 'reauth_required', message: 'For your protection, sign in again (with your password) before impersonating someone.' }],
+        );
       } finally {
         app.clock.offset = 0;
       }

@@ -25,6 +25,8 @@ export async function impersonate(agent: Agent, body: Record<string, unknown>): 
 
 /** The BFF session row behind the agent's session cookie. */
 export async function sessionRow(app: TestApp, agent: Agent) {
-  const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agent.jar.get(app.deps.cookies.session.cookieName)!.value), { password: app.config.cookieSecrets as Record<string, string> });
+  const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agent.jar.get(app.deps.cookies.session.cookieName)!.value), {
+    password: app.config.cookieSecrets as Record<string, string>,
+  });
   return (await app.store.bffSessions.find(sid))!;
 }

@@ -16,7 +16,14 @@ import { loadConfig } from '../config/config.ts';
 import { createMail } from './mail.ts';
 import { composeContent } from './templates.ts';
 
-const content = composeContent({ portal: 'Portal', subject: 'Verify your email', intro: ['Welcome.'], code: '314159', link: { url: 'http://localhost:3000/verify#t=abc', label: 'Verify' }, outro: [] });
+const content = composeContent({
+  portal: 'Portal',
+  subject: 'Verify your email',
+  intro: ['Welcome.'],
+  code: '314159',
+  link: { url: 'http://localhost:3000/verify#t=abc', label: 'Verify' },
+  outro: [],
+});
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`mail without SMTP_URL (${db})`, () => {
@@ -33,7 +40,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('development: writes the message to the log and to MAIL_DIR as an .eml', async () => {
       const lines: Array<Record<string, unknown>> = [];
-      const sink = new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
+      const sink = new Writable({
+        write(chunk, _e, cb) {
+          lines.push(JSON.parse(String(chunk)));
+          cb();
+        },
+      });
       const mail = createMail(app.config, app.store, pino({ level: 'info' }, sink), app.deps.now);
       assert.equal(app.config.mail.mode, 'dev');
       assert.equal(mail.enabled, true);
@@ -54,7 +66,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('production without SMTP_URL: mail is off, sending is refused and nothing is queued', async () => {
-      const config = loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://login.example', COOKIE_SECRETS: app.config.cookieSecrets[1], AUDIT_KEYS: app.config.auditKeys[1], DATA_ENCRYPTION_KEYS: app.config.dataEncryptionKeys[1] });
+      const config = loadConfig({
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://login.example',
+        COOKIE_SECRETS: app.config.cookieSecrets[1],
+        AUDIT_KEYS: app.config.auditKeys[1],
+        DATA_ENCRYPTION_KEYS: app.config.dataEncryptionKeys[1],
+      });
       assert.equal(config.mail.mode, 'off');
       const mail = createMail(config, app.store, pino({ level: 'silent' }), app.deps.now);
       assert.equal(mail.enabled, false);

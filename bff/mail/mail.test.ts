@@ -15,7 +15,14 @@ import { composeContent } from './templates.ts';
 import { LEASE_MS, MAX_ATTEMPTS, backoffMs } from './worker.ts';
 
 const content = (code: string) =>
-  composeContent({ portal: 'Acme Login', subject: 'Your code', intro: ['Hello.'], code, link: { url: `https://login.example/verify#c=${code}`, label: 'Verify' }, outro: ['Not you? Ignore this mail.'] });
+  composeContent({
+    portal: 'Acme Login',
+    subject: 'Your code',
+    intro: ['Hello.'],
+    code,
+    link: { url: `https://login.example/verify#c=${code}`, label: 'Verify' },
+    outro: ['Not you? Ignore this mail.'],
+  });
 
 async function health(app: TestApp): Promise<{ mail: { pending: number; retrying: number; failed: number; mode: string } }> {
   return (await fetch(`${app.url}/healthz`)).json();
@@ -27,7 +34,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let inbox: Inbox;
     let n = 0;
     const address = () => `person-${db}-${++n}@example.com`;
-    const queue = (to: string, code = '123456') => enqueueMail(app.store, mailSealer(app.config.dataEncryptionKeys), 'test', { address: to, name: 'Person' }, content(code), app.deps.now());
+    const queue = (to: string, code = '123456') =>
+      enqueueMail(app.store, mailSealer(app.config.dataEncryptionKeys), 'test', { address: to, name: 'Person' }, content(code), app.deps.now());
 
     before(async () => {
       inbox = await startInbox();
@@ -59,7 +67,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('puts no header a name or subject smuggles in, and sends to the one recipient', async () => {
       const to = address();
-      const evil = composeContent({ portal: 'Acme\r\nBcc: boss@evil.example', subject: 'Hi\r\nBcc: victim@evil.example\r\nX-Evil: 1', intro: ['x'], outro: [] });
+      const evil = composeContent({
+        portal: 'Acme\r\nBcc: boss@evil.example',
+        subject: 'Hi\r\nBcc: victim@evil.example\r\nX-Evil: 1',
+        intro: ['x'],
+        outro: [],
+      });
       await app.mail.send('test', { address: to, name: 'Eve\r\nBcc: victim@evil.example\nCc: other@evil.example' }, evil);
       const [got] = await inbox.waitFor(1);
       assert.deepEqual(got!.envelopeTo, [to]);

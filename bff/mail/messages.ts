@@ -29,7 +29,11 @@ export function signInCodeMail(portal: string, code: string, link: string | null
   return composeContent({
     portal,
     subject: 'Your sign-in code',
-    intro: [link ? `Enter this code on the ${portal} sign-in screen, or use the button below in the same browser.` : `Enter this code where you asked to sign in to ${portal}.`],
+    intro: [
+      link
+        ? `Enter this code on the ${portal} sign-in screen, or use the button below in the same browser.`
+        : `Enter this code where you asked to sign in to ${portal}.`,
+    ],
     code,
     ...(link ? { link: { url: link, label: 'Sign in' } } : {}),
     outro: [`The code works once, for ${minutes} minutes.`, 'If you did not try to sign in, ignore this mail: nobody can use the code without it.'],

@@ -22,7 +22,15 @@ export function mailSealer(keys: Readonly<Record<number, string>>): Sealer {
 export async function enqueueMail(store: Store, sealer: Sealer, kind: string, to: Recipient, content: MailContent, now: number): Promise<string> {
   const id = randomUUID();
   const body = sealer.seal(JSON.stringify({ text: content.text, html: content.html }), id);
-  await store.mailOutbox.enqueue({ id, kind, toAddress: to.address, toName: oneLine(to.name).slice(0, 200), subject: oneLine(content.subject), body, createdAt: now });
+  await store.mailOutbox.enqueue({
+    id,
+    kind,
+    toAddress: to.address,
+    toName: oneLine(to.name).slice(0, 200),
+    subject: oneLine(content.subject),
+    body,
+    createdAt: now,
+  });
   return id;
 }
 

@@ -78,7 +78,10 @@ export function createTransport(config: Config, logger: Logger): MailTransport |
       const file = join(mail.dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${envelope.id}.eml`);
       await writeFile(file, info.message as Buffer, { mode: 0o600 });
       // Development only: the one-time link or code is what a new user needs to read here.
-      logger.info({ mailTo: envelope.to.address, subject: content.subject, file, devMailText: content.text }, 'development mail (no SMTP_URL): written to the log and to MAIL_DIR');
+      logger.info(
+        { mailTo: envelope.to.address, subject: content.subject, file, devMailText: content.text },
+        'development mail (no SMTP_URL): written to the log and to MAIL_DIR',
+      );
     },
     close: () => stream.close(),
   };

@@ -36,7 +36,11 @@ interface Held {
  * same setup before anything else). Keeps `login` on the interaction and answers what the SPA
  * shows next; null when the sign-in may complete now.
  */
-export async function holdForSecondFactor(d: { store: Store; config: Pick<Config, 'mfa'> }, interaction: Waiting, login: LoginResult): Promise<SecondFactorPrompt | null> {
+export async function holdForSecondFactor(
+  d: { store: Store; config: Pick<Config, 'mfa'> },
+  interaction: Waiting,
+  login: LoginResult,
+): Promise<SecondFactorPrompt | null> {
   const amr = login.amr ?? [];
   // Impersonation is the admin's act (stepped up already); a passkey is two factors on its own.
   if (amr.includes('imp') || amr.some((m) => STRONG_FIRST_FACTORS.includes(m))) return null;

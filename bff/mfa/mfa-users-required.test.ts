@@ -26,7 +26,13 @@ const email = (p: string) => `${p}-${++n}-${Date.now()}@example.com`;
 async function partnerPassword(app: TestApp, p: TestPartner, who: string) {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(p.config, { redirect_uri: PARTNER_REDIRECT, scope: 'openid email', state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  const url = oidc.buildAuthorizationUrl(p.config, {
+    redirect_uri: PARTNER_REDIRECT,
+    scope: 'openid email',
+    state,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
   const agent = new Agent(app.url);
   const { url: at } = await agent.follow(url.href, (u) => u.pathname.startsWith('/interaction/'));
   const uid = at.pathname.split('/')[2]!;
@@ -64,7 +70,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(end.pathname, '/account', 'the portal’s own sign-in completes; the account screen asks for the setup');
       const session = (await (await agent.api('GET', '/bff/session')).json()) as { secondFactorSetupRequired: boolean };
       assert.equal(session.secondFactorSetupRequired, true);
-      for (const [method, path, body] of [['GET', '/bff/account'], ['POST', '/bff/account/password', { currentPassword: PASSWORD, newPassword: 'another long passphrase here' }], ['DELETE', '/bff/account/apps/nope']] as const) {
+      for (const [method, path, body] of [
+        ['GET', '/bff/account'],
+        ['POST', '/bff/account/password', { currentPassword: PASSWORD, newPassword: 'another long passphrase here' }],
+        ['DELETE', '/bff/account/apps/nope'],
+      ] as const) {
         const res = await agent.api(method, path, body);
         assert.equal(res.status, 403, `${method} ${path}`);
         assert.equal(((await res.json()) as { error: string }).error, 'mfa_setup_required');
@@ -101,7 +111,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
       const setup = (await (await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/totp`, {})).json()) as { secret: string; qrCode: string };
       assert.match(setup.qrCode, /^data:image\/png;base64,/);
-      const wrong = await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/totp/confirm`, { code: codeForStep(setup.secret, stepAt(Date.now()) + 5) });
+      const wrong = await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/totp/confirm`, {
+        code: codeForStep(setup.secret, stepAt(Date.now()) + 5),
+      });
       assert.equal(wrong.status, 400);
       assert.equal(await app.store.mfa.totp.find(user.id), null, 'nothing saved before a right code');
 
@@ -124,11 +136,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(answer, { next: 'second_factor_setup' });
       // The ordinary second-factor answer is no way around the setup.
       assert.equal((await agent.api('POST', `/bff/interaction/${uid}/second-factor`, { method: 'totp', code: '123456' })).status, 400);
-      const options = (await (await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/passkey/options`, {})).json()) as { options: Parameters<SoftAuthenticator['create']>[0] };
+      const options = (await (await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/passkey/options`, {})).json()) as {
+        options: Parameters<SoftAuthenticator['create']>[0];
+      };
       const auth = new SoftAuthenticator({ origin: app.url });
       const bad = await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/passkey`, { name: ' ', response: auth.create(options.options) });
       assert.equal(bad.status, 400);
-      const fresh = (await (await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/passkey/options`, {})).json()) as { options: Parameters<SoftAuthenticator['create']>[0] };
+      const fresh = (await (await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/passkey/options`, {})).json()) as {
+        options: Parameters<SoftAuthenticator['create']>[0];
+      };
       const res = await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/passkey`, { name: 'Laptop', response: auth.create(fresh.options) });
       assert.equal(res.status, 200, await res.clone().text());
       assert.equal((await app.store.passkeys.listForUser(user.id)).length, 1);

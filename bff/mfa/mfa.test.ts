@@ -28,7 +28,14 @@ const email = (p: string) => `${p}-${++n}-${Date.now()}@example.com`;
 async function partnerSignIn(app: TestApp, p: TestPartner, agent: Agent, who: string, extra: Record<string, string> = {}) {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(p.config, { redirect_uri: PARTNER_REDIRECT, scope: 'openid email', state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra });
+  const url = oidc.buildAuthorizationUrl(p.config, {
+    redirect_uri: PARTNER_REDIRECT,
+    scope: 'openid email',
+    state,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
+  });
   const end = await authorizeThrough(agent, url.href, { email: who, password: PASSWORD });
   const tokens = await oidc.authorizationCodeGrant(p.config, end, { pkceCodeVerifier: verifier, expectedState: state });
   return tokens.claims()!;
@@ -48,7 +55,10 @@ const secondFactor = (agent: Agent, uid: string, method: string, code: string) =
 describe('the independent RFC 6238 implementation', () => {
   it('gives the RFC 6238 appendix B SHA-1 codes (last six digits)', () => {
     const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
-    assert.deepEqual([59, 1111111109, 1234567890, 2000000000].map((t) => codeForStep(secret, Math.floor(t / 30))), ['287082', '081804', '005924', '279037']);
+    assert.deepEqual(
+      [59, 1111111109, 1234567890, 2000000000].map((t) => codeForStep(secret, Math.floor(t / 30))),
+      ['287082', '081804', '005924', '279037'],
+    );
   });
 });
 
@@ -66,7 +76,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const who = email('set');
       await createAccount(app.store, { email: who, password: PASSWORD }, Date.now());
       const agent = await signedInAgent(app.url, who, PASSWORD);
-      assert.deepEqual(await (await agent.api('GET', '/bff/account/mfa')).json(), { totp: { enabled: false, createdAt: null }, recoveryCodes: { remaining: 0 }, required: false, setupRequired: false });
+      assert.deepEqual(await (await agent.api('GET', '/bff/account/mfa')).json(), {
+        totp: { enabled: false, createdAt: null },
+        recoveryCodes: { remaining: 0 },
+        required: false,
+        setupRequired: false,
+      });
       assert.equal((await agent.api('POST', '/bff/account/mfa/totp/confirm', { code: '123456' })).status, 400, 'no setup started');
       const setup = await (await agent.api('POST', '/bff/account/mfa/totp/setup', {})).json();
       assert.match(setup.secret, /^[A-Z2-7]{32}$/);
@@ -83,12 +98,19 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(body.newRecoveryCodes.length, 10);
       assert.equal(new Set(body.newRecoveryCodes).size, 10);
       assert.equal(body.totp.enabled, true);
-      assert.equal(body.newRecoveryCodes.every((c: string) => /^[a-z2-9]{5}-[a-z2-9]{5}$/.test(c)), true);
+      assert.equal(
+        body.newRecoveryCodes.every((c: string) => /^[a-z2-9]{5}-[a-z2-9]{5}$/.test(c)),
+        true,
+      );
       const [row] = await rawSql<{ secret: string }>(app.config.databaseUrl, 'SELECT secret FROM mfa_totp WHERE user_id = $1', [user.id]);
       assert.ok(row && !row.secret.includes(setup.secret), 'the database holds the secret sealed, not in clear');
       const codes = await rawSql<{ code_hash: string }>(app.config.databaseUrl, 'SELECT code_hash FROM mfa_recovery_codes WHERE user_id = $1', [user.id]);
       assert.equal(codes.length, 10);
-      assert.equal(codes.some((c) => body.newRecoveryCodes.includes(c.code_hash)), false, 'only hashes are stored');
+      assert.equal(
+        codes.some((c) => body.newRecoveryCodes.includes(c.code_hash)),
+        false,
+        'only hashes are stored',
+      );
       assert.equal((await app.store.audit.list({ kind: 'mfa_totp_enrolled', subjectId: user.id })).length, 1);
     });
 
@@ -122,7 +144,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(discovery.acr_values_supported, ['mfa']);
     });
 
-    it('a passkey answers the second-factor step: only that user\'s passkeys are offered, and amr says hwk and mfa', async () => {
+    it("a passkey answers the second-factor step: only that user's passkeys are offered, and amr says hwk and mfa", async () => {
       const who = email('pk');
       await createAccount(app.store, { email: who, password: PASSWORD }, Date.now());
       const auth = new SoftAuthenticator({ origin: app.url });
@@ -131,7 +153,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const { uid, body } = await password(agent, who);
       assert.deepEqual(body, { next: 'second_factor', factors: ['passkey'] });
       const { options } = await (await agent.api('POST', `/bff/interaction/${uid}/second-factor/passkey/options`, {})).json();
-      assert.deepEqual(options.allowCredentials.map((c: { id: string }) => c.id), auth.held.map((h) => Buffer.from(h.id).toString('base64url')));
+      assert.deepEqual(
+        options.allowCredentials.map((c: { id: string }) => c.id),
+        auth.held.map((h) => Buffer.from(h.id).toString('base64url')),
+      );
       const ok = await agent.api('POST', `/bff/interaction/${uid}/second-factor/passkey`, { response: auth.get(options) });
       assert.equal(ok.status, 200);
       assert.equal((await agent.follow((await ok.json()).redirectTo)).url.pathname, '/account');
@@ -193,9 +218,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(plain.amr, ['pwd']);
       assert.equal(plain.acr, undefined);
       const ask = async (extra: Record<string, string>) => {
-        const url = oidc.buildAuthorizationUrl(partner.config, { redirect_uri: PARTNER_REDIRECT, scope: 'openid email', state: 's', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256', ...extra });
+        const url = oidc.buildAuthorizationUrl(partner.config, {
+          redirect_uri: PARTNER_REDIRECT,
+          scope: 'openid email',
+          state: 's',
+          code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+          code_challenge_method: 'S256',
+          ...extra,
+        });
         const { url: end } = await agent.follow(url.href, (u) => u.pathname.startsWith('/interaction/'));
-        return end.pathname.startsWith('/interaction/') ? (await (await agent.api('GET', `/bff/interaction/${end.pathname.split('/')[2]}`)).json()).prompt : end.origin;
+        return end.pathname.startsWith('/interaction/')
+          ? (await (await agent.api('GET', `/bff/interaction/${end.pathname.split('/')[2]}`)).json()).prompt
+          : end.origin;
       };
       assert.equal(await ask({}), new URL(PARTNER_REDIRECT).origin, 'the session is enough without acr_values');
       assert.equal(await ask({ acr_values: 'mfa' }), 'login');
@@ -247,7 +281,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await createAccount(app.store, { email: who, password: PASSWORD }, Date.now());
       await enrolTotp(await signedInAgent(app.url, who, PASSWORD), who);
       // Not spawnSync: this process serves the portal meanwhile.
-      const cli = await promisify(execFile)(process.execPath, ['bff/cli.ts', 'user', 'reset-mfa', '--email', who], { env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl }, encoding: 'utf8' });
+      const cli = await promisify(execFile)(process.execPath, ['bff/cli.ts', 'user', 'reset-mfa', '--email', who], {
+        env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl },
+        encoding: 'utf8',
+      });
       assert.deepEqual(JSON.parse(cli.stdout).removed, { totp: true, recoveryCodes: 10, passkeys: 0 });
       const user = (await app.store.users.findByEmail(who))!;
       assert.equal((await app.store.audit.list({ kind: 'mfa_reset', subjectId: user.id })).length, 1);

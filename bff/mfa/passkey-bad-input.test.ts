@@ -63,7 +63,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const assertion = auth.get(options);
       assert.equal((await first.agent.api('POST', `/bff/interaction/${first.uid}/passkey`, { response: assertion })).status, 200);
       const replay = await atSignIn(app);
-      await refused(replay.agent, await replay.agent.api('POST', `/bff/interaction/${replay.uid}/passkey`, { response: assertion }), 400, 'passkey_challenge_invalid');
+      await refused(
+        replay.agent,
+        await replay.agent.api('POST', `/bff/interaction/${replay.uid}/passkey`, { response: assertion }),
+        400,
+        'passkey_challenge_invalid',
+      );
 
       const x = await atSignIn(app);
       const y = await atSignIn(app);
@@ -77,7 +82,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('another user’s registration challenge', async () => {
       const a = await holder();
       const b = await holder();
-      const { options } = (await (await a.agent.api('POST', '/bff/account/passkeys/options', {})).json()) as { options: { challenge: string; rp: { id: string }; user: { id: string } } };
+      const { options } = (await (await a.agent.api('POST', '/bff/account/passkeys/options', {})).json()) as {
+        options: { challenge: string; rp: { id: string }; user: { id: string } };
+      };
       const res = await b.agent.api('POST', '/bff/account/passkeys', { name: 'Mine', response: new SoftAuthenticator({ origin: app.url }).create(options) });
       assert.equal(res.status, 400);
       assert.equal(((await res.json()) as { error: string }).error, 'passkey_challenge_invalid');
@@ -102,7 +109,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
         await refused(agent, await agent.api('POST', `/bff/interaction/${uid}/passkey`, { response }), 400, 'passkey_malformed');
       }
       const truncated = auth.get(await signInOptions(agent, uid));
-      const res = await agent.api('POST', `/bff/interaction/${uid}/passkey`, { response: { ...truncated, response: { ...truncated.response, authenticatorData: 'AAAA' } } });
+      const res = await agent.api('POST', `/bff/interaction/${uid}/passkey`, {
+        response: { ...truncated, response: { ...truncated.response, authenticatorData: 'AAAA' } },
+      });
       await refused(agent, res, 401, 'passkey_rejected');
     });
 
@@ -126,7 +135,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
         await refused(agent, await answerWith(agent, uid, auth, { counter }), 401, 'passkey_counter_error');
       }
       const clones = await app.store.audit.list({ kind: 'passkey_clone_suspected', subjectId: user.id });
-      assert.deepEqual(clones.map((e) => [e.data.storedCounter, e.data.presentedCounter]).reverse(), [[7, 7], [7, 3]]);
+      assert.deepEqual(clones.map((e) => [e.data.storedCounter, e.data.presentedCounter]).reverse(), [
+        [7, 7],
+        [7, 3],
+      ]);
       assert.equal((await app.store.passkeys.listForUser(user.id))[0]!.signCount, 7);
     });
 

@@ -6,7 +6,11 @@ import { z } from 'zod';
 import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import { AppError } from '../http/errors.ts';
 
-const b64url = z.string().min(1).max(16_384).regex(/^[A-Za-z0-9_-]+={0,2}$/);
+const b64url = z
+  .string()
+  .min(1)
+  .max(16_384)
+  .regex(/^[A-Za-z0-9_-]+={0,2}$/);
 const base = {
   id: b64url.max(1024),
   rawId: b64url.max(1024),
@@ -45,9 +49,10 @@ export type AuthenticationResponse = z.infer<typeof authenticationResponse>;
 export const PASSKEY_ERRORS = {
   malformed: () => new AppError('passkey_malformed', 'Your browser’s passkey answer was not understood. Try again.', { status: 400 }),
   challenge: () =>
-    new AppError('passkey_challenge_invalid', 'This passkey request has expired or was already used. Try again: the portal will ask for a new one.', { status: 400 }),
-  unknown: () =>
-    new AppError('passkey_not_registered', 'This passkey is not registered here: it may have been removed. Sign in another way.', { status: 401 }),
+    new AppError('passkey_challenge_invalid', 'This passkey request has expired or was already used. Try again: the portal will ask for a new one.', {
+      status: 400,
+    }),
+  unknown: () => new AppError('passkey_not_registered', 'This passkey is not registered here: it may have been removed. Sign in another way.', { status: 401 }),
   rejected: () => new AppError('passkey_rejected', 'The passkey could not be verified. Try again, or sign in another way.', { status: 401 }),
   clone: () =>
     new AppError(

@@ -83,8 +83,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await other.agent.api('DELETE', `/bff/account/passkeys/${passkey.id}`)).status, 404, 'not someone else’s');
       assert.equal((await agent.api('DELETE', `/bff/account/passkeys/${passkey.id}`)).status, 200);
       assert.equal((await agent.api('DELETE', `/bff/account/passkeys/${passkey.id}`)).status, 404);
-      assert.deepEqual((await app.store.audit.list({ kind: 'passkey_renamed', subjectId: user.id })).map((e) => e.data.name), ['Phone']);
-      assert.deepEqual((await app.store.audit.list({ kind: 'passkey_removed', subjectId: user.id })).map((e) => e.data.name), ['Phone']);
+      assert.deepEqual(
+        (await app.store.audit.list({ kind: 'passkey_renamed', subjectId: user.id })).map((e) => e.data.name),
+        ['Phone'],
+      );
+      assert.deepEqual(
+        (await app.store.audit.list({ kind: 'passkey_removed', subjectId: user.id })).map((e) => e.data.name),
+        ['Phone'],
+      );
 
       const { agent: fresh, uid } = await atSignIn(app);
       const res = await answerWith(fresh, uid, auth);
@@ -105,7 +111,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await app.store.passkeys.listForUser(user.id)).length, 1);
       assert.equal((await registerWith(agent, new SoftAuthenticator({ origin: app.url }), 'Key two')).status, 201);
       assert.equal((await agent.api('DELETE', `/bff/account/passkeys/${first.passkey.id}`)).status, 200);
-      assert.deepEqual((await app.store.passkeys.listForUser(user.id)).map((p) => p.name), ['Key two']);
+      assert.deepEqual(
+        (await app.store.passkeys.listForUser(user.id)).map((p) => p.name),
+        ['Key two'],
+      );
     });
 
     it('tells the browser which credentials exist, and refuses every call without a session or cross-site', async () => {
@@ -113,8 +122,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const auth = new SoftAuthenticator({ origin: app.url });
       assert.equal((await registerWith(agent, auth)).status, 201);
       const again = await agent.api('POST', '/bff/account/passkeys/options', {});
-      const { options } = (await again.json()) as { options: { challenge: string; rp: { id: string }; user: { id: string }; excludeCredentials: Array<{ id: string }> } };
-      assert.deepEqual(options.excludeCredentials.map((c) => c.id), [auth.held[0]!.id.toString('base64url')], 'the browser is told which credentials exist');
+      const { options } = (await again.json()) as {
+        options: { challenge: string; rp: { id: string }; user: { id: string }; excludeCredentials: Array<{ id: string }> };
+      };
+      assert.deepEqual(
+        options.excludeCredentials.map((c) => c.id),
+        [auth.held[0]!.id.toString('base64url')],
+        'the browser is told which credentials exist',
+      );
       const anon = (await atSignIn(app)).agent;
       assert.equal((await anon.api('POST', '/bff/account/passkeys/options', {})).status, 401);
       assert.equal((await anon.api('GET', '/bff/account/passkeys')).status, 401);

@@ -45,13 +45,24 @@ export function relyingParty(config: Pick<Config, 'publicUrl'>): { id: string; o
   return { id: url.hostname, origin: url.origin };
 }
 
-async function newChallenge(deps: PasskeyDeps, challenge: string, purpose: ChallengePurpose, userId: string | null, interactionUid: string | null): Promise<void> {
+async function newChallenge(
+  deps: PasskeyDeps,
+  challenge: string,
+  purpose: ChallengePurpose,
+  userId: string | null,
+  interactionUid: string | null,
+): Promise<void> {
   const at = deps.now();
   await deps.store.passkeys.createChallenge({ challenge, purpose, userId, interactionUid, createdAt: at, expiresAt: at + CHALLENGE_TTL_MS });
 }
 
 /** Spends the challenge the browser signed; refused when it is unknown, used, expired or not this caller's. */
-async function spendChallenge(deps: PasskeyDeps, clientDataJSON: string, purpose: ChallengePurpose, owner: { userId?: string; interactionUid?: string }): Promise<WebAuthnChallenge> {
+async function spendChallenge(
+  deps: PasskeyDeps,
+  clientDataJSON: string,
+  purpose: ChallengePurpose,
+  owner: { userId?: string; interactionUid?: string },
+): Promise<WebAuthnChallenge> {
   const c = await deps.store.passkeys.consumeChallenge(signedChallenge(clientDataJSON), purpose, deps.now());
   if (!c) throw PASSKEY_ERRORS.challenge();
   if (owner.userId !== undefined && c.userId !== owner.userId) throw PASSKEY_ERRORS.challenge();
@@ -83,7 +94,13 @@ export async function registerPasskey(deps: PasskeyDeps, user: User, name: strin
   const rp = relyingParty(deps.config);
   let info;
   try {
-    const result = await verifyRegistrationResponse({ response, expectedChallenge: c.challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false });
+    const result = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: c.challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      requireUserVerification: false,
+    });
     if (!result.verified) throw new Error('not verified');
     info = result.registrationInfo;
   } catch {
@@ -108,7 +125,12 @@ export async function registerPasskey(deps: PasskeyDeps, user: User, name: strin
     if (e instanceof ConflictError) throw PASSKEY_ERRORS.exists();
     throw e;
   }
-  await deps.audit.record('passkey_registered', { ...meta, actorId: user.id, subjectId: user.id, data: { passkeyId: passkey.id, name, deviceType: passkey.deviceType } });
+  await deps.audit.record('passkey_registered', {
+    ...meta,
+    actorId: user.id,
+    subjectId: user.id,
+    data: { passkeyId: passkey.id, name, deviceType: passkey.deviceType },
+  });
   return passkey;
 }
 
@@ -124,7 +146,12 @@ export async function signInOptions(deps: PasskeyDeps, interactionUid: string): 
  * another binding: the step-up passes its BFF session's): only that user's passkeys are offered.
  * Pair with verifyPasskeySecondFactor.
  */
-export async function secondFactorOptions(deps: PasskeyDeps, userId: string, interactionUid: string, userVerification: 'preferred' | 'required' = 'preferred'): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function secondFactorOptions(
+  deps: PasskeyDeps,
+  userId: string,
+  interactionUid: string,
+  userVerification: 'preferred' | 'required' = 'preferred',
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const mine = await deps.store.passkeys.listForUser(userId);
   const options = await generateAuthenticationOptions({
     rpID: relyingParty(deps.config).id,
@@ -167,8 +194,20 @@ async function verifyAssertion(deps: PasskeyDeps, response: AuthenticationRespon
   let verified;
   try {
     // The counter is checked below, after the signature, so that only a genuine signature with an old counter reads as a clone.
-    const credential = { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')), counter: 0, transports: passkey.transports as AuthenticatorTransport[] };
-    const result = await verifyAuthenticationResponse({ response, expectedChallenge: c.challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, credential, requireUserVerification: false });
+    const credential = {
+      id: passkey.credentialId,
+      publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')),
+      counter: 0,
+      transports: passkey.transports as AuthenticatorTransport[],
+    };
+    const result = await verifyAuthenticationResponse({
+      response,
+      expectedChallenge: c.challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      credential,
+      requireUserVerification: false,
+    });
     if (!result.verified) throw new Error('not verified');
     verified = result.authenticationInfo;
   } catch {
@@ -197,7 +236,13 @@ export async function verifyPasskeySignIn(deps: PasskeyDeps, response: Authentic
  * A passkey as the second factor of `userId` in the interaction `interactionUid` (its challenge
  * from secondFactorOptions): refused unless the passkey is that user's. For the second-factor step.
  */
-export async function verifyPasskeySecondFactor(deps: PasskeyDeps, userId: string, response: AuthenticationResponse, interactionUid: string, meta: RequestMeta): Promise<PasskeyUse> {
+export async function verifyPasskeySecondFactor(
+  deps: PasskeyDeps,
+  userId: string,
+  response: AuthenticationResponse,
+  interactionUid: string,
+  meta: RequestMeta,
+): Promise<PasskeyUse> {
   const c = await spendChallenge(deps, response.response.clientDataJSON, 'passkey_second_factor', { userId, interactionUid });
   return verifyAssertion(deps, response, c, meta);
 }

@@ -101,5 +101,11 @@ export async function stepUpProblem(
   if (!need.ask) return { use: null, problem: null };
   const use = lastSecondFactor(session);
   if (use && now - use.at <= STEP_UP_MS) return { use, problem: null };
-  return { use, problem: { code: 'mfa_step_up_required', message: 'For your protection, use your passkey or a code from your authenticator app (or a recovery code) before impersonating someone.' } };
+  return {
+    use,
+    problem: {
+      code: 'mfa_step_up_required',
+      message: 'For your protection, use your passkey or a code from your authenticator app (or a recovery code) before impersonating someone.',
+    },
+  };
 }

@@ -41,7 +41,13 @@ export async function useRecoveryCode(d: RecoveryDeps, user: User, code: string,
   const normalised = normaliseRecoveryCode(code);
   if (normalised.length !== 10 || !(await d.store.mfa.recoveryCodes.use(user.id, hash(normalised), d.now()))) return false;
   const remaining = await d.store.mfa.recoveryCodes.remaining(user.id);
-  await d.audit.record('mfa_recovery_code_used', { ip: meta.ip, userAgent: meta.userAgent, actorId: user.id, subjectId: user.id, data: { remaining, purpose: meta.purpose } });
+  await d.audit.record('mfa_recovery_code_used', {
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    actorId: user.id,
+    subjectId: user.id,
+    data: { remaining, purpose: meta.purpose },
+  });
   if (d.mail?.enabled) await d.mail.send('recovery_code_used', { address: user.email, name: user.name }, recoveryCodeUsedMail(d.mail.portal, remaining));
   return true;
 }

@@ -13,7 +13,11 @@ export interface RemovedFactors {
   passkeys: number;
 }
 
-export async function resetSecondFactors(ctx: { store: Store; audit: Audit }, user: User, by: Omit<AuditContext, 'subjectId' | 'data'> & { via: 'cli' | 'admin' }): Promise<RemovedFactors> {
+export async function resetSecondFactors(
+  ctx: { store: Store; audit: Audit },
+  user: User,
+  by: Omit<AuditContext, 'subjectId' | 'data'> & { via: 'cli' | 'admin' },
+): Promise<RemovedFactors> {
   const { via, ...meta } = by;
   const totp = await ctx.store.mfa.totp.remove(user.id);
   const recoveryCodes = await ctx.store.mfa.recoveryCodes.removeAll(user.id);

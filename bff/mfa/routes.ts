@@ -120,7 +120,8 @@ export function mfaRoutes(deps: SessionDeps, mail: Mail): Router {
 
   r.post('/mfa/step-up/passkey/options', async (req, res) => {
     const c = await owner(req, res);
-    if ((await store.passkeys.listForUser(c.user.id)).length === 0) throw badRequest('no_passkey', 'You have no passkey here. Enter a code from your authenticator app instead.');
+    if ((await store.passkeys.listForUser(c.user.id)).length === 0)
+      throw badRequest('no_passkey', 'You have no passkey here. Enter a code from your authenticator app instead.');
     res.setHeader('Cache-Control', 'no-store');
     res.json({ options: await secondFactorOptions(deps, c.user.id, stepUpBinding(c), 'required') });
   });
@@ -130,10 +131,23 @@ export function mfaRoutes(deps: SessionDeps, mail: Mail): Router {
     const { response } = parse(stepUpPasskeyBody, req.body);
     const use = await verifyPasskeySecondFactor(deps, c.user.id, response, stepUpBinding(c), meta(req));
     if (!use.userVerified) {
-      await audit.record('mfa_failed', { ...meta(req), actorId: c.user.id, subjectId: c.user.id, data: { method: 'passkey', reason: 'user_not_verified', purpose: 'step_up' } });
-      throw badRequest('passkey_user_not_verified', 'Your passkey did not check that it is you (a PIN, fingerprint or face). Use a passkey that does, or a code from your authenticator app.');
+      await audit.record('mfa_failed', {
+        ...meta(req),
+        actorId: c.user.id,
+        subjectId: c.user.id,
+        data: { method: 'passkey', reason: 'user_not_verified', purpose: 'step_up' },
+      });
+      throw badRequest(
+        'passkey_user_not_verified',
+        'Your passkey did not check that it is you (a PIN, fingerprint or face). Use a passkey that does, or a code from your authenticator app.',
+      );
     }
-    await audit.record('mfa_verified', { ...meta(req), actorId: c.user.id, subjectId: c.user.id, data: { method: 'passkey', passkeyId: use.passkey.id, purpose: 'step_up' } });
+    await audit.record('mfa_verified', {
+      ...meta(req),
+      actorId: c.user.id,
+      subjectId: c.user.id,
+      data: { method: 'passkey', passkeyId: use.passkey.id, purpose: 'step_up' },
+    });
     await patchSession(c, { secondFactor: { at: deps.now(), factor: 'passkey' } satisfies SecondFactorUse });
     res.json({ ok: true });
   });

@@ -36,14 +36,22 @@ const MESSAGES = {
  * Checks the answer; returns the factor used, or throws (400 with a code the SPA shows, 429 when
  * throttled). `purpose` says where it was asked ('sign_in', 'step_up', 'workos') for the audit.
  */
-export async function checkSecondFactor(d: SecondFactorDeps, user: User, answer: SecondFactorAnswer, meta: AuditContext & { purpose: string }): Promise<Factor> {
+export async function checkSecondFactor(
+  d: SecondFactorDeps,
+  user: User,
+  answer: SecondFactorAnswer,
+  meta: AuditContext & { purpose: string },
+): Promise<Factor> {
   const now = d.now();
   const windowMs = d.config.rateLimit.window * 1000;
   const limit = d.config.rateLimit.loginPerAccount;
   const pairKey = `mfa:${user.id}|${meta.ip ?? '-'}`;
   const accountKey = `mfa-account:${user.id}`;
   const [pair, account] = await Promise.all([d.store.throttle.peek(pairKey, now), d.store.throttle.peek(accountKey, now)]);
-  for (const [s, max] of [[pair, limit], [account, limit * ACCOUNT_FACTOR]] as const) {
+  for (const [s, max] of [
+    [pair, limit],
+    [account, limit * ACCOUNT_FACTOR],
+  ] as const) {
     if (s && s.count >= max && s.resetAt > now) {
       throw tooMany('Too many wrong codes for this account. Wait a few minutes, then try again.', Math.max(1, Math.ceil((s.resetAt - now) / 1000)));
     }
@@ -71,4 +79,3 @@ export async function checkSecondFactor(d: SecondFactorDeps, user: User, answer:
 export async function verifyTotpForUser(d: SecondFactorDeps, user: User, code: string, meta: AuditContext): Promise<void> {
   await checkSecondFactor(d, user, { method: 'totp', code }, { ...meta, purpose: 'workos' });
 }
-

@@ -35,7 +35,11 @@ export interface WaitingSetup {
 const pendingSealer = (keys: Config['dataEncryptionKeys']) => totpSealer(keys, 'portal totp setup');
 
 /** A new secret for `user`: what to show, and what to keep (sealed to `binding`) until the code comes. */
-export async function startTotpSetup(d: Pick<TotpDeps, 'config' | 'now'>, user: Pick<User, 'email'>, binding: string): Promise<{ view: TotpSetupView; waiting: WaitingSetup }> {
+export async function startTotpSetup(
+  d: Pick<TotpDeps, 'config' | 'now'>,
+  user: Pick<User, 'email'>,
+  binding: string,
+): Promise<{ view: TotpSetupView; waiting: WaitingSetup }> {
   const secret = newTotpSecret();
   const uri = otpauthUri(secret, user.email, d.config.publicUrl);
   const qrCode = await QRCode.toDataURL(uri, { margin: 1, width: 220, errorCorrectionLevel: 'M' });
@@ -55,11 +59,13 @@ export async function confirmTotpSetup(
   meta: AuditContext,
 ): Promise<string[] | null> {
   const now = d.now();
-  const secret = waiting?.secret && now - Number(waiting.startedAt) <= SETUP_TTL_MS ? pendingSealer(d.config.dataEncryptionKeys).open(waiting.secret, binding) : null;
+  const secret =
+    waiting?.secret && now - Number(waiting.startedAt) <= SETUP_TTL_MS ? pendingSealer(d.config.dataEncryptionKeys).open(waiting.secret, binding) : null;
   if (!secret) throw badRequest('mfa_setup_expired', 'This setup has expired. Start again to get a new QR code.');
   const key = `mfa-setup:${user.id}`;
   const tries = await d.store.throttle.peek(key, now);
-  if (tries && tries.count >= SETUP_TRIES && tries.resetAt > now) throw tooMany('Too many wrong codes. Wait a few minutes, then try again.', Math.max(1, Math.ceil((tries.resetAt - now) / 1000)));
+  if (tries && tries.count >= SETUP_TRIES && tries.resetAt > now)
+    throw tooMany('Too many wrong codes. Wait a few minutes, then try again.', Math.max(1, Math.ceil((tries.resetAt - now) / 1000)));
   const step = matchingStep(secret, code, totpNow());
   if (step === null) {
     await d.store.throttle.hit(key, now, d.config.rateLimit.window * 1000);

@@ -17,7 +17,9 @@ export function interactionPolicyWithAcr() {
   login.checks.add(
     new interactionPolicy.Check('mfa_requested', 'the client asked for a sign-in with a second factor', (ctx: KoaContextWithOIDC) => {
       const { oidc } = ctx;
-      const asked = String(oidc.params?.acr_values ?? '').split(' ').includes(MFA_ACR);
+      const asked = String(oidc.params?.acr_values ?? '')
+        .split(' ')
+        .includes(MFA_ACR);
       // A sign-in made in this very interaction is what the user could do: asking again would loop.
       if (!asked || !oidc.session?.accountId || oidc.result?.login || oidc.acr === MFA_ACR) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       return interactionPolicy.Check.REQUEST_PROMPT;

@@ -18,7 +18,6 @@ export interface AdapterDeps {
   jwtAccessTokenId: (value: string) => Promise<string | null>;
 }
 
-
 export function createAdapterClass(deps: AdapterDeps): new (name: string) => Adapter {
   const { store, now } = deps;
 

@@ -64,7 +64,12 @@ async function partnerEndpoint(app: TestApp, clientId: () => string): Promise<Pa
           const token = new URLSearchParams(body).get('logout_token');
           assert.ok(token, 'a logout_token parameter');
           // Back-Channel Logout 1.0 §2.6: signature, iss, aud, iat (and exp), typ, events, sub or sid, no nonce.
-          const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: app.config.issuer, audience: clientId(), typ: 'logout+jwt', requiredClaims: ['iat', 'exp', 'jti', 'events'] });
+          const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+            issuer: app.config.issuer,
+            audience: clientId(),
+            typ: 'logout+jwt',
+            requiredClaims: ['iat', 'exp', 'jti', 'events'],
+          });
           assert.equal(protectedHeader.alg, 'ES256');
           const events = payload.events as Record<string, unknown>;
           assert.deepEqual(events[BACKCHANNEL_LOGOUT_EVENT], {});
@@ -85,7 +90,10 @@ async function partnerEndpoint(app: TestApp, clientId: () => string): Promise<Pa
 
 /** `portal …` as an operator runs it, against the app's database. */
 function portal(app: TestApp, args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/portal.js', ...args], { env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['bin/portal.js', ...args], {
+    env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test' },
+    encoding: 'utf8',
+  });
   return { status: r.status, json: r.status === 0 ? (JSON.parse(r.stdout) as unknown) : null, stderr: r.stderr };
 }
 
@@ -104,8 +112,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
     /** A partner that registered a back-channel logout URI (or not), as an openid-client relying party. */
     async function rp(name: string, logoutUri: string | null) {
       const options = logoutUri ? { backchannelLogoutUri: logoutUri, backchannelLogoutSessionRequired: true } : {};
-      const { client, secret } = await registerClient(app.store, { name, redirectUris: [PARTNER_REDIRECT], isPublic: false, scopes: ['openid', 'email'], options }, Date.now());
-      const config = await oidc.discovery(new URL(app.config.issuer), client.clientId, { client_secret: secret! }, oidc.ClientSecretBasic(secret!), { execute: [oidc.allowInsecureRequests] });
+      const { client, secret } = await registerClient(
+        app.store,
+        { name, redirectUris: [PARTNER_REDIRECT], isPublic: false, scopes: ['openid', 'email'], options },
+        Date.now(),
+      );
+      const config = await oidc.discovery(new URL(app.config.issuer), client.clientId, { client_secret: secret! }, oidc.ClientSecretBasic(secret!), {
+        execute: [oidc.allowInsecureRequests],
+      });
       return { clientId: client.clientId, config };
     }
 
@@ -113,7 +127,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
     async function partnerSignIn(p: typeof partner, agent: Agent, email: string) {
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
-      const url = oidc.buildAuthorizationUrl(p.config, { redirect_uri: PARTNER_REDIRECT, scope: 'openid email', state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const url = oidc.buildAuthorizationUrl(p.config, {
+        redirect_uri: PARTNER_REDIRECT,
+        scope: 'openid email',
+        state,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
       const end = await authorizeThrough(agent, url.href, { email, password: PASSWORD });
       const tokens = await oidc.authorizationCodeGrant(p.config, end, { pkceCodeVerifier: verifier, expectedState: state });
       return { claims: tokens.claims()!, idToken: tokens.id_token! };
@@ -180,16 +200,26 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('RP-initiated logout (/oauth/logout, confirmed) queues instead of posting at once', async () => {
       const { user, agent, sid, idToken } = await signedInEverywhere();
       const page = await (await agent.get(`/oauth/logout?id_token_hint=${idToken}`)).text();
-      const form = /<form[^>]*id="op\.logoutForm"[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/.exec(page) ?? /<form[^>]*action="([^"]+)"[^>]*id="op\.logoutForm"[^>]*>([\s\S]*?)<\/form>/.exec(page);
+      const form =
+        /<form[^>]*id="op\.logoutForm"[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/.exec(page) ??
+        /<form[^>]*action="([^"]+)"[^>]*id="op\.logoutForm"[^>]*>([\s\S]*?)<\/form>/.exec(page);
       assert.ok(form, 'the confirmation form');
       const body = new URLSearchParams({ logout: 'yes' });
       for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) body.set(m[1]!, m[2]!);
       const requests = ep.requests;
-      const confirmed = await fetch(new URL(form[1]!, app.url), { method: 'POST', redirect: 'manual', headers: { cookie: agent.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', origin: app.url }, body });
+      const confirmed = await fetch(new URL(form[1]!, app.url), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: agent.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', origin: app.url },
+        body,
+      });
       assert.ok(confirmed.status === 303 || confirmed.status === 200, String(confirmed.status));
       assert.equal(ep.requests, requests, 'oidc-provider did not post it itself');
       const { tokens } = await tick();
-      assert.deepEqual(tokens.map((t) => [t.sub, t.sid]), [[user.id, sid]]);
+      assert.deepEqual(
+        tokens.map((t) => [t.sub, t.sid]),
+        [[user.id, sid]],
+      );
     });
 
     it('an admin disabling the account queues a logout for its partner sessions', async () => {
@@ -198,7 +228,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const res = await adminAgent.api('PATCH', `/bff/admin/users/${user.id}`, { updatedAt: shown.user.updatedAt, disabled: true });
       assert.equal(res.status, 200, await res.clone().text());
       const { tokens } = await tick();
-      assert.deepEqual(tokens.map((t) => [t.sub, t.sid]), [[user.id, sid]]);
+      assert.deepEqual(
+        tokens.map((t) => [t.sub, t.sid]),
+        [[user.id, sid]],
+      );
     });
 
     it('a password reset, which ends every session, queues a logout', async () => {
@@ -208,25 +241,35 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const done = await new Agent(app.url).api('POST', '/bff/password-reset/complete', { token, password: `${PASSWORD} renewed` });
       assert.equal(done.status, 200, await done.clone().text());
       const { tokens } = await tick();
-      assert.deepEqual(tokens.map((t) => [t.sub, t.sid]), [[user.id, sid]]);
+      assert.deepEqual(
+        tokens.map((t) => [t.sub, t.sid]),
+        [[user.id, sid]],
+      );
     });
 
-    it("an admin's \"sign out everywhere\" queues a logout", async () => {
+    it('an admin\'s "sign out everywhere" queues a logout', async () => {
       const { user, sid } = await signedInEverywhere();
       const res = await adminAgent.api('POST', `/bff/admin/users/${user.id}/sessions/sign-out-everywhere`, {});
       assert.equal(res.status, 200, await res.clone().text());
       const { tokens } = await tick();
-      assert.deepEqual(tokens.map((t) => [t.sub, t.sid]), [[user.id, sid]], 'once, though two doors ended the session');
+      assert.deepEqual(
+        tokens.map((t) => [t.sub, t.sid]),
+        [[user.id, sid]],
+        'once, though two doors ended the session',
+      );
     });
 
-    it('an admin ending one of the person\'s sessions queues a logout for that session', async () => {
+    it("an admin ending one of the person's sessions queues a logout for that session", async () => {
       const { user, sid } = await signedInEverywhere();
       const shown = (await (await adminAgent.api('GET', `/bff/admin/users/${user.id}`)).json()) as { sessions: Array<{ handle: string }> };
       assert.equal(shown.sessions.length, 1);
       const res = await adminAgent.api('DELETE', `/bff/admin/users/${user.id}/sessions/${shown.sessions[0]!.handle}`);
       assert.equal(res.status, 200, await res.clone().text());
       const { tokens } = await tick();
-      assert.deepEqual(tokens.map((t) => [t.sub, t.sid]), [[user.id, sid]]);
+      assert.deepEqual(
+        tokens.map((t) => [t.sub, t.sid]),
+        [[user.id, sid]],
+      );
     });
 
     it('an impersonation ending queues a logout for the partners opened during it', async () => {
@@ -240,7 +283,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const { claims } = await partnerSignIn(partner, agent, email);
       assert.equal((await agent.api('POST', '/bff/impersonation/stop')).status, 200);
       const { tokens } = await tick();
-      assert.deepEqual(tokens.map((t) => [t.sub, t.sid]), [[user.id, claims.sid]]);
+      assert.deepEqual(
+        tokens.map((t) => [t.sub, t.sid]),
+        [[user.id, claims.sid]],
+      );
     });
 
     it('two instances ticking at once post each logout once', async () => {
@@ -286,7 +332,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       ep.failNext = 0;
       const [entry] = await app.store.audit.list({ kind: 'backchannel_logout_failed', subjectId: user.id });
       assert.ok(entry, 'audited');
-      assert.deepEqual([entry.data.clientId, entry.data.sid, entry.data.attempts, entry.data.reason], [partner.clientId, sid, LOGOUT_MAX_ATTEMPTS, 'the partner answered 503']);
+      assert.deepEqual(
+        [entry.data.clientId, entry.data.sid, entry.data.attempts, entry.data.reason],
+        [partner.clientId, sid, LOGOUT_MAX_ATTEMPTS, 'the partner answered 503'],
+      );
     });
 
     it('registration and changes: https outside loopback, no fragment; shown in the client list', async () => {
@@ -296,9 +345,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
         await assert.rejects(updateClient(app.store, quiet.clientId, { backchannelLogoutUri: uri }), /back-channel logout URI/, uri);
       }
       assert.throws(() => validateClientOptions({ backchannelLogoutSessionRequired: true }, false), /needs a back-channel logout URI/);
-      const { client } = await updateClient(app.store, quiet.clientId, { backchannelLogoutUri: 'https://quiet.example/bcl', backchannelLogoutSessionRequired: true });
+      const { client } = await updateClient(app.store, quiet.clientId, {
+        backchannelLogoutUri: 'https://quiet.example/bcl',
+        backchannelLogoutSessionRequired: true,
+      });
       assert.deepEqual([client.backchannelLogoutUri, client.backchannelLogoutSessionRequired], ['https://quiet.example/bcl', true]);
-      const listed = (await (await adminAgent.api('GET', '/bff/admin/clients')).json()) as { clients: Array<{ clientId: string; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean }> };
+      const listed = (await (await adminAgent.api('GET', '/bff/admin/clients')).json()) as {
+        clients: Array<{ clientId: string; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean }>;
+      };
       const shown = listed.clients.find((c) => c.clientId === quiet.clientId)!;
       assert.deepEqual([shown.backchannelLogoutUri, shown.backchannelLogoutSessionRequired], ['https://quiet.example/bcl', true]);
       const { client: cleared } = await updateClient(app.store, quiet.clientId, { backchannelLogoutUri: null });
@@ -306,17 +360,39 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('the CLI registers, lists, changes and clears it', async () => {
-      const refused = portal(app, ['client', 'create', '--name', 'CLI partner', '--redirect-uri', PARTNER_REDIRECT, '--backchannel-logout-uri', 'http://partner.example/bcl']);
+      const refused = portal(app, [
+        'client',
+        'create',
+        '--name',
+        'CLI partner',
+        '--redirect-uri',
+        PARTNER_REDIRECT,
+        '--backchannel-logout-uri',
+        'http://partner.example/bcl',
+      ]);
       assert.notEqual(refused.status, 0);
       assert.match(refused.stderr, /back-channel logout URI must use https/);
-      const created = portal(app, ['client', 'create', '--name', 'CLI partner', '--redirect-uri', PARTNER_REDIRECT, '--backchannel-logout-uri', 'https://partner.example/bcl', '--backchannel-logout-session-required']);
+      const created = portal(app, [
+        'client',
+        'create',
+        '--name',
+        'CLI partner',
+        '--redirect-uri',
+        PARTNER_REDIRECT,
+        '--backchannel-logout-uri',
+        'https://partner.example/bcl',
+        '--backchannel-logout-session-required',
+      ]);
       assert.equal(created.status, 0, created.stderr);
       const id = (created.json as { client_id: string }).client_id;
       const listed = (portal(app, ['client', 'list']).json as unknown as Array<Record<string, unknown>>).find((c) => c.clientId === id)!;
       assert.deepEqual([listed.backchannelLogoutUri, listed.backchannelLogoutSessionRequired], ['https://partner.example/bcl', true]);
       const cleared = portal(app, ['client', 'update', '--client-id', id, '--backchannel-logout-uri', '']);
       assert.equal(cleared.status, 0, cleared.stderr);
-      assert.deepEqual([(cleared.json as Record<string, unknown>).backchannelLogoutUri, (cleared.json as Record<string, unknown>).changed], [null, ['backchannelLogoutUri', 'backchannelLogoutSessionRequired']]);
+      assert.deepEqual(
+        [(cleared.json as Record<string, unknown>).backchannelLogoutUri, (cleared.json as Record<string, unknown>).changed],
+        [null, ['backchannelLogoutUri', 'backchannelLogoutSessionRequired']],
+      );
     });
   });
 }

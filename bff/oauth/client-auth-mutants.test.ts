@@ -58,7 +58,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const wrong = await counted(() => checkClient(app.store, confidential.id, [DUMMY]));
       assert.deepEqual([wrong.result.secretMatches, wrong.result.client?.clientId, wrong.compares], [false, confidential.id, 1]);
       const none = await counted(() => checkClient(app.store, confidential.id, []));
-      assert.deepEqual([none.result.secretMatches, none.result.client?.clientId, none.compares], [false, confidential.id, 1], 'nothing presented still costs a compare');
+      assert.deepEqual(
+        [none.result.secretMatches, none.result.client?.clientId, none.compares],
+        [false, confidential.id, 1],
+        'nothing presented still costs a compare',
+      );
     });
 
     it('never lets a client without a secret match, not even with the dummy', async () => {

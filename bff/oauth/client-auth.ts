@@ -101,7 +101,9 @@ function internalCredentialValid(keys: Keys, clientId: string, presented: string
   const [at, mac] = presented.slice(INTERNAL_PREFIX.length).split('.');
   const t = Number(at);
   if (!mac || !Number.isSafeInteger(t) || String(t) !== at || Math.abs(now - t) > INTERNAL_WINDOW_MS) return false;
-  return Object.values(keys).map((k) => safeEqual(internalMac(k, clientId, t), mac)).includes(true);
+  return Object.values(keys)
+    .map((k) => safeEqual(internalMac(k, clientId, t), mac))
+    .includes(true);
 }
 
 /**

@@ -29,7 +29,15 @@ async function authenticates(app: TestApp, clientId: string, secret: string): Pr
 /** What B's authorization endpoint says of a redirect URI: the redirect to the interaction, or an error page. */
 async function acceptsRedirect(app: TestApp, clientId: string, redirectUri: string): Promise<boolean> {
   const url = new URL(`${app.config.issuer}/authorize`);
-  for (const [k, v] of Object.entries({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })) url.searchParams.set(k, v);
+  for (const [k, v] of Object.entries({
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope: 'openid',
+    code_challenge: 'x'.repeat(43),
+    code_challenge_method: 'S256',
+  }))
+    url.searchParams.set(k, v);
   const res = await fetch(url, { redirect: 'manual' });
   await res.body?.cancel();
   return res.status === 303 || res.status === 302;

@@ -27,7 +27,10 @@ export interface ClientOptionsInput {
   backchannelLogoutSessionRequired?: boolean;
 }
 
-export type ClientOptions = Pick<ClientRecord, 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar' | 'device' | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'>;
+export type ClientOptions = Pick<
+  ClientRecord,
+  'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar' | 'device' | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'
+>;
 
 /**
  * Why a back-channel logout URI is unacceptable, or null: the redirect URIs' rules (https, `http:`
@@ -68,7 +71,8 @@ export function validateClientOptions(input: ClientOptionsInput, isPublic: boole
     const p = backchannelLogoutUriProblem(logoutUri);
     if (p) fields.backchannelLogoutUri = p;
   }
-  if (input.backchannelLogoutSessionRequired && !logoutUri) fields.backchannelLogoutUri = 'Requiring a session id in logout tokens needs a back-channel logout URI.';
+  if (input.backchannelLogoutSessionRequired && !logoutUri)
+    fields.backchannelLogoutUri = 'Requiring a session id in logout tokens needs a back-channel logout URI.';
   const keyed = (input.jwks !== undefined && input.jwks !== null) || jwksUri !== null;
   if (keyed && jwksUri && input.jwks) fields.jwks = 'Give either a JWKS or a JWKS URI, not both.';
   if (keyed && isPublic) fields.jwks = 'A public client has no client authentication: private_key_jwt needs a confidential client.';
@@ -94,7 +98,13 @@ export function providerMetadata(c: ClientRecord): Record<string, unknown> {
   return {
     ...base,
     ...(c.machine
-      ? { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], post_logout_redirect_uris: [], [RESOURCE_SCOPES_PROPERTY]: c.scopes.join(' ') }
+      ? {
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+          post_logout_redirect_uris: [],
+          [RESOURCE_SCOPES_PROPERTY]: c.scopes.join(' '),
+        }
       : { scope, grant_types: [...(base.grant_types as string[]), ...(c.device ? [DEVICE_GRANT] : []), ...(c.firstParty ? [TOKEN_EXCHANGE_GRANT] : [])] }),
     ...(keyed ? { token_endpoint_auth_method: 'private_key_jwt', ...(c.jwks ? { jwks: c.jwks } : { jwks_uri: c.jwksUri }) } : {}),
     ...(c.requireDpop ? { dpop_bound_access_tokens: true } : {}),

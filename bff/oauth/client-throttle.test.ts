@@ -18,7 +18,13 @@ const PASSWORD = 'correct horse battery staple';
 const EMAIL = 'owner@example.com';
 
 /** POST /oauth/token as `clientId:secret` from `from` (the proxy's X-Forwarded-For). */
-function token(app: TestApp, clientId: string, secret: string, from: string, body: Record<string, string> = { grant_type: 'authorization_code', code: 'nope', redirect_uri: 'https://partner.example/cb' }) {
+function token(
+  app: TestApp,
+  clientId: string,
+  secret: string,
+  from: string,
+  body: Record<string, string> = { grant_type: 'authorization_code', code: 'nope', redirect_uri: 'https://partner.example/cb' },
+) {
   const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64');
   return fetch(`${app.config.issuer}/token`, {
     method: 'POST',

@@ -43,7 +43,13 @@ export async function clientAuthBlocked(store: Store, clientId: string | null, i
   if (!ip) return null;
   const [source, address] = await Promise.all([clientId ? store.throttle.peek(sourceKey(clientId, ip), now) : null, store.throttle.peek(addressKey(ip), now)]);
   // peek reports the failures so far: at the limit, the next one would be over it.
-  return wait([[source, CLIENT_FAILURES_PER_SOURCE - 1], [address, CLIENT_FAILURES_PER_ADDRESS - 1]], now);
+  return wait(
+    [
+      [source, CLIENT_FAILURES_PER_SOURCE - 1],
+      [address, CLIENT_FAILURES_PER_ADDRESS - 1],
+    ],
+    now,
+  );
 }
 
 /** Counts one failed client authentication; returns seconds to wait when the source is now over a limit, else null. */
@@ -53,7 +59,13 @@ export async function clientAuthFailed(store: Store, clientId: string | null, ip
     clientId ? store.throttle.hit(sourceKey(clientId, ip), now, WINDOW_MS) : null,
     store.throttle.hit(addressKey(ip), now, WINDOW_MS),
   ]);
-  return wait([[source, CLIENT_FAILURES_PER_SOURCE], [address, CLIENT_FAILURES_PER_ADDRESS]], now);
+  return wait(
+    [
+      [source, CLIENT_FAILURES_PER_SOURCE],
+      [address, CLIENT_FAILURES_PER_ADDRESS],
+    ],
+    now,
+  );
 }
 
 function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
@@ -79,7 +91,11 @@ export function clientThrottle(deps: { store: Store; provider: Provider; logger:
     const body = ctx.body as { error?: string } | undefined;
     if (ctx.method !== 'POST' || ctx.status !== 401 || body?.error !== 'invalid_client') return;
     const oidc = (ctx as unknown as { oidc?: { client?: { clientId: string }; params?: Record<string, unknown> } }).oidc;
-    const id = oidc?.client?.clientId ?? (typeof oidc?.params?.client_id === 'string' ? oidc.params.client_id : null) ?? basicCredentials(ctx.get('authorization'))?.id ?? null;
+    const id =
+      oidc?.client?.clientId ??
+      (typeof oidc?.params?.client_id === 'string' ? oidc.params.client_id : null) ??
+      basicCredentials(ctx.get('authorization'))?.id ??
+      null;
     const ip = ctx.ip || null;
     try {
       const retryAfter = PATHS.has(ctx.path) ? await clientAuthBlocked(store, id, ip, now()) : null;

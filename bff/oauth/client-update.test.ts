@@ -21,10 +21,15 @@ const APP = 'https://app.example';
 /** The `portal client …` command in its own process; asynchronous, so the app in this process keeps serving meanwhile. */
 function cli(app: TestApp, args: string[]): Promise<{ status: number; out: Record<string, any>; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bff/cli.ts', 'client', ...args], { env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test' }, encoding: 'utf8' }, (e, stdout, stderr) => {
-      const status = e ? Number((e as { code?: number }).code ?? 1) : 0;
-      resolve({ status, out: status === 0 ? JSON.parse(stdout) : null, err: stderr });
-    });
+    execFile(
+      process.execPath,
+      ['bff/cli.ts', 'client', ...args],
+      { env: { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test' }, encoding: 'utf8' },
+      (e, stdout, stderr) => {
+        const status = e ? Number((e as { code?: number }).code ?? 1) : 0;
+        resolve({ status, out: status === 0 ? JSON.parse(stdout) : null, err: stderr });
+      },
+    );
   });
 }
 
@@ -32,7 +37,12 @@ function cli(app: TestApp, args: string[]): Promise<{ status: number; out: Recor
 async function signInAt(app: TestApp, clientId: string, agent: Agent) {
   const config = await oidc.discovery(new URL(app.config.issuer), clientId, {}, oidc.None(), { execute: [oidc.allowInsecureRequests] });
   const verifier = oidc.randomPKCECodeVerifier();
-  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: `${APP}/cb`, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: `${APP}/cb`,
+    scope: 'openid email',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
   const end = await authorizeThrough(agent, url.href, { email: EMAIL, password: PASSWORD });
   return { config, tokens: await oidc.authorizationCodeGrant(config, end, { pkceCodeVerifier: verifier }) };
 }
@@ -45,7 +55,12 @@ async function rpLogout(agent: Agent, url: URL): Promise<{ location: string | nu
   if (res.status !== 200 || !form) return { location: res.headers.get('location'), page, status: res.status };
   const body = new URLSearchParams({ logout: 'yes' });
   for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)) body.set(m[1]!, m[2]!);
-  const posted = await fetch(new URL(form[1]!, agent.origin), { method: 'POST', redirect: 'manual', headers: { cookie: agent.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', origin: agent.origin }, body });
+  const posted = await fetch(new URL(form[1]!, agent.origin), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: agent.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', origin: agent.origin },
+    body,
+  });
   agent.store(posted);
   return { location: posted.headers.get('location'), page: '', status: posted.status };
 }
@@ -74,10 +89,30 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('the CLI registers post-logout redirect URIs (repeatable), refuses plain http outside loopback, and lists them', async () => {
-      const bad = await cli(app, ['create', '--name', 'Bad', '--public', '--redirect-uri', `${APP}/cb`, '--post-logout-redirect-uri', 'http://app.example/bye']);
+      const bad = await cli(app, [
+        'create',
+        '--name',
+        'Bad',
+        '--public',
+        '--redirect-uri',
+        `${APP}/cb`,
+        '--post-logout-redirect-uri',
+        'http://app.example/bye',
+      ]);
       assert.equal(bad.status, 1);
       assert.match(bad.err, /post-logout redirect URI "http:\/\/app\.example\/bye" must use https/);
-      const made = await cli(app, ['create', '--name', 'Spa', '--public', '--redirect-uri', `${APP}/cb`, '--post-logout-redirect-uri', `${APP}/bye`, '--post-logout-redirect-uri', 'http://127.0.0.1:9/bye']);
+      const made = await cli(app, [
+        'create',
+        '--name',
+        'Spa',
+        '--public',
+        '--redirect-uri',
+        `${APP}/cb`,
+        '--post-logout-redirect-uri',
+        `${APP}/bye`,
+        '--post-logout-redirect-uri',
+        'http://127.0.0.1:9/bye',
+      ]);
       assert.equal(made.status, 0, made.err);
       assert.deepEqual(made.out.post_logout_redirect_uris, [`${APP}/bye`, 'http://127.0.0.1:9/bye']);
       clientId = made.out.client_id;
@@ -101,7 +136,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('portal client update changes the settings, audits them, and a running instance applies them at once', async () => {
-      const r = await cli(app, ['update', '--client-id', clientId, '--name', 'Spa 2', '--access-token-ttl', '86400', '--default-scope', 'openid email', '--legacy-refresh', '--post-logout-redirect-uri', `${APP}/signed-out`]);
+      const r = await cli(app, [
+        'update',
+        '--client-id',
+        clientId,
+        '--name',
+        'Spa 2',
+        '--access-token-ttl',
+        '86400',
+        '--default-scope',
+        'openid email',
+        '--legacy-refresh',
+        '--post-logout-redirect-uri',
+        `${APP}/signed-out`,
+      ]);
       assert.equal(r.status, 0, r.err);
       assert.deepEqual(r.out.changed, ['name', 'postLogoutRedirectUris', 'defaultScope', 'accessTokenTtl', 'legacyRefresh']);
       assert.equal(r.out.name, 'Spa 2');
@@ -109,7 +157,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const entries = await app.store.audit.iterate(1, 1000);
       const audited = entries.filter((e) => e.kind === 'client_updated');
       assert.equal(audited.length, 1);
-      assert.deepEqual(audited[0]!.data, { clientId, changed: r.out.changed, name: 'Spa 2', postLogoutRedirectUris: [`${APP}/signed-out`], defaultScope: 'openid email', accessTokenTtl: 86400, legacyRefresh: true, via: 'cli' });
+      assert.deepEqual(audited[0]!.data, {
+        clientId,
+        changed: r.out.changed,
+        name: 'Spa 2',
+        postLogoutRedirectUris: [`${APP}/signed-out`],
+        defaultScope: 'openid email',
+        accessTokenTtl: 86400,
+        legacyRefresh: true,
+        via: 'cli',
+      });
 
       // Both instances, neither restarted: the new lifetime and the new post-logout URI.
       for (const instance of [app, second]) {
@@ -151,18 +208,30 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const body = (await res.json()) as { client: { postLogoutRedirectUris: string[]; accessTokenTtl: number }; changed: string[] };
       assert.deepEqual(body.changed, ['postLogoutRedirectUris', 'accessTokenTtl']);
       assert.deepEqual(body.client.postLogoutRedirectUris, [`${APP}/a`, `${APP}/b`]);
-      const listed = (await (await admin.api('GET', '/bff/admin/clients')).json()) as { clients: Array<{ clientId: string; postLogoutRedirectUris: string[]; accessTokenTtl: number }> };
+      const listed = (await (await admin.api('GET', '/bff/admin/clients')).json()) as {
+        clients: Array<{ clientId: string; postLogoutRedirectUris: string[]; accessTokenTtl: number }>;
+      };
       const row = listed.clients.find((c) => c.clientId === clientId)!;
       assert.deepEqual([row.postLogoutRedirectUris, row.accessTokenTtl], [[`${APP}/a`, `${APP}/b`], 3600]);
       const [last] = (await app.store.audit.iterate(1, 1000)).filter((e) => e.kind === 'client_updated').reverse();
       const adminUser = await app.store.users.findByEmail('root@example.com');
       assert.equal(last!.actorId, adminUser!.id);
-      assert.deepEqual(last!.data, { clientId, changed: ['postLogoutRedirectUris', 'accessTokenTtl'], postLogoutRedirectUris: [`${APP}/a`, `${APP}/b`], accessTokenTtl: 3600 });
+      assert.deepEqual(last!.data, {
+        clientId,
+        changed: ['postLogoutRedirectUris', 'accessTokenTtl'],
+        postLogoutRedirectUris: [`${APP}/a`, `${APP}/b`],
+        accessTokenTtl: 3600,
+      });
 
       const bad = await admin.api('PATCH', `/bff/admin/clients/${clientId}`, { postLogoutRedirectUris: ['javascript:alert(1)'] });
       assert.equal(bad.status, 400);
       assert.deepEqual(Object.keys(((await bad.json()) as { fields: Record<string, string> }).fields), ['postLogoutRedirectUris']);
-      for (const [patch, field] of [[{ accessTokenTtl: 90000 }, 'accessTokenTtl'], [{ defaultScope: ['admin'] }, 'defaultScope'], [{ name: ' ' }, 'name'], [{ redirectUris: [] }, 'redirectUris']] as const) {
+      for (const [patch, field] of [
+        [{ accessTokenTtl: 90000 }, 'accessTokenTtl'],
+        [{ defaultScope: ['admin'] }, 'defaultScope'],
+        [{ name: ' ' }, 'name'],
+        [{ redirectUris: [] }, 'redirectUris'],
+      ] as const) {
         const r = await admin.api('PATCH', `/bff/admin/clients/${clientId}`, patch);
         assert.equal(r.status, 400);
         assert.deepEqual(Object.keys(((await r.json()) as { fields: Record<string, string> }).fields), [field]);
@@ -170,7 +239,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await admin.api('PATCH', `/bff/admin/clients/${clientId}`, { secret: 'x' })).status, 400);
       assert.equal((await admin.api('PATCH', '/bff/admin/clients/portal-bff', { name: 'X' })).status, 404);
       assert.equal((await admin.api('PATCH', '/bff/admin/clients/app_nope', { name: 'X' })).status, 404);
-      const crossSite = await admin.api('PATCH', `/bff/admin/clients/${clientId}`, { name: 'Evil' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+      const crossSite = await admin.api(
+        'PATCH',
+        `/bff/admin/clients/${clientId}`,
+        { name: 'Evil' },
+        { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      );
       assert.equal(crossSite.status, 403);
       assert.equal((await person.api('PATCH', `/bff/admin/clients/${clientId}`, { name: 'Mine' })).status, 403);
       assert.equal((await app.store.clients.find(clientId))?.name, 'Spa 2');

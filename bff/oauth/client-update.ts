@@ -41,7 +41,16 @@ export const clientPatchSchema = z
   .partial()
   .strict();
 
-const FIELDS = ['name', 'redirectUris', 'postLogoutRedirectUris', 'defaultScope', 'accessTokenTtl', 'legacyRefresh', 'backchannelLogoutUri', 'backchannelLogoutSessionRequired'] as const;
+const FIELDS = [
+  'name',
+  'redirectUris',
+  'postLogoutRedirectUris',
+  'defaultScope',
+  'accessTokenTtl',
+  'legacyRefresh',
+  'backchannelLogoutUri',
+  'backchannelLogoutSessionRequired',
+] as const;
 
 /**
  * Applies `patch` to a partner app; returns the stored record and the names
@@ -53,7 +62,10 @@ export async function updateClient(store: Store, clientId: string, patch: Client
   const c = await store.clients.find(clientId);
   if (!c || c.firstParty) throw notFound('client_not_found', `No partner app with client id ${clientId}.`);
   const logoutPatched = patch.backchannelLogoutUri !== undefined || patch.backchannelLogoutSessionRequired !== undefined;
-  if (c.machine && (patch.redirectUris || patch.postLogoutRedirectUris || patch.defaultScope !== undefined || patch.legacyRefresh !== undefined || logoutPatched)) {
+  if (
+    c.machine &&
+    (patch.redirectUris || patch.postLogoutRedirectUris || patch.defaultScope !== undefined || patch.legacyRefresh !== undefined || logoutPatched)
+  ) {
     throw badRequest('invalid_client_metadata', 'A machine client signs nobody in: only its name and access-token lifetime can change.');
   }
   // A machine client (machine.ts) has no redirect URIs and resource scopes only: its name and
@@ -71,10 +83,13 @@ export async function updateClient(store: Store, clientId: string, patch: Client
   });
   const logoutUri = patch.backchannelLogoutUri === undefined ? (c.backchannelLogoutUri ?? null) : patch.backchannelLogoutUri;
   // Clearing the URI clears the session requirement with it, unless the patch says otherwise.
-  const logout = validateClientOptions({
-    backchannelLogoutUri: logoutUri,
-    backchannelLogoutSessionRequired: patch.backchannelLogoutSessionRequired ?? (Boolean(logoutUri) && c.backchannelLogoutSessionRequired === true),
-  }, false);
+  const logout = validateClientOptions(
+    {
+      backchannelLogoutUri: logoutUri,
+      backchannelLogoutSessionRequired: patch.backchannelLogoutSessionRequired ?? (Boolean(logoutUri) && c.backchannelLogoutSessionRequired === true),
+    },
+    false,
+  );
   const next: ClientRecord = {
     ...c,
     name: v.name,
@@ -87,8 +102,12 @@ export async function updateClient(store: Store, clientId: string, patch: Client
     backchannelLogoutSessionRequired: logout.backchannelLogoutSessionRequired === true,
   };
   const before: Record<string, unknown> = {
-    ...c, defaultScope: c.defaultScope ?? null, accessTokenTtl: c.accessTokenTtl ?? null, legacyRefresh: c.legacyRefresh === true,
-    backchannelLogoutUri: c.backchannelLogoutUri ?? null, backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired === true,
+    ...c,
+    defaultScope: c.defaultScope ?? null,
+    accessTokenTtl: c.accessTokenTtl ?? null,
+    legacyRefresh: c.legacyRefresh === true,
+    backchannelLogoutUri: c.backchannelLogoutUri ?? null,
+    backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired === true,
   };
   const changed = FIELDS.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(next[k]));
   // The whole record, secret and options included, as read: upsert replaces the row.

@@ -113,12 +113,22 @@ export function validateClientInput(input: NewClientInput): ValidClientInput {
   if (outside.length) fields.defaultScope = `The default scope must be among the app's scopes (${scopes.join(', ')}); not: ${outside.join(', ')}.`;
   const ttl = input.accessTokenTtl ?? null;
   const { min, max } = ACCESS_TOKEN_TTL_RANGE;
-  if (ttl !== null && !(Number.isInteger(ttl) && ttl >= min && ttl <= max)) fields.accessTokenTtl = `The access-token lifetime must be a whole number of seconds from ${min} to ${max}.`;
+  if (ttl !== null && !(Number.isInteger(ttl) && ttl >= min && ttl <= max))
+    fields.accessTokenTtl = `The access-token lifetime must be a whole number of seconds from ${min} to ${max}.`;
   if (Object.keys(fields).length) {
     const code = fields.redirectUris ? 'invalid_redirect_uri' : 'invalid_client_metadata';
     throw badRequest(code, Object.values(fields)[0]!, fields);
   }
-  return { name, redirectUris: uris, scopes, logoUrl, defaultScope: defaults.length ? defaults.join(' ') : null, accessTokenTtl: ttl, legacyRefresh: input.legacyRefresh === true, postLogoutRedirectUris: postLogout };
+  return {
+    name,
+    redirectUris: uris,
+    scopes,
+    logoUrl,
+    defaultScope: defaults.length ? defaults.join(' ') : null,
+    accessTokenTtl: ttl,
+    legacyRefresh: input.legacyRefresh === true,
+    postLogoutRedirectUris: postLogout,
+  };
 }
 
 export async function registerClient(store: Store, input: NewClientInput, now: number): Promise<{ client: ClientRecord; secret: string | null }> {
@@ -155,10 +165,25 @@ export async function rotateClientSecret(store: Store, clientId: string): Promis
 
 export function publicClient(c: ClientRecord) {
   return {
-    clientId: c.clientId, name: c.name, redirectUris: c.redirectUris, postLogoutRedirectUris: c.postLogoutRedirectUris, public: c.secret === null && !c.jwks && !c.jwksUri, scopes: c.scopes, logoUrl: c.logoUrl, createdAt: c.createdAt,
-    defaultScope: c.defaultScope ?? null, accessTokenTtl: c.accessTokenTtl ?? null, legacyRefresh: c.legacyRefresh === true,
-    machine: c.machine === true, privateKeyJwt: Boolean(c.jwks || c.jwksUri), jwksUri: c.jwksUri ?? null, requireDpop: c.requireDpop === true, requirePar: c.requirePar === true, device: c.device === true,
-    backchannelLogoutUri: c.backchannelLogoutUri ?? null, backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired === true,
+    clientId: c.clientId,
+    name: c.name,
+    redirectUris: c.redirectUris,
+    postLogoutRedirectUris: c.postLogoutRedirectUris,
+    public: c.secret === null && !c.jwks && !c.jwksUri,
+    scopes: c.scopes,
+    logoUrl: c.logoUrl,
+    createdAt: c.createdAt,
+    defaultScope: c.defaultScope ?? null,
+    accessTokenTtl: c.accessTokenTtl ?? null,
+    legacyRefresh: c.legacyRefresh === true,
+    machine: c.machine === true,
+    privateKeyJwt: Boolean(c.jwks || c.jwksUri),
+    jwksUri: c.jwksUri ?? null,
+    requireDpop: c.requireDpop === true,
+    requirePar: c.requirePar === true,
+    device: c.device === true,
+    backchannelLogoutUri: c.backchannelLogoutUri ?? null,
+    backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired === true,
   };
 }
 

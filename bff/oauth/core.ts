@@ -59,7 +59,11 @@ export interface TokenResult {
  * Calls this instance's own /oauth/token with the given form parameters and
  * optional HTTP Basic client credentials, and returns what it answered.
  */
-export async function tokenRequest(deps: Deps, params: Record<string, string | undefined>, basic?: { clientId: string; clientSecret: string }): Promise<TokenResult> {
+export async function tokenRequest(
+  deps: Deps,
+  params: Record<string, string | undefined>,
+  basic?: { clientId: string; clientSecret: string },
+): Promise<TokenResult> {
   const base = deps.selfOrigin() ?? deps.config.publicUrl;
   const form = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) form.set(k, v);
@@ -146,4 +150,3 @@ export function authenticationMethod(amr: string[] | undefined, acr: string | un
   }
   return 'Password';
 }
-

@@ -45,12 +45,21 @@ for (const db of ['sqlite', 'postgres'] as const) {
     before(async () => {
       app = await startTestApp({ db });
       await createAccount(app.store, { email: EMAIL, password: PASSWORD, name: 'Spa' }, Date.now());
-      const { client } = await registerClient(app.store, { name: 'Spa', redirectUris: [`${SPA}/callback`], isPublic: true, scopes: ['openid', 'email', 'offline_access'] }, Date.now());
+      const { client } = await registerClient(
+        app.store,
+        { name: 'Spa', redirectUris: [`${SPA}/callback`], isPublic: true, scopes: ['openid', 'email', 'offline_access'] },
+        Date.now(),
+      );
       await registerClient(app.store, { name: 'Other', redirectUris: [`${OTHER}/cb`], isPublic: true }, Date.now());
       clientId = client.clientId;
       const config = await oidc.discovery(new URL(app.config.issuer), clientId, {}, oidc.None(), { execute: [oidc.allowInsecureRequests] });
       const verifier = oidc.randomPKCECodeVerifier();
-      const url = oidc.buildAuthorizationUrl(config, { redirect_uri: `${SPA}/callback`, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: `${SPA}/callback`,
+        scope: 'openid email',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
       const end = await authorizeThrough(new Agent(app.url), url.href, { email: EMAIL, password: PASSWORD });
       const got = await oidc.authorizationCodeGrant(config, end, { pkceCodeVerifier: verifier });
       assert.ok(got.refresh_token);
@@ -124,7 +133,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(acao(pre), SPA);
       assert.equal(acao(await preflight(app, '/oauth/revoke', EVIL, 'POST')), null);
       const revoke = (origin: string) =>
-        fetch(`${app.config.issuer}/revoke`, { method: 'POST', headers: { origin, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: clientId, token: tokens.refresh_token }) });
+        fetch(`${app.config.issuer}/revoke`, {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ client_id: clientId, token: tokens.refresh_token }),
+        });
       const other = await revoke(OTHER);
       assert.equal(acao(other), null);
       assert.equal(other.status, 400);

@@ -39,7 +39,14 @@ export async function clientAllowsOrigin(store: Store, clientId: string, origin:
   return !!c && !c.firstParty && redirectOrigins(c.redirectUris).has(origin);
 }
 
-const CORS_HEADERS = ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-max-age', 'access-control-expose-headers', 'access-control-allow-credentials'];
+const CORS_HEADERS = [
+  'access-control-allow-origin',
+  'access-control-allow-methods',
+  'access-control-allow-headers',
+  'access-control-max-age',
+  'access-control-expose-headers',
+  'access-control-allow-credentials',
+];
 
 type Next = () => Promise<unknown>;
 

@@ -19,14 +19,26 @@ const REDIRECT = 'https://partner.example/cb';
 type Options = Pick<ClientRecord, 'requireDpop' | 'requirePar'>;
 
 async function partner(app: TestApp, isPublic: boolean, options: Options = {}): Promise<oidc.Configuration> {
-  const { client, secret } = await registerClient(app.store, { name: 'Bound App', redirectUris: [REDIRECT], isPublic, scopes: ['openid', 'email', 'offline_access'], options }, Date.now());
-  return oidc.discovery(new URL(app.config.issuer), client.clientId, {}, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  const { client, secret } = await registerClient(
+    app.store,
+    { name: 'Bound App', redirectUris: [REDIRECT], isPublic, scopes: ['openid', 'email', 'offline_access'], options },
+    Date.now(),
+  );
+  return oidc.discovery(new URL(app.config.issuer), client.clientId, {}, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), {
+    execute: [oidc.allowInsecureRequests],
+  });
 }
 
 /** Signs in and consents through the real interaction; returns the redirect back and the PKCE verifier. */
 async function signIn(app: TestApp, config: oidc.Configuration, opts: { par?: boolean; dpop?: oidc.DPoPHandle } = {}) {
   const verifier = oidc.randomPKCECodeVerifier();
-  const params = { redirect_uri: REDIRECT, scope: 'openid email offline_access', prompt: 'consent', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+  const params = {
+    redirect_uri: REDIRECT,
+    scope: 'openid email offline_access',
+    prompt: 'consent',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  };
   const url = opts.par ? await oidc.buildAuthorizationUrlWithPAR(config, params, { DPoP: opts.dpop }) : oidc.buildAuthorizationUrl(config, params);
   const end = await authorizeThrough(new Agent(app.url), url.href, { email: EMAIL, password: PASSWORD });
   return { url, end, verifier };
@@ -34,7 +46,10 @@ async function signIn(app: TestApp, config: oidc.Configuration, opts: { par?: bo
 
 /** The `error` of a refusal (oidc-provider hides invalid_grant descriptions). */
 async function refusal(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   if (e instanceof oidc.WWWAuthenticateChallengeError) return String(e.cause[0]?.parameters.error);
   assert.ok(e instanceof oidc.ResponseBodyError, `expected a refusal, got ${String(e)}`);
   return e.error;
@@ -107,7 +122,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('a client registered as requiring PAR cannot start a plain authorization request, but can push one', async () => {
       const config = await partner(app, false, { requirePar: true });
-      const plain = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+      const plain = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT,
+        scope: 'openid',
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+      });
       const res = await new Agent(app.url).get(plain.pathname + plain.search);
       assert.equal(res.status, 303, 'the error goes back to the registered redirect URI');
       const back = new URL(res.headers.get('location')!);
@@ -121,7 +141,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('discovery advertises the grants, DPoP and PAR that work, and nothing more', async () => {
       const meta = (await (await fetch(`${app.config.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
       // Token exchange: the gateway's per-API tokens, for the portal's own client only (decision 0020).
-      assert.deepEqual(meta.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange']);
+      assert.deepEqual(meta.grant_types_supported, [
+        'authorization_code',
+        'refresh_token',
+        'client_credentials',
+        'urn:ietf:params:oauth:grant-type:device_code',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+      ]);
       assert.equal(meta.device_authorization_endpoint, `${app.config.issuer}/device/auth`);
       assert.deepEqual(meta.dpop_signing_alg_values_supported, ['ES256', 'Ed25519', 'EdDSA']);
       assert.equal(meta.pushed_authorization_request_endpoint, `${app.config.issuer}/request`);

@@ -19,7 +19,11 @@ export class DpopProofError extends Error {}
  * Verifies the DPoP proof sent with `accessToken` to `htu` by `htm`, and returns its key's
  * thumbprint (to compare with the token's `cnf.jkt`). Throws DpopProofError when it is not valid.
  */
-export async function verifyDpopProof(provider: Provider, proof: string | undefined, opts: { htm: string; htu: string; accessToken: string; nowSeconds: number }): Promise<string> {
+export async function verifyDpopProof(
+  provider: Provider,
+  proof: string | undefined,
+  opts: { htm: string; htu: string; accessToken: string; nowSeconds: number },
+): Promise<string> {
   if (!proof) throw new DpopProofError('DPoP proof JWT not provided');
   let payload: Record<string, unknown>;
   let jwk: Record<string, unknown>;

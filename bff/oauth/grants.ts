@@ -37,7 +37,9 @@ export function applyScopes(grant: Grant, allowed: string[], declined: string[])
 }
 
 function requested(ctx: KoaContextWithOIDC): string[] {
-  return String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean);
+  return String(ctx.oidc.params?.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
 }
 
 /** This sign-in session's grant for the client, or a new one: another session's grant is never shared. */

@@ -39,7 +39,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it("another client's access and refresh tokens are inactive to it, active to their owner", async () => {
       const t = await partnerTokens(app, owner, { email: 'pat@example.com', password: PASSWORD });
-      for (const [token, hint] of [[t.access_token, 'access_token'], [t.refresh_token!, 'refresh_token']] as const) {
+      for (const [token, hint] of [
+        [t.access_token, 'access_token'],
+        [t.refresh_token!, 'refresh_token'],
+      ] as const) {
         const own = await introspect(app, owner, token, hint);
         assert.equal(own.active, true, hint);
         assert.equal(own.client_id, owner.clientId, hint);

@@ -41,7 +41,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const second = await startTestApp({ databaseUrl: url, env: { PUBLIC_URL: first.url } });
       try {
         const jwks = (await (await fetch(`${second.url}/oauth/jwks`)).json()) as { keys: Array<{ kid: string }> };
-        assert.ok(jwks.keys.some((k) => k.kid === pending.kid), 'the pending key is published');
+        assert.ok(
+          jwks.keys.some((k) => k.kid === pending.kid),
+          'the pending key is published',
+        );
         assert.equal(decodeProtectedHeader((await token(second, client.clientId, secret!, user.id)).access_token).kid, oldKid);
       } finally {
         await second.close();
@@ -57,7 +60,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
         // The token signed with the old key still works: nobody is signed out by the rotation.
         assert.equal((await fetch(`${third.url}/oauth/userinfo`, { headers: { authorization: `Bearer ${old.access_token}` } })).status, 200);
         const keys = (await (await fetch(`${third.url}/oauth/jwks`)).json()) as { keys: Array<{ kid: string }> };
-        assert.ok(keys.keys.some((k) => k.kid === oldKid), 'the old key is still published');
+        assert.ok(
+          keys.keys.some((k) => k.kid === oldKid),
+          'the old key is still published',
+        );
       } finally {
         await third.close();
         await first.close();

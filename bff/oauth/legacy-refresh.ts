@@ -51,7 +51,8 @@ export function legacyRefresh(deps: Deps) {
     const clientSecret = client.secret === null ? null : internalClientCredential(deps.config.cookieSecrets, client.clientId, deps.now());
     const result = await refreshGrant(deps, { clientId: client.clientId, clientSecret, refreshToken: q.refresh_token });
     await audit(result.status === 200);
-    const body = result.status === 200 && typeof result.body.refresh_token === 'string' ? { ...result.body, request_token: result.body.refresh_token } : result.body;
+    const body =
+      result.status === 200 && typeof result.body.refresh_token === 'string' ? { ...result.body, request_token: result.body.refresh_token } : result.body;
     res.status(result.status).json(body);
   };
 }

@@ -30,20 +30,49 @@ for (const db of ['sqlite', 'postgres'] as const) {
     after(() => app.close());
 
     it('defines a resource, registers a machine client for it, and that client gets a token for it', async () => {
-      const created = portal(app, ['resource', 'create', '--identifier', 'https://orders.example', '--name', 'Orders', '--scope', 'orders:read', '--scope', 'orders:write']);
+      const created = portal(app, [
+        'resource',
+        'create',
+        '--identifier',
+        'https://orders.example',
+        '--name',
+        'Orders',
+        '--scope',
+        'orders:read',
+        '--scope',
+        'orders:write',
+      ]);
       assert.equal(created.status, 0, created.stderr);
-      assert.deepEqual({ ...created.json, createdAt: 0 }, { identifier: 'https://orders.example', name: 'Orders', scopes: ['orders:read', 'orders:write'], createdAt: 0 });
+      assert.deepEqual(
+        { ...created.json, createdAt: 0 },
+        { identifier: 'https://orders.example', name: 'Orders', scopes: ['orders:read', 'orders:write'], createdAt: 0 },
+      );
       const listed = portal(app, ['resource', 'list']);
-      assert.deepEqual((listed.json as unknown as Array<{ identifier: string }>).map((r) => r.identifier), ['https://orders.example']);
+      assert.deepEqual(
+        (listed.json as unknown as Array<{ identifier: string }>).map((r) => r.identifier),
+        ['https://orders.example'],
+      );
 
       const robot = portal(app, ['client', 'create', '--machine', '--name', 'Nightly export', '--scope', 'orders:read']);
       assert.equal(robot.status, 0, robot.stderr);
       assert.equal(robot.json!.token_endpoint_auth_method, 'client_secret_basic');
-      const config = await oidc.discovery(new URL(app.config.issuer), String(robot.json!.client_id), {}, oidc.ClientSecretBasic(String(robot.json!.client_secret)), { execute: [oidc.allowInsecureRequests] });
+      const config = await oidc.discovery(
+        new URL(app.config.issuer),
+        String(robot.json!.client_id),
+        {},
+        oidc.ClientSecretBasic(String(robot.json!.client_secret)),
+        { execute: [oidc.allowInsecureRequests] },
+      );
       const tokens = await oidc.clientCredentialsGrant(config, { resource: 'https://orders.example', scope: 'orders:read' });
       assert.equal(tokens.scope, 'orders:read');
       const audit = await app.store.audit.list({ limit: 10 });
-      assert.deepEqual(audit.map((e) => e.kind).filter((k) => k === 'resource_created' || k === 'client_registered').sort(), ['client_registered', 'resource_created']);
+      assert.deepEqual(
+        audit
+          .map((e) => e.kind)
+          .filter((k) => k === 'resource_created' || k === 'client_registered')
+          .sort(),
+        ['client_registered', 'resource_created'],
+      );
     });
 
     it('registers a machine client with a JWKS file (private_key_jwt, no secret printed)', async () => {
@@ -54,7 +83,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(keyed.status, 0, keyed.stderr);
       assert.equal(keyed.json!.client_secret, undefined);
       assert.equal(keyed.json!.token_endpoint_auth_method, 'private_key_jwt');
-      assert.deepEqual((await app.store.clients.find(String(keyed.json!.client_id)))!.jwks!.keys.map((k) => k.kid), ['k1']);
+      assert.deepEqual(
+        (await app.store.clients.find(String(keyed.json!.client_id)))!.jwks!.keys.map((k) => k.kid),
+        ['k1'],
+      );
     });
 
     it('explains bad input without a stack trace and registers nothing', async () => {

@@ -21,7 +21,10 @@ async function configFor(app: TestApp, clientId: string, auth: oidc.ClientAuth, 
 
 /** The error code (and description) openid-client raised for a refused grant. */
 async function refusal(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   // A failed client authentication comes with a WWW-Authenticate challenge (RFC 6749 §5.2).
   if (e instanceof oidc.WWWAuthenticateChallengeError) return String(e.cause[0]?.parameters.error);
   assert.ok(e instanceof oidc.ResponseBodyError, `expected a refusal, got ${String(e)}`);
@@ -70,13 +73,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const { client, secret } = await registerClient(app.store, { name: 'Web app', redirectUris: ['https://web.example/cb'], isPublic: false }, Date.now());
       const web = await configFor(app, client.clientId, oidc.ClientSecretBasic(secret!));
       // oidc-provider's answer (RFC 6749 would say unauthorized_client).
-      assert.equal(await refusal(oidc.clientCredentialsGrant(web, { resource: ORDERS, scope: 'orders:read' })), 'invalid_request: requested grant type is not allowed for this client');
+      assert.equal(
+        await refusal(oidc.clientCredentialsGrant(web, { resource: ORDERS, scope: 'orders:read' })),
+        'invalid_request: requested grant type is not allowed for this client',
+      );
     });
 
     it('a machine client with a registered JWKS authenticates with private_key_jwt; a wrong key or a secret is refused', async () => {
       const { privateKey, publicKey } = await generateKeyPair('ES256');
       const jwk = { ...(await exportJWK(publicKey)), kid: 'robot-1', alg: 'ES256', use: 'sig' };
-      const { client, secret } = await registerMachineClient(app.store, { name: 'Keyed robot', scopes: ['orders:write', 'stock:read'], jwks: { keys: [jwk] } }, Date.now());
+      const { client, secret } = await registerMachineClient(
+        app.store,
+        { name: 'Keyed robot', scopes: ['orders:write', 'stock:read'], jwks: { keys: [jwk] } },
+        Date.now(),
+      );
       assert.equal(secret, null);
       const keyed = await configFor(app, client.clientId, oidc.PrivateKeyJwt({ key: privateKey, kid: 'robot-1' }));
       const tokens = await oidc.clientCredentialsGrant(keyed, { resource: STOCK, scope: 'stock:read orders:write' });
@@ -100,11 +110,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
         [() => registerMachineClient(app.store, { name: 'R', scopes: [] }, 0), /needs at least one resource scope/],
         [() => registerMachineClient(app.store, { name: 'R', scopes: ['orders:delete'] }, 0), /No resource has the scope orders:delete/],
         [() => registerMachineClient(app.store, { name: '', scopes: ['orders:read'] }, 0), /A name of at most 100 characters/],
-        [() => registerMachineClient(app.store, { name: 'R', scopes: ['orders:read'], jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } }, 0), /private or symmetric key/],
+        [
+          () => registerMachineClient(app.store, { name: 'R', scopes: ['orders:read'], jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } }, 0),
+          /private or symmetric key/,
+        ],
         [() => registerMachineClient(app.store, { name: 'R', scopes: ['orders:read'], jwks: { keys: [] } }, 0), /non-empty "keys"/],
-        [() => registerMachineClient(app.store, { name: 'R', scopes: ['orders:read'], jwksUri: 'http://keys.example/jwks' }, 0), /The JWKS URI must be an https URL/],
+        [
+          () => registerMachineClient(app.store, { name: 'R', scopes: ['orders:read'], jwksUri: 'http://keys.example/jwks' }, 0),
+          /The JWKS URI must be an https URL/,
+        ],
       ];
-      for (const [attempt, message] of cases) await assert.rejects(attempt(), (e: Error & { status?: number }) => e.status !== undefined && e.status < 500 && message.test(e.message));
+      for (const [attempt, message] of cases)
+        await assert.rejects(attempt(), (e: Error & { status?: number }) => e.status !== undefined && e.status < 500 && message.test(e.message));
       assert.deepEqual({ clients: (await app.store.clients.list()).length, resources: (await app.store.resources.list()).length }, before);
     });
 

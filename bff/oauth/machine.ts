@@ -28,7 +28,8 @@ export function validateResourceInput(input: NewResourceInput): Omit<ApiResource
   const identifier = (input.identifier ?? '').trim();
   const fields: Record<string, string> = {};
   const uriProblem = !identifier ? 'is required' : identifier.includes('#') ? 'must not contain a fragment (#)' : logoUrlProblem(identifier);
-  if (uriProblem || identifier === PORTAL_RESOURCE) fields.identifier = `The resource identifier ${uriProblem ?? 'is reserved'} (an absolute https URI, like https://orders.example).`;
+  if (uriProblem || identifier === PORTAL_RESOURCE)
+    fields.identifier = `The resource identifier ${uriProblem ?? 'is reserved'} (an absolute https URI, like https://orders.example).`;
   const scopes = [...new Set(input.scopes ?? [])];
   const bad = scopes.filter((s) => !SCOPE_TOKEN.test(s) || SCOPE_NAMES.includes(s));
   if (bad.length) fields.scopes = `Not usable as a resource scope: ${bad.join(', ')} (no spaces or quotes, and not one of ${SCOPE_NAMES.join(', ')}).`;
@@ -81,13 +82,26 @@ export async function registerMachineClient(store: Store, input: NewMachineClien
   if (scopeProblem) fields.scopes = scopeProblem;
   const ttl = input.accessTokenTtl ?? null;
   const { min, max } = ACCESS_TOKEN_TTL_RANGE;
-  if (ttl !== null && !(Number.isInteger(ttl) && ttl >= min && ttl <= max)) fields.accessTokenTtl = `The access-token lifetime must be a whole number of seconds from ${min} to ${max}.`;
+  if (ttl !== null && !(Number.isInteger(ttl) && ttl >= min && ttl <= max))
+    fields.accessTokenTtl = `The access-token lifetime must be a whole number of seconds from ${min} to ${max}.`;
   if (Object.keys(fields).length) throw badRequest('invalid_client_metadata', Object.values(fields)[0]!, fields);
   const options = validateClientOptions(input, false);
   const secret = options.jwks || options.jwksUri ? null : newClientSecret();
   const client: ClientRecord = {
-    clientId: newClientId(), name, secret, redirectUris: [], postLogoutRedirectUris: [], scopes, logoUrl: null, firstParty: false, createdAt: now,
-    defaultScope: null, accessTokenTtl: ttl, legacyRefresh: false, machine: true, ...options,
+    clientId: newClientId(),
+    name,
+    secret,
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    scopes,
+    logoUrl: null,
+    firstParty: false,
+    createdAt: now,
+    defaultScope: null,
+    accessTokenTtl: ttl,
+    legacyRefresh: false,
+    machine: true,
+    ...options,
   };
   await store.clients.create(client);
   return { client, secret };

@@ -16,7 +16,9 @@ export function escapeHtml(s: unknown): string {
 export function htmlPage(title: string, body: string): string {
   const { portalName, logoUrl, supportEmail } = brandOfRequest.getStore() ?? DEFAULT_PAGE_BRAND;
   const name = escapeHtml(portalName);
-  const brand = logoUrl ? `<a class="topbar__brand topbar__brand--logo" href="/"><img class="topbar__logo" src="${escapeHtml(logoUrl)}" alt="">${name}</a>` : `<a class="topbar__brand" href="/">${name}</a>`;
+  const brand = logoUrl
+    ? `<a class="topbar__brand topbar__brand--logo" href="/"><img class="topbar__logo" src="${escapeHtml(logoUrl)}" alt="">${name}</a>`
+    : `<a class="topbar__brand" href="/">${name}</a>`;
   const help = supportEmail ? `<p class="support">Need help? Write to <a href="mailto:${escapeHtml(supportEmail)}">${escapeHtml(supportEmail)}</a>.</p>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light"><title>${escapeHtml(title)} · ${name}</title><link rel="stylesheet" href="/oauth-pages.css"><link rel="stylesheet" href="/branding.css"></head><body><a class="skip-link" href="#main">Skip to content</a><header class="topbar">${brand}</header><main id="main" class="main"><div class="card">${body}${help}</div></main></body></html>`;
 }
@@ -59,7 +61,10 @@ const FRIENDLY: Record<string, string> = {
 export function errorPage(code: string, description: string | undefined, publicUrl: string): string {
   const friendly = FRIENDLY[code] ?? 'The sign-in request could not be completed.';
   const detail = (description ?? '').replace(/[\r\n\t]/g, ' ');
-  return htmlPage('Sign-in error', `<h1>We could not continue</h1><p>${escapeHtml(friendly)}</p><p class="muted">Error: <code>${escapeHtml(code)}</code>${detail ? ` — ${escapeHtml(detail)}` : ''}</p><p><a href="${escapeHtml(publicUrl)}/">Go to the portal</a></p>`);
+  return htmlPage(
+    'Sign-in error',
+    `<h1>We could not continue</h1><p>${escapeHtml(friendly)}</p><p class="muted">Error: <code>${escapeHtml(code)}</code>${detail ? ` — ${escapeHtml(detail)}` : ''}</p><p><a href="${escapeHtml(publicUrl)}/">Go to the portal</a></p>`,
+  );
 }
 
 /** oidc-provider's description when RP-initiated logout names a return address the client did not register. */
@@ -68,12 +73,18 @@ export const UNREGISTERED_POST_LOGOUT = 'post_logout_redirect_uri not registered
 /** Sign-out asked to return to an address the app did not register: nothing happened, and the person is told so. */
 export function unregisteredPostLogoutPage(uri: unknown, publicUrl: string): string {
   const where = typeof uri === 'string' && uri ? ` (<code>${escapeHtml(uri)}</code>)` : '';
-  return htmlPage('Sign-out error', `<h1>You were not signed out</h1><p>The app that sent you here asked to send you back to an address${where} that it has not registered with the portal for sign-out, so the portal did not sign you out or send you there.</p><p class="muted">The app's developers can ask the portal's administrator to register that address as a post-logout redirect URI.</p><p><a href="${escapeHtml(publicUrl)}/">Go to the portal</a></p>`);
+  return htmlPage(
+    'Sign-out error',
+    `<h1>You were not signed out</h1><p>The app that sent you here asked to send you back to an address${where} that it has not registered with the portal for sign-out, so the portal did not sign you out or send you there.</p><p class="muted">The app's developers can ask the portal's administrator to register that address as a post-logout redirect URI.</p><p><a href="${escapeHtml(publicUrl)}/">Go to the portal</a></p>`,
+  );
 }
 
 export function logoutPage(form: string, clientName: string | undefined): string {
   // `form` is oidc-provider's own hidden form (action + xsrf token); the buttons submit it.
-  return htmlPage('Sign out', `<h1>Sign out${clientName ? ` of ${escapeHtml(clientName)}` : ''}?</h1><p>Do you want to sign out of the portal?</p>${form}<div class="actions"><button type="submit" form="op.logoutForm" name="logout" value="yes" class="button button--primary">Yes, sign me out</button><button type="submit" form="op.logoutForm" class="button button--secondary">No, stay signed in</button></div>`);
+  return htmlPage(
+    'Sign out',
+    `<h1>Sign out${clientName ? ` of ${escapeHtml(clientName)}` : ''}?</h1><p>Do you want to sign out of the portal?</p>${form}<div class="actions"><button type="submit" form="op.logoutForm" name="logout" value="yes" class="button button--primary">Yes, sign me out</button><button type="submit" form="op.logoutForm" class="button button--secondary">No, stay signed in</button></div>`,
+  );
 }
 
 export function loggedOutPage(publicUrl: string): string {

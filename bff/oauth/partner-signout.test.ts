@@ -30,7 +30,14 @@ const EMAIL = 'sam@example.com';
 async function oidcRefreshToken(app: TestApp, p: TestPartner, agent: Agent, scope: string, extra: Record<string, string> = {}): Promise<string> {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(p.config, { redirect_uri: PARTNER_REDIRECT, scope, state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra });
+  const url = oidc.buildAuthorizationUrl(p.config, {
+    redirect_uri: PARTNER_REDIRECT,
+    scope,
+    state,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
+  });
   const end = await authorizeThrough(agent, url.href, { email: EMAIL, password: PASSWORD });
   const tokens = await oidc.authorizationCodeGrant(p.config, end, { pkceCodeVerifier: verifier, expectedState: state });
   assert.ok(tokens.refresh_token, 'a refresh token is issued');
@@ -40,7 +47,11 @@ async function oidcRefreshToken(app: TestApp, p: TestPartner, agent: Agent, scop
 async function portalSignOut(agent: Agent): Promise<void> {
   const res = await agent.api('POST', '/bff/logout', {});
   assert.equal(res.status, 200);
-  assert.equal((await agent.api('GET', '/bff/session')).status === 200 && ((await (await agent.api('GET', '/bff/session')).json()) as { authenticated: boolean }).authenticated, false);
+  assert.equal(
+    (await agent.api('GET', '/bff/session')).status === 200 &&
+      ((await (await agent.api('GET', '/bff/session')).json()) as { authenticated: boolean }).authenticated,
+    false,
+  );
 }
 
 for (const db of ['sqlite', 'postgres'] as const) {
@@ -73,7 +84,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('classic OAuth 2 (no openid): the refresh token outlives the sign-out', async () => {
-      const reg = await registerClient(app.store, { name: 'Classic', redirectUris: [PARTNER_REDIRECT], isPublic: false, scopes: ['basic'], defaultScope: 'basic' }, Date.now());
+      const reg = await registerClient(
+        app.store,
+        { name: 'Classic', redirectUris: [PARTNER_REDIRECT], isPublic: false, scopes: ['basic'], defaultScope: 'basic' },
+        Date.now(),
+      );
       const classic = new AuthorizationCode({
         client: { id: reg.client.clientId, secret: reg.secret! },
         auth: { tokenHost: app.url, tokenPath: '/oauth/token', authorizePath: '/oauth/authorize' },
@@ -104,7 +119,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(renewed.user.email, EMAIL);
 
       const sid = (JSON.parse(Buffer.from(renewed.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
-      const logout = await fetch(`${app.url}/user_management/sessions/logout?session_id=${encodeURIComponent(sid)}`, { headers: { authorization: `Bearer ${p.secret}` }, redirect: 'manual' });
+      const logout = await fetch(`${app.url}/user_management/sessions/logout?session_id=${encodeURIComponent(sid)}`, {
+        headers: { authorization: `Bearer ${p.secret}` },
+        redirect: 'manual',
+      });
       assert.equal(logout.status, 200);
       await assert.rejects(um.authenticateWithRefreshToken({ refreshToken: renewed.refreshToken, clientId: p.clientId }));
     });

@@ -21,8 +21,18 @@ interface Partner {
 }
 
 async function partner(app: TestApp, isPublic: boolean, scopes = ['openid', 'profile', 'email', 'offline_access']): Promise<Partner> {
-  const { client, secret } = await registerClient(app.store, { name: isPublic ? 'Public App' : 'Trading Parrot', redirectUris: [REDIRECT], isPublic, scopes }, Date.now());
-  const config = await oidc.discovery(new URL(app.config.issuer), client.clientId, secret ? { client_secret: secret } : {}, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  const { client, secret } = await registerClient(
+    app.store,
+    { name: isPublic ? 'Public App' : 'Trading Parrot', redirectUris: [REDIRECT], isPublic, scopes },
+    Date.now(),
+  );
+  const config = await oidc.discovery(
+    new URL(app.config.issuer),
+    client.clientId,
+    secret ? { client_secret: secret } : {},
+    secret ? oidc.ClientSecretBasic(secret) : oidc.None(),
+    { execute: [oidc.allowInsecureRequests] },
+  );
   return { clientId: client.clientId, secret, config };
 }
 
@@ -94,7 +104,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('the token response is no-store and shaped as the seed says', async () => {
       const { end, verifier } = await getCode(app, conf);
-      const res = await rawToken(app, { grant_type: 'authorization_code', code: end.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier, client_id: conf.clientId, client_secret: conf.secret! });
+      const res = await rawToken(app, {
+        grant_type: 'authorization_code',
+        code: end.searchParams.get('code')!,
+        redirect_uri: REDIRECT,
+        code_verifier: verifier,
+        client_id: conf.clientId,
+        client_secret: conf.secret!,
+      });
       assert.equal(res.status, 200);
       assert.match(res.headers.get('cache-control')!, /no-store/);
       const body = await res.json();
@@ -103,18 +120,31 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('refuses unknown clients and every redirect URI variant with an error page, never a redirect', async () => {
       const variants = [
-        'https://partner.example/cb/', 'https://PARTNER.example/cb', 'https://partner.example/CB', 'https://partner.example/cb?x=1',
-        'https://partner.example.evil.com/cb', 'https://partner.example@evil.com/cb', 'http://partner.example/cb', 'https://partner.example/cb#f',
-        'https://evil.com/cb', 'https://partner.example/cb/..;/x',
+        'https://partner.example/cb/',
+        'https://PARTNER.example/cb',
+        'https://partner.example/CB',
+        'https://partner.example/cb?x=1',
+        'https://partner.example.evil.com/cb',
+        'https://partner.example@evil.com/cb',
+        'http://partner.example/cb',
+        'https://partner.example/cb#f',
+        'https://evil.com/cb',
+        'https://partner.example/cb/..;/x',
       ];
       for (const v of variants) {
-        const res = await fetch(`${app.config.issuer}/authorize?client_id=${conf.clientId}&redirect_uri=${encodeURIComponent(v)}&response_type=code&scope=openid&state=x`, { redirect: 'manual' });
+        const res = await fetch(
+          `${app.config.issuer}/authorize?client_id=${conf.clientId}&redirect_uri=${encodeURIComponent(v)}&response_type=code&scope=openid&state=x`,
+          { redirect: 'manual' },
+        );
         assert.equal(res.status, 400, v);
         assert.equal(res.headers.get('location'), null, v);
         const html = await res.text();
         assert.match(html, /redirect/i);
       }
-      const unknown = await fetch(`${app.config.issuer}/authorize?client_id=nope&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid`, { redirect: 'manual' });
+      const unknown = await fetch(
+        `${app.config.issuer}/authorize?client_id=nope&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid`,
+        { redirect: 'manual' },
+      );
       assert.equal(unknown.status, 400);
       assert.equal(unknown.headers.get('location'), null);
       const reflected = await fetch(`${app.config.issuer}/authorize?client_id=%3Cscript%3Ealert(1)%3C/script%3E&response_type=code`, { redirect: 'manual' });
@@ -195,7 +225,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
         const p = await partner(short, false);
         const { end, verifier } = await getCode(short, p);
         await new Promise((r) => setTimeout(r, 2100));
-        const res = await rawToken(short, { grant_type: 'authorization_code', code: end.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier }, [p.clientId, p.secret!]);
+        const res = await rawToken(
+          short,
+          { grant_type: 'authorization_code', code: end.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier },
+          [p.clientId, p.secret!],
+        );
         assert.equal(res.status, 400);
         assert.equal((await res.json()).error, 'invalid_grant');
       } finally {
@@ -222,7 +256,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
         const p = await partner(win, false);
         const { end, verifier, state } = await getCode(win, p);
         const t = await oidc.authorizationCodeGrant(p.config, end, { pkceCodeVerifier: verifier, expectedState: state });
-        const race = await Promise.all([0, 1].map(() => rawToken(win, { grant_type: 'refresh_token', refresh_token: t.refresh_token! }, [p.clientId, p.secret!])));
+        const race = await Promise.all(
+          [0, 1].map(() => rawToken(win, { grant_type: 'refresh_token', refresh_token: t.refresh_token! }, [p.clientId, p.secret!])),
+        );
         const statuses = race.map((r) => r.status).sort();
         assert.deepEqual(statuses, [200, 400], 'one wins, the other is refused');
         const winner = await race.find((r) => r.status === 200)!.json();
@@ -245,7 +281,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const authorize = async (scope: string) => {
         const verifier = oidc.randomPKCECodeVerifier();
         const state = oidc.randomState();
-        const url = oidc.buildAuthorizationUrl(p.config, { redirect_uri: REDIRECT, scope, state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+        const url = oidc.buildAuthorizationUrl(p.config, {
+          redirect_uri: REDIRECT,
+          scope,
+          state,
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+        });
         const { url: landed } = await agent.follow(url.href, (u) => u.pathname.startsWith('/interaction/'));
         return { landed, verifier, state };
       };
@@ -258,7 +300,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const uid = more.landed.pathname.split('/')[2]!;
       const info = await (await agent.api('GET', `/bff/interaction/${uid}`)).json();
       assert.equal(info.prompt, 'consent');
-      assert.deepEqual(info.scopes.filter((s: { previouslyGranted: boolean }) => !s.previouslyGranted).map((s: { name: string }) => s.name), ['email']);
+      assert.deepEqual(
+        info.scopes.filter((s: { previouslyGranted: boolean }) => !s.previouslyGranted).map((s: { name: string }) => s.name),
+        ['email'],
+      );
       // Untick email: the grant holds only openid and profile.
       const res = await agent.api('POST', `/bff/interaction/${uid}/consent`, { scopes: ['openid'] });
       const { url: back } = await agent.follow((await res.json()).redirectTo, (u) => u.pathname.startsWith('/interaction/'));
@@ -275,13 +320,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const { end, verifier, state, agent } = await getCode(app, conf);
       const t = await oidc.authorizationCodeGrant(conf.config, end, { pkceCodeVerifier: verifier, expectedState: state });
       // With the user's provider session: a confirmation page (no logout by a cross-site GET alone).
-      const good = await agent.get(`${app.config.issuer}/logout?id_token_hint=${t.id_token}&post_logout_redirect_uri=${encodeURIComponent('https://partner.example/')}&state=bye`);
+      const good = await agent.get(
+        `${app.config.issuer}/logout?id_token_hint=${t.id_token}&post_logout_redirect_uri=${encodeURIComponent('https://partner.example/')}&state=bye`,
+      );
       assert.equal(good.status, 200);
       const page = await good.text();
       assert.match(page, /Sign out/);
       assert.match(page, /op\.logoutForm/);
       for (const bad of ['https://evil.example/', 'https://partner.example/?foo=bar']) {
-        const res = await fetch(`${app.config.issuer}/logout?id_token_hint=${t.id_token}&post_logout_redirect_uri=${encodeURIComponent(bad)}`, { redirect: 'manual' });
+        const res = await fetch(`${app.config.issuer}/logout?id_token_hint=${t.id_token}&post_logout_redirect_uri=${encodeURIComponent(bad)}`, {
+          redirect: 'manual',
+        });
         assert.equal(res.status, 400, bad);
         assert.equal(res.headers.get('location'), null);
       }
@@ -306,7 +355,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const landed = await authorizeThrough(user, '/bff/login', { email, password: PASSWORD });
       assert.equal(landed.pathname, '/account');
       const account = await (await user.api('GET', '/bff/account')).json();
-      assert.deepEqual(account.connectedApps.map((a: { clientId: string }) => a.clientId), [conf.clientId]);
+      assert.deepEqual(
+        account.connectedApps.map((a: { clientId: string }) => a.clientId),
+        [conf.clientId],
+      );
       const del = await user.api('DELETE', `/bff/account/apps/${conf.clientId}`);
       assert.equal(del.status, 200);
       assert.equal((await fetch(`${app.config.issuer}/userinfo`, { headers: { authorization: `Bearer ${t.access_token}` } })).status, 401);
@@ -319,13 +371,24 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const email = `x-${Date.now()}@example.com`;
       await createAccount(app.store, { email, password: PASSWORD }, Date.now());
       const agent = new Agent(app.url);
-      const url = oidc.buildAuthorizationUrl(conf.config, { redirect_uri: REDIRECT, scope: 'openid', state: 's', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+      const url = oidc.buildAuthorizationUrl(conf.config, {
+        redirect_uri: REDIRECT,
+        scope: 'openid',
+        state: 's',
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+      });
       const { url: inter } = await agent.follow(url.href, (u) => u.pathname.startsWith('/interaction/'));
       const uid = inter.pathname.split('/')[2]!;
       const login = await agent.api('POST', `/bff/interaction/${uid}/login`, { email, password: PASSWORD });
       const { url: consent } = await agent.follow((await login.json()).redirectTo, (u) => u.pathname.startsWith('/interaction/'));
       const cuid = consent.pathname.split('/')[2]!;
-      const forged = await agent.api('POST', `/bff/interaction/${cuid}/consent`, { scopes: ['openid'] }, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example', 'x-portal-csrf': '' });
+      const forged = await agent.api(
+        'POST',
+        `/bff/interaction/${cuid}/consent`,
+        { scopes: ['openid'] },
+        { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example', 'x-portal-csrf': '' },
+      );
       assert.equal(forged.status, 403);
       const page = await agent.get(`/oauth/authorize?client_id=${conf.clientId}`);
       assert.match(page.headers.get('content-security-policy')!, /frame-ancestors 'none'/);

@@ -18,7 +18,10 @@ const REDIRECT = 'https://partner.example/cb';
 
 function scriptSrc(res: Response): string[] {
   const csp = res.headers.get('content-security-policy') ?? '';
-  const directive = csp.split(';').map((d) => d.trim().split(/\s+/)).find(([name]) => name === 'script-src');
+  const directive = csp
+    .split(';')
+    .map((d) => d.trim().split(/\s+/))
+    .find(([name]) => name === 'script-src');
   assert.ok(directive, `a script-src directive in ${csp}`);
   return directive.slice(1);
 }
@@ -31,7 +34,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     before(async () => {
       app = await startTestApp({ db });
       await createAccount(app.store, { email: 'pat@example.com', password: PASSWORD, name: 'Pat' }, Date.now());
-      const { client, secret } = await registerClient(app.store, { name: 'Detail App', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile'] }, Date.now());
+      const { client, secret } = await registerClient(
+        app.store,
+        { name: 'Detail App', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile'] },
+        Date.now(),
+      );
       partner = { clientId: client.clientId, secret: secret! };
       // Served over http loopback, PUBLIC_URL https, and no TRUST_PROXY: a TLS proxy we do not trust for headers.
       https = await startTestApp({ db, env: { PUBLIC_URL: 'https://portal.test' } });
@@ -49,7 +56,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const exchange = () =>
         fetch(`${app.url}/oauth/token`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${partner.clientId}:${partner.secret}`).toString('base64')}` },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${partner.clientId}:${partner.secret}`).toString('base64')}`,
+          },
           body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }),
         });
       const ok = await exchange();
@@ -83,9 +93,23 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('over https, /oauth/authorize takes POST as well as GET, and its cookies are __Host-', async () => {
-      const params = { client_id: 'portal-bff', redirect_uri: 'https://portal.test/bff/callback', response_type: 'code', scope: 'openid', state: 's', nonce: 'n', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
+      const params = {
+        client_id: 'portal-bff',
+        redirect_uri: 'https://portal.test/bff/callback',
+        response_type: 'code',
+        scope: 'openid',
+        state: 's',
+        nonce: 'n',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      };
       const get = await fetch(`${https.url}/oauth/authorize?${new URLSearchParams(params)}`, { redirect: 'manual' });
-      const post = await fetch(`${https.url}/oauth/authorize`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+      const post = await fetch(`${https.url}/oauth/authorize`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(params),
+      });
       for (const res of [get, post]) {
         assert.equal(res.status, 303);
         assert.match(res.headers.get('location') ?? '', /^\/interaction\/[\w-]+$/);

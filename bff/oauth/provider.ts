@@ -21,8 +21,16 @@ import { registerTokenExchange } from './token-exchange.ts';
 import type { ClaimsContributor } from './claims.ts';
 import { clientSecretAccepted } from './client-auth.ts';
 import { useOutboxForBackchannelLogout } from './backchannel.ts';
-import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, PORTAL_CLIENT_PROPERTIES, accessTokenTtlFor, defaultScope, expiresWithSession, interactionUrl } from './client-settings.ts';
-
+import {
+  CONNECTION_PARAM,
+  FLOW_PARAM,
+  SCREEN_PARAM,
+  PORTAL_CLIENT_PROPERTIES,
+  accessTokenTtlFor,
+  defaultScope,
+  expiresWithSession,
+  interactionUrl,
+} from './client-settings.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -208,7 +216,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     renderError: async (ctx, out, err) => {
       ctx.type = 'html';
       if (answerOutage(ctx, err)) ctx.body = outagePage(config.publicUrl);
-      else if (out.error_description === UNREGISTERED_POST_LOGOUT) ctx.body = unregisteredPostLogoutPage(ctx.oidc?.params?.post_logout_redirect_uri, config.publicUrl);
+      else if (out.error_description === UNREGISTERED_POST_LOGOUT)
+        ctx.body = unregisteredPostLogoutPage(ctx.oidc?.params?.post_logout_redirect_uri, config.publicUrl);
       else ctx.body = errorPage(out.error, out.error_description, config.publicUrl);
     },
     enabledJWA: {

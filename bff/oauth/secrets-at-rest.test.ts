@@ -52,7 +52,10 @@ async function rows(app: TestApp) {
 }
 
 const reencrypt = (app: TestApp, keys: string) =>
-  spawnSync(process.execPath, ['bff/cli.ts', 'keys', 'reencrypt'], { env: { ...process.env, ...TEST_SECRETS_ENV, DATA_ENCRYPTION_KEYS: keys, DATABASE_URL: app.config.databaseUrl }, encoding: 'utf8' });
+  spawnSync(process.execPath, ['bff/cli.ts', 'keys', 'reencrypt'], {
+    env: { ...process.env, ...TEST_SECRETS_ENV, DATA_ENCRYPTION_KEYS: keys, DATABASE_URL: app.config.databaseUrl },
+    encoding: 'utf8',
+  });
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`secrets at rest (${db})`, () => {
@@ -86,7 +89,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('encrypts keys and hashes secrets stored before the upgrade (in clear or encrypted), at start, and they keep working', async () => {
       const { app: first, client, secret, user } = await seeded(db, 'Old');
-      const { client: sealedClient, secret: sealedSecret } = await registerClient(first.store, { name: 'Sealed', redirectUris: [REDIRECT], isPublic: false }, Date.now());
+      const { client: sealedClient, secret: sealedSecret } = await registerClient(
+        first.store,
+        { name: 'Sealed', redirectUris: [REDIRECT], isPublic: false },
+        Date.now(),
+      );
       const url = first.config.databaseUrl;
       // As the previous version stored secrets: AES-256-GCM under DATA_ENCRYPTION_KEYS (decision 0009).
       const sealer = createSealer({ 1: KEY1.slice(2) }, { version: 'enc1', salt: 'portal-data-at-rest', info: 'portal client secret' });
@@ -96,19 +103,33 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const jwk = { ...(await exportJWK(privateKey)), kid: 'legacy-key', alg: 'ES256', use: 'sig' };
       await rawSql(url, 'UPDATE clients SET secret = $1 WHERE client_id = $2', [secret, client.clientId]);
       await rawSql(url, 'DELETE FROM signing_keys');
-      await rawSql(url, 'INSERT INTO signing_keys (kid, alg, jwk, created_at) VALUES ($1, $2, $3, $4)', ['legacy-key', 'ES256', JSON.stringify(jwk), Date.now() - 1000]);
+      await rawSql(url, 'INSERT INTO signing_keys (kid, alg, jwk, created_at) VALUES ($1, $2, $3, $4)', [
+        'legacy-key',
+        'ES256',
+        JSON.stringify(jwk),
+        Date.now() - 1000,
+      ]);
 
       const second = await startTestApp({ databaseUrl: url, env: { DATA_ENCRYPTION_KEYS: KEY1, PUBLIC_URL: first.url } });
       try {
         const raw = await rows(second);
-        assert.deepEqual(raw.keys.map((k) => k.kid), ['legacy-key']);
+        assert.deepEqual(
+          raw.keys.map((k) => k.kid),
+          ['legacy-key'],
+        );
         assert.ok(!raw.keys[0]!.jwk.includes(jwk.d!));
         assert.match(String((JSON.parse(raw.keys[0]!.jwk) as { enc: string }).enc), /^enc1\.1\./);
-        assert.deepEqual(raw.clients.map((c) => /^sha256:/.test(c.secret ?? '')), [true, true, true]);
+        assert.deepEqual(
+          raw.clients.map((c) => /^sha256:/.test(c.secret ?? '')),
+          [true, true, true],
+        );
         assert.equal(raw.clients.find((c) => c.client_id === sealedClient.clientId)!.secret, hashClientSecret(sealedSecret!));
         assert.equal(await signIn(second, client.clientId, secret, user.id), 200);
         assert.equal(await signIn(second, sealedClient.clientId, sealedSecret!, user.id), 200);
-        assert.deepEqual((await second.store.keys.list()).map((k) => k.jwk.d), [jwk.d]);
+        assert.deepEqual(
+          (await second.store.keys.list()).map((k) => k.jwk.d),
+          [jwk.d],
+        );
       } finally {
         await second.close();
         await first.close();

@@ -78,7 +78,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await device(app, p, 'deny');
       const after1 = await app.store.oidcOwners.grantIds(user.id, p.clientId);
       assert.equal(after1.length, before1.length + 2, 'two devices, two grants');
-      assert.deepEqual((await app.store.consents.listForUser(user.id)).map((c) => c.clientId), [p.clientId]);
+      assert.deepEqual(
+        (await app.store.consents.listForUser(user.id)).map((c) => c.clientId),
+        [p.clientId],
+      );
     });
   });
 }

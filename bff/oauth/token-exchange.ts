@@ -16,7 +16,12 @@ export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 
 /** Registers the grant; only first-party clients (the portal's BFF) may use it (client-options.ts gives them the grant type). */
 export function registerTokenExchange(provider: Provider, store: Store, accessTokenTtl: number): void {
-  provider.registerGrantType(TOKEN_EXCHANGE_GRANT, (ctx: KoaContextWithOIDC) => exchange(provider, store, accessTokenTtl, ctx), ['subject_token', 'subject_token_type', 'resource', 'scope']);
+  provider.registerGrantType(TOKEN_EXCHANGE_GRANT, (ctx: KoaContextWithOIDC) => exchange(provider, store, accessTokenTtl, ctx), [
+    'subject_token',
+    'subject_token_type',
+    'resource',
+    'scope',
+  ]);
 }
 
 async function exchange(provider: Provider, store: Store, ttl: number, ctx: KoaContextWithOIDC): Promise<void> {
@@ -28,7 +33,8 @@ async function exchange(provider: Provider, store: Store, ttl: number, ctx: KoaC
   if (!params.resource) throw new errors.InvalidTarget('resource is required');
 
   const subject = await provider.AccessToken.find(params.subject_token).catch(noneUnlessOutage);
-  if (!subject || subject.isExpired || subject.clientId !== client.clientId || !subject.grantId) throw new errors.InvalidGrant('subject token invalid or expired');
+  if (!subject || subject.isExpired || subject.clientId !== client.clientId || !subject.grantId)
+    throw new errors.InvalidGrant('subject token invalid or expired');
   const grant = await provider.Grant.find(subject.grantId).catch(noneUnlessOutage);
   if (!grant || grant.clientId !== client.clientId || grant.accountId !== subject.accountId) throw new errors.InvalidGrant('grant not found');
   const user = await store.users.findById(subject.accountId);
@@ -59,5 +65,11 @@ async function exchange(provider: Provider, store: Store, ttl: number, ctx: KoaC
   });
   ctx.oidc.entity('AccessToken', at);
   const value = await at.save();
-  ctx.body = { access_token: value, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: at.expiration, ...(at.scope ? { scope: at.scope } : {}) };
+  ctx.body = {
+    access_token: value,
+    issued_token_type: ACCESS_TOKEN_TYPE,
+    token_type: 'Bearer',
+    expires_in: at.expiration,
+    ...(at.scope ? { scope: at.scope } : {}),
+  };
 }

@@ -49,7 +49,12 @@ export function userinfoRoutes(deps: Deps): Router {
     let proofJkt: string | undefined;
     if (scheme?.[1]!.toLowerCase() === 'dpop') {
       try {
-        proofJkt = await verifyDpopProof(deps.provider, req.get('dpop'), { htm: req.method, htu: `${issuer}/userinfo`, accessToken: token, nowSeconds: Math.floor(Date.now() / 1000) });
+        proofJkt = await verifyDpopProof(deps.provider, req.get('dpop'), {
+          htm: req.method,
+          htu: `${issuer}/userinfo`,
+          accessToken: token,
+          nowSeconds: Math.floor(Date.now() / 1000),
+        });
       } catch (e) {
         if (e instanceof DpopProofError) return challenge(res, issuer, 401, 'invalid_dpop_proof', e.message);
         throw e;
@@ -61,7 +66,7 @@ export function userinfoRoutes(deps: Deps): Router {
     if (origin && !(await clientAllowsOrigin(deps.store, at.clientId, origin))) {
       res.removeHeader('Access-Control-Allow-Origin');
       res.removeHeader('Access-Control-Expose-Headers');
-      return challenge(res, issuer, 400, 'invalid_request', 'this origin is not one of the client\'s redirect URI origins');
+      return challenge(res, issuer, 400, 'invalid_request', "this origin is not one of the client's redirect URI origins");
     }
     const scopes = new Set(at.scope.split(' '));
     if (!scopes.has('openid')) return challenge(res, issuer, 403, 'insufficient_scope', 'access token missing openid scope', 'openid');

@@ -43,7 +43,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const refused = await user.api('POST', '/bff/admin/organizations', { name: 'Nope' });
       assert.equal(refused.status, 403);
       assert.equal((await refused.json()).error, 'admin_required');
-      const forged = await admin.api('POST', '/bff/admin/organizations', { name: 'Forged' }, { 'x-portal-csrf': '', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+      const forged = await admin.api(
+        'POST',
+        '/bff/admin/organizations',
+        { name: 'Forged' },
+        { 'x-portal-csrf': '', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      );
       assert.equal(forged.status, 403);
       assert.deepEqual(await app.store.orgs.list(), []);
     });
@@ -69,7 +74,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
       const typo = await admin.api('DELETE', `/bff/admin/organizations/${organization.id}`, { confirmName: 'Acme', updatedAt: after1.updatedAt });
       assert.equal((await typo.json()).error, 'confirmation_mismatch');
-      assert.equal((await admin.api('DELETE', `/bff/admin/organizations/${organization.id}`, { confirmName: 'Acme Ltd', updatedAt: organization.updatedAt })).status, 409);
+      assert.equal(
+        (await admin.api('DELETE', `/bff/admin/organizations/${organization.id}`, { confirmName: 'Acme Ltd', updatedAt: organization.updatedAt })).status,
+        409,
+      );
       assert.notEqual(await app.store.orgs.find(organization.id), null);
       const gone = await admin.api('DELETE', `/bff/admin/organizations/${organization.id}`, { confirmName: 'Acme Ltd', updatedAt: after1.updatedAt });
       assert.equal(gone.status, 200);
@@ -90,7 +98,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await admin.api('POST', `${base}/members`, { email: 'User@Example.com' })).status, 201);
       assert.equal((await admin.api('POST', `${base}/members`, { email: 'user@example.com' })).status, 409);
       const detail = await (await admin.api('GET', base)).json();
-      assert.deepEqual(detail.members.map((m: { email: string; name: string; role: string }) => [m.email, m.name, m.role]), [['user@example.com', 'Una User', 'member']]);
+      assert.deepEqual(
+        detail.members.map((m: { email: string; name: string; role: string }) => [m.email, m.name, m.role]),
+        [['user@example.com', 'Una User', 'member']],
+      );
       const userId = detail.members[0].userId;
       assert.equal((await admin.api('PUT', `${base}/members/${userId}`, { role: 'admin', expectedRole: 'member' })).status, 200);
       const stale = await admin.api('PUT', `${base}/members/${userId}`, { role: 'owner', expectedRole: 'member' });
@@ -138,7 +149,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
         ['user@example.com', 'revoked'],
       ]);
       assert.ok(!JSON.stringify(detail).includes(second.token), 'tokens are shown once, never listed');
-      assert.deepEqual((await kinds()).slice(-6), ['org_created', 'invitation_created', 'invitation_created', 'invitation_created', 'invitation_resent', 'invitation_revoked']);
+      assert.deepEqual((await kinds()).slice(-6), [
+        'org_created',
+        'invitation_created',
+        'invitation_created',
+        'invitation_created',
+        'invitation_resent',
+        'invitation_revoked',
+      ]);
     });
   });
 }

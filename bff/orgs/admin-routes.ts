@@ -17,7 +17,10 @@ import { createOrganization, roleProblem } from './orgs.ts';
 import { inviteToOrganization } from './invite.ts';
 import type { Invitation, Organization } from '../store/orgs.ts';
 
-const role = z.string().max(40).refine((r) => roleProblem(r) === null, { message: 'A role is 1 to 40 lowercase letters, digits, - or _, starting with a letter.' });
+const role = z
+  .string()
+  .max(40)
+  .refine((r) => roleProblem(r) === null, { message: 'A role is 1 to 40 lowercase letters, digits, - or _, starting with a letter.' });
 const version = z.number().int().nonnegative();
 
 export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
@@ -37,7 +40,8 @@ const publicInvitation = (inv: Invitation, now: number) => ({
   status: invitationStatus(inv, now),
 });
 
-const stale = (what: string) => conflict('stale_page', `Another administrator changed ${what} since you opened this page. Reload to see the change, then try again.`);
+const stale = (what: string) =>
+  conflict('stale_page', `Another administrator changed ${what} since you opened this page. Reload to see the change, then try again.`);
 
 export function organizationAdminRoutes(deps: SessionDeps): Router {
   const r = Router();
@@ -51,7 +55,11 @@ export function organizationAdminRoutes(deps: SessionDeps): Router {
   }
 
   async function invite(req: Request, actorId: string, o: Organization, input: { email: string; role?: string; name?: string }) {
-    const sent = await inviteToOrganization({ store, audit: deps.audit, config: deps.config, now: deps.now() }, o, input, { via: 'console', print: false, meta: meta(req, actorId) });
+    const sent = await inviteToOrganization({ store, audit: deps.audit, config: deps.config, now: deps.now() }, o, input, {
+      via: 'console',
+      print: false,
+      meta: meta(req, actorId),
+    });
     return { invitation: publicInvitation(sent.invitation, deps.now()), token: sent.token, accountMailQueued: sent.account !== null };
   }
 
@@ -71,7 +79,11 @@ export function organizationAdminRoutes(deps: SessionDeps): Router {
   r.get('/admin/organizations/:orgId', async (req, res) => {
     await requireAdmin(deps, req, res);
     const o = await org(req);
-    const [members, invitations, connections] = await Promise.all([store.orgs.listMembers(o.id), store.orgs.listInvitations(o.id), store.federation.listConnections()]);
+    const [members, invitations, connections] = await Promise.all([
+      store.orgs.listMembers(o.id),
+      store.orgs.listInvitations(o.id),
+      store.federation.listConnections(),
+    ]);
     res.json({
       organization: o,
       members: members.map((m) => ({ userId: m.userId, email: m.email, name: m.name, role: m.role, createdAt: m.createdAt })),
@@ -85,12 +97,14 @@ export function organizationAdminRoutes(deps: SessionDeps): Router {
     const b = parse(z.object({ name: z.string().max(200), updatedAt: version }), req.body);
     const o = await org(req);
     const name = b.name.trim();
-    if (!name || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw badRequest('invalid_name', 'A name is 1 to 100 characters, without control characters.', { name: 'A name is 1 to 100 characters.' });
+    if (!name || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name))
+      throw badRequest('invalid_name', 'A name is 1 to 100 characters, without control characters.', { name: 'A name is 1 to 100 characters.' });
     let renamed: Organization | null;
     try {
       renamed = await store.orgs.rename(o.id, name, b.updatedAt, deps.now());
     } catch (e) {
-      if (e instanceof ConflictError) throw conflict('organization_exists', `An organization named ${JSON.stringify(name)} already exists.`, { name: 'That name is taken.' });
+      if (e instanceof ConflictError)
+        throw conflict('organization_exists', `An organization named ${JSON.stringify(name)} already exists.`, { name: 'That name is taken.' });
       throw e;
     }
     if (!renamed) throw stale('this organization');
@@ -102,9 +116,14 @@ export function organizationAdminRoutes(deps: SessionDeps): Router {
     const { user } = await requireAdmin(deps, req, res);
     const b = parse(z.object({ confirmName: z.string().max(200), updatedAt: version }), req.body);
     const o = await org(req);
-    if (b.confirmName.trim() !== o.name) throw badRequest('confirmation_mismatch', `Type the organization's name, ${o.name}, to delete it.`, { confirmName: 'Type the name exactly.' });
+    if (b.confirmName.trim() !== o.name)
+      throw badRequest('confirmation_mismatch', `Type the organization's name, ${o.name}, to delete it.`, { confirmName: 'Type the name exactly.' });
     const connections = (await store.federation.listConnections()).filter((c) => c.orgId === o.id);
-    if (connections.length) throw conflict('organization_has_connections', `Remove its identity providers first (${connections.map((c) => c.name).join(', ')}): people sign in to it through them.`);
+    if (connections.length)
+      throw conflict(
+        'organization_has_connections',
+        `Remove its identity providers first (${connections.map((c) => c.name).join(', ')}): people sign in to it through them.`,
+      );
     if (!(await store.orgs.delete(o.id, b.updatedAt))) throw stale('this organization');
     await deps.audit.record('org_deleted', { ...meta(req, user.id), data: { organizationId: o.id, name: o.name } });
     res.json({ ok: true });
@@ -127,9 +146,14 @@ export function organizationAdminRoutes(deps: SessionDeps): Router {
     const b = parse(z.object({ role, expectedRole: z.string().max(40) }), req.body);
     const o = await org(req);
     const userId = String(req.params.userId);
-    if (!(await store.orgs.findMembership(userId, o.id))) throw notFound('member_not_found', 'That person is no longer a member. Another administrator may have removed them.');
+    if (!(await store.orgs.findMembership(userId, o.id)))
+      throw notFound('member_not_found', 'That person is no longer a member. Another administrator may have removed them.');
     if (!(await store.orgs.setMembershipRole(userId, o.id, b.role, b.expectedRole))) throw stale("this member's role");
-    await deps.audit.record('org_member_role_changed', { ...meta(req, user.id), subjectId: userId, data: { organizationId: o.id, from: b.expectedRole, to: b.role } });
+    await deps.audit.record('org_member_role_changed', {
+      ...meta(req, user.id),
+      subjectId: userId,
+      data: { organizationId: o.id, from: b.expectedRole, to: b.role },
+    });
     res.json({ ok: true });
   });
 
@@ -137,7 +161,8 @@ export function organizationAdminRoutes(deps: SessionDeps): Router {
     const { user } = await requireAdmin(deps, req, res);
     const o = await org(req);
     const userId = String(req.params.userId);
-    if (!(await store.orgs.removeMembership(userId, o.id))) throw notFound('member_not_found', 'That person is no longer a member. Another administrator may have removed them.');
+    if (!(await store.orgs.removeMembership(userId, o.id)))
+      throw notFound('member_not_found', 'That person is no longer a member. Another administrator may have removed them.');
     await deps.audit.record('org_member_removed', { ...meta(req, user.id), subjectId: userId, data: { organizationId: o.id } });
     res.json({ ok: true });
   });

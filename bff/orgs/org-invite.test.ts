@@ -16,9 +16,18 @@ import { createOrganization } from './orgs.ts';
 const PASSWORD = 'a fine long passphrase 7';
 
 function portal(app: TestApp, args: string[]): Promise<{ status: number; out: string; err: string }> {
-  const env = { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test', PUBLIC_URL: app.url, SMTP_URL: 'smtp://127.0.0.1:9' };
+  const env = {
+    ...process.env,
+    ...TEST_SECRETS_ENV,
+    DATABASE_URL: app.config.databaseUrl,
+    NODE_ENV: 'test',
+    PUBLIC_URL: app.url,
+    SMTP_URL: 'smtp://127.0.0.1:9',
+  };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/portal.js', ...args], { env, encoding: 'utf8' }, (error, out, err) => resolve({ status: error ? Number(error.code ?? 1) : 0, out, err }));
+    execFile(process.execPath, ['bin/portal.js', ...args], { env, encoding: 'utf8' }, (error, out, err) =>
+      resolve({ status: error ? Number(error.code ?? 1) : 0, out, err }),
+    );
   });
 }
 

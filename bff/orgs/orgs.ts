@@ -33,7 +33,6 @@ export function roleProblem(role: string): string | null {
   return ROLE_RE.test(role) ? null : 'A role is 1 to 40 lowercase letters, digits, - or _, starting with a letter.';
 }
 
-
 const newId = (prefix: string): string => `${prefix}_${randomBytes(16).toString('base64url')}`;
 
 export const hashInvitationToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');

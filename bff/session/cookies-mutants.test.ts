@@ -59,7 +59,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       // Signing out clears the session cookie in the browser, not only the session on the server.
       const out = await agent.api('POST', '/bff/logout');
       assert.equal(out.status, 200);
-      const cleared = out.headers.getSetCookie().map(attributes).find((c) => c.name === 'portal');
+      const cleared = out.headers
+        .getSetCookie()
+        .map(attributes)
+        .find((c) => c.name === 'portal');
       assert.ok(cleared, 'logout sends a Set-Cookie for the session cookie');
       assert.equal(cleared.attrs.get('max-age'), '0');
       assert.equal(agent.jar.has('portal'), false);

@@ -12,7 +12,15 @@ import { createAccount } from '../accounts/accounts.ts';
 const PASSWORD = 'correct horse battery staple';
 const CHROME_ON_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.71 Safari/537.36';
 
-interface Listed { handle: string; browser: string; os: string; ip: string | null; createdAt: number; lastActiveAt: number; current: boolean }
+interface Listed {
+  handle: string;
+  browser: string;
+  os: string;
+  ip: string | null;
+  createdAt: number;
+  lastActiveAt: number;
+  current: boolean;
+}
 
 const signedIn = async (a: Agent) => ((await (await a.api('GET', '/bff/session')).json()) as { authenticated: boolean }).authenticated;
 const list = async (a: Agent) => ((await (await a.api('GET', '/bff/account/sessions')).json()) as { sessions: Listed[] }).sessions;
@@ -37,7 +45,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const chrome = sessions.find((s) => s.ip === '203.0.113.9')!;
       assert.deepEqual([chrome.browser, chrome.os, chrome.current], ['Chrome 120', 'Windows 10', false]);
       const signedInHere = sessions.filter((s) => s.ip !== '203.0.113.9');
-      assert.ok(signedInHere.every((s) => /127\.0\.0\.1/.test(s.ip ?? '') && s.lastActiveAt >= s.createdAt), JSON.stringify(signedInHere));
+      assert.ok(
+        signedInHere.every((s) => /127\.0\.0\.1/.test(s.ip ?? '') && s.lastActiveAt >= s.createdAt),
+        JSON.stringify(signedInHere),
+      );
       // Handles stand for sessions; the ids the cookies seal never leave the server.
       const rows = await app.store.bffSessions.listForUser(u.id, Date.now());
       assert.ok(rows.every((r) => !JSON.stringify(sessions).includes(r.id)));
@@ -65,7 +76,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await signedIn(here), true);
       assert.equal((await list(here)).length, 1);
       assert.equal((await app.store.oidcOwners.sessions(u.id)).length, 1);
-      assert.deepEqual((await app.store.audit.list({ subjectId: u.id })).map((e) => e.kind).filter((k) => k.startsWith('session')).reverse(), ['session_ended', 'sessions_revoked']);
+      assert.deepEqual(
+        (await app.store.audit.list({ subjectId: u.id }))
+          .map((e) => e.kind)
+          .filter((k) => k.startsWith('session'))
+          .reverse(),
+        ['session_ended', 'sessions_revoked'],
+      );
       // Another person's handle is not found, not ended.
       const stranger = await createAccount(app.store, { email: 'stranger@example.com', password: PASSWORD }, Date.now());
       const theirs = await signedInAgent(app.url, stranger.email, PASSWORD);
@@ -74,11 +91,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await signedIn(theirs), true);
     });
 
-    it('an admin sees a user\'s sessions, ends one, and signs them out everywhere', async () => {
+    it("an admin sees a user's sessions, ends one, and signs them out everywhere", async () => {
       await createAccount(app.store, { email: 'boss@example.com', password: PASSWORD, role: 'admin' }, Date.now());
       const admin = await signedInAgent(app.url, 'boss@example.com', PASSWORD);
       const u = await createAccount(app.store, { email: 'helped@example.com', password: PASSWORD }, Date.now());
-      const [a, b, c] = [await signedInAgent(app.url, u.email, PASSWORD), await signedInAgent(app.url, u.email, PASSWORD), await signedInAgent(app.url, u.email, PASSWORD)];
+      const [a, b, c] = [
+        await signedInAgent(app.url, u.email, PASSWORD),
+        await signedInAgent(app.url, u.email, PASSWORD),
+        await signedInAgent(app.url, u.email, PASSWORD),
+      ];
       const page = (await (await admin.api('GET', `/bff/admin/users/${u.id}`)).json()) as { sessions: Listed[] };
       assert.equal(page.sessions.length, 3);
       assert.ok(page.sessions.every((s) => !s.current));

@@ -17,7 +17,9 @@ export const sessionHandle = (id: string): string => createHash('sha256').update
 function describe(s: BffSession, currentId: string | null): DeviceSession {
   const ua = typeof s.data.userAgent === 'string' ? s.data.userAgent : '';
   const parsed = ua ? Bowser.parse(ua) : null;
-  const browser = parsed?.browser.name ? `${parsed.browser.name}${parsed.browser.version ? ` ${parsed.browser.version.split('.')[0]}` : ''}` : 'Unknown browser';
+  const browser = parsed?.browser.name
+    ? `${parsed.browser.name}${parsed.browser.version ? ` ${parsed.browser.version.split('.')[0]}` : ''}`
+    : 'Unknown browser';
   const os = parsed?.os.name ? `${parsed.os.name}${parsed.os.versionName ? ` ${parsed.os.versionName}` : ''}` : 'Unknown system';
   return {
     handle: sessionHandle(s.id),

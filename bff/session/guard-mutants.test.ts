@@ -77,7 +77,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
         app.clock.offset = 61_000;
         const first = await agent.api('GET', '/bff/session');
         assert.equal(((await first.json()) as { user: { email: string } }).user.email, admin.email);
-        assert.ok(first.headers.getSetCookie().some((c) => c.startsWith(`${cookieName}=`)), 'the cookie now names the admin session');
+        assert.ok(
+          first.headers.getSetCookie().some((c) => c.startsWith(`${cookieName}=`)),
+          'the cookie now names the admin session',
+        );
         assert.notEqual(agent.jar.get(cookieName)!.value, during);
         const second = (await (await agent.api('GET', '/bff/session')).json()) as { user: { email: string }; impersonation: unknown };
         assert.deepEqual([second.user.email, second.impersonation], [admin.email, null]);

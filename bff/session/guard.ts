@@ -82,7 +82,8 @@ export async function requireAccountSession(deps: SessionDeps, req: Request, res
 /** An administrator's own session: refused while impersonating. */
 export async function requireAdmin(deps: SessionDeps, req: Request, res: Response): Promise<Current> {
   const c = await requireSession(deps, req, res);
-  if (c.session.data.impersonation) throw forbidden('impersonation_forbidden', 'Admin screens are not available while you impersonate a user. Stop impersonating first.');
+  if (c.session.data.impersonation)
+    throw forbidden('impersonation_forbidden', 'Admin screens are not available while you impersonate a user. Stop impersonating first.');
   if (c.user.role !== 'admin') throw forbidden('admin_required', 'You need to be an administrator to do this.');
   // MFA_ADMINS=required: no admin screen until a second factor is set up (the SPA opens the setup screen).
   await requireSecondFactorSetUp(deps, c.user);

@@ -70,7 +70,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('every Set-Cookie of that flow is Secure, HttpOnly, SameSite, host-only and prefixed', () => {
       const names = new Set(seen.map((line) => attributes(line.split(' → ')[1]!).name));
       for (const expected of ['__Host-portal', '__Host-portal-tx']) assert.ok(names.has(expected), `${expected} among ${[...names].join(', ')}`);
-      assert.ok([...names].some((n) => n.includes('portal_op')), 'the provider cookies are among them');
+      assert.ok(
+        [...names].some((n) => n.includes('portal_op')),
+        'the provider cookies are among them',
+      );
       for (const line of seen) {
         const { name, attrs } = attributes(line.split(' → ')[1]!);
         assert.ok(attrs.has('secure'), `Secure: ${line}`);

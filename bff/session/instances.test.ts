@@ -31,14 +31,19 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('signing keys are shared: B verifies what A issued', async () => {
       const ja = await (await fetch(`${a.config.issuer}/jwks`)).json();
       const jb = await (await fetch(`${b.url}/oauth/jwks`)).json();
-      assert.deepEqual(jb.keys.map((k: { kid: string }) => k.kid), ja.keys.map((k: { kid: string }) => k.kid));
+      assert.deepEqual(
+        jb.keys.map((k: { kid: string }) => k.kid),
+        ja.keys.map((k: { kid: string }) => k.kid),
+      );
     });
 
     it('a session cookie from A works at B, refresh races spend the token once, logout on B holds on A', async () => {
       const agentA = new Agent(a.url);
       assert.equal((await authorizeThrough(agentA, '/bff/login', { email: 'multi@example.com', password: PASSWORD })).pathname, '/account');
       const cookie = agentA.cookieHeader();
-      const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agentA.jar.get('portal')!.value), { password: a.config.cookieSecrets as Record<string, string> });
+      const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agentA.jar.get('portal')!.value), {
+        password: a.config.cookieSecrets as Record<string, string>,
+      });
       const row = (await a.store.bffSessions.find(sid))!;
       const { access_token } = await a.sessions.tokens(row);
       // B's userinfo accepts A's access token (same keys, same store).
@@ -49,10 +54,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       a.clock.offset = skew;
       b.clock.offset = skew;
       try {
-        const [ra, rb] = await Promise.all([
-          fetch(`${a.url}/bff/session`, { headers: { cookie } }),
-          fetch(`${b.url}/bff/session`, { headers: { cookie } }),
-        ]);
+        const [ra, rb] = await Promise.all([fetch(`${a.url}/bff/session`, { headers: { cookie } }), fetch(`${b.url}/bff/session`, { headers: { cookie } })]);
         assert.equal((await ra.json()).authenticated, true);
         assert.equal((await rb.json()).authenticated, true);
         const after1 = (await a.store.bffSessions.find(sid))!;
@@ -63,7 +65,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
         b.clock.offset = 0;
       }
 
-      const out = await fetch(`${b.url}/bff/logout`, { method: 'POST', headers: { cookie, 'x-portal-csrf': '1', origin: a.url, 'sec-fetch-site': 'same-origin' } });
+      const out = await fetch(`${b.url}/bff/logout`, {
+        method: 'POST',
+        headers: { cookie, 'x-portal-csrf': '1', origin: a.url, 'sec-fetch-site': 'same-origin' },
+      });
       assert.equal(out.status, 200);
       assert.deepEqual(await (await fetch(`${a.url}/bff/session`, { headers: { cookie } })).json(), { authenticated: false });
     });
@@ -88,7 +93,10 @@ describe('two PostgreSQL instances with session caches on', () => {
     assert.equal((await authorizeThrough(agent, '/bff/login', { email: 'cached@example.com', password: PASSWORD })).pathname, '/account');
     const cookie = agent.cookieHeader();
     assert.equal((await (await fetch(`${a.url}/bff/session`, { headers: { cookie } })).json()).authenticated, true, 'now cached on A');
-    const out = await fetch(`${b.url}/bff/logout`, { method: 'POST', headers: { cookie, 'x-portal-csrf': '1', origin: a.url, 'sec-fetch-site': 'same-origin' } });
+    const out = await fetch(`${b.url}/bff/logout`, {
+      method: 'POST',
+      headers: { cookie, 'x-portal-csrf': '1', origin: a.url, 'sec-fetch-site': 'same-origin' },
+    });
     assert.equal(out.status, 200);
     // NOTIFY is delivered asynchronously; allow it a moment, far less than the cache's minute.
     let seen: unknown;

@@ -201,6 +201,8 @@ describe('two portal processes on PostgreSQL, killed with SIGKILL under load', (
       assert.equal(now.refreshAttempt, null, `${u.email} has no refresh left half-done (KILL_SEED=${SEED})`);
     }
     assert.deepEqual(problems, [], `KILL_SEED=${SEED}`);
-    t.diagnostic(`requests ${counts.completed}, retried after a dropped connection ${counts.retried}, 503 during a takeover ${counts.takeover503}, served ${JSON.stringify(Object.fromEntries(balancer.served))}`);
+    t.diagnostic(
+      `requests ${counts.completed}, retried after a dropped connection ${counts.retried}, 503 during a takeover ${counts.takeover503}, served ${JSON.stringify(Object.fromEntries(balancer.served))}`,
+    );
   });
 });

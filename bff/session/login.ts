@@ -21,7 +21,12 @@ export interface LoginOptions {
 }
 
 /** Starts authorization code + PKCE + state + nonce for the BFF's own client; returns the URL to send the browser to. */
-export async function beginLogin(deps: Pick<SessionCore, 'config' | 'cookies' | 'oidcConfig'>, req: Request, res: Response, opts: LoginOptions): Promise<string> {
+export async function beginLogin(
+  deps: Pick<SessionCore, 'config' | 'cookies' | 'oidcConfig'>,
+  req: Request,
+  res: Response,
+  opts: LoginOptions,
+): Promise<string> {
   const tx = await openTx(deps, req, res);
   const verifier = oidc.randomPKCECodeVerifier();
   tx.verifier = verifier;

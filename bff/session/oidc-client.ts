@@ -55,12 +55,7 @@ export function createBffOidcConfig(config: Config, self: SelfOrigin): oidc.Conf
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
   };
-  const cfg = new oidc.Configuration(
-    server,
-    BFF_CLIENT_ID,
-    { id_token_signed_response_alg: 'ES256' },
-    oidc.ClientSecretBasic(bffClientSecret(config)),
-  );
+  const cfg = new oidc.Configuration(server, BFF_CLIENT_ID, { id_token_signed_response_alg: 'ES256' }, oidc.ClientSecretBasic(bffClientSecret(config)));
   const publicOrigin = new URL(config.publicUrl).origin;
   cfg[oidc.customFetch] = (url, options) => {
     const target = new URL(url);

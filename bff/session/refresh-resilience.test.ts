@@ -17,7 +17,9 @@ import { createAccount } from '../accounts/accounts.ts';
 const PASSWORD = 'correct horse battery staple';
 
 async function sessionIdOf(app: TestApp, agent: Agent): Promise<string> {
-  const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agent.jar.get('portal')!.value), { password: app.config.cookieSecrets as Record<string, string> });
+  const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agent.jar.get('portal')!.value), {
+    password: app.config.cookieSecrets as Record<string, string>,
+  });
   return sid;
 }
 

@@ -44,7 +44,10 @@ export function sessionRoutes(deps: SessionDeps): Router {
     // Single use: whatever happens next, this transaction is spent.
     tx.destroy();
     if (!state || !verifier || !nonce) {
-      res.status(400).type('html').send(errorPage('invalid_request', 'This sign-in was not started here or has already been completed. Start again.', config.publicUrl));
+      res
+        .status(400)
+        .type('html')
+        .send(errorPage('invalid_request', 'This sign-in was not started here or has already been completed. Start again.', config.publicUrl));
       return;
     }
     let tokens;
@@ -66,8 +69,12 @@ export function sessionRoutes(deps: SessionDeps): Router {
       const err = e as { error?: string; error_description?: string; code?: string; message?: string };
       deps.logger.info({ err: { code: err.code, error: err.error } }, 'bff callback refused');
       const code = err.error ?? 'invalid_request';
-      const description = err.error === 'access_denied' ? 'You cancelled the sign-in.' : (err.error_description ?? 'The sign-in response could not be verified. Start again.');
-      res.status(400).type('html').send(errorPage(code, description, config.publicUrl));
+      const description =
+        err.error === 'access_denied' ? 'You cancelled the sign-in.' : (err.error_description ?? 'The sign-in response could not be verified. Start again.');
+      res
+        .status(400)
+        .type('html')
+        .send(errorPage(code, description, config.publicUrl));
       return;
     }
     const claims = tokens.claims()!;

@@ -66,7 +66,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
         'user.name',
         'user.role',
       ]);
-      assert.deepEqual(body.impersonation, { id: impId, impersonator: { id: admin.id, email: admin.email, name: 'Root' }, reason: REASON, expiresAt: imp.expiresAt });
+      assert.deepEqual(body.impersonation, {
+        id: impId,
+        impersonator: { id: admin.id, email: admin.email, name: 'Root' },
+        reason: REASON,
+        expiresAt: imp.expiresAt,
+      });
       assert.deepEqual(body.user, { id: user.id, email: user.email, name: 'Uma', role: 'user' });
 
       const secrets: Record<string, string | null | undefined> = {
@@ -87,7 +92,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('signed in as oneself: the same shape with impersonation null', async () => {
       const agent = await signedInAgent(app.url, user.email, PASSWORD);
       const body = await (await agent.api('GET', '/bff/session')).json();
-      assert.deepEqual(keyPaths(body), ['authenticated', 'expiresAt', 'impersonation', 'secondFactorSetupRequired', 'user', 'user.email', 'user.id', 'user.name', 'user.role']);
+      assert.deepEqual(keyPaths(body), [
+        'authenticated',
+        'expiresAt',
+        'impersonation',
+        'secondFactorSetupRequired',
+        'user',
+        'user.email',
+        'user.id',
+        'user.name',
+        'user.role',
+      ]);
       assert.equal(body.impersonation, null);
     });
   });

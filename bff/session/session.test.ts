@@ -117,6 +117,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
 }
 
 async function sessionIdOf(app: TestApp, agent: Agent): Promise<string> {
-  const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agent.jar.get('portal')!.value), { password: app.config.cookieSecrets as Record<string, string> });
+  const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agent.jar.get('portal')!.value), {
+    password: app.config.cookieSecrets as Record<string, string>,
+  });
   return sid;
 }

@@ -52,8 +52,7 @@ const REFRESH_LOCK_MS = 15_000;
 /** The token request's own time limit (oidc-client.ts, 10 s): after it, the request that consumed a token is over. */
 const TOKEN_REQUEST_MS = 10_000;
 
-const unavailable = (message: string, cause?: unknown) =>
-  new AppError('provider_unavailable', message, { status: 503, expose: true, retryAfter: 5, cause });
+const unavailable = (message: string, cause?: unknown) => new AppError('provider_unavailable', message, { status: 503, expose: true, retryAfter: 5, cause });
 
 /** The provider's definitive "this refresh token will never work" (RFC 6749 invalid_grant). */
 function isInvalidGrant(e: unknown): boolean {

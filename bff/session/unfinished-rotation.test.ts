@@ -26,7 +26,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('keeps the session: the next refresh goes on from the unreplaced token, and only once its request has surely ended', async () => {
       const agent = await signedInAgent(app.url, 'una@example.com', PASSWORD);
-      const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agent.jar.get('portal')!.value), { password: app.config.cookieSecrets as Record<string, string> });
+      const { sid } = await unsealData<{ sid: string }>(decodeURIComponent(agent.jar.get('portal')!.value), {
+        password: app.config.cookieSecrets as Record<string, string>,
+      });
       const whoAmI = () => fetch(`${app.url}/bff/session`, { headers: { cookie: agent.cookieHeader() } });
       const start = (await app.store.bffSessions.find(sid))!;
       const { refresh_token } = await app.sessions.tokens(start);

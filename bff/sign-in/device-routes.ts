@@ -26,7 +26,11 @@ export const deviceThrottleKeys = (userId: string, ip: string | null): string[] 
 
 const body = z.object({ userCode: z.string().max(40) });
 
-const unknownCode = () => new AppError('device_code_not_found', 'That code is not valid. Check the code on your device and try again.', { status: 404, fields: { userCode: 'That code is not valid.' } });
+const unknownCode = () =>
+  new AppError('device_code_not_found', 'That code is not valid. Check the code on your device and try again.', {
+    status: 404,
+    fields: { userCode: 'That code is not valid.' },
+  });
 
 export function deviceRoutes(deps: SessionDeps): Router {
   const r = Router();
@@ -44,8 +48,16 @@ export function deviceRoutes(deps: SessionDeps): Router {
     const code = looksLikeUserCode(typed) ? await provider.DeviceCode.findByUserCode(typed, { ignoreExpiration: true }) : undefined;
     if (code && !code.isExpired && !code.error && !code.accountId) return code;
     await Promise.all(keys.map((k) => store.throttle.hit(k, t, WINDOW_MS)));
-    if (code?.isExpired) throw new AppError('device_code_expired', 'That code has expired. Start again on your device to get a new one.', { status: 410, fields: { userCode: 'That code has expired.' } });
-    if (code) throw new AppError('device_code_used', 'That code was already used. Start again on your device to get a new one.', { status: 409, fields: { userCode: 'That code was already used.' } });
+    if (code?.isExpired)
+      throw new AppError('device_code_expired', 'That code has expired. Start again on your device to get a new one.', {
+        status: 410,
+        fields: { userCode: 'That code has expired.' },
+      });
+    if (code)
+      throw new AppError('device_code_used', 'That code was already used. Start again on your device to get a new one.', {
+        status: 409,
+        fields: { userCode: 'That code was already used.' },
+      });
     throw unknownCode();
   }
 
@@ -72,7 +84,8 @@ export function deviceRoutes(deps: SessionDeps): Router {
 
   r.post('/device/approve', async (req, res) => {
     const { user, session } = await requireSession(deps, req, res);
-    if (session.data.impersonation) throw forbidden('impersonation_forbidden', 'You are impersonating this user: a device cannot be signed in on their behalf.');
+    if (session.data.impersonation)
+      throw forbidden('impersonation_forbidden', 'You are impersonating this user: a device cannot be signed in on their behalf.');
     const code = await findCode(req, user.id);
     const { client, scopes } = await requested(code);
     const clientId = client.clientId;
@@ -85,8 +98,24 @@ export function deviceRoutes(deps: SessionDeps): Router {
     const previous = await store.consents.find(user.id, clientId);
     const prev = splitConsent(previous);
     const t = now();
-    await store.consents.upsert({ userId: user.id, clientId, scopes: joinConsent([...new Set([...prev.allowed, ...scopes])], prev.declined.filter((s) => !scopes.includes(s))), grantId, grantedAt: previous?.grantedAt ?? t, updatedAt: t });
-    await audit.record('device_approved', { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId, scopes } });
+    await store.consents.upsert({
+      userId: user.id,
+      clientId,
+      scopes: joinConsent(
+        [...new Set([...prev.allowed, ...scopes])],
+        prev.declined.filter((s) => !scopes.includes(s)),
+      ),
+      grantId,
+      grantedAt: previous?.grantedAt ?? t,
+      updatedAt: t,
+    });
+    await audit.record('device_approved', {
+      actorId: user.id,
+      subjectId: user.id,
+      ip: clientIp(req),
+      userAgent: req.get('user-agent') ?? null,
+      data: { clientId, scopes },
+    });
     res.json({ ok: true, app: { name: client.clientName ?? clientId } });
   });
 
@@ -95,7 +124,13 @@ export function deviceRoutes(deps: SessionDeps): Router {
     const code = await findCode(req, user.id);
     Object.assign(code, { error: 'access_denied', errorDescription: 'The person denied the device access.' });
     await code.save();
-    await audit.record('device_denied', { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: code.clientId } });
+    await audit.record('device_denied', {
+      actorId: user.id,
+      subjectId: user.id,
+      ip: clientIp(req),
+      userAgent: req.get('user-agent') ?? null,
+      data: { clientId: code.clientId },
+    });
     res.json({ ok: true });
   });
 

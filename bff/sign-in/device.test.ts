@@ -33,7 +33,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     before(async () => {
       app = await startTestApp({ db });
       await createAccount(app.store, { email: 'viv@example.com', password: PASSWORD, name: 'Viv', emailVerified: true }, Date.now());
-      const { client } = await registerClient(app.store, { name: 'Living Room TV', redirectUris: ['https://tv.example/cb'], isPublic: true, scopes: ['openid', 'email'], options: { device: true } }, Date.now());
+      const { client } = await registerClient(
+        app.store,
+        { name: 'Living Room TV', redirectUris: ['https://tv.example/cb'], isPublic: true, scopes: ['openid', 'email'], options: { device: true } },
+        Date.now(),
+      );
       tv = await oidc.discovery(new URL(app.config.issuer), client.clientId, {}, oidc.None(), { execute: [oidc.allowInsecureRequests] });
       person = await signedInAgent(app.url, 'viv@example.com', PASSWORD);
     });
@@ -59,7 +63,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(lookup.status, 200);
       const shown = (await lookup.json()) as { app: { name: string }; scopes: Array<{ name: string }> };
       assert.equal(shown.app.name, 'Living Room TV');
-      assert.deepEqual(shown.scopes.map((s) => s.name), ['openid', 'email']);
+      assert.deepEqual(
+        shown.scopes.map((s) => s.name),
+        ['openid', 'email'],
+      );
       assert.equal((await person.api('POST', '/bff/device/approve', { userCode: typed })).status, 200);
 
       // A fresh poll window: openid-client polls at once (interval 0) and gets the tokens.
@@ -71,10 +78,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(info.email, 'viv@example.com');
       assert.equal((await person.api('POST', '/bff/device/approve', { userCode: again.user_code })).status, 409, 'a code is used once');
       const account = (await (await person.api('GET', '/bff/account')).json()) as { connectedApps: Array<{ name: string }> };
-      assert.deepEqual(account.connectedApps.map((a) => a.name), ['Living Room TV']);
+      assert.deepEqual(
+        account.connectedApps.map((a) => a.name),
+        ['Living Room TV'],
+      );
     });
 
-    it('a GET below /device is a clear JSON answer, never the provider\'s 500: 405 at the POST-only endpoint, 404 elsewhere', async () => {
+    it("a GET below /device is a clear JSON answer, never the provider's 500: 405 at the POST-only endpoint, 404 elsewhere", async () => {
       const auth = await fetch(`${app.config.issuer}/device/auth`);
       assert.equal(auth.status, 405);
       assert.equal(auth.headers.get('allow'), 'POST, OPTIONS');
@@ -97,7 +107,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const da = await start();
       const row = (await app.store.oidc.find('DeviceCode', da.device_code))!;
       const past = Math.floor(Date.now() / 1000) - 1;
-      await app.store.oidc.upsert('DeviceCode', da.device_code, { ...row.payload, exp: past }, Date.now() + 600_000, { userCode: String(row.payload.userCode) });
+      await app.store.oidc.upsert('DeviceCode', da.device_code, { ...row.payload, exp: past }, Date.now() + 600_000, {
+        userCode: String(row.payload.userCode),
+      });
       assert.equal((await poll(app, tv.clientMetadata().client_id, da.device_code)).body.error, 'expired_token');
       const res = await person.api('POST', '/bff/device/lookup', { userCode: da.user_code });
       assert.equal(res.status, 410);
@@ -106,7 +118,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('needs a signed-in person', async () => {
       const da = await start();
-      const res = await fetch(`${app.url}/bff/device/lookup`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-portal-csrf': '1', origin: app.url, 'sec-fetch-site': 'same-origin' }, body: JSON.stringify({ userCode: da.user_code }) });
+      const res = await fetch(`${app.url}/bff/device/lookup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-portal-csrf': '1', origin: app.url, 'sec-fetch-site': 'same-origin' },
+        body: JSON.stringify({ userCode: da.user_code }),
+      });
       assert.equal(res.status, 401);
     });
 

@@ -62,7 +62,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await (await s.agent.api('GET', '/bff/session')).json()).authenticated, true);
       assert.equal((await app.store.users.findById(user.id))!.emailVerified, true);
       const signIns = await app.store.audit.list({ kind: 'sign_in', subjectId: user.id });
-      assert.deepEqual(signIns.map((e) => e.data.method), ['email_code']);
+      assert.deepEqual(
+        signIns.map((e) => e.data.method),
+        ['email_code'],
+      );
       assert.equal((await send(s, code)).status, 404, 'the interaction is over');
     });
 
@@ -111,7 +114,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const { email, user } = await account();
       const p = await testPartner(app);
       const verifier = oidc.randomPKCECodeVerifier();
-      const authUrl = oidc.buildAuthorizationUrl(p.config, { redirect_uri: PARTNER_REDIRECT, scope: 'openid email', state: 's1', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const authUrl = oidc.buildAuthorizationUrl(p.config, {
+        redirect_uri: PARTNER_REDIRECT,
+        scope: 'openid email',
+        state: 's1',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
       const s = await askCode(app, email, authUrl.href);
       const code = codeIn((await inbox.waitForTo(email, 1))[0]!.mail.text ?? '');
       const done = await send(s, code);

@@ -38,10 +38,18 @@ export async function sendSignInCode(d: VerifyDeps, rawEmail: string, interactio
   const eligible = user !== null && !user.disabled && emailCount <= CODES_PER_EMAIL;
   // An unknown (or throttled) email gets a real token that no mail carries and no account owns:
   // wrong codes count and end it exactly as for a known one, so the answers tell nothing.
-  const t = await issueToken(d.store, { purpose: CODE_PURPOSE, userId: eligible ? user.id : null, email, ttlMs: CODE_TTL_MS, withCode: true, replacePrevious: eligible }, now);
+  const t = await issueToken(
+    d.store,
+    { purpose: CODE_PURPOSE, userId: eligible ? user.id : null, email, ttlMs: CODE_TTL_MS, withCode: true, replacePrevious: eligible },
+    now,
+  );
   const tokenId = sha256(t.secret);
   if (eligible) {
-    await d.mail.send('magic_auth', { address: user.email, name: user.name }, signInCodeMail(d.mail.portal, t.code!, interactionUrl === null ? null : `${interactionUrl}#code=${t.code}`, CODE_TTL_MS / 60_000));
+    await d.mail.send(
+      'magic_auth',
+      { address: user.email, name: user.name },
+      signInCodeMail(d.mail.portal, t.code!, interactionUrl === null ? null : `${interactionUrl}#code=${t.code}`, CODE_TTL_MS / 60_000),
+    );
   }
   await d.audit.record('sign_in_code_requested', { ...meta, subjectId: user?.id ?? null, data: { sent: eligible } });
   return { email, tokenId };

@@ -29,7 +29,8 @@ export function passkeySignInRoutes(deps: SessionDeps, steps: InteractionSteps):
 
   async function loginPrompt(req: Request, res: Response): Promise<Details> {
     const d = await steps.details(req, res);
-    if (d.prompt.name !== 'login' || d.params.impersonation !== undefined) throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
+    if (d.prompt.name !== 'login' || d.params.impersonation !== undefined)
+      throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
     return d;
   }
 
@@ -44,7 +45,12 @@ export function passkeySignInRoutes(deps: SessionDeps, steps: InteractionSteps):
     try {
       const response = credential(authenticationResponse, req.body);
       const use = await verifyPasskeySignIn(deps, response, d.uid, m);
-      await deps.audit.record('sign_in', { ...m, actorId: use.user.id, subjectId: use.user.id, data: { method: 'passkey', passkeyId: use.passkey.id, amr: use.amr, clientId: d.params.client_id } });
+      await deps.audit.record('sign_in', {
+        ...m,
+        actorId: use.user.id,
+        subjectId: use.user.id,
+        data: { method: 'passkey', passkeyId: use.passkey.id, amr: use.amr, clientId: d.params.client_id },
+      });
       await completePendingLink(deps, req, res, d.uid, use.user);
       await steps.afterFirstFactor(req, res, d, use.user, use.amr);
     } catch (e) {

@@ -20,7 +20,8 @@ export function passwordChangeRoutes(deps: SessionDeps): Router {
 
   r.post('/interaction/:uid/new-password', async (req: Request, res: Response) => {
     const d = await provider.interactionDetails(req, res).catch(() => null);
-    if (!d || d.uid !== req.params.uid) throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
+    if (!d || d.uid !== req.params.uid)
+      throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
     const login = d.prompt.name === 'login' ? readPendingPasswordChange(d.result) : null;
     if (!login) throw badRequest('wrong_prompt', 'This sign-in is not waiting for a new password. Sign in again.');
     const { password } = parse(body, req.body);
@@ -29,7 +30,13 @@ export function passwordChangeRoutes(deps: SessionDeps): Router {
     // Changed meanwhile (a reset link, another tab): nothing left to replace, the sign-in goes on.
     if (user.mustChangePassword) {
       await replaceInitialPassword(store, user, password, deps.now());
-      await deps.audit.record('password_changed', { actorId: user.id, subjectId: user.id, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { reason: 'initial_password' } });
+      await deps.audit.record('password_changed', {
+        actorId: user.id,
+        subjectId: user.id,
+        ip: clientIp(req),
+        userAgent: req.get('user-agent') ?? null,
+        data: { reason: 'initial_password' },
+      });
     }
     const held = await holdForSecondFactor(deps, d, login);
     if (held) {

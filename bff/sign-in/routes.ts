@@ -50,7 +50,9 @@ async function detailsOf(provider: SessionDeps['provider'], req: Request, res: R
 }
 
 function requestedScopes(d: Details): string[] {
-  return String(d.params.scope ?? '').split(' ').filter(Boolean);
+  return String(d.params.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
 }
 
 /** Scopes the prompt says are missing from the grant: the ones to ask about. */
@@ -63,7 +65,13 @@ function missingScopes(d: Details): Set<string> {
 async function waitingFor(
   store: SessionDeps['store'],
   d: Details,
-): Promise<{ verifyEmail?: { email: string }; emailCode?: { email: string }; secondFactor?: { factors: string[] }; secondFactorSetup?: true; newPassword?: { email: string } }> {
+): Promise<{
+  verifyEmail?: { email: string };
+  emailCode?: { email: string };
+  secondFactor?: { factors: string[] };
+  secondFactorSetup?: true;
+  newPassword?: { email: string };
+}> {
   const change = d.prompt.name === 'login' ? readPendingPasswordChange(d.result) : null;
   const changer = change ? await store.users.findById(change.accountId) : null;
   if (changer) return { newPassword: { email: changer.email } };
@@ -126,7 +134,8 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     // A first factor is done: an account with a second factor is asked for it first (sign-in/second-factor.ts).
     // An initial password an administrator set is replaced first (sign-in/password-change.ts).
     const waiting = result.login ? await provider.interactionDetails(req, res) : null;
-    const held = waiting && result.login ? ((await holdForPasswordChange(deps, waiting, result.login)) ?? (await holdForSecondFactor(deps, waiting, result.login))) : null;
+    const held =
+      waiting && result.login ? ((await holdForPasswordChange(deps, waiting, result.login)) ?? (await holdForSecondFactor(deps, waiting, result.login))) : null;
     if (held) {
       res.json(held satisfies LoginAnswer);
       return;
@@ -167,13 +176,15 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
 
   r.post('/interaction/:uid/impersonate', async (req, res) => {
     const d = await details(req, res);
-    if (typeof d.params.impersonation !== 'string' || d.prompt.name !== 'login') throw new AppError('wrong_prompt', 'This step is not an impersonation.', { status: 400 });
+    if (typeof d.params.impersonation !== 'string' || d.prompt.name !== 'login')
+      throw new AppError('wrong_prompt', 'This step is not an impersonation.', { status: 400 });
     await finish(req, res, await impersonationLogin(deps, await currentSession(deps, req, res), d.params.impersonation));
   });
 
   r.post('/interaction/:uid/login', async (req, res) => {
     const d = await details(req, res);
-    if (d.prompt.name !== 'login' || d.params.impersonation !== undefined) throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
+    if (d.prompt.name !== 'login' || d.params.impersonation !== undefined)
+      throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
     const body = parse(loginBody, req.body);
     const meta = { ip: clientIp(req), userAgent: req.get('user-agent') ?? null };
     try {
@@ -190,7 +201,10 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     } catch (e) {
       // A refusal before any check (the hashing queue full: 503 busy) is no failed attempt.
       if (e instanceof AppError && !isHashingBusy(e)) {
-        await audit.record('sign_in_failed', { ...meta, data: { email: body.email.slice(0, 320).toLowerCase(), reason: e.code, clientId: d.params.client_id } });
+        await audit.record('sign_in_failed', {
+          ...meta,
+          data: { email: body.email.slice(0, 320).toLowerCase(), reason: e.code, clientId: d.params.client_id },
+        });
       }
       throw e;
     }
@@ -219,7 +233,8 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
     const pending = pendingOf(d);
     const user = await store.users.findById(pending.accountId);
     if (!user || user.disabled) throw notWaiting();
-    if (!user.emailVerified) throw new AppError('email_not_verified', 'This email is not verified yet. Enter the code from the mail, or open its link first.', { status: 400 });
+    if (!user.emailVerified)
+      throw new AppError('email_not_verified', 'This email is not verified yet. Enter the code from the mail, or open its link first.', { status: 400 });
     await finish(req, res, { login: { accountId: user.id, amr: pending.amr, remember: true } });
   });
 
@@ -231,7 +246,8 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
 
   r.post('/interaction/:uid/sign-up', async (req, res) => {
     const d = await details(req, res);
-    if (d.prompt.name !== 'login' || d.params.impersonation !== undefined) throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
+    if (d.prompt.name !== 'login' || d.params.impersonation !== undefined)
+      throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
     const user = await signUp(steps, parse(signUpBody, req.body), meta(req));
     await afterPassword(req, res, d, user);
   });
@@ -239,7 +255,8 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   /** "Email me a sign-in code": the same answer for every email. */
   r.post('/interaction/:uid/email-code', async (req, res) => {
     const d = await details(req, res);
-    if (d.prompt.name !== 'login' || d.params.impersonation !== undefined) throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
+    if (d.prompt.name !== 'login' || d.params.impersonation !== undefined)
+      throw new AppError('wrong_prompt', 'This step does not expect a sign-in.', { status: 400 });
     const { email } = parse(emailBody, req.body);
     const pending = await sendSignInCode(steps, email, `${config.publicUrl}/interaction/${d.uid}`, meta(req));
     d.result = { portalEmailCode: pending };
@@ -258,7 +275,11 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
       await completePendingLink(deps, req, res, d.uid, user);
       await finish(req, res, { login: { accountId: user.id, amr: EMAIL_AMR, remember: true } });
     } catch (e) {
-      if (e instanceof AppError) await audit.record('sign_in_failed', { ...meta(req), data: { email: pending.email, reason: e.code, method: 'email_code', clientId: d.params.client_id } });
+      if (e instanceof AppError)
+        await audit.record('sign_in_failed', {
+          ...meta(req),
+          data: { email: pending.email, reason: e.code, method: 'email_code', clientId: d.params.client_id },
+        });
       throw e;
     }
   });
@@ -298,13 +319,25 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
       grantedAt: previous?.grantedAt ?? t,
       updatedAt: t,
     });
-    await audit.record('consent_given', { actorId: accountId, subjectId: accountId, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId, allowed, declined } });
+    await audit.record('consent_given', {
+      actorId: accountId,
+      subjectId: accountId,
+      ip: clientIp(req),
+      userAgent: req.get('user-agent') ?? null,
+      data: { clientId, allowed, declined },
+    });
     await finish(req, res, { consent: { grantId } });
   });
 
   r.post('/interaction/:uid/deny', async (req, res) => {
     const d = await details(req, res);
-    await audit.record('consent_denied', { actorId: d.session?.accountId ?? null, subjectId: d.session?.accountId ?? null, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, data: { clientId: d.params.client_id } });
+    await audit.record('consent_denied', {
+      actorId: d.session?.accountId ?? null,
+      subjectId: d.session?.accountId ?? null,
+      ip: clientIp(req),
+      userAgent: req.get('user-agent') ?? null,
+      data: { clientId: d.params.client_id },
+    });
     await finish(req, res, { error: 'access_denied', error_description: 'The user denied access to the app.' });
   });
 

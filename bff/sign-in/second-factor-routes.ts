@@ -30,7 +30,8 @@ export function secondFactorRoutes(deps: SessionDeps, mail: Mail): Router {
   /** The interaction, the first factor's result it holds, and whose it is. */
   async function held(req: Request, res: Response) {
     const d = await provider.interactionDetails(req, res).catch(() => null);
-    if (!d || d.uid !== req.params.uid) throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
+    if (!d || d.uid !== req.params.uid)
+      throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
     const login = d.prompt.name === 'login' ? readPendingSecondFactor(d.result) : null;
     if (!login) throw badRequest('wrong_prompt', 'This sign-in is not waiting for a second factor. Sign in again.');
     const user: User | null = await store.users.findById(login.accountId);
@@ -67,7 +68,12 @@ export function secondFactorRoutes(deps: SessionDeps, mail: Mail): Router {
     const h = await held(req, res);
     const { response } = parse(passkeyBody, req.body);
     const use = await verifyPasskeySecondFactor(deps, h.user.id, response, h.uid, meta(req));
-    await deps.audit.record('mfa_verified', { ...meta(req), actorId: h.user.id, subjectId: h.user.id, data: { method: 'passkey', passkeyId: use.passkey.id, purpose: 'sign_in' } });
+    await deps.audit.record('mfa_verified', {
+      ...meta(req),
+      actorId: h.user.id,
+      subjectId: h.user.id,
+      data: { method: 'passkey', passkeyId: use.passkey.id, purpose: 'sign_in' },
+    });
     await finish(req, res, withSecondFactor(h.login, use.amr));
   });
 

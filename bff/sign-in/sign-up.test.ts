@@ -21,9 +21,21 @@ async function interaction(app: TestApp) {
 }
 
 function invite(app: TestApp, email: string): Promise<{ status: number; err: string }> {
-  const env = { ...process.env, ...TEST_SECRETS_ENV, DATABASE_URL: app.config.databaseUrl, NODE_ENV: 'test', PUBLIC_URL: app.url, SMTP_URL: 'smtp://127.0.0.1:9' };
+  const env = {
+    ...process.env,
+    ...TEST_SECRETS_ENV,
+    DATABASE_URL: app.config.databaseUrl,
+    NODE_ENV: 'test',
+    PUBLIC_URL: app.url,
+    SMTP_URL: 'smtp://127.0.0.1:9',
+  };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/portal.js', 'user', 'invite', '--email', email, '--name', 'Invited Person'], { env, encoding: 'utf8' }, (error, _out, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, err: stderr }));
+    execFile(
+      process.execPath,
+      ['bin/portal.js', 'user', 'invite', '--email', email, '--name', 'Invited Person'],
+      { env, encoding: 'utf8' },
+      (error, _out, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, err: stderr }),
+    );
   });
 }
 
@@ -57,7 +69,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const done = await s.agent.api('POST', `/bff/interaction/${s.uid}/verify-email`, { code });
       assert.equal(done.status, 200);
       assert.equal((await open.store.users.findById(user.id))!.emailVerified, true);
-      assert.deepEqual((await open.store.audit.list({ kind: 'user_created', subjectId: user.id })).map((e) => e.data.via), ['sign_up']);
+      assert.deepEqual(
+        (await open.store.audit.list({ kind: 'user_created', subjectId: user.id })).map((e) => e.data.via),
+        ['sign_up'],
+      );
       const t = await interaction(open);
       const taken = await t.agent.api('POST', `/bff/interaction/${t.uid}/sign-up`, { email, password: PASSWORD });
       assert.deepEqual([taken.status, (await taken.json()).error], [409, 'email_taken']);

@@ -18,7 +18,10 @@ export interface SignUp {
 
 export async function signUp(d: VerifyDeps, input: SignUp, meta: AuditContext): Promise<User> {
   if (d.config.signup !== 'open') {
-    throw forbidden('signup_closed', d.config.signup === 'invite' ? 'This portal is by invitation only. Ask an administrator for an invitation.' : 'This portal does not take new accounts.');
+    throw forbidden(
+      'signup_closed',
+      d.config.signup === 'invite' ? 'This portal is by invitation only. Ask an administrator for an invitation.' : 'This portal does not take new accounts.',
+    );
   }
   const user = await createAccount(d.store, { email: input.email, password: input.password, name: input.name, emailVerified: false }, d.now());
   await d.audit.record('user_created', { ...meta, actorId: user.id, subjectId: user.id, data: { role: user.role, via: 'sign_up' } });

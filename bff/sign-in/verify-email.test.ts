@@ -79,7 +79,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const first = codeIn(await lastMail(email, 1));
       const wrong = first === '000000' ? '111111' : '000000';
       const statuses = [];
-      for (let i = 0; i < MAX_CODE_TRIES; i++) statuses.push((await step.agent.api('POST', `/bff/interaction/${step.uid}/verify-email`, { code: wrong })).status);
+      for (let i = 0; i < MAX_CODE_TRIES; i++)
+        statuses.push((await step.agent.api('POST', `/bff/interaction/${step.uid}/verify-email`, { code: wrong })).status);
       assert.deepEqual(statuses, [400, 400, 400, 400, 410]);
       const late = await step.agent.api('POST', `/bff/interaction/${step.uid}/verify-email`, { code: first });
       assert.equal(late.status, 410);
@@ -113,7 +114,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const { email } = await unverified();
       const step = await passwordStep(app, email);
       const statuses = [];
-      for (let i = 1; i <= VERIFY_MAILS_PER_WINDOW; i++) statuses.push((await step.agent.api('POST', `/bff/interaction/${step.uid}/verify-email/resend`, {})).status);
+      for (let i = 1; i <= VERIFY_MAILS_PER_WINDOW; i++)
+        statuses.push((await step.agent.api('POST', `/bff/interaction/${step.uid}/verify-email/resend`, {})).status);
       assert.deepEqual(statuses, [200, 200, 200, 429]);
       await inbox.waitForTo(email, VERIFY_MAILS_PER_WINDOW);
       await app.mail.worker!.runOnce();

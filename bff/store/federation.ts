@@ -68,7 +68,12 @@ export interface FederationStore {
   /** Marks a pending link as linked, only for that user. True when it did. */
   confirmLink(connectionId: string, subject: string, userId: string, now: number): Promise<boolean>;
   /** After a sign-in: new tokens and email, version bumped, lock released. */
-  recordSignIn(connectionId: string, subject: string, update: { email: string | null; tokens: string | null; tokensExpiresAt: number | null }, now: number): Promise<void>;
+  recordSignIn(
+    connectionId: string,
+    subject: string,
+    update: { email: string | null; tokens: string | null; tokensExpiresAt: number | null },
+    now: number,
+  ): Promise<void>;
   /** Takes the refresh lock when free (or lapsed) and the version still matches. */
   acquireRefreshLock(connectionId: string, subject: string, version: number, now: number, until: number): Promise<boolean>;
   /** Stores refreshed tokens (null: the upstream grant is gone), bumps version, releases the lock. */

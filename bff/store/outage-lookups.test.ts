@@ -58,7 +58,9 @@ async function checks(f: Fixture, outage: Outage): Promise<void> {
     assert.equal(((await screen.json()) as { error: string }).error, 'temporarily_unavailable');
     await assertSignInUnavailable(f.app, signIn);
 
-    const legacy = await call(`${f.app.config.issuer}?${new URLSearchParams({ '': 'token', grant_type: 'refresh_token', refresh_token: 'a-refresh-token-the-database-would-look-up' })}`);
+    const legacy = await call(
+      `${f.app.config.issuer}?${new URLSearchParams({ '': 'token', grant_type: 'refresh_token', refresh_token: 'a-refresh-token-the-database-would-look-up' })}`,
+    );
     assert.equal(legacy.status, 503, 'legacy refresh GET /oauth?=token');
     assertRetryAfter(legacy, 'legacy refresh');
     assert.equal(((await legacy.json()) as { error: string }).error, 'temporarily_unavailable');
@@ -73,7 +75,12 @@ async function checks(f: Fixture, outage: Outage): Promise<void> {
     assertRetryAfter(logout, 'WorkOS sessions/logout');
     assert.match(await logout.text(), /temporarily_unavailable/);
 
-    const reply = await zenith.call({ Controller: 'Auth', Topic: 'AuthToken', TransactionID: 9, Data: { Provider: 'Bearer', AccessToken: 'a-refresh-token-the-database-would-look-up' } });
+    const reply = await zenith.call({
+      Controller: 'Auth',
+      Topic: 'AuthToken',
+      TransactionID: 9,
+      Data: { Provider: 'Bearer', AccessToken: 'a-refresh-token-the-database-would-look-up' },
+    });
     assert.deepEqual(reply, { Controller: 'Auth', Topic: 'AuthToken', TransactionID: 9, Action: 'Error', Data: ZENITH_MESSAGES.unavailable });
   });
 }

@@ -14,7 +14,16 @@ import { openSqlite } from './sqlite/sqlite-driver.ts';
 import { SqlStore } from './sql/sql-store.ts';
 import type { Driver } from './sql/driver.ts';
 import {
-  ENV, assertHealthDown, assertOauthUnavailable, assertSagUnavailable, assertSignInUnavailable, atSignIn, duringOutage, fixture, partnerCode, type Fixture,
+  ENV,
+  assertHealthDown,
+  assertOauthUnavailable,
+  assertSagUnavailable,
+  assertSignInUnavailable,
+  atSignIn,
+  duringOutage,
+  fixture,
+  partnerCode,
+  type Fixture,
 } from '../testing/outage-checks.ts';
 
 describe('SQLite outages', () => {

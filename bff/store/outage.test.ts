@@ -14,8 +14,19 @@ import { closeAll as closeZenith, connect as connectZenith } from '../compat/zen
 import { MESSAGES as ZENITH_MESSAGES } from '../compat/zenith/map.ts';
 import { timeouts } from './postgres/pg-driver.ts';
 import {
-  ENV, assertEveryEndpointUnavailable, assertHealthDown, assertRecovered, assertRetryAfter, assertSagUnavailable, assertWorkosUnavailable,
-  atCallback, call, duringOutage, fixture, partnerCode, type Fixture,
+  ENV,
+  assertEveryEndpointUnavailable,
+  assertHealthDown,
+  assertRecovered,
+  assertRetryAfter,
+  assertSagUnavailable,
+  assertWorkosUnavailable,
+  atCallback,
+  call,
+  duringOutage,
+  fixture,
+  partnerCode,
+  type Fixture,
 } from '../testing/outage-checks.ts';
 
 describe('PostgreSQL outages', () => {
@@ -43,7 +54,9 @@ describe('PostgreSQL outages', () => {
     const holder = new pg.Client({ connectionString: schema.url });
     await holder.connect();
     const lockEverything = async () => {
-      const tables = (await holder.query<{ t: string }>('SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema()')).rows.map((r) => r.t);
+      const tables = (await holder.query<{ t: string }>('SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema()')).rows.map(
+        (r) => r.t,
+      );
       await holder.query('BEGIN');
       await holder.query(`LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`);
     };
@@ -82,7 +95,12 @@ describe('PostgreSQL outages', () => {
     await duringOutage(f, { start: () => proxy.down(), end: () => proxy.up() }, async () => {
       await assertEveryEndpointUnavailable(f, code, ['store_unreachable']);
       // Zenith's own error message on the open socket: the request failed, not the credentials.
-      const reply = await zenith.call({ Controller: 'Auth', Topic: 'AuthCode', TransactionID: 7, Data: { Provider: 'Paritech', ClientID: f.partner.clientId, ClientSecret: f.partner.secret, AuthGrant: 'a-code' } });
+      const reply = await zenith.call({
+        Controller: 'Auth',
+        Topic: 'AuthCode',
+        TransactionID: 7,
+        Data: { Provider: 'Paritech', ClientID: f.partner.clientId, ClientSecret: f.partner.secret, AuthGrant: 'a-code' },
+      });
       assert.deepEqual(reply, { Controller: 'Auth', Topic: 'AuthCode', TransactionID: 7, Action: 'Error', Data: ZENITH_MESSAGES.unavailable });
       await assertWorkosUnavailable(f);
       await assertSagUnavailable(f);

@@ -360,7 +360,11 @@ export interface Store {
     setPasswordHash(id: string, hash: string, now: number): Promise<boolean>;
     touchSignIn(id: string, now: number): Promise<void>;
     /** Throws ConflictError on a duplicate email or username. */
-    update(id: string, patch: { name?: string; email?: string; emailVerified?: boolean; role?: Role; username?: string | null }, now: number): Promise<User | null>;
+    update(
+      id: string,
+      patch: { name?: string; email?: string; emailVerified?: boolean; role?: Role; username?: string | null },
+      now: number,
+    ): Promise<User | null>;
     /** One keyset page, newest first; `next` starts the following page, null on the last. Never OFFSET. */
     page(q: UserPageQuery): Promise<{ users: User[]; next: UserCursor | null }>;
     /**
@@ -411,7 +415,13 @@ export interface Store {
 
   /** Storage for oidc-provider models, keyed by (model, id). */
   oidc: {
-    upsert(model: string, id: string, payload: Record<string, unknown>, expiresAt: number | null, refs: { grantId?: string; userCode?: string; uid?: string }): Promise<void>;
+    upsert(
+      model: string,
+      id: string,
+      payload: Record<string, unknown>,
+      expiresAt: number | null,
+      refs: { grantId?: string; userCode?: string; uid?: string },
+    ): Promise<void>;
     find(model: string, id: string): Promise<OidcPayloadRecord | null>;
     findByUid(model: string, uid: string): Promise<OidcPayloadRecord | null>;
     findByUserCode(model: string, userCode: string): Promise<OidcPayloadRecord | null>;

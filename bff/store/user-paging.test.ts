@@ -126,8 +126,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const want = Math.floor(N / 7) + Math.floor(N / 11) - Math.floor(N / 77);
       assert.equal(users.length, want);
       assert.equal(new Set(users.map((u) => u.id)).size, want);
-      assert.ok(users.every((u) => { const i = Number(u.id.slice(1)); return i % 7 === 0 || i % 11 === 0; }));
-      for (let i = 1; i < users.length; i++) assert.ok(users[i - 1]!.createdAt > users[i]!.createdAt || users[i - 1]!.id > users[i]!.id, `out of order at ${i}`);
+      assert.ok(
+        users.every((u) => {
+          const i = Number(u.id.slice(1));
+          return i % 7 === 0 || i % 11 === 0;
+        }),
+      );
+      for (let i = 1; i < users.length; i++)
+        assert.ok(users[i - 1]!.createdAt > users[i]!.createdAt || users[i - 1]!.id > users[i]!.id, `out of order at ${i}`);
       seen.length = 0;
       await store.users.page({ sort: 'lastSignIn', secondFactor: true, limit: 200, after: { key: T0 + 50_000, id: 'u050000' } });
       const p = await plan(raw, seen[0]!.sql, seen[0]!.params);
@@ -145,11 +151,21 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         for (const q of seen) {
           const p = await plan(raw, q.sql, q.params);
           assert.doesNotMatch(p, /TEMP B-TREE|Sort|Seq Scan|SCAN users\b(?! USING)/, `${sort}: ${p}`);
-          assert.match(p, kind === 'sqlite' ? /(SCAN|SEARCH) users USING (COVERING )?INDEX users_(created_id|last_sign_in_id)/ : /Index Scan Backward using users_(created_id|last_sign_in_id)/, `${sort}: ${p}`);
+          assert.match(
+            p,
+            kind === 'sqlite'
+              ? /(SCAN|SEARCH) users USING (COVERING )?INDEX users_(created_id|last_sign_in_id)/
+              : /Index Scan Backward using users_(created_id|last_sign_in_id)/,
+            `${sort}: ${p}`,
+          );
         }
         // The deep page starts where the cursor points: a range bounded by the index, not a scan from the top.
         const deepPlan = await plan(raw, seen[1]!.sql, seen[1]!.params);
-        assert.match(deepPlan, kind === 'sqlite' ? /SEARCH users USING (COVERING )?INDEX users_\w+ \((created_at|<expr>)<\?\)/ : /Index Cond: /, `${sort}: ${deepPlan}`);
+        assert.match(
+          deepPlan,
+          kind === 'sqlite' ? /SEARCH users USING (COVERING )?INDEX users_\w+ \((created_at|<expr>)<\?\)/ : /Index Cond: /,
+          `${sort}: ${deepPlan}`,
+        );
         if (kind === 'postgres') assert.doesNotMatch(deepPlan, /Filter: .*<=/, 'the bound is the index condition, not a filter');
       }
     });

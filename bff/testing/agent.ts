@@ -79,7 +79,12 @@ export class Agent {
       if (form) {
         const body = new URLSearchParams();
         for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)) body.set(m[1]!, m[2]!);
-        const posted = await fetch(form[1]!, { method: 'POST', redirect: 'manual', headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', origin: this.origin }, body });
+        const posted = await fetch(form[1]!, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', origin: this.origin },
+          body,
+        });
         this.store(posted);
         const next = posted.headers.get('location');
         if (posted.status >= 300 && posted.status < 400 && next) {
@@ -98,7 +103,11 @@ export class Agent {
  * Drives an authorization request to its interaction, signs in, and (when
  * asked) consents, returning the final redirect that leaves the portal.
  */
-export async function authorizeThrough(agent: Agent, authorizeUrl: string, opts: { email: string; password: string; consent?: string[] | 'deny' }): Promise<URL> {
+export async function authorizeThrough(
+  agent: Agent,
+  authorizeUrl: string,
+  opts: { email: string; password: string; consent?: string[] | 'deny' },
+): Promise<URL> {
   let { url } = await agent.follow(authorizeUrl, (u) => u.pathname.startsWith('/interaction/'));
   for (let step = 0; step < 4; step++) {
     if (!url.pathname.startsWith('/interaction/')) return url;

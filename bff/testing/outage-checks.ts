@@ -31,7 +31,11 @@ export function call(url: string, init: RequestInit = {}): Promise<Response> {
 
 export async function fixture(app: TestApp): Promise<Fixture> {
   await createAccount(app.store, { email: 'pat@example.com', password: PASSWORD, name: 'Pat Doe', emailVerified: true }, Date.now());
-  const { client, secret } = await registerClient(app.store, { name: 'Trading Parrot', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'email'] }, Date.now());
+  const { client, secret } = await registerClient(
+    app.store,
+    { name: 'Trading Parrot', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'email'] },
+    Date.now(),
+  );
   const config = await oidc.discovery(new URL(app.config.issuer), client.clientId, { client_secret: secret! }, oidc.ClientSecretBasic(secret!), {
     execute: [oidc.allowInsecureRequests],
   });
@@ -83,21 +87,23 @@ export async function assertEveryEndpointUnavailable(f: Fixture, code: { end: UR
 /** /oauth/token (openid-client, and raw for the headers) and /oauth/authorize (a page) answer 503. */
 export async function assertOauthUnavailable(f: Fixture, code: { end: URL; verifier: string }): Promise<void> {
   // oauth4webapi reads error bodies only from 400/401 answers; any other status comes back as the Response itself.
-  await assert.rejects(
-    oidc.authorizationCodeGrant(f.partner.config, code.end, { pkceCodeVerifier: code.verifier }),
-    (e: Error & { cause?: unknown }) => {
-      assert.ok(e.cause instanceof Response, `openid-client saw the HTTP answer, got ${e}`);
-      assert.equal(e.cause.status, 503, '/oauth/token through openid-client');
-      return true;
-    },
-  );
+  await assert.rejects(oidc.authorizationCodeGrant(f.partner.config, code.end, { pkceCodeVerifier: code.verifier }), (e: Error & { cause?: unknown }) => {
+    assert.ok(e.cause instanceof Response, `openid-client saw the HTTP answer, got ${e}`);
+    assert.equal(e.cause.status, 503, '/oauth/token through openid-client');
+    return true;
+  });
   const token = await call(`${f.app.config.issuer}/token`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       authorization: `Basic ${Buffer.from(`${f.partner.clientId}:${f.partner.secret}`).toString('base64')}`,
     },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: code.end.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: code.verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: code.end.searchParams.get('code')!,
+      redirect_uri: REDIRECT,
+      code_verifier: code.verifier,
+    }),
   });
   assert.equal(token.status, 503, '/oauth/token');
   assertRetryAfter(token, '/oauth/token');
@@ -196,7 +202,14 @@ export async function atCallback(app: TestApp): Promise<{ agent: Agent; url: str
 function postLogin(app: TestApp, s: { agent: Agent; uid: string }): Promise<Response> {
   return call(`${app.url}/bff/interaction/${s.uid}/login`, {
     method: 'POST',
-    headers: { cookie: s.agent.cookieHeader(), accept: 'application/json', 'content-type': 'application/json', 'x-portal-csrf': '1', origin: app.url, 'sec-fetch-site': 'same-origin' },
+    headers: {
+      cookie: s.agent.cookieHeader(),
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'x-portal-csrf': '1',
+      origin: app.url,
+      'sec-fetch-site': 'same-origin',
+    },
     body: JSON.stringify({ email: 'pat@example.com', password: PASSWORD }),
   });
 }

@@ -19,7 +19,9 @@ export interface TestPartner {
 /** Registers a confidential partner and discovers the test app's issuer for it. */
 export async function testPartner(app: TestApp, name = 'Partner', scopes = ['openid', 'profile', 'email', 'offline_access']): Promise<TestPartner> {
   const { client, secret } = await registerClient(app.store, { name, redirectUris: [PARTNER_REDIRECT], isPublic: false, scopes }, Date.now());
-  const config = await oidc.discovery(new URL(app.config.issuer), client.clientId, { client_secret: secret! }, oidc.ClientSecretBasic(secret!), { execute: [oidc.allowInsecureRequests] });
+  const config = await oidc.discovery(new URL(app.config.issuer), client.clientId, { client_secret: secret! }, oidc.ClientSecretBasic(secret!), {
+    execute: [oidc.allowInsecureRequests],
+  });
   return { clientId: client.clientId, secret: secret!, config };
 }
 
@@ -49,7 +51,11 @@ export function tokenEndpoint(app: TestApp, p: { clientId: string; secret: strin
 }
 
 /** A refresh at the token endpoint: the status and the RFC 6749 body. */
-export async function refreshWith(app: TestApp, p: { clientId: string; secret: string }, refreshToken: string): Promise<{ status: number; body: Record<string, string> }> {
+export async function refreshWith(
+  app: TestApp,
+  p: { clientId: string; secret: string },
+  refreshToken: string,
+): Promise<{ status: number; body: Record<string, string> }> {
   const res = await tokenEndpoint(app, p, { grant_type: 'refresh_token', refresh_token: refreshToken });
   return { status: res.status, body: (await res.json()) as Record<string, string> };
 }

@@ -55,7 +55,10 @@ export async function startPortalProcess(env: Record<string, string>, attempts =
     },
   };
   for (let i = 0; i < attempts && !gone; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return proc;
     await new Promise((r) => setTimeout(r, 100));
   }

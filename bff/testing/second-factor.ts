@@ -70,6 +70,7 @@ export async function setUpInInteraction(agent: Agent, uid: string, email: strin
   const { secret } = (await setup.json()) as { secret: string };
   const step = stepAt(Date.now());
   const res = await agent.api('POST', `/bff/interaction/${uid}/second-factor/setup/totp/confirm`, { code: codeForStep(secret, step) });
-  if (res.status === 200) rememberFactor(agent.origin, email, secret, ((await res.clone().json()) as { newRecoveryCodes: string[] | null }).newRecoveryCodes ?? [], step);
+  if (res.status === 200)
+    rememberFactor(agent.origin, email, secret, ((await res.clone().json()) as { newRecoveryCodes: string[] | null }).newRecoveryCodes ?? [], step);
   return res;
 }

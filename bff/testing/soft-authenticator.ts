@@ -73,14 +73,32 @@ export class SoftAuthenticator {
     const id = randomBytes(32);
     const len = Buffer.alloc(2);
     len.writeUInt16BE(id.length);
-    const authData = Buffer.concat([sha256(options.rp.id ?? ''), Buffer.from([this.#flags(FLAG.AT)]), Buffer.alloc(4), Buffer.alloc(16), len, id, Buffer.from(cose)]);
-    const attestationObject = isoCBOR.encode(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', new Uint8Array(authData)]]) as never);
+    const authData = Buffer.concat([
+      sha256(options.rp.id ?? ''),
+      Buffer.from([this.#flags(FLAG.AT)]),
+      Buffer.alloc(4),
+      Buffer.alloc(16),
+      len,
+      id,
+      Buffer.from(cose),
+    ]);
+    const attestationObject = isoCBOR.encode(
+      new Map<string, unknown>([
+        ['fmt', 'none'],
+        ['attStmt', new Map()],
+        ['authData', new Uint8Array(authData)],
+      ]) as never,
+    );
     this.held.push({ id, privateKey, userHandle: options.user.id, counter: 0 });
     return {
       id: b64url(id),
       rawId: b64url(id),
       type: 'public-key' as const,
-      response: { clientDataJSON: this.#clientData('webauthn.create', options.challenge, over.origin ?? this.origin), attestationObject: b64url(attestationObject), transports: ['internal'] },
+      response: {
+        clientDataJSON: this.#clientData('webauthn.create', options.challenge, over.origin ?? this.origin),
+        attestationObject: b64url(attestationObject),
+        transports: ['internal'],
+      },
       clientExtensionResults: {},
       authenticatorAttachment: 'platform' as const,
     };

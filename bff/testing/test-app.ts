@@ -82,7 +82,14 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     cleanups.unshift(() => store.close());
   }
   const clock = { offset: 0 };
-  const app = await createApp({ config, store, logger: createLogger(config.logLevel), now: () => Date.now() + clock.offset, webDir: opts.webDir ?? join(tmpdir(), 'portal-no-web'), sessionTestHooks: opts.sessionTestHooks });
+  const app = await createApp({
+    config,
+    store,
+    logger: createLogger(config.logLevel),
+    now: () => Date.now() + clock.offset,
+    webDir: opts.webDir ?? join(tmpdir(), 'portal-no-web'),
+    sessionTestHooks: opts.sessionTestHooks,
+  });
   app.setSelfOrigin(url);
   server.on('request', app.app);
   attachZenith(server, app.deps);

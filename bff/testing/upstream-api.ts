@@ -69,7 +69,10 @@ export async function startUpstreamApi(opts: UpstreamOptions): Promise<UpstreamA
     // A first-party SPA page for the browser journey, served through an anonymous route on the portal's origin.
     if (url.pathname === '/app/' || url.pathname === '/app/app.js') {
       const page = url.pathname === '/app/';
-      res.writeHead(200, { 'content-type': page ? 'text/html; charset=utf-8' : 'text/javascript', 'content-security-policy': "default-src 'self'; script-src 'self'; frame-ancestors 'none'" });
+      res.writeHead(200, {
+        'content-type': page ? 'text/html; charset=utf-8' : 'text/javascript',
+        'content-security-policy': "default-src 'self'; script-src 'self'; frame-ancestors 'none'",
+      });
       return void res.end(page ? SPA_PAGE : SPA_SCRIPT);
     }
     if (url.pathname === '/always-401') return json(res, 401, { error: 'invalid_token' });
@@ -78,7 +81,12 @@ export async function startUpstreamApi(opts: UpstreamOptions): Promise<UpstreamA
       res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
       return json(res, 401, { error: 'invalid_token' });
     }
-    if (!String(claims.scope ?? '').split(' ').includes(opts.scope)) return json(res, 403, { error: 'insufficient_scope' });
+    if (
+      !String(claims.scope ?? '')
+        .split(' ')
+        .includes(opts.scope)
+    )
+      return json(res, 403, { error: 'insufficient_scope' });
     api.accepted.push(String(claims.jti));
     switch (url.pathname) {
       case '/upload': {
@@ -105,9 +113,20 @@ export async function startUpstreamApi(opts: UpstreamOptions): Promise<UpstreamA
         return json(res, 200, { ok: true });
       default:
         return json(res, 200, {
-          sub: claims.sub, aud: claims.aud, scope: claims.scope, act: claims.act ?? null, method: req.method, path: url.pathname, query: url.search,
-          cookie: req.headers.cookie ?? null, csrf: req.headers['x-portal-csrf'] ?? null,
-          forwarded: { for: req.headers['x-forwarded-for'] ?? null, host: req.headers['x-forwarded-host'] ?? null, proto: req.headers['x-forwarded-proto'] ?? null },
+          sub: claims.sub,
+          aud: claims.aud,
+          scope: claims.scope,
+          act: claims.act ?? null,
+          method: req.method,
+          path: url.pathname,
+          query: url.search,
+          cookie: req.headers.cookie ?? null,
+          csrf: req.headers['x-portal-csrf'] ?? null,
+          forwarded: {
+            for: req.headers['x-forwarded-for'] ?? null,
+            host: req.headers['x-forwarded-host'] ?? null,
+            proto: req.headers['x-forwarded-proto'] ?? null,
+          },
           requestId: req.headers['x-request-id'] ?? null,
         });
     }
@@ -119,13 +138,16 @@ export async function startUpstreamApi(opts: UpstreamOptions): Promise<UpstreamA
   // WebSockets: the token must be on the handshake; the first message says what it saw, then it echoes.
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
-    verify(req).then((claims) => {
-      if (!claims) return void socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        ws.send(JSON.stringify({ aud: claims.aud, sub: claims.sub, cookie: req.headers.cookie ?? null }));
-        ws.on('message', (m) => ws.send(String(m)));
-      });
-    }, () => socket.destroy());
+    verify(req).then(
+      (claims) => {
+        if (!claims) return void socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          ws.send(JSON.stringify({ aud: claims.aud, sub: claims.sub, cookie: req.headers.cookie ?? null }));
+          ws.on('message', (m) => ws.send(String(m)));
+        });
+      },
+      () => socket.destroy(),
+    );
   });
   await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
   api.server = server;

@@ -133,7 +133,12 @@ export async function startUpstreamOp(opts: UpstreamOpOptions = {}): Promise<Ups
   const issuer = `http://127.0.0.1:${port}`;
   const users = [...(opts.users ?? UPSTREAM_USERS.map((u) => ({ ...u })))];
 
-  const signing = { ...(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as JWK), kid: `up-${randomBytes(4).toString('hex')}`, alg: 'RS256', use: 'sig' };
+  const signing = {
+    ...(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as JWK),
+    kid: `up-${randomBytes(4).toString('hex')}`,
+    alg: 'RS256',
+    use: 'sig',
+  };
   const rogue = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
 
   const clients = [
@@ -232,7 +237,9 @@ export async function startUpstreamOp(opts: UpstreamOpOptions = {}): Promise<Ups
   app.post('/interaction/:uid/login', form, async (req, res) => {
     const d = await details(req, res);
     if (!d) return send(res, page('Expired', '<h1>This sign-in has expired</h1>', 400));
-    const email = String(req.body?.email ?? '').trim().toLowerCase();
+    const email = String(req.body?.email ?? '')
+      .trim()
+      .toLowerCase();
     const user = users.find((u) => u.email === email && u.password === String(req.body?.password ?? ''));
     if (!user) return send(res, loginPage(d.uid, String(d.params.client_id), 'Wrong email or password.', email));
     await finishLogin(req, res, d, user.sub);
@@ -241,7 +248,12 @@ export async function startUpstreamOp(opts: UpstreamOpOptions = {}): Promise<Ups
   app.post('/interaction/:uid/abort', async (req, res) => {
     const d = await details(req, res);
     if (!d) return send(res, page('Expired', '<h1>This sign-in has expired</h1>', 400));
-    await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'The user cancelled the sign-in.' },
+      { mergeWithLastSubmission: false },
+    );
   });
 
   app.use(provider.callback());

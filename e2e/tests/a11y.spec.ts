@@ -61,14 +61,18 @@ for (const viewport of VIEWPORTS) {
       await expectAccessible(page, 'not found');
     });
 
-    test('server-rendered pages (sign-in error, logout confirmation, signed out, /oauth/auth): accessible, in the SPA\'s frame', async ({ page, context, seedUser }) => {
+    test("server-rendered pages (sign-in error, logout confirmation, signed out, /oauth/auth): accessible, in the SPA's frame", async ({
+      page,
+      context,
+      seedUser,
+    }) => {
       await visit(page, '/', 'Portal');
       const spa = await frameStyle(page);
 
       await page.goto('/oauth/authorize?client_id=no-such-app&response_type=code&scope=openid');
       await expect(page.getByRole('heading', { level: 1, name: 'We could not continue' })).toBeVisible();
       await expectAccessible(page, 'server-rendered sign-in error');
-      expect(await frameStyle(page), 'sign-in error page: the SPA\'s colours, font, top bar and card').toEqual(spa);
+      expect(await frameStyle(page), "sign-in error page: the SPA's colours, font, top bar and card").toEqual(spa);
 
       // The provider asks for confirmation only when there is a session to end.
       await signInViaApi(context, await seedUser());
@@ -92,13 +96,21 @@ for (const viewport of VIEWPORTS) {
       await expectAccessible(page, 'account');
     });
 
-    test('an admin: partner apps (with a confirmation open), identity providers, impersonation, audit log', async ({ page, context, seedAdmin, seedPartnerApp }) => {
+    test('an admin: partner apps (with a confirmation open), identity providers, impersonation, audit log', async ({
+      page,
+      context,
+      seedAdmin,
+      seedPartnerApp,
+    }) => {
       await seedPartnerApp();
       await signInViaApi(context, await seedAdmin());
       await visit(page, '/admin/clients', 'Partner apps');
       await expect(page.getByRole('table')).toBeVisible();
       await expectAccessible(page, 'partner apps');
-      await page.getByRole('button', { name: /^Delete / }).first().click();
+      await page
+        .getByRole('button', { name: /^Delete / })
+        .first()
+        .click();
       await expect(page.getByRole('dialog')).toBeVisible();
       // The open confirmation on its own: axe 4.13 answers "needs review" for every text in a top-layer
       // <dialog> ("partially overlaps other elements"), so only its violations are checked here; its

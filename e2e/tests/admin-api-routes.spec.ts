@@ -14,7 +14,10 @@ test('an admin adds a gateway route to an API and removes it, confirmed and audi
   const identifier = `https://orders-${stamp}.example`;
   const path = `/api/orders-${stamp}`;
   // The API the route sends tokens for, through the APIs screen's own endpoint.
-  const created = await page.request.post('/bff/admin/resources', { data: { identifier, name: 'Orders', scopes: ['orders:read'] }, headers: { 'x-portal-csrf': '1', origin: PORTAL_URL } });
+  const created = await page.request.post('/bff/admin/resources', {
+    data: { identifier, name: 'Orders', scopes: ['orders:read'] },
+    headers: { 'x-portal-csrf': '1', origin: PORTAL_URL },
+  });
   expect(created.status()).toBe(201);
   await page.goto('/admin/api-routes');
   await expect(page.getByRole('heading', { name: 'API routes (the portal as your BFF)', level: 1 })).toBeVisible({ timeout: 30_000 });

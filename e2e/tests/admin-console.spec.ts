@@ -24,7 +24,13 @@ for (const viewport of VIEWPORTS) {
     test.describe.configure({ timeout: 180_000 });
     test.use({ viewport: { width: viewport.width, height: viewport.height } });
 
-    test('organizations: create, rename (stale page refused), members and roles, invitations, delete with the typed name', async ({ page, context, store, seedAdmin, seedUser }) => {
+    test('organizations: create, rename (stale page refused), members and roles, invitations, delete with the typed name', async ({
+      page,
+      context,
+      store,
+      seedAdmin,
+      seedUser,
+    }) => {
       const admin = await seedAdmin();
       const member = await seedUser();
       const orgName = `Acme ${viewport.name} ${Date.now()}`;
@@ -81,7 +87,10 @@ for (const viewport of VIEWPORTS) {
       await expect(page.getByRole('row').filter({ hasText: member.email }).filter({ hasText: 'Revoked' })).toHaveCount(1);
 
       await page.getByRole('button', { name: `Remove ${member.email}` }).click();
-      await page.getByRole('dialog', { name: `Remove ${member.email}?` }).getByRole('button', { name: 'Remove member' }).click();
+      await page
+        .getByRole('dialog', { name: `Remove ${member.email}?` })
+        .getByRole('button', { name: 'Remove member' })
+        .click();
       await expect(notice(page, `${member.email} was removed`)).toBeVisible();
       expect(await store.orgs.findMembership(member.id, org.id)).toBeNull();
 
@@ -98,10 +107,24 @@ for (const viewport of VIEWPORTS) {
       expect(await store.orgs.find(org.id)).toBeNull();
       const kinds = (await store.audit.list({ actorId: admin.id, limit: 50 })).map((e) => e.kind).reverse();
       // Signing in is sign_in plus mfa_verified (admins answer a second factor).
-      expect(kinds.filter((k) => k !== 'sign_in' && k !== 'mfa_verified')).toEqual(['org_created', 'org_renamed', 'org_member_added', 'org_member_role_changed', 'invitation_created', 'invitation_revoked', 'org_member_removed', 'org_deleted']);
+      expect(kinds.filter((k) => k !== 'sign_in' && k !== 'mfa_verified')).toEqual([
+        'org_created',
+        'org_renamed',
+        'org_member_added',
+        'org_member_role_changed',
+        'invitation_created',
+        'invitation_revoked',
+        'org_member_removed',
+        'org_deleted',
+      ]);
     });
 
-    test('branding: contrast checked in the preview and before saving; the colour reaches the SPA and the server-rendered pages', async ({ page, context, browser, seedAdmin }) => {
+    test('branding: contrast checked in the preview and before saving; the colour reaches the SPA and the server-rendered pages', async ({
+      page,
+      context,
+      browser,
+      seedAdmin,
+    }) => {
       await signInViaApi(context, await seedAdmin());
       await page.goto('/admin/branding');
       await expect(page.getByRole('heading', { level: 1, name: 'Branding' })).toBeVisible();
@@ -151,7 +174,10 @@ for (const viewport of VIEWPORTS) {
 
       // Put the default back for the other journeys.
       const { branding } = (await (await page.request.get('/bff/admin/branding')).json()) as { branding: { updatedAt: number } };
-      const reset = await page.request.put('/bff/admin/branding', { headers: spaHeaders, data: { portalName: 'Portal', logoUrl: null, primaryColour: '#2446c7', supportEmail: null, updatedAt: branding.updatedAt } });
+      const reset = await page.request.put('/bff/admin/branding', {
+        headers: spaHeaders,
+        data: { portalName: 'Portal', logoUrl: null, primaryColour: '#2446c7', supportEmail: null, updatedAt: branding.updatedAt },
+      });
       expect(reset.status()).toBe(200);
     });
 
@@ -175,7 +201,10 @@ for (const viewport of VIEWPORTS) {
       await page.getByRole('link', { name: 'Download these entries (JSON lines)' }).click();
       const download = await downloading;
       expect(download.suggestedFilename()).toMatch(/^audit-.*\.jsonl$/);
-      const lines = (await readFile((await download.path())!, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { kind: string; actorId: string | null; subjectId: string | null });
+      const lines = (await readFile((await download.path())!, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; actorId: string | null; subjectId: string | null });
       // Newest first: the download records itself before it streams; the sign-in is a password, then a second factor.
       expect(lines.map((l) => l.kind)).toEqual(['audit_exported', 'mfa_verified', 'sign_in']);
       expect(lines.every((l) => l.actorId === admin.id)).toBe(true);

@@ -21,7 +21,13 @@ for (const viewport of VIEWPORTS) {
     test.describe.configure({ timeout: 240_000 });
     test.use({ viewport: { width: viewport.width, height: viewport.height } });
 
-    test('an admin adds a person with an initial password; their first sign-in makes them choose their own', async ({ page, context, browser, seedAdmin, store }) => {
+    test('an admin adds a person with an initial password; their first sign-in makes them choose their own', async ({
+      page,
+      context,
+      browser,
+      seedAdmin,
+      store,
+    }) => {
       const admin = await seedAdmin();
       await signInViaApi(context, admin);
       const email = `hire-${randomBytes(4).toString('hex')}@example.com`;

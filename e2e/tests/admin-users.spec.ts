@@ -19,7 +19,14 @@ for (const viewport of VIEWPORTS) {
     test.describe.configure({ timeout: 360_000 });
     test.use({ viewport: { width: viewport.width, height: viewport.height } });
 
-    test('an admin finds a user, ends a session, changes the role past a stale page, disables and deletes them', async ({ page, context, browser, seedAdmin, seedUser, store }) => {
+    test('an admin finds a user, ends a session, changes the role past a stale page, disables and deletes them', async ({
+      page,
+      context,
+      browser,
+      seedAdmin,
+      seedUser,
+      store,
+    }) => {
       const admin = await seedAdmin();
       const person = await seedUser();
       // The person is signed in in a browser of their own.

@@ -25,7 +25,10 @@ async function frameFromOtherOrigin(page: Page, partner: Partner, target: string
   const frame = page.frames().find((f) => f !== page.mainFrame())!;
   // The load settles either way: with the target, or with Chromium's error page.
   await frame.waitForLoadState('load');
-  const body = await frame.locator('body').innerText({ timeout: 5000 }).catch(() => '');
+  const body = await frame
+    .locator('body')
+    .innerText({ timeout: 5000 })
+    .catch(() => '');
   return { frameUrl: frame.url(), body, console };
 }
 

@@ -13,7 +13,11 @@ import { expect, screenshot, signInViaApi, test } from '../fixtures/test.ts';
 test('a person signs a TV in: opens the link, signs in, sees the app and its scopes, allows it; the TV gets tokens', async ({ page, store, seedUser }) => {
   const user = await seedUser();
   const name = `Living Room TV ${Date.now()}`;
-  const { client } = await registerClient(store, { name, redirectUris: ['https://tv.example/cb'], isPublic: true, scopes: ['openid', 'email'], options: { device: true } }, Date.now());
+  const { client } = await registerClient(
+    store,
+    { name, redirectUris: ['https://tv.example/cb'], isPublic: true, scopes: ['openid', 'email'], options: { device: true } },
+    Date.now(),
+  );
   const tv = await oidc.discovery(new URL(ISSUER), client.clientId, {}, oidc.None(), { execute: [oidc.allowInsecureRequests] });
   const shown = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid email' });
 
@@ -43,9 +47,18 @@ test('a person signs a TV in: opens the link, signs in, sees the app and its sco
   expect(tokens.claims()!.email).toBe(user.email);
 });
 
-test('a wrong code is announced and focused, and the right one, typed in lower case without the dash, then works', async ({ page, context, store, seedUser }) => {
+test('a wrong code is announced and focused, and the right one, typed in lower case without the dash, then works', async ({
+  page,
+  context,
+  store,
+  seedUser,
+}) => {
   const user = await seedUser();
-  const { client } = await registerClient(store, { name: 'Console', redirectUris: ['https://console.example/cb'], isPublic: true, scopes: ['openid'], options: { device: true } }, Date.now());
+  const { client } = await registerClient(
+    store,
+    { name: 'Console', redirectUris: ['https://console.example/cb'], isPublic: true, scopes: ['openid'], options: { device: true } },
+    Date.now(),
+  );
   const tv = await oidc.discovery(new URL(ISSUER), client.clientId, {}, oidc.None(), { execute: [oidc.allowInsecureRequests] });
   const shown = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
   await signInViaApi(context, user);

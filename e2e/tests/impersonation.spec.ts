@@ -115,7 +115,11 @@ test('Stop: back as the admin, and the impersonation cookie no longer works anyw
   // Control: before Stop the copied cookie is the impersonation session in another browser.
   const before = await browser.newContext({ baseURL: PORTAL_URL });
   await before.addCookies([stolen!]);
-  expect(await (await before.request.get('/bff/session')).json()).toMatchObject({ authenticated: true, user: { email: target.email }, impersonation: { reason: 'Walking the user through their settings' } });
+  expect(await (await before.request.get('/bff/session')).json()).toMatchObject({
+    authenticated: true,
+    user: { email: target.email },
+    impersonation: { reason: 'Walking the user through their settings' },
+  });
   await before.close();
 
   await stopImpersonating(page);

@@ -58,11 +58,19 @@ test('the account screen shows only the setup until a passkey is added, then ope
 });
 
 test('a partner’s sign-in waits at the setup step: an authenticator app, its recovery codes once, then the partner gets its code', async ({ page }) => {
-  const { client } = await registerClient(own.store(), { name: 'Held Partner', redirectUris: [PARTNER_CALLBACK], isPublic: true, scopes: ['openid', 'email'] }, Date.now());
+  const { client } = await registerClient(
+    own.store(),
+    { name: 'Held Partner', redirectUris: [PARTNER_CALLBACK], isPublic: true, scopes: ['openid', 'email'] },
+    Date.now(),
+  );
   let arrived: URL | null = null;
   await page.route(`${PARTNER_CALLBACK}**`, async (route) => {
     arrived = new URL(route.request().url());
-    await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html lang="en"><title>Partner</title><h1>Back at the partner</h1></html>' });
+    await route.fulfill({
+      status: 200,
+      contentType: 'text/html',
+      body: '<!doctype html><html lang="en"><title>Partner</title><h1>Back at the partner</h1></html>',
+    });
   });
   const verifier = randomBytes(32).toString('base64url');
   const authorize = new URL(`${own.portal().url}/oauth/authorize`);

@@ -19,7 +19,10 @@ import { SESSION_CHANNEL } from '../../bff/session/sessions.ts';
 
 async function expectAccessible(page: Page, screen: string) {
   const { violations } = await new AxeBuilder({ page }).analyze();
-  expect(violations.map((v) => v.id), `${screen}: axe violations`).toEqual([]);
+  expect(
+    violations.map((v) => v.id),
+    `${screen}: axe violations`,
+  ).toEqual([]);
   expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${screen}: no sideways scroll`).toBe(true);
 }
 
@@ -41,7 +44,13 @@ test.describe('two-step verification', () => {
   // Several sign-ins and axe runs on a shared machine.
   test.setTimeout(300_000);
 
-  test('an admin sets it up before the admin screens, signs in with it, and is asked again before impersonating', async ({ page, context, seedAdmin, seedUser, store }) => {
+  test('an admin sets it up before the admin screens, signs in with it, and is asked again before impersonating', async ({
+    page,
+    context,
+    seedAdmin,
+    seedUser,
+    store,
+  }) => {
     const admin = await seedAdmin({ secondFactor: false });
     const target = await seedUser();
     await signInViaApi(context, admin);
@@ -83,7 +92,10 @@ test.describe('two-step verification', () => {
     await page.getByRole('radio', { name: new RegExp(target.email.replace(/[.+]/g, '\\$&')) }).check();
     await page.getByLabel('Reason (shown to the user and recorded)').fill('Ticket 77: cannot find the invoices page');
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('dialog', { name: /^Impersonate / }).getByRole('button', { name: 'Start impersonating' }).click();
+    await page
+      .getByRole('dialog', { name: /^Impersonate / })
+      .getByRole('button', { name: 'Start impersonating' })
+      .click();
     await expect(page.getByText('Confirm it is you')).toBeVisible();
     await expectAccessible(page, 'step-up');
     await page.getByRole('button', { name: 'Use a recovery code instead' }).click();

@@ -117,7 +117,10 @@ test('the session cookie is HttpOnly, SameSite=Strict, Path=/ and host-only', as
   // The raw header: no Domain attribute (a host-only cookie is never sent to sibling hosts).
   const header = setCookies.flatMap((v) => v.split('\n')).find((v) => v.startsWith(`${SESSION_COOKIE}=`));
   expect(header, `Set-Cookie for ${SESSION_COOKIE} on /bff/callback (saw: ${setCookies.join(' | ')})`).toBeDefined();
-  const attrs = header!.split(';').slice(1).map((a) => a.trim().toLowerCase());
+  const attrs = header!
+    .split(';')
+    .slice(1)
+    .map((a) => a.trim().toLowerCase());
   expect(attrs).toEqual(expect.arrayContaining(['httponly', 'samesite=strict', 'path=/']));
   expect(attrs.filter((a) => a.startsWith('domain=') || a === 'secure')).toEqual([]);
 
@@ -172,7 +175,12 @@ test('no access or refresh token ever reaches the browser', async ({ page, seedU
   const documents: Array<Promise<{ url: string; body: string }>> = [];
   page.on('response', (r) => {
     if (!r.url().startsWith(PORTAL_URL) || r.request().resourceType() === 'fetch') return;
-    documents.push(r.text().then((body) => ({ url: r.url(), body }), () => ({ url: r.url(), body: '' })));
+    documents.push(
+      r.text().then(
+        (body) => ({ url: r.url(), body }),
+        () => ({ url: r.url(), body: '' }),
+      ),
+    );
   });
 
   await signIn(page, user);

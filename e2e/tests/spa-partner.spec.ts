@@ -21,7 +21,11 @@ test('sign-in, userinfo, renewal and sign-out of a partner SPA on another origin
   test.setTimeout(120_000);
   const user = await seedUser();
   const name = `Spa Partner ${Date.now()}`;
-  const { client } = await registerClient(store, { name, redirectUris: [spa.redirectUri], postLogoutRedirectUris: [spa.postLogoutRedirectUri], isPublic: true, scopes: ['openid', 'email', 'profile'] }, Date.now());
+  const { client } = await registerClient(
+    store,
+    { name, redirectUris: [spa.redirectUri], postLogoutRedirectUris: [spa.postLogoutRedirectUri], isPublic: true, scopes: ['openid', 'email', 'profile'] },
+    Date.now(),
+  );
   const failed: string[] = [];
   page.on('requestfailed', (r) => failed.push(`${r.method()} ${r.url()} ${r.failure()?.errorText}`));
   const tokenCalls: string[] = [];

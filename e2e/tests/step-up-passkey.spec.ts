@@ -39,7 +39,10 @@ test('an admin confirms it is them with a passkey, and the impersonation starts'
   await page.getByRole('radio', { name: new RegExp(target.email.replace(/[.+]/g, '\\$&')) }).check();
   await page.getByLabel('Reason (shown to the user and recorded)').fill('Ticket 88: cannot find the invoices page');
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('dialog', { name: /^Impersonate / }).getByRole('button', { name: 'Start impersonating' }).click();
+  await page
+    .getByRole('dialog', { name: /^Impersonate / })
+    .getByRole('button', { name: 'Start impersonating' })
+    .click();
   await expect(page.getByText('Confirm it is you')).toBeVisible();
   // Only a passkey here: no code form for an app the admin does not have.
   await expect(page.getByLabel('Code from your authenticator app')).toHaveCount(0);

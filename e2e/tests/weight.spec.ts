@@ -28,9 +28,12 @@ test('the sign-in page loads only its own JavaScript, compressed, within budget'
     requests += 1;
     if (response.request().resourceType() !== 'script') return;
     settled.push(
-      response.request().sizes().then((sizes) => {
-        scripts.push({ url: response.url(), encoding: response.headers()['content-encoding'], wire: sizes.responseBodySize });
-      }),
+      response
+        .request()
+        .sizes()
+        .then((sizes) => {
+          scripts.push({ url: response.url(), encoding: response.headers()['content-encoding'], wire: sizes.responseBodySize });
+        }),
     );
   });
 
@@ -71,7 +74,9 @@ test('the sign-in page loads only its own JavaScript, compressed, within budget'
   const gzipBytes = scripts.reduce((sum, s) => sum + statSync(join(ROOT, 'dist/web', `${new URL(s.url).pathname}.gz`)).size, 0);
   const brBytes = scripts.reduce((sum, s) => sum + s.wire, 0);
   const kb = (bytes: number) => (bytes / 1024).toFixed(1);
-  console.log(`sign-in page: ${scripts.length} scripts, JavaScript ${kb(gzipBytes)} KB gzip (${kb(brBytes)} KB brotli on the wire), ${requests} requests, largest paint ${Math.round(paint.lcp)} ms (HTML in at ${Math.round(paint.document)} ms after the redirects, scripts and CSS at ${Math.round(paint.scripts)} ms, the BFF's answers at ${Math.round(paint.api)} ms; before the paint: ${paint.awaited.join(', ') || 'no BFF call'})`);
+  console.log(
+    `sign-in page: ${scripts.length} scripts, JavaScript ${kb(gzipBytes)} KB gzip (${kb(brBytes)} KB brotli on the wire), ${requests} requests, largest paint ${Math.round(paint.lcp)} ms (HTML in at ${Math.round(paint.document)} ms after the redirects, scripts and CSS at ${Math.round(paint.scripts)} ms, the BFF's answers at ${Math.round(paint.api)} ms; before the paint: ${paint.awaited.join(', ') || 'no BFF call'})`,
+  );
   expect(gzipBytes / 1024).toBeLessThanOrEqual(SIGN_IN_JS_BUDGET_KB);
   await context.close();
 });

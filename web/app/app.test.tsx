@@ -62,9 +62,7 @@ describe('interaction', () => {
       body: { error: 'interaction_not_found', message: 'Not found.' },
     });
     renderApp('/interaction/gone');
-    expect(
-      await screen.findByText('This sign-in request has expired or is unknown. Go back to the app and start again.'),
-    ).toBeTruthy();
+    expect(await screen.findByText('This sign-in request has expired or is unknown. Go back to the app and start again.')).toBeTruthy();
   });
 
   it('login: posts the credentials with the CSRF header, then follows redirectTo', async () => {
@@ -152,9 +150,7 @@ describe('account', () => {
       body: {
         user: { id: 'u1', email: 'ada@example.com', name: 'Ada Lovelace', role: 'admin', createdAt: '2024-01-01T00:00:00Z' },
         connectedApps: apps,
-        impersonations: [
-          { at: '2024-04-01T09:30:00Z', admin: { email: 'root@example.com', name: 'Root' }, reason: 'Ticket 42', durationMinutes: 15 },
-        ],
+        impersonations: [{ at: '2024-04-01T09:30:00Z', admin: { email: 'root@example.com', name: 'Root' }, reason: 'Ticket 42', durationMinutes: 15 }],
       },
     });
     answers['DELETE /bff/account/apps/acme'] = () => {

@@ -50,9 +50,7 @@ describe('ImpersonationBar', () => {
 
   it('asks again every 10 s while the server has not ended it yet', () => {
     const onExpired = vi.fn();
-    render(
-      <ImpersonationBar userEmail="ada@example.com" impersonation={impersonation(start + 1_000)} onStop={() => {}} onExpired={onExpired} />,
-    );
+    render(<ImpersonationBar userEmail="ada@example.com" impersonation={impersonation(start + 1_000)} onStop={() => {}} onExpired={onExpired} />);
     act(() => {
       vi.advanceTimersByTime(2_000);
     });
@@ -64,17 +62,13 @@ describe('ImpersonationBar', () => {
   });
 
   it('accepts expiresAt in epoch seconds', () => {
-    render(
-      <ImpersonationBar userEmail="ada@example.com" impersonation={impersonation(start / 1000 + 600)} onStop={() => {}} />,
-    );
+    render(<ImpersonationBar userEmail="ada@example.com" impersonation={impersonation(start / 1000 + 600)} onStop={() => {}} />);
     expect(screen.getByRole('timer').textContent).toBe('10:00');
   });
 
   it('Stop impersonating asks first: Escape cancels (focus back on Stop), Stop now calls onStop; disabled while stopping', () => {
     const onStop = vi.fn();
-    const { rerender } = render(
-      <ImpersonationBar userEmail="ada@example.com" impersonation={impersonation(start + 60_000)} onStop={onStop} />,
-    );
+    const { rerender } = render(<ImpersonationBar userEmail="ada@example.com" impersonation={impersonation(start + 60_000)} onStop={onStop} />);
     const stop = screen.getByRole('button', { name: 'Stop impersonating' });
     stop.focus();
     fireEvent.click(stop);

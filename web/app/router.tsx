@@ -25,7 +25,9 @@ const AdminApiRoutesPage = lazy(() => import('../features/admin-api-routes/admin
 const AdminResourcesPage = lazy(() => import('../features/admin-resources/admin-resources-page.tsx').then((m) => ({ default: m.AdminResourcesPage })));
 const DevicePage = lazy(() => import('../features/device/device-page.tsx').then((m) => ({ default: m.DevicePage })));
 const AdminDashboardPage = lazy(() => import('../features/admin-dashboard/admin-dashboard-page.tsx').then((m) => ({ default: m.AdminDashboardPage })));
-const AdminOrganizationsPage = lazy(() => import('../features/admin-organizations/admin-organizations-page.tsx').then((m) => ({ default: m.AdminOrganizationsPage })));
+const AdminOrganizationsPage = lazy(() =>
+  import('../features/admin-organizations/admin-organizations-page.tsx').then((m) => ({ default: m.AdminOrganizationsPage })),
+);
 const OrganizationPage = lazy(() => import('../features/admin-organizations/organization-page.tsx').then((m) => ({ default: m.OrganizationPage })));
 const AdminUsersPage = lazy(() => import('../features/admin-users/admin-users-page.tsx').then((m) => ({ default: m.AdminUsersPage })));
 const AdminUserPage = lazy(() => import('../features/admin-users/admin-user-page.tsx').then((m) => ({ default: m.AdminUserPage })));

@@ -23,7 +23,7 @@ describe('page branding from index.html', () => {
     expect(await load()).toEqual({ portalName: 'Acme Login', logoUrl: '/branding/logo/abc.png', supportEmail: 'help@acme.test' });
   });
 
-  it('drops a logo address that is neither the portal\'s own nor https, and survives a broken tag', async () => {
+  it("drops a logo address that is neither the portal's own nor https, and survives a broken tag", async () => {
     tag(JSON.stringify({ portalName: 'Acme', logoUrl: 'javascript:alert(1)', supportEmail: null }));
     expect((await load()).logoUrl).toBeNull();
     vi.resetModules();

@@ -39,7 +39,9 @@ export function formatOf(contentType: string | undefined): { format: Format | nu
 }
 
 const unsupported = () =>
-  new AppError('unsupported_media_type', 'Send the request as application/json, application/xml (or text/xml) or application/x-www-form-urlencoded.', { status: 415 });
+  new AppError('unsupported_media_type', 'Send the request as application/json, application/xml (or text/xml) or application/x-www-form-urlencoded.', {
+    status: 415,
+  });
 
 /**
  * Decodes and parses a raw body. `names` is the contract's field list: JSON

@@ -39,8 +39,7 @@ export function toJson(e: Envelope): string {
   });
 }
 
-const element = (name: string, value: string | null) =>
-  value === null ? `<${name} i:nil="true" />` : `<${name}>${escapeXml(value)}</${name}>`;
+const element = (name: string, value: string | null) => (value === null ? `<${name} i:nil="true" />` : `<${name}>${escapeXml(value)}</${name}>`);
 
 export function toXml(e: Envelope): string {
   return (

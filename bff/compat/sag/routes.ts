@@ -83,7 +83,10 @@ export function sagRoutes(deps: Deps): Router {
         // Every failed request counts for its client id and address, whichever part was wrong.
         const clientWait = await clientAuthFailed(store, input.ClientId, meta.ip, now());
         const reason = client ? (refusal?.code ?? 'invalid_credentials') : 'invalid_client';
-        await audit.record('sign_in_failed', { ...meta, data: { via: 'sag', email: input.Username.slice(0, 320).toLowerCase(), reason, clientId: input.ClientId } });
+        await audit.record('sign_in_failed', {
+          ...meta,
+          data: { via: 'sag', email: input.Username.slice(0, 320).toLowerCase(), reason, clientId: input.ClientId },
+        });
         const wait = Math.max(clientWait ?? 0, refusal?.retryAfter ?? 0);
         if (wait > 0) throw tooMany(TOO_MANY, wait);
         throw new AppError('invalid_credentials', INVALID_CREDENTIALS, { status: 401 });
@@ -120,11 +123,14 @@ export function sagRoutes(deps: Deps): Router {
 function codeTarget(client: ClientRecord, input: AuthCodeRequest): { redirectUri: string; scopes: string[] } | AppError {
   const redirectUri = input.RedirectUri || client.redirectUris[0]!;
   if (!client.redirectUris.includes(redirectUri)) {
-    return badRequest('invalid_redirect_uri', 'RedirectUri must be one of the redirect URIs registered for this client.', { RedirectUri: 'Not registered for this client.' });
+    return badRequest('invalid_redirect_uri', 'RedirectUri must be one of the redirect URIs registered for this client.', {
+      RedirectUri: 'Not registered for this client.',
+    });
   }
   const asked = [...new Set((input.Scope ?? '').split(' ').filter(Boolean))];
   const outside = asked.filter((s) => !client.scopes.includes(s));
-  if (outside.length) return badRequest('invalid_scope', `Scope names scopes this client may not have: ${outside.join(', ')}.`, { Scope: 'Not allowed for this client.' });
+  if (outside.length)
+    return badRequest('invalid_scope', `Scope names scopes this client may not have: ${outside.join(', ')}.`, { Scope: 'Not allowed for this client.' });
   return { redirectUri, scopes: asked.length ? asked : client.scopes };
 }
 

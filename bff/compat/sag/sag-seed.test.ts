@@ -32,7 +32,8 @@ const SEED_JSON = `{
 "Password": "${PASSWORD}"
 }`;
 const SEED_XML = `<AuthCodeRequest xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/SaG.OTC.API.Models.Requests"> <ClientId>${SEED_ID}</ClientId> <ClientSecret>${SEED_SECRET}</ClientSecret> <Password>${PASSWORD}</Password> <Username>user</Username> </AuthCodeRequest>`;
-const formSample = (id: string, secret: string, password = 'your-password-is-long') => `ClientId=${id}&ClientSecret=${secret}&Username=your-user-name&Password=${password}`;
+const formSample = (id: string, secret: string, password = 'your-password-is-long') =>
+  `ClientId=${id}&ClientSecret=${secret}&Username=your-user-name&Password=${password}`;
 
 async function post(app: TestApp, body: string, type: string): Promise<{ status: number; text: string }> {
   const res = await fetch(`${app.url}${PATH}`, { method: 'POST', headers: { 'content-type': type }, body });
@@ -60,7 +61,17 @@ async function redeem(app: TestApp, code: string, id: string, secret: string, re
 }
 
 function seedClient(clientId: string, secret: string): ClientRecord {
-  return { clientId, name: 'SaG OTC', secret, redirectUris: [REDIRECT, REDIRECT2], postLogoutRedirectUris: ['https://sag.example/'], scopes: ['openid', 'profile', 'basic'], logoUrl: null, firstParty: false, createdAt: Date.now() };
+  return {
+    clientId,
+    name: 'SaG OTC',
+    secret,
+    redirectUris: [REDIRECT, REDIRECT2],
+    postLogoutRedirectUris: ['https://sag.example/'],
+    scopes: ['openid', 'profile', 'basic'],
+    logoUrl: null,
+    firstParty: false,
+    createdAt: Date.now(),
+  };
 }
 
 for (const db of ['sqlite', 'postgres'] as const) {
@@ -87,13 +98,22 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('the XML sample in data-contract order gets the XML answer', async () => {
       const r = await post(app, SEED_XML, 'application/xml');
-      assert.match(r.text, /^<AuthCodeResponse xmlns:i="http:\/\/www\.w3\.org\/2001\/XMLSchema-instance" xmlns="http:\/\/schemas\.datacontract\.org\/2004\/07\/SaG\.OTC\.API\.Models\.Responses"><Body><AuthCode>/);
+      assert.match(
+        r.text,
+        /^<AuthCodeResponse xmlns:i="http:\/\/www\.w3\.org\/2001\/XMLSchema-instance" xmlns="http:\/\/schemas\.datacontract\.org\/2004\/07\/SaG\.OTC\.API\.Models\.Responses"><Body><AuthCode>/,
+      );
       assert.equal((await redeem(app, codeOf(r), SEED_ID, SEED_SECRET)).status, 200);
     });
 
     it('the form sample, raw "=" in the secret, and a secret with a raw "+"', async () => {
-      assert.equal((await redeem(app, codeOf(await post(app, formSample(SEED_ID, SEED_SECRET), 'application/x-www-form-urlencoded')), SEED_ID, SEED_SECRET)).status, 200);
-      assert.equal((await redeem(app, codeOf(await post(app, formSample(PLUS_ID, PLUS_SECRET), 'application/x-www-form-urlencoded')), PLUS_ID, PLUS_SECRET)).status, 200);
+      assert.equal(
+        (await redeem(app, codeOf(await post(app, formSample(SEED_ID, SEED_SECRET), 'application/x-www-form-urlencoded')), SEED_ID, SEED_SECRET)).status,
+        200,
+      );
+      assert.equal(
+        (await redeem(app, codeOf(await post(app, formSample(PLUS_ID, PLUS_SECRET), 'application/x-www-form-urlencoded')), PLUS_ID, PLUS_SECRET)).status,
+        200,
+      );
       // Percent-encoded, as a careful client sends it, works too.
       assert.equal(codeOf(await post(app, formSample(PLUS_ID, encodeURIComponent(PLUS_SECRET)), 'application/x-www-form-urlencoded')).length > 0, true);
     });
@@ -123,7 +143,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(t.status, 200, JSON.stringify(t.body));
       assert.equal(t.body.scope, 'basic');
 
-      const json = (extra: Record<string, string>, secret = SEED_SECRET) => JSON.stringify({ ClientId: SEED_ID, ClientSecret: secret, Username: 'user', Password: PASSWORD, ...extra });
+      const json = (extra: Record<string, string>, secret = SEED_SECRET) =>
+        JSON.stringify({ ClientId: SEED_ID, ClientSecret: secret, Username: 'user', Password: PASSWORD, ...extra });
       const badUri = await post(app, json({ RedirectUri: 'https://evil.example/cb' }), 'application/json');
       assert.equal(badUri.status, 400);
       assert.equal((JSON.parse(badUri.text) as { Header: { ErrorId: string } }).Header.ErrorId, 'invalid_redirect_uri');

@@ -34,7 +34,13 @@ function xml(fields: Array<[string, string]>, root = `<AuthCodeRequest xmlns:i="
 }
 
 /** The seed's own element order: ClientId, ClientSecret, Password, Username. */
-const seedXml = (c: Creds) => xml([['ClientId', c.ClientId], ['ClientSecret', c.ClientSecret], ['Password', c.Password], ['Username', c.Username]]);
+const seedXml = (c: Creds) =>
+  xml([
+    ['ClientId', c.ClientId],
+    ['ClientSecret', c.ClientSecret],
+    ['Password', c.Password],
+    ['Username', c.Username],
+  ]);
 const form = (c: Creds) => new URLSearchParams(c as unknown as Record<string, string>).toString();
 
 interface Sent {
@@ -63,7 +69,10 @@ function jsonEnvelope(r: Sent) {
 function assertError(r: Sent, status: number, errorId: string): void {
   assert.equal(r.status, status, r.text);
   if (/^(application|text)\/xml/.test(r.type)) {
-    const m = /^<AuthCodeResponse [^>]+><Body><AuthCode i:nil="true" \/><\/Body><Header><ErrorId>([^<]+)<\/ErrorId><Message>([^<]+)<\/Message><Status>Error<\/Status><StatusCode>Error<\/StatusCode><\/Header><\/AuthCodeResponse>$/.exec(r.text);
+    const m =
+      /^<AuthCodeResponse [^>]+><Body><AuthCode i:nil="true" \/><\/Body><Header><ErrorId>([^<]+)<\/ErrorId><Message>([^<]+)<\/Message><Status>Error<\/Status><StatusCode>Error<\/StatusCode><\/Header><\/AuthCodeResponse>$/.exec(
+        r.text,
+      );
     assert.ok(m, `unexpected XML: ${r.text}`);
     assert.equal(m[1], errorId);
     return;
@@ -77,7 +86,10 @@ function assertError(r: Sent, status: number, errorId: string): void {
 }
 
 function xmlCode(text: string): string {
-  const m = /^<AuthCodeResponse xmlns:i="http:\/\/www\.w3\.org\/2001\/XMLSchema-instance" xmlns="([^"]+)"><Body><AuthCode>([^<]+)<\/AuthCode><\/Body><Header><ErrorId i:nil="true" \/><Message><\/Message><Status>Ok<\/Status><StatusCode>Ok<\/StatusCode><\/Header><\/AuthCodeResponse>$/.exec(text);
+  const m =
+    /^<AuthCodeResponse xmlns:i="http:\/\/www\.w3\.org\/2001\/XMLSchema-instance" xmlns="([^"]+)"><Body><AuthCode>([^<]+)<\/AuthCode><\/Body><Header><ErrorId i:nil="true" \/><Message><\/Message><Status>Ok<\/Status><StatusCode>Ok<\/StatusCode><\/Header><\/AuthCodeResponse>$/.exec(
+      text,
+    );
   assert.ok(m, `unexpected XML: ${text}`);
   assert.equal(m[1], RESPONSE_NS);
   return m[2]!;
@@ -99,7 +111,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     before(async () => {
       app = await startTestApp({ db, env: { RATE_LIMIT_LOGIN_PER_ACCOUNT: '3', TRUST_PROXY: '1' } });
       await createAccount(app.store, { email: 'op@example.com', password: PASSWORD, name: 'Operator' }, Date.now());
-      const { client, secret } = await registerClient(app.store, { name: 'SaG Console', redirectUris: [REDIRECT, 'https://partner.example/other'], isPublic: false, scopes: ['openid', 'profile', 'offline_access'] }, Date.now());
+      const { client, secret } = await registerClient(
+        app.store,
+        { name: 'SaG Console', redirectUris: [REDIRECT, 'https://partner.example/other'], isPublic: false, scopes: ['openid', 'profile', 'offline_access'] },
+        Date.now(),
+      );
       good = { ClientId: client.clientId, ClientSecret: secret!, Username: 'op@example.com', Password: PASSWORD };
       publicClientId = (await registerClient(app.store, { name: 'Public', redirectUris: [REDIRECT], isPublic: true }, Date.now())).client.clientId;
     });
@@ -161,7 +177,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.match(formAsTextXml.type, /^text\/xml/);
       const failedAsXml = await send(app, JSON.stringify({ ...good, ClientSecret: 'nope' }), 'application/json', { accept: 'application/xml' });
       assert.equal(failedAsXml.status, 401);
-      assert.match(failedAsXml.text, /<Body><AuthCode i:nil="true" \/><\/Body><Header><ErrorId>invalid_credentials<\/ErrorId><Message>[^<]+<\/Message><Status>Error<\/Status><StatusCode>Error<\/StatusCode><\/Header>/);
+      assert.match(
+        failedAsXml.text,
+        /<Body><AuthCode i:nil="true" \/><\/Body><Header><ErrorId>invalid_credentials<\/ErrorId><Message>[^<]+<\/Message><Status>Error<\/Status><StatusCode>Error<\/StatusCode><\/Header>/,
+      );
     });
 
     it('a wrong secret, an unknown client, a public client and a wrong user with the right secret answer identically', async () => {
@@ -227,7 +246,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       // One counter for every door: the browser sign-in from that address waits too.
       const agent = new Agent(app.url);
       const { url } = await agent.follow('/bff/login', (u) => u.pathname.startsWith('/interaction/'));
-      const browser = await agent.api('POST', `/bff/interaction/${url.pathname.split('/')[2]}/login`, { email: 'locked@example.com', password: PASSWORD }, from);
+      const browser = await agent.api(
+        'POST',
+        `/bff/interaction/${url.pathname.split('/')[2]}/login`,
+        { email: 'locked@example.com', password: PASSWORD },
+        from,
+      );
       assert.equal(browser.status, 429);
       // The owner, from another address, is not locked out.
       assert.equal((await send(app, JSON.stringify({ ...bad, Password: PASSWORD }), 'application/json', { 'x-forwarded-for': OWNER })).status, 200);
@@ -235,7 +259,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('refuses any DOCTYPE: XXE (file and metadata URL) never reads or fetches anything', async () => {
       for (const target of ['file:///etc/passwd', 'http://169.254.169.254/latest/meta-data/']) {
-        const body = `<?xml version="1.0"?><!DOCTYPE AuthCodeRequest [<!ENTITY xxe SYSTEM "${target}">]>` + xml([['ClientId', good.ClientId], ['ClientSecret', good.ClientSecret], ['Username', '&xxe;'], ['Password', PASSWORD]]);
+        const body =
+          `<?xml version="1.0"?><!DOCTYPE AuthCodeRequest [<!ENTITY xxe SYSTEM "${target}">]>` +
+          xml([
+            ['ClientId', good.ClientId],
+            ['ClientSecret', good.ClientSecret],
+            ['Username', '&xxe;'],
+            ['Password', PASSWORD],
+          ]);
         const r = await send(app, body, 'application/xml');
         assertError(r, 400, 'invalid_request');
         assert.doesNotMatch(r.text, /root:|ami-id/);
@@ -244,18 +275,48 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('billion laughs and a quadratic blow-up are refused', async () => {
       const lol = ['<!ENTITY lol "lol">', ...Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`)].join('');
-      const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [${lol}]>` + xml([['ClientId', '&lol9;'], ['ClientSecret', 'x'], ['Username', 'u'], ['Password', 'p']]);
+      const laughs =
+        `<?xml version="1.0"?><!DOCTYPE lolz [${lol}]>` +
+        xml([
+          ['ClientId', '&lol9;'],
+          ['ClientSecret', 'x'],
+          ['Username', 'u'],
+          ['Password', 'p'],
+        ]);
       const r = await send(app, laughs, 'application/xml');
       assertError(r, 400, 'invalid_request');
-      const quadratic = `<!DOCTYPE q [<!ENTITY a "${'a'.repeat(50_000)}">]>` + xml([['ClientId', '&a;'.repeat(1000)], ['ClientSecret', 'x'], ['Username', 'u'], ['Password', 'p']]);
+      const quadratic =
+        `<!DOCTYPE q [<!ENTITY a "${'a'.repeat(50_000)}">]>` +
+        xml([
+          ['ClientId', '&a;'.repeat(1000)],
+          ['ClientSecret', 'x'],
+          ['Username', 'u'],
+          ['Password', 'p'],
+        ]);
       assertError(await send(app, quadratic, 'application/xml'), 413, 'body_too_large');
-      const quadraticSmall = `<!DOCTYPE q [<!ENTITY a "${'a'.repeat(1000)}">]>` + xml([['ClientId', '&a;'.repeat(1000)], ['ClientSecret', 'x'], ['Username', 'u'], ['Password', 'p']]);
+      const quadraticSmall =
+        `<!DOCTYPE q [<!ENTITY a "${'a'.repeat(1000)}">]>` +
+        xml([
+          ['ClientId', '&a;'.repeat(1000)],
+          ['ClientSecret', 'x'],
+          ['Username', 'u'],
+          ['Password', 'p'],
+        ]);
       assertError(await send(app, quadraticSmall, 'application/xml'), 400, 'invalid_request');
     });
 
     it('numeric character references stay bounded by the size cap', async () => {
       const refs = '&#65;'.repeat(3000);
-      const r = await send(app, xml([['ClientId', good.ClientId], ['ClientSecret', good.ClientSecret], ['Username', 'nobody@example.com'], ['Password', refs]]), 'application/xml');
+      const r = await send(
+        app,
+        xml([
+          ['ClientId', good.ClientId],
+          ['ClientSecret', good.ClientSecret],
+          ['Username', 'nobody@example.com'],
+          ['Password', refs],
+        ]),
+        'application/xml',
+      );
       assertError(r, 401, 'invalid_credentials');
     });
 
@@ -264,7 +325,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assertError(await send(app, jsonDup, 'application/json'), 400, 'invalid_request');
       const jsonCase = JSON.stringify({ ...good, password: 'other' });
       assertError(await send(app, jsonCase, 'application/json'), 400, 'invalid_request');
-      const xmlDup = xml([['ClientId', good.ClientId], ['ClientId', 'app_other'], ['ClientSecret', good.ClientSecret], ['Username', 'op@example.com'], ['Password', PASSWORD]]);
+      const xmlDup = xml([
+        ['ClientId', good.ClientId],
+        ['ClientId', 'app_other'],
+        ['ClientSecret', good.ClientSecret],
+        ['Username', 'op@example.com'],
+        ['Password', PASSWORD],
+      ]);
       assertError(await send(app, xmlDup, 'application/xml'), 400, 'invalid_request');
       const formDup = `${form(good)}&ClientId=app_other`;
       assertError(await send(app, formDup, 'application/x-www-form-urlencoded'), 400, 'invalid_request');

@@ -24,7 +24,9 @@ const DOCTYPES = [
 ];
 
 const request = (doctype: string, f: Record<string, string>) =>
-  `<?xml version="1.0" encoding="utf-8"?>${doctype}<AuthCodeRequest xmlns="${REQUEST_NS}">${Object.entries(f).map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</AuthCodeRequest>`;
+  `<?xml version="1.0" encoding="utf-8"?>${doctype}<AuthCodeRequest xmlns="${REQUEST_NS}">${Object.entries(f)
+    .map(([k, v]) => `<${k}>${v}</${k}>`)
+    .join('')}</AuthCodeRequest>`;
 
 describe('SaG XML reader: DOCTYPE without entities', () => {
   const fields = { ClientId: 'c', ClientSecret: 's', Username: 'u@example.com', Password: 'p' };
@@ -33,7 +35,10 @@ describe('SaG XML reader: DOCTYPE without entities', () => {
   });
   for (const doctype of DOCTYPES) {
     it(`refuses ${doctype}`, () => {
-      assert.throws(() => readFlatXml(request(doctype, fields), AUTH_CODE_REQUEST_XML), (e: { code?: string; status?: number }) => e.code === 'invalid_request' && e.status === 400);
+      assert.throws(
+        () => readFlatXml(request(doctype, fields), AUTH_CODE_REQUEST_XML),
+        (e: { code?: string; status?: number }) => e.code === 'invalid_request' && e.status === 400,
+      );
     });
   }
 });

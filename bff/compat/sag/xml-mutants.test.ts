@@ -14,7 +14,8 @@ import { REQUEST_NS } from './map.ts';
 
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 const read = (xml: string) => Object.fromEntries(readFlatXml(xml, AUTH_CODE_REQUEST_XML));
-const doc = (inner: string, decl = '<?xml version="1.0" encoding="utf-8"?>') => `${decl}<AuthCodeRequest xmlns="${REQUEST_NS}" xmlns:i="${XSI}">${inner}</AuthCodeRequest>`;
+const doc = (inner: string, decl = '<?xml version="1.0" encoding="utf-8"?>') =>
+  `${decl}<AuthCodeRequest xmlns="${REQUEST_NS}" xmlns:i="${XSI}">${inner}</AuthCodeRequest>`;
 
 function refused(xml: string, status: number, code: string, message: string | RegExp, fields?: Record<string, string>) {
   assert.throws(
@@ -38,13 +39,20 @@ describe('SaG XML reader: what it reads', () => {
   });
 
   it('reads i:nil="true" (spaces allowed) as null, and any other nil as the text', () => {
-    assert.deepEqual(read(doc('<Scope i:nil="true" /><RedirectUri i:nil=" true ">x</RedirectUri><Username i:nil="false">u</Username><Password nil="true">p</Password><ClientId i:type="true">c</ClientId>')), {
-      Scope: null,
-      RedirectUri: null,
-      Username: 'u',
-      Password: 'p',
-      ClientId: 'c',
-    });
+    assert.deepEqual(
+      read(
+        doc(
+          '<Scope i:nil="true" /><RedirectUri i:nil=" true ">x</RedirectUri><Username i:nil="false">u</Username><Password nil="true">p</Password><ClientId i:type="true">c</ClientId>',
+        ),
+      ),
+      {
+        Scope: null,
+        RedirectUri: null,
+        Username: 'u',
+        Password: 'p',
+        ClientId: 'c',
+      },
+    );
     const otherNs = `<?xml version="1.0"?><AuthCodeRequest xmlns="${REQUEST_NS}" xmlns:x="urn:other"><Scope x:nil="true">s</Scope></AuthCodeRequest>`;
     assert.deepEqual(read(otherNs), { Scope: 's' }, 'only the XML Schema instance namespace makes a nil');
   });
@@ -63,7 +71,16 @@ describe('SaG XML reader: what it reads', () => {
 
 describe('SaG XML reader: what it refuses', () => {
   it('refuses every DTD declaration, in any case and with space after <!', () => {
-    for (const decl of ['<!DOCTYPE r>', '<!doctype r>', '<! DOCTYPE r>', '<!ENTITY x "y">', '<!ELEMENT r ANY>', '<!ATTLIST r a CDATA #IMPLIED>', '<!NOTATION n SYSTEM "x">', '<!\tEntity x "y">']) {
+    for (const decl of [
+      '<!DOCTYPE r>',
+      '<!doctype r>',
+      '<! DOCTYPE r>',
+      '<!ENTITY x "y">',
+      '<!ELEMENT r ANY>',
+      '<!ATTLIST r a CDATA #IMPLIED>',
+      '<!NOTATION n SYSTEM "x">',
+      '<!\tEntity x "y">',
+    ]) {
       refused(doc(`<Username>${decl}</Username>`).replace(`<Username>${decl}`, `${decl}<Username>`), 400, 'invalid_request', DTD_REFUSED);
     }
   });
@@ -89,7 +106,9 @@ describe('SaG XML reader: what it refuses', () => {
   });
 
   it('refuses a duplicated field, naming it', () => {
-    refused(doc('<Username>a</Username><Password>p</Password><Username>b</Username>'), 400, 'invalid_request', 'Username appears more than once.', { Username: 'Duplicated field.' });
+    refused(doc('<Username>a</Username><Password>p</Password><Username>b</Username>'), 400, 'invalid_request', 'Username appears more than once.', {
+      Username: 'Duplicated field.',
+    });
     refused(doc('<Scope i:nil="true"/><Scope>s</Scope>'), 400, 'invalid_request', 'Scope appears more than once.', { Scope: 'Duplicated field.' });
   });
 

@@ -27,7 +27,11 @@ interface Registered {
 }
 
 async function register(app: TestApp, extra: Partial<NewClientInput>): Promise<Registered> {
-  const reg = await registerClient(app.store, { name: 'The Trading Parrot', redirectUris: [REDIRECT], isPublic: false, scopes: ['basic'], ...extra }, Date.now());
+  const reg = await registerClient(
+    app.store,
+    { name: 'The Trading Parrot', redirectUris: [REDIRECT], isPublic: false, scopes: ['basic'], ...extra },
+    Date.now(),
+  );
   const oauth = new AuthorizationCode({
     client: { id: reg.client.clientId, secret: reg.secret! },
     auth: { tokenHost: app.url, tokenPath: '/oauth/token', authorizePath: '/oauth/authorize' },
@@ -41,7 +45,7 @@ async function register(app: TestApp, extra: Partial<NewClientInput>): Promise<R
 async function signIn(app: TestApp, c: Registered): Promise<Record<string, unknown>> {
   const authorizeUrl = c.oauth.authorizeURL({ redirect_uri: REDIRECT });
   const sent = new URL(authorizeUrl);
-  assert.deepEqual([...sent.searchParams.keys()].sort(), ['client_id', 'redirect_uri', 'response_type'], 'exactly the document\'s three parameters');
+  assert.deepEqual([...sent.searchParams.keys()].sort(), ['client_id', 'redirect_uri', 'response_type'], "exactly the document's three parameters");
   const end = await authorizeThrough(new Agent(app.url), authorizeUrl, { email: EMAIL, password: PASSWORD });
   assert.equal(`${end.origin}${end.pathname}`, REDIRECT, `ended at ${end.href}`);
   const code = end.searchParams.get('code');
@@ -69,7 +73,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
     after(() => app.close());
 
-    it('authorize without scope or state gets the client\'s default scope; the token lives 86400 s', async () => {
+    it("authorize without scope or state gets the client's default scope; the token lives 86400 s", async () => {
       const t = await signIn(app, ttp);
       assert.equal(String(t.token_type).toLowerCase(), 'bearer');
       assert.equal(t.expires_in, 86400);
@@ -120,7 +124,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
     });
 
-    it('is off by default: another client\'s token is refused, audited, and not spent', async () => {
+    it("is off by default: another client's token is refused, audited, and not spent", async () => {
       const plain = await register(app, { defaultScope: 'basic' });
       const t = await signIn(app, plain);
       assert.equal(t.expires_in, app.config.ttl.accessToken, 'the default lifetime');

@@ -36,8 +36,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
     // The admin API first: each CLI run blocks this process (and its server) for seconds.
     it('the admin API takes the same fields, and lists them back', async () => {
       const res = await admin.api('POST', '/bff/admin/clients', {
-        name: 'The Trading Parrot', redirectUris: [REDIRECT], public: false, scopes: ['basic'],
-        defaultScope: ['basic'], accessTokenTtl: 86400, legacyRefresh: true,
+        name: 'The Trading Parrot',
+        redirectUris: [REDIRECT],
+        public: false,
+        scopes: ['basic'],
+        defaultScope: ['basic'],
+        accessTokenTtl: 86400,
+        legacyRefresh: true,
       });
       assert.equal(res.status, 201);
       const { clientId } = (await res.json()) as { clientId: string };
@@ -51,7 +56,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('the admin API refuses a default scope the client lacks, with the field named', async () => {
       const before = await partnerCount();
-      const res = await admin.api('POST', '/bff/admin/clients', { name: 'X', redirectUris: [REDIRECT], public: false, scopes: ['openid'], defaultScope: ['basic'] });
+      const res = await admin.api('POST', '/bff/admin/clients', {
+        name: 'X',
+        redirectUris: [REDIRECT],
+        public: false,
+        scopes: ['openid'],
+        defaultScope: ['basic'],
+      });
       assert.equal(res.status, 400);
       const body = (await res.json()) as { error: string; fields: Record<string, string> };
       assert.equal(body.error, 'invalid_client_metadata');
@@ -63,7 +74,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(out.status, 0, out.stderr);
       const printed = JSON.parse(out.stdout) as Record<string, unknown>;
       assert.deepEqual([printed.default_scope, printed.access_token_ttl, printed.legacy_refresh], ['basic', 86400, true]);
-      assert.ok((printed.scopes as string[]).includes('basic'), 'the default scope is one of the client\'s scopes');
+      assert.ok((printed.scopes as string[]).includes('basic'), "the default scope is one of the client's scopes");
       const stored = (await app.store.clients.find(String(printed.client_id)))!;
       assert.deepEqual([stored.defaultScope, stored.accessTokenTtl, stored.legacyRefresh], ['basic', 86400, true]);
     });
@@ -82,6 +93,5 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.match(out.stderr, /access-token lifetime must be a whole number of seconds from 60 to 86400/);
       assert.equal(await partnerCount(), before);
     });
-
   });
 }

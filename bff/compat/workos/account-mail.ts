@@ -69,7 +69,11 @@ export async function resetPassword(deps: Deps, hooks: WorkOSHooks, token: strin
   await clientByApiKey(deps, info.bearer, info.ip);
   if (!hooks.endBffSessions) throw new Error('the WorkOS adapter was mounted without endBffSessions');
   // As the portal's own reset screen with "Sign out everywhere" ticked (its default).
-  const { user } = await completePasswordReset(steps(deps, hooks.mail), { token, password, signOutEverywhere: true, endBffSessions: hooks.endBffSessions }, meta(info));
+  const { user } = await completePasswordReset(
+    steps(deps, hooks.mail),
+    { token, password, signOutEverywhere: true, endBffSessions: hooks.endBffSessions },
+    meta(info),
+  );
   const fresh = await deps.store.users.findById(user.id);
   return { user: workosUser(fresh ?? user) };
 }

@@ -19,15 +19,7 @@ import { connectionForAcr } from '../../federation/public.ts';
 import { rememberSession } from './session-meta.ts';
 import type { AuthorizationCodeGrant, OrganizationSelectionGrant, RefreshTokenGrant } from './schema.ts';
 import { requireOrganizationSelection, takePendingAuthentication } from './org-selection.ts';
-import {
-  authenticationResponse,
-  fromTokenError,
-  invalidClient,
-  invalidGrant,
-  WorkOSError,
-  type Impersonator,
-  type UpstreamOAuthTokens,
-} from './map.ts';
+import { authenticationResponse, fromTokenError, invalidClient, invalidGrant, WorkOSError, type Impersonator, type UpstreamOAuthTokens } from './map.ts';
 import { noneUnlessOutage } from '../../http/error-handler.ts';
 
 /** The impersonation feature tells who impersonates behind a grant (null: nobody). */
@@ -113,7 +105,13 @@ export async function authenticateClient(deps: Deps, clientId: string, bodySecre
  * `ip_address` and `user_agent` (as WorkOS records them), else the caller's.
  * The address that actually called is kept beside them.
  */
-async function recordAuthentication(deps: Deps, grantType: string, src: SourceToken, body: { client_id: string; ip_address?: string; user_agent?: string }, info: RequestInfo) {
+async function recordAuthentication(
+  deps: Deps,
+  grantType: string,
+  src: SourceToken,
+  body: { client_id: string; ip_address?: string; user_agent?: string },
+  info: RequestInfo,
+) {
   await deps.audit.record('workos_authenticated', {
     actorId: src.accountId,
     subjectId: src.accountId,
@@ -124,7 +122,14 @@ async function recordAuthentication(deps: Deps, grantType: string, src: SourceTo
   // A new session: WorkOS keeps the person's address and browser on it (listSessions).
   if (grantType === 'authorization_code' && src.grantId) {
     const upstream = src.amr?.includes('fed') ? await connectionForAcr(deps.store, src.acr) : null;
-    await rememberSession(deps, src.grantId, src, body.client_id, { ip: body.ip_address ?? info.ip, userAgent: body.user_agent ?? info.userAgent }, upstream?.issuer ?? null);
+    await rememberSession(
+      deps,
+      src.grantId,
+      src,
+      body.client_id,
+      { ip: body.ip_address ?? info.ip, userAgent: body.user_agent ?? info.userAgent },
+      upstream?.issuer ?? null,
+    );
   }
 }
 
@@ -225,8 +230,20 @@ export async function authenticateWithCode(deps: Deps, hooks: WorkOSHooks, body:
     const memberships = await store.orgs.listMemberships(usable.accountId);
     const user = await store.users.findById(usable.accountId);
     if (memberships.length > 1 && user) {
-      const pending = { refreshToken: res.body.refresh_token, clientId: client.clientId, accountId: user.id, grantId: usable.grantId, amr: usable.amr, acr: usable.acr };
-      await requireOrganizationSelection(deps, pending, user, memberships.map((m) => m.organizationId));
+      const pending = {
+        refreshToken: res.body.refresh_token,
+        clientId: client.clientId,
+        accountId: user.id,
+        grantId: usable.grantId,
+        amr: usable.amr,
+        acr: usable.acr,
+      };
+      await requireOrganizationSelection(
+        deps,
+        pending,
+        user,
+        memberships.map((m) => m.organizationId),
+      );
     }
   }
   return finish(deps, hooks, res, usable);
@@ -278,7 +295,8 @@ export async function authenticateWithOrganizationSelection(deps: Deps, hooks: W
   const { client, presented } = await authenticateClient(deps, body.client_id, body.client_secret, info);
   if (client.secret !== null && presented === undefined) throw invalidClient('client_secret is required for this client.');
   const pending = await takePendingAuthentication(deps, body.pending_authentication_token);
-  if (!pending || pending.clientId !== client.clientId) throw invalidGrant('The pending authentication token is invalid, used or expired.', 'invalid_pending_authentication_token');
+  if (!pending || pending.clientId !== client.clientId)
+    throw invalidGrant('The pending authentication token is invalid, used or expired.', 'invalid_pending_authentication_token');
   if (!(await store.orgs.findMembership(pending.accountId, body.organization_id))) {
     throw invalidGrant(`The user is not a member of the organization ${body.organization_id}.`, 'organization_membership_not_found');
   }

@@ -56,6 +56,12 @@ export async function authenticateWithMagicAuth(deps: Deps, hooks: WorkOSHooks, 
   const tokenId = await deps.store.settings.get(keyOf(client.clientId, email));
   if (!tokenId) throw invalidGrant('No sign-in code was sent to this email for this client, or it has expired. Ask for a new one.', 'code_expired');
   const user = await redeemSignInCode(steps(deps, hooks.mail), { email, tokenId }, body.code.trim());
-  await deps.audit.record('sign_in', { ip: body.ip_address ?? info.ip, userAgent: body.user_agent ?? info.userAgent, actorId: user.id, subjectId: user.id, data: { method: 'email_code', via: 'workos', clientId: client.clientId } });
+  await deps.audit.record('sign_in', {
+    ip: body.ip_address ?? info.ip,
+    userAgent: body.user_agent ?? info.userAgent,
+    actorId: user.id,
+    subjectId: user.id,
+    data: { method: 'email_code', via: 'workos', clientId: client.clientId },
+  });
   return signIn(deps, hooks, client.clientId, presented, user, EMAIL_AMR, body, info);
 }

@@ -43,7 +43,11 @@ export const invalidGrant = (description: string, code?: string) => new WorkOSEr
 export const invalidRequest = (description: string, code?: string) => new WorkOSError(400, 'invalid_request', description, { code });
 export const invalidClient = (description: string) => new WorkOSError(401, 'invalid_client', description);
 const storeUnavailable = (cause: unknown) =>
-  new WorkOSError(503, 'temporarily_unavailable', 'The portal cannot reach its database right now. Try again in a moment.', { cause, expose: true, retryAfter: STORE_RETRY_AFTER });
+  new WorkOSError(503, 'temporarily_unavailable', 'The portal cannot reach its database right now. Try again in a moment.', {
+    cause,
+    expose: true,
+    retryAfter: STORE_RETRY_AFTER,
+  });
 
 export function errorBody(e: WorkOSError): Record<string, unknown> {
   const expose = e.expose;

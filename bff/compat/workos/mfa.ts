@@ -71,10 +71,15 @@ export async function requireSecondFactor(deps: Deps, clientId: string, user: Us
       },
     });
   }
-  throw new WorkOSError(403, 'mfa_enrollment', 'The user must enroll in MFA to finish authenticating: they set up an authenticator app or a passkey on the portal’s account page.', {
-    code: 'mfa_enrollment',
-    extra: { pending_authentication_token: token, user: workosUser(user) },
-  });
+  throw new WorkOSError(
+    403,
+    'mfa_enrollment',
+    'The user must enroll in MFA to finish authenticating: they set up an authenticator app or a passkey on the portal’s account page.',
+    {
+      code: 'mfa_enrollment',
+      extra: { pending_authentication_token: token, user: workosUser(user) },
+    },
+  );
 }
 
 const factorNotFound = () => new WorkOSError(404, 'not_found', 'No authentication factor with this id.', { code: 'authentication_factor_not_found' });
@@ -97,15 +102,21 @@ export async function challengeFactor(deps: Deps, client: ClientRecord, factorId
   };
 }
 
-const invalidPending = () => invalidGrant('The pending authentication token is not valid, was already used or has expired. Sign in again.', 'invalid_pending_authentication_token');
+const invalidPending = () =>
+  invalidGrant('The pending authentication token is not valid, was already used or has expired. Sign in again.', 'invalid_pending_authentication_token');
 
 /** The mfa pending token and the challenge it is answered with, unspent; both this client's and one person's. */
 export async function readMfaPending(deps: Deps, clientId: string, pendingToken: string, challengeId: string): Promise<PendingMfa> {
   const pending = await readPending<PendingMfa>(deps, pendingToken, false);
   if (!pending || pending.kind !== 'mfa' || pending.clientId !== clientId) throw invalidPending();
-  const challenge = challengeId.startsWith(CHALLENGE_PREFIX) ? await readPending<PendingChallenge>(deps, challengeId.slice(CHALLENGE_PREFIX.length), false) : null;
+  const challenge = challengeId.startsWith(CHALLENGE_PREFIX)
+    ? await readPending<PendingChallenge>(deps, challengeId.slice(CHALLENGE_PREFIX.length), false)
+    : null;
   if (!challenge || challenge.kind !== 'mfa_challenge' || challenge.clientId !== clientId || challenge.accountId !== pending.accountId) {
-    throw invalidGrant('The authentication challenge is not valid, was already used or has expired: create one with challengeFactor for a factor of this user.', 'authentication_challenge_not_found');
+    throw invalidGrant(
+      'The authentication challenge is not valid, was already used or has expired: create one with challengeFactor for a factor of this user.',
+      'authentication_challenge_not_found',
+    );
   }
   return pending;
 }

@@ -34,7 +34,16 @@ export const steps = (deps: Deps, mail: Mail | undefined) => {
 };
 
 /** Mints a code for `user` at the provider and redeems it as `authenticateWithCode` does (organization rules included). */
-export async function signIn(deps: Deps, hooks: WorkOSHooks, clientId: string, secret: string, user: User, amr: string[], body: { ip_address?: string; user_agent?: string; invitation_token?: string }, info: RequestInfo) {
+export async function signIn(
+  deps: Deps,
+  hooks: WorkOSHooks,
+  clientId: string,
+  secret: string,
+  user: User,
+  amr: string[],
+  body: { ip_address?: string; user_agent?: string; invitation_token?: string },
+  info: RequestInfo,
+) {
   // The second factor comes before any token: mfa_challenge / mfa_enrollment (mfa.ts).
   const mfa = amr.includes('mfa');
   if (!mfa) await requireSecondFactor(deps, clientId, user, amr, body.invitation_token);
@@ -42,7 +51,12 @@ export async function signIn(deps: Deps, hooks: WorkOSHooks, clientId: string, s
   const scopes = WORKOS_SCOPES.filter((s) => s === 'openid' || client.scopes.includes(s));
   const { code } = await issueCode(deps, { clientId, accountId: user.id, scopes, redirectUri: client.redirectUris[0]!, amr, acr: mfa ? MFA_ACR : undefined });
   const grant = { grant_type: 'authorization_code' as const, client_id: clientId, client_secret: secret, code, code_verifier: undefined };
-  return authenticateWithCode(deps, hooks, { ...grant, invitation_token: body.invitation_token, ip_address: body.ip_address, user_agent: body.user_agent }, info);
+  return authenticateWithCode(
+    deps,
+    hooks,
+    { ...grant, invitation_token: body.invitation_token, ip_address: body.ip_address, user_agent: body.user_agent },
+    info,
+  );
 }
 
 export async function authenticateWithPassword(deps: Deps, hooks: WorkOSHooks, body: PasswordGrant, info: RequestInfo) {
@@ -60,7 +74,10 @@ export async function authenticateWithPassword(deps: Deps, hooks: WorkOSHooks, b
     });
   } catch (e) {
     if (e instanceof AppError && e.status < 500) {
-      await deps.audit.record('sign_in_failed', { ...meta, data: { via: 'workos', email: body.email.slice(0, 320).toLowerCase(), reason: e.code, clientId: client.clientId } });
+      await deps.audit.record('sign_in_failed', {
+        ...meta,
+        data: { via: 'workos', email: body.email.slice(0, 320).toLowerCase(), reason: e.code, clientId: client.clientId },
+      });
       if (e.status === 429) throw e;
       throw new WorkOSError(400, 'invalid_grant', e.message, { code: 'invalid_credentials' });
     }
@@ -75,7 +92,11 @@ export async function authenticateWithPassword(deps: Deps, hooks: WorkOSHooks, b
     // As WorkOS answers it (AuthenticationException in the SDK).
     throw new WorkOSError(403, 'email_verification_required', 'Email ownership must be verified before authentication.', {
       code: 'email_verification_required',
-      extra: { pending_authentication_token: token, email: user.email, email_verification_id: `email_verification_${randomBytes(13).toString('hex').toUpperCase()}` },
+      extra: {
+        pending_authentication_token: token,
+        email: user.email,
+        email_verification_id: `email_verification_${randomBytes(13).toString('hex').toUpperCase()}`,
+      },
     });
   }
   return signIn(deps, hooks, client.clientId, presented, user, ['pwd'], body, info);
@@ -92,7 +113,8 @@ export async function authenticateWithEmailVerification(deps: Deps, hooks: WorkO
   // Wrong codes count on the one-time token (five tries), as on the sign-in screen.
   const user = await verifyCode(steps(deps, hooks.mail), pending, body.code.trim(), meta);
   // Spent once the code was right, so a second exchange of it gets nothing.
-  if (!(await readPending(deps, body.pending_authentication_token, true))) throw invalidGrant('The pending authentication token was already used. Sign in again.', 'invalid_pending_authentication_token');
+  if (!(await readPending(deps, body.pending_authentication_token, true)))
+    throw invalidGrant('The pending authentication token was already used. Sign in again.', 'invalid_pending_authentication_token');
   return signIn(deps, hooks, client.clientId, presented, user, pending.amr, body, info);
 }
 

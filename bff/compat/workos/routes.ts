@@ -25,9 +25,37 @@ import { loggedOutPage, errorPage } from '../../oauth/pages.ts';
 import { hashInvitationToken } from '../../orgs/orgs.ts';
 import { CONNECTION_PARAM, FLOW_PARAM, SCREEN_PARAM, WORKOS_FLOW } from '../../oauth/client-settings.ts';
 import { requestedConnection } from './authorize.ts';
-import { authenticateWithCode, authenticateWithOrganizationSelection, authenticateWithRefreshToken, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
+import {
+  authenticateWithCode,
+  authenticateWithOrganizationSelection,
+  authenticateWithRefreshToken,
+  refuseClient,
+  type RequestInfo,
+  type WorkOSHooks,
+} from './exchange.ts';
 import { errorBody, invalidRequest, toWorkOSError, WorkOSError } from './map.ts';
-import { AUTHORIZE_PASSTHROUGH, authorizationCodeGrant, createMagicAuthBody, createPasswordResetBody, resetPasswordBody, verifyEmailBody, EMAIL_VERIFICATION, emailVerificationGrant, GRANT_TYPES, MAGIC_AUTH, magicAuthGrant, logoutQuery, revokeSessionBody, ORGANIZATION_SELECTION, organizationSelectionGrant, passwordGrant, refreshTokenGrant, WORKOS_SCOPES, MFA_TOTP, mfaTotpGrant } from './schema.ts';
+import {
+  AUTHORIZE_PASSTHROUGH,
+  authorizationCodeGrant,
+  createMagicAuthBody,
+  createPasswordResetBody,
+  resetPasswordBody,
+  verifyEmailBody,
+  EMAIL_VERIFICATION,
+  emailVerificationGrant,
+  GRANT_TYPES,
+  MAGIC_AUTH,
+  magicAuthGrant,
+  logoutQuery,
+  revokeSessionBody,
+  ORGANIZATION_SELECTION,
+  organizationSelectionGrant,
+  passwordGrant,
+  refreshTokenGrant,
+  WORKOS_SCOPES,
+  MFA_TOTP,
+  mfaTotpGrant,
+} from './schema.ts';
 import { authenticateWithEmailVerification, authenticateWithPassword, authenticateWithTotp } from './password.ts';
 import { authenticateWithMagicAuth, clientByApiKey, createMagicAuth } from './magic-auth.ts';
 import { challengeFactor } from './mfa.ts';
@@ -38,7 +66,6 @@ import { noneUnlessOutage } from '../../http/error-handler.ts';
 import { zodProblems } from '../../http/validate.ts';
 
 export type { ImpersonatorLookup, OAuthTokensLookup, WorkOSHooks } from './exchange.ts';
-
 
 /** Public JWK members only: a private key member never leaves, whatever the store holds. */
 const PUBLIC_JWK_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'];
@@ -125,7 +152,8 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
   });
 
   /** Each grant: its schema, then its translator. */
-  const grant = <S extends z.ZodType, R>(schema: S, run: (deps: Deps, hooks: WorkOSHooks, body: z.infer<S>, info: RequestInfo) => Promise<R>) =>
+  const grant =
+    <S extends z.ZodType, R>(schema: S, run: (deps: Deps, hooks: WorkOSHooks, body: z.infer<S>, info: RequestInfo) => Promise<R>) =>
     async (input: unknown, info: RequestInfo): Promise<R> => {
       const parsed = schema.safeParse(input);
       if (!parsed.success) throw validation(parsed.error);
@@ -185,16 +213,27 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     }
     const grantType = (input as Record<string, unknown>).grant_type;
     if (typeof grantType === 'string' && grantType && !(GRANT_TYPES as readonly string[]).includes(grantType)) {
-      throw new WorkOSError(400, 'unsupported_grant_type', `grant_type ${JSON.stringify(grantType.slice(0, 100))} is not supported here; use ${GRANT_TYPES.join(', ')}.`);
+      throw new WorkOSError(
+        400,
+        'unsupported_grant_type',
+        `grant_type ${JSON.stringify(grantType.slice(0, 100))} is not supported here; use ${GRANT_TYPES.join(', ')}.`,
+      );
     }
     const info = infoOf(req);
-    const handler = grantType === ORGANIZATION_SELECTION ? organizationSelection
-      : grantType === 'refresh_token' ? refresh
-      : grantType === 'password' ? password
-      : grantType === EMAIL_VERIFICATION ? emailVerification
-      : grantType === MAGIC_AUTH ? magicAuth
-      : grantType === MFA_TOTP ? totp
-      : code;
+    const handler =
+      grantType === ORGANIZATION_SELECTION
+        ? organizationSelection
+        : grantType === 'refresh_token'
+          ? refresh
+          : grantType === 'password'
+            ? password
+            : grantType === EMAIL_VERIFICATION
+              ? emailVerification
+              : grantType === MAGIC_AUTH
+                ? magicAuth
+                : grantType === MFA_TOTP
+                  ? totp
+                  : code;
     res.json(await handler(input, info));
   });
 
@@ -211,7 +250,10 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     res.setHeader('Cache-Control', 'no-store');
     const parsed = logoutQuery.safeParse(req.query);
     if (!parsed.success) {
-      res.status(400).type('html').send(errorPage('invalid_request', 'session_id is required (once).', config.publicUrl));
+      res
+        .status(400)
+        .type('html')
+        .send(errorPage('invalid_request', 'session_id is required (once).', config.publicUrl));
       return;
     }
     const { session_id: grantId, return_to: returnTo } = parsed.data;
@@ -227,10 +269,24 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     const ownBrowser = bearer === null && Boolean(grant?.accountId) && op?.accountId === grant?.accountId;
     if (!grant?.accountId || !owner || owner.firstParty || !(ownBrowser || (owner.secret !== null && bearer !== null && matches))) {
       if (bearer === null) {
-        res.status(401).type('html').send(errorPage('login_required', 'This sign-out link only works in the browser that is signed in to the portal as the same person. Sign in, then use the link again.', config.publicUrl));
+        res
+          .status(401)
+          .type('html')
+          .send(
+            errorPage(
+              'login_required',
+              'This sign-out link only works in the browser that is signed in to the portal as the same person. Sign in, then use the link again.',
+              config.publicUrl,
+            ),
+          );
         return;
       }
-      return refuseClient(deps, owner?.clientId ?? null, clientIp(req), 'Authenticate as the client this session belongs to (Authorization: Bearer <API key>).');
+      return refuseClient(
+        deps,
+        owner?.clientId ?? null,
+        clientIp(req),
+        'Authenticate as the client this session belongs to (Authorization: Bearer <API key>).',
+      );
     }
     // The browser's portal sign-in ends too, when it is the same person's.
     if (op?.accountId === grant.accountId) await op.destroy();
@@ -254,7 +310,10 @@ export function workosRoutes(deps: Deps, hooks: WorkOSHooks = {}): Router {
     res.setHeader('Cache-Control', 'no-store');
     // The logout answers a browser with a page, an API caller (it sent its key) with JSON.
     if ((req.path === '/user_management/sessions/logout' && !req.get('authorization')) || req.path === '/user_management/authorize') {
-      res.status(e.status).type('html').send(errorPage(e.expose ? e.oauthError : 'server_error', e.expose ? e.message : undefined, config.publicUrl));
+      res
+        .status(e.status)
+        .type('html')
+        .send(errorPage(e.expose ? e.oauthError : 'server_error', e.expose ? e.message : undefined, config.publicUrl));
       return;
     }
     res.status(e.status).json(errorBody(e));

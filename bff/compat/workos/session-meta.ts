@@ -21,7 +21,14 @@ export interface SessionMeta {
 }
 
 /** Records who signed in, from where, when the partner redeems the grant's first code. */
-export async function rememberSession(deps: Deps, grantId: string, src: { accountId?: string; amr?: string[]; acr?: string }, clientId: string, where: { ip: string | null; userAgent: string | null }, upstreamIssuer: string | null): Promise<void> {
+export async function rememberSession(
+  deps: Deps,
+  grantId: string,
+  src: { accountId?: string; amr?: string[]; acr?: string },
+  clientId: string,
+  where: { ip: string | null; userAgent: string | null },
+  upstreamIssuer: string | null,
+): Promise<void> {
   if (!src.accountId) return;
   const grant = (await deps.provider.Grant.find(grantId)) as { exp?: number } | undefined;
   if (!grant) return;

@@ -19,7 +19,6 @@ import type { RequestInfo, WorkOSHooks } from './exchange.ts';
 import { clientByApiKey } from './magic-auth.ts';
 import { WorkOSError } from './map.ts';
 
-
 export interface GrantLike {
   accountId?: string;
   clientId?: string;
@@ -80,7 +79,10 @@ export async function listSessions(deps: Deps, hooks: WorkOSHooks, userId: strin
   let end = sessions.length;
   if (typeof query.after === 'string' && query.after) start = sessions.findIndex((s) => s.id === query.after) + 1;
   if (typeof query.before === 'string' && query.before) {
-    end = Math.max(0, sessions.findIndex((s) => s.id === query.before));
+    end = Math.max(
+      0,
+      sessions.findIndex((s) => s.id === query.before),
+    );
     start = Math.max(start, end - rawLimit);
   }
   const page = sessions.slice(start, Math.min(end, start + rawLimit)).map(({ client_id: _c, ...s }) => s);
@@ -97,7 +99,13 @@ export async function listSessions(deps: Deps, hooks: WorkOSHooks, userId: strin
 }
 
 /** Ends a grant as the WorkOS logout does: its tokens, the grant, its organization. */
-export async function endSession(deps: Deps, grantId: string, grant: GrantLike, owner: ClientRecord, info: { ip: string | null; userAgent: string | null }): Promise<void> {
+export async function endSession(
+  deps: Deps,
+  grantId: string,
+  grant: GrantLike,
+  owner: ClientRecord,
+  info: { ip: string | null; userAgent: string | null },
+): Promise<void> {
   await deps.store.oidc.revokeByGrantId(grantId);
   await grant.destroy();
   await deps.store.orgs.deleteGrantOrganization(grantId);

@@ -19,8 +19,17 @@ export interface Partner {
   secret: string | null;
 }
 
-export async function partner(app: TestApp, isPublic: boolean, scopes = ['openid', 'profile', 'email', 'offline_access'], redirectUris = [REDIRECT]): Promise<Partner> {
-  const { client, secret } = await registerClient(app.store, { name: isPublic ? 'Public WorkOS App' : 'WorkOS App', redirectUris, isPublic, scopes }, Date.now());
+export async function partner(
+  app: TestApp,
+  isPublic: boolean,
+  scopes = ['openid', 'profile', 'email', 'offline_access'],
+  redirectUris = [REDIRECT],
+): Promise<Partner> {
+  const { client, secret } = await registerClient(
+    app.store,
+    { name: isPublic ? 'Public WorkOS App' : 'WorkOS App', redirectUris, isPublic, scopes },
+    Date.now(),
+  );
   return { clientId: client.clientId, secret };
 }
 
@@ -47,7 +56,12 @@ export interface SignedIn {
  * Builds the authorize URL with the SDK, drives the portal's real sign-in and
  * consent, and returns the code the partner's redirect URI receives.
  */
-export async function signIn(app: TestApp, p: Partner, email: string, opts: { pkce?: boolean; agent?: Agent; invitationToken?: string } = {}): Promise<SignedIn> {
+export async function signIn(
+  app: TestApp,
+  p: Partner,
+  email: string,
+  opts: { pkce?: boolean; agent?: Agent; invitationToken?: string } = {},
+): Promise<SignedIn> {
   const pkce = (opts.pkce ?? p.secret === null) ? pkcePair() : undefined;
   const state = randomBytes(12).toString('base64url');
   const base = { provider: 'authkit', clientId: p.clientId, redirectUri: REDIRECT, state, invitationToken: opts.invitationToken };

@@ -47,7 +47,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const mails = await inbox.waitForTo(email, 1);
       assert.equal(mails.length, 1);
       const code = codeIn(mails[0]!.mail.text ?? '');
-      await assert.rejects(um.verifyEmail({ userId: vera.id, code: code === '000000' ? '111111' : '000000' }), (e: Refusal) => e.status === 400 && e.rawData.code === 'invalid_code');
+      await assert.rejects(
+        um.verifyEmail({ userId: vera.id, code: code === '000000' ? '111111' : '000000' }),
+        (e: Refusal) => e.status === 400 && e.rawData.code === 'invalid_code',
+      );
       const done = await um.verifyEmail({ userId: vera.id, code });
       assert.equal(done.user.emailVerified, true);
       assert.equal((await app.store.users.findById(vera.id))!.emailVerified, true);
@@ -80,7 +83,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(JSON.stringify(await legacy.json()).includes('token'), false);
       const again = await inbox.waitForTo(email, 2);
       assert.equal(again.length, 2);
-      assert.match(again[1]!.mail.text ?? '', /\/reset-password#token=/, 'the portal\'s own reset link, not the partner-supplied URL');
+      assert.match(again[1]!.mail.text ?? '', /\/reset-password#token=/, "the portal's own reset link, not the partner-supplied URL");
       const nobody = await um.createPasswordReset({ email: `nobody-${db}@example.com` });
       assert.equal(nobody.object, 'password_reset');
       assert.equal(await app.mail.worker!.runOnce(), 0);

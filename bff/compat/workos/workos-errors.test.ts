@@ -57,7 +57,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.ok(Array.isArray(missing.errors) && (missing.errors as Array<{ field: string }>).some((e) => e.field === 'code'));
       await errorOf(await rawAuthenticate(app, { grant_type: 'refresh_token', client_id: conf.clientId, refresh_token: 42 }), 422);
       await errorOf(await rawAuthenticate(app, { client_id: conf.clientId, code: 'c' }), 422);
-      assert.equal((await errorOf(await rawAuthenticate(app, { grant_type: 'client_credentials', client_id: conf.clientId }), 400)).error, 'unsupported_grant_type');
+      assert.equal(
+        (await errorOf(await rawAuthenticate(app, { grant_type: 'client_credentials', client_id: conf.clientId }), 400)).error,
+        'unsupported_grant_type',
+      );
       await errorOf(await rawAuthenticate(app, { grant_type: 'password', client_id: conf.clientId }), 422);
     });
 
@@ -67,18 +70,29 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(unknown.error, 'invalid_client');
       await errorOf(await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: pub.clientId, client_secret: 'guess', code }), 401);
       await errorOf(
-        await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: conf.clientId, client_secret: conf.secret, code }, { authorization: 'Bearer something-else' }),
+        await rawAuthenticate(
+          app,
+          { grant_type: 'authorization_code', client_id: conf.clientId, client_secret: conf.secret, code },
+          { authorization: 'Bearer something-else' },
+        ),
         401,
       );
       // The header alone is enough (what the SDK sends with an API key).
-      const viaHeader = await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: conf.clientId, code }, { authorization: `Bearer ${conf.secret}` });
+      const viaHeader = await rawAuthenticate(
+        app,
+        { grant_type: 'authorization_code', client_id: conf.clientId, code },
+        { authorization: `Bearer ${conf.secret}` },
+      );
       assert.equal(viaHeader.status, 200);
     });
 
     it('another client’s code → 400 invalid_grant', async () => {
       const other = await partner(app, false);
       const { code } = await signIn(app, conf, 'cy@example.com');
-      const res = await errorOf(await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: other.clientId, client_secret: other.secret, code }), 400);
+      const res = await errorOf(
+        await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: other.clientId, client_secret: other.secret, code }),
+        400,
+      );
       assert.equal(res.error, 'invalid_grant');
     });
 
@@ -86,7 +100,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const target = await partner(app, false);
       const { code } = await signIn(app, target, 'cy@example.com');
       const from = { 'x-forwarded-for': STRANGER };
-      const guess = (i: number) => rawAuthenticate(app, { grant_type: 'authorization_code', client_id: target.clientId, client_secret: `wrong-${i}`, code }, from);
+      const guess = (i: number) =>
+        rawAuthenticate(app, { grant_type: 'authorization_code', client_id: target.clientId, client_secret: `wrong-${i}`, code }, from);
       for (let i = 0; i < CLIENT_FAILURES_PER_SOURCE; i++) assert.equal((await errorOf(await guess(i), 401)).error, 'invalid_client');
       const limited = await guess(-1);
       const body = await errorOf(limited, 429);
@@ -98,8 +113,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       // The SDK sees the 429 as RateLimitExceededException; the partner's own key through the SDK still works.
       const guesser = sdk(app, { clientId: target.clientId, secret: 'a wrong api key' });
       const second = await signIn(app, target, 'cy@example.com');
-      for (let i = 0; i < CLIENT_FAILURES_PER_SOURCE; i++) await assert.rejects(guesser.userManagement.authenticateWithCode({ code: second.code, clientId: target.clientId }));
-      await assert.rejects(guesser.userManagement.authenticateWithCode({ code: second.code, clientId: target.clientId }), (e: unknown) => e instanceof RateLimitExceededException);
+      for (let i = 0; i < CLIENT_FAILURES_PER_SOURCE; i++)
+        await assert.rejects(guesser.userManagement.authenticateWithCode({ code: second.code, clientId: target.clientId }));
+      await assert.rejects(
+        guesser.userManagement.authenticateWithCode({ code: second.code, clientId: target.clientId }),
+        (e: unknown) => e instanceof RateLimitExceededException,
+      );
       const auth = await sdk(app, target).userManagement.authenticateWithCode({ code: second.code, clientId: target.clientId });
       assert.ok(auth.accessToken);
     });
@@ -110,12 +129,22 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const { code } = await signIn(app, conf, 'cy@example.com');
       const auth = await workos.userManagement.authenticateWithCode({ code, clientId: conf.clientId });
       const res = await errorOf(
-        await rawAuthenticate(app, { grant_type: 'refresh_token', client_id: conf.clientId, client_secret: conf.secret, refresh_token: auth.refreshToken, organization_id: org.id }),
+        await rawAuthenticate(app, {
+          grant_type: 'refresh_token',
+          client_id: conf.clientId,
+          client_secret: conf.secret,
+          refresh_token: auth.refreshToken,
+          organization_id: org.id,
+        }),
         400,
       );
       assert.equal(res.code, 'organization_membership_not_found');
       await app.store.orgs.addMembership({ userId: auth.user.id, organizationId: org.id, role: 'member' }, Date.now());
-      const switched = await workos.userManagement.authenticateWithRefreshToken({ refreshToken: auth.refreshToken, clientId: conf.clientId, organizationId: org.id });
+      const switched = await workos.userManagement.authenticateWithRefreshToken({
+        refreshToken: auth.refreshToken,
+        clientId: conf.clientId,
+        organizationId: org.id,
+      });
       assert.equal(switched.organizationId, org.id);
       assert.equal(decodeJwt(switched.accessToken).role, 'member');
     });
@@ -124,7 +153,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const narrow = await partner(app, false, ['openid', 'email']);
       const org = await createOrganization(app.store, `Hooli ${db} ${Date.now()}`, Date.now());
       const { token } = await createInvitation(app.store, { organizationId: org.id, email: 'Dee@Example.com' }, Date.now());
-      const q = new URLSearchParams({ client_id: narrow.clientId, redirect_uri: REDIRECT, response_type: 'code', state: 's1', provider: 'authkit', invitation_token: token, screen_hint: 'sign-up' });
+      const q = new URLSearchParams({
+        client_id: narrow.clientId,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        state: 's1',
+        provider: 'authkit',
+        invitation_token: token,
+        screen_hint: 'sign-up',
+      });
       const res = await fetch(`${app.url}/user_management/authorize?${q}`, { redirect: 'manual' });
       assert.equal(res.status, 302);
       const loc = new URL(res.headers.get('location')!);
@@ -171,18 +208,27 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(out.status, 302);
       assert.equal(out.headers.get('location'), 'https://partner.example/bye?x=1');
       assert.equal(await introspectAccessToken(app.deps, auth.accessToken), null, 'the access token is dead');
-      await errorOf(await rawAuthenticate(app, { grant_type: 'refresh_token', client_id: conf.clientId, client_secret: conf.secret, refresh_token: auth.refreshToken }), 400);
-      const again = await agent.follow(`/user_management/authorize?${new URLSearchParams({ client_id: conf.clientId, redirect_uri: REDIRECT, response_type: 'code', provider: 'authkit' })}`, (u) => u.pathname.startsWith('/interaction/'));
+      await errorOf(
+        await rawAuthenticate(app, { grant_type: 'refresh_token', client_id: conf.clientId, client_secret: conf.secret, refresh_token: auth.refreshToken }),
+        400,
+      );
+      const again = await agent.follow(
+        `/user_management/authorize?${new URLSearchParams({ client_id: conf.clientId, redirect_uri: REDIRECT, response_type: 'code', provider: 'authkit' })}`,
+        (u) => u.pathname.startsWith('/interaction/'),
+      );
       const uid = again.url.pathname.split('/')[2]!;
       const info = (await (await agent.api('GET', `/bff/interaction/${uid}`)).json()) as { prompt: string };
       assert.equal(info.prompt, 'login', 'the portal sign-in ended too');
 
       const second = await signIn(app, conf, 'cy@example.com');
       const auth2 = await workos.userManagement.authenticateWithCode({ code: second.code, clientId: conf.clientId });
-      const foreign = await fetch(workos.userManagement.getLogoutUrl({ sessionId: String(decodeJwt(auth2.accessToken).sid), returnTo: 'https://evil.example/' }), {
-        redirect: 'manual',
-        headers: { authorization: `Bearer ${conf.secret}` },
-      });
+      const foreign = await fetch(
+        workos.userManagement.getLogoutUrl({ sessionId: String(decodeJwt(auth2.accessToken).sid), returnTo: 'https://evil.example/' }),
+        {
+          redirect: 'manual',
+          headers: { authorization: `Bearer ${conf.secret}` },
+        },
+      );
       assert.equal(foreign.status, 200);
       assert.equal(foreign.headers.get('location'), null);
       assert.match(await foreign.text(), /You are signed out/);
@@ -233,7 +279,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal((await errorOf(res, 401)).error, 'invalid_client');
       }
       assert.ok(await introspectAccessToken(app.deps, auth.accessToken), 'the session is still live');
-      const refreshed = await rawAuthenticate(app, { grant_type: 'refresh_token', client_id: conf.clientId, client_secret: conf.secret, refresh_token: auth.refreshToken });
+      const refreshed = await rawAuthenticate(app, {
+        grant_type: 'refresh_token',
+        client_id: conf.clientId,
+        client_secret: conf.secret,
+        refresh_token: auth.refreshToken,
+      });
       assert.equal(refreshed.status, 200);
       const out = await fetch(url, { redirect: 'manual', headers: { authorization: `Bearer ${conf.secret}` } });
       assert.equal(out.status, 302);

@@ -88,7 +88,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const info = (await (await agent.api('GET', `/bff/interaction/${uid}`)).json()) as { prompt: string; connections: unknown[] };
       assert.equal(info.prompt, 'login');
       assert.ok(
-        info.connections.some((c) => JSON.stringify(c) === JSON.stringify({ id: connection.id, name: connection.name, kind: connection.orgId ? 'sso' : 'social' })),
+        info.connections.some(
+          (c) => JSON.stringify(c) === JSON.stringify({ id: connection.id, name: connection.name, kind: connection.orgId ? 'sso' : 'social' }),
+        ),
         `the sign-in screen offers "Continue with ${connection.name}"`,
       );
 
@@ -136,7 +138,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const atSignIn = log.accessTokens.length;
       assert.equal(atSignIn, redeemedBefore + 1, 'the portal redeemed one upstream code');
       const issued = log.accessTokens[atSignIn - 1]!;
-      assert.deepEqual({ grant: issued.grant, accountId: issued.accountId, clientId: issued.clientId }, { grant: 'authorization_code', accountId: ALICE.sub, clientId: up.clientId });
+      assert.deepEqual(
+        { grant: issued.grant, accountId: issued.accountId, clientId: issued.clientId },
+        { grant: 'authorization_code', accountId: ALICE.sub, clientId: up.clientId },
+      );
 
       const workos = sdk(app, conf);
       const auth = await workos.userManagement.authenticateWithCode({ code, clientId: conf.clientId });
@@ -150,7 +155,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(first.accessToken, issued.value, 'exactly the access token the upstream issued at sign-in');
       assert.ok(first.refreshToken, 'and its refresh token');
       assert.deepEqual([...first.scopes].sort(), ['email', 'openid', 'profile']);
-      assert.ok(lifetimeFrom(first.expiresAt, signInStarted, signInDone), `expires_at ${first.expiresAt}: the upstream's lifetime from when the portal got the token`);
+      assert.ok(
+        lifetimeFrom(first.expiresAt, signInStarted, signInDone),
+        `expires_at ${first.expiresAt}: the upstream's lifetime from when the portal got the token`,
+      );
       assert.deepEqual(await upstreamMe(up, first.accessToken), { status: 200, sub: ALICE.sub }, 'the upstream accepts it');
       const identity = (await app.store.federation.findIdentity(sso.id, ALICE.sub))!;
       assert.equal(identity.userId, auth.user.id);
@@ -175,8 +183,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.notEqual(next.accessToken, first.accessToken, 'a NEW upstream access token');
       assert.equal(log.accessTokens.length, before.tokens + 1, 'the portal refreshed once at the upstream');
       const minted = log.accessTokens.at(-1)!;
-      assert.deepEqual(minted, { value: next.accessToken, grant: 'refresh_token', accountId: ALICE.sub, clientId: up.clientId }, 'issued by the upstream through a refresh_token grant');
-      assert.deepEqual({ interactions: log.interactions, codes: log.codes }, { interactions: before.interactions, codes: before.codes }, 'no new upstream sign-in: the user did nothing');
+      assert.deepEqual(
+        minted,
+        { value: next.accessToken, grant: 'refresh_token', accountId: ALICE.sub, clientId: up.clientId },
+        'issued by the upstream through a refresh_token grant',
+      );
+      assert.deepEqual(
+        { interactions: log.interactions, codes: log.codes },
+        { interactions: before.interactions, codes: before.codes },
+        'no new upstream sign-in: the user did nothing',
+      );
       assert.notEqual(next.refreshToken, first.refreshToken, 'the upstream rotated its refresh token');
       assert.ok(lifetimeFrom(next.expiresAt, refreshStarted, refreshDone), `expires_at ${next.expiresAt}: a whole new lifetime from this refresh`);
       assert.deepEqual(await upstreamMe(up, next.accessToken), { status: 200, sub: ALICE.sub }, 'and the upstream accepts it');

@@ -50,9 +50,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const code = codeIn(mails[0]!.mail.text ?? '');
       assert.equal(JSON.stringify(created).includes(code), false);
 
-      await assert.rejects(sdk(app, other).userManagement.authenticateWithMagicAuth({ clientId: other.clientId, email, code }), (e: Refusal) => e.status === 400 && e.rawData.code === 'code_expired');
+      await assert.rejects(
+        sdk(app, other).userManagement.authenticateWithMagicAuth({ clientId: other.clientId, email, code }),
+        (e: Refusal) => e.status === 400 && e.rawData.code === 'code_expired',
+      );
       const wrong = code === '000000' ? '111111' : '000000';
-      await assert.rejects(um.authenticateWithMagicAuth({ clientId: conf.clientId, email, code: wrong }), (e: Refusal) => e.status === 400 && e.rawData.code === 'invalid_code');
+      await assert.rejects(
+        um.authenticateWithMagicAuth({ clientId: conf.clientId, email, code: wrong }),
+        (e: Refusal) => e.status === 400 && e.rawData.code === 'invalid_code',
+      );
       const auth = await um.authenticateWithMagicAuth({ clientId: conf.clientId, email, code });
       assert.equal(auth.user.email, email);
       assert.equal(auth.authenticationMethod, 'MagicAuth');
@@ -68,10 +74,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(inbox.to(email).length, 0);
     });
 
-    it('what older SDKs\' sendMagicAuthCode sent (/magic_auth/send) mails a code the same way', async () => {
+    it("what older SDKs' sendMagicAuthCode sent (/magic_auth/send) mails a code the same way", async () => {
       const email = `mia-${db}@example.com`;
       const before = inbox.to(email).length;
-      const res = await fetch(`${app.url}/user_management/magic_auth/send`, { method: 'POST', headers: { authorization: `Bearer ${conf.secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+      const res = await fetch(`${app.url}/user_management/magic_auth/send`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${conf.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ email }),
+      });
       assert.equal(res.status, 201);
       const mails = await inbox.waitForTo(email, before + 1);
       const code = codeIn(mails.at(-1)!.mail.text ?? '');
@@ -80,7 +90,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('without the API key: 401', async () => {
-      const res = await fetch(`${app.url}/user_management/magic_auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'x@example.com' }) });
+      const res = await fetch(`${app.url}/user_management/magic_auth`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'x@example.com' }),
+      });
       assert.equal(res.status, 401);
       assert.equal((await res.json()).error, 'invalid_client');
     });

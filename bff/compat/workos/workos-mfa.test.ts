@@ -82,14 +82,26 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(challenge.authenticationFactorId, factorId);
 
       const code = codeForStep(secrets.get(user.id)!, stepAt(Date.now()));
-      const auth = await workos.userManagement.authenticateWithTotp({ clientId: conf.clientId, code, pendingAuthenticationToken: token, authenticationChallengeId: challenge.id });
+      const auth = await workos.userManagement.authenticateWithTotp({
+        clientId: conf.clientId,
+        code,
+        pendingAuthenticationToken: token,
+        authenticationChallengeId: challenge.id,
+      });
       assert.equal(auth.user.id, user.id);
       assert.equal(auth.authenticationMethod, 'Password');
       assert.equal(decodeJwt(auth.accessToken).sub, user.id);
       assert.equal(typeof auth.refreshToken, 'string');
 
       // The pending token and the challenge are spent: the same answer again gets nothing.
-      const again = await refusal(workos.userManagement.authenticateWithTotp({ clientId: conf.clientId, code, pendingAuthenticationToken: token, authenticationChallengeId: challenge.id }));
+      const again = await refusal(
+        workos.userManagement.authenticateWithTotp({
+          clientId: conf.clientId,
+          code,
+          pendingAuthenticationToken: token,
+          authenticationChallengeId: challenge.id,
+        }),
+      );
       assert.equal(again.status, 400);
       assert.equal(again.rawData.code, 'invalid_pending_authentication_token');
     });
@@ -100,11 +112,22 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const step = stepAt(Date.now());
       const first = await challenged(conf, user.email);
       const c1 = await workos.multiFactorAuth.challengeFactor({ authenticationFactorId: first.factorId });
-      await workos.userManagement.authenticateWithTotp({ clientId: conf.clientId, code: codeForStep(secrets.get(user.id)!, step), pendingAuthenticationToken: first.token, authenticationChallengeId: c1.id });
+      await workos.userManagement.authenticateWithTotp({
+        clientId: conf.clientId,
+        code: codeForStep(secrets.get(user.id)!, step),
+        pendingAuthenticationToken: first.token,
+        authenticationChallengeId: c1.id,
+      });
 
       const second = await challenged(conf, user.email);
       const c2 = await workos.multiFactorAuth.challengeFactor({ authenticationFactorId: second.factorId });
-      const answer = (code: string) => workos.userManagement.authenticateWithTotp({ clientId: conf.clientId, code, pendingAuthenticationToken: second.token, authenticationChallengeId: c2.id });
+      const answer = (code: string) =>
+        workos.userManagement.authenticateWithTotp({
+          clientId: conf.clientId,
+          code,
+          pendingAuthenticationToken: second.token,
+          authenticationChallengeId: c2.id,
+        });
       const replay = await refusal(answer(codeForStep(secrets.get(user.id)!, step)));
       assert.equal(replay.status, 400);
       assert.equal(replay.rawData.code, 'mfa_code_replayed');
@@ -116,11 +139,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const c3 = await workos.multiFactorAuth.challengeFactor({ authenticationFactorId: third.factorId });
       const wrong = (codeForStep(secrets.get(user.id)!, step + 5) + '').replace(/^./, (d) => String((Number(d) + 1) % 10));
       for (let i = 0; i < LIMIT; i++) {
-        const e = await refusal(workos.userManagement.authenticateWithTotp({ clientId: conf.clientId, code: wrong, pendingAuthenticationToken: third.token, authenticationChallengeId: c3.id }));
+        const e = await refusal(
+          workos.userManagement.authenticateWithTotp({
+            clientId: conf.clientId,
+            code: wrong,
+            pendingAuthenticationToken: third.token,
+            authenticationChallengeId: c3.id,
+          }),
+        );
         assert.equal(e.status, 400);
         assert.equal(e.rawData.code, 'mfa_code_invalid');
       }
-      const limited = await refusal(workos.userManagement.authenticateWithTotp({ clientId: conf.clientId, code: wrong, pendingAuthenticationToken: third.token, authenticationChallengeId: c3.id }));
+      const limited = await refusal(
+        workos.userManagement.authenticateWithTotp({
+          clientId: conf.clientId,
+          code: wrong,
+          pendingAuthenticationToken: third.token,
+          authenticationChallengeId: c3.id,
+        }),
+      );
       assert.equal(limited.status, 429);
     });
 
@@ -132,20 +169,43 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const deePending = await challenged(conf, dee.email);
       const deeChallenge = await workos.multiFactorAuth.challengeFactor({ authenticationFactorId: deePending.factorId });
       const code = codeForStep(secrets.get(cy.id)!, stepAt(Date.now()));
-      const crossed = await refusal(workos.userManagement.authenticateWithTotp({ clientId: conf.clientId, code, pendingAuthenticationToken: cyPending.token, authenticationChallengeId: deeChallenge.id }));
+      const crossed = await refusal(
+        workos.userManagement.authenticateWithTotp({
+          clientId: conf.clientId,
+          code,
+          pendingAuthenticationToken: cyPending.token,
+          authenticationChallengeId: deeChallenge.id,
+        }),
+      );
       assert.equal(crossed.status, 400);
       assert.equal(crossed.rawData.code, 'authentication_challenge_not_found');
 
       // Another partner's API key holds neither this pending token nor this challenge.
       const otherChallenge = await sdk(app, other).multiFactorAuth.challengeFactor({ authenticationFactorId: cyPending.factorId });
-      const foreign = await refusal(sdk(app, other).userManagement.authenticateWithTotp({ clientId: other.clientId, code, pendingAuthenticationToken: cyPending.token, authenticationChallengeId: otherChallenge.id }));
+      const foreign = await refusal(
+        sdk(app, other).userManagement.authenticateWithTotp({
+          clientId: other.clientId,
+          code,
+          pendingAuthenticationToken: cyPending.token,
+          authenticationChallengeId: otherChallenge.id,
+        }),
+      );
       assert.equal(foreign.rawData.code, 'invalid_pending_authentication_token');
 
       const unknown = await refusal(workos.multiFactorAuth.challengeFactor({ authenticationFactorId: 'auth_factor_01NOTAFACTOR' }));
       assert.equal(unknown.status, 404);
-      const noKey = await fetch(`${app.url}/auth/factors/${encodeURIComponent(cyPending.factorId)}/challenge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const noKey = await fetch(`${app.url}/auth/factors/${encodeURIComponent(cyPending.factorId)}/challenge`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       assert.equal(noKey.status, 401);
-      const bad = await rawAuthenticate(app, { grant_type: 'urn:workos:oauth:grant-type:mfa-totp', client_id: conf.clientId, client_secret: conf.secret, code: '123456' });
+      const bad = await rawAuthenticate(app, {
+        grant_type: 'urn:workos:oauth:grant-type:mfa-totp',
+        client_id: conf.clientId,
+        client_secret: conf.secret,
+        code: '123456',
+      });
       assert.equal(bad.status, 422);
     });
 
@@ -159,7 +219,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(e.code, 'mfa_challenge');
       const factors = e.rawData.authentication_factors as Array<{ id: string }>;
       const challenge = await sdk(app, conf).multiFactorAuth.challengeFactor({ authenticationFactorId: factors[0]!.id });
-      const auth = await um.authenticateWithTotp({ clientId: conf.clientId, code: codeForStep(secrets.get(user.id)!, stepAt(Date.now())), pendingAuthenticationToken: e.pendingAuthenticationToken!, authenticationChallengeId: challenge.id });
+      const auth = await um.authenticateWithTotp({
+        clientId: conf.clientId,
+        code: codeForStep(secrets.get(user.id)!, stepAt(Date.now())),
+        pendingAuthenticationToken: e.pendingAuthenticationToken!,
+        authenticationChallengeId: challenge.id,
+      });
       assert.equal(auth.authenticationMethod, 'MagicAuth');
     });
 
@@ -185,7 +250,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.ok((await app.store.settings.sweep(later)) >= 2, 'the pending token and the challenge were swept');
       app.clock.offset += 11 * 60_000;
       try {
-        const e = await refusal(sdk(app, conf).userManagement.authenticateWithTotp({ clientId: conf.clientId, code: codeForStep(secrets.get(user.id)!, stepAt(Date.now())), pendingAuthenticationToken: token, authenticationChallengeId: challenge.id }));
+        const e = await refusal(
+          sdk(app, conf).userManagement.authenticateWithTotp({
+            clientId: conf.clientId,
+            code: codeForStep(secrets.get(user.id)!, stepAt(Date.now())),
+            pendingAuthenticationToken: token,
+            authenticationChallengeId: challenge.id,
+          }),
+        );
         assert.equal(e.rawData.code, 'invalid_pending_authentication_token');
       } finally {
         app.clock.offset -= 11 * 60_000;

@@ -41,10 +41,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     async function refusal(): Promise<Refusal> {
       const { code } = await signIn(app, conf, 'ann@example.com');
-      const e = (await sdk(app, conf).userManagement.authenticateWithCode({ code, clientId: conf.clientId }).then(
-        () => assert.fail('expected organization_selection_required'),
-        (err: unknown) => err,
-      )) as Refusal;
+      const e = (await sdk(app, conf)
+        .userManagement.authenticateWithCode({ code, clientId: conf.clientId })
+        .then(
+          () => assert.fail('expected organization_selection_required'),
+          (err: unknown) => err,
+        )) as Refusal;
       return e;
     }
 
@@ -61,14 +63,22 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('authenticateWithOrganizationSelection completes it once, for the chosen organization', async () => {
       const e = await refusal();
       const um = sdk(app, conf).userManagement;
-      const auth = await um.authenticateWithOrganizationSelection({ clientId: conf.clientId, pendingAuthenticationToken: e.pendingAuthenticationToken!, organizationId: globex });
+      const auth = await um.authenticateWithOrganizationSelection({
+        clientId: conf.clientId,
+        pendingAuthenticationToken: e.pendingAuthenticationToken!,
+        organizationId: globex,
+      });
       assert.equal(auth.organizationId, globex);
       assert.equal(auth.user.email, 'ann@example.com');
       assert.equal(decodeJwt(auth.accessToken).org_id, globex);
       const renewed = await um.authenticateWithRefreshToken({ refreshToken: auth.refreshToken, clientId: conf.clientId });
       assert.equal(renewed.organizationId, globex, 'the choice stays with the session');
       await assert.rejects(
-        um.authenticateWithOrganizationSelection({ clientId: conf.clientId, pendingAuthenticationToken: e.pendingAuthenticationToken!, organizationId: globex }),
+        um.authenticateWithOrganizationSelection({
+          clientId: conf.clientId,
+          pendingAuthenticationToken: e.pendingAuthenticationToken!,
+          organizationId: globex,
+        }),
         (err: { status?: number; error?: string }) => err.status === 400 && err.error === 'invalid_grant',
         'single use',
       );
@@ -77,7 +87,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('an organization the user is not in is refused', async () => {
       const e = await refusal();
       await assert.rejects(
-        sdk(app, conf).userManagement.authenticateWithOrganizationSelection({ clientId: conf.clientId, pendingAuthenticationToken: e.pendingAuthenticationToken!, organizationId: other }),
+        sdk(app, conf).userManagement.authenticateWithOrganizationSelection({
+          clientId: conf.clientId,
+          pendingAuthenticationToken: e.pendingAuthenticationToken!,
+          organizationId: other,
+        }),
         (err: { status?: number; rawData?: { code?: string } }) => err.status === 400 && err.rawData?.code === 'organization_membership_not_found',
       );
     });

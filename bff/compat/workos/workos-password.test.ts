@@ -45,7 +45,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('a right password authenticates (authentication_method Password)', async () => {
-      const auth = await sdk(app, conf).userManagement.authenticateWithPassword({ clientId: conf.clientId, email: `pat-${db}@example.com`, password: PASSWORD });
+      const auth = await sdk(app, conf).userManagement.authenticateWithPassword({
+        clientId: conf.clientId,
+        email: `pat-${db}@example.com`,
+        password: PASSWORD,
+      });
       assert.equal(auth.user.email, `pat-${db}@example.com`);
       assert.equal(auth.authenticationMethod, 'Password');
       assert.equal(decodeJwt(auth.accessToken).sub, auth.user.id);
@@ -56,7 +60,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const um = sdk(app, conf).userManagement;
       const email = `tom-${db}@example.com`;
       for (let i = 0; i < LIMIT; i++) {
-        await assert.rejects(um.authenticateWithPassword({ clientId: conf.clientId, email, password: 'not the password' }), (e: Refusal) => e.status === 400 && e.rawData.code === 'invalid_credentials');
+        await assert.rejects(
+          um.authenticateWithPassword({ clientId: conf.clientId, email, password: 'not the password' }),
+          (e: Refusal) => e.status === 400 && e.rawData.code === 'invalid_credentials',
+        );
       }
       await assert.rejects(um.authenticateWithPassword({ clientId: conf.clientId, email, password: PASSWORD }), (e: Refusal) => e.status === 429);
       const agent = new Agent(app.url);
@@ -68,7 +75,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('an unverified account: email_verification_required, then authenticateWithEmailVerification with the mailed code, once', async () => {
       const um = sdk(app, conf).userManagement;
       const email = `una-${db}@example.com`;
-      const e = (await um.authenticateWithPassword({ clientId: conf.clientId, email, password: PASSWORD }).then(() => assert.fail('expected email_verification_required'), (err: unknown) => err)) as Refusal;
+      const e = (await um.authenticateWithPassword({ clientId: conf.clientId, email, password: PASSWORD }).then(
+        () => assert.fail('expected email_verification_required'),
+        (err: unknown) => err,
+      )) as Refusal;
       assert.equal(e.status, 403);
       assert.equal(e.code, 'email_verification_required');
       assert.equal(e.rawData.email, email);

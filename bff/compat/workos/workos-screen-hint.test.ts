@@ -12,7 +12,13 @@ import { partner, REDIRECT, sdk, type Partner } from './test-helpers.ts';
 
 /** Follows the SDK's authorize URL to the portal's interaction and answers what the SPA is told to show. */
 async function screenFor(app: TestApp, conf: Partner, screenHint?: 'sign-up' | 'sign-in'): Promise<{ screen: unknown; signUp: unknown }> {
-  const url = sdk(app, conf, false).userManagement.getAuthorizationUrl({ clientId: conf.clientId, redirectUri: REDIRECT, state: 's', provider: 'authkit', ...(screenHint ? { screenHint } : {}) });
+  const url = sdk(app, conf, false).userManagement.getAuthorizationUrl({
+    clientId: conf.clientId,
+    redirectUri: REDIRECT,
+    state: 's',
+    provider: 'authkit',
+    ...(screenHint ? { screenHint } : {}),
+  });
   const agent = new Agent(app.url);
   const { url: end } = await browse(agent, url, (u) => u.pathname.startsWith('/interaction/'));
   assert.match(end.pathname, /^\/interaction\//, `expected the sign-in interaction, got ${end.href}`);

@@ -36,15 +36,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await um.authenticateWithRefreshToken({ refreshToken: auth.refreshToken, clientId: conf.clientId, ipAddress: '203.0.113.9', userAgent: 'Other/1.0' });
       const entries = (await authentications(app)).slice(before);
       assert.equal(entries.length, 2);
-      assert.deepEqual(entries.map((e) => [e.ip, e.userAgent, e.data.grantType, e.subjectId]), [
-        [PERSON_IP, PERSON_UA, 'authorization_code', auth.user.id],
-        ['203.0.113.9', 'Other/1.0', 'refresh_token', auth.user.id],
-      ]);
+      assert.deepEqual(
+        entries.map((e) => [e.ip, e.userAgent, e.data.grantType, e.subjectId]),
+        [
+          [PERSON_IP, PERSON_UA, 'authorization_code', auth.user.id],
+          ['203.0.113.9', 'Other/1.0', 'refresh_token', auth.user.id],
+        ],
+      );
       assert.match(String(entries[0]!.data.requestIp), /127\.0\.0\.1/, 'the partner server that called is kept too');
       assert.equal(entries[0]!.data.clientId, conf.clientId);
     });
 
-    it('without them, the caller\'s own address and agent are recorded', async () => {
+    it("without them, the caller's own address and agent are recorded", async () => {
       const { code } = await signIn(app, conf, 'ann@example.com');
       await sdk(app, conf).userManagement.authenticateWithCode({ code, clientId: conf.clientId });
       const last = (await authentications(app)).at(-1)!;
@@ -54,8 +57,19 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('a form-encoded body is accepted like JSON', async () => {
       const { code } = await signIn(app, conf, 'ann@example.com');
-      const body = new URLSearchParams({ grant_type: 'authorization_code', client_id: conf.clientId, client_secret: conf.secret!, code, ip_address: PERSON_IP, user_agent: PERSON_UA });
-      const res = await fetch(`${app.url}/user_management/authenticate`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const body = new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: conf.clientId,
+        client_secret: conf.secret!,
+        code,
+        ip_address: PERSON_IP,
+        user_agent: PERSON_UA,
+      });
+      const res = await fetch(`${app.url}/user_management/authenticate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
       assert.equal(res.status, 200);
       const out = (await res.json()) as Record<string, Record<string, unknown>>;
       assert.deepEqual(Object.keys(out).sort(), ['access_token', 'authentication_method', 'refresh_token', 'user']);

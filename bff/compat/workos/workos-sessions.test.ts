@@ -33,7 +33,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('records the reported address and browser on the session, and revokes it', async () => {
       const um = sdk(app, mine).userManagement;
-      const pwd = await um.authenticateWithPassword({ clientId: mine.clientId, email, password: PASSWORD, ipAddress: '203.0.113.7', userAgent: 'Firefox on a phone' });
+      const pwd = await um.authenticateWithPassword({
+        clientId: mine.clientId,
+        email,
+        password: PASSWORD,
+        ipAddress: '203.0.113.7',
+        userAgent: 'Firefox on a phone',
+      });
       const { code } = await signIn(app, mine, email);
       const viaCode = await um.authenticateWithCode({ clientId: mine.clientId, code, ipAddress: '198.51.100.9', userAgent: 'Safari on a Mac' });
       // Another client's session of the same person stays out of this client's list.
@@ -46,7 +52,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const first = byId.get(String(decodeJwt(pwd.accessToken).sid));
       const second = byId.get(String(decodeJwt(viaCode.accessToken).sid));
       assert.ok(first && second, 'each session id is the access token sid');
-      assert.deepEqual([first.ipAddress, first.userAgent, first.authMethod, first.status, first.userId], ['203.0.113.7', 'Firefox on a phone', 'password', 'active', userId]);
+      assert.deepEqual(
+        [first.ipAddress, first.userAgent, first.authMethod, first.status, first.userId],
+        ['203.0.113.7', 'Firefox on a phone', 'password', 'active', userId],
+      );
       assert.deepEqual([second.ipAddress, second.userAgent, second.authMethod], ['198.51.100.9', 'Safari on a Mac', 'password']);
       assert.equal(first.endedAt, null);
       assert.ok(Date.parse(first.expiresAt) > Date.parse(first.createdAt));
@@ -56,9 +65,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const body1 = (await page1.json()) as { data: { id: string }[]; list_metadata: { after: string | null } };
       assert.equal(body1.data.length, 1);
       assert.equal(body1.data[0]!.id, second.id, 'newest first');
-      const page2 = await fetch(`${app.url}/user_management/users/${userId}/sessions?limit=1&after=${body1.list_metadata.after}`, { headers: { authorization: `Bearer ${mine.secret}` } });
+      const page2 = await fetch(`${app.url}/user_management/users/${userId}/sessions?limit=1&after=${body1.list_metadata.after}`, {
+        headers: { authorization: `Bearer ${mine.secret}` },
+      });
       const body2 = (await page2.json()) as { data: { id: string }[]; list_metadata: { after: string | null } };
-      assert.deepEqual(body2.data.map((s) => s.id), [first.id]);
+      assert.deepEqual(
+        body2.data.map((s) => s.id),
+        [first.id],
+      );
       assert.equal(body2.list_metadata.after, null);
 
       // The other client can neither end this client's session nor see it.
@@ -66,7 +80,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await um.revokeSession({ sessionId: first.id });
       await assert.rejects(um.authenticateWithRefreshToken({ clientId: mine.clientId, refreshToken: pwd.refreshToken }), (e: Refusal) => e.status === 400);
       const after = await um.listSessions(userId);
-      assert.deepEqual(after.data.map((s) => s.id), [second.id]);
+      assert.deepEqual(
+        after.data.map((s) => s.id),
+        [second.id],
+      );
       // The untouched session still refreshes.
       const refreshed = await um.authenticateWithRefreshToken({ clientId: mine.clientId, refreshToken: viaCode.refreshToken });
       assert.equal(typeof refreshed.accessToken, 'string');
@@ -80,7 +97,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const bad = await fetch(`${app.url}/user_management/users/${userId}/sessions?limit=0`, { headers: { authorization: `Bearer ${mine.secret}` } });
       assert.equal(bad.status, 422);
       assert.equal(((await bad.json()) as { code: string }).code, 'invalid_request_parameters');
-      const noBody = await fetch(`${app.url}/user_management/sessions/revoke`, { method: 'POST', headers: { authorization: `Bearer ${mine.secret}`, 'content-type': 'application/json' }, body: '{}' });
+      const noBody = await fetch(`${app.url}/user_management/sessions/revoke`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${mine.secret}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       assert.equal(noBody.status, 422);
     });
   });

@@ -74,7 +74,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const ok = await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: conf.clientId, code: pkce.code, code_verifier: pkce.verifier });
       assert.equal(ok.status, 200);
       const plain = await signIn(app, conf, 'ann@example.com');
-      const refused = await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: conf.clientId, code: plain.code, code_verifier: 'x'.repeat(43) });
+      const refused = await rawAuthenticate(app, {
+        grant_type: 'authorization_code',
+        client_id: conf.clientId,
+        code: plain.code,
+        code_verifier: 'x'.repeat(43),
+      });
       assert.equal(refused.status, 401);
       assert.equal(((await refused.json()) as { error: string }).error, 'invalid_client');
       const withSecret = await sdk(app, conf).userManagement.authenticateWithCode({ code: plain.code, clientId: conf.clientId });
@@ -98,7 +103,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('sealed sessions: seal, load, authenticate against the JWKS, refresh', async () => {
       const { code } = await signIn(app, conf, 'ann@example.com');
       const workos = sdk(app, conf);
-      const auth = await workos.userManagement.authenticateWithCode({ code, clientId: conf.clientId, session: { sealSession: true, cookiePassword: COOKIE_PASSWORD } });
+      const auth = await workos.userManagement.authenticateWithCode({
+        code,
+        clientId: conf.clientId,
+        session: { sealSession: true, cookiePassword: COOKIE_PASSWORD },
+      });
       assert.ok(auth.sealedSession);
       const session = workos.userManagement.loadSealedSession({ sessionData: auth.sealedSession!, cookiePassword: COOKIE_PASSWORD });
       const who = await session.authenticate();
@@ -115,7 +124,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const again = await workos.userManagement.loadSealedSession({ sessionData: refreshed.sealedSession!, cookiePassword: COOKIE_PASSWORD }).authenticate();
       assert.equal(again.authenticated, true);
 
-      const tampered = await workos.userManagement.loadSealedSession({ sessionData: auth.sealedSession!, cookiePassword: 'another-password-of-at-least-32-chars!' }).authenticate();
+      const tampered = await workos.userManagement
+        .loadSealedSession({ sessionData: auth.sealedSession!, cookiePassword: 'another-password-of-at-least-32-chars!' })
+        .authenticate();
       assert.equal(tampered.authenticated, false);
     });
 
@@ -124,7 +135,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const { token } = await createInvitation(app.store, { organizationId: org.id, email: 'BOB@example.com', role: 'admin' }, Date.now());
       const { code } = await signIn(app, conf, 'bob@example.com', { invitationToken: token });
       const workos = sdk(app, conf);
-      const auth = await workos.userManagement.authenticateWithCode({ code, clientId: conf.clientId, invitationToken: token, session: { sealSession: true, cookiePassword: COOKIE_PASSWORD } });
+      const auth = await workos.userManagement.authenticateWithCode({
+        code,
+        clientId: conf.clientId,
+        invitationToken: token,
+        session: { sealSession: true, cookiePassword: COOKIE_PASSWORD },
+      });
       assert.equal(auth.organizationId, org.id);
       const membership = await app.store.orgs.findMembership(auth.user.id, org.id);
       assert.equal(membership?.role, 'admin');
@@ -150,7 +166,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const second = await signIn(app, conf, 'bob@example.com');
       await assert.rejects(
         workos.userManagement.authenticateWithCode({ code: second.code, clientId: conf.clientId, invitationToken: token }),
-        (e: unknown) => e instanceof OauthException && e.status === 400 && e.error === 'invalid_grant' && /already been accepted/.test(String(e.errorDescription)),
+        (e: unknown) =>
+          e instanceof OauthException && e.status === 400 && e.error === 'invalid_grant' && /already been accepted/.test(String(e.errorDescription)),
       );
       const after = await workos.userManagement.authenticateWithCode({ code: second.code, clientId: conf.clientId });
       assert.equal(after.organizationId, org.id, 'the refused invitation left the code redeemable; the only membership is chosen');
@@ -168,7 +185,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       ];
       for (const [token, code] of cases) {
         const signed = await signIn(app, conf, 'bob@example.com');
-        const res = await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: conf.clientId, client_secret: conf.secret, code: signed.code, invitation_token: token });
+        const res = await rawAuthenticate(app, {
+          grant_type: 'authorization_code',
+          client_id: conf.clientId,
+          client_secret: conf.secret,
+          code: signed.code,
+          invitation_token: token,
+        });
         assert.equal(res.status, 400);
         const body = (await res.json()) as Record<string, string>;
         assert.equal(body.error, 'invalid_grant');
@@ -186,7 +209,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const org = await createOrganization(app.store, `Umbrella ${db} ${Date.now()}`, Date.now());
       const { token, invitation } = await createInvitation(app.store, { organizationId: org.id, email: 'bob@example.com', role: 'owner' }, Date.now());
       const { code, verifier } = await signIn(app, pub, 'bob@example.com');
-      const wrong = await rawAuthenticate(app, { grant_type: 'authorization_code', client_id: pub.clientId, code, code_verifier: 'w'.repeat(43), invitation_token: token });
+      const wrong = await rawAuthenticate(app, {
+        grant_type: 'authorization_code',
+        client_id: pub.clientId,
+        code,
+        code_verifier: 'w'.repeat(43),
+        invitation_token: token,
+      });
       assert.equal(wrong.status, 400);
       assert.equal(((await wrong.json()) as { error: string }).error, 'invalid_grant');
       const bob = (await app.store.users.findByEmail('bob@example.com'))!;
@@ -207,7 +236,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
       const other = await signIn(app, conf, 'ann@example.com');
       const wrong = sdk(app, { clientId: conf.clientId, secret: 'not-the-secret' });
-      await assert.rejects(wrong.userManagement.authenticateWithCode({ code: other.code, clientId: conf.clientId }), (e: unknown) => e instanceof UnauthorizedException);
+      await assert.rejects(
+        wrong.userManagement.authenticateWithCode({ code: other.code, clientId: conf.clientId }),
+        (e: unknown) => e instanceof UnauthorizedException,
+      );
       const ok = await workos.userManagement.authenticateWithCode({ code: other.code, clientId: conf.clientId });
       assert.equal(ok.user.email, 'ann@example.com', 'the refused attempt did not spend the code');
     });

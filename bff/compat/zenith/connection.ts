@@ -58,7 +58,8 @@ export function serveConnection(ws: WebSocket, ctx: ConnectionContext): void {
   ws.on('close', onClose);
   ctx.heartbeat.add(c);
   c.setIdentity(ctx.identity);
-  if (ctx.identity) ctx.deps.logger.info({ userId: ctx.identity.userId, clientId: ctx.identity.clientId, via: 'zenith:header' }, 'zenith connection authenticated');
+  if (ctx.identity)
+    ctx.deps.logger.info({ userId: ctx.identity.userId, clientId: ctx.identity.clientId, via: 'zenith:header' }, 'zenith connection authenticated');
 }
 
 function onPong(this: WebSocket): void {

@@ -129,8 +129,22 @@ export async function refusal(app: TestApp, opts: ConnectOptions = {}): Promise<
 export const REDIRECT = 'https://partner.example/cb';
 
 /** Drives the real portal sign-in (and consent) for a partner and returns the code it redirects with. */
-export async function codeFor(app: TestApp, agent: Agent, clientId: string, email: string, password: string, extra: Record<string, string> = {}): Promise<string> {
-  const q = new URLSearchParams({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid profile offline_access', state: 'zenith-state', ...extra });
+export async function codeFor(
+  app: TestApp,
+  agent: Agent,
+  clientId: string,
+  email: string,
+  password: string,
+  extra: Record<string, string> = {},
+): Promise<string> {
+  const q = new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: REDIRECT,
+    response_type: 'code',
+    scope: 'openid profile offline_access',
+    state: 'zenith-state',
+    ...extra,
+  });
   const end = await authorizeThrough(agent, `/oauth/authorize?${q}`, { email, password });
   const code = end.searchParams.get('code');
   if (!code) throw new Error(`no code in ${end.href}`);
@@ -141,7 +155,12 @@ export async function tokensFor(app: TestApp, code: string, clientId: string, se
   return token(app, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, clientId, secret);
 }
 
-export async function token(app: TestApp, params: Record<string, string>, clientId: string, secret: string): Promise<{ access_token: string; refresh_token: string }> {
+export async function token(
+  app: TestApp,
+  params: Record<string, string>,
+  clientId: string,
+  secret: string,
+): Promise<{ access_token: string; refresh_token: string }> {
   const res = await fetch(`${app.config.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
@@ -154,7 +173,12 @@ export async function token(app: TestApp, params: Record<string, string>, client
 export { Agent };
 
 /** POST /oauth/token as a partner does: HTTP Basic for a confidential client, client_id in the form for a public one (secret null). */
-export async function tokenCall(app: TestApp, params: Record<string, string>, clientId: string, secret: string | null): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function tokenCall(
+  app: TestApp,
+  params: Record<string, string>,
+  clientId: string,
+  secret: string | null,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (secret !== null) headers.authorization = `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
   const body = new URLSearchParams(secret === null ? { ...params, client_id: clientId } : params);

@@ -57,7 +57,10 @@ export function attachZenith(server: Server, deps: Deps): ZenithServer {
       refuse(socket, 400, 'Unsupported version: use version=1.1 or version=2.0.');
       return;
     }
-    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const offered = (req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     if (offered.length > 0 && !offered.includes(SUBPROTOCOL)) {
       refuse(socket, 400, `Unsupported subprotocol: use ${SUBPROTOCOL}.`);
       return;
@@ -128,7 +131,11 @@ export function remoteAddress(req: IncomingMessage, hops: number): string {
   const peer = req.socket.remoteAddress ?? 'unknown';
   if (hops <= 0) return peer;
   const header = req.headers['x-forwarded-for'];
-  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((s) => s.trim()).filter(Boolean).reverse();
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .reverse();
   const chain = [peer, ...forwarded];
   return chain[Math.min(hops, chain.length - 1)]!;
 }

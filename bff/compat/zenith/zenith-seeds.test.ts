@@ -60,7 +60,10 @@ function assertSuccess(m: Msg, user: User, topic: string): void {
   assert.equal(m.TransactionID, 1);
   assert.equal(data(m).Result, 'Success', JSON.stringify(m));
   assert.equal(data(m).UserID, user.id);
-  assert.deepEqual(Object.keys(data(m)).filter((k) => !DOC_FIELDS.includes(k)), []);
+  assert.deepEqual(
+    Object.keys(data(m)).filter((k) => !DOC_FIELDS.includes(k)),
+    [],
+  );
 }
 function assertReject(m: Msg, topic = 'Identify'): void {
   assert.deepEqual(m, { Controller: 'Auth', Topic: topic, TransactionID: 1, Data: { Result: 'Reject' } });
@@ -76,7 +79,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
     /** A code from the real sign-in and consent (openid profile offline_access). */
     const code = (clientId: string, extra?: Record<string, string>) => codeFor(app, new Agent(app.url), clientId, user.email, PASSWORD, extra);
     /** 000 has no URL: the plain path, no version. */
-    const docConnect = (authorization?: string, version: string | null = null): Promise<Conn> => connect(app, { version, handshake: docHandshake(authorization) });
+    const docConnect = (authorization?: string, version: string | null = null): Promise<Conn> =>
+      connect(app, { version, handshake: docHandshake(authorization) });
 
     before(async () => {
       // Reuse of a rotated refresh token revokes the grant at once, so the test can show it.
@@ -178,7 +182,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
       // A confidential client's refresh token needs its secret, which AuthToken cannot carry: refused,
       // unspent, on a connection that never proved it; accepted on this one, which did.
-      const other = await tokenCall(app, { grant_type: 'authorization_code', code: await code(conf.clientId), redirect_uri: REDIRECT }, conf.clientId, conf.secret);
+      const other = await tokenCall(
+        app,
+        { grant_type: 'authorization_code', code: await code(conf.clientId), redirect_uri: REDIRECT },
+        conf.clientId,
+        conf.secret,
+      );
       const rt = String(other.body.refresh_token);
       const stranger = await docConnect(`Bearer ${String(other.body.access_token)}`, '1.1');
       assertReject(await stranger.call(docAuthToken(rt)));
@@ -228,7 +237,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assertReject(await c.call(publish(DOC_QUERY_IDENTIFY)), 'QueryIdentify');
       assertReject(await c.call(publish(JSON.stringify(docAuthCode(pub, 'authGrant')))));
       const trading = await c.call('{"Controller":"Trading","Topic":"QueryAccounts","TransactionID":1,"Action":"Publish"}');
-      assert.deepEqual(trading, { Controller: 'Trading', Topic: 'QueryAccounts', TransactionID: 1, Action: 'Error', Data: 'Not authenticated: send Auth:AuthToken or Auth:AuthCode first' });
+      assert.deepEqual(trading, {
+        Controller: 'Trading',
+        Topic: 'QueryAccounts',
+        TransactionID: 1,
+        Action: 'Error',
+        Data: 'Not authenticated: send Auth:AuthToken or Auth:AuthCode first',
+      });
       const { verifier, challenge } = pkcePair();
       const grant = await code(pub, { code_challenge: challenge, code_challenge_method: 'S256' });
       assertSuccess(await c.call(publish(JSON.stringify(docAuthCode(pub, `code=${grant}&code_verifier=${verifier}`)))), user, 'Identify');

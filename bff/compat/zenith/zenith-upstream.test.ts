@@ -13,7 +13,12 @@ import { federate } from '../../federation/test-helpers.ts';
 import { throttleKey } from './auth.ts';
 import { Agent, closeAll, connect, refusal } from './test-client.ts';
 
-const authToken = (provider: string, token: string, tid = 1) => ({ Controller: 'Auth', Topic: 'AuthToken', TransactionID: tid, Data: { Provider: provider, AccessToken: token } });
+const authToken = (provider: string, token: string, tid = 1) => ({
+  Controller: 'Auth',
+  Topic: 'AuthToken',
+  TransactionID: tid,
+  Data: { Provider: provider, AccessToken: token },
+});
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`Zenith AuthToken with an upstream Provider (${db})`, () => {
@@ -30,13 +35,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('accepts the provider’s token for a linked account, and refuses anything else', async () => {
-      const conn = await createConnection({ store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate }, {
-        name: 'Upstream',
-        issuer: up.issuer,
-        clientId: up.clientId,
-        clientSecret: up.clientSecret,
-        scopes: ['openid', 'email', 'profile'],
-      });
+      const conn = await createConnection(
+        { store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate },
+        {
+          name: 'Upstream',
+          issuer: up.issuer,
+          clientId: up.clientId,
+          clientSecret: up.clientSecret,
+          scopes: ['openid', 'email', 'profile'],
+        },
+      );
       const alice = UPSTREAM_USERS[0]!;
       const journey = await federate(app, new Agent(app.url), up.issuer, conn.id, { email: alice.email, password: alice.password });
       assert.equal(journey.end.pathname, '/account');
@@ -53,7 +61,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(data.UserID, user.id);
       assert.equal(data.DisplayName, user.name);
 
-      for (const [provider, token] of [['Upstream', 'not-a-token-at-all'], ['NoSuchProvider', upstream.access_token], ['Bearer', upstream.access_token]] as const) {
+      for (const [provider, token] of [
+        ['Upstream', 'not-a-token-at-all'],
+        ['NoSuchProvider', upstream.access_token],
+        ['Bearer', upstream.access_token],
+      ] as const) {
         const other = await connect(app);
         const reply = await other.call(authToken(provider, token, 2));
         assert.equal((reply.Data as Record<string, unknown>).Result, 'Reject', `${provider} with ${token.slice(0, 8)}…`);
@@ -61,7 +73,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await app.store.throttle.reset(throttleKey('127.0.0.1'));
 
       // 001: "passing the HTTP Authorization header, with Provider as the Scheme and AccessToken as the Token".
-      const handshake = (authorization: string) => ({ Origin: '*', Connection: 'Upgrade,Keep-Alive', 'Sec-WebSocket-Extensions': 'permessage-deflate', 'User-Agent': 'TestClient/1.0', Authorization: authorization });
+      const handshake = (authorization: string) => ({
+        Origin: '*',
+        Connection: 'Upgrade,Keep-Alive',
+        'Sec-WebSocket-Extensions': 'permessage-deflate',
+        'User-Agent': 'TestClient/1.0',
+        Authorization: authorization,
+      });
       const viaHeader = await connect(app, { handshake: handshake(`Upstream ${upstream.access_token}`) });
       const who = await viaHeader.call('{"Controller":"Auth","Topic":"QueryIdentify","TransactionID":1}');
       assert.equal(who.Topic, 'QueryIdentify');

@@ -21,14 +21,28 @@ interface Partner {
 }
 
 async function partner(app: TestApp, name: string): Promise<Partner> {
-  const { client, secret } = await registerClient(app.store, { name, redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile', 'offline_access'] }, Date.now());
+  const { client, secret } = await registerClient(
+    app.store,
+    { name, redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile', 'offline_access'] },
+    Date.now(),
+  );
   return { clientId: client.clientId, secret: secret! };
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 // No Scope: the most the code grants (zenith-seeds.test.ts covers narrowing).
-const authCode = (p: Partner, code: string, tid = 1) => ({ Controller: 'Auth', Topic: 'AuthCode', TransactionID: tid, Data: { Provider: 'Paritech', ClientID: p.clientId, ClientSecret: p.secret, AuthGrant: code } });
-const authToken = (token: string, tid = 1) => ({ Controller: 'Auth', Topic: 'AuthToken', TransactionID: tid, Data: { Provider: 'Bearer', AccessToken: token } });
+const authCode = (p: Partner, code: string, tid = 1) => ({
+  Controller: 'Auth',
+  Topic: 'AuthCode',
+  TransactionID: tid,
+  Data: { Provider: 'Paritech', ClientID: p.clientId, ClientSecret: p.secret, AuthGrant: code },
+});
+const authToken = (token: string, tid = 1) => ({
+  Controller: 'Auth',
+  Topic: 'AuthToken',
+  TransactionID: tid,
+  Data: { Provider: 'Bearer', AccessToken: token },
+});
 const queryIdentify = (tid = 1) => ({ Controller: 'Auth', Topic: 'QueryIdentify', TransactionID: tid });
 const data = (m: Msg) => m.Data as Record<string, unknown>;
 
@@ -152,7 +166,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('any other controller before authentication gets an Error echoing the TransactionID', async () => {
       const c = await connect(app);
       const reply = await c.call({ Controller: 'Trading', Topic: 'QueryAccounts', TransactionID: 77 });
-      assert.deepEqual(reply, { Controller: 'Trading', Topic: 'QueryAccounts', TransactionID: 77, Action: 'Error', Data: 'Not authenticated: send Auth:AuthToken or Auth:AuthCode first' });
+      assert.deepEqual(reply, {
+        Controller: 'Trading',
+        Topic: 'QueryAccounts',
+        TransactionID: 77,
+        Action: 'Error',
+        Data: 'Not authenticated: send Auth:AuthToken or Auth:AuthCode first',
+      });
       const unknown = await c.call({ Controller: 'Auth', Topic: 'AuthOwner', TransactionID: 78 });
       assert.equal(unknown.Action, 'Error');
       assert.equal(unknown.TransactionID, 78);
@@ -211,7 +231,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
         replies.push(m);
       }
       assert.equal(closed.code, 1008);
-      assert.ok(replies.some((m) => m.Data === 'Too many messages: slow down'), 'rate-limit Error replies before closing');
+      assert.ok(
+        replies.some((m) => m.Data === 'Too many messages: slow down'),
+        'rate-limit Error replies before closing',
+      );
       assert.ok(replies.length < 200, `${replies.length} replies`);
     });
 

@@ -14,7 +14,9 @@ function entry(over: Partial<NewAuditEntry> = {}): NewAuditEntry {
 /** Stand-in for the hash of audit/audit.ts: binds the entry's content to its place in the chain. */
 function hasher(e: NewAuditEntry) {
   return (prevHash: string, seq: number) =>
-    createHash('sha256').update(`${prevHash}|${seq}|${JSON.stringify(e)}`).digest('hex');
+    createHash('sha256')
+      .update(`${prevHash}|${seq}|${JSON.stringify(e)}`)
+      .digest('hex');
 }
 
 function assertChained(entries: AuditEntry[]): void {
@@ -34,7 +36,10 @@ export function auditContract(get: GetStore): void {
       const base = tail?.seq ?? 0;
       const kind = rid('burst');
       const appended = await Promise.all(Array.from({ length: 20 }, (_, i) => append(entry({ kind, data: { i } }))));
-      assert.deepEqual(appended.map((e) => e.seq).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => base + i + 1));
+      assert.deepEqual(
+        appended.map((e) => e.seq).sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => base + i + 1),
+      );
       const stored = await get().audit.iterate(base === 0 ? 1 : base, 100);
       const [head] = stored;
       assert.ok(head, 'the chain has entries');
@@ -71,8 +76,7 @@ export function auditContract(get: GetStore): void {
       const e2 = await append(entry({ kind, at: T0 + 2, subjectId: u, actorId: v }));
       const e3 = await append(entry({ kind, at: T0 + 3, actorId: v }));
       await append(entry({ kind: rid('other'), at: T0 + 2, actorId: u }));
-      const ids = async (f: Parameters<ReturnType<GetStore>['audit']['list']>[0]) =>
-        (await get().audit.list({ kind, ...f })).map((e) => e.seq);
+      const ids = async (f: Parameters<ReturnType<GetStore>['audit']['list']>[0]) => (await get().audit.list({ kind, ...f })).map((e) => e.seq);
       assert.deepEqual(await ids({}), [e3.seq, e2.seq, e1.seq]);
       assert.deepEqual(await ids({ userId: u }), [e2.seq, e1.seq]);
       assert.deepEqual(await ids({ actorId: v }), [e3.seq, e2.seq]);
@@ -94,7 +98,10 @@ export function auditContract(get: GetStore): void {
       let seen = 0;
       const changed = await get().audit.rechain((all) => {
         seen = all.length;
-        assert.deepEqual(all.map((x) => x.seq), Array.from({ length: all.length }, (_, i) => i + 1));
+        assert.deepEqual(
+          all.map((x) => x.seq),
+          Array.from({ length: all.length }, (_, i) => i + 1),
+        );
         return [
           { seq: out.seq, prevHash: out.prevHash, hash: 'f'.repeat(64), keyId: 4 },
           { seq: out.seq - 1, prevHash: all[out.seq - 2]!.prevHash, hash: all[out.seq - 2]!.hash, keyId: all[out.seq - 2]!.keyId },
@@ -109,7 +116,10 @@ export function auditContract(get: GetStore): void {
       const [tail] = await get().audit.list({ limit: 1 });
       assert.ok(tail, 'earlier tests appended entries');
       const page = await get().audit.iterate(tail.seq - 2, 2);
-      assert.deepEqual(page.map((e) => e.seq), [tail.seq - 2, tail.seq - 1]);
+      assert.deepEqual(
+        page.map((e) => e.seq),
+        [tail.seq - 2, tail.seq - 1],
+      );
       assert.deepEqual(await get().audit.iterate(tail.seq + 1, 10), []);
       assertChained(await get().audit.iterate(1, 1000));
     });
@@ -133,7 +143,10 @@ export function auditContract(get: GetStore): void {
     it('counts concurrent hits exactly', async () => {
       const key = rid('t');
       const results = await Promise.all(Array.from({ length: 10 }, () => get().throttle.hit(key, T0, 60_000)));
-      assert.deepEqual(results.map((r) => r.count).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      assert.deepEqual(
+        results.map((r) => r.count).sort((a, b) => a - b),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      );
       assert.deepEqual(await get().throttle.peek(key, T0), { count: 10, resetAt: T0 + 60_000 });
     });
   });

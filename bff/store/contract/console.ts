@@ -43,7 +43,17 @@ export function consoleContract(get: GetStore): void {
 
       const grantId = rid('grant');
       await get().orgs.setGrantOrganization(grantId, a.id, org.id, T0);
-      await get().orgs.createInvitation({ id: rid('inv'), tokenHash: rid('h'), organizationId: org.id, email: 'x@example.test', role: 'member', createdAt: T0, expiresAt: T0 + 1000, acceptedAt: null, acceptedBy: null });
+      await get().orgs.createInvitation({
+        id: rid('inv'),
+        tokenHash: rid('h'),
+        organizationId: org.id,
+        email: 'x@example.test',
+        role: 'member',
+        createdAt: T0,
+        expiresAt: T0 + 1000,
+        acceptedAt: null,
+        acceptedBy: null,
+      });
       assert.equal(await get().orgs.delete(org.id, T0 + 1), false, 'stale version');
       assert.equal(await get().orgs.delete(org.id, T0), true);
       assert.equal(await get().orgs.find(org.id), null);
@@ -61,7 +71,10 @@ export function consoleContract(get: GetStore): void {
       const newer = { ...base, id: rid('inv'), tokenHash: rid('h'), createdAt: T0 + 5 };
       await get().orgs.createInvitation(older);
       await get().orgs.createInvitation(newer);
-      assert.deepEqual((await get().orgs.listInvitations(org.id)).map((i) => i.id), [newer.id, older.id]);
+      assert.deepEqual(
+        (await get().orgs.listInvitations(org.id)).map((i) => i.id),
+        [newer.id, older.id],
+      );
       assert.equal(await get().orgs.revokeInvitation(older.id, T0 + 7), true);
       assert.equal(await get().orgs.revokeInvitation(older.id, T0 + 8), false);
       assert.deepEqual(await get().orgs.findInvitation(older.id), { ...older, revokedAt: T0 + 7 });
@@ -79,14 +92,18 @@ export function consoleContract(get: GetStore): void {
       const other = rid('other');
       const h0 = Math.floor(T0 / HOUR_MS) * HOUR_MS;
       const at = [h0, h0 + 1, h0 + HOUR_MS - 1, h0 + HOUR_MS, h0 + 3 * HOUR_MS];
-      for (const t of at) await get().audit.append({ at: t, kind: signIn, actorId: null, subjectId: null, ip: null, userAgent: null, data: {} }, () => rid('hash'));
+      for (const t of at)
+        await get().audit.append({ at: t, kind: signIn, actorId: null, subjectId: null, ip: null, userAgent: null, data: {} }, () => rid('hash'));
       await get().audit.append({ at: h0 + 2, kind: failed, actorId: null, subjectId: null, ip: null, userAgent: null, data: {} }, () => rid('hash'));
       await get().audit.append({ at: h0 + 2, kind: other, actorId: null, subjectId: null, ip: null, userAgent: null, data: {} }, () => rid('hash'));
-      assert.deepEqual(await get().activity.hourly([signIn, failed], h0, h0 + 3 * HOUR_MS), [
-        { kind: failed, hour: h0, count: 1 },
-        { kind: signIn, hour: h0, count: 3 },
-        { kind: signIn, hour: h0 + HOUR_MS, count: 1 },
-      ].sort((x, y) => x.hour - y.hour || (x.kind < y.kind ? -1 : 1)));
+      assert.deepEqual(
+        await get().activity.hourly([signIn, failed], h0, h0 + 3 * HOUR_MS),
+        [
+          { kind: failed, hour: h0, count: 1 },
+          { kind: signIn, hour: h0, count: 3 },
+          { kind: signIn, hour: h0 + HOUR_MS, count: 1 },
+        ].sort((x, y) => x.hour - y.hour || (x.kind < y.kind ? -1 : 1)),
+      );
       assert.deepEqual(await get().activity.hourly([], h0, h0 + HOUR_MS), []);
     });
 
@@ -94,16 +111,40 @@ export function consoleContract(get: GetStore): void {
       const now = T0 + 1000;
       const before = await get().activity.totals(now);
       await user(get);
-      const client = { clientId: rid('c'), name: 'App', secret: null, redirectUris: ['https://app.test/cb'], postLogoutRedirectUris: [], scopes: ['openid'], logoUrl: null, createdAt: T0 };
+      const client = {
+        clientId: rid('c'),
+        name: 'App',
+        secret: null,
+        redirectUris: ['https://app.test/cb'],
+        postLogoutRedirectUris: [],
+        scopes: ['openid'],
+        logoUrl: null,
+        createdAt: T0,
+      };
       await get().clients.create({ ...client, firstParty: false });
       await get().clients.create({ ...client, clientId: rid('c'), firstParty: true });
-      const session = { userId: rid('u'), tokens: 'sealed', accessExpiresAt: now, version: 0, createdAt: T0, lastSeenAt: T0, revokedAt: null, refreshLockUntil: null, refreshAttempt: null, data: {} };
+      const session = {
+        userId: rid('u'),
+        tokens: 'sealed',
+        accessExpiresAt: now,
+        version: 0,
+        createdAt: T0,
+        lastSeenAt: T0,
+        revokedAt: null,
+        refreshLockUntil: null,
+        refreshAttempt: null,
+        data: {},
+      };
       await get().bffSessions.create({ ...session, id: rid('s'), expiresAt: now + 1 });
       await get().bffSessions.create({ ...session, id: rid('s'), expiresAt: now });
       const revoked = rid('s');
       await get().bffSessions.create({ ...session, id: revoked, expiresAt: now + 1 });
       await get().bffSessions.revoke(revoked, T0);
-      assert.deepEqual(await get().activity.totals(now), { users: before.users + 1, partnerApps: before.partnerApps + 1, activeSessions: before.activeSessions + 1 });
+      assert.deepEqual(await get().activity.totals(now), {
+        users: before.users + 1,
+        partnerApps: before.partnerApps + 1,
+        activeSessions: before.activeSessions + 1,
+      });
     });
   });
 }

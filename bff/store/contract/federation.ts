@@ -145,9 +145,7 @@ export function federationContract(get: GetStore): void {
     it('hands the refresh lock to exactly one of many racing refreshers, and to no stale version', async () => {
       const i = newIdentity();
       await get().federation.insertIdentity(i);
-      const got = await Promise.all(
-        Array.from({ length: 10 }, () => get().federation.acquireRefreshLock(i.connectionId, i.subject, 1, T0, T0 + 5000)),
-      );
+      const got = await Promise.all(Array.from({ length: 10 }, () => get().federation.acquireRefreshLock(i.connectionId, i.subject, 1, T0, T0 + 5000)));
       assert.equal(got.filter(Boolean).length, 1);
       assert.equal(await get().federation.acquireRefreshLock(i.connectionId, i.subject, 1, T0 + 5001, T0 + 9000), true, 'a lapsed lock is re-taken');
       await get().federation.completeRefresh(i.connectionId, i.subject, 'sealed-new', T0 + 60_000);

@@ -79,8 +79,14 @@ export function identityContract(get: GetStore): void {
       const b = await get().users.create(newUser({ email: `${rid('x')}.${tag.toLowerCase()}@example.test` }), T0 + 1);
       const c = await get().users.create(newUser({ name: `NEW ${tag.toUpperCase()}` }), T0 + 2);
       const found = await get().users.list({ query: tag.toLowerCase() });
-      assert.deepEqual(found.map((u) => u.id), [c.id, b.id, a.id]);
-      assert.deepEqual((await get().users.list({ query: tag, limit: 2 })).map((u) => u.id), [c.id, b.id]);
+      assert.deepEqual(
+        found.map((u) => u.id),
+        [c.id, b.id, a.id],
+      );
+      assert.deepEqual(
+        (await get().users.list({ query: tag, limit: 2 })).map((u) => u.id),
+        [c.id, b.id],
+      );
       // LIKE wildcards in the query are literal.
       assert.deepEqual(await get().users.list({ query: `${tag}%_` }), []);
       assert.ok((await get().users.list()).length >= 3);
@@ -132,7 +138,14 @@ export function identityContract(get: GetStore): void {
       assert.deepEqual(await get().clients.find(c.clientId), c);
       assert.equal(await get().clients.find(rid('missing')), null);
       await assert.rejects(get().clients.create({ ...newClient(), clientId: c.clientId }), ConflictError);
-      const pub = newClient({ secret: null, firstParty: true, logoUrl: 'https://app.test/logo.png', defaultScope: 'openid email', accessTokenTtl: 86400, legacyRefresh: true });
+      const pub = newClient({
+        secret: null,
+        firstParty: true,
+        logoUrl: 'https://app.test/logo.png',
+        defaultScope: 'openid email',
+        accessTokenTtl: 86400,
+        legacyRefresh: true,
+      });
       await get().clients.create(pub);
       assert.deepEqual(await get().clients.find(pub.clientId), pub);
       const ids = (await get().clients.list()).map((x) => x.clientId);
@@ -143,7 +156,16 @@ export function identityContract(get: GetStore): void {
       const c = newClient();
       await get().clients.upsert(c);
       assert.deepEqual(await get().clients.find(c.clientId), c);
-      const replaced = { ...c, name: 'Renamed', redirectUris: ['https://other.test/cb'], scopes: ['openid'], createdAt: T0 + 9, defaultScope: 'openid', accessTokenTtl: 3600, legacyRefresh: true };
+      const replaced = {
+        ...c,
+        name: 'Renamed',
+        redirectUris: ['https://other.test/cb'],
+        scopes: ['openid'],
+        createdAt: T0 + 9,
+        defaultScope: 'openid',
+        accessTokenTtl: 3600,
+        legacyRefresh: true,
+      };
       await get().clients.upsert(replaced);
       assert.deepEqual(await get().clients.find(c.clientId), { ...replaced, createdAt: T0 });
     });

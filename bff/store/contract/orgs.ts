@@ -49,7 +49,10 @@ export function orgsContract(get: GetStore): void {
       const again = await get().orgs.addMembership({ userId: u.id, organizationId: b.id, role: 'member' }, T0 + 5);
       assert.deepEqual(again, { created: false, membership: first.membership });
       await get().orgs.addMembership({ userId: u.id, organizationId: a.id, role: 'member' }, T0 + 1);
-      assert.deepEqual((await get().orgs.listMemberships(u.id)).map((m) => m.organizationId), [b.id, a.id]);
+      assert.deepEqual(
+        (await get().orgs.listMemberships(u.id)).map((m) => m.organizationId),
+        [b.id, a.id],
+      );
       assert.equal((await get().orgs.findMembership(u.id, a.id))?.role, 'member');
       assert.equal(await get().orgs.removeMembership(u.id, a.id), true);
       assert.equal(await get().orgs.removeMembership(u.id, a.id), false);

@@ -6,7 +6,9 @@ import type { Passkey } from '../passkeys.ts';
 import { type GetStore, rid, T0 } from './util.ts';
 
 async function passkey(get: GetStore, over: Partial<Passkey> = {}): Promise<Passkey> {
-  const userId = over.userId ?? (await get().users.create({ id: rid('u'), email: `${rid('pk')}@example.test`, name: 'Key Holder', passwordHash: null, role: 'user' }, T0)).id;
+  const userId =
+    over.userId ??
+    (await get().users.create({ id: rid('u'), email: `${rid('pk')}@example.test`, name: 'Key Holder', passwordHash: null, role: 'user' }, T0)).id;
   const p: Passkey = {
     id: rid('pk'),
     userId,

@@ -25,9 +25,22 @@ export function resourcesContract(get: GetStore): void {
   describe('client options', () => {
     it('round-trips machine, JWKS, DPoP and PAR options through create and upsert', async () => {
       const c: ClientRecord = {
-        clientId: rid('m'), name: 'Robot', secret: null, redirectUris: [], postLogoutRedirectUris: [], scopes: ['orders:read'], logoUrl: null, firstParty: false, createdAt: T0,
-        defaultScope: null, accessTokenTtl: null, legacyRefresh: false,
-        machine: true, jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] }, jwksUri: null, requireDpop: true,
+        clientId: rid('m'),
+        name: 'Robot',
+        secret: null,
+        redirectUris: [],
+        postLogoutRedirectUris: [],
+        scopes: ['orders:read'],
+        logoUrl: null,
+        firstParty: false,
+        createdAt: T0,
+        defaultScope: null,
+        accessTokenTtl: null,
+        legacyRefresh: false,
+        machine: true,
+        jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] },
+        jwksUri: null,
+        requireDpop: true,
       };
       await get().clients.create(c);
       assert.deepEqual(await get().clients.find(c.clientId), c);

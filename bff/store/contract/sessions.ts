@@ -125,7 +125,7 @@ export function sessionsContract(get: GetStore): void {
   });
 
   describe('oidc rows by owner', () => {
-    it('finds grants and provider sessions by account, and a grant\'s refresh tokens', async () => {
+    it("finds grants and provider sessions by account, and a grant's refresh tokens", async () => {
       const [user, other, c1, c2, g1, g2, g3] = [rid('u'), rid('u'), rid('c'), rid('c'), rid('g'), rid('g'), rid('g')];
       await get().oidc.upsert('Grant', g1, { accountId: user, clientId: c1 }, null, {});
       await get().oidc.upsert('Grant', g2, { accountId: user, clientId: c2 }, null, {});
@@ -149,7 +149,10 @@ export function sessionsContract(get: GetStore): void {
       const rts = await get().oidcOwners.refreshTokens(g1);
       assert.deepEqual(
         rts.sort((x, y) => Number(x.payload.rotations) - Number(y.payload.rotations)),
-        [{ id: r1, payload: { grantId: g1, rotations: 1 }, consumedAt: T0 }, { id: r2, payload: { grantId: g1, rotations: 2 }, consumedAt: null }],
+        [
+          { id: r1, payload: { grantId: g1, rotations: 1 }, consumedAt: T0 },
+          { id: r2, payload: { grantId: g1, rotations: 2 }, consumedAt: null },
+        ],
       );
     });
   });

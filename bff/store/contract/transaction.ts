@@ -75,7 +75,17 @@ export function transactionContract(get: GetStore): void {
     it('store methods that use a transaction of their own join it (an invitation acceptance rolls back)', async () => {
       const u = await get().users.create(newUser(rid('u')), T0);
       const org = await get().orgs.create({ id: rid('org'), name: rid('Tx') }, T0);
-      const inv = { id: rid('inv'), tokenHash: rid('hash'), organizationId: org.id, email: u.email, role: 'member', createdAt: T0, expiresAt: T0 + 1000, acceptedAt: null, acceptedBy: null };
+      const inv = {
+        id: rid('inv'),
+        tokenHash: rid('hash'),
+        organizationId: org.id,
+        email: u.email,
+        role: 'member',
+        createdAt: T0,
+        expiresAt: T0 + 1000,
+        acceptedAt: null,
+        acceptedBy: null,
+      };
       await get().orgs.createInvitation(inv);
       await assert.rejects(
         get().transaction(async (tx) => {

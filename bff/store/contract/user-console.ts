@@ -33,9 +33,15 @@ export function userConsoleContract(get: GetStore): void {
       // Three share one millisecond: the id breaks the tie.
       for (const at of [T0 + 1, T0 + 2, T0 + 2, T0 + 2, T0 + 3]) made.push(await get().users.create(newUser(t), at));
       const pages = await allPages(get, { query: t.toUpperCase(), limit: 2 });
-      assert.deepEqual(pages.map((p) => p.length), [2, 2, 1]);
+      assert.deepEqual(
+        pages.map((p) => p.length),
+        [2, 2, 1],
+      );
       const want = [...made].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)).map((u) => u.id);
-      assert.deepEqual(pages.flat().map((u) => u.id), want);
+      assert.deepEqual(
+        pages.flat().map((u) => u.id),
+        want,
+      );
     });
 
     it('sorts by last sign-in with never-signed-in people last', async () => {
@@ -44,7 +50,10 @@ export function userConsoleContract(get: GetStore): void {
       await get().users.touchSignIn(a.id, T0 + 10);
       await get().users.touchSignIn(b.id, T0 + 20);
       const pages = await allPages(get, { query: t, sort: 'lastSignIn', limit: 1 });
-      assert.deepEqual(pages.flat().map((u) => u.id), [b.id, a.id, never.id]);
+      assert.deepEqual(
+        pages.flat().map((u) => u.id),
+        [b.id, a.id, never.id],
+      );
     });
 
     it('filters admins, disabled and unverified people, and searches names and emails literally', async () => {
@@ -58,7 +67,10 @@ export function userConsoleContract(get: GetStore): void {
       assert.deepEqual(await ids({ disabled: true }), [off.id]);
       assert.deepEqual(await ids({ unverified: true }), [unverified.id]);
       assert.deepEqual(await ids({}), [admin.id, off.id, unverified.id].sort());
-      assert.deepEqual((await get().users.page({ query: admin.email.slice(0, 20) })).users.map((u) => u.id), [admin.id]);
+      assert.deepEqual(
+        (await get().users.page({ query: admin.email.slice(0, 20) })).users.map((u) => u.id),
+        [admin.id],
+      );
       assert.deepEqual((await get().users.page({ query: `${t}%` })).users, [], 'a % is a character, not a wildcard');
     });
     it('filters people with a second factor (an authenticator app or a passkey), pages without repeats or gaps', async () => {
@@ -70,7 +82,19 @@ export function userConsoleContract(get: GetStore): void {
       await get().mfa.totp.save(both!.id, 'sealed', T0);
       const passkey = (userId: string) => {
         const id = rid('pk');
-        return get().passkeys.create({ id, userId, credentialId: id, publicKey: 'k', signCount: 0, transports: [], deviceType: 'multiDevice', backedUp: true, name: 'Key', createdAt: T0, lastUsedAt: null });
+        return get().passkeys.create({
+          id,
+          userId,
+          credentialId: id,
+          publicKey: 'k',
+          signCount: 0,
+          transports: [],
+          deviceType: 'multiDevice',
+          backedUp: true,
+          name: 'Key',
+          createdAt: T0,
+          lastUsedAt: null,
+        });
       };
       await passkey(key!.id);
       await passkey(both!.id);
@@ -80,12 +104,21 @@ export function userConsoleContract(get: GetStore): void {
       // Recovery codes alone are not a second factor (they back one up).
       await get().mfa.recoveryCodes.replace(none!.id, ['h1'], T0);
       const pages = await allPages(get, { query: t, secondFactor: true, limit: 1 });
-      assert.deepEqual(pages.map((p) => p.length), [1, 1, 1, 1]);
+      assert.deepEqual(
+        pages.map((p) => p.length),
+        [1, 1, 1, 1],
+      );
       const want = [twoKeys!, both!, key!, app!].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)).map((u) => u.id);
-      assert.deepEqual(pages.flat().map((u) => u.id), want);
+      assert.deepEqual(
+        pages.flat().map((u) => u.id),
+        want,
+      );
       await get().passkeys.removeAllForUser(key!.id);
       await get().mfa.totp.remove(app!.id);
-      assert.deepEqual((await get().users.page({ query: t, secondFactor: true, sort: 'lastSignIn' })).users.map((u) => u.id).sort(), [both!.id, twoKeys!.id].sort());
+      assert.deepEqual(
+        (await get().users.page({ query: t, secondFactor: true, sort: 'lastSignIn' })).users.map((u) => u.id).sort(),
+        [both!.id, twoKeys!.id].sort(),
+      );
     });
   });
 
@@ -120,7 +153,7 @@ export function userConsoleContract(get: GetStore): void {
     it('never leaves zero enabled admins, by demotion, disabling or deletion', async () => {
       // This database holds other tests' admins: make them all users first, then restore them.
       const others: User[] = [];
-      for (let page = await get().users.page({ admin: true, limit: 200 }); ; ) {
+      for (let page = await get().users.page({ admin: true, limit: 200 }); ;) {
         others.push(...page.users.filter((u) => !u.disabled));
         if (!page.next) break;
         page = await get().users.page({ admin: true, limit: 200, after: page.next });
@@ -145,7 +178,20 @@ export function userConsoleContract(get: GetStore): void {
     it('deletes the account and what only it used; a second delete finds nothing', async () => {
       const u = await get().users.create(newUser(tag()), T0);
       await get().consents.upsert({ userId: u.id, clientId: rid('c'), scopes: ['openid'], grantId: null, grantedAt: T0, updatedAt: T0 });
-      await get().bffSessions.create({ id: rid('bs'), userId: u.id, tokens: 's', accessExpiresAt: T0, version: 1, createdAt: T0, lastSeenAt: T0, expiresAt: T0 + 1000, revokedAt: null, refreshLockUntil: null, refreshAttempt: null, data: {} });
+      await get().bffSessions.create({
+        id: rid('bs'),
+        userId: u.id,
+        tokens: 's',
+        accessExpiresAt: T0,
+        version: 1,
+        createdAt: T0,
+        lastSeenAt: T0,
+        expiresAt: T0 + 1000,
+        revokedAt: null,
+        refreshLockUntil: null,
+        refreshAttempt: null,
+        data: {},
+      });
       assert.deepEqual(await get().users.delete(u.id), { ok: true });
       assert.equal(await get().users.findById(u.id), null);
       assert.deepEqual(await get().consents.listForUser(u.id), []);
@@ -154,10 +200,20 @@ export function userConsoleContract(get: GetStore): void {
     });
   });
 
-  describe('bff sessions: a user\'s live sessions', () => {
+  describe("bff sessions: a user's live sessions", () => {
     it('lists the sessions neither revoked nor expired, newest first', async () => {
       const userId = rid('u');
-      const base = { userId, tokens: 's', accessExpiresAt: T0, version: 1, lastSeenAt: T0, revokedAt: null, refreshLockUntil: null, refreshAttempt: null, data: { userAgent: 'UA' } };
+      const base = {
+        userId,
+        tokens: 's',
+        accessExpiresAt: T0,
+        version: 1,
+        lastSeenAt: T0,
+        revokedAt: null,
+        refreshLockUntil: null,
+        refreshAttempt: null,
+        data: { userAgent: 'UA' },
+      };
       const older = { ...base, id: rid('bs'), createdAt: T0, expiresAt: T0 + 1000 };
       const newer = { ...base, id: rid('bs'), createdAt: T0 + 5, expiresAt: T0 + 1000 };
       const revoked = { ...base, id: rid('bs'), createdAt: T0, expiresAt: T0 + 1000, revokedAt: T0 + 1 };

@@ -57,7 +57,10 @@ describe('postgres: migrations', () => {
         (await loadMigrations('postgres')).map((m) => m.version),
         'every migration applied, in order',
       );
-      assert.ok(rows.every((r) => r.n === '1'), 'each exactly once');
+      assert.ok(
+        rows.every((r) => r.n === '1'),
+        'each exactly once',
+      );
     } finally {
       await client.end();
     }
@@ -71,7 +74,10 @@ describe('postgres: unavailability', () => {
     try {
       await assert.rejects(store.ping(), StoreUnavailableError);
       await assert.rejects(store.users.findById('x'), StoreUnavailableError);
-      await assert.rejects(store.audit.append({ at: 1, kind: 'k', actorId: null, subjectId: null, ip: null, userAgent: null, data: {} }, () => 'h'), StoreUnavailableError);
+      await assert.rejects(
+        store.audit.append({ at: 1, kind: 'k', actorId: null, subjectId: null, ip: null, userAgent: null, data: {} }, () => 'h'),
+        StoreUnavailableError,
+      );
     } finally {
       await store.close();
     }

@@ -22,12 +22,14 @@ export function sqlActivity(db: Driver): ActivityStore {
       return rows.map((r) => ({ kind: r.kind, hour: Number(r.h) * HOUR_MS, count: Number(r.n) }));
     },
     async totals(now) {
-      const row = onlyRow(await db.query<{ users: number; apps: number; sessions: number }>(
-        `SELECT (SELECT COUNT(*) FROM users) AS users,
+      const row = onlyRow(
+        await db.query<{ users: number; apps: number; sessions: number }>(
+          `SELECT (SELECT COUNT(*) FROM users) AS users,
                 (SELECT COUNT(*) FROM clients WHERE first_party = 0) AS apps,
                 (SELECT COUNT(*) FROM bff_sessions WHERE revoked_at IS NULL AND expires_at > $1) AS sessions`,
-        [now],
-      ));
+          [now],
+        ),
+      );
       return { users: Number(row.users), partnerApps: Number(row.apps), activeSessions: Number(row.sessions) };
     },
   };

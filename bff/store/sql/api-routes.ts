@@ -37,7 +37,18 @@ export function sqlApiRoutes(db: Driver): Store['apiRoutes'] {
       await db.run(
         `INSERT INTO api_routes (path, upstream, resource, scopes, require_role, anonymous, allow_redirects, max_body_bytes, timeout_ms, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [r.path, r.upstream, r.resource, JSON.stringify(r.scopes), r.requireRole, r.anonymous ? 1 : 0, r.allowRedirects ? 1 : 0, r.maxBodyBytes, r.timeoutMs, r.createdAt],
+        [
+          r.path,
+          r.upstream,
+          r.resource,
+          JSON.stringify(r.scopes),
+          r.requireRole,
+          r.anonymous ? 1 : 0,
+          r.allowRedirects ? 1 : 0,
+          r.maxBodyBytes,
+          r.timeoutMs,
+          r.createdAt,
+        ],
       );
     },
     async list() {

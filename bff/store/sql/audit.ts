@@ -43,28 +43,23 @@ export function sqlAudit(db: Driver): Store['audit'] {
         // Appenders queue on this lock (PostgreSQL) or on BEGIN IMMEDIATE (SQLite),
         // so reading the tail and inserting after it cannot fork the chain.
         await tx.lock(LOCK_AUDIT_APPEND);
-        const [last] = await tx.query<{ seq: number; hash: string }>(
-          'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
-        );
+        const [last] = await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
         const seq = last ? Number(last.seq) + 1 : 1;
         const prevHash = last ? last.hash : GENESIS_HASH;
         const full: AuditEntry = { ...entry, seq, prevHash, hash: hash(prevHash, seq), keyId: entry.keyId ?? null };
-        await tx.run(
-          `INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [
-            seq,
-            full.at,
-            full.kind,
-            full.actorId,
-            full.subjectId,
-            full.ip,
-            full.userAgent,
-            JSON.stringify(full.data),
-            prevHash,
-            full.hash,
-            full.keyId,
-          ],
-        );
+        await tx.run(`INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
+          seq,
+          full.at,
+          full.kind,
+          full.actorId,
+          full.subjectId,
+          full.ip,
+          full.userAgent,
+          JSON.stringify(full.data),
+          prevHash,
+          full.hash,
+          full.keyId,
+        ]);
         return full;
       });
     },
@@ -92,10 +87,10 @@ export function sqlAudit(db: Driver): Store['audit'] {
       return rows.map(toEntry);
     },
     async iterate(fromSeq, limit) {
-      const rows = await db.query<AuditRow>(
-        `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2`,
-        [fromSeq, clampLimit(limit, 1000, 100_000)],
-      );
+      const rows = await db.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2`, [
+        fromSeq,
+        clampLimit(limit, 1000, 100_000),
+      ]);
       return rows.map(toEntry);
     },
     rechain(plan) {
@@ -120,21 +115,20 @@ export function sqlThrottle(db: Driver): Store['throttle'] {
   return {
     async hit(key, now, windowMs) {
       // One atomic upsert: a lapsed window restarts at 1, a live one counts up.
-      const row = onlyRow(await db.query<{ count: number; reset_at: number }>(
-        `INSERT INTO throttle (key, count, reset_at) VALUES ($1, 1, $3)
+      const row = onlyRow(
+        await db.query<{ count: number; reset_at: number }>(
+          `INSERT INTO throttle (key, count, reset_at) VALUES ($1, 1, $3)
          ON CONFLICT (key) DO UPDATE SET
            count = CASE WHEN throttle.reset_at <= $2 THEN 1 ELSE throttle.count + 1 END,
            reset_at = CASE WHEN throttle.reset_at <= $2 THEN $3 ELSE throttle.reset_at END
          RETURNING count, reset_at`,
-        [key, now, now + windowMs],
-      ));
+          [key, now, now + windowMs],
+        ),
+      );
       return { count: Number(row.count), resetAt: Number(row.reset_at) };
     },
     async peek(key, now) {
-      const rows = await db.query<{ count: number; reset_at: number }>(
-        'SELECT count, reset_at FROM throttle WHERE key = $1',
-        [key],
-      );
+      const rows = await db.query<{ count: number; reset_at: number }>('SELECT count, reset_at FROM throttle WHERE key = $1', [key]);
       const [row] = rows;
       // A lapsed window counts as no window at all.
       if (!row || Number(row.reset_at) <= now) return null;

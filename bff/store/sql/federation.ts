@@ -30,8 +30,7 @@ interface IdentityRow {
 }
 
 const CONNECTION_COLUMNS = 'id, name, issuer, client_id, client_secret, scopes, org_id, created_at, updated_at';
-const IDENTITY_COLUMNS =
-  'connection_id, subject, user_id, email, tokens, tokens_expires_at, version, refresh_lock_until, linked_at, created_at, last_used_at';
+const IDENTITY_COLUMNS = 'connection_id, subject, user_id, email, tokens, tokens_expires_at, version, refresh_lock_until, linked_at, created_at, last_used_at';
 
 function toConnection(r: ConnectionRow, domains: string[]): Connection {
   return {
@@ -79,7 +78,12 @@ export function sqlFederation(db: Driver): FederationStore {
       `SELECT domain, connection_id FROM federation_domains WHERE connection_id IN (${marks})`,
       ids,
     );
-    return rows.map((r) => toConnection(r, domains.filter((d) => d.connection_id === r.id).map((d) => d.domain)));
+    return rows.map((r) =>
+      toConnection(
+        r,
+        domains.filter((d) => d.connection_id === r.id).map((d) => d.domain),
+      ),
+    );
   }
 
   async function oneConnection(sql: string, params: SqlValue[]): Promise<Connection | null> {
@@ -106,11 +110,12 @@ export function sqlFederation(db: Driver): FederationStore {
       });
     },
     findConnection: (id) => oneConnection(`SELECT ${CONNECTION_COLUMNS} FROM federation_connections WHERE id = $1`, [id]),
-    findConnectionByName: (name) =>
-      oneConnection(`SELECT ${CONNECTION_COLUMNS} FROM federation_connections WHERE name_key = $1`, [name.toLowerCase()]),
+    findConnectionByName: (name) => oneConnection(`SELECT ${CONNECTION_COLUMNS} FROM federation_connections WHERE name_key = $1`, [name.toLowerCase()]),
     findConnectionByDomain: (domain) =>
       oneConnection(
-        `SELECT ${CONNECTION_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}
+        `SELECT ${CONNECTION_COLUMNS.split(', ')
+          .map((c) => `c.${c}`)
+          .join(', ')}
          FROM federation_connections c JOIN federation_domains d ON d.connection_id = c.id WHERE d.domain = $1`,
         [domain.toLowerCase()],
       ),
@@ -151,7 +156,11 @@ export function sqlFederation(db: Driver): FederationStore {
       return changes;
     },
     async unlinkIdentity(userId, connectionId, subject) {
-      const { changes } = await db.run('DELETE FROM federated_identities WHERE user_id = $1 AND connection_id = $2 AND subject = $3', [userId, connectionId, subject]);
+      const { changes } = await db.run('DELETE FROM federated_identities WHERE user_id = $1 AND connection_id = $2 AND subject = $3', [
+        userId,
+        connectionId,
+        subject,
+      ]);
       return changes === 1;
     },
     async insertIdentity(i) {

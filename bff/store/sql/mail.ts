@@ -72,14 +72,16 @@ export function sqlMailOutbox(db: Driver): Store['mailOutbox'] {
       return changes === 1;
     },
     async stats() {
-      const row = onlyRow(await db.query<{ pending: number; retrying: number; failed: number; last_failure_at: number | null }>(
-        `SELECT
+      const row = onlyRow(
+        await db.query<{ pending: number; retrying: number; failed: number; last_failure_at: number | null }>(
+          `SELECT
            COUNT(CASE WHEN ${UNDELIVERED} THEN 1 END) AS pending,
            COUNT(CASE WHEN ${UNDELIVERED} AND last_error IS NOT NULL THEN 1 END) AS retrying,
            COUNT(failed_at) AS failed,
            MAX(failed_at) AS last_failure_at
          FROM mail_outbox`,
-      ));
+        ),
+      );
       return { pending: Number(row.pending), retrying: Number(row.retrying), failed: Number(row.failed), lastFailureAt: numOrNull(row.last_failure_at) };
     },
   };

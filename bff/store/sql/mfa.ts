@@ -46,11 +46,16 @@ export function sqlMfa(db: Driver): MfaStore {
       async replace(userId, hashes, now) {
         await db.transaction(async (tx) => {
           await tx.run('DELETE FROM mfa_recovery_codes WHERE user_id = $1', [userId]);
-          for (const h of hashes) await tx.run('INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at, used_at) VALUES ($1, $2, $3, NULL)', [userId, h, now]);
+          for (const h of hashes)
+            await tx.run('INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at, used_at) VALUES ($1, $2, $3, NULL)', [userId, h, now]);
         });
       },
       async use(userId, hash, now) {
-        const { changes } = await db.run('UPDATE mfa_recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL', [userId, hash, now]);
+        const { changes } = await db.run('UPDATE mfa_recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL', [
+          userId,
+          hash,
+          now,
+        ]);
         return changes === 1;
       },
       async remaining(userId) {

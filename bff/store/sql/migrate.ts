@@ -34,9 +34,7 @@ export async function runMigrations(driver: Driver, migrations?: Migration[], no
   return driver.transaction(async (tx) => {
     // The lock comes before CREATE TABLE IF NOT EXISTS, which itself races on PostgreSQL.
     await tx.lock(LOCK_MIGRATIONS);
-    await tx.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
-    );
+    await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
     const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
     const applied: number[] = [];
     for (const m of all) {

@@ -13,9 +13,13 @@ export function sqlOidcOwners(db: Driver): Store['oidcOwners'] {
 
   return {
     async grantIds(accountId, clientId) {
-      const rows = clientId === undefined
-        ? await db.query<{ id: string }>(`SELECT id FROM oidc_payloads WHERE model = 'Grant' AND ${account} = $1 ORDER BY id`, [accountId])
-        : await db.query<{ id: string }>(`SELECT id FROM oidc_payloads WHERE model = 'Grant' AND ${account} = $1 AND ${clientOf} = $2 ORDER BY id`, [accountId, clientId]);
+      const rows =
+        clientId === undefined
+          ? await db.query<{ id: string }>(`SELECT id FROM oidc_payloads WHERE model = 'Grant' AND ${account} = $1 ORDER BY id`, [accountId])
+          : await db.query<{ id: string }>(`SELECT id FROM oidc_payloads WHERE model = 'Grant' AND ${account} = $1 AND ${clientOf} = $2 ORDER BY id`, [
+              accountId,
+              clientId,
+            ]);
       return rows.map((r) => r.id);
     },
     async sessions(accountId) {

@@ -20,10 +20,7 @@ function toRecord(r: PayloadRow): OidcPayloadRecord {
 export function sqlOidc(db: Driver): Store['oidc'] {
   // Expired rows are still returned: oidc-provider checks expiry itself, and sweep() removes them.
   async function first(where: string, params: string[]): Promise<OidcPayloadRecord | null> {
-    const rows = await db.query<PayloadRow>(
-      `SELECT payload, expires_at, consumed_at FROM oidc_payloads WHERE ${where} LIMIT 1`,
-      params,
-    );
+    const rows = await db.query<PayloadRow>(`SELECT payload, expires_at, consumed_at FROM oidc_payloads WHERE ${where} LIMIT 1`, params);
     return firstOr(rows, toRecord);
   }
 
@@ -45,17 +42,15 @@ export function sqlOidc(db: Driver): Store['oidc'] {
     findByUserCode: (model, userCode) => first('model = $1 AND user_code = $2', [model, userCode]),
     async consume(model, id, now) {
       // One conditional statement, so concurrent redemptions cannot both win.
-      const { changes } = await db.run(
-        'UPDATE oidc_payloads SET consumed_at = $3 WHERE model = $1 AND id = $2 AND consumed_at IS NULL',
-        [model, id, now],
-      );
+      const { changes } = await db.run('UPDATE oidc_payloads SET consumed_at = $3 WHERE model = $1 AND id = $2 AND consumed_at IS NULL', [model, id, now]);
       return changes === 1;
     },
     async unconsume(model, id, consumedAt) {
-      const { changes } = await db.run(
-        'UPDATE oidc_payloads SET consumed_at = NULL WHERE model = $1 AND id = $2 AND consumed_at = $3',
-        [model, id, consumedAt],
-      );
+      const { changes } = await db.run('UPDATE oidc_payloads SET consumed_at = NULL WHERE model = $1 AND id = $2 AND consumed_at = $3', [
+        model,
+        id,
+        consumedAt,
+      ]);
       return changes === 1;
     },
     async destroy(model, id) {
@@ -83,15 +78,15 @@ export function sqlKeys(db: Driver): Store['keys'] {
     async list() {
       // Oldest first (insertion order); callers pick the signing key by createdAt.
       const rows = await db.query<KeyRow>('SELECT kid, alg, jwk, created_at FROM signing_keys ORDER BY created_at, kid');
-      return rows.map(
-        (r): SigningKey => ({ kid: r.kid, alg: r.alg, jwk: parseJson(r.jwk, {}), createdAt: Number(r.created_at) }),
-      );
+      return rows.map((r): SigningKey => ({ kid: r.kid, alg: r.alg, jwk: parseJson(r.jwk, {}), createdAt: Number(r.created_at) }));
     },
     async insert(key) {
-      const { changes } = await db.run(
-        `INSERT INTO signing_keys (kid, alg, jwk, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kid) DO NOTHING`,
-        [key.kid, key.alg, JSON.stringify(key.jwk), key.createdAt],
-      );
+      const { changes } = await db.run(`INSERT INTO signing_keys (kid, alg, jwk, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kid) DO NOTHING`, [
+        key.kid,
+        key.alg,
+        JSON.stringify(key.jwk),
+        key.createdAt,
+      ]);
       return changes === 1;
     },
     async setJwk(kid, jwk) {

@@ -79,10 +79,11 @@ export function sqlOrgs(db: Driver): OrgsStore {
 
   return {
     async create(org, now) {
-      const row = await oneOrg(
-        `INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING ${ORG_COLUMNS}`,
-        [org.id, org.name, now],
-      );
+      const row = await oneOrg(`INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING ${ORG_COLUMNS}`, [
+        org.id,
+        org.name,
+        now,
+      ]);
       return row!;
     },
     find: (id) => oneOrg(`SELECT ${ORG_COLUMNS} FROM organizations WHERE id = $1`, [id]),
@@ -91,10 +92,12 @@ export function sqlOrgs(db: Driver): OrgsStore {
       return (await db.query<OrgRow>(`SELECT ${ORG_COLUMNS} FROM organizations ORDER BY created_at, id`)).map(toOrg);
     },
     rename: (id, name, expectedUpdatedAt, now) =>
-      oneOrg(
-        `UPDATE organizations SET name = $2, updated_at = $4 WHERE id = $1 AND updated_at = $3 RETURNING ${ORG_COLUMNS}`,
-        [id, name, expectedUpdatedAt, Math.max(now, expectedUpdatedAt + 1)],
-      ),
+      oneOrg(`UPDATE organizations SET name = $2, updated_at = $4 WHERE id = $1 AND updated_at = $3 RETURNING ${ORG_COLUMNS}`, [
+        id,
+        name,
+        expectedUpdatedAt,
+        Math.max(now, expectedUpdatedAt + 1),
+      ]),
     async delete(id, expectedUpdatedAt) {
       // Memberships, invitations and grant links go with it (ON DELETE CASCADE).
       const { changes } = await db.run('DELETE FROM organizations WHERE id = $1 AND updated_at = $2', [id, expectedUpdatedAt]);
@@ -110,10 +113,12 @@ export function sqlOrgs(db: Driver): OrgsStore {
       return rows.map((r) => ({ ...toMembership(r), email: r.email, name: r.name }));
     },
     async setMembershipRole(userId, organizationId, role, expectedRole) {
-      const { changes } = await db.run(
-        'UPDATE memberships SET role = $3 WHERE user_id = $1 AND organization_id = $2 AND role = $4',
-        [userId, organizationId, role, expectedRole],
-      );
+      const { changes } = await db.run('UPDATE memberships SET role = $3 WHERE user_id = $1 AND organization_id = $2 AND role = $4', [
+        userId,
+        organizationId,
+        role,
+        expectedRole,
+      ]);
       return changes === 1;
     },
 
@@ -123,24 +128,23 @@ export function sqlOrgs(db: Driver): OrgsStore {
          ON CONFLICT (user_id, organization_id) DO NOTHING`,
         [m.userId, m.organizationId, m.role, now],
       );
-      const rows = await db.query<MembershipRow>(
-        `SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = $1 AND organization_id = $2`,
-        [m.userId, m.organizationId],
-      );
+      const rows = await db.query<MembershipRow>(`SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = $1 AND organization_id = $2`, [
+        m.userId,
+        m.organizationId,
+      ]);
       return { membership: toMembership(onlyRow(rows)), created: changes === 1 };
     },
     async findMembership(userId, organizationId) {
-      const rows = await db.query<MembershipRow>(
-        `SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = $1 AND organization_id = $2`,
-        [userId, organizationId],
-      );
+      const rows = await db.query<MembershipRow>(`SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = $1 AND organization_id = $2`, [
+        userId,
+        organizationId,
+      ]);
       return firstOr(rows, toMembership);
     },
     async listMemberships(userId) {
-      const rows = await db.query<MembershipRow>(
-        `SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = $1 ORDER BY created_at, organization_id`,
-        [userId],
-      );
+      const rows = await db.query<MembershipRow>(`SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = $1 ORDER BY created_at, organization_id`, [
+        userId,
+      ]);
       return rows.map(toMembership);
     },
     async removeMembership(userId, organizationId) {
@@ -149,10 +153,17 @@ export function sqlOrgs(db: Driver): OrgsStore {
     },
 
     async createInvitation(inv) {
-      await db.run(
-        `INSERT INTO invitations (${INSERT_INVITATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [inv.id, inv.tokenHash, inv.organizationId, inv.email, inv.role, inv.createdAt, inv.expiresAt, inv.acceptedAt, inv.acceptedBy],
-      );
+      await db.run(`INSERT INTO invitations (${INSERT_INVITATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+        inv.id,
+        inv.tokenHash,
+        inv.organizationId,
+        inv.email,
+        inv.role,
+        inv.createdAt,
+        inv.expiresAt,
+        inv.acceptedAt,
+        inv.acceptedBy,
+      ]);
     },
     async findInvitationByTokenHash(tokenHash) {
       const rows = await db.query<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM invitations WHERE token_hash = $1`, [tokenHash]);
@@ -163,10 +174,9 @@ export function sqlOrgs(db: Driver): OrgsStore {
       return firstOr(rows, toInvitation);
     },
     async listInvitations(organizationId) {
-      const rows = await db.query<InvitationRow>(
-        `SELECT ${INVITATION_COLUMNS} FROM invitations WHERE organization_id = $1 ORDER BY created_at DESC, id`,
-        [organizationId],
-      );
+      const rows = await db.query<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM invitations WHERE organization_id = $1 ORDER BY created_at DESC, id`, [
+        organizationId,
+      ]);
       return rows.map(toInvitation);
     },
     async revokeInvitation(id, now) {

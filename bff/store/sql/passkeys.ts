@@ -60,10 +60,19 @@ function toChallenge(r: ChallengeRow): WebAuthnChallenge {
 export function sqlPasskeys(db: Driver): PasskeysStore {
   return {
     async create(p) {
-      await db.run(
-        `INSERT INTO passkeys (${PASSKEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [p.id, p.userId, p.credentialId, p.publicKey, p.signCount, JSON.stringify(p.transports), p.deviceType, toBit(p.backedUp), p.name, p.createdAt, p.lastUsedAt],
-      );
+      await db.run(`INSERT INTO passkeys (${PASSKEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
+        p.id,
+        p.userId,
+        p.credentialId,
+        p.publicKey,
+        p.signCount,
+        JSON.stringify(p.transports),
+        p.deviceType,
+        toBit(p.backedUp),
+        p.name,
+        p.createdAt,
+        p.lastUsedAt,
+      ]);
     },
     async listForUser(userId) {
       const rows = await db.query<PasskeyRow>(`SELECT ${PASSKEY_COLUMNS} FROM passkeys WHERE user_id = $1 ORDER BY created_at, id`, [userId]);

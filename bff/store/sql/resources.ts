@@ -17,7 +17,12 @@ function toResource(r: ResourceRow): ApiResource {
 export function sqlResources(db: Driver): Store['resources'] {
   return {
     async create(r) {
-      await db.run('INSERT INTO api_resources (identifier, name, scopes, created_at) VALUES ($1, $2, $3, $4)', [r.identifier, r.name, JSON.stringify(r.scopes), r.createdAt]);
+      await db.run('INSERT INTO api_resources (identifier, name, scopes, created_at) VALUES ($1, $2, $3, $4)', [
+        r.identifier,
+        r.name,
+        JSON.stringify(r.scopes),
+        r.createdAt,
+      ]);
     },
     async find(identifier) {
       const rows = await db.query<ResourceRow>('SELECT * FROM api_resources WHERE identifier = $1', [identifier]);

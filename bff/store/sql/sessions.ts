@@ -92,10 +92,7 @@ export function sqlBffSessions(db: Driver): Store['bffSessions'] {
       await db.run('UPDATE bff_sessions SET data = $2 WHERE id = $1', [id, JSON.stringify(data)]);
     },
     async revoke(id, now) {
-      const { changes } = await db.run(
-        'UPDATE bff_sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
-        [id, now],
-      );
+      const { changes } = await db.run('UPDATE bff_sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, now]);
       return changes === 1;
     },
     async listForUser(userId, now) {
@@ -106,10 +103,11 @@ export function sqlBffSessions(db: Driver): Store['bffSessions'] {
       return rows.map(toSession);
     },
     async revokeAllForUser(userId, now, exceptId) {
-      const { changes } = await db.run(
-        'UPDATE bff_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND id <> $3',
-        [userId, now, exceptId ?? ''],
-      );
+      const { changes } = await db.run('UPDATE bff_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND id <> $3', [
+        userId,
+        now,
+        exceptId ?? '',
+      ]);
       return changes;
     },
   };
@@ -140,17 +138,11 @@ const CONSENT_COLUMNS = 'user_id, client_id, scopes, grant_id, granted_at, updat
 export function sqlConsents(db: Driver): Store['consents'] {
   return {
     async find(userId, clientId) {
-      const rows = await db.query<ConsentRow>(
-        `SELECT ${CONSENT_COLUMNS} FROM consents WHERE user_id = $1 AND client_id = $2`,
-        [userId, clientId],
-      );
+      const rows = await db.query<ConsentRow>(`SELECT ${CONSENT_COLUMNS} FROM consents WHERE user_id = $1 AND client_id = $2`, [userId, clientId]);
       return firstOr(rows, toConsent);
     },
     async listForUser(userId) {
-      const rows = await db.query<ConsentRow>(
-        `SELECT ${CONSENT_COLUMNS} FROM consents WHERE user_id = $1 ORDER BY updated_at DESC, client_id`,
-        [userId],
-      );
+      const rows = await db.query<ConsentRow>(`SELECT ${CONSENT_COLUMNS} FROM consents WHERE user_id = $1 ORDER BY updated_at DESC, client_id`, [userId]);
       return rows.map(toConsent);
     },
     async upsert(c) {
@@ -164,10 +156,7 @@ export function sqlConsents(db: Driver): Store['consents'] {
       );
     },
     async delete(userId, clientId) {
-      const rows = await db.query<ConsentRow>(
-        `DELETE FROM consents WHERE user_id = $1 AND client_id = $2 RETURNING ${CONSENT_COLUMNS}`,
-        [userId, clientId],
-      );
+      const rows = await db.query<ConsentRow>(`DELETE FROM consents WHERE user_id = $1 AND client_id = $2 RETURNING ${CONSENT_COLUMNS}`, [userId, clientId]);
       return firstOr(rows, toConsent);
     },
   };

@@ -98,10 +98,10 @@ export class SqlStore implements Store {
 
   async checkWrites(): Promise<void> {
     // One row for every instance: a tiny real write, not a growing log.
-    await this.#db.run(
-      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      ['healthz.heartbeat', String(Date.now())],
-    );
+    await this.#db.run('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+      'healthz.heartbeat',
+      String(Date.now()),
+    ]);
     await this.#db.checkSpace?.();
   }
 

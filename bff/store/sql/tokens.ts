@@ -56,10 +56,11 @@ export function sqlOneTimeTokens(db: Driver): Store['oneTimeTokens'] {
       return firstOr(rows, toToken);
     },
     async consumeAllForUser(userId, purpose, now) {
-      const { changes } = await db.run(
-        'UPDATE one_time_tokens SET consumed_at = $3 WHERE user_id = $1 AND purpose = $2 AND consumed_at IS NULL',
-        [userId, purpose, now],
-      );
+      const { changes } = await db.run('UPDATE one_time_tokens SET consumed_at = $3 WHERE user_id = $1 AND purpose = $2 AND consumed_at IS NULL', [
+        userId,
+        purpose,
+        now,
+      ]);
       return changes;
     },
     async countAttempt(id, now) {

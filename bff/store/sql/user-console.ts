@@ -35,7 +35,8 @@ export function sqlUserConsole(db: Driver): ConsoleUsers {
       if (q.disabled) where.push('disabled = 1');
       if (q.unverified) where.push('email_verified = 0');
       // A per-row probe of each factor table's user index, so the walk stays on the sort index (no sort, keyset intact).
-      if (q.secondFactor) where.push('(EXISTS (SELECT 1 FROM mfa_totp t WHERE t.user_id = users.id) OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id))');
+      if (q.secondFactor)
+        where.push('(EXISTS (SELECT 1 FROM mfa_totp t WHERE t.user_id = users.id) OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id))');
       if (q.after) {
         // Spelled so that the leading `key <=` bounds the index range on both databases (SQLite
         // does not bound an expression index by a row-value comparison, and would scan from the top).

@@ -65,10 +65,7 @@ export function sqlUsers(db: Driver): Omit<Store['users'], 'page' | 'updateCheck
         where = `WHERE lower(email) LIKE $1 ESCAPE '\\' OR lower(name) LIKE $1 ESCAPE '\\'`;
       }
       params.push(clampLimit(opts.limit, 100, 1000));
-      const rows = await db.query<UserRow>(
-        `SELECT ${USER_COLUMNS} FROM users ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-        params,
-      );
+      const rows = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`, params);
       return rows.map(toUser);
     },
     async countAdmins() {

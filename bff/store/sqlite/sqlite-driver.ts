@@ -120,8 +120,7 @@ export function openSqlite(path: string, opts: SqliteOptions = {}): Driver {
   // Direct access, for use while the mutex is held.
   const tx: Driver = {
     kind: 'sqlite',
-    query: async <T>(sql: string, params: readonly SqlValue[] = []) =>
-      guard(() => prepare(sql).all(...bind(params)) as T[]),
+    query: async <T>(sql: string, params: readonly SqlValue[] = []) => guard(() => prepare(sql).all(...bind(params)) as T[]),
     run: async (sql, params = []) => guard(() => ({ changes: Number(prepare(sql).run(...bind(params)).changes) })),
     exec: async (script) => guard(() => db.exec(script)),
     transaction: (fn) => fn(tx),

@@ -28,7 +28,10 @@ describe('sqlite: two stores on one file', () => {
       const hash = (prev: string, seq: number) => `${prev.slice(0, 8)}:${seq}`;
       const e = { at: 1, kind: 'x', actorId: null, subjectId: null, ip: null, userAgent: null, data: {} };
       const out = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).audit.append(e, hash)));
-      assert.deepEqual(out.map((x) => x.seq).sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      assert.deepEqual(
+        out.map((x) => x.seq).sort((x, y) => x - y),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      );
     } finally {
       await a.close();
       await b.close();
@@ -44,9 +47,9 @@ describe('sqlite: group commit', () => {
       const dup = `${randomUUID()}@example.test`;
       const ids = Array.from({ length: 20 }, () => randomUUID());
       const results = await Promise.allSettled(
-        ids.map((id, i) => store.users.create({ id, email: i === 7 ? dup : `${id}@example.test`, name: String(i), passwordHash: null, role: 'user' }, 1)).concat(
-          store.users.create({ id: randomUUID(), email: dup, name: 'twin', passwordHash: null, role: 'user' }, 1),
-        ),
+        ids
+          .map((id, i) => store.users.create({ id, email: i === 7 ? dup : `${id}@example.test`, name: String(i), passwordHash: null, role: 'user' }, 1))
+          .concat(store.users.create({ id: randomUUID(), email: dup, name: 'twin', passwordHash: null, role: 'user' }, 1)),
       );
       const rejected = results.filter((r) => r.status === 'rejected');
       assert.equal(rejected.length, 1, 'exactly the duplicate fails');

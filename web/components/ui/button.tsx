@@ -13,13 +13,7 @@ export interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
 export function Button({ variant = 'primary', pending = false, disabled, className, children, type, ...rest }: ButtonProps) {
   const classes = ['button', `button--${variant}`, className].filter(Boolean).join(' ');
   return (
-    <button
-      {...rest}
-      type={type ?? 'button'}
-      className={classes}
-      disabled={disabled === true || pending}
-      aria-busy={pending || undefined}
-    >
+    <button {...rest} type={type ?? 'button'} className={classes} disabled={disabled === true || pending} aria-busy={pending || undefined}>
       {pending ? <Spinner inline /> : null}
       {children}
     </button>

@@ -10,7 +10,15 @@ function Harness({ onConfirm, pending = false, error = null }: { onConfirm: () =
       <button type="button" onClick={() => setOpen(true)}>
         Delete Acme
       </button>
-      <ConfirmDialog open={open} title="Delete Acme?" confirmLabel="Delete" pending={pending} error={error} onConfirm={onConfirm} onCancel={() => setOpen(false)}>
+      <ConfirmDialog
+        open={open}
+        title="Delete Acme?"
+        confirmLabel="Delete"
+        pending={pending}
+        error={error}
+        onConfirm={onConfirm}
+        onCancel={() => setOpen(false)}
+      >
         <p>This cannot be undone.</p>
       </ConfirmDialog>
     </>

@@ -25,7 +25,18 @@ export interface ConfirmDialogProps {
  * safe choice; Escape or Cancel closes it and focus goes back to the control
  * that opened it. Closing after success leaves focus to the success notice.
  */
-export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel = 'Cancel', tone = 'danger', pending = false, error = null, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  cancelLabel = 'Cancel',
+  tone = 'danger',
+  pending = false,
+  error = null,
+  onConfirm,
+  onCancel,
+}: ConfirmDialogProps) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const errorRef = useRef<HTMLParagraphElement>(null);
@@ -70,7 +81,14 @@ export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel
   }
 
   return (
-    <dialog ref={dialogRef} className="dialog" aria-labelledby={titleId} aria-describedby={children ? bodyId : undefined} onKeyDown={onKeyDown} onCancel={onNativeCancel}>
+    <dialog
+      ref={dialogRef}
+      className="dialog"
+      aria-labelledby={titleId}
+      aria-describedby={children ? bodyId : undefined}
+      onKeyDown={onKeyDown}
+      onCancel={onNativeCancel}
+    >
       {open ? (
         <div className="dialog__content stack">
           <h2 id={titleId} className="dialog__title">

@@ -46,7 +46,14 @@ function FieldMessages({ hint, hintId, errors, errorId }: { hint?: ReactNode; hi
  * The label, hint and errors around one control, and the ids and ARIA
  * attributes that tie them together; the control itself is the caller's.
  */
-function FieldFrame({ label, hint, error, id, className, control }: FieldChrome & { id?: string; className?: string; control: (aria: ControlAria) => ReactNode }) {
+function FieldFrame({
+  label,
+  hint,
+  error,
+  id,
+  className,
+  control,
+}: FieldChrome & { id?: string; className?: string; control: (aria: ControlAria) => ReactNode }) {
   const autoId = useId();
   const inputId = id ?? autoId;
   const errors = errorList(error);
@@ -76,7 +83,16 @@ interface ControlAria {
 export type TextFieldProps = FieldChrome & Omit<InputHTMLAttributes<HTMLInputElement>, 'children'>;
 
 export function TextField({ label, hint, error, id, className, ...input }: TextFieldProps) {
-  return <FieldFrame label={label} hint={hint} error={error} id={id} className={className} control={(aria) => <input {...input} {...aria} className="field__input" />} />;
+  return (
+    <FieldFrame
+      label={label}
+      hint={hint}
+      error={error}
+      id={id}
+      className={className}
+      control={(aria) => <input {...input} {...aria} className="field__input" />}
+    />
+  );
 }
 
 export type TextAreaFieldProps = FieldChrome & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'children'>;

@@ -34,7 +34,10 @@ function SetupFirst() {
   }, [hasFactor, client]);
   return (
     <Alert key="setup-first" tone="warning" title="Set up two-step verification to use your account">
-      <p>This portal requires a second factor for your account: add a passkey or set up an authenticator app below. The rest of your account opens once one is set up.</p>
+      <p>
+        This portal requires a second factor for your account: add a passkey or set up an authenticator app below. The rest of your account opens once one is
+        set up.
+      </p>
     </Alert>
   );
 }

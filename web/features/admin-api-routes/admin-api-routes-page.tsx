@@ -46,7 +46,9 @@ function RoutesTable({ routes, onDelete, busy }: { routes: ApiRoute[]; onDelete:
                   <td data-label="Upstream">
                     <code className="break">{r.upstream}</code>
                   </td>
-                  <td data-label="API">{r.resource ? <code className="break">{`${r.resource} (${r.scopes.join(', ')})`}</code> : <span className="muted">no token</span>}</td>
+                  <td data-label="API">
+                    {r.resource ? <code className="break">{`${r.resource} (${r.scopes.join(', ')})`}</code> : <span className="muted">no token</span>}
+                  </td>
                   <td data-label="Who">{who(r)}</td>
                   <td>
                     <Button variant="danger" aria-label={`Remove ${r.path}`} onClick={() => onDelete(r)} disabled={busy}>

@@ -29,8 +29,13 @@ export function CreateApiRouteForm({ onSubmit, pending, error }: { onSubmit: (in
     event.preventDefault();
     if (pending) return;
     onSubmit({
-      path: path.trim(), upstream: upstream.trim(), resource: resource.trim() || null, scopes: scopes.split(/[\s,]+/).filter(Boolean),
-      requireRole: role || null, anonymous, allowRedirects,
+      path: path.trim(),
+      upstream: upstream.trim(),
+      resource: resource.trim() || null,
+      scopes: scopes.split(/[\s,]+/).filter(Boolean),
+      requireRole: role || null,
+      anonymous,
+      allowRedirects,
     });
   }
 
@@ -42,15 +47,47 @@ export function CreateApiRouteForm({ onSubmit, pending, error }: { onSubmit: (in
           <p>{other}</p>
         </Alert>
       ) : null}
-      <TextField label="Path" hint="Where your app calls it on the portal, like /api/orders." required value={path} onChange={(e) => setPath(e.target.value)} error={byField('path')} />
-      <TextField label="Upstream address" hint="Where the portal forwards the calls, like https://orders.internal." required value={upstream} onChange={(e) => setUpstream(e.target.value)} error={byField('upstream')} />
-      <TextField label="API identifier" hint="An API from the APIs screen; its tokens are sent to the upstream. Leave empty for an open route." value={resource} onChange={(e) => setResource(e.target.value)} error={byField('resource')} />
-      <TextField label="Scopes" hint="Separated by spaces or commas; empty means all of the API's scopes." value={scopes} onChange={(e) => setScopes(e.target.value)} error={byField('scopes')} />
+      <TextField
+        label="Path"
+        hint="Where your app calls it on the portal, like /api/orders."
+        required
+        value={path}
+        onChange={(e) => setPath(e.target.value)}
+        error={byField('path')}
+      />
+      <TextField
+        label="Upstream address"
+        hint="Where the portal forwards the calls, like https://orders.internal."
+        required
+        value={upstream}
+        onChange={(e) => setUpstream(e.target.value)}
+        error={byField('upstream')}
+      />
+      <TextField
+        label="API identifier"
+        hint="An API from the APIs screen; its tokens are sent to the upstream. Leave empty for an open route."
+        value={resource}
+        onChange={(e) => setResource(e.target.value)}
+        error={byField('resource')}
+      />
+      <TextField
+        label="Scopes"
+        hint="Separated by spaces or commas; empty means all of the API's scopes."
+        value={scopes}
+        onChange={(e) => setScopes(e.target.value)}
+        error={byField('scopes')}
+      />
       <div className={['field', byField('requireRole') ? 'field--invalid' : ''].filter(Boolean).join(' ')}>
         <label className="field__label" htmlFor="route-role">
           Who may use it
         </label>
-        <select id="route-role" className="field__input" value={role} onChange={(e) => setRole(e.target.value as '' | 'admin' | 'user')} aria-invalid={byField('requireRole') ? true : undefined}>
+        <select
+          id="route-role"
+          className="field__input"
+          value={role}
+          onChange={(e) => setRole(e.target.value as '' | 'admin' | 'user')}
+          aria-invalid={byField('requireRole') ? true : undefined}
+        >
           <option value="">Everyone signed in</option>
           <option value="admin">Administrators only</option>
           <option value="user">People without the administrator role</option>

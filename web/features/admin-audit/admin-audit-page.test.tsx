@@ -86,7 +86,10 @@ describe('audit log', () => {
     };
     expect(rows()).toHaveLength(AUDIT_PAGE_SIZE);
 
-    const cells = (row: HTMLElement) => within(row).getAllByRole('cell').map((cell) => cell.textContent);
+    const cells = (row: HTMLElement) =>
+      within(row)
+        .getAllByRole('cell')
+        .map((cell) => cell.textContent);
     const [seq, time, kind, actor, subject, ip, details] = cells(row(0));
     expect([seq, kind, actor, subject, ip]).toEqual(['60', 'Impersonation started', 'root@example.com', 'ada@example.com', '203.0.113.7']);
     expect(time).toBe(formatAuditTime(T0 + 60 * 60_000));

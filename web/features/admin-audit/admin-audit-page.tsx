@@ -86,11 +86,7 @@ function AuditLog() {
             Download these entries (JSON lines)
           </a>
         </p>
-        {entries.length === 0 ? (
-          <p className="muted">No entries match these filters.</p>
-        ) : (
-          <AuditTable entries={entries} people={people} />
-        )}
+        {entries.length === 0 ? <p className="muted">No entries match these filters.</p> : <AuditTable entries={entries} people={people} />}
         {log.isFetchNextPageError ? <Alert tone="error">{log.error?.message}</Alert> : null}
         {log.hasNextPage ? (
           <div className="actions">
@@ -123,9 +119,9 @@ export function AdminAuditPage() {
     <div className="page">
       <h1>Audit log</h1>
       <p className="lead">
-        Who did what, newest first. Entries are hash-chained: each holds the hash of the one before it, so an edited or
-        deleted entry breaks the chain. Run <code>portal audit verify</code> on the server to check the chain; it
-        names the first bad entry. <code>portal audit export</code> writes the log as JSON lines.
+        Who did what, newest first. Entries are hash-chained: each holds the hash of the one before it, so an edited or deleted entry breaks the chain. Run{' '}
+        <code>portal audit verify</code> on the server to check the chain; it names the first bad entry. <code>portal audit export</code> writes the log as JSON
+        lines.
       </p>
       {body}
     </div>

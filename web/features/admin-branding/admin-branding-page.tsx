@@ -18,7 +18,8 @@ function Preview({ values }: { values: Branding }) {
   const checks = colour ? primaryContrast(colour) : [];
   const passes = checks.length > 0 && checks.every((c) => c.ok);
   // A colour that fails is not painted: the preview would itself be unreadable (and fail the page's own contrast).
-  const style = colour && passes ? ({ '--primary': colour, '--primary-hover': shade(colour, 0.8), '--primary-soft': tint(colour, 0.1) } as React.CSSProperties) : undefined;
+  const style =
+    colour && passes ? ({ '--primary': colour, '--primary-hover': shade(colour, 0.8), '--primary-soft': tint(colour, 0.1) } as React.CSSProperties) : undefined;
   return (
     <section className="card card--wide stack" aria-labelledby="preview-title">
       <h2 id="preview-title">Preview</h2>
@@ -120,10 +121,32 @@ function BrandingForm({ stored, onSaved }: { stored: Branding; onSaved: () => vo
         <form className="stack" onSubmit={submit} noValidate ref={formRef}>
           {save.error && Object.keys(fields).length === 0 ? <Alert tone="error">{save.error.message}</Alert> : null}
           <TextField label="Portal name" name="portalName" maxLength={60} value={values.portalName} onChange={set('portalName')} error={fields.portalName} />
-          <TextField label="Logo address" name="logoUrl" type="url" hint="An https:// address of an image, or upload one below." value={values.logoUrl ?? ''} onChange={set('logoUrl')} error={fields.logoUrl} />
+          <TextField
+            label="Logo address"
+            name="logoUrl"
+            type="url"
+            hint="An https:// address of an image, or upload one below."
+            value={values.logoUrl ?? ''}
+            onChange={set('logoUrl')}
+            error={fields.logoUrl}
+          />
           <LogoUpload onUploaded={(logoUrl) => setValues((v) => ({ ...v, logoUrl }))} />
-          <TextField label="Primary colour" name="primaryColour" hint="# and six hex digits. It must reach 4.5:1 contrast with white." value={values.primaryColour} onChange={set('primaryColour')} error={fields.primaryColour} />
-          <TextField label="Support email" name="supportEmail" type="email" value={values.supportEmail ?? ''} onChange={set('supportEmail')} error={fields.supportEmail} />
+          <TextField
+            label="Primary colour"
+            name="primaryColour"
+            hint="# and six hex digits. It must reach 4.5:1 contrast with white."
+            value={values.primaryColour}
+            onChange={set('primaryColour')}
+            error={fields.primaryColour}
+          />
+          <TextField
+            label="Support email"
+            name="supportEmail"
+            type="email"
+            value={values.supportEmail ?? ''}
+            onChange={set('supportEmail')}
+            error={fields.supportEmail}
+          />
           <div className="actions">
             <Button type="submit" pending={save.isPending}>
               Save branding

@@ -6,13 +6,27 @@ import type { PartnerClient } from './api/get-clients.ts';
 
 const bff = useFakeBff(() => {
   bff.answers['GET /bff/session'] = () => ({
-    body: { authenticated: true, user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' }, expiresAt: Date.now() + 3_600_000, impersonation: null },
+    body: {
+      authenticated: true,
+      user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' },
+      expiresAt: Date.now() + 3_600_000,
+      impersonation: null,
+    },
   });
   bff.answers['GET /bff/scopes'] = () => ({ body: { scopes: [{ name: 'openid', description: 'Sign you in' }] } });
   bff.answers['GET /bff/admin/clients'] = () => ({ body: { clients: [acme, spa] } });
 });
 
-const acme: PartnerClient = { clientId: 'acme', name: 'Acme', redirectUris: ['https://acme.example/cb'], postLogoutRedirectUris: ['https://acme.example/'], public: false, scopes: ['openid'], logoUrl: null, createdAt: 1 };
+const acme: PartnerClient = {
+  clientId: 'acme',
+  name: 'Acme',
+  redirectUris: ['https://acme.example/cb'],
+  postLogoutRedirectUris: ['https://acme.example/'],
+  public: false,
+  scopes: ['openid'],
+  logoUrl: null,
+  createdAt: 1,
+};
 const spa: PartnerClient = { ...acme, clientId: 'spa', name: 'Phone app', public: true };
 
 const posts = () => bff.server.requests.filter((r) => r.method === 'POST' && r.url === '/bff/admin/clients/acme/secret');
@@ -41,7 +55,10 @@ describe('admin: partner apps, rotating a secret', () => {
   });
 
   it('a refused rotation keeps the dialog open with the server’s message, focused', async () => {
-    bff.answers['POST /bff/admin/clients/acme/secret'] = () => ({ status: 404, body: { error: 'client_not_found', message: 'No partner app with client id acme.' } });
+    bff.answers['POST /bff/admin/clients/acme/secret'] = () => ({
+      status: 404,
+      body: { error: 'client_not_found', message: 'No partner app with client id acme.' },
+    });
     renderApp('/admin/clients');
     fireEvent.click(await screen.findByRole('button', { name: 'Rotate the secret of Acme' }));
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Rotate secret' }));

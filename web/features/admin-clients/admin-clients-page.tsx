@@ -163,9 +163,7 @@ function ClientsAdmin() {
       >
         {question ? <p>{question.body}</p> : null}
       </ConfirmDialog>
-      {scopes.isError ? (
-        <Alert tone="warning">The scope list could not be loaded; only openid can be chosen. {scopes.error.message}</Alert>
-      ) : null}
+      {scopes.isError ? <Alert tone="warning">The scope list could not be loaded; only openid can be chosen. {scopes.error.message}</Alert> : null}
       {scopes.isPending ? (
         <Spinner label="Loading scopes…" />
       ) : (

@@ -5,13 +5,27 @@ import { renderApp } from '../../test/render-app.tsx';
 import type { PartnerClient } from './api/get-clients.ts';
 
 const acme: PartnerClient = {
-  clientId: 'acme', name: 'Acme', redirectUris: ['https://acme.example/cb'], postLogoutRedirectUris: ['https://acme.example/bye'], public: false, scopes: ['openid', 'basic'], logoUrl: null, createdAt: 1,
-  defaultScope: null, accessTokenTtl: null, legacyRefresh: false,
+  clientId: 'acme',
+  name: 'Acme',
+  redirectUris: ['https://acme.example/cb'],
+  postLogoutRedirectUris: ['https://acme.example/bye'],
+  public: false,
+  scopes: ['openid', 'basic'],
+  logoUrl: null,
+  createdAt: 1,
+  defaultScope: null,
+  accessTokenTtl: null,
+  legacyRefresh: false,
 };
 
 const bff = useFakeBff(() => {
   bff.answers['GET /bff/session'] = () => ({
-    body: { authenticated: true, user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' }, expiresAt: Date.now() + 3_600_000, impersonation: null },
+    body: {
+      authenticated: true,
+      user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' },
+      expiresAt: Date.now() + 3_600_000,
+      impersonation: null,
+    },
   });
   bff.answers['GET /bff/scopes'] = () => ({ body: { scopes: [{ name: 'openid', description: 'Sign you in' }] } });
   bff.answers['GET /bff/admin/clients'] = () => ({ body: { clients: [acme] } });
@@ -31,7 +45,9 @@ describe('admin: changing a partner app after registration', () => {
     const heading = screen.getByRole('heading', { name: 'Change Acme' });
     expect(document.activeElement).toBe(heading);
     fireEvent.change(form().getByLabelText('Name'), { target: { value: 'Acme 2' } });
-    fireEvent.change(form().getByLabelText('Post-logout redirect URIs (optional)'), { target: { value: 'https://acme.example/bye\nhttp://localhost:3000/bye' } });
+    fireEvent.change(form().getByLabelText('Post-logout redirect URIs (optional)'), {
+      target: { value: 'https://acme.example/bye\nhttp://localhost:3000/bye' },
+    });
     fireEvent.change(form().getByLabelText('Default scope (optional)'), { target: { value: 'basic' } });
     fireEvent.change(form().getByLabelText('Access-token lifetime in minutes (optional)'), { target: { value: '1440' } });
     fireEvent.click(form().getByRole('checkbox', { name: 'Legacy refresh (GET /oauth?=token)' }));
@@ -80,7 +96,11 @@ describe('admin: changing a partner app after registration', () => {
   it("shows the server's refusal on the field it names", async () => {
     bff.answers['PATCH /bff/admin/clients/acme'] = () => ({
       status: 400,
-      body: { error: 'invalid_client_metadata', message: 'The default scope must be among the app’s scopes.', fields: { defaultScope: 'The default scope must be among the app’s scopes.' } },
+      body: {
+        error: 'invalid_client_metadata',
+        message: 'The default scope must be among the app’s scopes.',
+        fields: { defaultScope: 'The default scope must be among the app’s scopes.' },
+      },
     });
     renderApp('/admin/clients');
     fireEvent.click(await screen.findByRole('button', { name: 'Change Acme' }));

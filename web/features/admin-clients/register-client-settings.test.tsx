@@ -5,9 +5,21 @@ import { renderApp } from '../../test/render-app.tsx';
 
 const bff = useFakeBff(() => {
   bff.answers['GET /bff/session'] = () => ({
-    body: { authenticated: true, user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' }, expiresAt: Date.now() + 3_600_000, impersonation: null },
+    body: {
+      authenticated: true,
+      user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' },
+      expiresAt: Date.now() + 3_600_000,
+      impersonation: null,
+    },
   });
-  bff.answers['GET /bff/scopes'] = () => ({ body: { scopes: [{ name: 'openid', description: 'Sign you in' }, { name: 'basic', description: 'Basic access' }] } });
+  bff.answers['GET /bff/scopes'] = () => ({
+    body: {
+      scopes: [
+        { name: 'openid', description: 'Sign you in' },
+        { name: 'basic', description: 'Basic access' },
+      ],
+    },
+  });
   bff.answers['GET /bff/admin/clients'] = () => ({ body: { clients: [] } });
   bff.answers['POST /bff/admin/clients'] = () => ({ status: 201, body: { clientId: 'ttp', clientSecret: 's3cr3t' } });
 });
@@ -21,7 +33,7 @@ async function fillBasics() {
   fireEvent.click(await screen.findByRole('checkbox', { name: /Basic access/ }));
 }
 
-describe('admin: registering a partner app written to The Trading Parrot\'s document', () => {
+describe("admin: registering a partner app written to The Trading Parrot's document", () => {
   it('sends the default scope, the access-token lifetime and the legacy refresh', async () => {
     await fillBasics();
     fireEvent.change(screen.getByLabelText('Default scope (optional)'), { target: { value: ' basic ' } });
@@ -42,10 +54,15 @@ describe('admin: registering a partner app written to The Trading Parrot\'s docu
 
   it('sends the post-logout redirect URIs, one per line', async () => {
     await fillBasics();
-    fireEvent.change(screen.getByLabelText('Post-logout redirect URIs (optional)'), { target: { value: 'https://ttp.example/bye\n\nhttp://127.0.0.1:8080/bye ' } });
+    fireEvent.change(screen.getByLabelText('Post-logout redirect URIs (optional)'), {
+      target: { value: 'https://ttp.example/bye\n\nhttp://127.0.0.1:8080/bye ' },
+    });
     fireEvent.click(screen.getByRole('button', { name: 'Register app' }));
     await waitFor(() => expect(created()).toHaveLength(1));
-    expect((created()[0]!.json as { postLogoutRedirectUris: string[] }).postLogoutRedirectUris).toEqual(['https://ttp.example/bye', 'http://127.0.0.1:8080/bye']);
+    expect((created()[0]!.json as { postLogoutRedirectUris: string[] }).postLogoutRedirectUris).toEqual([
+      'https://ttp.example/bye',
+      'http://127.0.0.1:8080/bye',
+    ]);
   });
 
   it('sends the sign-out notification address (back-channel logout) and whether it names the session', async () => {

@@ -24,12 +24,27 @@ beforeEach(() => {
   pointDocumentAt(server.origin);
   answers = {
     'GET /bff/session': () => ({
-      body: { authenticated: true, user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' }, expiresAt: Date.now() + 3_600_000, impersonation: null },
+      body: {
+        authenticated: true,
+        user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' },
+        expiresAt: Date.now() + 3_600_000,
+        impersonation: null,
+      },
     }),
   };
 });
 
-const google: AdminConnection = { id: 'conn_g', name: 'Google', kind: 'social', issuer: 'https://accounts.google.com', clientId: 'g-client', scopes: ['openid', 'email'], orgId: null, domains: [], createdAt: 1 };
+const google: AdminConnection = {
+  id: 'conn_g',
+  name: 'Google',
+  kind: 'social',
+  issuer: 'https://accounts.google.com',
+  clientId: 'g-client',
+  scopes: ['openid', 'email'],
+  orgId: null,
+  domains: [],
+  createdAt: 1,
+};
 
 describe('admin: identity providers', () => {
   it('lists connections, adds one (showing the server’s field errors first) and deletes one', async () => {
@@ -38,7 +53,10 @@ describe('admin: identity providers', () => {
     answers['POST /bff/admin/connections'] = (r) => {
       const body = r.json as { issuer: string; name: string };
       if (!body.issuer.startsWith('https://')) {
-        return { status: 400, body: { error: 'invalid_request', message: 'issuer: The issuer must use https.', fields: { issuer: 'The issuer must use https.' } } };
+        return {
+          status: 400,
+          body: { error: 'invalid_request', message: 'issuer: The issuer must use https.', fields: { issuer: 'The issuer must use https.' } },
+        };
       }
       const made: AdminConnection = { ...google, id: 'conn_new', name: body.name, issuer: body.issuer, kind: 'sso', orgId: 'org_1', domains: ['corp.test'] };
       list = [...list, made];
@@ -67,7 +85,14 @@ describe('admin: identity providers', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Add connection' }));
     expect(await screen.findByText('People can now continue with Corp SSO on the sign-in screen.')).toBeTruthy();
     const posts = server.requests.filter((r) => r.method === 'POST');
-    expect(posts[1]?.json).toEqual({ name: 'Corp SSO', issuer: 'https://idp.corp.test', clientId: 'cid', clientSecret: 's3cret', org: 'Corp', domains: ['corp.test', 'corp.example'] });
+    expect(posts[1]?.json).toEqual({
+      name: 'Corp SSO',
+      issuer: 'https://idp.corp.test',
+      clientId: 'cid',
+      clientSecret: 's3cret',
+      org: 'Corp',
+      domains: ['corp.test', 'corp.example'],
+    });
     expect(posts[1]?.headers['x-portal-csrf']).toBe('1');
 
     const deleteButton = await screen.findByRole('button', { name: 'Delete Google' });
@@ -88,7 +113,12 @@ describe('admin: identity providers', () => {
 
   it('tells a non-admin this screen is not for them', async () => {
     answers['GET /bff/session'] = () => ({
-      body: { authenticated: true, user: { id: 'u1', email: 'u@example.com', name: 'U', role: 'user' }, expiresAt: Date.now() + 3_600_000, impersonation: null },
+      body: {
+        authenticated: true,
+        user: { id: 'u1', email: 'u@example.com', name: 'U', role: 'user' },
+        expiresAt: Date.now() + 3_600_000,
+        impersonation: null,
+      },
     });
     renderApp('/admin/connections');
     expect(await screen.findByText('You need to be an administrator')).toBeTruthy();

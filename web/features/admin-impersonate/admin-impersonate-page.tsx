@@ -84,8 +84,7 @@ export function AdminImpersonatePage() {
     <div className="page">
       <h1>Impersonate a user</h1>
       <p className="lead">
-        See the portal as someone else to help them. The reason is shown to them and recorded in the audit log; the
-        session ends by itself when the time is up.
+        See the portal as someone else to help them. The reason is shown to them and recorded in the audit log; the session ends by itself when the time is up.
       </p>
       {body}
     </div>

@@ -77,14 +77,14 @@ function OrganizationsAdmin() {
           <p className="muted">No organizations yet.</p>
         ) : (
           <StackTable columns={['Name', 'Created']}>
-                {list.map((o) => (
-                  <tr key={o.id}>
-                    <th scope="row">
-                      <Link to={`/admin/organizations/${encodeURIComponent(o.id)}`}>{o.name}</Link>
-                    </th>
-                    <td data-label="Created">{formatDate(o.createdAt)}</td>
-                  </tr>
-                ))}
+            {list.map((o) => (
+              <tr key={o.id}>
+                <th scope="row">
+                  <Link to={`/admin/organizations/${encodeURIComponent(o.id)}`}>{o.name}</Link>
+                </th>
+                <td data-label="Created">{formatDate(o.createdAt)}</td>
+              </tr>
+            ))}
           </StackTable>
         )}
       </section>

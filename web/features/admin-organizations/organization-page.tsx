@@ -29,7 +29,14 @@ function RenameForm({ detail }: { detail: OrganizationDetail }) {
       <h2 id="rename-title">Name</h2>
       {done ? <SuccessNotice title="The organization was renamed" onDismiss={() => setDone(false)} /> : null}
       {rename.error && !rename.error.fields?.name ? <Alert tone="error">{rename.error.message}</Alert> : null}
-      <TextField label="Organization name" name="name" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} error={rename.error?.fields?.name} />
+      <TextField
+        label="Organization name"
+        name="name"
+        maxLength={100}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        error={rename.error?.fields?.name}
+      />
       <div className="actions">
         <Button type="submit" pending={rename.isPending} disabled={name.trim() === organization.name}>
           Rename
@@ -80,7 +87,13 @@ function DeleteOrganization({ detail }: { detail: OrganizationDetail }) {
         onCancel={() => setOpen(false)}
       >
         <p>This cannot be undone. Members keep their accounts.</p>
-        <TextField label={`Type ${organization.name} to confirm`} name="confirmName" autoComplete="off" value={typed} onChange={(e) => setTyped(e.target.value)} />
+        <TextField
+          label={`Type ${organization.name} to confirm`}
+          name="confirmName"
+          autoComplete="off"
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+        />
       </ConfirmDialog>
     </section>
   );

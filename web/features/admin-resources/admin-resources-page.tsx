@@ -83,7 +83,11 @@ function ResourcesAdmin() {
         </SuccessNotice>
       ) : null}
       {registered ? (
-        <ClientSecretBox name={registered.client.name} created={{ clientId: registered.client.clientId, clientSecret: registered.clientSecret }} onDone={() => setRegistered(null)} />
+        <ClientSecretBox
+          name={registered.client.name}
+          created={{ clientId: registered.client.clientId, clientSecret: registered.clientSecret }}
+          onDone={() => setRegistered(null)}
+        />
       ) : null}
       <ResourcesTable
         resources={resources.data.resources}

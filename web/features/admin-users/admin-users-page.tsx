@@ -15,7 +15,14 @@ const RETURN_TO = '/admin/users';
 
 /** The filters live in the address, so a reload or a shared link shows the same list. */
 function readFilters(p: URLSearchParams): Filters {
-  return { query: p.get('query') ?? '', sort: p.get('sort') === 'lastSignIn' ? 'lastSignIn' : 'created', admin: p.has('admin'), disabled: p.has('disabled'), unverified: p.has('unverified'), secondFactor: p.has('secondFactor') };
+  return {
+    query: p.get('query') ?? '',
+    sort: p.get('sort') === 'lastSignIn' ? 'lastSignIn' : 'created',
+    admin: p.has('admin'),
+    disabled: p.has('disabled'),
+    unverified: p.has('unverified'),
+    secondFactor: p.has('secondFactor'),
+  };
 }
 
 function UsersList({ filters }: { filters: Filters }) {
@@ -50,7 +57,9 @@ function UsersList({ filters }: { filters: Filters }) {
           </Button>
         </div>
       ) : null}
-      {shown > 0 && users.isFetchNextPageError ? <QueryError error={users.error} title="More users could not be loaded" onRetry={() => void users.fetchNextPage()} /> : null}
+      {shown > 0 && users.isFetchNextPageError ? (
+        <QueryError error={users.error} title="More users could not be loaded" onRetry={() => void users.fetchNextPage()} />
+      ) : null}
     </>
   );
 }

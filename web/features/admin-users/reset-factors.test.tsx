@@ -11,7 +11,7 @@ const bff = useFakeBff(() => answerUserPage(bff, sam));
 
 const resets = () => bff.server.requests.filter((r) => r.method === 'POST' && r.url === '/bff/admin/users/u1/second-factors/reset');
 
-describe('admin: resetting a person\'s second factors', () => {
+describe("admin: resetting a person's second factors", () => {
   it('asks first; Cancel sends nothing and gives focus back; confirming says what went', async () => {
     bff.answers['POST /bff/admin/users/u1/second-factors/reset'] = () => ({ body: { removed: { totp: true, recoveryCodes: 8, passkeys: 1 } } });
     renderApp('/admin/users/u1');

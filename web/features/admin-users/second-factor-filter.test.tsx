@@ -6,12 +6,18 @@ import { person } from './test-fixtures.ts';
 
 const bff = useFakeBff(() => {
   bff.answers['GET /bff/session'] = () => ({
-    body: { authenticated: true, user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' }, expiresAt: Date.now() + 3_600_000, impersonation: null },
+    body: {
+      authenticated: true,
+      user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin' },
+      expiresAt: Date.now() + 3_600_000,
+      impersonation: null,
+    },
   });
   bff.answers['GET /bff/admin/users'] = () => ({ body: { users: [person()], next: null } });
 });
 
-const listed = () => bff.server.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/bff/admin/users?')).map((r) => new URL(r.url, 'http://x').searchParams);
+const listed = () =>
+  bff.server.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/bff/admin/users?')).map((r) => new URL(r.url, 'http://x').searchParams);
 
 describe('admin users: the "has a second factor" filter', () => {
   it('asks the BFF for people with a second factor, after the filters are applied', async () => {

@@ -11,7 +11,7 @@ const bff = useFakeBff(() => answerUserPage(bff, sam));
 const puts = () => bff.server.requests.filter((r) => r.method === 'PUT' && r.url === '/bff/admin/users/u1/username');
 const form = () => within(screen.getByRole('form', { name: 'Username' }));
 
-describe('admin: a user\'s sign-in username', () => {
+describe("admin: a user's sign-in username", () => {
   it('sets it (trimmed) and says what it means', async () => {
     bff.answers['PUT /bff/admin/users/u1/username'] = () => ({ body: { user: { ...sam, username: 'operator' } } });
     renderApp('/admin/users/u1');

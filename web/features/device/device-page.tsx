@@ -65,7 +65,11 @@ function DeviceSteps({ initialCode }: { initialCode: string }) {
     return (
       <section className="stack" aria-labelledby="device-done-title">
         <h1 id="device-done-title">{approved ? 'Your device is signed in' : 'Your device was not signed in'}</h1>
-        <p role="status">{approved ? `${lookup.data?.app.name ?? 'The app'} on your device can continue now. You can close this page.` : 'Nothing was shared with the app. You can close this page.'}</p>
+        <p role="status">
+          {approved
+            ? `${lookup.data?.app.name ?? 'The app'} on your device can continue now. You can close this page.`
+            : 'Nothing was shared with the app. You can close this page.'}
+        </p>
       </section>
     );
   }
@@ -90,10 +94,19 @@ function DeviceSteps({ initialCode }: { initialCode: string }) {
           </Alert>
         ) : null}
         <div className="actions">
-          <Button type="button" pending={decide.isPending && decide.variables?.approve === true} onClick={() => decide.mutate({ userCode: grouped(code), approve: true })}>
+          <Button
+            type="button"
+            pending={decide.isPending && decide.variables?.approve === true}
+            onClick={() => decide.mutate({ userCode: grouped(code), approve: true })}
+          >
             Allow
           </Button>
-          <Button type="button" variant="secondary" pending={decide.isPending && decide.variables?.approve === false} onClick={() => decide.mutate({ userCode: grouped(code), approve: false })}>
+          <Button
+            type="button"
+            variant="secondary"
+            pending={decide.isPending && decide.variables?.approve === false}
+            onClick={() => decide.mutate({ userCode: grouped(code), approve: false })}
+          >
             Deny
           </Button>
         </div>

@@ -55,7 +55,10 @@ function LoginStep({ interaction }: { interaction: ScreenInteraction }) {
   const realm = useHomeRealm(interaction.uid, Boolean(interaction.homeRealmDiscovery) && !interaction.pendingLink);
   if (isExpired(login.error)) return <InteractionExpired />;
   if (signUp.data && 'next' in signUp.data) return <VerifyEmailStep uid={interaction.uid} email={signUp.data.email} />;
-  if (creating) return <SignUpForm onSubmit={(v) => signUp.mutate(v)} onCancel={() => setCreating(false)} pending={signUp.isPending || signUp.isSuccess} error={signUp.error} />;
+  if (creating)
+    return (
+      <SignUpForm onSubmit={(v) => signUp.mutate(v)} onCancel={() => setCreating(false)} pending={signUp.isPending || signUp.isSuccess} error={signUp.error} />
+    );
   if (askCode.data) return <EmailCodeStep uid={interaction.uid} email={askCode.data.email} message={askCode.data.message} />;
   if (login.data && 'next' in login.data && login.data.next === 'new_password') return <NewPasswordStep uid={interaction.uid} email={login.data.email} />;
   if (login.data && 'next' in login.data && login.data.next === 'second_factor') return <SecondFactorStep uid={interaction.uid} factors={login.data.factors} />;

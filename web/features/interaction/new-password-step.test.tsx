@@ -12,7 +12,17 @@ vi.mock('../../lib/navigation.ts', async (importOriginal) => ({
 }));
 
 const interaction = (over: Record<string, unknown> = {}) => ({
-  body: { uid: 'abc', prompt: 'login', client: { clientId: 'portal', name: 'Portal', logoUrl: null, firstParty: true }, loginHint: null, user: null, scopes: [], connections: [], pendingLink: null, ...over },
+  body: {
+    uid: 'abc',
+    prompt: 'login',
+    client: { clientId: 'portal', name: 'Portal', logoUrl: null, firstParty: true },
+    loginHint: null,
+    user: null,
+    scopes: [],
+    connections: [],
+    pendingLink: null,
+    ...over,
+  },
 });
 
 const bff = useFakeBff(() => {
@@ -35,7 +45,14 @@ describe('sign-in: an initial password set by an administrator', () => {
     let tries = 0;
     bff.answers['POST /bff/interaction/abc/new-password'] = () =>
       tries++ === 0
-        ? { status: 400, body: { error: 'same_password', message: 'Choose a password different from the one you were given.', fields: { password: 'Choose a password different from the one you were given.' } } }
+        ? {
+            status: 400,
+            body: {
+              error: 'same_password',
+              message: 'Choose a password different from the one you were given.',
+              fields: { password: 'Choose a password different from the one you were given.' },
+            },
+          }
         : { body: { redirectTo: '/oauth/auth/abc' } };
     renderApp('/interaction/abc');
     fireEvent.change(await screen.findByLabelText('Email'), { target: { value: 'new@example.com' } });

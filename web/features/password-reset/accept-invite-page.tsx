@@ -50,7 +50,17 @@ export function AcceptInvitePage() {
   } else if (check.isError) {
     body = <QueryError error={check.error} onRetry={() => void check.refetch()} />;
   } else {
-    body = <NewPasswordForm email={check.data.email} title="Set your password" askSignOut={false} submitLabel="Set my password" pending={accept.isPending} error={accept.error} onSubmit={({ password }) => accept.mutate(password)} />;
+    body = (
+      <NewPasswordForm
+        email={check.data.email}
+        title="Set your password"
+        askSignOut={false}
+        submitLabel="Set my password"
+        pending={accept.isPending}
+        error={accept.error}
+        onSubmit={({ password }) => accept.mutate(password)}
+      />
+    );
   }
   return (
     <div className="page page--centred">

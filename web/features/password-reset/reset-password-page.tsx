@@ -33,9 +33,7 @@ function Done({ signedOutEverywhere }: { signedOutEverywhere: boolean }) {
   return (
     <section className="stack" aria-labelledby="reset-done-title">
       <h1 id="reset-done-title">Password changed</h1>
-      <p role="status">
-        Your new password is set.{signedOutEverywhere ? ' Every browser and connected app was signed out.' : ''} Sign in with it now.
-      </p>
+      <p role="status">Your new password is set.{signedOutEverywhere ? ' Every browser and connected app was signed out.' : ''} Sign in with it now.</p>
       <a className="button button--primary button--block" href={loginUrl('/account')}>
         Sign in
       </a>

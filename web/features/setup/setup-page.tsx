@@ -35,8 +35,8 @@ function InvalidLink() {
       <h1 id="setup-invalid-title">This setup link cannot be used</h1>
       <p>This setup link was already used or has expired.</p>
       <p>
-        To get a new one, restart the portal to print a new link in its log, then open that link. If an administrator
-        already exists, <a href={loginUrl()}>sign in</a> instead.
+        To get a new one, restart the portal to print a new link in its log, then open that link. If an administrator already exists,{' '}
+        <a href={loginUrl()}>sign in</a> instead.
       </p>
     </section>
   );
@@ -65,13 +65,7 @@ function SetupBody({ token }: { token: string }) {
     if (isTokenInvalid(check.error)) return <InvalidLink />;
     return <QueryError error={check.error} onRetry={() => void check.refetch()} />;
   }
-  return (
-    <SetupForm
-      onSubmit={(details) => create.mutate({ token, ...details })}
-      pending={create.isPending}
-      error={create.error}
-    />
-  );
+  return <SetupForm onSubmit={(details) => create.mutate({ token, ...details })} pending={create.isPending} error={create.error} />;
 }
 
 export function SetupPage() {

@@ -30,7 +30,12 @@ export function SessionList({ sessions, onEnd, busy, emptyText }: SessionListPro
                 <time dateTime={isoOf(s.lastActiveAt)}>{formatDateTime(s.lastActiveAt)}</time>
               </p>
             </div>
-            <Button variant="secondary" aria-label={`Sign out ${s.browser} on ${s.os}${s.current ? ' (this device)' : ''}`} onClick={() => onEnd(s)} disabled={busy}>
+            <Button
+              variant="secondary"
+              aria-label={`Sign out ${s.browser} on ${s.os}${s.current ? ' (this device)' : ''}`}
+              onClick={() => onEnd(s)}
+              disabled={busy}
+            >
               Sign out
             </Button>
           </div>

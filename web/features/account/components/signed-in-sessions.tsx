@@ -49,7 +49,12 @@ export function SignedInSessions() {
       {sessions.isError ? <QueryError error={sessions.error} onRetry={() => void sessions.refetch()} /> : null}
       {sessions.isSuccess ? (
         <>
-          <SessionList sessions={list} busy={running.isPending} emptyText="You are not signed in anywhere else." onEnd={(s) => setAsked({ kind: 'one', session: s })} />
+          <SessionList
+            sessions={list}
+            busy={running.isPending}
+            emptyText="You are not signed in anywhere else."
+            onEnd={(s) => setAsked({ kind: 'one', session: s })}
+          />
           {list.some((s) => !s.current) ? (
             <div className="actions">
               <Button variant="danger" onClick={() => setAsked({ kind: 'others' })} disabled={running.isPending}>
@@ -73,7 +78,11 @@ export function SignedInSessions() {
           endOthers.reset();
         }}
       >
-        <p>{asked?.kind === 'others' ? 'Every other browser signed in to your account must sign in again. This one stays signed in.' : 'That browser must sign in again, and apps it signed in to through the portal there stop working.'}</p>
+        <p>
+          {asked?.kind === 'others'
+            ? 'Every other browser signed in to your account must sign in again. This one stays signed in.'
+            : 'That browser must sign in again, and apps it signed in to through the portal there stop working.'}
+        </p>
       </ConfirmDialog>
     </section>
   );

@@ -63,14 +63,7 @@ export function AuditFilters({ initial, onApply }: AuditFiltersProps) {
         </select>
       </div>
       <TextField label="From" type="date" name="from" value={values.from} onChange={(event) => set('from')(event.target.value)} />
-      <TextField
-        label="To"
-        type="date"
-        name="to"
-        value={values.to}
-        onChange={(event) => set('to')(event.target.value)}
-        error={rangeError ?? undefined}
-      />
+      <TextField label="To" type="date" name="to" value={values.to} onChange={(event) => set('to')(event.target.value)} error={rangeError ?? undefined} />
       <div className="actions">
         <Button type="submit">Apply filters</Button>
         <Button

@@ -116,8 +116,8 @@ export function SettingsFields({ idPrefix, values, onChange, errorFor, emptyPost
           <label htmlFor={`${idPrefix}-legacy-refresh`}>Legacy refresh (GET /oauth?=token)</label>
         </div>
         <p className="field__hint" id={`${idPrefix}-legacy-refresh-hint`}>
-          Weaker: the refresh token travels in the URL and the app does not authenticate. Only for apps written to The
-          Trading Parrot&rsquo;s document. Every use is audited.
+          Weaker: the refresh token travels in the URL and the app does not authenticate. Only for apps written to The Trading Parrot&rsquo;s document. Every
+          use is audited.
         </p>
         {errorFor('legacyRefresh')?.map((message) => (
           <p key={message} className="field__error">

@@ -82,7 +82,13 @@ export function ClientsTable({ clients, onDelete, onRotate, onEdit, busy }: Clie
                   </td>
                   <td>
                     <div className="actions actions--tight">
-                      <Button variant="secondary" id={editButtonId(client.clientId)} aria-label={`Change ${client.name}`} onClick={() => onEdit(client)} disabled={busy}>
+                      <Button
+                        variant="secondary"
+                        id={editButtonId(client.clientId)}
+                        aria-label={`Change ${client.name}`}
+                        onClick={() => onEdit(client)}
+                        disabled={busy}
+                      >
                         Change
                       </Button>
                       {client.public ? null : (

@@ -12,8 +12,29 @@ import { SettingsFields, checkSettings, settingsOf, type SettingsValues } from '
 /** Every client gets `openid`: without it there is no sign-in. */
 export const ALWAYS_INCLUDED_SCOPE = 'openid';
 
-type FormField = 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'public' | 'scopes' | 'logoUrl' | 'defaultScope' | 'accessTokenTtl' | 'legacyRefresh' | 'backchannelLogoutUri';
-const FORM_FIELDS: ReadonlySet<string> = new Set<FormField>(['name', 'redirectUris', 'postLogoutRedirectUris', 'public', 'scopes', 'logoUrl', 'defaultScope', 'accessTokenTtl', 'legacyRefresh', 'backchannelLogoutUri']);
+type FormField =
+  | 'name'
+  | 'redirectUris'
+  | 'postLogoutRedirectUris'
+  | 'public'
+  | 'scopes'
+  | 'logoUrl'
+  | 'defaultScope'
+  | 'accessTokenTtl'
+  | 'legacyRefresh'
+  | 'backchannelLogoutUri';
+const FORM_FIELDS: ReadonlySet<string> = new Set<FormField>([
+  'name',
+  'redirectUris',
+  'postLogoutRedirectUris',
+  'public',
+  'scopes',
+  'logoUrl',
+  'defaultScope',
+  'accessTokenTtl',
+  'legacyRefresh',
+  'backchannelLogoutUri',
+]);
 
 type FieldErrors = Partial<Record<FormField, string[]>>;
 
@@ -152,8 +173,7 @@ export function RegisterClientForm({ catalogue, onSubmit, pending, error }: Regi
             <label htmlFor="client-public">Public client</label>
           </div>
           <p className="field__hint" id="client-public-hint">
-            For apps that cannot keep a secret (single-page and mobile apps). They sign in with PKCE and get no client
-            secret.
+            For apps that cannot keep a secret (single-page and mobile apps). They sign in with PKCE and get no client secret.
           </p>
           {errorFor('public')?.map((message) => (
             <p key={message} className="field__error">
@@ -202,7 +222,13 @@ export function RegisterClientForm({ catalogue, onSubmit, pending, error }: Regi
           onChange={(event) => setLogoUrl(event.target.value)}
           error={errorFor('logoUrl')}
         />
-        <SettingsFields idPrefix="client" values={settings} onChange={setSettings} errorFor={errorFor} emptyPostLogout="the address of each redirect URI's site." />
+        <SettingsFields
+          idPrefix="client"
+          values={settings}
+          onChange={setSettings}
+          errorFor={errorFor}
+          emptyPostLogout="the address of each redirect URI's site."
+        />
         <div className="actions">
           <Button type="submit" pending={pending}>
             Register app

@@ -44,10 +44,7 @@ describe('redirect URI validation', () => {
 
 describe('the redirect URIs textarea', () => {
   it('takes one URI per line, ignoring blank lines and spaces around them', () => {
-    expect(splitRedirectUris('  https://a.com/cb  \r\n\n http://127.0.0.1:8080/cb\n')).toEqual([
-      'https://a.com/cb',
-      'http://127.0.0.1:8080/cb',
-    ]);
+    expect(splitRedirectUris('  https://a.com/cb  \r\n\n http://127.0.0.1:8080/cb\n')).toEqual(['https://a.com/cb', 'http://127.0.0.1:8080/cb']);
   });
 
   it('names every bad line and passes good ones through', () => {

@@ -44,12 +44,7 @@ export function ConnectionsTable({ connections, onDelete, busy }: ConnectionsTab
                   </td>
                   <td data-label="Domains">{c.domains.length ? c.domains.join(', ') : <span className="muted">none</span>}</td>
                   <td>
-                    <Button
-                      variant="danger"
-                      aria-label={`Delete ${c.name}`}
-                      onClick={() => onDelete(c)}
-                      disabled={busy}
-                    >
+                    <Button variant="danger" aria-label={`Delete ${c.name}`} onClick={() => onDelete(c)} disabled={busy}>
                       Delete
                     </Button>
                   </td>

@@ -11,7 +11,10 @@ const FIELDS: ReadonlySet<string> = new Set<Field>(['name', 'issuer', 'clientId'
 
 /** Words separated by spaces, commas or new lines. */
 export function splitList(raw: string): string[] {
-  return raw.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+  return raw
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The server's `fields` by form field (`domains.1` → domains); the rest for the alert. */
@@ -67,7 +70,15 @@ export function CreateConnectionForm({ onSubmit, pending, error }: CreateConnect
             ) : null}
           </Alert>
         ) : null}
-        <TextField label="Name" name="name" required hint="Shown on the sign-in button: “Continue with <name>”." value={values.name} onChange={set('name')} error={server.byField.name} />
+        <TextField
+          label="Name"
+          name="name"
+          required
+          hint="Shown on the sign-in button: “Continue with <name>”."
+          value={values.name}
+          onChange={set('name')}
+          error={server.byField.name}
+        />
         <TextField
           label="Issuer URL"
           name="issuer"
@@ -79,7 +90,15 @@ export function CreateConnectionForm({ onSubmit, pending, error }: CreateConnect
           onChange={set('issuer')}
           error={server.byField.issuer}
         />
-        <TextField label="Client ID" name="clientId" required spellCheck={false} value={values.clientId} onChange={set('clientId')} error={server.byField.clientId} />
+        <TextField
+          label="Client ID"
+          name="clientId"
+          required
+          spellCheck={false}
+          value={values.clientId}
+          onChange={set('clientId')}
+          error={server.byField.clientId}
+        />
         <TextField
           label="Client secret"
           name="clientSecret"
@@ -91,7 +110,15 @@ export function CreateConnectionForm({ onSubmit, pending, error }: CreateConnect
           onChange={set('clientSecret')}
           error={server.byField.clientSecret}
         />
-        <TextField label="Scopes (optional)" name="scopes" spellCheck={false} hint="Default: openid profile email." value={values.scopes} onChange={set('scopes')} error={server.byField.scopes} />
+        <TextField
+          label="Scopes (optional)"
+          name="scopes"
+          spellCheck={false}
+          hint="Default: openid profile email."
+          value={values.scopes}
+          onChange={set('scopes')}
+          error={server.byField.scopes}
+        />
         <TextField
           label="Organization (optional)"
           name="org"

@@ -85,7 +85,10 @@ export function ImpersonateForm({ user, onStart, onEdit, pending, error }: Imper
       {/* Its own form (forms do not nest): a code now, then the start the admin confirmed goes ahead. */}
       {error && isStepUp(error) ? (
         <div tabIndex={-1} ref={serverError} className="focus-target">
-          <StepUp error={error} onVerified={() => confirming && onStart({ userId: confirming.userId, reason: confirming.reason, durationMinutes: confirming.durationMinutes })} />
+          <StepUp
+            error={error}
+            onVerified={() => confirming && onStart({ userId: confirming.userId, reason: confirming.reason, durationMinutes: confirming.durationMinutes })}
+          />
         </div>
       ) : null}
       <form className="stack" onSubmit={handleSubmit} noValidate ref={formRef}>

@@ -36,8 +36,7 @@ export function UserPicker({ query, onQueryChange, users, answeredQuery, searchi
           onChange={(event) => onQueryChange(event.target.value)}
         />
         <p className="muted small">
-          Administrators and disabled accounts are listed but cannot be chosen: administrators cannot be impersonated,
-          and a disabled account cannot sign in.
+          Administrators and disabled accounts are listed but cannot be chosen: administrators cannot be impersonated, and a disabled account cannot sign in.
         </p>
         {error ? <Alert tone="error">{error.message}</Alert> : null}
         <p className="visually-hidden" role="status">

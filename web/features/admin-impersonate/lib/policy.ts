@@ -6,7 +6,6 @@ export const DURATION_CHOICES = [5, 15, 30, 60] as const;
 /** The shortest useful window by default: an admin picks longer on purpose. */
 export const DEFAULT_DURATION = 15;
 
-
 /** What is wrong with a reason, or null. Length counts after trimming, as on the server. */
 export function reasonProblem(reason: string): string | null {
   const length = reason.trim().length;

@@ -75,7 +75,8 @@ function useOrgMutation<T, V>(orgId: string | null, call: (v: V) => Promise<T>) 
   });
 }
 
-export const useCreateOrganization = () => useOrgMutation(null, (name: string) => apiPost<{ organization: Organization }>('/bff/admin/organizations', { name }));
+export const useCreateOrganization = () =>
+  useOrgMutation(null, (name: string) => apiPost<{ organization: Organization }>('/bff/admin/organizations', { name }));
 
 export const useRenameOrganization = (id: string) =>
   useOrgMutation(id, (v: { name: string; updatedAt: number }) => apiRequest<{ organization: Organization }>('PATCH', base(id), { body: v }));
@@ -90,10 +91,13 @@ export const useChangeRole = (id: string) =>
     apiRequest<{ ok: true }>('PUT', `${base(id)}/members/${segment(v.userId)}`, { body: { role: v.role, expectedRole: v.expectedRole } }),
   );
 
-export const useRemoveMember = (id: string) => useOrgMutation(id, (userId: string) => apiRequest<{ ok: true }>('DELETE', `${base(id)}/members/${segment(userId)}`));
+export const useRemoveMember = (id: string) =>
+  useOrgMutation(id, (userId: string) => apiRequest<{ ok: true }>('DELETE', `${base(id)}/members/${segment(userId)}`));
 
 export const useInvite = (id: string) => useOrgMutation(id, (v: { email: string; role: string }) => apiPost<SentInvitation>(`${base(id)}/invitations`, v));
 
-export const useResendInvitation = (id: string) => useOrgMutation(id, (invitationId: string) => apiPost<SentInvitation>(`${base(id)}/invitations/${segment(invitationId)}/resend`));
+export const useResendInvitation = (id: string) =>
+  useOrgMutation(id, (invitationId: string) => apiPost<SentInvitation>(`${base(id)}/invitations/${segment(invitationId)}/resend`));
 
-export const useRevokeInvitation = (id: string) => useOrgMutation(id, (invitationId: string) => apiRequest<{ ok: true }>('DELETE', `${base(id)}/invitations/${segment(invitationId)}`));
+export const useRevokeInvitation = (id: string) =>
+  useOrgMutation(id, (invitationId: string) => apiRequest<{ ok: true }>('DELETE', `${base(id)}/invitations/${segment(invitationId)}`));

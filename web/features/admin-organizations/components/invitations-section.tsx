@@ -52,7 +52,15 @@ function InviteForm({ orgId, onSent }: { orgId: string; onSent: (s: SentInvitati
     <form className="stack" onSubmit={submit} noValidate ref={formRef} aria-labelledby="invite-title">
       <h3 id="invite-title">Invite by email</h3>
       {invite.error && !invite.error.fields?.email ? <Alert tone="error">{invite.error.message}</Alert> : null}
-      <TextField label="Email to invite" name="email" type="email" autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} error={invite.error?.fields?.email} />
+      <TextField
+        label="Email to invite"
+        name="email"
+        type="email"
+        autoComplete="off"
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        error={invite.error?.fields?.email}
+      />
       <RoleSelect label="Role when they join" value={role} onChange={setRole} />
       <div className="actions">
         <Button type="submit" pending={invite.isPending}>
@@ -83,28 +91,33 @@ export function InvitationsSection({ orgId, invitations }: { orgId: string; invi
         <p className="muted">No invitations sent yet.</p>
       ) : (
         <StackTable columns={['Email', 'Role', 'Status', 'Sent']} actions>
-              {invitations.map((i) => (
-                <tr key={i.id}>
-                  <th scope="row">{i.email}</th>
-                  <td data-label="Role">{roleLabel(i.role)}</td>
-                  <td data-label="Status">{STATUS[i.status]}</td>
-                  <td data-label="Sent">{formatDateTime(i.createdAt)}</td>
-                  <td>
-                    {i.status !== 'accepted' ? (
-                      <div className="actions actions--tight">
-                        <Button variant="secondary" aria-label={`Resend the invitation to ${i.email}`} pending={resend.isPending && resend.variables === i.id} onClick={() => resend.mutate(i.id, { onSuccess: show })}>
-                          Resend
-                        </Button>
-                        {i.status === 'pending' ? (
-                          <Button variant="danger" aria-label={`Revoke the invitation to ${i.email}`} onClick={() => (revoke.reset(), setAsked(i))}>
-                            Revoke
-                          </Button>
-                        ) : null}
-                      </div>
+          {invitations.map((i) => (
+            <tr key={i.id}>
+              <th scope="row">{i.email}</th>
+              <td data-label="Role">{roleLabel(i.role)}</td>
+              <td data-label="Status">{STATUS[i.status]}</td>
+              <td data-label="Sent">{formatDateTime(i.createdAt)}</td>
+              <td>
+                {i.status !== 'accepted' ? (
+                  <div className="actions actions--tight">
+                    <Button
+                      variant="secondary"
+                      aria-label={`Resend the invitation to ${i.email}`}
+                      pending={resend.isPending && resend.variables === i.id}
+                      onClick={() => resend.mutate(i.id, { onSuccess: show })}
+                    >
+                      Resend
+                    </Button>
+                    {i.status === 'pending' ? (
+                      <Button variant="danger" aria-label={`Revoke the invitation to ${i.email}`} onClick={() => (revoke.reset(), setAsked(i))}>
+                        Revoke
+                      </Button>
                     ) : null}
-                  </td>
-                </tr>
-              ))}
+                  </div>
+                ) : null}
+              </td>
+            </tr>
+          ))}
         </StackTable>
       )}
       <ConfirmDialog

@@ -22,7 +22,12 @@ function MemberRow({ orgId, member, onRemove }: { orgId: string; member: Member;
       <td data-label="Role">
         <div className="actions actions--tight">
           <RoleSelect label={`Role of ${member.email}`} value={role} onChange={setRole} />
-          <Button variant="secondary" disabled={role === member.role} pending={change.isPending} onClick={() => change.mutate({ userId: member.userId, role, expectedRole: member.role })}>
+          <Button
+            variant="secondary"
+            disabled={role === member.role}
+            pending={change.isPending}
+            onClick={() => change.mutate({ userId: member.userId, role, expectedRole: member.role })}
+          >
             Change role
           </Button>
         </div>

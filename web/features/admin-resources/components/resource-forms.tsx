@@ -50,9 +50,28 @@ export function CreateResourceForm({ onSubmit, pending, error }: FormProps<{ ide
           <p>{other}</p>
         </Alert>
       ) : null}
-      <TextField label="Identifier" hint="An https address naming the API, like https://orders.example. Tokens for it carry it as their audience." required value={identifier} onChange={(e) => setIdentifier(e.target.value)} error={byField('identifier')} />
-      <TextField label="Name" hint="Optional; the identifier is shown when empty." value={name} onChange={(e) => setName(e.target.value)} error={byField('name')} />
-      <TextField label="Scopes" hint="Separated by spaces or commas, like orders:read orders:write." value={scopes} onChange={(e) => setScopes(e.target.value)} error={byField('scopes')} />
+      <TextField
+        label="Identifier"
+        hint="An https address naming the API, like https://orders.example. Tokens for it carry it as their audience."
+        required
+        value={identifier}
+        onChange={(e) => setIdentifier(e.target.value)}
+        error={byField('identifier')}
+      />
+      <TextField
+        label="Name"
+        hint="Optional; the identifier is shown when empty."
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        error={byField('name')}
+      />
+      <TextField
+        label="Scopes"
+        hint="Separated by spaces or commas, like orders:read orders:write."
+        value={scopes}
+        onChange={(e) => setScopes(e.target.value)}
+        error={byField('scopes')}
+      />
       <Button type="submit" pending={pending}>
         Add API
       </Button>
@@ -81,7 +100,14 @@ export function CreateMachineClientForm({ onSubmit, pending, error }: FormProps<
         </Alert>
       ) : null}
       <TextField label="Client name" required value={name} onChange={(e) => setName(e.target.value)} error={byField('name')} />
-      <TextField label="Allowed scopes" hint="Scopes of the APIs above, separated by spaces or commas." required value={scopes} onChange={(e) => setScopes(e.target.value)} error={byField('scopes')} />
+      <TextField
+        label="Allowed scopes"
+        hint="Scopes of the APIs above, separated by spaces or commas."
+        required
+        value={scopes}
+        onChange={(e) => setScopes(e.target.value)}
+        error={byField('scopes')}
+      />
       <Button type="submit" pending={pending}>
         Register machine client
       </Button>

@@ -24,7 +24,8 @@ function useUserAction<T, V>(id: string, fn: (v: V) => Promise<T>) {
   });
 }
 
-export const useChangeUser = (id: string) => useUserAction(id, (c: UserChange) => apiRequest<{ user: AdminUser }>('PATCH', `/bff/admin/users/${segment(id)}`, { body: c }));
+export const useChangeUser = (id: string) =>
+  useUserAction(id, (c: UserChange) => apiRequest<{ user: AdminUser }>('PATCH', `/bff/admin/users/${segment(id)}`, { body: c }));
 
 /**
  * Unlike the others, a delete does not refetch the user: that 404 would replace the page (and the
@@ -39,17 +40,23 @@ export function useDeleteUser(id: string) {
   });
 }
 
-export const useEndUserSession = (id: string) => useUserAction(id, (handle: string) => apiDelete<{ ok: true }>(`/bff/admin/users/${segment(id)}/sessions/${segment(handle)}`));
+export const useEndUserSession = (id: string) =>
+  useUserAction(id, (handle: string) => apiDelete<{ ok: true }>(`/bff/admin/users/${segment(id)}/sessions/${segment(handle)}`));
 
-export const useSignOutEverywhere = (id: string) => useUserAction(id, () => apiPost<{ ok: true; ended: number }>(`/bff/admin/users/${segment(id)}/sessions/sign-out-everywhere`, {}));
+export const useSignOutEverywhere = (id: string) =>
+  useUserAction(id, () => apiPost<{ ok: true; ended: number }>(`/bff/admin/users/${segment(id)}/sessions/sign-out-everywhere`, {}));
 
-export const useRevokeUserApp = (id: string) => useUserAction(id, (clientId: string) => apiDelete<{ ok: true }>(`/bff/admin/users/${segment(id)}/apps/${segment(clientId)}`));
+export const useRevokeUserApp = (id: string) =>
+  useUserAction(id, (clientId: string) => apiDelete<{ ok: true }>(`/bff/admin/users/${segment(id)}/apps/${segment(clientId)}`));
 
-export const useMailUser = (id: string) => useUserAction(id, () => apiPost<{ sent: 'invitation' | 'password_reset' }>(`/bff/admin/users/${segment(id)}/mail`, {}));
+export const useMailUser = (id: string) =>
+  useUserAction(id, () => apiPost<{ sent: 'invitation' | 'password_reset' }>(`/bff/admin/users/${segment(id)}/mail`, {}));
 
 /** Sets the person's sign-in username (seed 002's "Operator Username"), or removes it with an empty one. */
 export const useSetUsername = (id: string) =>
-  useUserAction(id, (username: string) => apiRequest<{ user: unknown }>('PUT', `/bff/admin/users/${segment(id)}/username`, { body: { username: username.trim() === '' ? null : username.trim() } }));
+  useUserAction(id, (username: string) =>
+    apiRequest<{ user: unknown }>('PUT', `/bff/admin/users/${segment(id)}/username`, { body: { username: username.trim() === '' ? null : username.trim() } }),
+  );
 
 export interface RemovedFactors {
   totp: boolean;

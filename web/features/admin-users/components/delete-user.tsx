@@ -14,7 +14,9 @@ export function DeleteUser({ user, self, onDeleted }: { user: AdminUser; self: b
   return (
     <section className="card card--wide" aria-labelledby="delete-title">
       <h2 id="delete-title">Delete this account</h2>
-      <p className="muted">The account, its sessions, connected apps and linked identities are removed. The audit log keeps every entry about it, with its email and name.</p>
+      <p className="muted">
+        The account, its sessions, connected apps and linked identities are removed. The audit log keeps every entry about it, with its email and name.
+      </p>
       <div className="actions">
         <Button
           variant="danger"
@@ -41,7 +43,15 @@ export function DeleteUser({ user, self, onDeleted }: { user: AdminUser; self: b
       >
         <div className="stack">
           <p>{self ? 'This is your own account: you are signed out at once. ' : ''}This cannot be undone.</p>
-          <TextField label={`Type ${user.email} to confirm`} name="confirmEmail" autoComplete="off" spellCheck={false} value={typed} onChange={(e) => setTyped(e.target.value)} error={remove.error?.fields?.confirmEmail ?? (typed && !matches ? 'The email does not match yet.' : undefined)} />
+          <TextField
+            label={`Type ${user.email} to confirm`}
+            name="confirmEmail"
+            autoComplete="off"
+            spellCheck={false}
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            error={remove.error?.fields?.confirmEmail ?? (typed && !matches ? 'The email does not match yet.' : undefined)}
+          />
         </div>
       </ConfirmDialog>
     </section>

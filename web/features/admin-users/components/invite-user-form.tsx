@@ -47,7 +47,16 @@ export function InviteUserForm() {
       {invite.isSuccess ? <SuccessNotice title={done} onDismiss={() => invite.reset()} /> : null}
       <form className="stack" onSubmit={submit} ref={formRef} noValidate>
         {invite.error && !fields.email && !fields.password ? <Alert tone="error">{invite.error.message}</Alert> : null}
-        <TextField label="Email" name="email" type="email" autoComplete="off" required value={email} onChange={(e) => setEmail(e.target.value)} error={fields.email} />
+        <TextField
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="off"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          error={fields.email}
+        />
         <TextField label="Name (optional)" name="name" autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} error={fields.name} />
         <fieldset className="field">
           <legend className="field__label">How they get in</legend>

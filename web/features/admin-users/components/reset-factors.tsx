@@ -44,7 +44,10 @@ export function ResetFactors({ user }: { user: AdminUser }) {
         onConfirm={() => reset.mutate(undefined, { onSuccess: () => setAsking(false) })}
         onCancel={() => setAsking(false)}
       >
-        <p>Their authenticator app, recovery codes and passkeys are removed. Until they set up new ones they sign in with their password alone; an administrator is asked to set one up at once.</p>
+        <p>
+          Their authenticator app, recovery codes and passkeys are removed. Until they set up new ones they sign in with their password alone; an administrator
+          is asked to set one up at once.
+        </p>
       </ConfirmDialog>
     </>
   );

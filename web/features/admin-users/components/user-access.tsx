@@ -33,7 +33,8 @@ export function UserAccess({ details }: { details: UserDetails }) {
     };
     if (asked.kind === 'session') endOne.mutate(asked.handle, { onSuccess: finish(`Signed out ${asked.label}.`) });
     else if (asked.kind === 'everywhere') everywhere.mutate(undefined, { onSuccess: finish(`${user.email} is signed out everywhere.`) });
-    else if (asked.kind === 'identity') unlink.mutate({ connectionId: asked.connectionId, subject: asked.subject }, { onSuccess: finish(`${asked.label} is no longer linked.`) });
+    else if (asked.kind === 'identity')
+      unlink.mutate({ connectionId: asked.connectionId, subject: asked.subject }, { onSuccess: finish(`${asked.label} is no longer linked.`) });
     else revoke.mutate(asked.clientId, { onSuccess: finish(`${asked.label} no longer has access.`) });
   }
 
@@ -57,7 +58,12 @@ export function UserAccess({ details }: { details: UserDetails }) {
       {done ? <SuccessNotice title={done} onDismiss={() => setDone(null)} /> : null}
       <section className="card card--wide" aria-labelledby="user-sessions-title">
         <h2 id="user-sessions-title">Signed-in sessions</h2>
-        <SessionList sessions={sessions} busy={running.isPending} emptyText="Not signed in anywhere." onEnd={(s) => setAsked({ kind: 'session', handle: s.handle, label: `${s.browser} on ${s.os}` })} />
+        <SessionList
+          sessions={sessions}
+          busy={running.isPending}
+          emptyText="Not signed in anywhere."
+          onEnd={(s) => setAsked({ kind: 'session', handle: s.handle, label: `${s.browser} on ${s.os}` })}
+        />
         {sessions.length > 0 ? (
           <div className="actions">
             <Button variant="danger" onClick={() => setAsked({ kind: 'everywhere' })}>
@@ -81,7 +87,11 @@ export function UserAccess({ details }: { details: UserDetails }) {
                       Allowed on <time dateTime={isoOf(a.grantedAt)}>{formatDate(a.grantedAt)}</time>: {a.scopes.map((s) => s.description).join(', ')}
                     </p>
                   </div>
-                  <Button variant="danger" aria-label={`Revoke access for ${a.name}`} onClick={() => setAsked({ kind: 'app', clientId: a.clientId, label: a.name })}>
+                  <Button
+                    variant="danger"
+                    aria-label={`Revoke access for ${a.name}`}
+                    onClick={() => setAsked({ kind: 'app', clientId: a.clientId, label: a.name })}
+                  >
                     Revoke access
                   </Button>
                 </div>
@@ -107,7 +117,13 @@ export function UserAccess({ details }: { details: UserDetails }) {
                 ) : (
                   'waiting for their password'
                 )}{' '}
-                <Button variant="secondary" aria-label={`Unlink ${i.connection}${i.email ? ` (${i.email})` : ''}`} onClick={() => setAsked({ kind: 'identity', connectionId: i.connectionId, subject: i.subject, label: `${i.connection}${i.email ? ` (${i.email})` : ''}` })}>
+                <Button
+                  variant="secondary"
+                  aria-label={`Unlink ${i.connection}${i.email ? ` (${i.email})` : ''}`}
+                  onClick={() =>
+                    setAsked({ kind: 'identity', connectionId: i.connectionId, subject: i.subject, label: `${i.connection}${i.email ? ` (${i.email})` : ''}` })
+                  }
+                >
                   Unlink
                 </Button>
               </li>
@@ -116,7 +132,15 @@ export function UserAccess({ details }: { details: UserDetails }) {
         )}
       </section>
       {running.error && !asked ? <Alert tone="error">{running.error.message}</Alert> : null}
-      <ConfirmDialog open={asked !== null} title={title} confirmLabel={confirmLabel} pending={running.isPending} error={running.error?.message ?? null} onConfirm={confirm} onCancel={() => setAsked(null)}>
+      <ConfirmDialog
+        open={asked !== null}
+        title={title}
+        confirmLabel={confirmLabel}
+        pending={running.isPending}
+        error={running.error?.message ?? null}
+        onConfirm={confirm}
+        onCancel={() => setAsked(null)}
+      >
         <p>{explanation}</p>
       </ConfirmDialog>
     </>

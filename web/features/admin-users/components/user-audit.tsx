@@ -19,7 +19,13 @@ export function UserAudit({ userId, email }: { userId: string; email: string }) 
       <h2 id="user-audit-title">Audit trail</h2>
       {trail.isPending ? <Spinner /> : null}
       {trail.isError ? <QueryError error={trail.error} onRetry={() => void trail.refetch()} /> : null}
-      {trail.data ? trail.data.entries.length === 0 ? <p className="muted">Nothing recorded about this user yet.</p> : <AuditTable entries={trail.data.entries} people={trail.data.people ?? {}} /> : null}
+      {trail.data ? (
+        trail.data.entries.length === 0 ? (
+          <p className="muted">Nothing recorded about this user yet.</p>
+        ) : (
+          <AuditTable entries={trail.data.entries} people={trail.data.people ?? {}} />
+        )
+      ) : null}
       <p>
         <Link to={`/admin/audit?email=${encodeURIComponent(email)}`}>Everything this person did or had done to them, in the audit log</Link>
       </p>

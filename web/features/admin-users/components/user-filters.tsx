@@ -20,12 +20,27 @@ export function UserFilters({ value, onApply }: { value: Filters; onApply: (f: F
   }
   return (
     <form className="stack" role="search" aria-label="Find users" onSubmit={submit}>
-      <TextField label="Search" name="query" type="search" hint="Part of a name or email." autoComplete="off" spellCheck={false} value={draft.query} onChange={(e) => setDraft({ ...draft, query: e.target.value })} />
+      <TextField
+        label="Search"
+        name="query"
+        type="search"
+        hint="Part of a name or email."
+        autoComplete="off"
+        spellCheck={false}
+        value={draft.query}
+        onChange={(e) => setDraft({ ...draft, query: e.target.value })}
+      />
       <div className="field">
         <label className="field__label" htmlFor={sortId}>
           Order
         </label>
-        <select id={sortId} name="sort" className="field__input" value={draft.sort} onChange={(e) => setDraft({ ...draft, sort: e.target.value === 'lastSignIn' ? 'lastSignIn' : 'created' })}>
+        <select
+          id={sortId}
+          name="sort"
+          className="field__input"
+          value={draft.sort}
+          onChange={(e) => setDraft({ ...draft, sort: e.target.value === 'lastSignIn' ? 'lastSignIn' : 'created' })}
+        >
           <option value="created">Newest first</option>
           <option value="lastSignIn">Most recent sign-in first</option>
         </select>

@@ -17,10 +17,20 @@ function questions(u: AdminUser, self: boolean): { role: Asked; access: Asked } 
     role:
       u.role === 'admin'
         ? { title: `Make ${u.email} a user?`, body: `They lose access to every admin screen at once.${you}`, confirm: 'Make user', change: { role: 'user' } }
-        : { title: `Make ${u.email} an administrator?`, body: 'They can manage every user, partner app and setting, and impersonate users.', confirm: 'Make administrator', change: { role: 'admin' } },
+        : {
+            title: `Make ${u.email} an administrator?`,
+            body: 'They can manage every user, partner app and setting, and impersonate users.',
+            confirm: 'Make administrator',
+            change: { role: 'admin' },
+          },
     access: u.disabled
       ? { title: `Enable ${u.email}?`, body: 'They can sign in again.', confirm: 'Enable', change: { disabled: false } }
-      : { title: `Disable ${u.email}?`, body: `They are signed out everywhere at once, their partner apps lose access, and they cannot sign in until enabled.${you}`, confirm: 'Disable', change: { disabled: true } },
+      : {
+          title: `Disable ${u.email}?`,
+          body: `They are signed out everywhere at once, their partner apps lose access, and they cannot sign in until enabled.${you}`,
+          confirm: 'Disable',
+          change: { disabled: true },
+        },
   };
 }
 
@@ -49,7 +59,12 @@ export function UserProfile({ user, self }: { user: AdminUser; self: boolean }) 
     <section className="card card--wide" aria-labelledby="profile-title">
       <h2 id="profile-title">Profile</h2>
       {done ? <SuccessNotice title={done} onDismiss={() => setDone(null)} /> : null}
-      {mail.isSuccess ? <SuccessNotice title={mail.data.sent === 'invitation' ? `A new invitation is on its way to ${user.email}.` : `A password reset link is on its way to ${user.email}.`} onDismiss={() => mail.reset()} /> : null}
+      {mail.isSuccess ? (
+        <SuccessNotice
+          title={mail.data.sent === 'invitation' ? `A new invitation is on its way to ${user.email}.` : `A password reset link is on its way to ${user.email}.`}
+          onDismiss={() => mail.reset()}
+        />
+      ) : null}
       {mail.isError ? (
         <p className="alert alert--error" role="alert">
           {mail.error.message}
@@ -92,10 +107,22 @@ export function UserProfile({ user, self }: { user: AdminUser; self: boolean }) 
         </div>
       </dl>
       <div className="actions">
-        <Button variant="secondary" onClick={() => { change.reset(); setAsked(q.role); }}>
+        <Button
+          variant="secondary"
+          onClick={() => {
+            change.reset();
+            setAsked(q.role);
+          }}
+        >
           {q.role.confirm}
         </Button>
-        <Button variant={user.disabled ? 'secondary' : 'danger'} onClick={() => { change.reset(); setAsked(q.access); }}>
+        <Button
+          variant={user.disabled ? 'secondary' : 'danger'}
+          onClick={() => {
+            change.reset();
+            setAsked(q.access);
+          }}
+        >
           {q.access.confirm}
         </Button>
         <Button variant="secondary" pending={mail.isPending} disabled={user.disabled} onClick={() => mail.mutate(undefined)}>

@@ -28,7 +28,12 @@ export function UsernameForm({ user }: { user: AdminUser }) {
   return (
     <form ref={formRef} className="form" onSubmit={submit} noValidate aria-labelledby="username-title">
       <h3 id="username-title">Username</h3>
-      {save.isSuccess ? <SuccessNotice title={value.trim() ? `${user.email} can now sign in as ${value.trim()}.` : `${user.email} signs in with their email only.`} onDismiss={() => save.reset()} /> : null}
+      {save.isSuccess ? (
+        <SuccessNotice
+          title={value.trim() ? `${user.email} can now sign in as ${value.trim()}.` : `${user.email} signs in with their email only.`}
+          onDismiss={() => save.reset()}
+        />
+      ) : null}
       <TextField
         label="Username (optional)"
         hint="They may sign in with it instead of their email. Leave it empty to remove it."

@@ -16,8 +16,7 @@ export function FederationNotice({ pendingLink, routingTo }: FederationNoticePro
     return (
       <Alert tone="info" title={`Sign in with your password once to link ${name}`}>
         <p>
-          An account with {pendingLink.email} already exists. Sign in with its password once to link {name}; after
-          that, you can continue with {name}.
+          An account with {pendingLink.email} already exists. Sign in with its password once to link {name}; after that, you can continue with {name}.
         </p>
       </Alert>
     );

@@ -24,9 +24,7 @@ export function ConsentForm({ client, user, scopes, onAllow, onDeny, pending, er
   const allowedBefore = scopes.filter((scope) => scope.previouslyGranted);
 
   // Optional new scopes start checked: the app asked for them; the user may opt out.
-  const [checked, setChecked] = useState<ReadonlySet<string>>(
-    () => new Set(newScopes.filter((scope) => !scope.required).map((scope) => scope.name)),
-  );
+  const [checked, setChecked] = useState<ReadonlySet<string>>(() => new Set(newScopes.filter((scope) => !scope.required).map((scope) => scope.name)));
 
   function toggle(name: string, on: boolean) {
     setChecked((current) => {
@@ -40,9 +38,7 @@ export function ConsentForm({ client, user, scopes, onAllow, onDeny, pending, er
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (pending !== null) return;
-    const granted = scopes
-      .filter((scope) => scope.previouslyGranted || scope.required || checked.has(scope.name))
-      .map((scope) => scope.name);
+    const granted = scopes.filter((scope) => scope.previouslyGranted || scope.required || checked.has(scope.name)).map((scope) => scope.name);
     onAllow(granted);
   }
 
@@ -113,9 +109,7 @@ export function ConsentForm({ client, user, scopes, onAllow, onDeny, pending, er
         </section>
       ) : null}
 
-      <p className="muted small">
-        You can remove {client.name}’s access at any time from your account page.
-      </p>
+      <p className="muted small">You can remove {client.name}’s access at any time from your account page.</p>
 
       <div className="actions actions--split">
         <Button variant="secondary" onClick={onDeny} pending={pending === 'deny'} disabled={pending !== null}>

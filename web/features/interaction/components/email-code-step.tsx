@@ -36,13 +36,26 @@ export function EmailCodeStep({ uid, email, message }: { uid: string; email: str
   return (
     <form className="stack" onSubmit={handleSubmit} aria-labelledby="email-code-title">
       <h1 id="email-code-title">Enter your sign-in code</h1>
-      <p>{message ?? 'If an account uses that email, a sign-in code is on its way.'} Sent to <strong>{email}</strong>.</p>
+      <p>
+        {message ?? 'If an account uses that email, a sign-in code is on its way.'} Sent to <strong>{email}</strong>.
+      </p>
       {submit.error ? (
         <Alert tone="error">
           <p>{submit.error.message}</p>
         </Alert>
       ) : null}
-      <TextField label="Sign-in code" name="code" inputMode="numeric" autoComplete="one-time-code" maxLength={7} required autoFocus value={code} onChange={(event) => setCode(event.target.value)} error={submit.error?.fields?.code} />
+      <TextField
+        label="Sign-in code"
+        name="code"
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        maxLength={7}
+        required
+        autoFocus
+        value={code}
+        onChange={(event) => setCode(event.target.value)}
+        error={submit.error?.fields?.code}
+      />
       <Button type="submit" className="button--block" pending={pending}>
         Sign in
       </Button>

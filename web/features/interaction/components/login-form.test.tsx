@@ -92,7 +92,15 @@ describe('LoginForm', () => {
     const form = signIn().closest('form') as HTMLFormElement;
     expect(form.noValidate).toBe(true);
     // A server refusal from an earlier try...
-    rerender(<LoginForm client={partner} loginHint={null} onSubmit={onSubmit} pending={false} error={new ApiError({ status: 401, code: 'invalid_credentials', message: 'Email or password is incorrect.' })} />);
+    rerender(
+      <LoginForm
+        client={partner}
+        loginHint={null}
+        onSubmit={onSubmit}
+        pending={false}
+        error={new ApiError({ status: 401, code: 'invalid_credentials', message: 'Email or password is incorrect.' })}
+      />,
+    );
     expect(screen.getByRole('alert').textContent).toContain('Email or password is incorrect.');
 
     const email = screen.getByLabelText('Email') as HTMLInputElement;

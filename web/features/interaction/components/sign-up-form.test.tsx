@@ -12,7 +12,12 @@ describe('SignUpForm', () => {
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'a fine long passphrase' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
     expect(onSubmit).toHaveBeenCalledWith({ email: 'new@example.com', name: 'New Person', password: 'a fine long passphrase' });
-    const taken = new ApiError({ status: 409, code: 'email_taken', message: 'An account with the email new@example.com already exists.', fields: { email: 'This email is already registered.' } });
+    const taken = new ApiError({
+      status: 409,
+      code: 'email_taken',
+      message: 'An account with the email new@example.com already exists.',
+      fields: { email: 'This email is already registered.' },
+    });
     rerender(<SignUpForm onSubmit={onSubmit} onCancel={vi.fn()} pending={false} error={taken} />);
     expect(screen.getByText('This email is already registered.')).toBeTruthy();
   });

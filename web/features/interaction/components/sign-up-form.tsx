@@ -13,7 +13,17 @@ export interface NewAccountInput {
 }
 
 /** "Create account" (SIGNUP=open): email, name, password; the emailed code comes next. */
-export function SignUpForm({ onSubmit, onCancel, pending, error }: { onSubmit: (v: NewAccountInput) => void; onCancel: () => void; pending: boolean; error: ApiError | null }) {
+export function SignUpForm({
+  onSubmit,
+  onCancel,
+  pending,
+  error,
+}: {
+  onSubmit: (v: NewAccountInput) => void;
+  onCancel: () => void;
+  pending: boolean;
+  error: ApiError | null;
+}) {
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -31,9 +41,29 @@ export function SignUpForm({ onSubmit, onCancel, pending, error }: { onSubmit: (
           <p>{error.message}</p>
         </Alert>
       ) : null}
-      <TextField label="Email" type="email" name="email" autoComplete="username" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} error={error?.fields?.email} />
+      <TextField
+        label="Email"
+        type="email"
+        name="email"
+        autoComplete="username"
+        required
+        autoFocus
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        error={error?.fields?.email}
+      />
       <TextField label="Name" name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} error={error?.fields?.name} />
-      <TextField label="Password" type="password" name="password" autoComplete="new-password" required hint={`At least ${PASSWORD_MIN} characters.`} value={password} onChange={(e) => setPassword(e.target.value)} error={error?.fields?.password} />
+      <TextField
+        label="Password"
+        type="password"
+        name="password"
+        autoComplete="new-password"
+        required
+        hint={`At least ${PASSWORD_MIN} characters.`}
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        error={error?.fields?.password}
+      />
       <Button type="submit" className="button--block" pending={pending}>
         Create account
       </Button>

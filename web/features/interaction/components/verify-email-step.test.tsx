@@ -20,7 +20,9 @@ afterEach(() => {
 
 describe('VerifyEmailStep', () => {
   it('posts the typed code without spaces and shows a wrong code in place', async () => {
-    const fetchMock = vi.fn(async () => answer(400, { error: 'invalid_code', message: 'That code is not right. 4 tries left.', fields: { code: 'That code is not right.' } }));
+    const fetchMock = vi.fn(async () =>
+      answer(400, { error: 'invalid_code', message: 'That code is not right. 4 tries left.', fields: { code: 'That code is not right.' } }),
+    );
     vi.stubGlobal('fetch', fetchMock);
     renderStep();
     expect(screen.getByText('ada@example.com')).toBeTruthy();
@@ -33,7 +35,10 @@ describe('VerifyEmailStep', () => {
   });
 
   it('says a new code is on its way after "Send a new code"', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => answer(200, { ok: true, email: 'ada@example.com' })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => answer(200, { ok: true, email: 'ada@example.com' })),
+    );
     renderStep();
     fireEvent.click(screen.getByRole('button', { name: 'Send a new code' }));
     await waitFor(() => expect(screen.getByText(/A new code is on its way/)).toBeTruthy(), { timeout: 5000 });

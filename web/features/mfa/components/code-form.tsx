@@ -39,7 +39,9 @@ export function CodeForm({ onSubmit, pending, error, recovery, submitLabel }: Co
       <TextField
         key={method}
         label={totp ? 'Code from your authenticator app' : 'Recovery code'}
-        hint={totp ? 'The 6-digit code the app shows now.' : 'One of the codes you saved when you set up two-step verification, like abcde-23456. Each works once.'}
+        hint={
+          totp ? 'The 6-digit code the app shows now.' : 'One of the codes you saved when you set up two-step verification, like abcde-23456. Each works once.'
+        }
         name="code"
         inputMode={totp ? 'numeric' : 'text'}
         autoComplete="one-time-code"

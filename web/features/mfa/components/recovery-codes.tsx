@@ -10,7 +10,8 @@ export function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () =
     <div className="stack focus-target" tabIndex={-1} ref={box} aria-labelledby="recovery-codes-title">
       <Alert tone="warning" title="Save your recovery codes now">
         <p id="recovery-codes-title">
-          If you lose your phone, each of these codes signs you in once instead of the app. They are shown only now: print them or keep them in a password manager.
+          If you lose your phone, each of these codes signs you in once instead of the app. They are shown only now: print them or keep them in a password
+          manager.
         </p>
       </Alert>
       <ul className="recovery-codes" aria-label="Recovery codes">

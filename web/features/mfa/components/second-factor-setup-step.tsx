@@ -31,7 +31,10 @@ export function SecondFactorSetupStep({ uid }: { uid: string }) {
   return (
     <div className="stack">
       <h1>Set up two-step verification</h1>
-      <p>This portal requires a second factor for your account. Set one up now to finish signing in: a passkey (your device’s screen lock or a security key), or a code from an authenticator app.</p>
+      <p>
+        This portal requires a second factor for your account. Set one up now to finish signing in: a passkey (your device’s screen lock or a security key), or
+        a code from an authenticator app.
+      </p>
       {app ? (
         <TotpSetup
           start={start}

@@ -34,7 +34,10 @@ export function TotpSetup<R extends { newRecoveryCodes: string[] | null }>({
         <li>
           Scan this QR code:
           <img className="qr-code" src={start.data.qrCode} alt="QR code for your authenticator app" width={220} height={220} />
-          Or type this key: <code className="totp-secret" aria-label={`Key: ${start.data.secret.split('').join(' ')}`}>{grouped}</code>
+          Or type this key:{' '}
+          <code className="totp-secret" aria-label={`Key: ${start.data.secret.split('').join(' ')}`}>
+            {grouped}
+          </code>
         </li>
         <li>Enter the 6-digit code the app shows to finish.</li>
       </ol>

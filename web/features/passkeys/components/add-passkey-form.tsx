@@ -35,7 +35,8 @@ export function AddPasskeyForm<R>({
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const trimmed = name.trim();
-    const found = trimmed === '' ? 'Give the passkey a name, for example the device it is on.' : trimmed.length > NAME_MAX ? `Use at most ${NAME_MAX} characters.` : null;
+    const found =
+      trimmed === '' ? 'Give the passkey a name, for example the device it is on.' : trimmed.length > NAME_MAX ? `Use at most ${NAME_MAX} characters.` : null;
     setProblem(found);
     if (found) {
       document.getElementById('passkey-name')?.focus();

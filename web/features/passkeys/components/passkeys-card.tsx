@@ -22,7 +22,15 @@ function RenameForm({ passkey, onDone }: { passkey: PasskeyView; onDone: () => v
   }
   return (
     <form className="stack" onSubmit={handleSubmit} noValidate onKeyDown={(e) => e.key === 'Escape' && onDone()}>
-      <TextField label={`New name for ${passkey.name}`} name="rename" autoFocus autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} error={rename.error ? passkeyProblem(rename.error) : undefined} />
+      <TextField
+        label={`New name for ${passkey.name}`}
+        name="rename"
+        autoFocus
+        autoComplete="off"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        error={rename.error ? passkeyProblem(rename.error) : undefined}
+      />
       <div className="actions">
         <Button type="submit" pending={rename.isPending}>
           Save name
@@ -48,7 +56,13 @@ function PasskeyItem({ passkey, onRemove }: { passkey: PasskeyView; onRemove: ()
             <p className="muted small">
               Added <time dateTime={isoOf(passkey.createdAt)}>{formatDate(passkey.createdAt)}</time>
               {' · '}
-              {passkey.lastUsedAt === null ? 'never used' : <>last used <time dateTime={isoOf(passkey.lastUsedAt)}>{formatDate(passkey.lastUsedAt)}</time></>}
+              {passkey.lastUsedAt === null ? (
+                'never used'
+              ) : (
+                <>
+                  last used <time dateTime={isoOf(passkey.lastUsedAt)}>{formatDate(passkey.lastUsedAt)}</time>
+                </>
+              )}
               {passkey.synced ? ' · synced across your devices' : ''}
             </p>
           </div>

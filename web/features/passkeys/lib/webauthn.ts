@@ -3,7 +3,12 @@
  * when a passkey is used so the sign-in page's first paint stays within its
  * weight budget (decision 0011).
  */
-import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/browser';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/browser';
 
 const load = () => import('@simplewebauthn/browser');
 
@@ -41,7 +46,11 @@ export async function getPasskey(optionsJSON: PublicKeyCredentialRequestOptionsJ
   if (autofill && pkc?.parseRequestOptionsFromJSON) {
     const controller = new AbortController();
     quietRequest = controller;
-    const credential = (await navigator.credentials.get({ publicKey: pkc.parseRequestOptionsFromJSON(optionsJSON), mediation: 'conditional', signal: controller.signal })) as PublicKeyCredential | null;
+    const credential = (await navigator.credentials.get({
+      publicKey: pkc.parseRequestOptionsFromJSON(optionsJSON),
+      mediation: 'conditional',
+      signal: controller.signal,
+    })) as PublicKeyCredential | null;
     if (quietRequest === controller) quietRequest = null;
     if (!credential) throw Object.assign(new Error('no passkey was chosen'), { name: 'NotAllowedError' });
     return credential.toJSON() as AuthenticationResponseJSON;

@@ -17,7 +17,15 @@ export interface NewPasswordFormProps {
   submitLabel?: string;
 }
 
-export function NewPasswordForm({ email, pending, error, onSubmit, title = 'Choose a new password', askSignOut = true, submitLabel = 'Set the new password' }: NewPasswordFormProps) {
+export function NewPasswordForm({
+  email,
+  pending,
+  error,
+  onSubmit,
+  title = 'Choose a new password',
+  askSignOut = true,
+  submitLabel = 'Set the new password',
+}: NewPasswordFormProps) {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [signOutEverywhere, setSignOutEverywhere] = useState(true);

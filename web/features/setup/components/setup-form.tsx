@@ -62,9 +62,7 @@ export function SetupForm({ onSubmit, pending, error }: SetupFormProps) {
         <h1 id="setup-title">Create the first administrator</h1>
         <p className="muted">This account can register partner apps and manage users.</p>
       </header>
-      {error ? (
-        <Alert tone="error">{hasFieldErrors ? 'Check the highlighted fields.' : error.message}</Alert>
-      ) : null}
+      {error ? <Alert tone="error">{hasFieldErrors ? 'Check the highlighted fields.' : error.message}</Alert> : null}
       <TextField
         label="Name"
         name="name"
