@@ -11,7 +11,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { registerClient } from './clients.ts';
-import { checkClient, clientSecretWork, secretMatches } from './client-auth.ts';
+import { checkClient, clientSecretWork, hashClientSecret, secretMatches } from './client-auth.ts';
 
 const DUMMY = 'x'.repeat(43);
 const REDIRECT = 'https://partner.example/cb';
@@ -27,10 +27,13 @@ describe('secretMatches', () => {
     assert.equal(secretMatches(null, [DUMMY]), false);
     assert.equal(secretMatches(null, ['', DUMMY, 'y']), false);
     assert.equal(clientSecretWork.compares - before, 4);
-    assert.equal(secretMatches('s3cret', ['nope', 's3cret']), true);
-    assert.equal(secretMatches('s3cret', ['s3cret', 'nope']), true);
-    assert.equal(secretMatches('s3cret', ['s3cre', 's3cret!']), false);
-    assert.equal(clientSecretWork.compares - before, 10);
+    // The store holds the secret's hash (decision 0025), never the secret.
+    const stored = hashClientSecret('s3cret');
+    assert.equal(secretMatches(stored, ['nope', 's3cret']), true);
+    assert.equal(secretMatches(stored, ['s3cret', 'nope']), true);
+    assert.equal(secretMatches(stored, ['s3cre', 's3cret!']), false);
+    assert.equal(secretMatches('s3cret', ['s3cret']), false, 'a stored value is a hash: the plain secret stored is no match for itself');
+    assert.equal(clientSecretWork.compares - before, 11);
   });
 });
 
