@@ -23,11 +23,12 @@ test('an admin adds an API, registers a machine client that then gets a token, a
   await expect(addApi.getByLabel('Identifier')).toHaveAttribute('aria-invalid', 'true');
   await expectAccessible(page, 'APIs with an error');
 
+  // Another journey (the gateway's) may have added an API named Orders to the same database: this one has a name of its own.
   await addApi.getByLabel('Identifier').fill(identifier);
-  await addApi.getByLabel('Name').fill('Orders');
+  await addApi.getByLabel('Name').fill('Order history');
   await addApi.getByLabel('Scopes').fill('orders:read, orders:write');
   await addApi.getByRole('button', { name: 'Add API' }).click();
-  const row = page.getByRole('row', { name: /Orders/ });
+  const row = page.getByRole('row', { name: /Order history/ });
   await expect(row).toContainText('orders:read, orders:write');
 
   const machine = page.getByRole('form', { name: 'Register a machine client' });
@@ -42,14 +43,14 @@ test('an admin adds an API, registers a machine client that then gets a token, a
   expect((await oidc.clientCredentialsGrant(config, { resource: identifier, scope: 'orders:read' })).scope).toBe('orders:read');
   await box.getByRole('button', { name: 'Done' }).click();
 
-  const del = page.getByRole('button', { name: 'Delete Orders' });
+  const del = page.getByRole('button', { name: 'Delete Order history' });
   await del.click();
-  await expect(page.getByRole('dialog', { name: 'Remove Orders?' })).toBeVisible();
+  await expect(page.getByRole('dialog', { name: 'Remove Order history?' })).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog')).toHaveCount(0);
   await expect(del).toBeFocused();
   await del.click();
   await page.getByRole('button', { name: 'Remove API' }).click();
-  await expect(page.getByText('Orders was removed')).toBeVisible();
-  await expect(page.getByRole('row', { name: /Orders/ })).toHaveCount(0);
+  await expect(page.getByText('Order history was removed')).toBeVisible();
+  await expect(page.getByRole('row', { name: /Order history/ })).toHaveCount(0);
 });
