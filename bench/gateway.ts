@@ -1,7 +1,8 @@
 /**
- * Scenarios g and h (issue 18): the same API call through the portal's gateway (g: signed-in
- * cookie → /api/orders/…, token from the session) and straight to the API (h: the bearer token
- * in hand). Both answers are verified JWTs; g ÷ h is what the gateway costs (target ≥ 60 %).
+ * Scenarios i, j and k (issue 18): the same API call through the portal's gateway (i: signed-in
+ * cookie → /api/orders/…, token from the session), straight to the API (j: the bearer token in
+ * hand), and through a bare proxy with no checks at all (k: the floor a Node proxy costs here).
+ * Every answer is a verified JWT; i ÷ j is what the gateway costs (target ≥ 60 %).
  */
 import type { Child } from './ipc.ts';
 import type { LoadJob } from './load.ts';
@@ -17,7 +18,8 @@ export async function gatewayJobs(
   portal: Child,
   portalUrl: string,
   cookie: string,
-): Promise<{ proxied: Job; direct: Job }> {
+  bareProxy: boolean,
+): Promise<{ proxied: Job; direct: Job; bare: (Job & { meter: Child }) | null; upstream: Child }> {
   const upstream = start('upstream', './servers/upstream.ts');
   const { url } = await upstream.call<{ url: string }>('setup', { issuer: `${portalUrl}/oauth`, audience: GATEWAY_RESOURCE, scope: GATEWAY_SCOPE });
   const { token } = await portal.call<{ token: string }>('addApiRoute', {
@@ -27,7 +29,15 @@ export async function gatewayJobs(
     scope: GATEWAY_SCOPE,
   });
   const expectBody = `"aud":"${GATEWAY_RESOURCE}"`;
+  let bare: (Job & { meter: Child }) | null = null;
+  if (bareProxy) {
+    const proxy = start('bare-proxy', './servers/bare-proxy.ts');
+    const { url: proxyUrl } = await proxy.call<{ url: string }>('setup', { upstream: url, token });
+    bare = { meter: proxy, origin: proxyUrl, path: '/items/7', method: 'GET', headers: { accept: 'application/json' }, expectBody };
+  }
   return {
+    upstream,
+    bare,
     proxied: { origin: portalUrl, path: '/api/orders/items/7', method: 'GET', headers: { cookie, accept: 'application/json' }, expectBody },
     direct: { origin: url, path: '/items/7', method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, expectBody },
   };

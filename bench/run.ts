@@ -34,7 +34,7 @@ import { gatewayJobs } from './gateway.ts';
 
 const { values: opts } = parseArgs({
   options: {
-    only: { type: 'string', default: 'a,b,c,d,e,f,g,h,i,j' },
+    only: { type: 'string', default: 'a,b,c,d,e,f,g,h,i,j,k' },
     duration: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
@@ -89,13 +89,28 @@ interface Scenario {
 }
 
 /** A scenario with reusable requests: fixed-duration runs. */
-function timed(id: string, name: string, job: Omit<LoadJob, 'connections' | 'duration'>, note = ''): Scenario {
+/** With `meter`, the servers' CPU time (and store statements) over the timed slices are summed per request. */
+function timed(id: string, name: string, job: Omit<LoadJob, 'connections' | 'duration'>, note = '', meter?: () => Promise<Meter>): Scenario {
+  let statements = 0;
+  let cpu = 0;
+  let requests = 0;
   return {
     id,
     name,
     note,
     warm: () => runLoad({ ...job, connections: CONNECTIONS, duration: WARMUP }),
-    slice: () => runLoad({ ...job, connections: CONNECTIONS, duration: SLICE }),
+    async slice() {
+      const before = await meter?.();
+      const r = await runLoad({ ...job, connections: CONNECTIONS, duration: SLICE });
+      if (before && meter) {
+        const after = await meter();
+        statements += after.statements - before.statements;
+        cpu += after.cpuMicros - before.cpuMicros;
+        requests += r.requests;
+      }
+      return r;
+    },
+    perRequest: () => (meter && requests ? { queries: statements / requests, cpuMicros: cpu / requests } : null),
   };
 }
 
@@ -229,7 +244,7 @@ async function main(): Promise<void> {
     scenarios.push(timed('a', 'bare Express 5, GET /json', { origin: url, path: '/json', method: 'GET', headers: {}, expectBody: '"hello"' }));
   }
   const verdicts: Array<(rows: Row[]) => Verdict[]> = [];
-  if (['b', 'c', 'd', 'e', 'f', 'g', 'i', 'j'].some((s) => ONLY.has(s))) {
+  if (['b', 'c', 'd', 'e', 'f', 'g', 'i', 'j', 'k'].some((s) => ONLY.has(s))) {
     const portal = start('portal', './servers/portal.ts');
     const pi = await portal.call<PortalInfo>('info');
     if (ONLY.has('b')) {
@@ -248,10 +263,28 @@ async function main(): Promise<void> {
         timed('c', 'portal GET /healthz', { origin: pi.url, path: '/healthz', method: 'GET', headers: {}, expectBody: '"status":"ok"' }, 'SELECT 1'),
       );
     if (STORES.has('sqlite')) scenarios.push(...(await tokenScenarios(portal, '', 'SQLite')));
-    if (ONLY.has('i') || ONLY.has('j')) {
-      const { proxied, direct } = await gatewayJobs(start, portal, pi.url, await signIn(pi));
-      if (ONLY.has('i')) scenarios.push(timed('i', 'portal gateway GET /api/orders/… (signed in)', proxied, 'session + cached API token + streamed proxy'));
-      if (ONLY.has('j')) scenarios.push(timed('j', 'the same API called directly (bearer)', direct, 'JWT verified against the portal JWKS'));
+    if (ONLY.has('i') || ONLY.has('j') || ONLY.has('k')) {
+      const { proxied, direct, bare, upstream } = await gatewayJobs(start, portal, pi.url, await signIn(pi), ONLY.has('k'));
+      // CPU per request of every server the call crosses: the portal and the API for i, the API alone for j.
+      const upstreamMeter = () => upstream.call<Meter>('meter');
+      const bothMeter = async (): Promise<Meter> => {
+        const [p, u] = await Promise.all([portal.call<Meter>('meter'), upstreamMeter()]);
+        return { ...p, cpuMicros: p.cpuMicros + u.cpuMicros };
+      };
+      if (ONLY.has('i'))
+        scenarios.push(
+          timed('i', 'portal gateway GET /api/orders/… (signed in)', proxied, 'session + cached API token + streamed proxy; CPU: portal + API', bothMeter),
+        );
+      if (ONLY.has('j'))
+        scenarios.push(timed('j', 'the same API called directly (bearer)', direct, 'JWT verified against the portal JWKS; CPU: API', upstreamMeter));
+      if (bare) {
+        const { meter: proxy, ...job } = bare;
+        const bareMeter = async (): Promise<Meter> => {
+          const [p, u] = await Promise.all([proxy.call<Meter>('meter'), upstreamMeter()]);
+          return { ...p, cpuMicros: p.cpuMicros + u.cpuMicros };
+        };
+        scenarios.push(timed('k', 'the same API behind a bare proxy (no checks)', job, 'the floor: undici stream, nothing else; CPU: proxy + API', bareMeter));
+      }
     }
     if (ONLY.has('f')) {
       const peer = start('peer', './servers/peer.ts');
@@ -340,7 +373,14 @@ async function main(): Promise<void> {
       if (mine && peer && !Number.isNaN(mine)) targets.push({ label: `server CPU per request, peer ÷ ${id}`, value: (100 * peer) / mine, unit: '%' });
     }
   }
-  if (ONLY.has('i') && ONLY.has('j')) targets.push({ label: 'gateway ÷ direct API call (i/j)', value: ratio('i', 'j'), unit: '%', min: 60 });
+  if (ONLY.has('i') && ONLY.has('j')) {
+    targets.push({ label: 'gateway ÷ direct API call (i/j)', value: ratio('i', 'j'), unit: '%', min: 60 });
+    // The same from the servers' CPU per call (the API's alone over the API's plus the portal's): what a machine with nothing else to do would show.
+    const cpuI = rows.find((r) => r.id === 'i')?.cpuMicros;
+    const cpuJ = rows.find((r) => r.id === 'j')?.cpuMicros;
+    if (cpuI && cpuJ) targets.push({ label: 'server CPU per call, j ÷ i', value: (100 * cpuJ) / cpuI, unit: '%' });
+  }
+  if (ONLY.has('k') && ONLY.has('j')) targets.push({ label: 'bare proxy ÷ direct API call (k/j): the ceiling for i/j', value: ratio('k', 'j'), unit: '%' });
   printReport(rows, targets);
   printVerdicts(verdicts.flatMap((v) => v(rows)));
   printByStore(rows);

@@ -68,6 +68,7 @@ import { federationRoutes } from './federation/routes.ts';
 import { upstreamTokensFor } from './federation/tokens.ts';
 import { createMail, type Mail } from './mail/mail.ts';
 import { gatewayRoutes } from './gateway/routes.ts';
+import { API_PREFIX } from './gateway/route-table.ts';
 export { attachZenith } from './compat/zenith/upgrade.ts';
 import type { Server } from 'node:http';
 import { attachGateway } from './gateway/upgrade.ts';
@@ -137,7 +138,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // The branding reaches every mail as it is sent, and the server-rendered pages of each request.
   const branding = createBranding(store, logger, now);
   const app = express();
-  app.use(pageBrandFor(() => branding.current()));
+  app.use(pageBrandFor(() => branding.current(), API_PREFIX));
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
@@ -145,6 +146,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const headers = securityHeaders({ https });
   // NUL, malformed percent-encoding and non-UTF-8 URLs never reach a router, a parser or the database.
   app.use(edgeGuard(config));
+  // First-party apps' APIs below /api (issue 18): streamed, so no body parser runs before it. Mounted
+  // first so a proxied call crosses no other router; nothing else answers below /api.
+  app.use(gatewayRoutes(deps));
 
   const mail = createMail(config, store, logger, now, () => branding.current());
   app.get(
@@ -222,8 +226,6 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }),
   );
   app.use(sagRoutes(deps));
-  // First-party apps' APIs below /api (issue 18): streamed, so no body parser runs before it.
-  app.use(gatewayRoutes(deps));
 
   // The sign-in screen's first answer comes inside its HTML: one round trip fewer before the form.
   const interactionEmbed = { path: '/interaction/:uid', id: INTERACTION_DATA_ID, read: (req: Request, res: Response) => interactionScreen(deps, req, res) };

@@ -22,7 +22,10 @@ const HOP_BY_HOP = new Set([
 const PORTAL_COOKIE = /^(__Host-|__Secure-)?portal($|[-_.])/;
 
 function hopByHop(headers: IncomingHttpHeaders): Set<string> {
-  const named = String(headers.connection ?? '')
+  // The usual Connection values name no other header: no new set per call.
+  const connection = headers.connection;
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return HOP_BY_HOP;
+  const named = String(connection)
     .toLowerCase()
     .split(',')
     .map((s) => s.trim())

@@ -5,16 +5,19 @@
  * 504 too slow, 413 too large); after it starts, the browser's connection is
  * cut, as the upstream's was.
  */
-import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import https from 'node:https';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
+import { Agent, type Dispatcher, errors } from 'undici';
 import type { ApiRoute } from '../store/store.ts';
 import { AppError } from '../http/errors.ts';
 import { browserResponseHeaders } from './headers.ts';
 import type { Breaker } from './breaker.ts';
 
 // Kept-alive sockets to each upstream: a TCP (and TLS) handshake per call would cost more than the call.
-const AGENTS = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 512 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 512 }) };
+// undici (the engine of Node's own fetch) rather than node:http, and its stream() that writes the answer
+// straight into the browser's response: the portal's CPU per proxied call went from about 450 to 260 µs
+// together with the other changes of that commit (bench scenario i).
+const AGENT = new Agent({ connections: 512, keepAliveTimeout: 10_000 });
 
 export const tooLarge = (max: number) => new AppError('body_too_large', `The request body is larger than this API accepts (${max} bytes).`, { status: 413 });
 const unreachable = (cause: unknown) =>
@@ -31,7 +34,7 @@ const offsite = () =>
   new AppError('upstream_redirect_refused', 'The API redirected somewhere this portal does not send browsers to.', { status: 502, expose: true });
 
 function classify(e: NodeJS.ErrnoException): AppError {
-  return typeof e.code === 'string' && e.code.startsWith('HPE_') ? garbled(e) : unreachable(e);
+  return e instanceof errors.HTTPParserError || (typeof e.code === 'string' && e.code.startsWith('HPE_')) ? garbled(e) : unreachable(e);
 }
 
 /** Counts the body as it streams past and fails once it exceeds `max`. */
@@ -84,80 +87,69 @@ export interface ForwardInput {
 /** Resolves 'done' once the answer is on its way (or the browser left), 'retry' on a 401 to retry. */
 export function forward(i: ForwardInput): Promise<'done' | 'retry'> {
   const { req, res, route, target, breaker } = i;
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const upReq = (target.protocol === 'https:' ? https : http).request(target, {
-      method: req.method,
-      headers: i.headers,
-      agent: AGENTS[target.protocol as 'http:'],
-    });
-    const fail = (e: AppError) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      upReq.destroy();
-      reject(e);
-    };
-    const timer = setTimeout(() => {
-      breaker.failure();
-      fail(slow());
-    }, route.timeoutMs);
-    upReq.on('error', (e: NodeJS.ErrnoException) => {
-      if (settled) return;
-      breaker.failure();
-      fail(classify(e));
-    });
-    upReq.on('response', (upRes) => {
-      clearTimeout(timer);
-      if (settled) return upRes.destroy();
-      breaker.success();
-      const status = upRes.statusCode ?? 502;
-      if (status === 401 && i.retryOn401) {
-        settled = true;
-        upRes.resume();
-        return resolve('retry');
-      }
-      const headers = browserResponseHeaders(upRes.headers);
-      if (status >= 300 && status < 400 && typeof upRes.headers.location === 'string') {
-        const to = redirectTarget(upRes.headers.location, target, route, i.publicOrigin);
-        if (!to) {
-          upRes.resume();
-          return fail(offsite());
-        }
-        headers.location = to;
-      }
-      settled = true;
-      res.writeHead(status, headers);
-      // A stalled download is cut after the route's timeout of silence, not held open forever.
-      upRes.setTimeout(route.timeoutMs, () => upRes.destroy());
-      upRes.on('error', () => res.destroy());
-      upRes.on('aborted', () => res.destroy());
-      upRes.pipe(res);
-      upRes.on('end', () => resolve('done'));
-      res.on('close', () => {
-        if (!upRes.complete) upRes.destroy();
-        resolve('done');
-      });
-    });
-    // The browser went away before the upstream answered: stop the upstream call too.
-    res.on('close', () => {
-      if (!settled) {
-        settled = true;
-        clearTimeout(timer);
-        upReq.destroy();
-        resolve('done');
-      }
-    });
-    if (!i.withBody) {
-      upReq.end();
-      return;
-    }
+  const abort = new AbortController();
+  // The browser went away before the upstream answered (or while it streams): stop the upstream call too.
+  const onClose = () => {
+    if (!res.writableFinished) abort.abort();
+  };
+  res.once('close', onClose);
+  let limitError: AppError | null = null;
+  let body: Readable | undefined;
+  if (i.withBody) {
     const limit = new Limit(route.maxBodyBytes);
     limit.on('error', (e) => {
+      limitError = e as AppError;
       req.unpipe(limit);
-      fail(e as AppError);
     });
-    req.on('error', () => upReq.destroy());
-    req.pipe(limit).pipe(upReq);
-  });
+    req.on('error', () => abort.abort());
+    body = req.pipe(limit);
+  }
+  let outcome: 'done' | 'retry' = 'done';
+  // undici's stream(): the answer is written straight into the browser's response, no stream in between.
+  return AGENT.stream(
+    {
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
+      method: req.method as Dispatcher.HttpMethod,
+      headers: i.headers as Record<string, string | string[]>,
+      body,
+      signal: abort.signal,
+      headersTimeout: route.timeoutMs,
+      // A stalled download is cut after the route's timeout of silence, not held open forever.
+      bodyTimeout: route.timeoutMs,
+    },
+    ({ statusCode: status, headers: upHeaders }) => {
+      breaker.success();
+      if (status === 401 && i.retryOn401) {
+        outcome = 'retry';
+        return new Writable({ write: (_c, _e, cb) => cb() });
+      }
+      const headers = browserResponseHeaders(upHeaders as IncomingHttpHeaders);
+      const location = upHeaders.location;
+      if (status >= 300 && status < 400 && typeof location === 'string') {
+        const to = redirectTarget(location, target, route, i.publicOrigin);
+        if (!to) throw offsite();
+        headers.location = to;
+      }
+      res.writeHead(status, headers);
+      return res;
+    },
+  ).then(
+    () => {
+      res.off('close', onClose);
+      return outcome;
+    },
+    (e: NodeJS.ErrnoException) => {
+      res.off('close', onClose);
+      if (limitError) throw limitError;
+      if (e instanceof AppError) throw e;
+      // The browser left: nobody to answer.
+      if (abort.signal.aborted || res.destroyed) return 'done' as const;
+      // Cut after the answer started: the browser's connection is cut too (the caller sees headers sent).
+      if (res.headersSent) throw classify(e);
+      breaker.failure();
+      if (e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') throw slow();
+      throw classify(e);
+    },
+  );
 }

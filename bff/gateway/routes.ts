@@ -22,16 +22,29 @@ import type { ApiRoute } from '../store/store.ts';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+// Each route's upstream parsed once (route objects live as long as the table's cached list).
+const bases = new WeakMap<ApiRoute, { origin: string; basePath: string }>();
+function baseOf(route: ApiRoute): { origin: string; basePath: string } {
+  let b = bases.get(route);
+  if (!b) {
+    const u = new URL(route.upstream);
+    b = { origin: u.origin, basePath: u.pathname.replace(/\/$/, '') };
+    bases.set(route, b);
+  }
+  return b;
+}
+
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+
 /** The upstream URL for a request path below the route, or a 400 for dot segments that could climb out of it. */
 export function upstreamUrl(route: ApiRoute, originalUrl: string): URL {
   const q = originalUrl.indexOf('?');
   const pathname = q < 0 ? originalUrl : originalUrl.slice(0, q);
   const rest = pathname.slice(route.path.length);
-  if (rest.split('/').some((s) => /^(\.|%2e){1,2}$/i.test(s))) throw badRequest('invalid_path', 'The path may not contain . or .. segments.');
-  const base = new URL(route.upstream);
+  if (DOT_SEGMENT.test(rest)) throw badRequest('invalid_path', 'The path may not contain . or .. segments.');
+  const base = baseOf(route);
   const target = new URL(`${route.upstream}${rest}${q < 0 ? '' : originalUrl.slice(q)}`);
-  if (target.origin !== base.origin || !target.pathname.startsWith(base.pathname.replace(/\/$/, '')))
-    throw badRequest('invalid_path', 'The path leaves this API.');
+  if (target.origin !== base.origin || !target.pathname.startsWith(base.basePath)) throw badRequest('invalid_path', 'The path leaves this API.');
   return target;
 }
 
@@ -107,7 +120,7 @@ export function gatewayRoutes(deps: SessionDeps): (req: Request, res: Response, 
       const e = answer(res, err, requestId);
       if (e.status >= 500) deps.logger.warn({ requestId, err: e.cause ?? e, route: route?.path }, 'gateway request failed');
     } finally {
-      if (route) {
+      if (route && deps.logger.isLevelEnabled('info')) {
         const log = {
           requestId,
           method: req.method,
