@@ -3,11 +3,12 @@
  * person's own password replaces the initial one, then the sign-in goes on
  * (to the second factor when the account has or needs one).
  */
+import { interactionDetailsOf } from './details.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { SessionDeps } from '../session/guard.ts';
 import { parse } from '../http/validate.ts';
-import { badRequest, gone, notFound } from '../http/errors.ts';
+import { badRequest, gone } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { holdForSecondFactor } from '../mfa/hold.ts';
 import { readPendingPasswordChange, replaceInitialPassword } from './password-change.ts';
@@ -19,9 +20,7 @@ export function passwordChangeRoutes(deps: SessionDeps): Router {
   const { provider, store } = deps;
 
   r.post('/interaction/:uid/new-password', async (req: Request, res: Response) => {
-    const d = await provider.interactionDetails(req, res).catch(() => null);
-    if (!d || d.uid !== req.params.uid)
-      throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
+    const d = await interactionDetailsOf(provider, req, res);
     const login = d.prompt.name === 'login' ? readPendingPasswordChange(d.result) : null;
     if (!login) throw badRequest('wrong_prompt', 'This sign-in is not waiting for a new password. Sign in again.');
     const { password } = parse(body, req.body);

@@ -22,13 +22,11 @@ import { signUp } from './sign-up.ts';
 import { CODE_SENT_MESSAGE, EMAIL_AMR, readPendingCode, redeemSignInCode, sendSignInCode } from './email-code.ts';
 import { SCREEN_PARAM } from '../oauth/client-settings.ts';
 import { needsVerification, notWaiting, readPending, sendVerification, verifyCode, verifyLink, type PendingVerification } from '../accounts/verify-email.ts';
-import { isStoreOutage } from '../http/error-handler.ts';
+import { interactionDetailsOf, type Details } from './details.ts';
 import { passkeySignInRoutes } from './passkey-routes.ts';
 import { holdForSecondFactor, readPendingSecondFactor, readPendingSetup } from '../mfa/hold.ts';
 import { factorsOf } from '../mfa/policy.ts';
 import { holdForPasswordChange, readPendingPasswordChange } from './password-change.ts';
-
-type Details = Awaited<ReturnType<SessionDeps['provider']['interactionDetails']>>;
 
 const loginBody = z.object({ email: z.string().max(320), password: z.string().max(4096) });
 const consentBody = z.object({ scopes: z.array(z.string().max(100)).max(50) });
@@ -36,18 +34,6 @@ const codeBody = z.object({ code: z.string().max(20) });
 const linkBody = z.object({ token: z.string().max(200) });
 const emailBody = z.object({ email: z.string().max(320) });
 const signUpBody = z.object({ email: z.string().max(320), name: z.string().max(200).default(''), password: z.string().max(4096) });
-
-async function detailsOf(provider: SessionDeps['provider'], req: Request, res: Response): Promise<Details> {
-  try {
-    const d = await provider.interactionDetails(req, res);
-    if (d.uid !== req.params.uid) throw new Error('uid mismatch');
-    return d;
-  } catch (e) {
-    // An interaction the database cannot read right now has not expired.
-    if (isStoreOutage(e)) throw e;
-    throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
-  }
-}
 
 function requestedScopes(d: Details): string[] {
   return String(d.params.scope ?? '')
@@ -91,7 +77,7 @@ async function waitingFor(
  */
 export async function interactionScreen(deps: SessionDeps, req: Request, res: Response): Promise<Interaction> {
   const { provider, store, config } = deps;
-  const d = await detailsOf(provider, req, res);
+  const d = await interactionDetailsOf(provider, req, res);
   // An admin's impersonation request signs this browser in as the target without a password;
   // only the admin who asked, in the same browser, once (impersonation/impersonation.ts).
   if (typeof d.params.impersonation === 'string' && d.prompt.name === 'login') {
@@ -128,7 +114,7 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
   const steps = { ...deps, mail };
   const meta = (req: Request) => ({ ip: clientIp(req), userAgent: req.get('user-agent') ?? null });
 
-  const details = (req: Request, res: Response) => detailsOf(provider, req, res);
+  const details = (req: Request, res: Response) => interactionDetailsOf(provider, req, res);
 
   async function finish(req: Request, res: Response, result: Parameters<SessionDeps['provider']['interactionResult']>[2]) {
     // A first factor is done: an account with a second factor is asked for it first (sign-in/second-factor.ts).

@@ -5,13 +5,14 @@
  * once one is set up here: an authenticator app (confirmed by a code; recovery
  * codes shown once) or a new passkey.
  */
+import { interactionDetailsOf } from './details.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { SessionDeps } from '../session/guard.ts';
 import type { Mail } from '../mail/mail.ts';
 import type { User } from '../store/store.ts';
 import { parse } from '../http/validate.ts';
-import { badRequest, gone, notFound } from '../http/errors.ts';
+import { badRequest, gone } from '../http/errors.ts';
 import { clientIp } from '../http/security.ts';
 import { checkSecondFactor, secondFactorBody } from '../mfa/second-factor.ts';
 import { passkeyAmr, registerPasskey, registrationOptions, secondFactorOptions, verifyPasskeySecondFactor } from '../mfa/passkeys.ts';
@@ -29,9 +30,7 @@ export function secondFactorRoutes(deps: SessionDeps, mail: Mail): Router {
 
   /** The interaction, the first factor's result it holds, and whose it is. */
   async function held(req: Request, res: Response) {
-    const d = await provider.interactionDetails(req, res).catch(() => null);
-    if (!d || d.uid !== req.params.uid)
-      throw notFound('interaction_not_found', 'This sign-in request has expired or was started in another browser. Go back to the app and start again.');
+    const d = await interactionDetailsOf(provider, req, res);
     const login = d.prompt.name === 'login' ? readPendingSecondFactor(d.result) : null;
     if (!login) throw badRequest('wrong_prompt', 'This sign-in is not waiting for a second factor. Sign in again.');
     const user: User | null = await store.users.findById(login.accountId);

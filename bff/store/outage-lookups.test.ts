@@ -1,7 +1,7 @@
 /**
  * Lookups that read "none" from a failed oidc-provider find (a malformed or
  * refused token) must not read it from a database outage too: the sign-in
- * screen, the legacy refresh, /oauth/userinfo, the WorkOS sign-out link and Zenith's AuthToken
+ * screen and its later steps (second factor, new password), the legacy refresh, /oauth/userinfo, the WorkOS sign-out link and Zenith's AuthToken
  * with a refresh token answer 503 + Retry-After (Zenith: its Error message),
  * never interaction_not_found, invalid_grant, invalid_token, "sign in first" or Reject. PostgreSQL
  * goes away behind a TCP proxy; SQLite's driver reports the file unusable as
@@ -57,6 +57,24 @@ async function checks(f: Fixture, outage: Outage): Promise<void> {
     assertRetryAfter(screen, 'GET /bff/interaction/:uid');
     assert.equal(((await screen.json()) as { error: string }).error, 'temporarily_unavailable');
     await assertSignInUnavailable(f.app, signIn);
+    // The later steps of the same sign-in (a second factor, the initial password's replacement) read it too.
+    for (const step of ['second-factor', 'new-password']) {
+      const res = await call(`${f.app.url}/bff/interaction/${signIn.uid}/${step}`, {
+        method: 'POST',
+        headers: {
+          cookie: signIn.agent.cookieHeader(),
+          accept: 'application/json',
+          'content-type': 'application/json',
+          'x-portal-csrf': '1',
+          origin: f.app.url,
+          'sec-fetch-site': 'same-origin',
+        },
+        body: JSON.stringify(step === 'new-password' ? { password: 'a new password for the outage' } : { code: '123456' }),
+      });
+      assert.equal(res.status, 503, `POST /bff/interaction/:uid/${step}`);
+      assertRetryAfter(res, step);
+      assert.equal(((await res.json()) as { error: string }).error, 'temporarily_unavailable');
+    }
 
     const legacy = await call(
       `${f.app.config.issuer}?${new URLSearchParams({ '': 'token', grant_type: 'refresh_token', refresh_token: 'a-refresh-token-the-database-would-look-up' })}`,
