@@ -11,6 +11,7 @@ import type { Config } from '../config/config.ts';
 import type { BffSession, Store, User } from '../store/store.ts';
 import type { Logger } from '../http/logger.ts';
 import { AppError, unauthorized } from '../http/errors.ts';
+import { noneUnlessOutage } from '../http/error-handler.ts';
 
 export interface SessionTokens {
   access_token: string;
@@ -143,7 +144,7 @@ export function createSessionService(deps: {
         r = await oidc.refreshTokenGrant(deps.oidcConfig(), start);
       } catch (e) {
         // Lost a race with an attempt whose lock had lapsed (a slow provider): follow its rotation once.
-        const next = isInvalidGrant(e) && s.refreshAttempt !== null ? await unspent(start).catch(() => start) : start;
+        const next = isInvalidGrant(e) && s.refreshAttempt !== null ? ((await unspent(start).catch(noneUnlessOutage)) ?? start) : start;
         if (next === start) throw e;
         r = await oidc.refreshTokenGrant(deps.oidcConfig(), next);
       }
