@@ -17,6 +17,7 @@ import { publicClient, registerClient, rotateClientSecret } from './oauth/client
 import { rotateSigningKey } from './oauth/keys.ts';
 import { CLIENT_UPDATE_USAGE, runClientUpdate } from './admin/client-cli.ts';
 import { SESSION_CHANNEL } from './session/sessions.ts';
+import { revokeOtherAccess } from './accounts/revoke.ts';
 import { createSetupLink } from './accounts/setup.ts';
 import { setUsername, usernameProblem } from './accounts/usernames.ts';
 import { ORG_USAGE, runOrgCommand } from './orgs/cli.ts';
@@ -153,12 +154,19 @@ async function run(argv: string[], store: Store, config: Config): Promise<number
       if (!user) throw new UsageError(`no user with the email ${email}`);
       const disabled = action === 'disable';
       await store.users.setDisabled(user.id, disabled, now);
-      if (disabled) {
-        await store.bffSessions.revokeAllForUser(user.id, now);
-        // Running portals drop their cached copies of this user's sessions at once.
-        await store.events.publish(SESSION_CHANNEL, `user:${user.id}`);
-      }
       await audit.record(disabled ? 'user_disabled' : 'user_enabled', { subjectId: user.id, data: { via: 'cli' } });
+      if (disabled) {
+        // As the admin screen does: out at once, everywhere. Every BFF session, provider session and
+        // partner grant ends, and partners with a back-channel logout URI are told through the outbox
+        // (a running portal delivers it).
+        const revoked = await revokeOtherAccess(store, user.id, {}, async (userId) => {
+          const n = await store.bffSessions.revokeAllForUser(userId, now);
+          // Running portals drop their cached copies of this user's sessions at once.
+          await store.events.publish(SESSION_CHANNEL, `user:${userId}`);
+          return n;
+        });
+        await audit.record('sessions_revoked', { subjectId: user.id, data: { reason: 'user_disabled', via: 'cli', ...revoked } });
+      }
       out(publicUser((await store.users.findById(user.id))!));
       return 0;
     }

@@ -234,6 +234,24 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
     });
 
+    it('`portal user disable` queues a logout too, and ends the partner grants as the admin screen does', async () => {
+      const { user, sid, email } = await signedInEverywhere();
+      const grantsBefore = await app.store.oidcOwners.grantIds(user.id);
+      assert.equal(grantsBefore.length, 3, 'the BFF and both partners');
+      const res = portal(app, ['user', 'disable', '--email', email]);
+      assert.equal(res.status, 0, res.stderr);
+      const { tokens } = await tick();
+      assert.deepEqual(
+        tokens.map((t) => [t.sub, t.sid]),
+        [[user.id, sid]],
+      );
+      assert.deepEqual(await app.store.oidcOwners.grantIds(user.id), []);
+      assert.deepEqual(await app.store.oidcOwners.sessions(user.id), []);
+      const audit = await app.store.audit.list({ kind: 'sessions_revoked', subjectId: user.id });
+      assert.equal(audit.length, 1);
+      assert.deepEqual(audit[0]!.data, { reason: 'user_disabled', via: 'cli', bffSessions: 1, grants: 3, providerSessions: 1 });
+    });
+
     it('a password reset, which ends every session, queues a logout', async () => {
       const { user, sid } = await signedInEverywhere();
       const { link } = await issueResetLink(app.deps, user, Date.now());
