@@ -2,14 +2,15 @@
  * Logo upload (issue 11) through the real app on both databases: admins only and CSRF-checked,
  * PNG/JPEG/WebP judged by their bytes, SVG and disguised files refused, a size cap, the image
  * served under its content hash with its type, nosniff and a sandboxing CSP, and the address
- * accepted as the branding's logo only while the image exists.
+ * accepted as the branding's logo only while the image exists; images the branding does not name
+ * are swept a day after upload or replacement.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
-import { LOGO_MAX_BYTES } from './logo.ts';
+import { LOGO_MAX_BYTES, readLogo } from './logo.ts';
 
 const PASSWORD = 'correct horse battery staple';
 // A 1×1 transparent PNG.
@@ -87,6 +88,35 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const saved = await admin.api('PUT', '/bff/admin/branding', { ...base, logoUrl, updatedAt: current });
       assert.equal(saved.status, 200);
       assert.deepEqual(await (await fetch(`${app.url}/bff/branding`)).json(), { portalName: 'Acme', logoUrl, supportEmail: null });
+    });
+
+    it('keeps the logo the branding names; an upload never saved and a replaced logo are swept a day later', async () => {
+      const pngWith = (n: number) => Buffer.concat([PNG, Buffer.from([n])]);
+      const address = async (body: Buffer) => ((await (await upload(admin, body, 'image/png')).json()) as { logoUrl: string }).logoUrl;
+      const save = async (logoUrl: string) => {
+        const { updatedAt } = ((await (await admin.api('GET', '/bff/admin/branding')).json()) as { branding: { updatedAt: number } }).branding;
+        const res = await admin.api('PUT', '/bff/admin/branding', { portalName: 'Acme', primaryColour: '#2446c7', supportEmail: null, logoUrl, updatedAt });
+        assert.equal(res.status, 200, await res.clone().text());
+      };
+      // What the Store holds (a process that served an image keeps its copy: the address is its content hash).
+      const storedAt = async (url: string) => ((await readLogo(app.store, url)) ? 200 : 404);
+      const sweepAfter = (ms: number) => app.store.settings.sweep(Date.now() + ms);
+      const HOUR = 60 * 60 * 1000;
+
+      const first = await address(pngWith(1));
+      await save(first);
+      const unsaved = await address(pngWith(2));
+      const second = await address(pngWith(3));
+      await save(second);
+      // Within the day everything is still served (pages sent before the change name the old logo).
+      await sweepAfter(23 * HOUR);
+      assert.deepEqual([await storedAt(first), await storedAt(unsaved), await storedAt(second)], [200, 200, 200]);
+      await sweepAfter(25 * HOUR);
+      assert.deepEqual([await storedAt(first), await storedAt(unsaved), await storedAt(second)], [404, 404, 200], 'replaced, never saved, current');
+      // The current logo stays however long it is named, and uploading it again does not shorten that.
+      assert.equal(await address(pngWith(3)), second);
+      await sweepAfter(400 * 24 * HOUR);
+      assert.equal(await storedAt(second), 200);
     });
   });
 }

@@ -29,15 +29,23 @@ const unsupported = () =>
     fields: { logo: 'Use a PNG, JPEG or WebP image.' },
   });
 
-/** Checks and stores the image; returns the address to save as logoUrl. */
-export async function storeLogo(store: Store, body: Buffer, declaredType: string): Promise<{ url: string; type: string; bytes: number }> {
+/**
+ * An uploaded image lives a day unless the branding names it (`keepLogo`), so uploads never saved
+ * and logos replaced since are swept from the Store (the settings sweep). A replaced logo gets the
+ * same day (`retireLogo`): pages and mails sent before the change still show it meanwhile.
+ */
+export const LOGO_GRACE_MS = 24 * 60 * 60 * 1000;
+
+/** Checks and stores the image (for a day, until the branding names it); returns the address to save as logoUrl. */
+export async function storeLogo(store: Store, body: Buffer, declaredType: string, now: number): Promise<{ url: string; type: string; bytes: number }> {
   if (body.length === 0) throw new AppError('logo_empty', 'Choose an image file to upload.', { status: 400, fields: { logo: 'The file is empty.' } });
   const ext = (Object.keys(TYPES) as Ext[]).find((e) => TYPES[e].sniff(body));
   // The bytes decide; a declared type that disagrees (an SVG renamed .png) is refused too.
   if (!ext || TYPES[ext].type !== declaredType.split(';')[0]!.trim().toLowerCase()) throw unsupported();
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 32);
+  // Already there (the current logo, or an earlier upload): left as it is, its lifetime too.
   if ((await store.settings.get(key(hash))) === null)
-    await store.settings.set(key(hash), JSON.stringify({ type: TYPES[ext].type, data: body.toString('base64') }));
+    await store.settings.set(key(hash), JSON.stringify({ type: TYPES[ext].type, data: body.toString('base64') }), now + LOGO_GRACE_MS);
   return { url: `/branding/logo/${hash}.${ext}`, type: TYPES[ext].type, bytes: body.length };
 }
 
@@ -52,3 +60,19 @@ export async function readLogo(store: Store, path: string): Promise<{ type: stri
   if (TYPES[m[2] as Ext].type !== type) return null;
   return { type, data: Buffer.from(data, 'base64') };
 }
+
+/** Re-stores the image an address names with the given lifetime (none: kept); false when it is not there. */
+async function setLifetime(store: Store, path: string, expiresAt: number | undefined): Promise<boolean> {
+  const m = LOGO_PATH.exec(path);
+  if (!m) return false;
+  const raw = await store.settings.get(key(m[1]!));
+  if (raw === null) return false;
+  await store.settings.set(key(m[1]!), raw, expiresAt);
+  return true;
+}
+
+/** The branding now names this uploaded logo: it stays until replaced. */
+export const keepLogo = (store: Store, path: string): Promise<boolean> => setLifetime(store, path, undefined);
+
+/** The branding no longer names this uploaded logo: it is swept a day from now. */
+export const retireLogo = (store: Store, path: string, now: number): Promise<boolean> => setLifetime(store, path, now + LOGO_GRACE_MS);

@@ -14,7 +14,7 @@ import { clientIp } from '../http/security.ts';
 import { emailProblem, normaliseEmail } from '../accounts/email.ts';
 import { guardedFetch } from '../federation/egress.ts';
 import { brandingCss, DEFAULT_BRANDING, type BrandingService } from './branding.ts';
-import { LOGO_MAX_BYTES, LOGO_PATH, readLogo, storeLogo } from './logo.ts';
+import { LOGO_MAX_BYTES, LOGO_PATH, keepLogo, readLogo, retireLogo, storeLogo } from './logo.ts';
 import { isHexColour, primaryContrast } from '../../api/colour.ts';
 
 const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp|svg\+xml|avif)\s*(;|$)/i;
@@ -76,7 +76,7 @@ export function brandingRoutes(deps: SessionDeps, branding: BrandingService): Ro
   r.put('/admin/branding/logo', express.raw({ type: () => true, limit: LOGO_MAX_BYTES }), async (req, res) => {
     const { user } = await requireAdmin(deps, req, res);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const logo = await storeLogo(deps.store, body, req.get('content-type') ?? '');
+    const logo = await storeLogo(deps.store, body, req.get('content-type') ?? '', deps.now());
     await deps.audit.record('branding_logo_uploaded', {
       actorId: user.id,
       ip: clientIp(req),
@@ -117,6 +117,8 @@ export function brandingRoutes(deps: SessionDeps, branding: BrandingService): Ro
     const before = await branding.get();
     const saved = await branding.save({ portalName, logoUrl, primaryColour: colour, supportEmail }, b.updatedAt, deps.now());
     if (!saved) throw conflict('stale_page', 'Another administrator changed the branding since you opened this page. Reload to see it, then try again.');
+    if (uploaded) await keepLogo(deps.store, logoUrl);
+    if (before.logoUrl && before.logoUrl !== logoUrl && LOGO_PATH.test(before.logoUrl)) await retireLogo(deps.store, before.logoUrl, deps.now());
     await deps.audit.record('branding_changed', {
       actorId: user.id,
       ip: clientIp(req),
