@@ -119,7 +119,8 @@ export async function checkCredentials(email: string, password: string, c: Crede
   // An email or a username: each counts under its own name, so the throttle reveals no link between them.
   const user = normalised ? await findBySignInName(c.store, normalised) : null;
   const stored = user?.passwordHash ?? (await dummyHash());
-  const ok = (await verifyPassword(stored, typeof password === 'string' ? password : '')) && user !== null && user.passwordHash !== null && !user.disabled;
+  const ok =
+    (await verifyPassword(stored, typeof password === 'string' ? password : '', c.ip)) && user !== null && user.passwordHash !== null && !user.disabled;
   if (!ok) {
     await Promise.all([
       c.store.throttle.hit(pairKey, c.now, c.windowMs),

@@ -66,6 +66,33 @@ describe('HashGate with real argon2id hashes', () => {
     assert.equal(gate.refused, 3);
     assert.equal(await gate.run(() => verify(stored, PASSWORD)), true);
   });
+
+  it('one address flooding a busy queue keeps to its share; other addresses still get the other half', async () => {
+    const gate = new HashGate({ concurrency: 1, maxQueued: 8, perKey: 2 });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const settle = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ran',
+        (e: { code?: string }) => e.code ?? 'error',
+      );
+    // Past its share, the flooder is still let in while the queue is under half full (a partner
+    // server signing many people in at once), then refused: 1 running + 4 waiting of 8.
+    const flood = Array.from({ length: 10 }, () => settle(gate.run(() => held, '203.0.113.9')));
+    assert.equal(gate.running, 1);
+    assert.equal(gate.waiting, 4);
+    // Everyone else fills the rest of the queue, up to its bound.
+    const others = Array.from({ length: 4 }, (_, i) => settle(gate.run(() => held, `198.51.100.${i}`)));
+    const anonymous = settle(gate.run(() => held));
+    assert.equal(gate.waiting, 8);
+    release();
+    assert.deepEqual(await Promise.all(flood), [...Array(5).fill('ran'), ...Array(5).fill('busy')]);
+    assert.deepEqual(await Promise.all(others), Array(4).fill('ran'));
+    assert.equal(await anonymous, 'busy', 'the queue itself was full');
+    assert.equal(gate.refused, 6);
+    // Nothing held any more: the flooder's share is free again.
+    assert.equal(await gate.run(() => verify(stored, PASSWORD), '203.0.113.9'), true);
+  });
 });
 
 for (const db of ['sqlite', 'postgres'] as const) {

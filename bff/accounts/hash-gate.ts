@@ -17,6 +17,13 @@ export interface HashGateOptions {
   concurrency: number;
   /** Hashes allowed to wait; one more is refused with 503. */
   maxQueued: number;
+  /**
+   * Hashes one key (a client address) may hold, running and waiting, once the queue is half full;
+   * default an eighth of the queue (at least 1). While the queue is less than half full a key may
+   * take more (one partner server signing in many people at once), so one flooding address can
+   * never take more than half the queue from everyone else.
+   */
+  perKey?: number;
 }
 
 /** Seconds a refused client is asked to wait: the queue drains in well under that. */
@@ -44,11 +51,15 @@ export class HashGate {
   peak = 0;
   /** Requests refused because the queue was full. */
   refused = 0;
+  readonly perKey: number;
   readonly #waiting: Array<() => void> = [];
+  /** Hashes each key holds now (running or waiting). */
+  readonly #held = new Map<string, number>();
 
   constructor(opts: HashGateOptions) {
     this.concurrency = Math.max(1, Math.floor(opts.concurrency));
     this.maxQueued = Math.max(0, Math.floor(opts.maxQueued));
+    this.perKey = Math.max(1, Math.floor(opts.perKey ?? this.maxQueued / 8));
   }
 
   /** Hashes waiting for a turn. */
@@ -56,13 +67,32 @@ export class HashGate {
     return this.#waiting.length;
   }
 
-  /** Runs `work` when a slot is free; throws the 503 `busy` error when too many already wait. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` when a slot is free; throws the 503 `busy` error when too many already wait, or when
+   * `key` already holds its share of a queue that is half full.
+   */
+  async run<T>(work: () => Promise<T>, key?: string | null): Promise<T> {
+    const held = key ? (this.#held.get(key) ?? 0) : 0;
     if (this.running >= this.concurrency) {
-      if (this.#waiting.length >= this.maxQueued) {
+      if (this.#waiting.length >= this.maxQueued || (key && held >= this.perKey && this.#waiting.length * 2 >= this.maxQueued)) {
         this.refused++;
         throw hashingBusy();
       }
+    }
+    if (key) this.#held.set(key, held + 1);
+    try {
+      return await this.#run(work);
+    } finally {
+      if (key) {
+        const left = (this.#held.get(key) ?? 1) - 1;
+        if (left > 0) this.#held.set(key, left);
+        else this.#held.delete(key);
+      }
+    }
+  }
+
+  async #run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency) {
       // The slot is handed over by the finishing hash, so `running` never overshoots.
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
     } else {

@@ -24,8 +24,11 @@ export function hashPassword(password: string): Promise<string> {
  */
 export const hashWork = { verifications: 0, lastCost: '' };
 
-/** Waits its turn at the process's hashing gate, like hashPassword; a malformed stored hash verifies nothing. */
-export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+/**
+ * Waits its turn at the process's hashing gate, like hashPassword; a malformed stored hash verifies
+ * nothing. `from` (the client's address) limits what one address may hold of a busy queue.
+ */
+export async function verifyPassword(stored: string, password: string, from?: string | null): Promise<boolean> {
   return passwordHashing.run(async () => {
     try {
       const ok = await verify(stored, password);
@@ -35,7 +38,7 @@ export async function verifyPassword(stored: string, password: string): Promise<
     } catch {
       return false;
     }
-  });
+  }, from);
 }
 
 /** A hash of nothing in particular, verified when the account is unknown so timing does not tell. */
