@@ -74,27 +74,38 @@ function bind(params: readonly SqlValue[]): unknown[] {
   return params.map((p) => (p === undefined ? null : typeof p === 'bigint' ? p.toString() : p));
 }
 
-/** A Driver bound to one checked-out client, used inside transactions. */
+/**
+ * A Driver bound to one checked-out client, used inside transactions. A connection runs one
+ * statement at a time; code inside a transaction may still start several at once (Promise.all).
+ * pg used to queue those on the client itself, which it now deprecates ("client.query() already
+ * executing", an error in pg 9), so they are chained here, in the order they were started.
+ */
 function clientDriver(client: pg.PoolClient): Driver {
+  let tail: Promise<unknown> = Promise.resolve();
+  const send = (sql: string, params?: unknown[]): Promise<pg.QueryResult> => {
+    const result = tail.then(() => client.query(sql, params));
+    tail = result.catch(() => undefined);
+    return result;
+  };
   const tx: Driver = {
     kind: 'postgres',
     async query<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
       try {
-        return (await client.query(sql, bind(params))).rows as T[];
+        return (await send(sql, bind(params))).rows as T[];
       } catch (err) {
         throw translate(err);
       }
     },
     async run(sql, params = []) {
       try {
-        return { changes: (await client.query(sql, bind(params))).rowCount ?? 0 };
+        return { changes: (await send(sql, bind(params))).rowCount ?? 0 };
       } catch (err) {
         throw translate(err);
       }
     },
     async exec(script) {
       try {
-        await client.query(script);
+        await send(script);
       } catch (err) {
         throw translate(err);
       }
@@ -167,6 +178,8 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Driver {
   // One dedicated connection LISTENs for every subscribed channel; it reconnects after a drop.
   const listeners = new Map<string, Array<(payload: string) => void>>();
   let listener: pg.Client | null = null;
+  // The listener's statements one after another (pg no longer queues them on a client for us).
+  let listenTail: Promise<unknown> = Promise.resolve();
   let ended = false;
   async function connectListener(): Promise<void> {
     if (ended || listener || listeners.size === 0) return;
@@ -182,9 +195,13 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Driver {
     client.on('notification', (msg) => {
       for (const fn of listeners.get(msg.channel) ?? []) fn(msg.payload ?? '');
     });
-    try {
+    const ready = (async () => {
       await client.connect();
       for (const channel of listeners.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    })();
+    listenTail = ready.catch(() => undefined);
+    try {
+      await ready;
     } catch (err) {
       retry(err as Error);
     }
@@ -203,7 +220,8 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): Driver {
           return;
         }
         listeners.set(channel, [onMessage]);
-        if (listener) listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
+        const l = listener;
+        if (l) listenTail = listenTail.then(() => l.query(`LISTEN ${pg.escapeIdentifier(channel)}`)).catch(() => undefined);
         else void connectListener();
       },
     },
