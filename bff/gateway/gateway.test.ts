@@ -242,6 +242,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const hits = api.hits;
       assert.equal((await open({ origin: a.url })).status, 401);
       assert.equal((await open({ cookie: user.cookieHeader(), origin: 'https://evil.example' })).status, 403);
+      assert.equal((await open({ cookie: user.cookieHeader(), origin: '*' })).status, 403, "Zenith's '*' is foreign here");
       assert.equal(api.hits, hits);
     });
 

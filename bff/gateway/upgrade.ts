@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { Request } from 'express';
 import type { SessionDeps } from '../session/guard.ts';
 import { toAppError } from '../http/error-handler.ts';
+import { ownOriginWebSocket } from '../http/security.ts';
 import { API_PREFIX, routeTable } from './route-table.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { upstreamUrl } from './routes.ts';
@@ -58,7 +59,7 @@ export function attachGateway(server: Server, deps: SessionDeps, otherPaths: str
     const route = await table.match(pathname);
     if (!route) return refuse(socket, 404, 'api_route_not_found', `No API is configured at ${pathname}.`, requestId);
     // Browsers always send Origin on a WebSocket handshake: a foreign one is cross-site WebSocket hijacking.
-    if (req.headers.origin !== undefined && req.headers.origin !== publicUrl.origin) {
+    if (!ownOriginWebSocket(req.headers.origin, publicUrl.origin)) {
       return refuse(socket, 403, 'csrf_rejected', 'This connection did not come from the portal itself and was refused.', requestId);
     }
     const sid = await deps.sealCache.sid(req as Request, deps.cookies.session.cookieName);

@@ -88,6 +88,14 @@ export function allowedWebSocketOrigin(origin: string | undefined, publicUrl: st
   return origin === undefined || origin === '*' || origin === new URL(publicUrl).origin;
 }
 
+/**
+ * The gateway's WebSocket handshakes (first-party pages' APIs): the portal's own Origin, or none
+ * (not a browser). Unlike Zenith's, `*` is foreign here: no page of the portal sends it.
+ */
+export function ownOriginWebSocket(origin: string | undefined, publicOrigin: string): boolean {
+  return origin === undefined || origin === publicOrigin;
+}
+
 /** Headers for every response; HTML gets a strict CSP that forbids framing. */
 export function securityHeaders(opts: { https: boolean }): RequestHandler {
   const csp = [
