@@ -1,12 +1,9 @@
-import { useEffect, useState } from 'react';
-import { AdminPage, AdminRefusal } from '../session/components/admin-page.tsx';
+import { useState } from 'react';
+import { AdminPage, useAdminQueryGate } from '../session/components/admin-page.tsx';
 import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/confirm-dialog.tsx';
-import { QueryError } from '../../components/ui/query-error.tsx';
-import { Spinner } from '../../components/ui/spinner.tsx';
 import { SuccessNotice } from '../../components/ui/success-notice.tsx';
-import { isApiError } from '../../lib/api-client.ts';
-import { leaveTo, loginUrl } from '../../lib/navigation.ts';
+import { useConfirmedRemoval } from '../../lib/use-confirmed-removal.ts';
 import { useApiRoutes, useCreateApiRoute, useDeleteApiRoute, type ApiRoute } from './api/api-routes.ts';
 import { CreateApiRouteForm } from './route-form.tsx';
 
@@ -69,51 +66,30 @@ function ApiRoutesAdmin() {
   const routes = useApiRoutes();
   const create = useCreateApiRoute();
   const remove = useDeleteApiRoute();
-  const [asked, setAsked] = useState<ApiRoute | null>(null);
-  const [removed, setRemoved] = useState<string | null>(null);
+  const removal = useConfirmedRemoval(
+    remove,
+    (r: ApiRoute) => r.path,
+    (r) => r.path,
+  );
   const [formKey, setFormKey] = useState(0);
 
-  const status = isApiError(routes.error) ? routes.error.status : null;
-  useEffect(() => {
-    if (status === 401) leaveTo(loginUrl(RETURN_TO));
-  }, [status]);
-
-  if (status === 403) return <AdminRefusal error={routes.error} what="API routes" />;
-  if (routes.isPending || status === 401) return <Spinner />;
-  if (routes.isError) return <QueryError error={routes.error} onRetry={() => void routes.refetch()} />;
+  const loaded = useAdminQueryGate(routes, RETURN_TO, 'API routes');
+  if (!loaded.ready) return loaded.view;
 
   return (
     <>
-      {removed ? (
-        <SuccessNotice title={`${removed} was removed`} onDismiss={() => setRemoved(null)}>
+      {removal.removed ? (
+        <SuccessNotice title={`${removal.removed} was removed`} onDismiss={removal.dismiss}>
           <p>Calls to it are answered “not found” now.</p>
         </SuccessNotice>
       ) : null}
-      <RoutesTable
-        routes={routes.data.routes}
-        onDelete={(r) => {
-          remove.reset();
-          setAsked(r);
-        }}
-        busy={remove.isPending}
-      />
+      <RoutesTable routes={loaded.data.routes} onDelete={removal.ask} busy={remove.isPending} />
       <ConfirmDialog
-        open={asked !== null}
-        title={asked ? `Remove ${asked.path}?` : ''}
+        {...removal.dialog}
+        title={removal.asked ? `Remove ${removal.asked.path}?` : ''}
         confirmLabel="Remove route"
-        pending={remove.isPending}
-        error={remove.error?.message ?? null}
-        onConfirm={() => {
-          if (!asked) return;
-          const { path } = asked;
-          remove.mutate(path, {
-            onSuccess: () => {
-              setAsked(null);
-              setRemoved(path);
-            },
-          });
-        }}
-        onCancel={() => setAsked(null)}
+        onConfirm={removal.confirm}
+        onCancel={removal.cancel}
       >
         <p>Apps calling it through the portal get “not found” at once, on every instance.</p>
       </ConfirmDialog>
@@ -124,7 +100,7 @@ function ApiRoutesAdmin() {
         onSubmit={(input) =>
           create.mutate(input, {
             onSuccess: () => {
-              setRemoved(null);
+              removal.dismiss();
               setFormKey((k) => k + 1);
               create.reset();
             },

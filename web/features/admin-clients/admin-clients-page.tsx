@@ -1,12 +1,9 @@
-import { useEffect, useState } from 'react';
-import { AdminPage, AdminRefusal } from '../session/components/admin-page.tsx';
+import { useState } from 'react';
+import { AdminPage, useAdminQueryGate } from '../session/components/admin-page.tsx';
 import { Alert } from '../../components/ui/alert.tsx';
 import { ConfirmDialog } from '../../components/ui/confirm-dialog.tsx';
-import { QueryError } from '../../components/ui/query-error.tsx';
 import { Spinner } from '../../components/ui/spinner.tsx';
 import { SuccessNotice } from '../../components/ui/success-notice.tsx';
-import { isApiError } from '../../lib/api-client.ts';
-import { leaveTo, loginUrl } from '../../lib/navigation.ts';
 import { useCreateClient } from './api/create-client.ts';
 import type { CreatedClient } from './api/create-client.ts';
 import { useDeleteClient } from './api/delete-client.ts';
@@ -51,14 +48,8 @@ function ClientsAdmin() {
   const [editing, setEditing] = useState<PartnerClient | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
 
-  const status = isApiError(clients.error) ? clients.error.status : null;
-  useEffect(() => {
-    if (status === 401) leaveTo(loginUrl(RETURN_TO));
-  }, [status]);
-
-  if (status === 403) return <AdminRefusal error={clients.error} what="partner apps" />;
-  if (clients.isPending || status === 401) return <Spinner />;
-  if (clients.isError) return <QueryError error={clients.error} onRetry={() => void clients.refetch()} />;
+  const loaded = useAdminQueryGate(clients, RETURN_TO, 'partner apps');
+  if (!loaded.ready) return loaded.view;
 
   const running = asked?.action === 'rotate' ? rotate : remove;
 
@@ -146,7 +137,7 @@ function ClientsAdmin() {
         />
       ) : null}
       <ClientsTable
-        clients={clients.data.clients}
+        clients={loaded.data.clients}
         onDelete={(client) => ask('delete', client)}
         onRotate={(client) => ask('rotate', client)}
         onEdit={edit}

@@ -1,12 +1,9 @@
-import { useEffect, useState } from 'react';
-import { AdminPage, AdminRefusal } from '../session/components/admin-page.tsx';
+import { useState } from 'react';
+import { AdminPage, useAdminQueryGate } from '../session/components/admin-page.tsx';
 import { Alert } from '../../components/ui/alert.tsx';
 import { ConfirmDialog } from '../../components/ui/confirm-dialog.tsx';
-import { QueryError } from '../../components/ui/query-error.tsx';
-import { Spinner } from '../../components/ui/spinner.tsx';
 import { SuccessNotice } from '../../components/ui/success-notice.tsx';
-import { isApiError } from '../../lib/api-client.ts';
-import { leaveTo, loginUrl } from '../../lib/navigation.ts';
+import { useConfirmedRemoval } from '../../lib/use-confirmed-removal.ts';
 import { useCreateConnection } from './api/create-connection.ts';
 import { useDeleteConnection } from './api/delete-connection.ts';
 import { useConnections } from './api/get-connections.ts';
@@ -21,18 +18,16 @@ function ConnectionsAdmin() {
   const create = useCreateConnection();
   const remove = useDeleteConnection();
   const [created, setCreated] = useState<string | null>(null);
-  const [asked, setAsked] = useState<AdminConnection | null>(null);
-  const [deleted, setDeleted] = useState<string | null>(null);
+  const removal = useConfirmedRemoval(
+    remove,
+    (c: AdminConnection) => c.id,
+    (c) => c.name,
+    () => setCreated(null),
+  );
   const [formKey, setFormKey] = useState(0);
 
-  const status = isApiError(connections.error) ? connections.error.status : null;
-  useEffect(() => {
-    if (status === 401) leaveTo(loginUrl(RETURN_TO));
-  }, [status]);
-
-  if (status === 403) return <AdminRefusal error={connections.error} what="identity providers" />;
-  if (connections.isPending || status === 401) return <Spinner />;
-  if (connections.isError) return <QueryError error={connections.error} onRetry={() => void connections.refetch()} />;
+  const loaded = useAdminQueryGate(connections, RETURN_TO, 'identity providers');
+  if (!loaded.ready) return loaded.view;
 
   return (
     <>
@@ -41,37 +36,18 @@ function ConnectionsAdmin() {
           <p>People can now continue with {created} on the sign-in screen.</p>
         </Alert>
       ) : null}
-      {deleted ? (
-        <SuccessNotice title={`${deleted} was removed`} onDismiss={() => setDeleted(null)}>
-          <p>People can no longer continue with {deleted} on the sign-in screen.</p>
+      {removal.removed ? (
+        <SuccessNotice title={`${removal.removed} was removed`} onDismiss={removal.dismiss}>
+          <p>People can no longer continue with {removal.removed} on the sign-in screen.</p>
         </SuccessNotice>
       ) : null}
-      <ConnectionsTable
-        connections={connections.data.connections}
-        onDelete={(connection) => {
-          remove.reset();
-          setAsked(connection);
-        }}
-        busy={remove.isPending}
-      />
+      <ConnectionsTable connections={loaded.data.connections} onDelete={removal.ask} busy={remove.isPending} />
       <ConfirmDialog
-        open={asked !== null}
-        title={asked ? `Remove ${asked.name}?` : ''}
+        {...removal.dialog}
+        title={removal.asked ? `Remove ${removal.asked.name}?` : ''}
         confirmLabel="Remove identity provider"
-        pending={remove.isPending}
-        error={remove.error?.message ?? null}
-        onConfirm={() => {
-          if (!asked) return;
-          const { id, name } = asked;
-          remove.mutate(id, {
-            onSuccess: () => {
-              setAsked(null);
-              setCreated(null);
-              setDeleted(name);
-            },
-          });
-        }}
-        onCancel={() => setAsked(null)}
+        onConfirm={removal.confirm}
+        onCancel={removal.cancel}
       >
         <p>People who sign in with it can no longer do so, and accounts linked only through it lose that way in.</p>
       </ConfirmDialog>
@@ -82,7 +58,7 @@ function ConnectionsAdmin() {
         onSubmit={(input) =>
           create.mutate(input, {
             onSuccess: ({ connection }) => {
-              setDeleted(null);
+              removal.dismiss();
               setCreated(connection.name);
               setFormKey((k) => k + 1);
               create.reset();

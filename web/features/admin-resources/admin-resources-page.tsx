@@ -1,12 +1,9 @@
-import { useEffect, useState } from 'react';
-import { AdminPage, AdminRefusal } from '../session/components/admin-page.tsx';
+import { useState } from 'react';
+import { AdminPage, useAdminQueryGate } from '../session/components/admin-page.tsx';
 import { Button } from '../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../components/ui/confirm-dialog.tsx';
-import { QueryError } from '../../components/ui/query-error.tsx';
-import { Spinner } from '../../components/ui/spinner.tsx';
 import { SuccessNotice } from '../../components/ui/success-notice.tsx';
-import { isApiError } from '../../lib/api-client.ts';
-import { leaveTo, loginUrl } from '../../lib/navigation.ts';
+import { useConfirmedRemoval } from '../../lib/use-confirmed-removal.ts';
 import { ClientSecretBox } from '../admin-clients/components/client-secret-box.tsx';
 import { useCreateMachineClient, useCreateResource, useDeleteResource, useResources } from './api/resources.ts';
 import type { ApiResource, MachineClientCreated } from './api/resources.ts';
@@ -61,24 +58,21 @@ function ResourcesAdmin() {
   const create = useCreateResource();
   const remove = useDeleteResource();
   const machine = useCreateMachineClient();
-  const [asked, setAsked] = useState<ApiResource | null>(null);
-  const [deleted, setDeleted] = useState<string | null>(null);
+  const removal = useConfirmedRemoval(
+    remove,
+    (r: ApiResource) => r.identifier,
+    (r) => r.name,
+  );
   const [registered, setRegistered] = useState<MachineClientCreated | null>(null);
   const [formKeys, setFormKeys] = useState({ resource: 0, machine: 0 });
 
-  const status = isApiError(resources.error) ? resources.error.status : null;
-  useEffect(() => {
-    if (status === 401) leaveTo(loginUrl(RETURN_TO));
-  }, [status]);
-
-  if (status === 403) return <AdminRefusal error={resources.error} what="APIs" />;
-  if (resources.isPending || status === 401) return <Spinner />;
-  if (resources.isError) return <QueryError error={resources.error} onRetry={() => void resources.refetch()} />;
+  const loaded = useAdminQueryGate(resources, RETURN_TO, 'APIs');
+  if (!loaded.ready) return loaded.view;
 
   return (
     <>
-      {deleted ? (
-        <SuccessNotice title={`${deleted} was removed`} onDismiss={() => setDeleted(null)}>
+      {removal.removed ? (
+        <SuccessNotice title={`${removal.removed} was removed`} onDismiss={removal.dismiss}>
           <p>Machine clients can no longer get tokens for it.</p>
         </SuccessNotice>
       ) : null}
@@ -89,31 +83,13 @@ function ResourcesAdmin() {
           onDone={() => setRegistered(null)}
         />
       ) : null}
-      <ResourcesTable
-        resources={resources.data.resources}
-        onDelete={(r) => {
-          remove.reset();
-          setAsked(r);
-        }}
-        busy={remove.isPending}
-      />
+      <ResourcesTable resources={loaded.data.resources} onDelete={removal.ask} busy={remove.isPending} />
       <ConfirmDialog
-        open={asked !== null}
-        title={asked ? `Remove ${asked.name}?` : ''}
+        {...removal.dialog}
+        title={removal.asked ? `Remove ${removal.asked.name}?` : ''}
         confirmLabel="Remove API"
-        pending={remove.isPending}
-        error={remove.error?.message ?? null}
-        onConfirm={() => {
-          if (!asked) return;
-          const { identifier, name } = asked;
-          remove.mutate(identifier, {
-            onSuccess: () => {
-              setAsked(null);
-              setDeleted(name);
-            },
-          });
-        }}
-        onCancel={() => setAsked(null)}
+        onConfirm={removal.confirm}
+        onCancel={removal.cancel}
       >
         <p>Machine clients can no longer get new tokens for it. Tokens already issued last until they expire.</p>
       </ConfirmDialog>
@@ -124,7 +100,7 @@ function ResourcesAdmin() {
         onSubmit={(input) =>
           create.mutate(input, {
             onSuccess: () => {
-              setDeleted(null);
+              removal.dismiss();
               setFormKeys((k) => ({ ...k, resource: k.resource + 1 }));
               create.reset();
             },

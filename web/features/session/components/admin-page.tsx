@@ -3,7 +3,7 @@ import { Alert } from '../../../components/ui/alert.tsx';
 import { ImpersonationRefusal } from '../../../components/ui/impersonation-refusal.tsx';
 import { QueryError } from '../../../components/ui/query-error.tsx';
 import { Spinner } from '../../../components/ui/spinner.tsx';
-import { hasCode } from '../../../lib/api-client.ts';
+import { hasCode, isApiError } from '../../../lib/api-client.ts';
 import { leaveTo, loginUrl } from '../../../lib/navigation.ts';
 import { useSession } from '../api/get-session.ts';
 import { MfaSetupNotice } from '../../../components/ui/mfa-setup-notice.tsx';
@@ -48,4 +48,29 @@ export function AdminPage({ title, returnTo, what, children }: { title: string; 
       {body}
     </div>
   );
+}
+
+/** What an admin screen's first query is: loading, failed, or its data. */
+interface AdminQuery<D> {
+  data: D | undefined;
+  isPending: boolean;
+  error: Error | null;
+  refetch: () => unknown;
+}
+
+/**
+ * The same answer on every admin screen while its list loads: a signed-out admin is sent to sign in
+ * (401), a refusal says why (403), then a spinner, or the error with a retry. Until `ready`, show
+ * `view` instead of the screen.
+ */
+export function useAdminQueryGate<D>(query: AdminQuery<D>, returnTo: string, what: string): { ready: false; view: ReactNode } | { ready: true; data: D } {
+  const status = isApiError(query.error) ? query.error.status : null;
+  useEffect(() => {
+    if (status === 401) leaveTo(loginUrl(returnTo));
+  }, [status, returnTo]);
+  if (status === 403) return { ready: false, view: <AdminRefusal error={query.error} what={what} /> };
+  if (query.isPending || status === 401) return { ready: false, view: <Spinner /> };
+  if (query.error) return { ready: false, view: <QueryError error={query.error} onRetry={() => void query.refetch()} /> };
+  if (query.data === undefined) return { ready: false, view: <Spinner /> };
+  return { ready: true, data: query.data };
 }
