@@ -5,7 +5,7 @@
  * a short while. A tampered cookie is a different string, so it is unsealed
  * (and refused) like any other. Only successful unseals are kept.
  */
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getIronSession, unsealData, type IronSession, type SessionOptions } from 'iron-session';
 
 const MAX_ENTRIES = 10_000;
@@ -13,10 +13,10 @@ const KEEP_MS = 60_000;
 
 export interface SealCache {
   /** The session id sealed in this request's cookie, or undefined. */
-  sid(req: Request, cookieName: string): Promise<string | undefined>;
+  sid(req: IncomingMessage, cookieName: string): Promise<string | undefined>;
 }
 
-export function readCookie(req: Request, name: string): string | undefined {
+export function readCookie(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -55,11 +55,11 @@ export function createSealCache(password: Record<string, string>, ttlSeconds: nu
  * only some failures into an empty session; others ("Wrong mac prefix", "Invalid expiration", a
  * password id like `__proto__`) throw, and a garbage cookie must not be a 500.
  */
-export async function openIronSession<T extends object>(req: Request, res: Response, options: SessionOptions): Promise<IronSession<T>> {
+export async function openIronSession<T extends object>(req: IncomingMessage, res: ServerResponse, options: SessionOptions): Promise<IronSession<T>> {
   try {
     return await getIronSession<T>(req, res, options);
   } catch {
     // The same session, read as if the browser had sent no cookie; save() and destroy() still reach `res`.
-    return getIronSession<T>({ headers: {} } as Request, res, options);
+    return getIronSession<T>({ headers: {} } as IncomingMessage, res, options);
   }
 }
