@@ -23,8 +23,8 @@ import { AppError, badRequest, forbidden, notFound, unauthorized } from '../http
 import { toAppError } from '../http/error-handler.ts';
 import { API_PREFIX, routeTable } from './route-table.ts';
 import { breakers } from './breaker.ts';
-import { hasBody, upstreamRequestHeaders } from './headers.ts';
-import { forward, tooLarge } from './proxy.ts';
+import { type Forwarding, hasBody, upstreamRequestHeaders } from './headers.ts';
+import { type ForwardInput, forward, tooLarge } from './proxy.ts';
 import { apiToken } from './tokens.ts';
 import type { ApiRoute } from '../store/store.ts';
 
@@ -54,6 +54,31 @@ export function upstreamUrl(route: ApiRoute, originalUrl: string): URL {
   const target = new URL(`${route.upstream}${rest}${q < 0 ? '' : originalUrl.slice(q)}`);
   if (target.origin !== base.origin || !target.pathname.startsWith(base.basePath)) throw badRequest('invalid_path', 'The path leaves this API.');
   return target;
+}
+
+/** Path characters the URL parser keeps as they are (nothing it encodes, no backslash, no '#'). */
+const PLAIN_PATH = /^[\w\-.~!$&'()*+,;=:@/%]*$/;
+/** Query characters it keeps as they are for http(s) (it encodes space, ", #, <, > and '). */
+const PLAIN_QUERY = /^[\w\-.~!$&()*+,;=:@/?%]*$/;
+
+/**
+ * upstreamUrl's answer as the origin and path (with the query) to call, without parsing a URL
+ * per call when the path and query hold only characters the parser would keep as they are: then
+ * the result is the route's base path followed by the rest, and cannot leave the API.
+ */
+export function upstreamTarget(route: ApiRoute, originalUrl: string): { origin: string; path: string } {
+  const q = originalUrl.indexOf('?');
+  const rest = (q < 0 ? originalUrl : originalUrl.slice(0, q)).slice(route.path.length);
+  const query = q < 0 ? '' : originalUrl.slice(q + 1);
+  if (!PLAIN_PATH.test(rest) || !PLAIN_QUERY.test(query)) {
+    const target = upstreamUrl(route, originalUrl);
+    return { origin: target.origin, path: `${target.pathname}${target.search}` };
+  }
+  if (DOT_SEGMENT.test(rest)) throw badRequest('invalid_path', 'The path may not contain . or .. segments.');
+  const base = baseOf(route);
+  const path = `${base.basePath}${rest}` || '/';
+  // An empty query ('?' alone) is no query, as URL.search has it.
+  return { origin: base.origin, path: query ? `${path}?${query}` : path };
 }
 
 /** Whether a request's raw URL is the gateway's: `/api`, below `/api/`, or `/api?…`. */
@@ -120,7 +145,9 @@ export function gatewayRoutes(deps: SessionDeps, opts: GatewayOptions): (req: In
     let userId: string | undefined;
     let retried = false;
     try {
-      route = await table.match(pathname);
+      // The cached table answers without a promise; a stale one is read from the store.
+      const now = table.matchCached(pathname);
+      route = now === undefined ? await table.match(pathname) : now;
       if (!route) throw notFound('api_route_not_found', `No API is configured at ${pathname}.`);
       if (!SAFE.has(req.method!) && (!isSameOriginRequest(req.headers, publicUrl.origin) || req.headers[CSRF_HEADER] !== '1')) {
         throw new AppError('csrf_rejected', 'This request did not come from the portal itself and was refused.', { status: 403 });
@@ -133,7 +160,7 @@ export function gatewayRoutes(deps: SessionDeps, opts: GatewayOptions): (req: In
       const withBody = hasBody(req.headers);
       const length = Number(req.headers['content-length'] ?? 0);
       if (length > route.maxBodyBytes) throw tooLarge(route.maxBodyBytes);
-      const target = upstreamUrl(route, url);
+      const target = upstreamTarget(route, url);
       const breaker = breakerFor(target.origin);
       if (!breaker.allow()) {
         throw new AppError('upstream_unavailable', 'The API behind this address is failing; the portal is giving it a rest. Try again shortly.', {
@@ -144,16 +171,31 @@ export function gatewayRoutes(deps: SessionDeps, opts: GatewayOptions): (req: In
       }
       const sendsToken = Boolean(current && route.resource);
       let token = sendsToken ? await apiToken(deps, current!.session, route) : null;
-      // As Express's req.ip: the nearest address not trusted as a proxy.
-      const clientIp = proxyAddr(req, opts.trustProxy);
-      const headersFor = (t: string | null) => upstreamRequestHeaders(req.headers, { clientIp, publicUrl, requestId, token: t });
-      const base = { req, res, route, target, publicOrigin: publicUrl.origin, breaker, withBody };
-      // A token the API refuses gets one renewal and one retry, never more (and never with a body, which is already spent).
-      let outcome = await forward({ ...base, headers: headersFor(token), retryOn401: sendsToken && !withBody });
+      // As Express's req.ip: the nearest address not trusted as a proxy (a peer that is not one needs no header parsed).
+      const peer = req.socket.remoteAddress;
+      const clientIp = peer !== undefined && !opts.trustProxy(peer, 0) ? peer : proxyAddr(req, opts.trustProxy);
+      const forwarding: Forwarding = { clientIp, publicUrl, requestId, token };
+      const input: ForwardInput = {
+        req,
+        res,
+        route,
+        origin: target.origin,
+        path: target.path,
+        headers: upstreamRequestHeaders(req.headers, forwarding),
+        publicOrigin: publicUrl.origin,
+        breaker,
+        // A token the API refuses gets one renewal and one retry, never more (and never with a body, which is already spent).
+        retryOn401: sendsToken && !withBody,
+        withBody,
+      };
+      let outcome = await forward(input);
       if (outcome === 'retry') {
         retried = true;
         token = await apiToken(deps, current!.session, route, token!);
-        outcome = await forward({ ...base, headers: headersFor(token), retryOn401: false });
+        forwarding.token = token;
+        input.headers = upstreamRequestHeaders(req.headers, forwarding);
+        input.retryOn401 = false;
+        outcome = await forward(input);
       }
     } catch (err) {
       const e = answer(req, res, err, requestId);

@@ -19,15 +19,20 @@ export interface SealCache {
 export function readCookie(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) {
+  // One pass over the header, no array of parts: this runs on every signed-in request.
+  for (let start = 0; start < header.length;) {
+    let end = header.indexOf(';', start);
+    if (end < 0) end = header.length;
+    const i = header.indexOf('=', start);
+    if (i > start && i < end && header.slice(start, i).trim() === name) {
+      const value = header.slice(i + 1, end).trim();
       try {
-        return decodeURIComponent(part.slice(i + 1).trim());
+        return value.includes('%') ? decodeURIComponent(value) : value;
       } catch {
         return undefined;
       }
     }
+    start = end + 1;
   }
   return undefined;
 }
