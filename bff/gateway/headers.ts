@@ -98,10 +98,14 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, f: Forward
   return out;
 }
 
-/** The upstream's response headers minus hop-by-hop ones and any Set-Cookie for a portal cookie. */
-export function browserResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+/**
+ * The upstream's response headers minus hop-by-hop ones and any Set-Cookie for a portal cookie,
+ * after the gateway's X-Request-Id (an X-Request-Id of the upstream's own replaces it).
+ */
+export function browserResponseHeaders(incoming: IncomingHttpHeaders, requestId?: string): OutgoingHttpHeaders {
   const skip = hopByHop(incoming);
-  const out: OutgoingHttpHeaders = {};
+  const upstreamId = incoming['x-request-id'] !== undefined && !skip.has('x-request-id');
+  const out: OutgoingHttpHeaders = requestId === undefined || upstreamId ? {} : { 'X-Request-Id': requestId };
   for (const name in incoming) {
     const value = incoming[name];
     if (value === undefined || skip.has(name)) continue;

@@ -81,6 +81,8 @@ export interface ForwardInput {
   path: string;
   headers: OutgoingHttpHeaders;
   publicOrigin: string;
+  /** Sent to the browser as X-Request-Id (unless the upstream sends its own, as before). */
+  requestId: string;
   breaker: Breaker;
   /** Answer 'retry' instead of passing on a 401 (the request has no body and a token was sent). */
   retryOn401: boolean;
@@ -137,7 +139,7 @@ export function forward(i: ForwardInput): Promise<'done' | 'retry'> {
         outcome = 'retry';
         return new Writable({ write: (_c, _e, cb) => cb() });
       }
-      const headers = browserResponseHeaders(upHeaders as IncomingHttpHeaders);
+      const headers = browserResponseHeaders(upHeaders as IncomingHttpHeaders, i.requestId);
       const location = upHeaders.location;
       if (status >= 300 && status < 400 && typeof location === 'string') {
         const to = redirectTarget(location, `${i.origin}${i.path}`, route, i.publicOrigin);
