@@ -98,8 +98,8 @@ const config = loadConfig({
 const store = await openStore(config.databaseUrl);
 await store.migrate();
 const stats = instrument(store);
-const { app, provider, setSelfOrigin } = await createApp({ config, store, logger: createLogger(config.logLevel) });
-server.on('request', app);
+const { handler, provider, setSelfOrigin } = await createApp({ config, store, logger: createLogger(config.logLevel) });
+server.on('request', handler);
 setSelfOrigin(url);
 
 try {

@@ -1,6 +1,6 @@
 /**
  * The composition root: createApp({config, store, now}) builds every part and
- * mounts the routers. It never listens (main.ts and the tests do).
+ * mounts the routers. It never listens (main.ts and the tests do, with its `handler`).
  */
 import { resolve } from 'node:path';
 import express, { type Express, type Request, type Response } from 'express';
@@ -67,10 +67,9 @@ import { sagRoutes } from './compat/sag/routes.ts';
 import { federationRoutes } from './federation/routes.ts';
 import { upstreamTokensFor } from './federation/tokens.ts';
 import { createMail, type Mail } from './mail/mail.ts';
-import { gatewayRoutes } from './gateway/routes.ts';
-import { API_PREFIX } from './gateway/route-table.ts';
+import { gatewayRoutes, isGatewayUrl, type GatewayOptions } from './gateway/routes.ts';
 export { attachZenith } from './compat/zenith/upgrade.ts';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { attachGateway } from './gateway/upgrade.ts';
 import { PATH as ZENITH_PATH } from './compat/zenith/schema.ts';
 
@@ -91,7 +90,10 @@ export interface AppOptions {
 }
 
 export interface App {
+  /** Everything but /api; listen with `handler`, not with this. */
   app: Express;
+  /** The server's request listener: /api to the gateway, the rest to `app`. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
   provider: Provider;
   deps: SessionDeps;
   audit: Audit;
@@ -138,7 +140,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // The branding reaches every mail as it is sent, and the server-rendered pages of each request.
   const branding = createBranding(store, logger, now);
   const app = express();
-  app.use(pageBrandFor(() => branding.current(), API_PREFIX));
+  app.use(pageBrandFor(() => branding.current()));
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
@@ -146,9 +148,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const headers = securityHeaders({ https });
   // NUL, malformed percent-encoding and non-UTF-8 URLs never reach a router, a parser or the database.
   app.use(edgeGuard(config));
-  // First-party apps' APIs below /api (issue 18): streamed, so no body parser runs before it. Mounted
-  // first so a proxied call crosses no other router; nothing else answers below /api.
-  app.use(gatewayRoutes(deps));
+  // First-party apps' APIs below /api (issue 18) are not Express's: `handler` below sends them to the gateway.
 
   const mail = createMail(config, store, logger, now, () => branding.current());
   app.get(
@@ -235,8 +235,24 @@ export async function createApp(opts: AppOptions): Promise<App> {
   });
   app.use(errorHandler(logger));
 
+  // Calls below /api go to the gateway on node's own request and response, everything else to Express:
+  // the proxied call is the portal's hottest path, and Express's request/response objects and
+  // middleware chain cost about as much CPU as the gateway's own work.
+  const gateway = gatewayRoutes(deps, { trustProxy: app.get('trust proxy fn') as GatewayOptions['trustProxy'] });
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!isGatewayUrl(req.url ?? '')) {
+      app(req, res);
+      return;
+    }
+    gateway(req, res).catch((err: unknown) => {
+      logger.warn({ err }, 'gateway request failed');
+      res.destroy();
+    });
+  };
+
   return {
     app,
+    handler,
     provider,
     deps,
     audit,

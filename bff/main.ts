@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 
   const store = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
   await store.migrate();
-  const { app, deps, mail, partnerLogout, setSelfOrigin } = await createApp({ config, store, logger });
+  const { handler, deps, mail, partnerLogout, setSelfOrigin } = await createApp({ config, store, logger });
   if (config.mail.mode === 'off') {
     logger.warn(
       'mail is off: NODE_ENV=production and no SMTP_URL, so password reset, email verification, emailed sign-in codes, sign-up and invitation mails are unavailable. Set SMTP_URL to turn them on.',
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   // Logout tokens for partners (back-channel logout): new ones, retries, and what other instances queued.
   partnerLogout.start(2_000);
 
-  const server = createServer(app);
+  const server = createServer(handler);
   const zenith = attachZenith(server, deps);
   attachGatewayUpgrades(server, deps);
   server.headersTimeout = 20_000;

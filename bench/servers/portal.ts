@@ -60,8 +60,8 @@ const driver = pgSchema
   : openSqlite(config.databaseUrl.slice('sqlite:'.length), { timeoutMs: config.databaseTimeoutMs });
 const store = new SqlStore(countingDriver(driver, counts));
 await store.migrate();
-const { app, deps, provider, setSelfOrigin } = await createApp({ config, store, logger: createLogger(config.logLevel) });
-server.on('request', app);
+const { handler, deps, provider, setSelfOrigin } = await createApp({ config, store, logger: createLogger(config.logLevel) });
+server.on('request', handler);
 attachZenith(server, deps);
 setSelfOrigin(url);
 

@@ -33,14 +33,36 @@ function hopByHop(headers: IncomingHttpHeaders): Set<string> {
   return new Set([...HOP_BY_HOP, ...named]);
 }
 
-/** The cookie header without the portal's cookies, or undefined when nothing is left. */
+/** Never forwarded as the browser sent them: the portal's own credentials, and what the portal sets afresh. */
+const NOT_FORWARDED = new Set(['host', 'cookie', 'authorization', CSRF_HEADER, 'forwarded']);
+
+/** The cookie header without the portal's cookies, or undefined when nothing is left (one pass, no arrays). */
 function foreignCookies(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const kept = header
-    .split(';')
-    .map((c) => c.trim())
-    .filter((c) => c && !PORTAL_COOKIE.test(c.split('=')[0]!.trim()));
-  return kept.length ? kept.join('; ') : undefined;
+  let kept = '';
+  let start = 0;
+  while (start <= header.length) {
+    let end = header.indexOf(';', start);
+    if (end < 0) end = header.length;
+    const c = header.slice(start, end).trim();
+    start = end + 1;
+    if (!c) continue;
+    const eq = c.indexOf('=');
+    if (PORTAL_COOKIE.test(eq < 0 ? c : c.slice(0, eq).trim())) continue;
+    kept = kept ? `${kept}; ${c}` : c;
+  }
+  return kept || undefined;
+}
+
+// X-Forwarded-Proto and -Host of the portal's public URL, worked out once.
+const forwardedOf = new WeakMap<URL, { proto: string; host: string }>();
+function forwardedFor(publicUrl: URL): { proto: string; host: string } {
+  let f = forwardedOf.get(publicUrl);
+  if (!f) {
+    f = { proto: publicUrl.protocol.replace(':', ''), host: publicUrl.host };
+    forwardedOf.set(publicUrl, f);
+  }
+  return f;
 }
 
 export interface Forwarding {
@@ -55,10 +77,9 @@ export interface Forwarding {
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, f: Forwarding): OutgoingHttpHeaders {
   const skip = hopByHop(incoming);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || skip.has(name)) continue;
-    if (name === 'host' || name === 'cookie' || name === 'authorization' || name === CSRF_HEADER || name === 'forwarded' || name.startsWith('x-forwarded-'))
-      continue;
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value === undefined || skip.has(name) || NOT_FORWARDED.has(name) || name.startsWith('x-forwarded-')) continue;
     out[name] = value;
   }
   const cookie = foreignCookies(incoming.cookie);
@@ -66,8 +87,9 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, f: Forward
   if (f.token) out.authorization = `Bearer ${f.token}`;
   // Set afresh, never trusted from the browser: what the portal itself saw.
   if (f.clientIp) out['x-forwarded-for'] = f.clientIp;
-  out['x-forwarded-proto'] = f.publicUrl.protocol.replace(':', '');
-  out['x-forwarded-host'] = f.publicUrl.host;
+  const forwarded = forwardedFor(f.publicUrl);
+  out['x-forwarded-proto'] = forwarded.proto;
+  out['x-forwarded-host'] = forwarded.host;
   out['x-request-id'] = f.requestId;
   if (f.upgrade) {
     out.connection = 'Upgrade';
@@ -76,11 +98,16 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, f: Forward
   return out;
 }
 
-/** The upstream's response headers minus hop-by-hop ones and any Set-Cookie for a portal cookie. */
-export function browserResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+/**
+ * The upstream's response headers minus hop-by-hop ones and any Set-Cookie for a portal cookie,
+ * after the gateway's X-Request-Id (an X-Request-Id of the upstream's own replaces it).
+ */
+export function browserResponseHeaders(incoming: IncomingHttpHeaders, requestId?: string): OutgoingHttpHeaders {
   const skip = hopByHop(incoming);
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  const upstreamId = incoming['x-request-id'] !== undefined && !skip.has('x-request-id');
+  const out: OutgoingHttpHeaders = requestId === undefined || upstreamId ? {} : { 'X-Request-Id': requestId };
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || skip.has(name)) continue;
     if (name === 'set-cookie') {
       const kept = (value as string[]).filter((c) => !PORTAL_COOKIE.test(c.split('=')[0]!.trim()));

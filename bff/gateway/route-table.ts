@@ -124,6 +124,8 @@ export function parseSize(raw: string): number {
 export interface RouteTable {
   /** The route whose path is the longest prefix (at a segment boundary) of `pathname`, or null. */
   match(pathname: string): Promise<ApiRoute | null>;
+  /** match() from the cached routes, with no promise in between; undefined when they must be read again. */
+  matchCached(pathname: string): ApiRoute | null | undefined;
 }
 
 /** The routes, read from the Store at most every few seconds and at once when an instance announces a change. */
@@ -134,13 +136,18 @@ export function routeTable(store: Store, ttlMs = 5_000): RouteTable {
   };
   store.events.subscribe(API_ROUTES_CHANNEL, drop);
   localTables.add(drop);
+  const find = (routes: ApiRoute[], pathname: string) =>
+    routes.find((r) => pathname.startsWith(r.path) && (pathname.length === r.path.length || pathname.charCodeAt(r.path.length) === 0x2f)) ?? null;
   return {
     async match(pathname) {
       if (!cached || cached.until < Date.now()) {
         const routes = (await store.apiRoutes.list()).sort((a, b) => b.path.length - a.path.length);
         cached = { routes, until: Date.now() + ttlMs };
       }
-      return cached.routes.find((r) => pathname === r.path || pathname.startsWith(`${r.path}/`)) ?? null;
+      return find(cached.routes, pathname);
+    },
+    matchCached(pathname) {
+      return !cached || cached.until < Date.now() ? undefined : find(cached.routes, pathname);
     },
   };
 }

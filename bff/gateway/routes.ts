@@ -5,18 +5,26 @@
  * before any upstream call: CSRF and same origin for state-changing requests
  * (as /bff's own), signed in unless the route is anonymous, the route's role,
  * the body size, the upstream's circuit breaker.
+ *
+ * It runs on node's own request and response, without Express (createApp's
+ * `handler` sends /api here and everything else to the Express app): Express's
+ * request and response objects, router and middleware cost more CPU per call
+ * than the rest of the gateway. What Express did for /api is done here: the
+ * edge guard's URL checks, the client address under `trust proxy`, JSON errors.
  */
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import proxyAddr from 'proxy-addr';
 import type { SessionDeps } from '../session/guard.ts';
 import { currentSession } from '../session/guard.ts';
-import { CSRF_HEADER, clientIp, isSameOriginRequest } from '../http/security.ts';
+import { CSRF_HEADER, isSameOriginRequest } from '../http/security.ts';
+import { urlProblem } from '../http/input-guard.ts';
 import { AppError, badRequest, forbidden, notFound, unauthorized } from '../http/errors.ts';
 import { toAppError } from '../http/error-handler.ts';
 import { API_PREFIX, routeTable } from './route-table.ts';
 import { breakers } from './breaker.ts';
-import { hasBody, upstreamRequestHeaders } from './headers.ts';
-import { forward, tooLarge } from './proxy.ts';
+import { type Forwarding, hasBody, upstreamRequestHeaders } from './headers.ts';
+import { type ForwardInput, forward, tooLarge } from './proxy.ts';
 import { apiToken } from './tokens.ts';
 import type { ApiRoute } from '../store/store.ts';
 
@@ -48,8 +56,49 @@ export function upstreamUrl(route: ApiRoute, originalUrl: string): URL {
   return target;
 }
 
+/** Path characters the URL parser keeps as they are (nothing it encodes, no backslash, no '#'). */
+const PLAIN_PATH = /^[\w\-.~!$&'()*+,;=:@/%]*$/;
+/** Query characters it keeps as they are for http(s) (it encodes space, ", #, <, > and '). */
+const PLAIN_QUERY = /^[\w\-.~!$&()*+,;=:@/?%]*$/;
+
+/**
+ * upstreamUrl's answer as the origin and path (with the query) to call, without parsing a URL
+ * per call when the path and query hold only characters the parser would keep as they are: then
+ * the result is the route's base path followed by the rest, and cannot leave the API.
+ */
+export function upstreamTarget(route: ApiRoute, originalUrl: string): { origin: string; path: string } {
+  const q = originalUrl.indexOf('?');
+  const rest = (q < 0 ? originalUrl : originalUrl.slice(0, q)).slice(route.path.length);
+  const query = q < 0 ? '' : originalUrl.slice(q + 1);
+  if (!PLAIN_PATH.test(rest) || !PLAIN_QUERY.test(query)) {
+    const target = upstreamUrl(route, originalUrl);
+    return { origin: target.origin, path: `${target.pathname}${target.search}` };
+  }
+  if (DOT_SEGMENT.test(rest)) throw badRequest('invalid_path', 'The path may not contain . or .. segments.');
+  const base = baseOf(route);
+  const path = `${base.basePath}${rest}` || '/';
+  // An empty query ('?' alone) is no query, as URL.search has it.
+  return { origin: base.origin, path: query ? `${path}?${query}` : path };
+}
+
+/** Whether a request's raw URL is the gateway's: `/api`, below `/api/`, or `/api?…`. */
+export function isGatewayUrl(url: string): boolean {
+  if (!url.startsWith(API_PREFIX)) return false;
+  const next = url.charCodeAt(API_PREFIX.length);
+  // Nothing more, a '/' or a '?'.
+  return Number.isNaN(next) || next === 0x2f || next === 0x3f;
+}
+
+/** A JSON answer as Express's res.json() writes it (no body for HEAD). */
+function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: object): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
+  if (req.method === 'HEAD') res.end();
+  else res.end(json);
+}
+
 /** Errors in the BFF's JSON format, with the request id the access log carries. */
-function answer(res: Response, err: unknown, requestId: string): AppError {
+function answer(req: IncomingMessage, res: ServerResponse, err: unknown, requestId: string): AppError {
   let e = toAppError(err);
   // Nothing the gateway does should look like the portal failing: an unexpected error is a bad gateway.
   if (e.status === 500)
@@ -58,9 +107,10 @@ function answer(res: Response, err: unknown, requestId: string): AppError {
     res.destroy();
     return e;
   }
+  res.setHeader('X-Request-Id', requestId);
   if (e.retryAfter) res.setHeader('Retry-After', String(e.retryAfter));
   res.setHeader('Cache-Control', 'no-store');
-  res.status(e.status).json({
+  sendJson(req, res, e.status, {
     error: e.expose ? e.code : 'server_error',
     message: e.expose ? e.message : 'Something went wrong on our side. Try again in a moment.',
     requestId,
@@ -69,23 +119,41 @@ function answer(res: Response, err: unknown, requestId: string): AppError {
   return e;
 }
 
-export function gatewayRoutes(deps: SessionDeps): (req: Request, res: Response, next: NextFunction) => Promise<void> {
+export interface GatewayOptions {
+  /** The app's `trust proxy` setting, compiled (Express's `trust proxy fn`): which hops' X-Forwarded-For to believe. */
+  trustProxy: (addr: string, hop: number) => boolean;
+}
+
+/** Answers a request whose URL isGatewayUrl(), on node's own request and response. */
+export function gatewayRoutes(deps: SessionDeps, opts: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const table = routeTable(deps.store);
   const breakerFor = breakers();
   const publicUrl = new URL(deps.config.publicUrl);
-  return async (req, res, next) => {
-    const pathname = req.originalUrl.split('?')[0]!;
-    if (pathname !== API_PREFIX && !pathname.startsWith(`${API_PREFIX}/`)) return next();
-    const started = performance.now();
+  return async (req, res) => {
+    const url = req.url!;
+    // The edge guard's checks (edge-guard.ts), answered in the BFF's format as it answers them.
+    const refused = urlProblem(url, req.headers.authorization);
+    if (refused) {
+      res.setHeader('Cache-Control', 'no-store');
+      return sendJson(req, res, 400, { error: 'invalid_request', message: refused });
+    }
+    const q = url.indexOf('?');
+    const pathname = q < 0 ? url : url.slice(0, q);
+    // The access log's timing, only when it is written (the bench and quiet deployments log at warn).
+    const logging = deps.logger.isLevelEnabled('info');
+    const started = logging ? performance.now() : 0;
     const requestId = randomUUID();
-    res.setHeader('X-Request-Id', requestId);
+    // X-Request-Id goes out with the upstream's headers in one writeHead (see forward), or with an error (answer):
+    // a header set beforehand would send writeHead down node's slower path that validates every header twice.
     let route: ApiRoute | null = null;
     let userId: string | undefined;
     let retried = false;
     try {
-      route = await table.match(pathname);
+      // The cached table answers without a promise; a stale one is read from the store.
+      const now = table.matchCached(pathname);
+      route = now === undefined ? await table.match(pathname) : now;
       if (!route) throw notFound('api_route_not_found', `No API is configured at ${pathname}.`);
-      if (!SAFE.has(req.method) && (!isSameOriginRequest(req, publicUrl.origin) || req.get(CSRF_HEADER) !== '1')) {
+      if (!SAFE.has(req.method!) && (!isSameOriginRequest(req.headers, publicUrl.origin) || req.headers[CSRF_HEADER] !== '1')) {
         throw new AppError('csrf_rejected', 'This request did not come from the portal itself and was refused.', { status: 403 });
       }
       const current = await currentSession(deps, req, res);
@@ -94,9 +162,9 @@ export function gatewayRoutes(deps: SessionDeps): (req: Request, res: Response, 
       if (route.requireRole && current?.user.role !== route.requireRole)
         throw forbidden('role_required', `This API is for people with the ${route.requireRole} role.`);
       const withBody = hasBody(req.headers);
-      const length = Number(req.get('content-length') ?? 0);
+      const length = Number(req.headers['content-length'] ?? 0);
       if (length > route.maxBodyBytes) throw tooLarge(route.maxBodyBytes);
-      const target = upstreamUrl(route, req.originalUrl);
+      const target = upstreamTarget(route, url);
       const breaker = breakerFor(target.origin);
       if (!breaker.allow()) {
         throw new AppError('upstream_unavailable', 'The API behind this address is failing; the portal is giving it a rest. Try again shortly.', {
@@ -107,20 +175,38 @@ export function gatewayRoutes(deps: SessionDeps): (req: Request, res: Response, 
       }
       const sendsToken = Boolean(current && route.resource);
       let token = sendsToken ? await apiToken(deps, current!.session, route) : null;
-      const headersFor = (t: string | null) => upstreamRequestHeaders(req.headers, { clientIp: clientIp(req), publicUrl, requestId, token: t });
-      const base = { req, res, route, target, publicOrigin: publicUrl.origin, breaker, withBody };
-      // A token the API refuses gets one renewal and one retry, never more (and never with a body, which is already spent).
-      let outcome = await forward({ ...base, headers: headersFor(token), retryOn401: sendsToken && !withBody });
+      // As Express's req.ip: the nearest address not trusted as a proxy (a peer that is not one needs no header parsed).
+      const peer = req.socket.remoteAddress;
+      const clientIp = peer !== undefined && !opts.trustProxy(peer, 0) ? peer : proxyAddr(req, opts.trustProxy);
+      const forwarding: Forwarding = { clientIp, publicUrl, requestId, token };
+      const input: ForwardInput = {
+        req,
+        res,
+        route,
+        origin: target.origin,
+        path: target.path,
+        headers: upstreamRequestHeaders(req.headers, forwarding),
+        publicOrigin: publicUrl.origin,
+        requestId,
+        breaker,
+        // A token the API refuses gets one renewal and one retry, never more (and never with a body, which is already spent).
+        retryOn401: sendsToken && !withBody,
+        withBody,
+      };
+      let outcome = await forward(input);
       if (outcome === 'retry') {
         retried = true;
         token = await apiToken(deps, current!.session, route, token!);
-        outcome = await forward({ ...base, headers: headersFor(token), retryOn401: false });
+        forwarding.token = token;
+        input.headers = upstreamRequestHeaders(req.headers, forwarding);
+        input.retryOn401 = false;
+        outcome = await forward(input);
       }
     } catch (err) {
-      const e = answer(res, err, requestId);
+      const e = answer(req, res, err, requestId);
       if (e.status >= 500) deps.logger.warn({ requestId, err: e.cause ?? e, route: route?.path }, 'gateway request failed');
     } finally {
-      if (route && deps.logger.isLevelEnabled('info')) {
+      if (route && logging) {
         const log = {
           requestId,
           method: req.method,

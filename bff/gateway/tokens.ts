@@ -21,7 +21,16 @@ const providerDown = (cause: unknown) =>
     cause,
   });
 
-const keyOf = (route: ApiRoute) => `${route.resource} ${[...route.scopes].sort().join(' ')}`;
+// Worked out once per route object (they live as long as the route table's cached list).
+const keys = new WeakMap<ApiRoute, string>();
+function keyOf(route: ApiRoute): string {
+  let key = keys.get(route);
+  if (key === undefined) {
+    key = `${route.resource} ${[...route.scopes].sort().join(' ')}`;
+    keys.set(route, key);
+  }
+  return key;
+}
 
 /**
  * The access token the route's API gets for this session. `rejected`: a token the API just

@@ -9,7 +9,6 @@ import http, { STATUS_CODES, type IncomingMessage, type Server } from 'node:http
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { Request } from 'express';
 import type { SessionDeps } from '../session/guard.ts';
 import { toAppError } from '../http/error-handler.ts';
 import { ownOriginWebSocket } from '../http/security.ts';
@@ -62,7 +61,7 @@ export function attachGateway(server: Server, deps: SessionDeps, otherPaths: str
     if (!ownOriginWebSocket(req.headers.origin, publicUrl.origin)) {
       return refuse(socket, 403, 'csrf_rejected', 'This connection did not come from the portal itself and was refused.', requestId);
     }
-    const sid = await deps.sealCache.sid(req as Request, deps.cookies.session.cookieName);
+    const sid = await deps.sealCache.sid(req, deps.cookies.session.cookieName);
     const current = sid ? await deps.sessions.load(sid) : null;
     if (!current && !route.anonymous) return refuse(socket, 401, 'not_signed_in', 'You are not signed in.', requestId);
     if (route.requireRole && current?.user.role !== route.requireRole)

@@ -74,6 +74,16 @@ export function authorizationProblem(header: string | undefined): string | null 
   return problem ? `The Authorization header ${problem}.` : null;
 }
 
+/**
+ * Why a request's raw URL (path and query, still percent-encoded) or its Basic credentials are
+ * unacceptable, as the message of the 400, or null. The gateway, which runs without Express, asks it too.
+ */
+export function urlProblem(url: string, authorization: string | undefined): string | null {
+  const q = url.indexOf('?');
+  const problem = encodedProblem(q < 0 ? url : url.slice(0, q)) ?? (q < 0 ? null : encodedProblem(url.slice(q + 1)));
+  return problem ? `The request URL ${problem}.` : authorizationProblem(authorization);
+}
+
 /** Answers a refused request in the format of the endpoint it was sent to. */
 export type GuardResponder = (req: Request, res: Response, message: string) => void;
 
@@ -85,9 +95,7 @@ export type GuardResponder = (req: Request, res: Response, message: string) => v
 export function urlGuard(responders: Array<[prefix: string, respond: GuardResponder]>, fallback: GuardResponder): RequestHandler {
   return (req, res, next) => {
     const url = req.originalUrl;
-    const q = url.indexOf('?');
-    const problem = encodedProblem(q < 0 ? url : url.slice(0, q)) ?? (q < 0 ? null : encodedProblem(url.slice(q + 1)));
-    const message = problem ? `The request URL ${problem}.` : authorizationProblem(req.get('authorization'));
+    const message = urlProblem(url, req.get('authorization'));
     if (!message) return next();
     res.setHeader('Cache-Control', 'no-store');
     const match = responders.find(([prefix]) => url === prefix || url.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || url.startsWith(`${prefix}?`));

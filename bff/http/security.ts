@@ -3,6 +3,7 @@
  * cross-site request checks and response headers. Nobody writes these twice.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { AppError } from './errors.ts';
 
@@ -46,17 +47,18 @@ export function requireSameOrigin(publicUrl: string): RequestHandler {
   const origin = new URL(publicUrl).origin;
   return (req: Request, _res: Response, next: NextFunction) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
-    if (!isSameOriginRequest(req, origin) || req.get(CSRF_HEADER) !== '1') {
+    if (!isSameOriginRequest(req.headers, origin) || req.get(CSRF_HEADER) !== '1') {
       return next(new AppError('csrf_rejected', 'This request did not come from the portal itself and was refused.', { status: 403 }));
     }
     next();
   };
 }
 
-export function isSameOriginRequest(req: Request, origin: string): boolean {
-  const site = req.get('sec-fetch-site');
+/** Takes node's headers, so the gateway (which runs without Express) asks the same question. */
+export function isSameOriginRequest(headers: IncomingHttpHeaders, origin: string): boolean {
+  const site = headers['sec-fetch-site'] as string | undefined;
   if (site && site !== 'same-origin' && site !== 'none') return false;
-  const o = req.get('origin');
+  const o = headers.origin;
   if (o && o !== origin) return false;
   // Browsers without Fetch Metadata send Origin on POST; require one of the two.
   return Boolean(site || o);

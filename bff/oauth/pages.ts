@@ -39,10 +39,8 @@ const brandOfRequest = new AsyncLocalStorage<PageBrand>();
  * the request's async context instead of being passed to each page (or kept in a global, which
  * two apps in one process would share).
  */
-export function pageBrandFor(current: () => PageBrand, except?: string) {
-  return (req: { url: string }, _res: unknown, next: () => void): void => {
-    // Paths that answer only JSON (the gateway's /api) skip the async context: it costs on every call.
-    if (except && (req.url === except || req.url.startsWith(`${except}/`) || req.url.startsWith(`${except}?`))) return next();
+export function pageBrandFor(current: () => PageBrand) {
+  return (_req: unknown, _res: unknown, next: () => void): void => {
     const { portalName, logoUrl, supportEmail } = current();
     brandOfRequest.run({ portalName, logoUrl, supportEmail }, next);
   };

@@ -3,7 +3,7 @@
  * and the short-lived transaction cookie of a sign-in in progress (SameSite=Lax,
  * so it survives the provider's redirect back).
  */
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionOptions } from 'iron-session';
 import type { Deps } from '../deps.ts';
 import { openIronSession } from './seal-cache.ts';
@@ -44,18 +44,18 @@ export function cookieOptions(deps: Pick<Deps, 'config'>) {
 export type SessionCookies = ReturnType<typeof cookieOptions>;
 
 /** Starts a fresh BFF session in this browser (sign-in, impersonation start and stop). */
-export async function setSessionCookie(deps: { cookies: SessionCookies }, req: Request, res: Response, sid: string): Promise<void> {
+export async function setSessionCookie(deps: { cookies: SessionCookies }, req: IncomingMessage, res: ServerResponse, sid: string): Promise<void> {
   const cookie = await openIronSession<CookieData>(req, res, deps.cookies.session);
   cookie.sid = sid;
   await cookie.save();
 }
 
-export async function clearSessionCookie(deps: { cookies: SessionCookies }, req: Request, res: Response): Promise<void> {
+export async function clearSessionCookie(deps: { cookies: SessionCookies }, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const cookie = await openIronSession<CookieData>(req, res, deps.cookies.session);
   cookie.destroy();
 }
 
 /** The transaction cookie of a sign-in in progress. */
-export function openTx(deps: { cookies: SessionCookies }, req: Request, res: Response) {
+export function openTx(deps: { cookies: SessionCookies }, req: IncomingMessage, res: ServerResponse) {
   return openIronSession<TxData>(req, res, deps.cookies.tx);
 }

@@ -4,6 +4,7 @@
  * impersonating). The dependencies of everything built on BFF sessions are
  * declared here too.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type * as oidc from 'openid-client';
 import type { Deps } from '../deps.ts';
@@ -46,9 +47,9 @@ export interface SessionDeps extends SessionCore {
   hooks: SessionHooks;
 }
 
-/** The signed-in session behind this request's cookie, or null. */
-export async function currentSession(deps: SessionDeps, req: Request, res: Response): Promise<Current | null> {
-  const cached = (req as Request & { portalCurrent?: Current | null }).portalCurrent;
+/** The signed-in session behind this request's cookie, or null. Node's own req/res do (the gateway has no Express). */
+export async function currentSession(deps: SessionDeps, req: IncomingMessage, res: ServerResponse): Promise<Current | null> {
+  const cached = (req as IncomingMessage & { portalCurrent?: Current | null }).portalCurrent;
   if (cached !== undefined) return cached;
   const sid = await deps.sealCache.sid(req, deps.cookies.session.cookieName);
   let found = sid ? await deps.sessions.load(sid) : null;
@@ -57,7 +58,7 @@ export async function currentSession(deps: SessionDeps, req: Request, res: Respo
     found = resume ? await deps.sessions.load(resume) : null;
     if (found) await setSessionCookie(deps, req, res, found.session.id);
   }
-  (req as Request & { portalCurrent?: Current | null }).portalCurrent = found;
+  (req as IncomingMessage & { portalCurrent?: Current | null }).portalCurrent = found;
   return found;
 }
 

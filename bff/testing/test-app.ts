@@ -91,7 +91,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     sessionTestHooks: opts.sessionTestHooks,
   });
   app.setSelfOrigin(url);
-  server.on('request', app.app);
+  server.on('request', app.handler);
   attachZenith(server, app.deps);
   attachGatewayUpgrades(server, app.deps);
 
