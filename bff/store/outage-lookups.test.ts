@@ -13,13 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
-import { startTestApp, PG_URL } from '../testing/test-app.ts';
+import { startTestApp, runAll, PG_URL } from '../testing/test-app.ts';
 import { withTempPgSchema } from '../testing/pg-schema.ts';
 import { startTcpProxy } from '../testing/tcp-proxy.ts';
 import { closeAll as closeZenith, connect as connectZenith } from '../compat/zenith/test-client.ts';
 import { MESSAGES as ZENITH_MESSAGES } from '../compat/zenith/map.ts';
 import { ENV, assertRetryAfter, assertSignInUnavailable, atSignIn, call, duringOutage, fixture, partnerCode, type Fixture } from '../testing/outage-checks.ts';
 import { openSqlite } from './sqlite/sqlite-driver.ts';
+import { openStore } from './open-store.ts';
 import { SqlStore } from './sql/sql-store.ts';
 import type { Driver } from './sql/driver.ts';
 import { StoreUnavailableError } from './store.ts';
@@ -110,6 +111,10 @@ describe('lookups during an outage answer 503, not "none" (PostgreSQL)', () => {
   before(async () => {
     const schema = await withTempPgSchema(PG_URL);
     cleanups.unshift(() => schema.drop());
+    // The schema is built directly, with the usual timeouts: only what the test checks runs under the outage ones.
+    const builder = await openStore(schema.url);
+    await builder.migrate();
+    await builder.close();
     const direct = new URL(schema.url);
     const proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432));
     cleanups.unshift(() => proxy.close());
@@ -123,7 +128,7 @@ describe('lookups during an outage answer 503, not "none" (PostgreSQL)', () => {
   });
   after(async () => {
     closeZenith();
-    for (const c of cleanups) await c();
+    await runAll(cleanups);
   });
 
   it('sign-in screen, legacy refresh, userinfo, WorkOS sign-out and Zenith AuthToken', () => checks(f, outage));
@@ -147,7 +152,7 @@ describe('lookups during an outage answer 503, not "none" (SQLite)', () => {
   });
   after(async () => {
     closeZenith();
-    for (const c of cleanups) await c();
+    await runAll(cleanups);
   });
 
   it('sign-in screen, legacy refresh, userinfo, WorkOS sign-out and Zenith AuthToken', () => checks(f, outage));

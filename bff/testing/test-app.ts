@@ -53,47 +53,62 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const port = (server.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}`;
 
-  const cleanups: Array<() => Promise<void> | void> = [];
-  let databaseUrl = opts.databaseUrl;
-  if (!databaseUrl && !opts.store) {
-    if (opts.db === 'postgres') {
-      const schema = await withTempPgSchema(PG_URL);
-      databaseUrl = schema.url;
-      cleanups.push(() => schema.drop());
-    } else {
-      const dir = mkdtempSync(join(tmpdir(), 'portal-test-'));
-      databaseUrl = `sqlite:${join(dir, 'portal.db')}`;
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  async function start() {
+    let databaseUrl = opts.databaseUrl;
+    if (!databaseUrl && !opts.store) {
+      if (opts.db === 'postgres') {
+        const schema = await withTempPgSchema(PG_URL);
+        databaseUrl = schema.url;
+        cleanups.push(() => schema.drop());
+      } else {
+        const dir = mkdtempSync(join(tmpdir(), 'portal-test-'));
+        databaseUrl = `sqlite:${join(dir, 'portal.db')}`;
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      }
     }
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      PUBLIC_URL: url,
+      DATABASE_URL: databaseUrl ?? 'sqlite::memory:',
+      ...TEST_SECRETS_ENV,
+      LOG_LEVEL: 'silent',
+      // Development mail (no SMTP_URL) lands in a throwaway folder, never in ./data/mail.
+      MAIL_DIR: join(tmpdir(), 'portal-test-mail'),
+      ...opts.env,
+    });
+    const store = opts.store ?? (await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs }));
+    if (!opts.store) {
+      cleanups.unshift(() => store.close());
+      await store.migrate();
+    }
+    const clock = { offset: 0 };
+    const app = await createApp({
+      config,
+      store,
+      logger: createLogger(config.logLevel),
+      now: () => Date.now() + clock.offset,
+      webDir: opts.webDir ?? join(tmpdir(), 'portal-no-web'),
+      sessionTestHooks: opts.sessionTestHooks,
+    });
+    app.setSelfOrigin(url);
+    server.on('request', app.handler);
+    attachZenith(server, app.deps);
+    attachGatewayUpgrades(server, app.deps);
+    return { app, config, clock };
   }
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PUBLIC_URL: url,
-    DATABASE_URL: databaseUrl ?? 'sqlite::memory:',
-    ...TEST_SECRETS_ENV,
-    LOG_LEVEL: 'silent',
-    // Development mail (no SMTP_URL) lands in a throwaway folder, never in ./data/mail.
-    MAIL_DIR: join(tmpdir(), 'portal-test-mail'),
-    ...opts.env,
-  });
-  const store = opts.store ?? (await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs }));
-  if (!opts.store) {
-    await store.migrate();
-    cleanups.unshift(() => store.close());
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  // What was opened before a failure (a migration timing out under load, say) is closed again,
+  // so a failed start never leaves a listening server that keeps the test process alive.
+  let started: Awaited<ReturnType<typeof start>>;
+  try {
+    started = await start();
+  } catch (e) {
+    server.close();
+    await runAll(cleanups).catch(() => undefined);
+    throw e;
   }
-  const clock = { offset: 0 };
-  const app = await createApp({
-    config,
-    store,
-    logger: createLogger(config.logLevel),
-    now: () => Date.now() + clock.offset,
-    webDir: opts.webDir ?? join(tmpdir(), 'portal-no-web'),
-    sessionTestHooks: opts.sessionTestHooks,
-  });
-  app.setSelfOrigin(url);
-  server.on('request', app.handler);
-  attachZenith(server, app.deps);
-  attachGatewayUpgrades(server, app.deps);
+  const { app, config, clock } = started;
 
   return {
     ...app,
@@ -108,7 +123,20 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       await app.partnerLogout.stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      for (const c of cleanups) await c();
+      await runAll(cleanups);
     },
   };
+}
+
+/** Runs every cleanup even when one fails (so none is left open), then throws the first failure. */
+export async function runAll(cleanups: Array<() => Promise<unknown> | unknown>): Promise<void> {
+  let first: unknown = null;
+  for (const c of cleanups) {
+    try {
+      await c();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  if (first !== null) throw first;
 }
