@@ -127,10 +127,50 @@ for (const db of ['sqlite', 'postgres'] as const) {
         [f.code, f.message],
         ['invalid_pending_authentication_token', 'The pending authentication token is not valid or has expired. Sign in again.'],
       );
-      const done = await verify(full, ` ${code} `);
+      const done = await rawAuthenticate(app, {
+        grant_type: EMAIL_VERIFICATION,
+        client_id: full.clientId,
+        client_secret: full.secret,
+        pending_authentication_token: token,
+        code: ` ${code} `,
+        ip_address: '192.0.2.44',
+        user_agent: 'Partner/3.0',
+      });
       assert.equal(done.status, 200, 'the code is trimmed');
+      const verified = await lastOf('email_verified');
+      assert.deepEqual([verified.ip, verified.userAgent], ['192.0.2.44', 'Partner/3.0'], "the partner's address and agent");
       const again = (await (await verify(full, code)).json()) as Record<string, unknown>;
       assert.equal(again.code, 'invalid_pending_authentication_token');
+    });
+
+    it("a TOTP sign-in carries the partner's address and agent to its entries", async () => {
+      const user = await createAccount(app.store, { email: `tod-${db}@example.com`, password: PASSWORD }, Date.now());
+      const secret = newTotpSecret();
+      await saveTotp({ store: app.store, config: app.config, now: () => Date.now() }, user.id, secret);
+      const b = (await (await password(full, { email: user.email, password: PASSWORD })).json()) as {
+        pending_authentication_token: string;
+        authentication_factors: Array<{ id: string }>;
+      };
+      const challenge = await fetch(`${app.url}/auth/factors/${b.authentication_factors[0]!.id}/challenge`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${full.secret}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      const totp = await rawAuthenticate(app, {
+        grant_type: MFA_TOTP,
+        client_id: full.clientId,
+        client_secret: full.secret,
+        pending_authentication_token: b.pending_authentication_token,
+        authentication_challenge_id: ((await challenge.json()) as { id: string }).id,
+        code: codeForStep(secret, stepAt(Date.now())),
+        ip_address: '192.0.2.55',
+        user_agent: 'Partner/4.0',
+      });
+      assert.equal(totp.status, 200, await totp.clone().text());
+      const verified = await lastOf('mfa_verified');
+      assert.deepEqual([verified.subjectId, verified.ip, verified.userAgent], [user.id, '192.0.2.55', 'Partner/4.0']);
+      const signedIn = await lastOf('workos_authenticated');
+      assert.deepEqual([signedIn.subjectId, signedIn.ip, signedIn.userAgent], [user.id, '192.0.2.55', 'Partner/4.0']);
     });
 
     it('a TOTP sign-in whose account was disabled meanwhile cannot complete', async () => {
