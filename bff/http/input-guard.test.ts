@@ -68,6 +68,24 @@ for (const db of ['sqlite', 'postgres'] as const) {
       });
       assert.equal(token.status, 400);
       assert.deepEqual(await json(token), { error: 'invalid_request', error_description: 'The request body contains a NUL character.' });
+      // Raw non-ASCII text beside a percent escape is valid UTF-8 and passes the guard: the provider judges the code.
+      const accented = await fetch(`${app.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+        body: `grant_type=authorization_code&code=caf\u00e9-${'%C3%A9'}&redirect_uri=${encodeURIComponent(REDIRECT)}`,
+      });
+      assert.equal(accented.status, 400);
+      assert.equal((await json(accented)).error, 'invalid_grant');
+      // A percent-encoded byte that is not UTF-8 still is not.
+      const latin = await fetch(`${app.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+        body: `grant_type=authorization_code&code=caf\u00e9-%E9&redirect_uri=${encodeURIComponent(REDIRECT)}`,
+      });
+      assert.deepEqual(await json(latin), {
+        error: 'invalid_request',
+        error_description: 'The request body has percent-encoded bytes that are not UTF-8.',
+      });
       const nulClient = `Basic ${Buffer.from('a\u0000b:secret').toString('base64')}`;
       for (const path of ['/oauth/token', '/oauth/revoke', '/oauth/introspect']) {
         const res = await fetch(`${app.url}${path}`, {

@@ -158,6 +158,8 @@ export function formBodyProblem(raw: Buffer): string | null {
   } catch {
     return 'The request body is not valid UTF-8.';
   }
-  const problem = encodedProblem(text.replace(/\+/g, ' '));
+  // The checks read the body's bytes as latin1 characters, as Node gives a URL's: raw non-ASCII
+  // text then round-trips to its own UTF-8 bytes beside the percent-decoded ones.
+  const problem = text.includes('%') ? encodedProblem(raw.toString('latin1').replace(/\+/g, ' ')) : encodedProblem(text);
   return problem ? `The request body ${problem}.` : null;
 }
