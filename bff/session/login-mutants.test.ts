@@ -5,7 +5,8 @@
  * the transaction cookie, state and nonce kept there too, the login hint, and
  * prompt=login with max_age=0 for a re-authentication, none of them
  * otherwise), and what logout ends behind the session: the row, the refresh
- * token's grant and the provider session. Through the real app, provider and
+ * token's grant and the provider session, and the row alone when those have
+ * already ended or its tokens no longer unseal. Through the real app, provider and
  * database, on SQLite and PostgreSQL.
  */
 import { describe, it, before, after } from 'node:test';
@@ -81,6 +82,27 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.notEqual((await app.store.bffSessions.find(row.id))!.revokedAt, null);
       assert.equal(await app.provider.RefreshToken.find(tokens.refresh_token, { ignoreExpiration: true }), undefined, 'the grant’s tokens are revoked');
       assert.equal(await app.provider.Session.findByUid(tokens.sid), undefined, 'the provider session is gone');
+    });
+
+    it('logout still completes when the grant and the provider session already ended, or the tokens no longer unseal', async () => {
+      const agent = await signedInAgent(app.url, 'uma@example.com', PASSWORD);
+      const row = await sessionRow(app, agent);
+      const tokens = await app.sessions.tokens(row);
+      const rt = await app.provider.RefreshToken.find(tokens.refresh_token!);
+      await app.store.oidc.revokeByGrantId(rt!.grantId!);
+      await (await app.provider.Session.findByUid(tokens.sid!))!.destroy();
+      const out = await agent.api('POST', '/bff/logout');
+      assert.deepEqual([out.status, await out.json()], [200, { redirectTo: '/' }]);
+      assert.notEqual((await app.store.bffSessions.find(row.id))!.revokedAt, null);
+
+      // Sealed under a secret since retired: nothing behind it can be found, the row still ends.
+      const sealedAway = await signedInAgent(app.url, 'uma@example.com', PASSWORD);
+      const away = await sessionRow(app, sealedAway);
+      await app.store.bffSessions.completeRefresh(away.id, 'Fe26.1**a*b*c*d*e*f', away.accessExpiresAt);
+      app.sessions.forget(away.id);
+      const out2 = await sealedAway.api('POST', '/bff/logout');
+      assert.deepEqual([out2.status, await out2.json()], [200, { redirectTo: '/' }]);
+      assert.notEqual((await app.store.bffSessions.find(away.id))!.revokedAt, null);
     });
   });
 }

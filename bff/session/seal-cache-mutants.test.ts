@@ -39,6 +39,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await session(`${name}=${sealed}`), [200, 'uma@example.com']);
       assert.deepEqual(await session(`theme=dark;  ${name}-tx=abc ;=odd; ${name} = ${sealed} ; lang=en`), [200, 'uma@example.com']);
       assert.deepEqual(await session(`${name}; ${name}=${sealed}`), [200, 'uma@example.com'], 'a bare name first is skipped');
+      assert.deepEqual(await session(`${name}x; ${name}=${sealed}`), [200, 'uma@example.com'], 'so is a bare longer name');
+      const none = await fetch(`${app.url}/bff/session`);
+      assert.deepEqual([none.status, await none.json()], [200, { authenticated: false }], 'no Cookie header at all');
     });
 
     it('reads it only under its exact name', async () => {
@@ -54,6 +57,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await session(`${name}=%E0%A4%A`), [200, false]);
       assert.deepEqual(await session(`${name}=${sealed.slice(0, -2)}`), [200, false]);
       assert.deepEqual(await session(`${name}=${sealed}${'a'.repeat(4096)}`), [200, false]);
+      // Seals iron-session throws on (a wrong version, an inherited password id) rather than ignoring.
+      assert.deepEqual(await session(`${name}=Fe26.1**a*b*c*d*e*f`), [200, false]);
+      assert.deepEqual(await session(`${name}=Fe26.2*__proto__*a*b*c*d*e*f`), [200, false]);
+      // The first cookie of the name is the one read, even when it does not decode.
+      assert.deepEqual(await session(`${name}=%E0%A4%A; ${name}=${sealed}`), [200, false]);
     });
 
     it('signs in through a transaction cookie iron-session throws on, as if there were none', async () => {
