@@ -70,6 +70,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
         [admin.id, user.id, adminRow.id, row.id, null, 20 * 60_000],
       );
       assert.ok(imp.grantId, 'the grant is recorded, to revoke at the end');
+      const op = agent.jar.get('portal_op'); // the provider's session cookie over http (oauth/provider.ts)
+      assert.ok(op && !/expires|max-age/i.test(op.attrs), `the provider session of an impersonation is not remembered: ${op?.attrs}`);
       assert.deepEqual([row.userId, row.expiresAt], [user.id, imp.expiresAt], 'the session ends with the impersonation');
       const started = await lastAudit('impersonation_started');
       assert.deepEqual(
