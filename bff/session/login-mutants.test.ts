@@ -104,5 +104,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([out2.status, await out2.json()], [200, { redirectTo: '/' }]);
       assert.notEqual((await app.store.bffSessions.find(away.id))!.revokedAt, null);
     });
+
+    it('logout revokes the grant behind a refresh token that has expired', async () => {
+      const agent = await signedInAgent(app.url, 'uma@example.com', PASSWORD);
+      const row = await sessionRow(app, agent);
+      const tokens = await app.sessions.tokens(row);
+      const stored = (await app.store.oidc.find('RefreshToken', tokens.refresh_token!))!;
+      const grantId = stored.payload.grantId as string;
+      await app.store.oidc.upsert('RefreshToken', tokens.refresh_token!, { ...stored.payload, exp: Math.floor(Date.now() / 1000) - 60 }, null, { grantId });
+      assert.equal(await app.provider.RefreshToken.find(tokens.refresh_token!), undefined, 'expired for the provider');
+      assert.ok(await app.provider.AccessToken.find(tokens.access_token));
+      assert.equal((await agent.api('POST', '/bff/logout')).status, 200);
+      assert.equal(await app.provider.AccessToken.find(tokens.access_token), undefined, 'the grant’s access token is revoked too');
+    });
   });
 }
