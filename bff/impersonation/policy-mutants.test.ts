@@ -5,8 +5,8 @@
  * each refusal's exact sentence and its audit entry, and what an accepted
  * request records (its time limit, the default of an hour). Through the real
  * app, provider and database, on SQLite and PostgreSQL. MFA_ADMINS=optional,
- * so the admin proves freshness with a password (the second-factor path is
- * impersonation.test.ts's).
+ * so the admin proves freshness with a password; one admin here sets up an
+ * authenticator app, and from then on a recent code is what counts.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,9 @@ import { signedInAgent, type Agent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import type { User } from '../store/store.ts';
 import { REASON_TOO_LONG, REASON_TOO_SHORT } from '../../api/impersonation.ts';
-import { impersonate } from './test-helpers.ts';
+import { impersonate, sessionRow } from './test-helpers.ts';
+import { FRESH_AUTH_MS } from './impersonation.ts';
+import { enrolTotp } from '../testing/second-factor.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const REASON = 'Customer asked for help with billing settings';
@@ -134,6 +136,54 @@ for (const db of ['sqlite', 'postgres'] as const) {
           [late.status, await late.json()],
           [403, { error: 'reauth_required', message: 'For your protection, sign in again (with your password) before impersonating someone.' }],
         );
+      } finally {
+        app.clock.offset = 0;
+      }
+    });
+
+    it('holds the fifteen minutes since the password to the millisecond', async () => {
+      const fresh = await signedInAgent(app.url, admin.email, PASSWORD);
+      const authTime = Number((await sessionRow(app, fresh)).data.authTime);
+      assert.ok(Number.isFinite(authTime), 'the session knows when the password was entered');
+      // The injected clock stands still at an exact instant (the provider keeps real time).
+      const at = (instant: number) => Object.defineProperty(app.clock, 'offset', { get: () => instant - Date.now(), configurable: true });
+      try {
+        at(authTime + FRESH_AUTH_MS);
+        const last = await fresh.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
+        assert.equal(last.status, 200, 'exactly fifteen minutes is still in time');
+        at(authTime + FRESH_AUTH_MS + 1);
+        const late = await fresh.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
+        assert.deepEqual([late.status, (await late.json()).error], [403, 'reauth_required']);
+      } finally {
+        Object.defineProperty(app.clock, 'offset', { value: 0, writable: true, configurable: true });
+      }
+    });
+
+    it('an admin with an authenticator app needs a code from the last fifteen minutes, however fresh the password', async () => {
+      const mfaAdmin = await createAccount(app.store, { email: 'root-mfa@example.com', password: PASSWORD, role: 'admin' }, Date.now());
+      const agent = await signedInAgent(app.url, mfaAdmin.email, PASSWORD);
+      await enrolTotp(agent, mfaAdmin.email);
+      const body = { userId: user.id, reason: REASON };
+      try {
+        app.clock.offset = 14 * 60_000;
+        const inTime = await agent.api('POST', '/bff/impersonation/start', body);
+        assert.equal(inTime.status, 200, 'the code that confirmed the setup counts for fifteen minutes');
+        const requested = (await app.store.audit.list({ kind: 'impersonation_requested', actorId: mfaAdmin.id, limit: 1 }))[0]!;
+        assert.equal(requested.data.secondFactor, 'totp');
+        app.clock.offset = 16 * 60_000;
+        const stale = await agent.api('POST', '/bff/impersonation/start', body);
+        assert.deepEqual(
+          [stale.status, await stale.json()],
+          [
+            403,
+            {
+              error: 'mfa_step_up_required',
+              message: 'For your protection, use your passkey or a code from your authenticator app (or a recovery code) before impersonating someone.',
+            },
+          ],
+        );
+        const refused = (await app.store.audit.list({ kind: 'impersonation_refused', actorId: mfaAdmin.id, limit: 1 }))[0]!;
+        assert.deepEqual([refused.subjectId, refused.data], [user.id, { code: 'mfa_step_up_required', reason: REASON }]);
       } finally {
         app.clock.offset = 0;
       }

@@ -5,8 +5,11 @@
  * administrator impersonating, an administrator without the required second
  * factor; and the way back from an impersonation whose time ran out: the
  * admin's own session resumes and this browser's cookie names it, so the next
- * request is the admin too. Through the real app, provider and database, on
- * SQLite and PostgreSQL.
+ * request is the admin too. Under MFA_USERS=required, the account screen's
+ * guard: closed to a user without a second factor, open to an admin without
+ * one (held at the admin screens instead) and to an admin impersonating such a
+ * user. Through the real app, provider and database, on SQLite and
+ * PostgreSQL.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,6 +90,50 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal((await agent.api('GET', '/bff/admin/users')).status, 200);
       } finally {
         app.clock.offset = 0;
+      }
+    });
+  });
+
+  describe(`the account screen's guard under MFA_USERS=required (${db})`, () => {
+    let app: TestApp;
+    let admin: User;
+    let user: User;
+    before(async () => {
+      app = await startTestApp({ db, env: { SESSION_CACHE_MS: '0', MFA_USERS: 'required' } });
+      admin = await createAccount(app.store, { email: 'root@example.com', password: PASSWORD, role: 'admin' }, Date.now());
+      user = await createAccount(app.store, { email: 'uma@example.com', password: PASSWORD }, Date.now());
+    });
+    after(() => app.close());
+
+    const signInWithoutSetup = async (email: string) => {
+      const agent = new Agent(app.url);
+      assert.equal((await authorizeThrough(agent, '/bff/login?returnTo=/account', { email, password: PASSWORD })).pathname, '/account');
+      return agent;
+    };
+    const accountOf = async (agent: Agent) => {
+      const res = await agent.api('GET', '/bff/account');
+      const body = (await res.json()) as { user?: { email: string }; error?: string; message?: string };
+      return res.status === 200 ? [200, body.user?.email] : [res.status, body];
+    };
+
+    it('closes the account screen to a user without a second factor', async () => {
+      const agent = await signInWithoutSetup(user.email);
+      assert.deepEqual(await accountOf(agent), [403, { error: 'mfa_setup_required', message: MFA_SETUP_REQUIRED }]);
+    });
+
+    it('keeps it open to an admin without one (MFA_ADMINS holds them at the admin screens)', async () => {
+      const agent = await signInWithoutSetup(admin.email);
+      assert.deepEqual(await accountOf(agent), [200, admin.email]);
+      assert.equal((await agent.api('GET', '/bff/admin/users')).status, 403);
+    });
+
+    it('shows an admin impersonating a user without one that user’s account as it is', async () => {
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON })).status, 200);
+      try {
+        assert.deepEqual(await accountOf(agent), [200, user.email]);
+      } finally {
+        assert.equal((await agent.api('POST', '/bff/impersonation/stop')).status, 200);
       }
     });
   });

@@ -1,0 +1,202 @@
+/**
+ * An impersonation's life after the start policy (policy-mutants.test.ts),
+ * where mutation testing (docs/mutation.md) found it unchecked: what a
+ * completed one records (the audit entry, the session bound to its time
+ * limit), each way it ends (stop, stop after the admin's own session is gone,
+ * logout, expiry, a request never completed) with its audit entry and what it
+ * revokes, and the sign-in-as step: only in the asking admin's browser, while
+ * the request is open, within five minutes (to the millisecond), and not for a
+ * target disabled meanwhile. Through the real app, provider and database, on SQLite and
+ * PostgreSQL.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { Agent, signedInAgent } from '../testing/agent.ts';
+import { createAccount } from '../accounts/accounts.ts';
+import type { User } from '../store/store.ts';
+import { expireImpersonations } from './impersonation.ts';
+import { impersonate, sessionRow } from './test-helpers.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const REASON = 'Customer asked for help with billing settings';
+const INVALID_HERE = {
+  error: 'impersonation_invalid',
+  message: 'This impersonation request is not valid in this browser any more. Start again from the impersonation screen.',
+};
+
+for (const db of ['sqlite', 'postgres'] as const) {
+  describe(`an impersonation's life (${db})`, () => {
+    let app: TestApp;
+    let admin: User;
+    let user: User;
+    before(async () => {
+      app = await startTestApp({ db, env: { SESSION_CACHE_MS: '0' } });
+      admin = await createAccount(app.store, { email: 'root@example.com', password: PASSWORD, name: 'Root', role: 'admin' }, Date.now());
+      user = await createAccount(app.store, { email: 'uma@example.com', password: PASSWORD, name: 'Uma' }, Date.now());
+    });
+    after(() => app.close());
+
+    const lastAudit = async (kind: string) => (await app.store.audit.list({ kind, subjectId: user.id, limit: 1 }))[0]!;
+    /** The impersonation running in this browser, from its session row. */
+    const running = async (agent: Agent) => {
+      const row = await sessionRow(app, agent);
+      const id = (row.data.impersonation as { id: string }).id;
+      return { row, imp: (await app.store.impersonations.find(id))! };
+    };
+    /** Asks for an impersonation and stops before the provider's sign-in-as step; returns the URL and the record. */
+    const ask = async (agent: Agent, durationMinutes?: number) => {
+      const res = await agent.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON, durationMinutes });
+      assert.equal(res.status, 200);
+      const { redirectTo } = (await res.json()) as { redirectTo: string };
+      const id = (await app.store.audit.list({ kind: 'impersonation_requested', actorId: admin.id, limit: 1 }))[0]!.data.impersonationId as string;
+      return { redirectTo, imp: (await app.store.impersonations.find(id))! };
+    };
+    /** The sign-in-as step in `agent`'s browser for a redirect from `ask`: the provider's interaction, then its answer. */
+    const signInAs = async (agent: Agent, redirectTo: string) => {
+      const { url } = await agent.follow(redirectTo, (u) => u.pathname.startsWith('/interaction/'));
+      const uid = url.pathname.split('/')[2]!;
+      const res = await agent.api('POST', `/bff/interaction/${uid}/impersonate`, {});
+      return [res.status, await res.json()] as [number, Record<string, unknown>];
+    };
+
+    it('records a completed one exactly, binds its session to the time limit, and stopping ends it with everything behind it', async () => {
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      const adminRow = await sessionRow(app, agent);
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON, durationMinutes: 20 })).status, 200);
+      const { row, imp } = await running(agent);
+      assert.deepEqual(
+        [imp.adminId, imp.targetId, imp.adminSessionId, imp.sessionId, imp.endedAt, imp.expiresAt - imp.startedAt],
+        [admin.id, user.id, adminRow.id, row.id, null, 20 * 60_000],
+      );
+      assert.ok(imp.grantId, 'the grant is recorded, to revoke at the end');
+      const op = agent.jar.get('portal_op'); // the provider's session cookie over http (oauth/provider.ts)
+      assert.ok(op && !/expires|max-age/i.test(op.attrs), `the provider session of an impersonation is not remembered: ${op?.attrs}`);
+      assert.deepEqual([row.userId, row.expiresAt], [user.id, imp.expiresAt], 'the session ends with the impersonation');
+      const started = await lastAudit('impersonation_started');
+      assert.deepEqual(
+        [started.actorId, started.data],
+        [
+          admin.id,
+          { impersonationId: imp.id, reason: REASON, durationMinutes: 20, targetEmail: user.email, adminEmail: admin.email, expiresAt: imp.expiresAt },
+        ],
+      );
+      assert.ok(started.ip && started.userAgent, 'the browser is recorded');
+
+      const stop = await agent.api('POST', '/bff/impersonation/stop');
+      assert.deepEqual(await stop.json(), { redirectTo: '/admin/impersonate' });
+      const ended = (await app.store.impersonations.find(imp.id))!;
+      assert.equal(ended.endReason, 'stopped');
+      assert.notEqual(ended.endedAt, null);
+      assert.notEqual((await app.store.bffSessions.find(row.id))!.revokedAt, null, 'the impersonation session is revoked');
+      assert.equal((await app.store.bffSessions.find(adminRow.id))!.revokedAt, null, 'the admin session goes on');
+      assert.equal(await app.provider.Grant.find(imp.grantId!), undefined, 'the grant is gone');
+      const stopped = await lastAudit('impersonation_stopped');
+      assert.deepEqual([stopped.actorId, stopped.data], [admin.id, { impersonationId: imp.id, adminId: admin.id, reason: REASON, endedBy: 'stopped' }]);
+      assert.ok(stopped.ip && stopped.userAgent, 'the browser that stopped it is recorded');
+
+      const again = await agent.api('POST', '/bff/impersonation/stop');
+      assert.deepEqual([again.status, await again.json()], [400, { error: 'not_impersonating', message: 'You are not impersonating anyone.' }]);
+    });
+
+    it('stopping after the admin’s own session has gone signs the browser out', async () => {
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON })).status, 200);
+      const { imp } = await running(agent);
+      await app.store.bffSessions.revoke(imp.adminSessionId!, Date.now());
+      const stop = await agent.api('POST', '/bff/impersonation/stop');
+      assert.deepEqual(await stop.json(), { redirectTo: '/' });
+      const cookieName = app.deps.cookies.session.cookieName;
+      const cleared = stop.headers.getSetCookie().find((c) => c.startsWith(`${cookieName}=`));
+      assert.ok(cleared && /max-age=0|expires=thu, 01 jan 1970/i.test(cleared), `the session cookie is cleared: ${cleared}`);
+      assert.deepEqual(await (await agent.api('GET', '/bff/session')).json(), { authenticated: false });
+      assert.equal((await app.store.impersonations.find(imp.id))!.endReason, 'stopped');
+    });
+
+    it('signing out while impersonating ends it, and the admin’s own session too', async () => {
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON })).status, 200);
+      const { row, imp } = await running(agent);
+      assert.equal((await agent.api('POST', '/bff/logout')).status, 200);
+      assert.equal((await app.store.impersonations.find(imp.id))!.endReason, 'logout');
+      assert.notEqual((await app.store.bffSessions.find(row.id))!.revokedAt, null);
+      assert.notEqual((await app.store.bffSessions.find(imp.adminSessionId!))!.revokedAt, null, 'the admin is signed out entirely');
+      const stopped = await lastAudit('impersonation_stopped');
+      assert.deepEqual([stopped.actorId, stopped.data], [admin.id, { impersonationId: imp.id, adminId: admin.id, reason: REASON, endedBy: 'logout' }]);
+    });
+
+    it('the sign-in-as step works only in the asking admin’s browser, while the request is open, and not for a target disabled meanwhile', async () => {
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      const elsewhere = await signedInAgent(app.url, admin.email, PASSWORD);
+      const { redirectTo, imp } = await ask(agent);
+      assert.deepEqual(await signInAs(elsewhere, redirectTo), [403, INVALID_HERE], 'the same admin in another browser');
+      assert.deepEqual(await signInAs(new Agent(app.url), redirectTo), [403, INVALID_HERE], 'a browser signed in to nothing');
+      assert.equal((await signInAs(agent, redirectTo))[0], 200);
+      assert.equal((await app.store.impersonations.find(imp.id))!.sessionId, null, 'never completed in this test');
+
+      // Ended by the sweep (a one-minute limit) while the five minutes to sign in are still open.
+      const swept = await ask(agent, 1);
+      try {
+        app.clock.offset = 61_000;
+        await expireImpersonations(app.deps);
+        assert.equal((await app.store.impersonations.find(swept.imp.id))!.endReason, 'abandoned');
+        assert.deepEqual(await signInAs(agent, swept.redirectTo), [403, INVALID_HERE], 'an ended request');
+      } finally {
+        app.clock.offset = 0;
+      }
+
+      const other = await createAccount(app.store, { email: 'otto@example.com', password: PASSWORD }, Date.now());
+      const fresh = await signedInAgent(app.url, admin.email, PASSWORD);
+      const start = await fresh.api('POST', '/bff/impersonation/start', { userId: other.id, reason: REASON });
+      const { redirectTo: toOther } = (await start.json()) as { redirectTo: string };
+      await app.store.users.setDisabled(other.id, true, Date.now());
+      assert.deepEqual(await signInAs(fresh, toOther), [403, { error: 'impersonation_invalid', message: 'That user can no longer be impersonated.' }]);
+    });
+
+    it('the sign-in-as step is open for five minutes after asking, to the millisecond', async () => {
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      // The injected clock stands still at an exact instant (the provider keeps real time).
+      const at = (instant: number) => Object.defineProperty(app.clock, 'offset', { get: () => instant - Date.now(), configurable: true });
+      try {
+        const last = await ask(agent);
+        at(last.imp.startedAt + 5 * 60_000);
+        assert.equal((await signInAs(agent, last.redirectTo))[0], 200, 'exactly five minutes is still in time');
+        Object.defineProperty(app.clock, 'offset', { value: 0, writable: true, configurable: true });
+        const late = await ask(agent);
+        at(late.imp.startedAt + 5 * 60_000 + 1);
+        assert.deepEqual(await signInAs(agent, late.redirectTo), [403, INVALID_HERE]);
+      } finally {
+        Object.defineProperty(app.clock, 'offset', { value: 0, writable: true, configurable: true });
+      }
+    });
+
+    it('expiry ends each open one once, server-side, audited with no actor; a request never completed ends without an entry', async () => {
+      // Whatever earlier tests left open ends first, so the counts below are this test's own.
+      app.clock.offset = 2 * 60 * 60_000;
+      try {
+        await expireImpersonations(app.deps);
+      } finally {
+        app.clock.offset = 0;
+      }
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      const abandoned = await ask(agent, 1);
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON, durationMinutes: 1 })).status, 200);
+      const { row, imp } = await running(agent);
+      try {
+        app.clock.offset = 61_000;
+        assert.equal(await expireImpersonations(app.deps), 2);
+        assert.equal(await expireImpersonations(app.deps), 0, 'each ends once');
+      } finally {
+        app.clock.offset = 0;
+      }
+      assert.equal((await app.store.impersonations.find(abandoned.imp.id))!.endReason, 'abandoned');
+      assert.equal((await app.store.impersonations.find(imp.id))!.endReason, 'expired');
+      assert.notEqual((await app.store.bffSessions.find(row.id))!.revokedAt, null);
+      const expired = await app.store.audit.list({ kind: 'impersonation_expired', subjectId: user.id });
+      assert.deepEqual(
+        expired.filter((e) => e.data.impersonationId === abandoned.imp.id || e.data.impersonationId === imp.id).map((e) => [e.actorId, e.ip, e.data]),
+        [[null, null, { impersonationId: imp.id, adminId: admin.id, reason: REASON, endedBy: 'expired' }]],
+      );
+    });
+  });
+}
