@@ -89,7 +89,6 @@ export interface ForwardInput {
   withBody: boolean;
 }
 
-/** Resolves 'done' once the answer is on its way (or the browser left), 'retry' on a 401 to retry. */
 /** An abort signal for undici, which takes an EventEmitter as well as an AbortSignal: far cheaper than an AbortController per call. */
 class Abort extends EventEmitter {
   aborted = false;
@@ -100,6 +99,7 @@ class Abort extends EventEmitter {
   }
 }
 
+/** Resolves 'done' once the answer is on its way (or the browser left), 'retry' on a 401 to retry. */
 export function forward(i: ForwardInput): Promise<'done' | 'retry'> {
   const { req, res, route, breaker } = i;
   const abort = new Abort();

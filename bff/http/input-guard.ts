@@ -152,14 +152,13 @@ export function jsonBody(opts: { limit: string }, refuse: BodyRefusal = bffRefus
 
 /** A 400 for a form body read by hand (oidc-provider's endpoints), or null when it is acceptable. */
 export function formBodyProblem(raw: Buffer): string | null {
-  let text: string;
   try {
-    text = utf8.decode(raw);
+    utf8.decode(raw);
   } catch {
     return 'The request body is not valid UTF-8.';
   }
   // The checks read the body's bytes as latin1 characters, as Node gives a URL's: raw non-ASCII
   // text then round-trips to its own UTF-8 bytes beside the percent-decoded ones.
-  const problem = text.includes('%') ? encodedProblem(raw.toString('latin1').replace(/\+/g, ' ')) : encodedProblem(text);
+  const problem = encodedProblem(raw.toString('latin1').replace(/\+/g, ' '));
   return problem ? `The request body ${problem}.` : null;
 }

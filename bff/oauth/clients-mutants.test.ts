@@ -14,24 +14,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { AppError } from '../http/errors.ts';
 import { SCOPE_NAMES } from './scopes.ts';
 import { clientMetadata, publicClient, registerClient, rotateClientSecret, type NewClientInput } from './clients.ts';
 import { secretMatches } from './client-auth.ts';
+import { refusal } from '../testing/app-error.ts';
 
 const REDIRECT = 'https://partner.example/cb';
 const NOW = 1_790_000_000_000;
-
-/** The AppError a rejected promise carries (code, status, message, fields). */
-async function refusal(run: Promise<unknown>): Promise<{ code: string; status: number; message: string; fields?: Record<string, string> }> {
-  try {
-    await run;
-  } catch (err) {
-    assert.ok(err instanceof AppError, String(err));
-    return { code: err.code, status: err.status, message: err.message, fields: err.fields };
-  }
-  assert.fail('expected a refusal');
-}
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`partner-app registration rules (${db})`, () => {

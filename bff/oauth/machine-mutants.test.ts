@@ -13,26 +13,16 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { errors } from 'oidc-provider';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { AppError } from '../http/errors.ts';
 import { SCOPE_NAMES } from './scopes.ts';
 import { PORTAL_RESOURCE } from './resource.ts';
 import { registerClient } from './clients.ts';
 import { createResource, defaultResourceFor, deleteResource, registerMachineClient, resourceServerInfo } from './machine.ts';
+import { refusal } from '../testing/app-error.ts';
 
 const NOW = 1_790_000_000_000;
 const ORDERS = 'https://orders.example';
 const HINT = '(an absolute https URI, like https://orders.example)';
 const JWT = { sign: { alg: 'ES256' } };
-
-async function refusal(run: Promise<unknown>): Promise<{ code: string; status: number; message: string; fields?: Record<string, string> }> {
-  try {
-    await run;
-  } catch (err) {
-    assert.ok(err instanceof AppError, String(err));
-    return { code: err.code, status: err.status, message: err.message, fields: err.fields };
-  }
-  assert.fail('expected a refusal');
-}
 
 /** The description of the InvalidTarget oidc-provider is handed. */
 async function invalidTarget(run: () => unknown): Promise<string> {

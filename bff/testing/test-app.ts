@@ -53,6 +53,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const port = (server.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}`;
 
+  const cleanups: Array<() => Promise<void> | void> = [];
   async function start() {
     let databaseUrl = opts.databaseUrl;
     if (!databaseUrl && !opts.store) {
@@ -97,7 +98,6 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     return { app, config, clock };
   }
 
-  const cleanups: Array<() => Promise<void> | void> = [];
   // What was opened before a failure (a migration timing out under load, say) is closed again,
   // so a failed start never leaves a listening server that keeps the test process alive.
   let started: Awaited<ReturnType<typeof start>>;
