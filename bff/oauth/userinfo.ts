@@ -47,7 +47,7 @@ export function userinfoRoutes(deps: Deps): Router {
     const token = fromHeader ?? fromBody;
     if (!token) return challenge(res, issuer, 401);
     let proofJkt: string | undefined;
-    if (scheme?.[1]!.toLowerCase() === 'dpop') {
+    if (scheme?.[1]?.toLowerCase() === 'dpop') {
       try {
         proofJkt = await verifyDpopProof(deps.provider, req.get('dpop'), {
           htm: req.method,
