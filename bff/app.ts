@@ -67,15 +67,16 @@ import { sagRoutes } from './compat/sag/routes.ts';
 import { federationRoutes } from './federation/routes.ts';
 import { upstreamTokensFor } from './federation/tokens.ts';
 import { createMail, type Mail } from './mail/mail.ts';
-import { gatewayRoutes, isGatewayUrl, type GatewayOptions } from './gateway/routes.ts';
+import { gatewayRoutes, isGatewayUrl } from './gateway/routes.ts';
+import type { TrustProxy } from './gateway/headers.ts';
 export { attachZenith } from './compat/zenith/upgrade.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { attachGateway } from './gateway/upgrade.ts';
 import { PATH as ZENITH_PATH } from './compat/zenith/schema.ts';
 
 /** WebSocket upgrades below /api go through the gateway (issue 18); /Zenith is Zenith's. */
-export function attachGatewayUpgrades(server: Server, deps: SessionDeps): void {
-  attachGateway(server, deps, [ZENITH_PATH]);
+export function attachGatewayUpgrades(server: Server, app: Pick<App, 'deps' | 'trustProxy'>): void {
+  attachGateway(server, app.deps, [ZENITH_PATH], app.trustProxy);
 }
 
 export interface AppOptions {
@@ -94,6 +95,8 @@ export interface App {
   app: Express;
   /** The server's request listener: /api to the gateway, the rest to `app`. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The compiled `TRUST_PROXY` setting: which hops' X-Forwarded-For to believe (HTTP and WebSocket alike). */
+  trustProxy: TrustProxy;
   provider: Provider;
   deps: SessionDeps;
   audit: Audit;
@@ -238,7 +241,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // Calls below /api go to the gateway on node's own request and response, everything else to Express:
   // the proxied call is the portal's hottest path, and Express's request/response objects and
   // middleware chain cost about as much CPU as the gateway's own work.
-  const gateway = gatewayRoutes(deps, { trustProxy: app.get('trust proxy fn') as GatewayOptions['trustProxy'] });
+  const trustProxy = app.get('trust proxy fn') as TrustProxy;
+  const gateway = gatewayRoutes(deps, { trustProxy });
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (!isGatewayUrl(req.url ?? '')) {
       app(req, res);
@@ -253,6 +257,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   return {
     app,
     handler,
+    trustProxy,
     provider,
     deps,
     audit,

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 
   const store = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
   await store.migrate();
-  const { handler, deps, mail, partnerLogout, setSelfOrigin } = await createApp({ config, store, logger });
+  const { handler, deps, mail, partnerLogout, setSelfOrigin, trustProxy } = await createApp({ config, store, logger });
   if (config.mail.mode === 'off') {
     logger.warn(
       'mail is off: NODE_ENV=production and no SMTP_URL, so password reset, email verification, emailed sign-in codes, sign-up and invitation mails are unavailable. Set SMTP_URL to turn them on.',
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
 
   const server = createServer(handler);
   const zenith = attachZenith(server, deps);
-  attachGatewayUpgrades(server, deps);
+  attachGatewayUpgrades(server, { deps, trustProxy });
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   await new Promise<void>((resolveListen, reject) => {

@@ -36,7 +36,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let user: Agent;
     before(async () => {
       a = await startTestApp({ db, env: { SESSION_CACHE_MS: '0' } });
-      b = await startTestApp({ databaseUrl: a.config.databaseUrl, env: { PUBLIC_URL: a.url, SESSION_CACHE_MS: '0' } });
+      // b sits behind one trusted proxy hop (TRUST_PROXY=1); a trusts none.
+      b = await startTestApp({ databaseUrl: a.config.databaseUrl, env: { PUBLIC_URL: a.url, SESSION_CACHE_MS: '0', TRUST_PROXY: '1' } });
       api = await startUpstreamApi({ issuer: a.config.issuer, audience: RESOURCE, scope: 'orders:read' });
       garbage = createTcpServer((s) => s.end('this is not http\r\n\r\n'));
       await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', r));
@@ -221,9 +222,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('WebSocket upgrades go through with the token on the handshake; signed out or cross-site they are refused before the upstream', async () => {
-      const open = (headers: Record<string, string>) =>
+      const open = (headers: Record<string, string>, base = a.url) =>
         new Promise<{ first?: Record<string, unknown>; echo?: string; status?: number }>((resolve, reject) => {
-          const ws = new WebSocket(`${a.url.replace('http', 'ws')}/api/orders/live`, { headers });
+          const ws = new WebSocket(`${base.replace('http', 'ws')}/api/orders/live`, { headers });
           ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode }));
           ws.once('error', reject);
           ws.once('message', (m) => {
@@ -239,6 +240,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(ok.first!.aud, RESOURCE);
       assert.doesNotMatch(String(ok.first!.cookie), /portal/, 'the portal cookie never reaches the API');
       assert.equal(ok.echo, 'ping');
+      assert.equal(ok.first!.for, '127.0.0.1');
+      // The client address follows TRUST_PROXY exactly as for an HTTP call: believed behind a trusted hop, not otherwise.
+      const spoof = { 'x-forwarded-for': '203.0.113.7' };
+      assert.equal((await open({ cookie: user.cookieHeader(), origin: a.url, ...spoof })).first!.for, '127.0.0.1');
+      assert.equal((await open({ cookie: user.cookieHeader(), origin: a.url, ...spoof }, b.url)).first!.for, '203.0.113.7');
+      const viaB = await fetch(`${b.url}/api/orders/me`, { headers: { cookie: user.cookieHeader(), ...spoof } });
+      assert.equal(viaB.status, 200);
+      assert.equal(((await viaB.json()) as { forwarded: { for: string } }).forwarded.for, '203.0.113.7');
       const hits = api.hits;
       assert.equal((await open({ origin: a.url })).status, 401);
       assert.equal((await open({ cookie: user.cookieHeader(), origin: 'https://evil.example' })).status, 403);

@@ -14,7 +14,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import proxyAddr from 'proxy-addr';
 import type { SessionDeps } from '../session/guard.ts';
 import { currentSession } from '../session/guard.ts';
 import { CSRF_HEADER, isSameOriginRequest } from '../http/security.ts';
@@ -23,7 +22,7 @@ import { AppError, badRequest, forbidden, notFound, unauthorized } from '../http
 import { toAppError } from '../http/error-handler.ts';
 import { API_PREFIX, routeTable } from './route-table.ts';
 import { breakers } from './breaker.ts';
-import { type Forwarding, hasBody, upstreamRequestHeaders } from './headers.ts';
+import { clientAddress, type Forwarding, hasBody, type TrustProxy, upstreamRequestHeaders } from './headers.ts';
 import { type ForwardInput, forward, tooLarge } from './proxy.ts';
 import { apiToken } from './tokens.ts';
 import type { ApiRoute } from '../store/store.ts';
@@ -120,8 +119,7 @@ function answer(req: IncomingMessage, res: ServerResponse, err: unknown, request
 }
 
 export interface GatewayOptions {
-  /** The app's `trust proxy` setting, compiled (Express's `trust proxy fn`): which hops' X-Forwarded-For to believe. */
-  trustProxy: (addr: string, hop: number) => boolean;
+  trustProxy: TrustProxy;
 }
 
 /** Answers a request whose URL isGatewayUrl(), on node's own request and response. */
@@ -175,10 +173,7 @@ export function gatewayRoutes(deps: SessionDeps, opts: GatewayOptions): (req: In
       }
       const sendsToken = Boolean(current && route.resource);
       let token = sendsToken ? await apiToken(deps, current!.session, route) : null;
-      // As Express's req.ip: the nearest address not trusted as a proxy (a peer that is not one needs no header parsed).
-      const peer = req.socket.remoteAddress;
-      const clientIp = peer !== undefined && !opts.trustProxy(peer, 0) ? peer : proxyAddr(req, opts.trustProxy);
-      const forwarding: Forwarding = { clientIp, publicUrl, requestId, token };
+      const forwarding: Forwarding = { clientIp: clientAddress(req, opts.trustProxy), publicUrl, requestId, token };
       const input: ForwardInput = {
         req,
         res,

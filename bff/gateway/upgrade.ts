@@ -13,7 +13,7 @@ import type { SessionDeps } from '../session/guard.ts';
 import { toAppError } from '../http/error-handler.ts';
 import { ownOriginWebSocket } from '../http/security.ts';
 import { API_PREFIX, routeTable } from './route-table.ts';
-import { upstreamRequestHeaders } from './headers.ts';
+import { clientAddress, type TrustProxy, upstreamRequestHeaders } from './headers.ts';
 import { upstreamUrl } from './routes.ts';
 import { apiToken } from './tokens.ts';
 
@@ -27,8 +27,11 @@ function refuse(socket: Duplex, status: number, error: string, message: string, 
   );
 }
 
-/** Handles the server's 'upgrade' event below /api; `otherPaths` are upgrades someone else answers (Zenith). */
-export function attachGateway(server: Server, deps: SessionDeps, otherPaths: string[]): void {
+/**
+ * Handles the server's 'upgrade' event below /api; `otherPaths` are upgrades someone else answers (Zenith).
+ * `trustProxy` is the app's, so the upstream is told the same client address as for an HTTP call.
+ */
+export function attachGateway(server: Server, deps: SessionDeps, otherPaths: string[], trustProxy: TrustProxy): void {
   const table = routeTable(deps.store);
   const publicUrl = new URL(deps.config.publicUrl);
 
@@ -68,7 +71,7 @@ export function attachGateway(server: Server, deps: SessionDeps, otherPaths: str
       return refuse(socket, 403, 'role_required', `This API is for people with the ${route.requireRole} role.`, requestId);
     const target = upstreamUrl(route, req.url ?? pathname);
     const token = current && route.resource ? await apiToken(deps, current.session, route) : null;
-    const headers = upstreamRequestHeaders(req.headers, { clientIp: req.socket.remoteAddress ?? null, publicUrl, requestId, token, upgrade: true });
+    const headers = upstreamRequestHeaders(req.headers, { clientIp: clientAddress(req, trustProxy), publicUrl, requestId, token, upgrade: true });
     const upReq = (target.protocol === 'https:' ? https : http).request(target, { method: 'GET', headers });
     const timer = setTimeout(() => {
       upReq.destroy();

@@ -94,7 +94,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     app.setSelfOrigin(url);
     server.on('request', app.handler);
     attachZenith(server, app.deps);
-    attachGatewayUpgrades(server, app.deps);
+    attachGatewayUpgrades(server, app);
     return { app, config, clock };
   }
 

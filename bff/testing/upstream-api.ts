@@ -142,7 +142,7 @@ export async function startUpstreamApi(opts: UpstreamOptions): Promise<UpstreamA
       (claims) => {
         if (!claims) return void socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
         wss.handleUpgrade(req, socket, head, (ws) => {
-          ws.send(JSON.stringify({ aud: claims.aud, sub: claims.sub, cookie: req.headers.cookie ?? null }));
+          ws.send(JSON.stringify({ aud: claims.aud, sub: claims.sub, cookie: req.headers.cookie ?? null, for: req.headers['x-forwarded-for'] ?? null }));
           ws.on('message', (m) => ws.send(String(m)));
         });
       },
