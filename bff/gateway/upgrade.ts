@@ -19,11 +19,12 @@ import { apiToken } from './tokens.ts';
 
 const PORTAL_COOKIE = /^(__Host-|__Secure-)?portal($|[-_.])/i;
 
-function refuse(socket: Duplex, status: number, error: string, message: string, requestId: string): void {
+function refuse(socket: Duplex, status: number, error: string, message: string, requestId: string, retryAfter?: number): void {
   if (socket.destroyed) return;
-  const body = JSON.stringify({ error, message, requestId });
+  const body = JSON.stringify({ error, message, requestId, ...(retryAfter ? { retryAfter } : {}) });
+  const wait = retryAfter ? `Retry-After: ${retryAfter}\r\n` : '';
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\n${wait}Connection: close\r\n\r\n${body}`,
   );
 }
 
@@ -53,6 +54,7 @@ export function attachGateway(server: Server, deps: SessionDeps, otherPaths: str
         e.expose && status !== 502 ? e.code : 'bad_gateway',
         e.expose && status !== 502 ? e.message : 'The portal could not open this connection.',
         requestId,
+        e.retryAfter,
       );
     });
   });

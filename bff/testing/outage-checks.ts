@@ -11,8 +11,11 @@ import type { TestApp } from './test-app.ts';
 import { Agent, authorizeThrough, signedInAgent } from './agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from '../oauth/clients.ts';
+import { createApiRoute } from '../gateway/route-table.ts';
+import { WebSocket } from 'ws';
 
 const PASSWORD = 'correct horse battery staple';
+const API_RESOURCE = 'https://orders.example';
 const REDIRECT = 'https://partner.example/cb';
 /** DATABASE_TIMEOUT_MS for these apps: short, so a test waits little for each failure. */
 export const ENV = { DATABASE_TIMEOUT_MS: '300', SESSION_CACHE_MS: '0' };
@@ -41,6 +44,9 @@ export async function fixture(app: TestApp): Promise<Fixture> {
   });
   // The relying party gives up where the tests' own requests do, so a hang fails rather than waits.
   config[oidc.customFetch] = (url, options) => fetch(url, { ...(options as RequestInit), signal: AbortSignal.timeout(HANG_MS) });
+  // A gateway route for signed-in people; its upstream is never reached during an outage.
+  await app.store.resources.create({ identifier: API_RESOURCE, name: 'Orders', scopes: ['orders:read'], createdAt: Date.now() });
+  await createApiRoute(app.store, { path: '/api/orders', upstream: 'http://127.0.0.1:9', resource: API_RESOURCE }, Date.now());
   const user = await signedInAgent(app.url, 'pat@example.com', PASSWORD);
   return { app, user, partner: { clientId: client.clientId, secret: secret!, config } };
 }
@@ -81,7 +87,37 @@ export async function assertEveryEndpointUnavailable(f: Fixture, code: { end: UR
   assert.equal(session.status, 503, '/bff/session');
   assertRetryAfter(session, '/bff/session');
   assert.equal(((await session.json()) as { error: string }).error, 'temporarily_unavailable');
+  await assertGatewayUnavailable(f);
   await assertOauthUnavailable(f, code);
+}
+
+/** A signed-in call and a WebSocket handshake through the gateway (/api): 503 in the gateway's JSON, with Retry-After. */
+export async function assertGatewayUnavailable(f: Fixture): Promise<void> {
+  const res = await call(`${f.app.url}/api/orders/me`, { headers: { cookie: f.user.cookieHeader(), accept: 'application/json' } });
+  assert.equal(res.status, 503, '/api');
+  assertRetryAfter(res, '/api');
+  const body = (await res.json()) as { error: string; message: string; requestId: string };
+  assert.equal(body.error, 'temporarily_unavailable', '/api');
+  assert.equal(body.requestId, res.headers.get('x-request-id'));
+  const upgrade = await new Promise<{ status?: number; retryAfter?: string | string[]; body: string }>((resolve, reject) => {
+    const ws = new WebSocket(`${f.app.url.replace('http', 'ws')}/api/orders/live`, {
+      headers: { cookie: f.user.cookieHeader(), origin: f.app.url },
+      handshakeTimeout: HANG_MS,
+    });
+    ws.once('open', () => {
+      ws.terminate();
+      reject(new Error('the WebSocket opened during the outage'));
+    });
+    ws.once('unexpected-response', (_req, r) => {
+      let text = '';
+      r.on('data', (c: Buffer) => (text += c.toString()));
+      r.on('end', () => resolve({ status: r.statusCode, retryAfter: r.headers['retry-after'], body: text }));
+    });
+    ws.once('error', reject);
+  });
+  assert.equal(upgrade.status, 503, '/api WebSocket');
+  assert.match(String(upgrade.retryAfter), /^[1-9]\d*$/, '/api WebSocket: Retry-After in seconds');
+  assert.equal((JSON.parse(upgrade.body) as { error: string }).error, 'temporarily_unavailable', '/api WebSocket');
 }
 
 /** /oauth/token (openid-client, and raw for the headers) and /oauth/authorize (a page) answer 503. */
