@@ -12,7 +12,8 @@ if (major < 24) {
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'tap',
-  plugins: ['@stryker-mutator/tap-runner'],
+  // The second makes test names stable between runs, so the incremental file is reused (see its header).
+  plugins: ['@stryker-mutator/tap-runner', './stryker-stable-test-names.mjs'],
   tap: {
     testFiles: ['bff/**/*.test.ts'],
     // The runner runs each file in-process (not `node --test`), so its hook sees every
