@@ -1,0 +1,58 @@
+// Merges the incremental files of mutation runs made side by side (docs/mutation.md):
+//
+//   node stryker-merge.mjs [--from <copy the runs began from>] reports/mutation/stryker-incremental.json run-a.json run-b.json …
+//
+// Each run began from a copy of the committed file and mutated its own source files. From each run
+// only the files whose entry differs from that copy (`--from`, by default the committed file) are
+// taken (what that run measured);
+// later runs win. Test ids are local to one report, so they are renumbered per run; test names are
+// made the path in the sandbox, as stryker-stable-test-names.mjs names them. The committed file is
+// rewritten in place.
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const from = args[0] === '--from' ? (args.shift(), args.shift()) : undefined;
+const [target, ...runs] = args;
+if (!target || runs.length === 0) {
+  console.error('usage: node stryker-merge.mjs [--from <copy>] <committed incremental file> <run file>…');
+  process.exit(2);
+}
+const read = (path) => JSON.parse(readFileSync(path, 'utf8'));
+const SANDBOX = /^.*\/\.stryker-[^/]*\/sandbox-[^/]+\//;
+const base = read(target);
+const original = structuredClone(from ? read(from).files : base.files);
+const files = {};
+const testFiles = {};
+
+/** Adds one report's files (all, or those changed since the committed file) and its tests, ids prefixed. */
+function add(report, prefix, onlyChanged) {
+  let taken = 0;
+  for (const [name, entry] of Object.entries(report.files)) {
+    if (onlyChanged && JSON.stringify(original[name]) === JSON.stringify(entry)) continue;
+    for (const m of entry.mutants) {
+      for (const k of ['killedBy', 'coveredBy']) if (Array.isArray(m[k])) m[k] = m[k].map((id) => prefix + id);
+    }
+    files[name] = entry;
+    taken++;
+  }
+  for (const [name, entry] of Object.entries(report.testFiles ?? {})) {
+    const merged = (testFiles[name] ??= { tests: [], source: entry.source });
+    merged.tests.push(...entry.tests.map((t) => ({ ...t, id: prefix + t.id, name: t.name.replace(SANDBOX, '') })));
+    // Keep the source that matches the test file as it is now, so the next run sees it unchanged.
+    if (existsSync(name) && readFileSync(name, 'utf8') === entry.source) merged.source = entry.source;
+  }
+  return taken;
+}
+
+add(base, 'c-', false);
+runs.forEach((path, i) => process.stdout.write(`${path}: ${add(read(path), `r${i}-`, true)} file(s) taken\n`));
+
+// Tests no mutant refers to any more are dropped.
+const used = new Set(Object.values(files).flatMap((f) => f.mutants.flatMap((m) => [...(m.killedBy ?? []), ...(m.coveredBy ?? [])])));
+for (const [name, entry] of Object.entries(testFiles)) {
+  entry.tests = entry.tests.filter((t) => used.has(t.id));
+  if (entry.tests.length === 0) delete testFiles[name];
+}
+writeFileSync(target, JSON.stringify({ ...base, files, testFiles }));
+const mutants = Object.values(files).reduce((n, f) => n + f.mutants.length, 0);
+process.stdout.write(`${target}: ${Object.keys(files).length} files, ${mutants} mutants, ${Object.keys(testFiles).length} test files\n`);
