@@ -109,7 +109,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await refused(verify(await proof({ ...good(), htm: 'get' })), 'DPoP proof htm mismatch');
       await verify(await proof({ ...good(), htm: 'POST' }), { htm: 'POST' });
       await verify(await proof({ ...good(), htu: `${HTU}?a=1#frag` }));
-      for (const htu of [`${HTU}/more`, 'https://other.example/oauth/userinfo', 'http://portal.example/oauth/userinfo', 'not a url', 42])
+      for (const htu of [`${HTU}/more`, 'https://other.example/oauth/userinfo', 'http://portal.example/oauth/userinfo', 'not a url', 42, [HTU]])
         await refused(verify(await proof({ ...good(), htu })), 'DPoP proof htu mismatch');
       const { htu: _h, ...noHtu } = good();
       await refused(verify(await proof(noHtu)), 'DPoP proof htu mismatch');
