@@ -105,6 +105,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(ok.headers.get('access-control-max-age'), '3600');
       assert.match(ok.headers.get('vary') ?? '', /\borigin\b/i);
       const noHeaders = await ask(SPA, 'GET');
+      assert.equal(noHeaders.status, 204);
       assert.equal(noHeaders.headers.get('access-control-allow-origin'), SPA);
       assert.equal(noHeaders.headers.get('access-control-allow-headers'), null, 'none asked, none allowed');
       for (const [what, res] of [
