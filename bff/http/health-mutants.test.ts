@@ -25,6 +25,9 @@ import { rawSql } from '../testing/raw-sql.ts';
 import { PG_URL } from '../testing/test-app.ts';
 import { withTempPgSchema, type TempPgSchema } from '../testing/pg-schema.ts';
 
+/** A mutant that leaves a probe unanswered fails here instead of hanging until Stryker's timeout. */
+const HTTP = { timeout: 15_000 };
+
 const WRITE_FAILED = {
   reason: 'store_write_failed',
   message: 'The database answers but cannot store anything (disk full, read-only or locked).',
@@ -87,7 +90,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       return { res, body: (await res.json()) as Record<string, unknown>, lines: [...lines] };
     }
 
-    it('answers a healthy store with 200, no-store, the store kind and the detail; a failing detail is left out', async () => {
+    it('answers a healthy store with 200, no-store, the store kind and the detail; a failing detail is left out', HTTP, async () => {
       assert.equal(store.kind, db);
       for (const [path, extra] of [
         ['/healthz', {}],
@@ -105,7 +108,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.match(row!.value, /^\d+$/, 'the probe wrote its heartbeat');
     });
 
-    it('answers a store that reads but cannot write with 503 store_write_failed, and checks again on the next probe', async () => {
+    it('answers a store that reads but cannot write with 503 store_write_failed, and checks again on the next probe', HTTP, async () => {
       const refuse =
         db === 'sqlite'
           ? [
@@ -140,7 +143,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     if (db === 'postgres') {
-      it('answers a write that waits on a lock with 503 store_timeout within its budget, and recovers', async () => {
+      it('answers a write that waits on a lock with 503 store_timeout within its budget, and recovers', HTTP, async () => {
         const holder = new pg.Client({ connectionString: databaseUrl });
         await holder.connect();
         try {
@@ -161,7 +164,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       });
     }
 
-    it('answers a store that cannot be reached with 503 store_unreachable (last: it closes the store)', async () => {
+    it('answers a store that cannot be reached with 503 store_unreachable (last: it closes the store)', HTTP, async () => {
       await store.close();
       const { res, body, lines: logged } = await probe();
       assert.equal(res.status, 503);
