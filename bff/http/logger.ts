@@ -16,6 +16,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
           'newPassword',
           '*.newPassword',
           'currentPassword',
+          '*.currentPassword',
           'client_secret',
           '*.client_secret',
           'clientSecret',

@@ -720,6 +720,7 @@ describe('the logger', () => {
   const PATHS_NESTED = [
     'password',
     'newPassword',
+    'currentPassword',
     'client_secret',
     'clientSecret',
     'secret',
