@@ -18,6 +18,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSessionService, SESSION_CHANNEL, type SessionTokens } from './sessions.ts';
 import { createLogger } from '../http/logger.ts';
 import type { AppError } from '../http/errors.ts';
+import type { BffSession } from '../store/store.ts';
+import * as oidc from 'openid-client';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -394,6 +396,62 @@ for (const db of ['sqlite', 'postgres'] as const) {
         const stored = await row(s.id);
         assert.equal(stored.version, s.version + 2, 'refreshed, then updated');
         assert.equal(stored.refreshAttempt, null);
+      });
+    });
+
+    describe('a refresh that died after spending the token', () => {
+      /** The row as a refresh that took the lock at `t` and died leaves it; returns the clock just after the lock lapsed. */
+      const died = async (s: BffSession) => {
+        const t = s.accessExpiresAt - 20_000;
+        assert.equal(await app.store.bffSessions.acquireRefreshLock(s.id, s.version, t, t + 15_000, { id: 'died', previous: null }), true);
+        return t + 15_001;
+      };
+      const rotate = async (refreshToken: string) => (await oidc.refreshTokenGrant(app.deps.oidcConfig(), refreshToken)).refresh_token!;
+      const consumedAt = async (refreshToken: string) => (await app.store.oidc.find('RefreshToken', refreshToken))!.consumedAt;
+
+      it('follows the rotations it never stored, two of them, to the unspent token', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const b = await rotate(a);
+        const c = await rotate(b);
+        const { sessions } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+        const d = (await app.sessions.tokens(await row(s.id))).refresh_token!;
+        assert.ok(![a, b, c].includes(d), 'rotated once more');
+        assert.notEqual(await consumedAt(c), null, 'from the unspent end of the chain');
+        assert.equal(await consumedAt(d), null);
+        assert.equal((await row(s.id)).refreshAttempt, null);
+      });
+
+      it('ends the session when its refresh token is gone', async () => {
+        const s = await signIn();
+        await app.store.oidc.destroy('RefreshToken', (await app.sessions.tokens(s)).refresh_token!);
+        const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        assert.equal(await sessions.load(s.id), null);
+        assert.notEqual((await row(s.id)).revokedAt, null);
+        assert.deepEqual(
+          lines.map(({ msg, reason }) => ({ msg, reason })),
+          [{ msg: 'bff refresh refused; session ended', reason: 'session_expired' }],
+        );
+      });
+
+      it('rolls back a consume without a successor exactly ten seconds after it, not before', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const lapsed = await died(s);
+        const at = lapsed - 2_000;
+        assert.equal(await app.store.oidc.consume('RefreshToken', a, at), true);
+        const { sessions, clock, lines } = serviceOf(app, { cacheMs: 0, at: at + 9_999 });
+        assert.ok(clock.t > lapsed && clock.t > s.accessExpiresAt, 'the lock lapsed, the access token expired');
+        await assert.rejects(sessions.load(s.id), (e: AppError) => e.code === 'provider_unavailable');
+        assert.equal(await consumedAt(a), at);
+        assert.deepEqual(
+          lines.map((l) => [l.msg, (l.err as { message?: string } | undefined)?.message]),
+          [['bff refresh failed; session kept', 'an earlier refresh may still be finishing']],
+        );
+        clock.t = at + 10_000;
+        assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+        assert.notEqual(await consumedAt(a), at, 'consumed again, by this refresh');
       });
     });
 
