@@ -18,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSessionService, SESSION_CHANNEL, type SessionTokens } from './sessions.ts';
 import { createLogger } from '../http/logger.ts';
 import type { AppError } from '../http/errors.ts';
-import type { BffSession } from '../store/store.ts';
+import type { BffSession, Store } from '../store/store.ts';
 import * as oidc from 'openid-client';
 
 const PASSWORD = 'correct horse battery staple';
@@ -95,6 +95,36 @@ function serviceOf(app: TestApp, opts: { cacheMs: number; at: number }) {
     oidcConfig: app.deps.oidcConfig,
   });
   return { sessions, clock, lines };
+}
+
+/**
+ * The same service over a view of the store that tells when the session row has been read twice:
+ * the load's own read, then the first read of its wait for another refresh's holder. It reads and
+ * writes the real store; it only counts.
+ */
+function watchedServiceOf(app: TestApp, at: number) {
+  let reads = 0;
+  let waiting: () => void = () => {};
+  const polled = new Promise<void>((r) => (waiting = r));
+  const real = app.store.bffSessions;
+  const bffSessions: Store['bffSessions'] = {
+    ...real,
+    find: async (id) => {
+      const found = await real.find(id);
+      if (++reads === 2) waiting();
+      return found;
+    },
+  };
+  const store = new Proxy(app.store, { get: (target, prop) => (prop === 'bffSessions' ? bffSessions : Reflect.get(target, prop)) });
+  const clock = { t: at };
+  const sessions = createSessionService({
+    config: { ...app.config, sessionCacheMs: 0 },
+    store,
+    logger: createLogger('silent'),
+    now: () => clock.t,
+    oidcConfig: app.deps.oidcConfig,
+  });
+  return { sessions, clock, polled };
 }
 
 /** Puts a failing hop in front of the app's /oauth/token (as an outage would) while `fault.on`. */
@@ -241,6 +271,46 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(loaded?.session.version, s.version);
       assert.equal(loaded?.session.refreshAttempt, 'elsewhere', 'the holder is left to finish');
       assert.equal((await row(s.id)).version, s.version);
+    });
+
+    describe('waiting for another holder of the refresh lock, its access token expired', () => {
+      /** Another tab or instance holds the lock (until `t + 14 s`); the clock stands at `t`, after the token ended. */
+      const heldElsewhere = async () => {
+        const s = await signIn();
+        const t = s.accessExpiresAt + 1_000;
+        assert.equal(await app.store.bffSessions.acquireRefreshLock(s.id, s.version, t - 1_000, t + 14_000, { id: 'elsewhere', previous: null }), true);
+        return { s, t, ...watchedServiceOf(app, t) };
+      };
+
+      it("answers with the holder's result once it is stored", async () => {
+        const { s, t, sessions, polled } = await heldElsewhere();
+        const loading = sessions.load(s.id);
+        await polled;
+        assert.equal(await app.store.bffSessions.completeRefresh(s.id, s.tokens, t + 600_000, 'elsewhere'), true);
+        const loaded = await loading;
+        assert.equal(loaded?.session.version, s.version + 1, "the holder's version, not a refresh of its own");
+        assert.equal(loaded?.session.accessExpiresAt, t + 600_000);
+        assert.equal((await row(s.id)).version, s.version + 1);
+      });
+
+      it('answers no session when it is revoked meanwhile', async () => {
+        const { s, t, sessions, polled } = await heldElsewhere();
+        const loading = sessions.load(s.id);
+        await polled;
+        await app.store.bffSessions.revoke(s.id, t);
+        assert.equal(await loading, null);
+      });
+
+      it('refreshes itself once the holder’s lock lapses', async () => {
+        const { s, t, sessions, clock, polled } = await heldElsewhere();
+        const loading = sessions.load(s.id);
+        await polled;
+        clock.t = t + 14_001;
+        const loaded = await loading;
+        assert.equal(loaded?.session.version, s.version + 1);
+        assert.equal(loaded?.session.refreshAttempt, null);
+        assert.equal(loaded?.session.accessExpiresAt, clock.t + app.config.ttl.accessToken * 1000);
+      });
     });
 
     it('ends every session of the user but the one kept, and drops them from this process at once', async () => {
