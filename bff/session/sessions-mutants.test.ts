@@ -275,9 +275,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     describe('waiting for another holder of the refresh lock, its access token expired', () => {
       /** Another tab or instance holds the lock (until `t + 14 s`); the clock stands at `t`, after the token ended. */
-      const heldElsewhere = async () => {
+      const heldElsewhere = async (past = 1_000) => {
         const s = await signIn();
-        const t = s.accessExpiresAt + 1_000;
+        const t = s.accessExpiresAt + past;
         assert.equal(await app.store.bffSessions.acquireRefreshLock(s.id, s.version, t - 1_000, t + 14_000, { id: 'elsewhere', previous: null }), true);
         return { s, t, ...watchedServiceOf(app, t) };
       };
@@ -291,6 +291,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(loaded?.session.version, s.version + 1, "the holder's version, not a refresh of its own");
         assert.equal(loaded?.session.accessExpiresAt, t + 600_000);
         assert.equal((await row(s.id)).version, s.version + 1);
+      });
+
+      it('waits too at the access token’s very last millisecond', async () => {
+        const { s, t, sessions, polled } = await heldElsewhere(0);
+        const loading = sessions.load(s.id);
+        await polled;
+        assert.equal(await app.store.bffSessions.completeRefresh(s.id, s.tokens, t + 600_000, 'elsewhere'), true);
+        assert.equal((await loading)?.session.version, s.version + 1);
       });
 
       it('answers no session when it is revoked meanwhile', async () => {
@@ -430,7 +438,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       it('refuses an unknown or ended session with session_expired', async () => {
         const s = await signIn();
         const { sessions } = serviceOf(app, { cacheMs: 0, at: s.lastSeenAt + 1_000 });
-        const expired = (e: AppError) => e.code === 'session_expired' && e.status === 401;
+        const expired = (e: AppError) => e.code === 'session_expired' && e.status === 401 && e.message === 'Your session has expired. Sign in again.';
         await assert.rejects(
           sessions.updateTokens(
             'no-such-session',
@@ -485,13 +493,39 @@ for (const db of ['sqlite', 'postgres'] as const) {
         const b = await rotate(a);
         const c = await rotate(b);
         const { sessions } = serviceOf(app, { cacheMs: 0, at: await died(s) });
-        assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+        // The provider's clock past its reuse window: spending a consumed token now revokes the grant.
+        app.clock.offset = 10_000;
+        try {
+          assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+        } finally {
+          app.clock.offset = 0;
+        }
         const d = (await app.sessions.tokens(await row(s.id))).refresh_token!;
         assert.ok(![a, b, c].includes(d), 'rotated once more');
         assert.notEqual(await consumedAt(c), null, 'from the unspent end of the chain');
         assert.equal(await consumedAt(d), null);
         assert.equal((await row(s.id)).refreshAttempt, null);
       });
+
+      for (const [hops, follows] of [
+        [10, true],
+        [11, false],
+      ] as const) {
+        it(`${follows ? 'follows' : 'gives up on'} a chain of ${hops} unstored rotations`, async () => {
+          const s = await signIn();
+          let token = (await app.sessions.tokens(s)).refresh_token!;
+          for (let i = 0; i < hops; i++) token = await rotate(token);
+          const { sessions } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+          app.clock.offset = 10_000;
+          try {
+            assert.equal((await sessions.load(s.id))?.session.version, follows ? s.version + 1 : undefined);
+          } finally {
+            app.clock.offset = 0;
+          }
+          assert.equal((await row(s.id)).revokedAt === null, follows);
+          assert.equal((await consumedAt(token)) !== null, follows, 'the end of the chain spent only when followed');
+        });
+      }
 
       it('ends the session when its refresh token is gone', async () => {
         const s = await signIn();
@@ -502,6 +536,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(
           lines.map(({ msg, reason }) => ({ msg, reason })),
           [{ msg: 'bff refresh refused; session ended', reason: 'session_expired' }],
+        );
+      });
+
+      it('does not follow a rotation made by someone else when no refresh of its own died: the session ends', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const theirs = await rotate(a);
+        const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: s.accessExpiresAt - 1_000 });
+        app.clock.offset = 10_000;
+        try {
+          assert.equal(await sessions.load(s.id), null);
+        } finally {
+          app.clock.offset = 0;
+        }
+        assert.notEqual((await row(s.id)).revokedAt, null);
+        assert.equal(await app.store.oidc.find('RefreshToken', theirs), null, 'the replay revoked the grant, their token with it');
+        assert.deepEqual(
+          lines.map(({ msg, reason }) => ({ msg, reason })),
+          [{ msg: 'bff refresh refused; session ended', reason: 'invalid_grant' }],
         );
       });
 
