@@ -262,6 +262,19 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.notEqual(after.id_token, before.id_token, 'the new id_token is kept');
     });
 
+    it('refreshes once for concurrent requests of this process, and again at the next margin', async () => {
+      const s = await signIn();
+      const { sessions, clock } = serviceOf(app, { cacheMs: 0, at: s.accessExpiresAt - 1_000 });
+      const both = await Promise.all([sessions.load(s.id), sessions.load(s.id)]);
+      assert.deepEqual(
+        both.map((l) => l?.session.version),
+        [s.version + 1, s.version + 1],
+        'both wait for the one refresh, neither answers the old version',
+      );
+      clock.t = both[0]!.session.accessExpiresAt - MARGIN;
+      assert.equal((await sessions.load(s.id))?.session.version, s.version + 2, 'a later refresh is not the finished one again');
+    });
+
     it('answers at once while another holds the refresh lock and the access token still works', async () => {
       const s = await signIn();
       const t = s.accessExpiresAt - 1_000;
