@@ -192,6 +192,29 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await sessions.load(b.id))?.session.id, b.id, 'and so is the second');
     });
 
+    it("ends the session of a disabled account when it reads it, at this clock's time", async () => {
+      const s = await signIn('sue@example.com');
+      const { sessions, clock } = serviceOf(app, { cacheMs: 0, at: s.lastSeenAt + 1_000 });
+      assert.equal((await sessions.load(s.id))?.user.email, 'sue@example.com');
+      await app.store.users.setDisabled(s.userId, true, clock.t);
+      try {
+        assert.equal(await sessions.load(s.id), null);
+        assert.equal((await row(s.id)).revokedAt, clock.t);
+      } finally {
+        await app.store.users.setDisabled(s.userId, false, clock.t);
+      }
+      assert.equal(await sessions.load(s.id), null, 'revoked, not only refused while disabled');
+    });
+
+    it('revokes a session at its own clock’s time and drops its cached copy', async () => {
+      const s = await signIn();
+      const { sessions, clock } = serviceOf(app, { cacheMs: 60_000, at: s.lastSeenAt + 1_000 });
+      assert.equal((await sessions.load(s.id))?.session.id, s.id);
+      await sessions.revoke(s.id);
+      assert.equal((await row(s.id)).revokedAt, clock.t);
+      assert.equal(await sessions.load(s.id), null);
+    });
+
     it('caches nothing at SESSION_CACHE_MS=0', async () => {
       const s = await signIn();
       const { sessions, clock } = serviceOf(app, { cacheMs: 0, at: s.lastSeenAt + 1_000 });
