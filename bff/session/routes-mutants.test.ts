@@ -1,0 +1,138 @@
+/**
+ * The BFF's routes (session/routes.ts), each answer exactly, where mutation
+ * testing (docs/mutation.md) asks for it: /bff/session signed in and out, the
+ * callback's refusals (no transaction, a spent one, a response that does not
+ * verify, a cancelled or refused sign-in) and where it lands, and logout with
+ * its audit entry. Through the real app, provider and database, on SQLite and
+ * PostgreSQL.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
+import { createAccount } from '../accounts/accounts.ts';
+import { sessionRow } from '../impersonation/test-helpers.ts';
+
+const PASSWORD = 'correct horse battery staple';
+
+for (const db of ['sqlite', 'postgres'] as const) {
+  describe(`the BFF routes (${db})`, () => {
+    let app: TestApp;
+    let userId: string;
+    before(async () => {
+      app = await startTestApp({ db });
+      userId = (await createAccount(app.store, { email: 'rob@example.com', password: PASSWORD, name: 'Rob Roe' }, Date.now())).id;
+    });
+    after(() => app.close());
+
+    /** A browser that started a sign-in: the authorization request's state, and the agent holding the transaction cookie. */
+    const started = async () => {
+      const agent = new Agent(app.url);
+      const res = await agent.get('/bff/login?returnTo=/account');
+      assert.equal(res.status, 303);
+      return { agent, state: new URL(res.headers.get('location')!).searchParams.get('state')! };
+    };
+    const refusal = async (res: Response, status: number, ...parts: string[]) => {
+      assert.equal(res.status, status);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.match(res.headers.get('content-type')!, /^text\/html/);
+      const page = await res.text();
+      for (const part of parts) assert.ok(page.includes(part), `${part} in ${page}`);
+    };
+
+    it('says who is signed in, and nothing more', async () => {
+      const out = await new Agent(app.url).api('GET', '/bff/session');
+      assert.equal(out.status, 200);
+      assert.equal(out.headers.get('cache-control'), 'no-store');
+      assert.deepEqual(await out.json(), { authenticated: false });
+      const agent = await signedInAgent(app.url, 'rob@example.com', PASSWORD);
+      const res = await agent.api('GET', '/bff/session');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.deepEqual(await res.json(), {
+        authenticated: true,
+        user: { id: userId, email: 'rob@example.com', name: 'Rob Roe', role: 'user' },
+        expiresAt: (await sessionRow(app, agent)).expiresAt,
+        impersonation: null,
+        secondFactorSetupRequired: false,
+      });
+    });
+
+    it('refuses a callback without a transaction, and a transaction used twice', async () => {
+      await refusal(
+        await new Agent(app.url).get('/bff/callback?code=x&state=y'),
+        400,
+        'invalid_request',
+        'This sign-in was not started here or has already been completed. Start again.',
+      );
+      const { agent, state } = await started();
+      await refusal(
+        await agent.get(`/bff/callback?code=x&state=${state}-not&iss=${encodeURIComponent(app.config.issuer)}`),
+        400,
+        'invalid_request',
+        'The sign-in response could not be verified. Start again.',
+      );
+      await refusal(
+        await agent.get(`/bff/callback?code=x&state=${state}&iss=${encodeURIComponent(app.config.issuer)}`),
+        400,
+        'This sign-in was not started here or has already been completed. Start again.',
+      );
+    });
+
+    it("shows a cancelled sign-in as such, and the provider's own description otherwise", async () => {
+      const iss = encodeURIComponent(app.config.issuer);
+      const a = await started();
+      await refusal(await a.agent.get(`/bff/callback?error=access_denied&state=${a.state}&iss=${iss}`), 400, 'access_denied', 'You cancelled the sign-in.');
+      const b = await started();
+      await refusal(
+        await b.agent.get(`/bff/callback?error=login_required&error_description=Sign+in+first&state=${b.state}&iss=${iss}`),
+        400,
+        'login_required',
+        'Sign in first',
+      );
+    });
+
+    it('lands where the sign-in started, /account for the root, and records when the password was given', async () => {
+      const here = new Agent(app.url);
+      const t0 = Date.now();
+      assert.equal(
+        (await authorizeThrough(here, '/bff/login?returnTo=/account/security', { email: 'rob@example.com', password: PASSWORD })).pathname,
+        '/account/security',
+      );
+      // The ID token carries no auth_time unless asked: the callback's own time then.
+      const plain = ((await sessionRow(app, here)).data as { authTime: number }).authTime;
+      assert.ok(plain >= t0 && plain <= Date.now(), `${plain} since ${t0}`);
+      // A re-authentication asks for it (max_age=0): the provider's auth_time, in seconds, kept in ms.
+      const again = new Agent(app.url);
+      assert.equal(
+        (await authorizeThrough(again, '/bff/login?reauth=1&returnTo=/account', { email: 'rob@example.com', password: PASSWORD })).pathname,
+        '/account',
+      );
+      const asked = ((await sessionRow(app, again)).data as { authTime: number }).authTime;
+      assert.equal(asked % 1000, 0);
+      assert.ok(asked >= Math.floor(t0 / 1000) * 1000 && asked <= Date.now(), `${asked} since ${t0}`);
+      assert.equal(
+        (await authorizeThrough(new Agent(app.url), '/bff/login?returnTo=/', { email: 'rob@example.com', password: PASSWORD })).pathname,
+        '/account',
+      );
+    });
+
+    it('logs out: the session ended, the cookie cleared, an audit entry; and answers the same without a session', async () => {
+      const agent = await signedInAgent(app.url, 'rob@example.com', PASSWORD);
+      const row = await sessionRow(app, agent);
+      const before = (await app.store.audit.list({ kind: 'logout', subjectId: userId })).length;
+      const res = await agent.api('POST', '/bff/logout', {}, { 'user-agent': 'RoutesTest/1.0' });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { redirectTo: '/' });
+      assert.notEqual((await app.store.bffSessions.find(row.id))!.revokedAt, null);
+      assert.equal(agent.jar.get(app.deps.cookies.session.cookieName), undefined, 'the cookie cleared');
+      const entries = await app.store.audit.list({ kind: 'logout', subjectId: userId });
+      assert.equal(entries.length, before + 1);
+      const { actorId, subjectId, ip, userAgent } = entries[0]!;
+      assert.deepEqual({ actorId, subjectId, ip, userAgent }, { actorId: userId, subjectId: userId, ip: '127.0.0.1', userAgent: 'RoutesTest/1.0' });
+      const again = await new Agent(app.url).api('POST', '/bff/logout', {});
+      assert.equal(again.status, 200);
+      assert.deepEqual(await again.json(), { redirectTo: '/' });
+      assert.equal((await app.store.audit.list({ kind: 'logout', subjectId: userId })).length, before + 1, 'no entry without a session');
+    });
+  });
+}
