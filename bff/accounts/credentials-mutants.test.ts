@@ -128,5 +128,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
       assert.equal((await app.store.throttle.peek('login:off@example.com|198.51.100.9', T0))?.count, 1, 'a disabled account counts as a failure');
     });
+
+    it('the dummy hash’s own password opens no account: not one without a password, not an unknown one', async () => {
+      // Unknown and passwordless accounts are checked against the dummy hash (no timing oracle):
+      // its password must still fail there, the same way as any other.
+      await createAccount(app.store, { email: 'nopass2@example.com', password: null }, T0);
+      for (const email of ['nopass2@example.com', 'nobody-at-all@example.com']) {
+        assert.deepEqual(await outcome(check(email, 'portal-dummy-password-for-timing', T0, '198.51.100.10')), wrong, email);
+        assert.equal((await app.store.throttle.peek(`login:${email}|198.51.100.10`, T0))?.count, 1, email);
+      }
+    });
   });
 }
