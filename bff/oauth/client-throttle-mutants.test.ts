@@ -109,6 +109,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const ip = '203.0.113.1';
       const first = await post('/token', ip, { authorization: basic(partner.clientId, 'wrong') }, codeGrant);
       assert.equal(first.status, 401);
+      assert.match(first.headers.get('www-authenticate') ?? '', /^Basic realm=/, 'the 401 asks for Basic; the 429 below must not');
       assert.equal((await first.json()).error, 'invalid_client');
       assert.deepEqual([await count(`oauth-client:${partner.clientId}|${ip}`), await count(`oauth-client-ip:${ip}`)], [1, 1]);
 
