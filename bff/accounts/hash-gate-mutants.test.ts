@@ -46,7 +46,13 @@ const settle = (p: Promise<unknown>) =>
 /** Lets every settled promise's callbacks run (the gate hands slots over in `finally`). */
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
-describe('the hashing gate', () => {
+/**
+ * A mutant that lets a refused run in makes the test await work that never ends; without a
+ * bound, node:test would wait for ever. Each case takes milliseconds: this is a guard, not a timing.
+ */
+const BOUND = { timeout: 20_000 };
+
+describe('the hashing gate', BOUND, () => {
   it('rounds its options down and keeps them in bounds', () => {
     const shapes: Array<[ConstructorParameters<typeof HashGate>[0], [number, number, number]]> = [
       [{ concurrency: 0, maxQueued: -3 }, [1, 0, 1]],
