@@ -12,7 +12,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { checkCredentials, createAccount, INVALID_CREDENTIALS, type CredentialCheck } from './accounts.ts';
+import { checkCredentials, createAccount, type CredentialCheck } from './accounts.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const PAIR = 'Too many failed sign-in attempts for this account. Try again later.';
@@ -39,7 +39,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
         return [err.status, err.code, err.message, err.retryAfter ?? null];
       }
     };
-    const wrong = [401, 'invalid_credentials', INVALID_CREDENTIALS, null];
+    // The sentence itself, not the constant: a changed constant must fail here.
+    const wrong = [401, 'invalid_credentials', 'Email or password is incorrect.', null];
 
     it('slows an address after exactly maxFailures for one account, until the window ends, Retry-After rounded up', async () => {
       await createAccount(app.store, { email: 'pair@example.com', password: PASSWORD }, T0);
