@@ -12,7 +12,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { checkCredentials, createAccount, INVALID_CREDENTIALS, type CredentialCheck } from './accounts.ts';
+import { checkCredentials, createAccount, type CredentialCheck } from './accounts.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const PAIR = 'Too many failed sign-in attempts for this account. Try again later.';
@@ -39,7 +39,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
         return [err.status, err.code, err.message, err.retryAfter ?? null];
       }
     };
-    const wrong = [401, 'invalid_credentials', INVALID_CREDENTIALS, null];
+    // The sentence itself, not the constant: a changed constant must fail here.
+    const wrong = [401, 'invalid_credentials', 'Email or password is incorrect.', null];
 
     it('slows an address after exactly maxFailures for one account, until the window ends, Retry-After rounded up', async () => {
       await createAccount(app.store, { email: 'pair@example.com', password: PASSWORD }, T0);
@@ -127,6 +128,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(await outcome(check(email as string, password as string, T0, '198.51.100.9')), wrong, `${email}`);
       }
       assert.equal((await app.store.throttle.peek('login:off@example.com|198.51.100.9', T0))?.count, 1, 'a disabled account counts as a failure');
+    });
+
+    it('the dummy hash’s own password opens no account: not one without a password, not an unknown one', async () => {
+      // Unknown and passwordless accounts are checked against the dummy hash (no timing oracle):
+      // its password must still fail there, the same way as any other.
+      await createAccount(app.store, { email: 'nopass2@example.com', password: null }, T0);
+      for (const email of ['nopass2@example.com', 'nobody-at-all@example.com']) {
+        assert.deepEqual(await outcome(check(email, 'portal-dummy-password-for-timing', T0, '198.51.100.10')), wrong, email);
+        assert.equal((await app.store.throttle.peek(`login:${email}|198.51.100.10`, T0))?.count, 1, email);
+      }
     });
   });
 }

@@ -11,6 +11,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dummyHash, hashPassword, hashWork, passwordProblem, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from './passwords.ts';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { passwordHashing } from './hash-gate.ts';
 import { signedInAgent, type Agent } from '../testing/agent.ts';
 import { createAccount } from './accounts.ts';
 
@@ -44,6 +45,41 @@ const CASES: Array<[string, string | undefined, string | null]> = [
   ['my-alice-secret-9', '', null],
 ];
 
+// First in this file: the dummy hash must not have been made yet in this process.
+describe('the dummy hash and a full hashing queue', () => {
+  it('is not remembered as refused: made once the queue has room again', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const fill = Array.from({ length: passwordHashing.concurrency + passwordHashing.maxQueued }, () => passwordHashing.run(() => held));
+    const refused = await dummyHash().then(
+      () => 'made',
+      (e: { code?: string }) => e.code,
+    );
+    release();
+    await Promise.all(fill);
+    assert.equal(refused, 'busy');
+    const made = dummyHash();
+    assert.match(await made, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    assert.equal(dummyHash(), made, 'and kept from then on');
+  });
+});
+
+/** Every password on the list, in any case. */
+const COMMON_LIST = [
+  'password1234',
+  'password12345',
+  '123456789012',
+  'qwertyuiopas',
+  '111111111111',
+  'passwordpassword',
+  'iloveyou1234',
+  'letmein12345',
+  'administrator',
+  'welcome12345',
+  'changeme1234',
+  'qwerty123456',
+];
+
 describe('password policy', () => {
   it('states the limits the SPA shows', () => {
     assert.deepEqual([PASSWORD_MIN, PASSWORD_MAX], [12, 1024]);
@@ -54,6 +90,15 @@ describe('password policy', () => {
       assert.equal(passwordProblem(password, email), problem);
     });
   }
+
+  it('refuses every password on the common list, in any case', () => {
+    for (const p of COMMON_LIST) {
+      // '111111111111' repeats too few characters before it is looked up.
+      const expected = p === '111111111111' ? TOO_FEW : COMMON;
+      assert.equal(passwordProblem(p), expected, p);
+      assert.equal(passwordProblem(p.toUpperCase()), expected, p.toUpperCase());
+    }
+  });
 
   it('refuses a password that is not a string', () => {
     assert.equal(passwordProblem(undefined as unknown as string), TOO_SHORT);
