@@ -106,6 +106,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const json = await post('/token', JSON.stringify({ grant_type: 'client_credentials' }), 'application/json');
       assert.equal(json.status, 400);
       assert.equal(((await json.json()) as { error: string }).error, 'invalid_request');
+      // Even past the shim's limit: a JSON body is the provider's to refuse, with its own words.
+      const bigJson = await post('/token', JSON.stringify({ grant_type: 'client_credentials', pad: 'x'.repeat(LIMIT) }), 'application/json');
+      assert.equal(bigJson.status, 400);
+      assert.deepEqual(await bigJson.json(), {
+        error: 'invalid_request',
+        error_description: 'only application/x-www-form-urlencoded content-type bodies are supported on POST /token',
+      });
       // A form body at the token endpoint reaches the provider whole (its own refusal names the grant).
       const unknown = await post('/token', 'grant_type=urn:nothing');
       assert.equal(unknown.status, 400);
