@@ -15,6 +15,8 @@ import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import type { User } from '../store/store.ts';
+import { decodeJwt } from 'jose';
+import { createResource, registerMachineClient } from '../oauth/machine.ts';
 import { expireImpersonations } from './impersonation.ts';
 import { impersonate, sessionRow } from './test-helpers.ts';
 
@@ -197,6 +199,77 @@ for (const db of ['sqlite', 'postgres'] as const) {
         expired.filter((e) => e.data.impersonationId === abandoned.imp.id || e.data.impersonationId === imp.id).map((e) => [e.actorId, e.ip, e.data]),
         [[null, null, { impersonationId: imp.id, adminId: admin.id, reason: REASON, endedBy: 'expired' }]],
       );
+    });
+
+    it('a request signs in once: a second sign-in-as, and a second callback, after the first completed are refused', async () => {
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      const { redirectTo, imp } = await ask(agent);
+      /**
+       * The same browser as it was at this point (the BFF's cookies copied), to replay later steps from. Without the
+       * provider's session cookie: signing in as the target renews that session, and a copy of the old cookie would
+       * only meet oidc-provider's own "interaction session and authentication session mismatch".
+       */
+      const copy = () => {
+        const twin = new Agent(app.url);
+        for (const [name, c] of agent.jar) if (!name.startsWith('portal_op')) twin.jar.set(name, { ...c });
+        return twin;
+      };
+      const replay = copy();
+      const second = copy();
+      const [status1, step1] = await signInAs(agent, redirectTo);
+      const [status2, step2] = await signInAs(second, redirectTo);
+      assert.deepEqual([status1, status2], [200, 200], 'both steps are taken before either completes');
+      const { url: landed } = await agent.follow(step1.redirectTo as string);
+      assert.equal(landed.pathname, '/account');
+      const { row } = await running(agent);
+      assert.equal((await app.store.impersonations.find(imp.id))!.sessionId, row.id);
+
+      assert.deepEqual(await signInAs(replay, redirectTo), [403, INVALID_HERE], 'a new sign-in-as for a completed request');
+      const { res } = await second.follow(step2.redirectTo as string);
+      assert.deepEqual(
+        [res.status, await res.json()],
+        [403, { error: 'impersonation_invalid', message: 'This impersonation request is not valid any more. Start again from the impersonation screen.' }],
+        'the second callback',
+      );
+      assert.equal((await app.store.impersonations.find(imp.id))!.sessionId, row.id, 'still bound to the first session');
+      await agent.api('POST', '/bff/impersonation/stop');
+    });
+
+    it('the sign-in-as step is refused for a target made an administrator meanwhile', async () => {
+      const other = await createAccount(app.store, { email: 'ada@example.com', password: PASSWORD }, Date.now());
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      const start = await agent.api('POST', '/bff/impersonation/start', { userId: other.id, reason: REASON });
+      const { redirectTo } = (await start.json()) as { redirectTo: string };
+      await app.store.users.update(other.id, { role: 'admin' }, Date.now());
+      assert.deepEqual(await signInAs(agent, redirectTo), [403, { error: 'impersonation_invalid', message: 'That user can no longer be impersonated.' }]);
+    });
+
+    it('signing out without impersonating is a plain logout', async () => {
+      const agent = await signedInAgent(app.url, user.email, PASSWORD);
+      const row = await sessionRow(app, agent);
+      const out = await agent.api('POST', '/bff/logout');
+      assert.equal(out.status, 200);
+      assert.notEqual((await app.store.bffSessions.find(row.id))!.revokedAt, null);
+      assert.deepEqual(await (await agent.api('GET', '/bff/session')).json(), { authenticated: false });
+    });
+
+    it('a machine client’s token (no authorization code or refresh token behind it) passes the claims hook untouched', async () => {
+      const orders = 'https://orders.example';
+      await createResource(app.store, { identifier: orders, scopes: ['orders:read'] }, Date.now());
+      const { client, secret } = await registerMachineClient(app.store, { name: 'Nightly export', scopes: ['orders:read'] }, Date.now());
+      const discovery = (await (await fetch(`${app.config.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+      const res = await fetch(discovery.token_endpoint, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(secret!)}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: orders, scope: 'orders:read' }),
+      });
+      const body = (await res.json()) as { access_token?: string };
+      assert.equal(res.status, 200, JSON.stringify(body));
+      const claims = decodeJwt(body.access_token!);
+      assert.deepEqual([claims.client_id, claims.act, claims.impersonator], [client.clientId, undefined, undefined]);
     });
   });
 }
