@@ -17,6 +17,9 @@ import { createAccount } from '../accounts/accounts.ts';
 import type { User } from '../store/store.ts';
 import { decodeJwt } from 'jose';
 import { createResource, registerMachineClient } from '../oauth/machine.ts';
+import { BFF_CLIENT_ID, bffClientSecret } from '../session/oidc-client.ts';
+import { tokenEndpoint } from '../testing/partner.ts';
+import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '../oauth/token-exchange.ts';
 import { expireImpersonations } from './impersonation.ts';
 import { impersonate, sessionRow } from './test-helpers.ts';
 
@@ -270,6 +273,67 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(res.status, 200, JSON.stringify(body));
       const claims = decodeJwt(body.access_token!);
       assert.deepEqual([claims.client_id, claims.act, claims.impersonator], [client.clientId, undefined, undefined]);
+    });
+
+    it('its refresh token works until the time limit, to the millisecond, even before the sweep ends it', async () => {
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON })).status, 200);
+      const { row, imp } = await running(agent);
+      const { token_endpoint: tokenEndpoint } = (await (await fetch(`${app.config.issuer}/.well-known/openid-configuration`)).json()) as {
+        token_endpoint: string;
+      };
+      const refresh = async (refreshToken: string) => {
+        const res = await fetch(tokenEndpoint, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${BFF_CLIENT_ID}:${encodeURIComponent(bffClientSecret(app.config))}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+        });
+        return [res.status, (await res.json()) as { access_token?: string; refresh_token?: string; error?: string; error_description?: string }] as const;
+      };
+      // The injected clock stands still at an exact instant (the provider keeps real time).
+      const at = (instant: number) => Object.defineProperty(app.clock, 'offset', { get: () => instant - Date.now(), configurable: true });
+      try {
+        at(imp.expiresAt - 1);
+        const [status, body] = await refresh((await app.sessions.tokens(row)).refresh_token!);
+        assert.equal(status, 200, JSON.stringify(body));
+        const claims = decodeJwt(body.access_token!);
+        assert.deepEqual([claims.sub, claims.act, claims.impersonator], [user.id, { sub: admin.id }, { email: admin.email, reason: REASON }]);
+        at(imp.expiresAt);
+        assert.deepEqual(await refresh(body.refresh_token ?? (await app.sessions.tokens(row)).refresh_token!), [
+          400,
+          { error: 'invalid_grant', error_description: 'grant request is invalid' },
+        ]);
+      } finally {
+        Object.defineProperty(app.clock, 'offset', { value: 0, writable: true, configurable: true });
+      }
+      assert.equal((await app.store.impersonations.find(imp.id))!.endedAt, null, 'not swept yet: the hook alone refused');
+      await agent.api('POST', '/bff/impersonation/stop');
+    });
+
+    it('a token exchanged from an impersonation session’s token carries the impersonation; a plain session’s does not', async () => {
+      const ledger = 'https://ledger.example/api';
+      await createResource(app.store, { identifier: ledger, scopes: ['ledger:read'] }, Date.now());
+      const exchange = async (agent: Agent) => {
+        const subject = (await app.sessions.tokens(await sessionRow(app, agent))).access_token;
+        const res = await tokenEndpoint(
+          app,
+          { clientId: BFF_CLIENT_ID, secret: bffClientSecret(app.config) },
+          { grant_type: TOKEN_EXCHANGE_GRANT, subject_token_type: ACCESS_TOKEN_TYPE, subject_token: subject, resource: ledger },
+        );
+        const body = (await res.json()) as { access_token?: string };
+        assert.equal(res.status, 200, JSON.stringify(body));
+        const claims = decodeJwt(body.access_token!);
+        return [claims.sub, claims.aud, claims.act, claims.impersonator];
+      };
+      const plain = await signedInAgent(app.url, user.email, PASSWORD);
+      assert.deepEqual(await exchange(plain), [user.id, ledger, undefined, undefined]);
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON })).status, 200);
+      assert.deepEqual(await exchange(agent), [user.id, ledger, { sub: admin.id }, { email: admin.email, reason: REASON }]);
+      await agent.api('POST', '/bff/impersonation/stop');
     });
   });
 }
