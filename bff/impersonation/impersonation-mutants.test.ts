@@ -254,6 +254,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(out.status, 200);
       assert.notEqual((await app.store.bffSessions.find(row.id))!.revokedAt, null);
       assert.deepEqual(await (await agent.api('GET', '/bff/session')).json(), { authenticated: false });
+      // A plain session that is gone under its cookie (revoked elsewhere): signed out, no impersonation to resume from.
+      const other = await signedInAgent(app.url, user.email, PASSWORD);
+      await app.store.bffSessions.revoke((await sessionRow(app, other)).id, Date.now());
+      const gone = await other.api('GET', '/bff/session');
+      assert.deepEqual([gone.status, await gone.json()], [200, { authenticated: false }]);
     });
 
     it('a machine client’s token (no authorization code or refresh token behind it) passes the claims hook untouched', async () => {
@@ -334,6 +339,33 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await impersonate(agent, { userId: user.id, reason: REASON })).status, 200);
       assert.deepEqual(await exchange(agent), [user.id, ledger, { sub: admin.id }, { email: admin.email, reason: REASON }]);
       await agent.api('POST', '/bff/impersonation/stop');
+    });
+
+    it('a browser whose impersonation session is gone gets the admin back only once the time is up, from that millisecond on', async () => {
+      const session = async (agent: Agent) =>
+        (await (await agent.api('GET', '/bff/session')).json()) as { authenticated: boolean; user?: { id: string }; impersonation?: unknown };
+      // Ended early (revoked, not expired): the browser is signed out, the impersonation stays for the sweep.
+      const early = await signedInAgent(app.url, admin.email, PASSWORD);
+      assert.equal((await impersonate(early, { userId: user.id, reason: REASON, durationMinutes: 1 })).status, 200);
+      const revoked = await running(early);
+      await app.store.bffSessions.revoke(revoked.row.id, Date.now());
+      assert.deepEqual(await session(early), { authenticated: false });
+      assert.equal((await app.store.impersonations.find(revoked.imp.id))!.endedAt, null);
+
+      // At the time limit exactly: ended as expired, the admin's own session resumes.
+      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON, durationMinutes: 1 })).status, 200);
+      const { imp } = await running(agent);
+      try {
+        Object.defineProperty(app.clock, 'offset', { get: () => imp.expiresAt - Date.now(), configurable: true });
+        const back = await session(agent);
+        assert.deepEqual([back.authenticated, back.user?.id, back.impersonation], [true, admin.id, null]);
+      } finally {
+        Object.defineProperty(app.clock, 'offset', { value: 0, writable: true, configurable: true });
+      }
+      const ended = (await app.store.impersonations.find(imp.id))!;
+      assert.deepEqual([ended.endReason, ended.endedAt], ['expired', imp.expiresAt]);
+      assert.equal((await app.store.impersonations.find(revoked.imp.id))!.endedAt, null, 'the other one is left to the sweep');
     });
   });
 }
