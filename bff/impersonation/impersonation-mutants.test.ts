@@ -42,6 +42,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
     after(() => app.close());
 
+    /** One admin browser for the tests below, each leaving it signed in as the admin (every admin sign-in spends a TOTP step or a recovery code). */
+    let shared: Agent | null = null;
+    const adminBrowser = async () => (shared ??= await signedInAgent(app.url, admin.email, PASSWORD));
     const lastAudit = async (kind: string) => (await app.store.audit.list({ kind, subjectId: user.id, limit: 1 }))[0]!;
     /** The impersonation running in this browser, from its session row. */
     const running = async (agent: Agent) => {
@@ -205,7 +208,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('a request signs in once: a second sign-in-as, and a second callback, after the first completed are refused', async () => {
-      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      const agent = await adminBrowser();
       const { redirectTo, imp } = await ask(agent);
       /**
        * The same browser as it was at this point (the BFF's cookies copied), to replay later steps from. Without the
@@ -240,7 +243,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('the sign-in-as step is refused for a target made an administrator meanwhile', async () => {
       const other = await createAccount(app.store, { email: 'ada@example.com', password: PASSWORD }, Date.now());
-      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      const agent = await adminBrowser();
       const start = await agent.api('POST', '/bff/impersonation/start', { userId: other.id, reason: REASON });
       const { redirectTo } = (await start.json()) as { redirectTo: string };
       await app.store.users.update(other.id, { role: 'admin' }, Date.now());
@@ -281,7 +284,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('its refresh token works until the time limit, to the millisecond, even before the sweep ends it', async () => {
-      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      const agent = await adminBrowser();
       assert.equal((await impersonate(agent, { userId: user.id, reason: REASON })).status, 200);
       const { row, imp } = await running(agent);
       const { token_endpoint: tokenEndpoint } = (await (await fetch(`${app.config.issuer}/.well-known/openid-configuration`)).json()) as {
@@ -335,7 +338,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       };
       const plain = await signedInAgent(app.url, user.email, PASSWORD);
       assert.deepEqual(await exchange(plain), [user.id, ledger, undefined, undefined]);
-      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
+      const agent = await adminBrowser();
       assert.equal((await impersonate(agent, { userId: user.id, reason: REASON })).status, 200);
       assert.deepEqual(await exchange(agent), [user.id, ledger, { sub: admin.id }, { email: admin.email, reason: REASON }]);
       await agent.api('POST', '/bff/impersonation/stop');
@@ -345,15 +348,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const session = async (agent: Agent) =>
         (await (await agent.api('GET', '/bff/session')).json()) as { authenticated: boolean; user?: { id: string }; impersonation?: unknown };
       // Ended early (revoked, not expired): the browser is signed out, the impersonation stays for the sweep.
-      const early = await signedInAgent(app.url, admin.email, PASSWORD);
-      assert.equal((await impersonate(early, { userId: user.id, reason: REASON, durationMinutes: 1 })).status, 200);
-      const revoked = await running(early);
+      const agent = await adminBrowser();
+      const cookieName = app.deps.cookies.session.cookieName;
+      const own = { ...agent.jar.get(cookieName)! };
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON, durationMinutes: 1 })).status, 200);
+      const revoked = await running(agent);
       await app.store.bffSessions.revoke(revoked.row.id, Date.now());
-      assert.deepEqual(await session(early), { authenticated: false });
+      assert.deepEqual(await session(agent), { authenticated: false });
       assert.equal((await app.store.impersonations.find(revoked.imp.id))!.endedAt, null);
+      agent.jar.set(cookieName, own); // back to the admin's own session, which goes on
 
       // At the time limit exactly: ended as expired, the admin's own session resumes.
-      const agent = await signedInAgent(app.url, admin.email, PASSWORD);
       assert.equal((await impersonate(agent, { userId: user.id, reason: REASON, durationMinutes: 1 })).status, 200);
       const { imp } = await running(agent);
       try {
