@@ -372,5 +372,23 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([ended.endReason, ended.endedAt], ['expired', imp.expiresAt]);
       assert.equal((await app.store.impersonations.find(revoked.imp.id))!.endedAt, null, 'the other one is left to the sweep');
     });
+
+    it('an admin account deleted between the sign-in-as step and the callback gets no impersonation session', async () => {
+      const other = await createAccount(app.store, { email: 'root2@example.com', password: PASSWORD, name: 'Root Two', role: 'admin' }, Date.now());
+      const agent = await signedInAgent(app.url, other.email, PASSWORD);
+      const start = await agent.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
+      assert.equal(start.status, 200);
+      const { redirectTo } = (await start.json()) as { redirectTo: string };
+      const id = (await app.store.audit.list({ kind: 'impersonation_requested', actorId: other.id, limit: 1 }))[0]!.data.impersonationId as string;
+      const [status, step] = await signInAs(agent, redirectTo);
+      assert.equal(status, 200);
+      assert.deepEqual(await app.store.users.delete(other.id), { ok: true });
+      const { res } = await agent.follow(step.redirectTo as string);
+      assert.deepEqual(
+        [res.status, await res.json()],
+        [403, { error: 'impersonation_invalid', message: 'This impersonation request is not valid any more. Start again from the impersonation screen.' }],
+      );
+      assert.equal((await app.store.impersonations.find(id))!.sessionId, null);
+    });
   });
 }
