@@ -390,5 +390,41 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
       assert.equal((await app.store.impersonations.find(id))!.sessionId, null);
     });
+
+    it('ends cleanly when the accounts behind it were deleted: expiry after the target, logout after the admin', async () => {
+      // The target deleted while impersonated (its session rows go with it): the sweep still ends it.
+      const gone = await createAccount(app.store, { email: 'gone@example.com', password: PASSWORD }, Date.now());
+      // Whatever earlier tests left with a one-minute limit ends first, so the count below is this one's.
+      try {
+        app.clock.offset = 61_000;
+        await expireImpersonations(app.deps);
+      } finally {
+        app.clock.offset = 0;
+      }
+      const agent = await adminBrowser();
+      const cookieName = app.deps.cookies.session.cookieName;
+      const own = { ...agent.jar.get(cookieName)! };
+      assert.equal((await impersonate(agent, { userId: gone.id, reason: REASON, durationMinutes: 1 })).status, 200);
+      const { imp } = await running(agent);
+      assert.deepEqual(await app.store.users.delete(gone.id), { ok: true });
+      try {
+        app.clock.offset = 61_000;
+        assert.equal(await expireImpersonations(app.deps), 1);
+      } finally {
+        app.clock.offset = 0;
+      }
+      assert.equal((await app.store.impersonations.find(imp.id))!.endReason, 'expired');
+      agent.jar.set(cookieName, own);
+
+      // The admin deleted while impersonating (the admin's own session rows go with it): logging out still works.
+      const other = await createAccount(app.store, { email: 'root3@example.com', password: PASSWORD, name: 'Root Three', role: 'admin' }, Date.now());
+      const browser = await signedInAgent(app.url, other.email, PASSWORD);
+      assert.equal((await impersonate(browser, { userId: user.id, reason: REASON })).status, 200);
+      const running3 = await running(browser);
+      assert.deepEqual(await app.store.users.delete(other.id), { ok: true });
+      assert.equal((await browser.api('POST', '/bff/logout')).status, 200);
+      assert.equal((await app.store.impersonations.find(running3.imp.id))!.endReason, 'logout');
+      assert.notEqual((await app.store.bffSessions.find(running3.row.id))!.revokedAt, null);
+    });
   });
 }
