@@ -6,8 +6,13 @@
  * logout, expiry, a request never completed) with its audit entry and what it
  * revokes, and the sign-in-as step: only in the asking admin's browser, while
  * the request is open, within five minutes (to the millisecond), and not for a
- * target disabled meanwhile. Through the real app, provider and database, on SQLite and
- * PostgreSQL.
+ * target disabled meanwhile. Then (third session) what the claims hook and the
+ * session hooks decide: a request signs in once (a second sign-in-as or a second
+ * callback is refused), a target promoted to admin meanwhile, a plain logout and a
+ * plain gone session, a machine client's token, a refresh token up to the time
+ * limit to the millisecond, an exchanged token carrying the impersonation, the
+ * admin handed back only once the time is up, and accounts deleted underneath.
+ * Through the real app, provider and database, on SQLite and PostgreSQL.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
