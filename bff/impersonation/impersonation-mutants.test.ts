@@ -6,8 +6,13 @@
  * logout, expiry, a request never completed) with its audit entry and what it
  * revokes, and the sign-in-as step: only in the asking admin's browser, while
  * the request is open, within five minutes (to the millisecond), and not for a
- * target disabled meanwhile. Through the real app, provider and database, on SQLite and
- * PostgreSQL.
+ * target disabled meanwhile. Then (third session) what the claims hook and the
+ * session hooks decide: a request signs in once (a second sign-in-as or a second
+ * callback is refused), a target promoted to admin meanwhile, a plain logout and a
+ * plain gone session, a machine client's token, a refresh token up to the time
+ * limit to the millisecond, an exchanged token carrying the impersonation, the
+ * admin handed back only once the time is up, and accounts deleted underneath.
+ * Through the real app, provider and database, on SQLite and PostgreSQL.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +20,11 @@ import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import type { User } from '../store/store.ts';
+import { decodeJwt } from 'jose';
+import { createResource, registerMachineClient } from '../oauth/machine.ts';
+import { BFF_CLIENT_ID, bffClientSecret } from '../session/oidc-client.ts';
+import { tokenEndpoint } from '../testing/partner.ts';
+import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '../oauth/token-exchange.ts';
 import { expireImpersonations } from './impersonation.ts';
 import { impersonate, sessionRow } from './test-helpers.ts';
 
@@ -37,6 +47,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
     after(() => app.close());
 
+    /** One admin browser for the tests below, each leaving it signed in as the admin (every admin sign-in spends a TOTP step or a recovery code). */
+    let shared: Agent | null = null;
+    const adminBrowser = async () => (shared ??= await signedInAgent(app.url, admin.email, PASSWORD));
     const lastAudit = async (kind: string) => (await app.store.audit.list({ kind, subjectId: user.id, limit: 1 }))[0]!;
     /** The impersonation running in this browser, from its session row. */
     const running = async (agent: Agent) => {
@@ -197,6 +210,226 @@ for (const db of ['sqlite', 'postgres'] as const) {
         expired.filter((e) => e.data.impersonationId === abandoned.imp.id || e.data.impersonationId === imp.id).map((e) => [e.actorId, e.ip, e.data]),
         [[null, null, { impersonationId: imp.id, adminId: admin.id, reason: REASON, endedBy: 'expired' }]],
       );
+    });
+
+    it('a request signs in once: a second sign-in-as, and a second callback, after the first completed are refused', async () => {
+      const agent = await adminBrowser();
+      const { redirectTo, imp } = await ask(agent);
+      /**
+       * The same browser as it was at this point (the BFF's cookies copied), to replay later steps from. Without the
+       * provider's session cookie: signing in as the target renews that session, and a copy of the old cookie would
+       * only meet oidc-provider's own "interaction session and authentication session mismatch".
+       */
+      const copy = () => {
+        const twin = new Agent(app.url);
+        for (const [name, c] of agent.jar) if (!name.startsWith('portal_op')) twin.jar.set(name, { ...c });
+        return twin;
+      };
+      const replay = copy();
+      const second = copy();
+      const [status1, step1] = await signInAs(agent, redirectTo);
+      const [status2, step2] = await signInAs(second, redirectTo);
+      assert.deepEqual([status1, status2], [200, 200], 'both steps are taken before either completes');
+      const { url: landed } = await agent.follow(step1.redirectTo as string);
+      assert.equal(landed.pathname, '/account');
+      const { row } = await running(agent);
+      assert.equal((await app.store.impersonations.find(imp.id))!.sessionId, row.id);
+
+      assert.deepEqual(await signInAs(replay, redirectTo), [403, INVALID_HERE], 'a new sign-in-as for a completed request');
+      const { res } = await second.follow(step2.redirectTo as string);
+      assert.deepEqual(
+        [res.status, await res.json()],
+        [403, { error: 'impersonation_invalid', message: 'This impersonation request is not valid any more. Start again from the impersonation screen.' }],
+        'the second callback',
+      );
+      assert.equal((await app.store.impersonations.find(imp.id))!.sessionId, row.id, 'still bound to the first session');
+      await agent.api('POST', '/bff/impersonation/stop');
+    });
+
+    it('the sign-in-as step is refused for a target made an administrator meanwhile', async () => {
+      const other = await createAccount(app.store, { email: 'ada@example.com', password: PASSWORD }, Date.now());
+      const agent = await adminBrowser();
+      const start = await agent.api('POST', '/bff/impersonation/start', { userId: other.id, reason: REASON });
+      const { redirectTo } = (await start.json()) as { redirectTo: string };
+      await app.store.users.update(other.id, { role: 'admin' }, Date.now());
+      assert.deepEqual(await signInAs(agent, redirectTo), [403, { error: 'impersonation_invalid', message: 'That user can no longer be impersonated.' }]);
+    });
+
+    it('signing out without impersonating is a plain logout', async () => {
+      const agent = await signedInAgent(app.url, user.email, PASSWORD);
+      const row = await sessionRow(app, agent);
+      const out = await agent.api('POST', '/bff/logout');
+      assert.equal(out.status, 200);
+      assert.notEqual((await app.store.bffSessions.find(row.id))!.revokedAt, null);
+      assert.deepEqual(await (await agent.api('GET', '/bff/session')).json(), { authenticated: false });
+      // A plain session that is gone under its cookie (revoked elsewhere): signed out, no impersonation to resume from.
+      const other = await signedInAgent(app.url, user.email, PASSWORD);
+      await app.store.bffSessions.revoke((await sessionRow(app, other)).id, Date.now());
+      const gone = await other.api('GET', '/bff/session');
+      assert.deepEqual([gone.status, await gone.json()], [200, { authenticated: false }]);
+    });
+
+    it('a machine client’s token (no authorization code or refresh token behind it) passes the claims hook untouched', async () => {
+      const orders = 'https://orders.example';
+      await createResource(app.store, { identifier: orders, scopes: ['orders:read'] }, Date.now());
+      const { client, secret } = await registerMachineClient(app.store, { name: 'Nightly export', scopes: ['orders:read'] }, Date.now());
+      const discovery = (await (await fetch(`${app.config.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+      const res = await fetch(discovery.token_endpoint, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(secret!)}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: orders, scope: 'orders:read' }),
+      });
+      const body = (await res.json()) as { access_token?: string };
+      assert.equal(res.status, 200, JSON.stringify(body));
+      const claims = decodeJwt(body.access_token!);
+      assert.deepEqual([claims.client_id, claims.act, claims.impersonator], [client.clientId, undefined, undefined]);
+    });
+
+    it('its refresh token works until the time limit, to the millisecond, even before the sweep ends it', async () => {
+      const agent = await adminBrowser();
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON })).status, 200);
+      const { row, imp } = await running(agent);
+      const { token_endpoint: tokenEndpoint } = (await (await fetch(`${app.config.issuer}/.well-known/openid-configuration`)).json()) as {
+        token_endpoint: string;
+      };
+      const refresh = async (refreshToken: string) => {
+        const res = await fetch(tokenEndpoint, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${BFF_CLIENT_ID}:${encodeURIComponent(bffClientSecret(app.config))}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+        });
+        return [res.status, (await res.json()) as { access_token?: string; refresh_token?: string; error?: string; error_description?: string }] as const;
+      };
+      // The injected clock stands still at an exact instant (the provider keeps real time).
+      const at = (instant: number) => Object.defineProperty(app.clock, 'offset', { get: () => instant - Date.now(), configurable: true });
+      try {
+        at(imp.expiresAt - 1);
+        const [status, body] = await refresh((await app.sessions.tokens(row)).refresh_token!);
+        assert.equal(status, 200, JSON.stringify(body));
+        const claims = decodeJwt(body.access_token!);
+        assert.deepEqual([claims.sub, claims.act, claims.impersonator], [user.id, { sub: admin.id }, { email: admin.email, reason: REASON }]);
+        at(imp.expiresAt);
+        assert.deepEqual(await refresh(body.refresh_token ?? (await app.sessions.tokens(row)).refresh_token!), [
+          400,
+          { error: 'invalid_grant', error_description: 'grant request is invalid' },
+        ]);
+      } finally {
+        Object.defineProperty(app.clock, 'offset', { value: 0, writable: true, configurable: true });
+      }
+      assert.equal((await app.store.impersonations.find(imp.id))!.endedAt, null, 'not swept yet: the hook alone refused');
+      await agent.api('POST', '/bff/impersonation/stop');
+    });
+
+    it('a token exchanged from an impersonation session’s token carries the impersonation; a plain session’s does not', async () => {
+      const ledger = 'https://ledger.example/api';
+      await createResource(app.store, { identifier: ledger, scopes: ['ledger:read'] }, Date.now());
+      const exchange = async (agent: Agent) => {
+        const subject = (await app.sessions.tokens(await sessionRow(app, agent))).access_token;
+        const res = await tokenEndpoint(
+          app,
+          { clientId: BFF_CLIENT_ID, secret: bffClientSecret(app.config) },
+          { grant_type: TOKEN_EXCHANGE_GRANT, subject_token_type: ACCESS_TOKEN_TYPE, subject_token: subject, resource: ledger },
+        );
+        const body = (await res.json()) as { access_token?: string };
+        assert.equal(res.status, 200, JSON.stringify(body));
+        const claims = decodeJwt(body.access_token!);
+        return [claims.sub, claims.aud, claims.act, claims.impersonator];
+      };
+      const plain = await signedInAgent(app.url, user.email, PASSWORD);
+      assert.deepEqual(await exchange(plain), [user.id, ledger, undefined, undefined]);
+      const agent = await adminBrowser();
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON })).status, 200);
+      assert.deepEqual(await exchange(agent), [user.id, ledger, { sub: admin.id }, { email: admin.email, reason: REASON }]);
+      await agent.api('POST', '/bff/impersonation/stop');
+    });
+
+    it('a browser whose impersonation session is gone gets the admin back only once the time is up, from that millisecond on', async () => {
+      const session = async (agent: Agent) =>
+        (await (await agent.api('GET', '/bff/session')).json()) as { authenticated: boolean; user?: { id: string }; impersonation?: unknown };
+      // Ended early (revoked, not expired): the browser is signed out, the impersonation stays for the sweep.
+      const agent = await adminBrowser();
+      const cookieName = app.deps.cookies.session.cookieName;
+      const own = { ...agent.jar.get(cookieName)! };
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON, durationMinutes: 1 })).status, 200);
+      const revoked = await running(agent);
+      await app.store.bffSessions.revoke(revoked.row.id, Date.now());
+      assert.deepEqual(await session(agent), { authenticated: false });
+      assert.equal((await app.store.impersonations.find(revoked.imp.id))!.endedAt, null);
+      agent.jar.set(cookieName, own); // back to the admin's own session, which goes on
+
+      // At the time limit exactly: ended as expired, the admin's own session resumes.
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON, durationMinutes: 1 })).status, 200);
+      const { imp } = await running(agent);
+      try {
+        Object.defineProperty(app.clock, 'offset', { get: () => imp.expiresAt - Date.now(), configurable: true });
+        const back = await session(agent);
+        assert.deepEqual([back.authenticated, back.user?.id, back.impersonation], [true, admin.id, null]);
+      } finally {
+        Object.defineProperty(app.clock, 'offset', { value: 0, writable: true, configurable: true });
+      }
+      const ended = (await app.store.impersonations.find(imp.id))!;
+      assert.deepEqual([ended.endReason, ended.endedAt], ['expired', imp.expiresAt]);
+      assert.equal((await app.store.impersonations.find(revoked.imp.id))!.endedAt, null, 'the other one is left to the sweep');
+    });
+
+    it('an admin account deleted between the sign-in-as step and the callback gets no impersonation session', async () => {
+      const other = await createAccount(app.store, { email: 'root2@example.com', password: PASSWORD, name: 'Root Two', role: 'admin' }, Date.now());
+      const agent = await signedInAgent(app.url, other.email, PASSWORD);
+      const start = await agent.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
+      assert.equal(start.status, 200);
+      const { redirectTo } = (await start.json()) as { redirectTo: string };
+      const id = (await app.store.audit.list({ kind: 'impersonation_requested', actorId: other.id, limit: 1 }))[0]!.data.impersonationId as string;
+      const [status, step] = await signInAs(agent, redirectTo);
+      assert.equal(status, 200);
+      assert.deepEqual(await app.store.users.delete(other.id), { ok: true });
+      const { res } = await agent.follow(step.redirectTo as string);
+      assert.deepEqual(
+        [res.status, await res.json()],
+        [403, { error: 'impersonation_invalid', message: 'This impersonation request is not valid any more. Start again from the impersonation screen.' }],
+      );
+      assert.equal((await app.store.impersonations.find(id))!.sessionId, null);
+    });
+
+    it('ends cleanly when the accounts behind it were deleted: expiry after the target, logout after the admin', async () => {
+      // The target deleted while impersonated (its session rows go with it): the sweep still ends it.
+      const gone = await createAccount(app.store, { email: 'gone@example.com', password: PASSWORD }, Date.now());
+      // Whatever earlier tests left with a one-minute limit ends first, so the count below is this one's.
+      try {
+        app.clock.offset = 61_000;
+        await expireImpersonations(app.deps);
+      } finally {
+        app.clock.offset = 0;
+      }
+      const agent = await adminBrowser();
+      const cookieName = app.deps.cookies.session.cookieName;
+      const own = { ...agent.jar.get(cookieName)! };
+      assert.equal((await impersonate(agent, { userId: gone.id, reason: REASON, durationMinutes: 1 })).status, 200);
+      const { imp } = await running(agent);
+      assert.deepEqual(await app.store.users.delete(gone.id), { ok: true });
+      try {
+        app.clock.offset = 61_000;
+        assert.equal(await expireImpersonations(app.deps), 1);
+      } finally {
+        app.clock.offset = 0;
+      }
+      assert.equal((await app.store.impersonations.find(imp.id))!.endReason, 'expired');
+      agent.jar.set(cookieName, own);
+
+      // The admin deleted while impersonating (the admin's own session rows go with it): logging out still works.
+      const other = await createAccount(app.store, { email: 'root3@example.com', password: PASSWORD, name: 'Root Three', role: 'admin' }, Date.now());
+      const browser = await signedInAgent(app.url, other.email, PASSWORD);
+      assert.equal((await impersonate(browser, { userId: user.id, reason: REASON })).status, 200);
+      const running3 = await running(browser);
+      assert.deepEqual(await app.store.users.delete(other.id), { ok: true });
+      assert.equal((await browser.api('POST', '/bff/logout')).status, 200);
+      assert.equal((await app.store.impersonations.find(running3.imp.id))!.endReason, 'logout');
+      assert.notEqual((await app.store.bffSessions.find(running3.row.id))!.revokedAt, null);
     });
   });
 }
