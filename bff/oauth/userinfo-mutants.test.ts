@@ -89,6 +89,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await (await get({ authorization: `Bearer ${await token(['openid', 'basic'])}` })).json(), { sub: user.id }, 'basic releases no claim');
       // The scheme in any case; the token in a form body by POST.
       assert.equal((await get({ authorization: `bearer ${await token(['openid'])}` })).status, 200);
+      assert.equal((await get({ authorization: `Bearer   ${await token(['openid'])}` })).status, 200, 'any run of spaces');
+      // A POST with no body at all: the header's token.
+      const bare = await fetch(`${app.config.issuer}/userinfo`, { method: 'POST', headers: { authorization: `Bearer ${await token(['openid'])}` } });
+      assert.equal(bare.status, 200);
+      // Form bodies stop at 16 KiB.
+      const big = await post({ access_token: await token(['openid']), pad: 'x'.repeat(16 * 1024) });
+      assert.equal(big.status, 413);
       assert.deepEqual(await (await post({ access_token: await token(['openid']) })).json(), { sub: user.id });
     });
 
@@ -99,6 +106,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await refusal(await get({ authorization: 'Bearer two words' }), 401, realm, none);
       await refusal(await get({ authorization: 'Bearer' }), 401, realm, none);
       await refusal(await post({ access_token: '' }), 401, realm, none);
+      await refusal(await get({ authorization: `XBearer ${await token(['openid'])}` }), 401, realm, none);
+      // The parameter given twice is no token (an array), not one of them.
+      const t = await token(['openid']);
+      const twice = await fetch(`${app.config.issuer}/userinfo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `access_token=${t}&access_token=${t}`,
+      });
+      await refusal(twice, 401, realm, none);
     });
 
     it('a token in the header and the body: 400 invalid_request', async () => {
@@ -157,6 +173,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(noToken.status, 401);
       assert.equal(noToken.headers.get('access-control-allow-origin'), OTHER, "a partner's page may read why");
       assert.equal(noToken.headers.get('access-control-expose-headers'), 'WWW-Authenticate');
+      const strangerNoToken = await get({ origin: 'https://evil.example' });
+      assert.equal(strangerNoToken.status, 401);
+      assert.equal(strangerNoToken.headers.get('access-control-allow-origin'), null, 'a stranger may not even read the error');
       const stranger = await get({ authorization: `Bearer ${t}`, origin: 'https://evil.example' });
       assert.equal(stranger.status, 400);
       assert.equal(stranger.headers.get('access-control-allow-origin'), null);
