@@ -1,10 +1,13 @@
 // Merges the incremental files of mutation runs made side by side (docs/mutation.md):
 //
-//   node stryker-merge.mjs [--from <copy the runs began from>] reports/mutation/stryker-incremental.json run-a.json run-b.json …
+//   node stryker-merge.mjs [--from <copy the runs began from>] reports/mutation/stryker-incremental.json \
+//     run-a.json=bff/http/ run-b.json=bff/session/sessions.ts,bff/session/routes.ts …
 //
 // Each run began from a copy of the committed file and mutated its own source files. From each run
-// only the files whose entry differs from that copy (`--from`, by default the committed file) are
-// taken (what that run measured);
+// only the files it measured are taken: those named after `=` (a path or a folder ending in `/`),
+// or else those whose entry differs from the copy it began from (`--from`, by default the committed
+// file). Name them: Stryker rewrites every entry of its incremental file when it maps old results
+// onto changed code, so "differs" also catches files a run never touched;
 // later runs win. Test ids are local to one report, so they are renumbered per run; test names are
 // made the path in the sandbox, as stryker-stable-test-names.mjs names them. The committed file is
 // rewritten in place.
@@ -25,10 +28,11 @@ const files = {};
 const testFiles = {};
 
 /** Adds one report's files (all, or those changed since the committed file) and its tests, ids prefixed. */
-function add(report, prefix, onlyChanged) {
+function add(report, prefix, onlyChanged, only) {
   let taken = 0;
   for (const [name, entry] of Object.entries(report.files)) {
-    if (onlyChanged && JSON.stringify(original[name]) === JSON.stringify(entry)) continue;
+    if (only && !only.some((p) => (p.endsWith('/') ? name.startsWith(p) : name === p))) continue;
+    if (!only && onlyChanged && JSON.stringify(original[name]) === JSON.stringify(entry)) continue;
     for (const m of entry.mutants) {
       for (const k of ['killedBy', 'coveredBy']) if (Array.isArray(m[k])) m[k] = m[k].map((id) => prefix + id);
     }
@@ -45,7 +49,10 @@ function add(report, prefix, onlyChanged) {
 }
 
 add(base, 'c-', false);
-runs.forEach((path, i) => process.stdout.write(`${path}: ${add(read(path), `r${i}-`, true)} file(s) taken\n`));
+runs.forEach((arg, i) => {
+  const [path, only] = arg.split('=');
+  process.stdout.write(`${path}: ${add(read(path), `r${i}-`, true, only?.split(','))} file(s) taken\n`);
+});
 
 // Tests no mutant refers to any more are dropped.
 const used = new Set(Object.values(files).flatMap((f) => f.mutants.flatMap((m) => [...(m.killedBy ?? []), ...(m.coveredBy ?? [])])));
