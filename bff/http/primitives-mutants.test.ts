@@ -702,22 +702,8 @@ describe('parse and zodProblems', () => {
 });
 
 describe('the logger', () => {
-  const PATHS_TOP = [
-    'password',
-    'newPassword',
-    'currentPassword',
-    'client_secret',
-    'clientSecret',
-    'secret',
-    'access_token',
-    'refresh_token',
-    'id_token',
-    'code',
-    'code_verifier',
-    'token',
-    'tokens',
-  ];
-  const PATHS_NESTED = [
+  // Each is redacted at the top level and one level down, under any key.
+  const PATHS = [
     'password',
     'newPassword',
     'currentPassword',
@@ -742,7 +728,7 @@ describe('the logger', () => {
   }
 
   it('redacts each secret-bearing key at the top level, with "[redacted]"', () => {
-    for (const key of PATHS_TOP) {
+    for (const key of PATHS) {
       const lines = logOnce({ [key]: 'top-secret', kept: 'visible' });
       assert.equal(lines.length, 1, key);
       assert.equal(lines[0]![key], '[redacted]', key);
@@ -752,7 +738,7 @@ describe('the logger', () => {
   });
 
   it('redacts each of them one level down, under any key', () => {
-    for (const key of PATHS_NESTED) {
+    for (const key of PATHS) {
       const lines = logOnce({ body: { [key]: 'top-secret', kept: 'visible' }, other: { [key]: { deep: 'top-secret' } } });
       assert.deepEqual(lines[0]!.body, { [key]: '[redacted]', kept: 'visible' }, key);
       assert.deepEqual(lines[0]!.other, { [key]: '[redacted]' }, key);
