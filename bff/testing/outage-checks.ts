@@ -13,6 +13,8 @@ import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from '../oauth/clients.ts';
 import { createApiRoute } from '../gateway/route-table.ts';
 import { WebSocket } from 'ws';
+import { createHash, randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 const PASSWORD = 'correct horse battery staple';
 const API_RESOURCE = 'https://orders.example';
@@ -88,6 +90,7 @@ export async function assertEveryEndpointUnavailable(f: Fixture, code: { end: UR
   assertRetryAfter(session, '/bff/session');
   assert.equal(((await session.json()) as { error: string }).error, 'temporarily_unavailable');
   await assertGatewayUnavailable(f);
+  await assertUserinfoUnavailable(f);
   await assertOauthUnavailable(f, code);
 }
 
@@ -118,6 +121,25 @@ export async function assertGatewayUnavailable(f: Fixture): Promise<void> {
   assert.equal(upgrade.status, 503, '/api WebSocket');
   assert.match(String(upgrade.retryAfter), /^[1-9]\d*$/, '/api WebSocket: Retry-After in seconds');
   assert.equal((JSON.parse(upgrade.body) as { error: string }).error, 'temporarily_unavailable', '/api WebSocket');
+}
+
+/** /oauth/userinfo with a DPoP proof: the proof's replay check needs the store, so 503, not a 401 for the proof. */
+export async function assertUserinfoUnavailable(f: Fixture): Promise<void> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const token = 'any-access-token';
+  const proof = await new SignJWT({
+    jti: randomUUID(),
+    iat: Math.floor(Date.now() / 1000),
+    htm: 'GET',
+    htu: `${f.app.config.issuer}/userinfo`,
+    ath: createHash('sha256').update(token).digest('base64url'),
+  })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(publicKey) })
+    .sign(privateKey);
+  const res = await call(`${f.app.config.issuer}/userinfo`, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
+  assert.equal(res.status, 503, '/oauth/userinfo with DPoP');
+  assertRetryAfter(res, '/oauth/userinfo with DPoP');
+  assert.equal(((await res.json()) as { error: string }).error, 'temporarily_unavailable');
 }
 
 /** /oauth/token (openid-client, and raw for the headers) and /oauth/authorize (a page) answer 503. */
