@@ -68,7 +68,7 @@ import { federationRoutes } from './federation/routes.ts';
 import { upstreamTokensFor } from './federation/tokens.ts';
 import { createMail, type Mail } from './mail/mail.ts';
 import { gatewayRoutes, isGatewayUrl } from './gateway/routes.ts';
-import type { TrustProxy } from './gateway/headers.ts';
+import type { TrustProxy } from './http/security.ts';
 export { attachZenith } from './compat/zenith/upgrade.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { attachGateway } from './gateway/upgrade.ts';

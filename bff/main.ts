@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   partnerLogout.start(2_000);
 
   const server = createServer(handler);
-  const zenith = attachZenith(server, deps);
+  const zenith = attachZenith(server, deps, trustProxy);
   attachGatewayUpgrades(server, { deps, trustProxy });
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;

@@ -60,9 +60,9 @@ const driver = pgSchema
   : openSqlite(config.databaseUrl.slice('sqlite:'.length), { timeoutMs: config.databaseTimeoutMs });
 const store = new SqlStore(countingDriver(driver, counts));
 await store.migrate();
-const { handler, deps, provider, setSelfOrigin } = await createApp({ config, store, logger: createLogger(config.logLevel) });
+const { handler, deps, provider, setSelfOrigin, trustProxy } = await createApp({ config, store, logger: createLogger(config.logLevel) });
 server.on('request', handler);
-attachZenith(server, deps);
+attachZenith(server, deps, trustProxy);
 setSelfOrigin(url);
 
 const user = await createAccount(store, { ...BENCH_USER, emailVerified: true }, Date.now());

@@ -4,8 +4,7 @@
  * the browser sent never reach an upstream, and an upstream can never set or
  * clear the portal's cookies.
  */
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import proxyAddr from 'proxy-addr';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { CSRF_HEADER } from '../http/security.ts';
 
 const HOP_BY_HOP = new Set([
@@ -73,16 +72,6 @@ export interface Forwarding {
   token: string | null;
   /** Keep Upgrade/Connection (a WebSocket handshake). */
   upgrade?: boolean;
-}
-
-/** Which hops' X-Forwarded-For to believe: the app's compiled `trust proxy` setting (Express's `trust proxy fn`). */
-export type TrustProxy = (addr: string, hop: number) => boolean;
-
-/** As Express's req.ip: the nearest address not trusted as a proxy (a peer that is not one needs no header parsed). */
-export function clientAddress(req: IncomingMessage, trust: TrustProxy): string | null {
-  const peer = req.socket.remoteAddress;
-  if (peer === undefined) return null;
-  return trust(peer, 0) ? proxyAddr(req, trust) : peer;
 }
 
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, f: Forwarding): OutgoingHttpHeaders {

@@ -11,9 +11,9 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { SessionDeps } from '../session/guard.ts';
 import { toAppError } from '../http/error-handler.ts';
-import { ownOriginWebSocket } from '../http/security.ts';
+import { clientAddress, ownOriginWebSocket, type TrustProxy } from '../http/security.ts';
 import { API_PREFIX, routeTable } from './route-table.ts';
-import { clientAddress, type TrustProxy, upstreamRequestHeaders } from './headers.ts';
+import { upstreamRequestHeaders } from './headers.ts';
 import { upstreamUrl } from './routes.ts';
 import { apiToken } from './tokens.ts';
 

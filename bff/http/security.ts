@@ -3,7 +3,8 @@
  * cross-site request checks and response headers. Nobody writes these twice.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import proxyAddr from 'proxy-addr';
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { AppError } from './errors.ts';
 
@@ -126,4 +127,17 @@ export function securityHeaders(opts: { https: boolean }): RequestHandler {
 /** The caller's IP as Express resolved it (honours TRUST_PROXY hops only). */
 export function clientIp(req: Request): string | null {
   return req.ip ?? null;
+}
+
+/** Which hops' X-Forwarded-For to believe: the app's compiled `trust proxy` setting (Express's `trust proxy fn`). */
+export type TrustProxy = (addr: string, hop: number) => boolean;
+
+/**
+ * clientIp() for a request Express never saw (the gateway, WebSocket upgrades): the nearest address
+ * not trusted as a proxy, as Express's req.ip (a peer that is not one needs no header parsed).
+ */
+export function clientAddress(req: IncomingMessage, trust: TrustProxy): string | null {
+  const peer = req.socket.remoteAddress;
+  if (peer === undefined) return null;
+  return trust(peer, 0) ? proxyAddr(req, trust) : peer;
 }

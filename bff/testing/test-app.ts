@@ -93,7 +93,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     });
     app.setSelfOrigin(url);
     server.on('request', app.handler);
-    attachZenith(server, app.deps);
+    attachZenith(server, app.deps, app.trustProxy);
     attachGatewayUpgrades(server, app);
     return { app, config, clock };
   }

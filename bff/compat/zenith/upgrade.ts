@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Deps } from '../../deps.ts';
-import { allowedWebSocketOrigin } from '../../http/security.ts';
+import { allowedWebSocketOrigin, clientAddress, type TrustProxy } from '../../http/security.ts';
 import { decodeAccessToken, MAX_PAYLOAD, parseVersion, PATH, SUBPROTOCOL } from './schema.ts';
 import { throttleFor, type Identity } from './auth.ts';
 import { identityFromAuthToken } from './renewal.ts';
@@ -22,7 +22,8 @@ export interface ZenithServer {
 }
 
 /** Handles the server's 'upgrade' event for /Zenith. */
-export function attachZenith(server: Server, deps: Deps): ZenithServer {
+/** `trustProxy` is the app's (App.trustProxy), so a socket's address is the one Express would give its HTTP calls. */
+export function attachZenith(server: Server, deps: Deps, trustProxy: TrustProxy): ZenithServer {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_PAYLOAD,
@@ -65,7 +66,7 @@ export function attachZenith(server: Server, deps: Deps): ZenithServer {
       refuse(socket, 400, `Unsupported subprotocol: use ${SUBPROTOCOL}.`);
       return;
     }
-    const ip = remoteAddress(req, deps.config.trustProxy);
+    const ip = clientAddress(req, trustProxy) ?? 'unknown';
     let identity: Identity | null = null;
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
@@ -120,22 +121,4 @@ function refuse(socket: Duplex, status: number, message: string, headers: Record
   ];
   socket.once('finish', () => socket.destroy());
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
-}
-
-/**
- * The client's address as Express computes it with a numeric `trust proxy`:
- * the socket peer, or, behind `hops` trusted proxies, the X-Forwarded-For
- * entry that many hops back.
- */
-export function remoteAddress(req: IncomingMessage, hops: number): string {
-  const peer = req.socket.remoteAddress ?? 'unknown';
-  if (hops <= 0) return peer;
-  const header = req.headers['x-forwarded-for'];
-  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .reverse();
-  const chain = [peer, ...forwarded];
-  return chain[Math.min(hops, chain.length - 1)]!;
 }
