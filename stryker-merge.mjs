@@ -1,38 +1,32 @@
 // Merges the incremental files of mutation runs made side by side (docs/mutation.md):
 //
-//   node stryker-merge.mjs [--from <copy the runs began from>] reports/mutation/stryker-incremental.json \
+//   node stryker-merge.mjs reports/mutation/stryker-incremental.json \
 //     run-a.json=bff/http/ run-b.json=bff/session/sessions.ts,bff/session/routes.ts …
 //
 // Each run began from a copy of the committed file and mutated its own source files. From each run
-// only the files it measured are taken: those named after `=` (a path or a folder ending in `/`),
-// or else those whose entry differs from the copy it began from (`--from`, by default the committed
-// file). Name them: Stryker rewrites every entry of its incremental file when it maps old results
-// onto changed code, so "differs" also catches files a run never touched;
-// later runs win. Test ids are local to one report, so they are renumbered per run; test names are
-// made the path in the sandbox, as stryker-stable-test-names.mjs names them. The committed file is
-// rewritten in place.
+// only the files named after `=` (a path, or a folder ending in `/`) are taken: Stryker rewrites
+// every entry of its incremental file when it maps old results onto changed code, so a run's file
+// cannot tell what it measured. Later runs win. Test ids are local to one report, so they are
+// renumbered per run; test names are made the path in the sandbox, as stryker-stable-test-names.mjs
+// names them. The committed file is rewritten in place.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
-const args = process.argv.slice(2);
-const from = args[0] === '--from' ? (args.shift(), args.shift()) : undefined;
-const [target, ...runs] = args;
-if (!target || runs.length === 0) {
-  console.error('usage: node stryker-merge.mjs [--from <copy>] <committed incremental file> <run file>…');
+const [target, ...runs] = process.argv.slice(2);
+if (!target || runs.length === 0 || runs.some((r) => !/=./.test(r))) {
+  console.error('usage: node stryker-merge.mjs <committed incremental file> <run file>=<the files it mutated>…');
   process.exit(2);
 }
 const read = (path) => JSON.parse(readFileSync(path, 'utf8'));
 const SANDBOX = /^.*\/\.stryker-[^/]*\/sandbox-[^/]+\//;
 const base = read(target);
-const original = structuredClone(from ? read(from).files : base.files);
 const files = {};
 const testFiles = {};
 
-/** Adds one report's files (all, or those changed since the committed file) and its tests, ids prefixed. */
-function add(report, prefix, onlyChanged, only) {
+/** Adds one report's files (all, or only those named) and its tests, ids prefixed. */
+function add(report, prefix, only) {
   let taken = 0;
   for (const [name, entry] of Object.entries(report.files)) {
     if (only && !only.some((p) => (p.endsWith('/') ? name.startsWith(p) : name === p))) continue;
-    if (!only && onlyChanged && JSON.stringify(original[name]) === JSON.stringify(entry)) continue;
     for (const m of entry.mutants) {
       for (const k of ['killedBy', 'coveredBy']) if (Array.isArray(m[k])) m[k] = m[k].map((id) => prefix + id);
     }
@@ -48,10 +42,10 @@ function add(report, prefix, onlyChanged, only) {
   return taken;
 }
 
-add(base, 'c-', false);
+add(base, 'c-');
 runs.forEach((arg, i) => {
   const [path, only] = arg.split('=');
-  process.stdout.write(`${path}: ${add(read(path), `r${i}-`, true, only?.split(','))} file(s) taken\n`);
+  process.stdout.write(`${path}: ${add(read(path), `r${i}-`, only.split(','))} file(s) taken\n`);
 });
 
 // Tests no mutant refers to any more are dropped.
