@@ -361,7 +361,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.ok(await introspectAccessToken(app.deps, again.accessToken));
     });
 
-    it('logout return_to: only http(s) on a registered origin, without credentials; else the signed-out page', T, async () => {
+    // Ten password sign-ins: more time than the others under load.
+    it('logout return_to: only http(s) on a registered origin, without credentials; else the signed-out page', { timeout: 90000 }, async () => {
       const user = await createAccount(app.store, { email: `rt-${db}@example.com`, password: PASSWORD }, Date.now());
       const { client, secret } = await registerClient(
         app.store,
