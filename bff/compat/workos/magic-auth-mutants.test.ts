@@ -18,6 +18,7 @@ import { startInbox, type Inbox } from '../../testing/smtp-inbox.ts';
 import { createAccount } from '../../accounts/accounts.ts';
 import { authenticateWithMagicAuth, clientByApiKey, createMagicAuth } from './magic-auth.ts';
 import type { RequestInfo, WorkOSHooks } from './exchange.ts';
+import type { CreateMagicAuth } from './schema.ts';
 import { WorkOSError } from './map.ts';
 import { mailedCode, partner, PASSWORD, type Partner } from './test-helpers.ts';
 
@@ -59,6 +60,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
     const info = (p: Partner | null): RequestInfo => ({ ip: '192.0.2.10', userAgent: 'Server/1', bearer: p ? p.secret : null });
     const lastOf = async (kind: string) => (await app.store.audit.list({ kind, limit: 1 }))[0]!;
     const person = () => createAccount(app.store, { email: `ma${++n}-${db}@example.com`, password: PASSWORD }, Date.now());
+    /** The body as the schema gives it (absent fields undefined). */
+    const body = (b: Partial<CreateMagicAuth> & { email: string }): CreateMagicAuth => ({
+      invitation_token: undefined,
+      ip_address: undefined,
+      user_agent: undefined,
+      ...b,
+    });
     const rowOf = (clientId: string, email: string) => `workos-magic:${createHash('sha256').update(`${clientId}\n${email}`).digest('base64url')}`;
 
     it('clientByApiKey: the confidential client of the key; none or a wrong one is 401 with the sentence', T, async () => {
@@ -79,7 +87,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const created = await createMagicAuth(
         app.deps,
         hooks,
-        { email: ` ${user.email.toUpperCase()}`, ip_address: '203.0.113.50', user_agent: 'Browser/9' },
+        body({ email: ` ${user.email.toUpperCase()}`, ip_address: '203.0.113.50', user_agent: 'Browser/9' }),
         info(conf),
       );
       const after = app.deps.now();
@@ -97,7 +105,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       });
       const entry = await lastOf('sign_in_code_requested');
       assert.deepEqual([entry.ip, entry.userAgent, entry.subjectId], ['203.0.113.50', 'Browser/9', user.id]);
-      const second = await createMagicAuth(app.deps, hooks, { email: user.email }, info(conf));
+      const second = await createMagicAuth(app.deps, hooks, body({ email: user.email }), info(conf));
       assert.notEqual(second.id, created.id);
       const own = await lastOf('sign_in_code_requested');
       assert.deepEqual([own.ip, own.userAgent], ['192.0.2.10', 'Server/1']);
@@ -106,7 +114,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('the pending code is kept per client and email, under its key, until its ten minutes are over', T, async () => {
       const user = await person();
       const t0 = app.deps.now();
-      await createMagicAuth(app.deps, hooks, { email: user.email }, info(conf));
+      await createMagicAuth(app.deps, hooks, body({ email: user.email }), info(conf));
       const t1 = app.deps.now();
       const row = rowOf(conf.clientId, user.email);
       const tokenId = await app.store.settings.get(row);
@@ -132,7 +140,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         grant(p, email, code, { client_secret: p.secret!, ...extra });
       const noCode = [400, 'invalid_grant', 'code_expired', 'No sign-in code was sent to this email for this client, or it has expired. Ask for a new one.'];
       assert.deepEqual(await thrown(withSecret(conf, user.email, '123456')), noCode);
-      await createMagicAuth(app.deps, hooks, { email: user.email }, info(conf));
+      await createMagicAuth(app.deps, hooks, body({ email: user.email }), info(conf));
       const code = mailedCode((await inbox.waitForTo(user.email, 1))[0]!.mail.text ?? '');
       assert.deepEqual(await thrown(withSecret(other, user.email, code)), noCode, "another client's code");
       const auth = (await withSecret(conf, `  ${user.email.toUpperCase()} `, ` ${code}  `, { ip_address: '203.0.113.60', user_agent: 'Browser/10' })) as {
@@ -146,7 +154,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         [user.id, user.id, '203.0.113.60', 'Browser/10', { method: 'email_code', via: 'workos', clientId: conf.clientId }],
       );
       // Without the partner's, the request's own address and agent.
-      await createMagicAuth(app.deps, hooks, { email: user.email }, info(conf));
+      await createMagicAuth(app.deps, hooks, body({ email: user.email }), info(conf));
       const next = mailedCode((await inbox.waitForTo(user.email, 2))[1]!.mail.text ?? '');
       await withSecret(conf, user.email, next);
       const own = await lastOf('sign_in');

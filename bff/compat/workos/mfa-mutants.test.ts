@@ -91,7 +91,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await thrown(challengeFactor(app.deps, client, totpFactorId('u_nobody'))), NOT_FOUND);
     });
 
-    it("a challenge: its exact answer, and the pending challenge it stores for this client and person", T, async () => {
+    it('a challenge: its exact answer, and the pending challenge it stores for this client and person', T, async () => {
       const user = await withApp();
       const factorId = totpFactorId(user.id);
       const before = app.deps.now();
@@ -182,8 +182,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         status: 403,
         error: 'mfa_enrollment',
         code: 'mfa_enrollment',
-        message:
-          'The user must enroll in MFA to finish authenticating: they set up an authenticator app or a passkey on the portal’s account page.',
+        message: 'The user must enroll in MFA to finish authenticating: they set up an authenticator app or a passkey on the portal’s account page.',
         extra: { pending_authentication_token: token, user: workosUser(user) },
       });
       assert.deepEqual(await readPending(app.deps, token, false), { kind: 'mfa', clientId: client.clientId, accountId: user.id, amr: ['pwd'] });

@@ -100,20 +100,23 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
       assert.ok(caught instanceof WorkOSError);
       const token = String(caught.extra?.pending_authentication_token);
-      assert.deepEqual([caught.status, caught.oauthError, caught.code, caught.message, caught.extra], [
-        403,
-        'organization_selection_required',
-        'organization_selection_required',
-        'The user must choose the organization to sign in to.',
-        {
-          pending_authentication_token: token,
-          user: workosUser(user),
-          organizations: [
-            { id: zed.id, name: `Zed ${db}` },
-            { id: acme.id, name: `Acme ${db}` },
-          ],
-        },
-      ]);
+      assert.deepEqual(
+        [caught.status, caught.oauthError, caught.code, caught.message, caught.extra],
+        [
+          403,
+          'organization_selection_required',
+          'organization_selection_required',
+          'The user must choose the organization to sign in to.',
+          {
+            pending_authentication_token: token,
+            user: workosUser(user),
+            organizations: [
+              { id: zed.id, name: `Zed ${db}` },
+              { id: acme.id, name: `Acme ${db}` },
+            ],
+          },
+        ],
+      );
       assert.deepEqual(await takePendingAuthentication(app.deps, token), pending('g3'));
       assert.equal(await takePendingAuthentication(app.deps, token), null);
     });

@@ -358,7 +358,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('logout without a session id: 400 page, no-store', T, async () => {
-      for (const q of [{}, { return_to: REDIRECT }]) {
+      for (const q of [{}, { return_to: REDIRECT }] as Array<Record<string, string>>) {
         const res = await logout(q);
         assert.equal(res.status, 400);
         assert.equal(res.headers.get('cache-control'), 'no-store');
