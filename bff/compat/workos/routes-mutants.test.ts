@@ -401,7 +401,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
       // Another scheme is no key: the caller is taken for a browser without the sign-in (the page).
       const again = await session(conf, user.email);
-      const basic = await logout({ session_id: again.sid }, { authorization: `Basic ${conf.secret}` });
+      const basic = await logout({ session_id: again.sid }, { authorization: `Basic ${Buffer.from(`${conf.clientId}:${conf.secret}`).toString('base64')}` });
       assert.equal(basic.status, 401);
       assert.match(basic.headers.get('content-type') ?? '', /^text\/html/);
       assert.ok(await introspectAccessToken(app.deps, again.accessToken));
