@@ -128,6 +128,24 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await readPending(app.deps, a, false), pending('ga'));
     });
 
+    it('a row sealed by an earlier run (the same keys) still opens: the sealing parameters are fixed', T, async () => {
+      // Sealed once with DATA_ENCRYPTION_KEYS of the tests, version wpa1, salt portal-workos,
+      // info "workos pending authentication", under the row of the token "golden-token".
+      const golden = 'wpa1.1.qtpz7210Hb6zZYqi.WhKBQ6btHLD126jIeR4d5Z0vTe_Lan60ly8263BM1Cl5MTcQ3ue2L7XBX--6tWfm.Rcl1g5CxRs7swfCkObUHZA';
+      await app.store.settings.set(rowOf('golden-token'), golden);
+      assert.deepEqual(await readPending(app.deps, 'golden-token', false), { grantId: 'g-golden' });
+      assert.match((await app.store.settings.get(rowOf(await putPending(app.deps, { x: 1 }))))!, /^wpa1\.1\./);
+    });
+
+    it('lapses at its expiry exactly (a frozen clock)', T, async () => {
+      const at = Date.now();
+      app.clock.offset = 0;
+      const frozen = { ...app.deps, now: () => at } as typeof app.deps;
+      const token = await putPending(frozen, { y: 1 }, 1000);
+      assert.deepEqual(await readPending({ ...frozen, now: () => at + 999 } as typeof app.deps, token, false), { y: 1 });
+      assert.equal(await readPending({ ...frozen, now: () => at + 1000 } as typeof app.deps, token, false), null);
+    });
+
     it('organization_selection_required: the pending token, the user, the organizations that exist in order', T, async () => {
       const user = await createAccount(app.store, { email: `os-${db}@example.com`, password: PASSWORD, name: 'Os Car' }, Date.now());
       const zed = await createOrganization(app.store, `Zed ${db}`, Date.now());
