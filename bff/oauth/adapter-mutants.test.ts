@@ -58,12 +58,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const theirs = await generateKeyPair('ES256');
       const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(ours.publicKey)), kid: 'k1', alg: 'ES256' }] });
       const signer = (key: CryptoKey) => (jti: string) =>
-        new SignJWT({ jti })
-          .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
-          .setIssuer(ISSUER)
-          .setIssuedAt()
-          .setExpirationTime('10m')
-          .sign(key);
+        new SignJWT({ jti }).setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' }).setIssuer(ISSUER).setIssuedAt().setExpirationTime('10m').sign(key);
       sign = signer(ours.privateKey);
       signOther = signer(theirs.privateKey);
       Adapter = createAdapterClass({

@@ -18,20 +18,14 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { createLogger } from '../http/logger.ts';
 import { registerClient } from './clients.ts';
-import {
-  BACKCHANNEL_LOGOUT_EVENT,
-  LOGOUT_LEASE_MS,
-  LOGOUT_MAX_ATTEMPTS,
-  createLogoutDelivery,
-  logoutBackoffMs,
-  type LogoutDelivery,
-} from './backchannel.ts';
+import { BACKCHANNEL_LOGOUT_EVENT, LOGOUT_LEASE_MS, LOGOUT_MAX_ATTEMPTS, createLogoutDelivery, logoutBackoffMs, type LogoutDelivery } from './backchannel.ts';
 
 describe('back-channel logout: the schedule', () => {
   it('waits 10 s after the first failure, doubling, at most an hour; six attempts; a 30 s lease', () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 20].map(logoutBackoffMs), [
-      10_000, 10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 1_280_000, 2_560_000, 3_600_000, 3_600_000,
-    ]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 20].map(logoutBackoffMs),
+      [10_000, 10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 1_280_000, 2_560_000, 3_600_000, 3_600_000],
+    );
     assert.equal(LOGOUT_MAX_ATTEMPTS, 6);
     assert.equal(LOGOUT_LEASE_MS, 30_000);
     assert.equal(BACKCHANNEL_LOGOUT_EVENT, 'http://schemas.openid.net/event/backchannel-logout');
@@ -75,7 +69,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       partner = (
         await registerClient(
           app.store,
-          { name: 'Partner', redirectUris: ['https://partner.example/cb'], isPublic: false, options: { backchannelLogoutUri: endpoint, backchannelLogoutSessionRequired: false } },
+          {
+            name: 'Partner',
+            redirectUris: ['https://partner.example/cb'],
+            isPublic: false,
+            options: { backchannelLogoutUri: endpoint, backchannelLogoutSessionRequired: false },
+          },
           Date.now(),
         )
       ).client.clientId;
@@ -176,13 +175,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(row.failedAt, clock);
         assert.equal(row.lastError, reason);
       }
-      assert.deepEqual(
-        lines.map((l) => [l.level, l.msg, l.reason]).sort(),
-        [
-          [50, 'back-channel logout failed for good: gave up', reason],
-          [50, 'back-channel logout failed for good: gave up', reason],
-        ],
-      );
+      assert.deepEqual(lines.map((l) => [l.level, l.msg, l.reason]).sort(), [
+        [50, 'back-channel logout failed for good: gave up', reason],
+        [50, 'back-channel logout failed for good: gave up', reason],
+      ]);
       const [entry] = await app.store.audit.list({ kind: 'backchannel_logout_failed', subjectId: 'user-nouri' });
       assert.deepEqual(entry!.data, { clientId: noUri, sid: 'sid-x', attempts: 1, reason });
       clock += 24 * 3_600_000;
@@ -194,7 +190,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       for (let attempt = 1; attempt <= LOGOUT_MAX_ATTEMPTS; attempt++) {
         answers.push(503);
         const round = await delivery.runOnce();
-        assert.deepEqual(round, attempt < LOGOUT_MAX_ATTEMPTS ? { delivered: 0, retrying: 1, failed: 0 } : { delivered: 0, retrying: 0, failed: 1 }, `attempt ${attempt}`);
+        assert.deepEqual(
+          round,
+          attempt < LOGOUT_MAX_ATTEMPTS ? { delivered: 0, retrying: 1, failed: 0 } : { delivered: 0, retrying: 0, failed: 1 },
+          `attempt ${attempt}`,
+        );
         assert.equal((await app.store.logoutOutbox.find(id))!.attempts, attempt);
         clock += logoutBackoffMs(attempt);
       }
@@ -211,7 +211,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('start ticks at once; stop waits for the round under way; rounds never overlap', { timeout: 20000 }, async () => {
       received.length = 0;
       const id = await queue(partner, 'started');
-      const worker = createLogoutDelivery({ store: app.store, provider: app.deps.provider, audit: app.deps.audit, logger: createLogger('silent'), now: () => clock });
+      const worker = createLogoutDelivery({
+        store: app.store,
+        provider: app.deps.provider,
+        audit: app.deps.audit,
+        logger: createLogger('silent'),
+        now: () => clock,
+      });
       worker.start(3_600_000);
       await worker.stop();
       assert.equal((await app.store.logoutOutbox.find(id))!.deliveredAt, clock);
@@ -219,10 +225,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       // Two rounds asked at once run one after the other: each row is posted once.
       const ids = [await queue(partner, 'p1'), await queue(partner, 'p2')];
       const [r1, r2] = await Promise.all([delivery.runOnce(), delivery.runOnce()]);
-      assert.deepEqual([r1, r2], [
-        { delivered: 2, retrying: 0, failed: 0 },
-        { delivered: 0, retrying: 0, failed: 0 },
-      ]);
+      assert.deepEqual(
+        [r1, r2],
+        [
+          { delivered: 2, retrying: 0, failed: 0 },
+          { delivered: 0, retrying: 0, failed: 0 },
+        ],
+      );
       assert.equal(received.length, 3);
       for (const i of ids) assert.equal((await app.store.logoutOutbox.find(i))!.deliveredAt, clock);
       // A stopped worker's start ticks no more.
@@ -240,7 +249,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const dead = (
         await registerClient(
           app.store,
-          { name: 'Dead', redirectUris: ['https://dead.example/cb'], isPublic: false, options: { backchannelLogoutUri: deadUri, backchannelLogoutSessionRequired: false } },
+          {
+            name: 'Dead',
+            redirectUris: ['https://dead.example/cb'],
+            isPublic: false,
+            options: { backchannelLogoutUri: deadUri, backchannelLogoutSessionRequired: false },
+          },
           Date.now(),
         )
       ).client.clientId;

@@ -82,9 +82,19 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let user: { id: string };
     before(async () => {
       app = await startTestApp({ db });
-      const p = await registerClient(app.store, { name: 'Partner', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile', 'email', 'offline_access'] }, Date.now());
+      const p = await registerClient(
+        app.store,
+        { name: 'Partner', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile', 'email', 'offline_access'] },
+        Date.now(),
+      );
       partner = { clientId: p.client.clientId, clientSecret: p.secret! };
-      pub = (await registerClient(app.store, { name: 'Pub', redirectUris: [PUBLIC_REDIRECT], isPublic: true, scopes: ['openid', 'profile', 'offline_access'] }, Date.now())).client.clientId;
+      pub = (
+        await registerClient(
+          app.store,
+          { name: 'Pub', redirectUris: [PUBLIC_REDIRECT], isPublic: true, scopes: ['openid', 'profile', 'offline_access'] },
+          Date.now(),
+        )
+      ).client.clientId;
       user = await createAccount(app.store, { email: 'core@example.com', password: 'correct horse battery staple' }, Date.now());
     });
     after(async () => {
@@ -138,19 +148,41 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('issueCode reuses a remembered grant, and makes a new one when that grant is gone; an unknown client is refused', { timeout: 20000 }, async () => {
       const first = await issueCode(app.deps, { clientId: partner.clientId, accountId: user.id, scopes: ['openid'], redirectUri: REDIRECT, amr: ['pwd'] });
-      const again = await issueCode(app.deps, { clientId: partner.clientId, accountId: user.id, scopes: ['openid', 'profile'], redirectUri: REDIRECT, amr: ['pwd'], grantId: first.grantId });
+      const again = await issueCode(app.deps, {
+        clientId: partner.clientId,
+        accountId: user.id,
+        scopes: ['openid', 'profile'],
+        redirectUri: REDIRECT,
+        amr: ['pwd'],
+        grantId: first.grantId,
+      });
       assert.equal(again.grantId, first.grantId);
       const g = (await app.store.oidc.find('Grant', first.grantId))!.payload as { openid?: { scope: string } };
       assert.equal(g.openid?.scope, 'openid profile');
-      const fresh = await issueCode(app.deps, { clientId: partner.clientId, accountId: user.id, scopes: ['openid'], redirectUri: REDIRECT, amr: ['pwd'], grantId: 'no-such-grant' });
+      const fresh = await issueCode(app.deps, {
+        clientId: partner.clientId,
+        accountId: user.id,
+        scopes: ['openid'],
+        redirectUri: REDIRECT,
+        amr: ['pwd'],
+        grantId: 'no-such-grant',
+      });
       assert.notEqual(fresh.grantId, 'no-such-grant');
       assert.notEqual(fresh.grantId, first.grantId);
       assert.ok(await app.store.oidc.find('Grant', fresh.grantId));
-      await assert.rejects(issueCode(app.deps, { clientId: 'nope', accountId: user.id, scopes: ['openid'], redirectUri: REDIRECT, amr: ['pwd'] }), { message: 'unknown client nope' });
+      await assert.rejects(issueCode(app.deps, { clientId: 'nope', accountId: user.id, scopes: ['openid'], redirectUri: REDIRECT, amr: ['pwd'] }), {
+        message: 'unknown client nope',
+      });
     });
 
     it('tokenRequest: HTTP Basic for the client, undefined parameters left out, the answer as given', { timeout: 20000 }, async () => {
-      const { code } = await issueCode(app.deps, { clientId: partner.clientId, accountId: user.id, scopes: ['openid', 'offline_access'], redirectUri: REDIRECT, amr: ['pwd'] });
+      const { code } = await issueCode(app.deps, {
+        clientId: partner.clientId,
+        accountId: user.id,
+        scopes: ['openid', 'offline_access'],
+        redirectUri: REDIRECT,
+        amr: ['pwd'],
+      });
       // `scope: undefined` must not reach the endpoint as "undefined" (an unknown scope).
       const ok = await redeem(code, REDIRECT, { scope: undefined });
       assert.equal(ok.status, 200);
@@ -162,7 +194,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('refreshGrant: Basic for a confidential client, client_id for a public one, scope narrowing only when asked', { timeout: 20000 }, async () => {
-      const { code } = await issueCode(app.deps, { clientId: partner.clientId, accountId: user.id, scopes: ['openid', 'email', 'offline_access'], redirectUri: REDIRECT, amr: ['pwd'] });
+      const { code } = await issueCode(app.deps, {
+        clientId: partner.clientId,
+        accountId: user.id,
+        scopes: ['openid', 'email', 'offline_access'],
+        redirectUri: REDIRECT,
+        amr: ['pwd'],
+      });
       const t = await redeem(code);
       assert.equal(t.status, 200, JSON.stringify(t.body));
       const narrowed = await refreshGrant(app.deps, { ...partner, refreshToken: t.body.refresh_token as string, scope: ['openid'] });
@@ -183,7 +221,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
         codeChallenge: CHALLENGE,
         codeChallengeMethod: 'S256',
       });
-      const pt = await tokenRequest(app.deps, { grant_type: 'authorization_code', code: pc.code, redirect_uri: PUBLIC_REDIRECT, client_id: pub, code_verifier: VERIFIER });
+      const pt = await tokenRequest(app.deps, {
+        grant_type: 'authorization_code',
+        code: pc.code,
+        redirect_uri: PUBLIC_REDIRECT,
+        client_id: pub,
+        code_verifier: VERIFIER,
+      });
       assert.equal(pt.status, 200, JSON.stringify(pt.body));
       const pr = await refreshGrant(app.deps, { clientId: pub, clientSecret: null, refreshToken: pt.body.refresh_token as string });
       assert.equal(pr.status, 200);
@@ -191,7 +235,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('introspectAccessToken: live, then each way a token is not', { timeout: 20000 }, async () => {
-      const { code, grantId } = await issueCode(app.deps, { clientId: partner.clientId, accountId: user.id, scopes: ['openid', 'email'], redirectUri: REDIRECT, amr: ['pwd'] });
+      const { code, grantId } = await issueCode(app.deps, {
+        clientId: partner.clientId,
+        accountId: user.id,
+        scopes: ['openid', 'email'],
+        redirectUri: REDIRECT,
+        amr: ['pwd'],
+      });
       const at = (await redeem(code)).body.access_token as string;
       const jwt = JSON.parse(Buffer.from(at.split('.')[1]!, 'base64url').toString()) as { jti: string; exp: number };
       assert.deepEqual(await introspectAccessToken(app.deps, at), {
@@ -212,10 +262,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await introspectAccessToken(app.deps, at), null);
     });
 
-    it('introspectAccessToken: a machine token (no account) is not a person\'s', { timeout: 20000 }, async () => {
+    it("introspectAccessToken: a machine token (no account) is not a person's", { timeout: 20000 }, async () => {
       await createResource(app.store, { identifier: API, name: 'API', scopes: ['read'] }, Date.now());
       const m = await registerMachineClient(app.store, { name: 'Robot', scopes: ['read'] }, Date.now());
-      const res = await tokenRequest(app.deps, { grant_type: 'client_credentials', resource: API, scope: 'read' }, { clientId: m.client.clientId, clientSecret: m.secret! });
+      const res = await tokenRequest(
+        app.deps,
+        { grant_type: 'client_credentials', resource: API, scope: 'read' },
+        { clientId: m.client.clientId, clientSecret: m.secret! },
+      );
       assert.equal(res.status, 200);
       assert.equal(await introspectAccessToken(app.deps, res.body.access_token as string), null);
     });

@@ -101,7 +101,10 @@ describe('device: the verification URI (deviceEntry)', () => {
     assert.equal(missing.status, 404);
     assert.equal(missing.headers.get('cache-control'), 'no-store');
     assert.equal(missing.headers.get('allow'), null);
-    assert.deepEqual(await missing.json(), { error: 'invalid_request', error_description: "Nothing here: people confirm a device's code at https://p.example/device." });
+    assert.deepEqual(await missing.json(), {
+      error: 'invalid_request',
+      error_description: "Nothing here: people confirm a device's code at https://p.example/device.",
+    });
     const auth = await req('/device/auth');
     assert.equal(auth.status, 405);
     assert.equal(auth.headers.get('allow'), 'POST, OPTIONS');

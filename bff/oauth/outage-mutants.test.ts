@@ -205,7 +205,10 @@ describe('outage: oauthErrorHandler', () => {
     const r = await call('/outage');
     assert.equal(r.status, 503);
     assert.equal(r.retryAfter, '5');
-    assert.equal(r.text, JSON.stringify({ error: 'temporarily_unavailable', error_description: 'The portal cannot reach its database right now. Try again in a moment.' }));
+    assert.equal(
+      r.text,
+      JSON.stringify({ error: 'temporarily_unavailable', error_description: 'The portal cannot reach its database right now. Try again in a moment.' }),
+    );
     assert.equal(lines.length, 1);
     assert.equal(lines[0]!.err?.message, 'the store is unavailable: down');
   });

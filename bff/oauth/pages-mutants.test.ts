@@ -25,7 +25,8 @@ import {
 const HEAD = (title: string, name = 'Portal') =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light"><title>${title} · ${name}</title><link rel="stylesheet" href="/oauth-pages.css"><link rel="stylesheet" href="/branding.css"></head><body><a class="skip-link" href="#main">Skip to content</a><header class="topbar">`;
 const PLAIN_BRAND = '<a class="topbar__brand" href="/">Portal</a>';
-const frame = (title: string, body: string) => `${HEAD(title)}${PLAIN_BRAND}</header><main id="main" class="main"><div class="card">${body}</div></main></body></html>`;
+const frame = (title: string, body: string) =>
+  `${HEAD(title)}${PLAIN_BRAND}</header><main id="main" class="main"><div class="card">${body}</div></main></body></html>`;
 
 /** Runs `fn` inside a request whose brand is `brand`, as the app's first middleware does. */
 function withBrand<T>(brand: PageBrand, fn: () => T): T {
@@ -63,7 +64,10 @@ describe('pages: the frame', () => {
   });
   it('a brand without logo or support address shows the plain name only', () => {
     const page = withBrand({ portalName: 'Acme', logoUrl: null, supportEmail: null }, () => htmlPage('Hi', 'x'));
-    assert.equal(page, `${HEAD('Hi', 'Acme')}<a class="topbar__brand" href="/">Acme</a></header><main id="main" class="main"><div class="card">x</div></main></body></html>`);
+    assert.equal(
+      page,
+      `${HEAD('Hi', 'Acme')}<a class="topbar__brand" href="/">Acme</a></header><main id="main" class="main"><div class="card">x</div></main></body></html>`,
+    );
     const empty = withBrand({ portalName: 'Acme', logoUrl: '', supportEmail: '' }, () => htmlPage('Hi', 'x'));
     assert.equal(empty, page);
   });
@@ -140,11 +144,17 @@ describe('pages: sign-out', () => {
       logoutPage('<form id="op.logoutForm"></form>', 'A&B'),
       frame('Sign out', `<h1>Sign out of A&#38;B?</h1><p>Do you want to sign out of the portal?</p><form id="op.logoutForm"></form>${actions}`),
     );
-    assert.equal(logoutPage('<form></form>', undefined), frame('Sign out', `<h1>Sign out?</h1><p>Do you want to sign out of the portal?</p><form></form>${actions}`));
+    assert.equal(
+      logoutPage('<form></form>', undefined),
+      frame('Sign out', `<h1>Sign out?</h1><p>Do you want to sign out of the portal?</p><form></form>${actions}`),
+    );
     assert.equal(logoutPage('<form></form>', ''), frame('Sign out', `<h1>Sign out?</h1><p>Do you want to sign out of the portal?</p><form></form>${actions}`));
   });
   it('the signed-out page links back to the portal', () => {
-    assert.equal(loggedOutPage('https://p.example/"'), frame('Signed out', '<h1>You are signed out</h1><p><a href="https://p.example/&#34;/">Back to the portal</a></p>'));
+    assert.equal(
+      loggedOutPage('https://p.example/"'),
+      frame('Signed out', '<h1>You are signed out</h1><p><a href="https://p.example/&#34;/">Back to the portal</a></p>'),
+    );
   });
 });
 

@@ -66,12 +66,21 @@ for (const db of ['sqlite', 'postgres'] as const) {
     before(async () => {
       app = await startTestApp({ db, env: ENV });
       iss = app.config.issuer;
-      const p = await registerClient(app.store, { name: 'Partner', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile', 'email', 'offline_access'] }, Date.now());
+      const p = await registerClient(
+        app.store,
+        { name: 'Partner', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'profile', 'email', 'offline_access'] },
+        Date.now(),
+      );
       partner = { id: p.client.clientId, secret: p.secret! };
       const o = await registerClient(app.store, { name: 'Other', redirectUris: ['https://other.example/cb'], isPublic: false }, Date.now());
       other = { id: o.client.clientId, secret: o.secret! };
-      pub = (await registerClient(app.store, { name: 'Pub', redirectUris: [PUBLIC_REDIRECT], isPublic: true, options: { device: true } }, Date.now())).client.clientId;
-      user = await createAccount(app.store, { email: 'Ida@Example.com', password: 'correct horse battery staple', name: 'Ida Person', emailVerified: true }, Date.now());
+      pub = (await registerClient(app.store, { name: 'Pub', redirectUris: [PUBLIC_REDIRECT], isPublic: true, options: { device: true } }, Date.now())).client
+        .clientId;
+      user = await createAccount(
+        app.store,
+        { email: 'Ida@Example.com', password: 'correct horse battery staple', name: 'Ida Person', emailVerified: true },
+        Date.now(),
+      );
     });
     after(async () => {
       await app?.close();
@@ -216,7 +225,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((id.exp as number) - (id.iat as number), TTL.ID_TOKEN_TTL);
       assert.deepEqual(
         { sub: id.sub, email: id.email, email_verified: id.email_verified, name: id.name, updated_at: id.updated_at, amr: id.amr, aud: id.aud, iss: id.iss },
-        { sub: user.id, email: 'ida@example.com', email_verified: true, name: 'Ida Person', updated_at: Math.floor(user.updatedAt / 1000), amr: ['pwd'], aud: partner.id, iss },
+        {
+          sub: user.id,
+          email: 'ida@example.com',
+          email_verified: true,
+          name: 'Ida Person',
+          updated_at: Math.floor(user.updatedAt / 1000),
+          amr: ['pwd'],
+          aud: partner.id,
+          iss,
+        },
       );
       // The access token: a JWT for the portal's resource, stored (for revocation) under its jti.
       assert.equal(part(body.access_token, 0).typ, 'at+jwt');
@@ -348,7 +366,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
       const html = await res.text();
-      assert.ok(html.includes('<h1>Sign out of Signed-in Partner?</h1><p>Do you want to sign out of the portal?</p><form id="op.logoutForm" method="post" action='), html);
+      assert.ok(
+        html.includes('<h1>Sign out of Signed-in Partner?</h1><p>Do you want to sign out of the portal?</p><form id="op.logoutForm" method="post" action='),
+        html,
+      );
       const form = /<form id="op\.logoutForm" method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html);
       assert.ok(form, html);
       const fields = new URLSearchParams();
@@ -426,13 +447,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.match(post.headers.get('location')!, /^\/interaction\//);
       await post.body?.cancel();
     });
-    it('the session cookie is SameSite=None and Secure (a partner may post the authorization request cross-site); saving it is no 500', { timeout: 20000 }, async () => {
-      const logout = await fetch(`${iss}/logout?client_id=${partner}`, { redirect: 'manual' });
-      assert.equal(logout.status, 200);
-      const lc = cookies(logout);
-      assert.deepEqual([...lc.keys()], ['__Host-portal_op', '__Host-portal_op.sig']);
-      assert.equal(lc.get('__Host-portal_op')!.attrs, 'path=/; samesite=none; secure; httponly');
-      await logout.body?.cancel();
-    });
+    it(
+      'the session cookie is SameSite=None and Secure (a partner may post the authorization request cross-site); saving it is no 500',
+      { timeout: 20000 },
+      async () => {
+        const logout = await fetch(`${iss}/logout?client_id=${partner}`, { redirect: 'manual' });
+        assert.equal(logout.status, 200);
+        const lc = cookies(logout);
+        assert.deepEqual([...lc.keys()], ['__Host-portal_op', '__Host-portal_op.sig']);
+        assert.equal(lc.get('__Host-portal_op')!.attrs, 'path=/; samesite=none; secure; httponly');
+        await logout.body?.cancel();
+      },
+    );
   });
 }
