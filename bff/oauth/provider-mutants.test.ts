@@ -45,6 +45,18 @@ const part = (jwt: string, i: 0 | 1) => JSON.parse(Buffer.from(jwt.split('.')[i]
 /** keygrip's signature (cookies' `.sig`): HMAC-SHA1 of `name=value`, base64url without padding. */
 const cookieSig = (secret: string, name: string, value: string) => createHmac('sha1', secret).update(`${name}=${value}`).digest('base64url');
 
+/** A token endpoint answer: the tokens, or an RFC 6749 error. */
+interface TokenBody {
+  access_token: string;
+  refresh_token: string;
+  id_token: string;
+  expires_in: number;
+  token_type: string;
+  scope: string;
+  error?: string;
+  error_description?: string;
+}
+
 function cookies(res: Response): Map<string, { value: string; attrs: string }> {
   const out = new Map<string, { value: string; attrs: string }>();
   for (const line of res.headers.getSetCookie()) {
@@ -94,7 +106,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(partner.id, partner.secret) },
         body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }),
       });
-      return { status: res.status, body: (await res.json()) as Record<string, string & number>, code: stored! };
+      return { status: res.status, body: (await res.json()) as TokenBody, code: stored! };
     }
     async function refresh(refreshToken: string, client = partner) {
       const res = await fetch(`${iss}/token`, {
@@ -102,7 +114,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.id, client.secret) },
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
       });
-      return { status: res.status, body: (await res.json()) as Record<string, string> };
+      return { status: res.status, body: (await res.json()) as TokenBody };
     }
     async function introspect(token: string, client = partner) {
       const res = await fetch(`${iss}/introspect`, {
@@ -304,8 +316,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const replay = await refresh(body.refresh_token);
       assert.deepEqual(replay, { status: 400, body: { error: 'invalid_grant', error_description: 'grant request is invalid' } });
       assert.deepEqual(await introspect(body.refresh_token), { active: false });
-      assert.equal((await introspect(r1.body.access_token!)).active, true);
-      const r2 = await refresh(r1.body.refresh_token!);
+      assert.equal((await introspect(r1.body.access_token)).active, true);
+      const r2 = await refresh(r1.body.refresh_token);
       assert.equal(r2.status, 200);
     });
 
@@ -318,9 +330,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
         const replay = await refresh(body.refresh_token);
         assert.equal(replay.status, 400);
         assert.equal(replay.body.error, 'invalid_grant');
-        const newest = await refresh(r1.body.refresh_token!);
+        const newest = await refresh(r1.body.refresh_token);
         assert.equal(newest.status, 400, 'the grant is gone');
-        assert.deepEqual(await introspect(r1.body.access_token!), { active: false });
+        assert.deepEqual(await introspect(r1.body.access_token), { active: false });
       } finally {
         app.clock.offset = 0;
       }
