@@ -242,9 +242,12 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = config.trustProxy > 0;
   // PUBLIC_URL says the browser speaks https, whatever the last hop (a TLS proxy that is not
   // trusted for X-Forwarded-Proto): Koa would otherwise refuse to set a Secure cookie (a 500).
+  // The request itself says so (not only ctx.cookies): oidc-provider sets the session cookie through
+  // its own jar (ctx.oidc.cookies), Secure only when ctx.secure is, so every response that saved the
+  // provider session (sign-out, the end of a sign-in) was still a 500.
   if (secure) {
     provider.use(async (ctx, next) => {
-      ctx.cookies.secure = true;
+      Object.defineProperty(ctx.request, 'secure', { value: true });
       await next();
     });
   }
