@@ -101,12 +101,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await redeem({ ClientID: conf.clientId, ClientSecret: '', AuthGrant: grant }), null, 'an empty secret');
       assert.equal(await redeem({ ClientID: conf.clientId, ClientSecret: null, AuthGrant: grant }), null, 'a null secret');
       assert.equal(await redeem({ ClientID: conf.clientId, ClientSecret: 'wrong', AuthGrant: grant }), null, 'a wrong secret');
+      assert.equal(
+        await redeem({ ClientID: conf.clientId, ClientSecret: 'wrong', AuthGrant: grant, Scope: ['openid'] }),
+        null,
+        'a wrong secret, with a Scope to narrow to',
+      );
       await stillRedeemable(conf, grant);
 
       const { verifier, challenge } = pkcePair();
       const bound = await code(conf, { code_challenge: challenge, code_challenge_method: 'S256' });
       assert.equal(await redeem({ ClientID: conf.clientId, ClientSecret: conf.secret, AuthGrant: bound }), null, 'a PKCE-bound code without its verifier');
       await stillRedeemable(conf, bound, verifier);
+    });
+
+    it('a code whose client was deleted since is refused, not an error', { timeout: 20000 }, async () => {
+      const gone = await registerClient(app.store, { name: 'Gone', redirectUris: [REDIRECT], isPublic: false, scopes: SCOPES }, Date.now());
+      const grant = await code({ clientId: gone.client.clientId, secret: gone.secret });
+      assert.ok(await app.deps.provider.AuthorizationCode.find(grant), 'the code outlives its client');
+      assert.equal(await app.store.clients.delete(gone.client.clientId), true);
+      assert.equal(await redeem({ ClientID: gone.client.clientId, ClientSecret: gone.secret, AuthGrant: grant }), null);
     });
 
     it('a public client: the code and its verifier, no secret; a secret sent is refused', { timeout: 20000 }, async () => {
