@@ -16,6 +16,7 @@ import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import express from 'express';
 import { decodeJwt } from 'jose';
@@ -49,7 +50,10 @@ const reject = (topic: string, tid?: number) => ({
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A raw upgrade request: the refusal's status, headers and body exactly as written. */
-function rawUpgrade(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function rawUpgrade(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; message: string; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, {
       headers: {
@@ -61,23 +65,26 @@ function rawUpgrade(url: string, headers: Record<string, string> = {}): Promise<
         ...headers,
       },
     });
-    req.on('upgrade', (_res, socket) => {
+    // An accepted upgrade is reported as its 101 (no refusal expects one).
+    req.on('upgrade', (res, socket) => {
       socket.destroy();
-      reject(new Error('the upgrade was accepted'));
+      resolve({ status: res.statusCode ?? 0, message: res.statusMessage ?? '', headers: res.headers, body: '' });
     });
     req.on('response', (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, message: res.statusMessage ?? '', headers: res.headers, body }));
     });
     req.on('error', reject);
     req.end();
   });
 }
 
+const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' };
 const refusal = (status: number, body: string, extra: Record<string, string> = {}) => ({
   status,
+  message: REASONS[status],
   headers: {
     connection: 'close',
     'content-type': 'text/plain; charset=utf-8',
@@ -192,6 +199,17 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(await failures(), LIMIT, 'a refused lockout is not another failure');
       });
 
+      it('another path is left to another upgrade listener when there is one', { timeout: 20000 }, async () => {
+        const other = (_req: unknown, socket: Duplex) => socket.end("HTTP/1.1 418 I'm a Teapot\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        server.on('upgrade', other);
+        try {
+          const r = await rawUpgrade(`${http()}/Other?version=1.1`);
+          assert.deepEqual([r.status, r.body], [418, '']);
+        } finally {
+          server.off('upgrade', other);
+        }
+      });
+
       it('accepts a subprotocol list holding ZenithJson, none at all, and a good Authorization header', { timeout: 20000 }, async () => {
         const { access_token: at } = await tokens();
         for (const list of ['Other, ZenithJson', 'ZenithJson , Other']) {
@@ -207,6 +225,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
         sockets.push(bare);
         await new Promise((r, j) => (bare.once('open', r), bare.once('error', j)));
         assert.equal(bare.protocol, '');
+        assert.equal(bare.extensions, '', 'permessage-deflate offered (ws does by default) and declined');
+        const spaced = await rawUpgrade(`${http()}/Zenith?version=1.1`, { 'sec-websocket-protocol': 'Other , ZenithJson' });
+        assert.deepEqual([spaced.status, spaced.headers['sec-websocket-protocol']], [101, 'ZenithJson']);
         await throttleFor(app.deps, LOCAL).failed();
         for (const authorization of [`Bearer ${at}`, `bearer   ${b64(at)}`, `  Bearer ${at}  `]) {
           const s = await open({ authorization });
