@@ -100,7 +100,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it(
       'Bearer in any case is the portal’s; an access token alone is an identity without a renewal; another Provider is an upstream one',
-      { timeout: 20000 },
+      { timeout: 45000 },
       async () => {
         const { access } = await tokens(conf);
         for (const provider of ['Bearer', 'bearer', 'BEARER'])
@@ -114,7 +114,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       },
     );
 
-    it('a public client’s refresh token is rotated: the successor is held, with the token presented', { timeout: 20000 }, async () => {
+    it('a public client’s refresh token is rotated: the successor is held, with the token presented', { timeout: 45000 }, async () => {
       const { refresh } = await tokens(pub);
       const id = await identityFromAuthToken(app.deps, 'Bearer', refresh, null);
       assert.deepEqual(shape(id), {
@@ -140,7 +140,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it(
       'a confidential client’s refresh token needs the secret the connection proved; someone else’s is refused; neither is spent',
-      { timeout: 20000 },
+      { timeout: 45000 },
       async () => {
         const { refresh } = await tokens(conf);
         assert.equal(await identityFromAuthToken(app.deps, 'Bearer', refresh, null), null);
@@ -169,7 +169,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       },
     );
 
-    it('the connection’s own token renews with what it holds, keeping a narrowed scope and a withheld token', { timeout: 20000 }, async () => {
+    it('the connection’s own token renews with what it holds, keeping a narrowed scope and a withheld token', { timeout: 45000 }, async () => {
       const redeem = async (Scope: string[]) =>
         redeemAuthCode(
           app.deps,
@@ -200,7 +200,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
     });
 
-    it('abandon() destroys a held refresh token, never a spent one', { timeout: 20000 }, async () => {
+    it('abandon() destroys a held refresh token, never a spent one', { timeout: 45000 }, async () => {
       const held = await tokens(pub);
       await abandon(app.deps, { clientId: pub.clientId, clientSecret: null, refreshToken: held.refresh });
       assert.equal(await stored(held.refresh), null);
