@@ -41,10 +41,7 @@ describe('validateClientOptions', () => {
     assert.deepEqual(validateClientOptions({}, true), {});
     assert.deepEqual(validateClientOptions({ jwks: null, jwksUri: null, backchannelLogoutUri: null }, true), {});
     assert.deepEqual(validateClientOptions({ jwksUri: '  ', backchannelLogoutUri: ' ' }, true), {});
-    assert.deepEqual(
-      validateClientOptions({ requireDpop: false, requirePar: false, device: false, backchannelLogoutSessionRequired: false }, false),
-      {},
-    );
+    assert.deepEqual(validateClientOptions({ requireDpop: false, requirePar: false, device: false, backchannelLogoutSessionRequired: false }, false), {});
   });
 
   it('returns exactly what was asked for', () => {
@@ -101,8 +98,16 @@ describe('validateClientOptions', () => {
   });
 
   it('refuses a back-channel logout URI by the redirect URI rules', () => {
-    refusedFor({ backchannelLogoutUri: 'http://partner.example/bcl' }, 'backchannelLogoutUri', 'The back-channel logout URI must use https (http is allowed only on localhost, 127.0.0.1 or [::1]).');
-    refusedFor({ backchannelLogoutUri: 'https://partner.example/bcl#x' }, 'backchannelLogoutUri', 'The back-channel logout URI must not contain a fragment (#).');
+    refusedFor(
+      { backchannelLogoutUri: 'http://partner.example/bcl' },
+      'backchannelLogoutUri',
+      'The back-channel logout URI must use https (http is allowed only on localhost, 127.0.0.1 or [::1]).',
+    );
+    refusedFor(
+      { backchannelLogoutUri: 'https://partner.example/bcl#x' },
+      'backchannelLogoutUri',
+      'The back-channel logout URI must not contain a fragment (#).',
+    );
     refusedFor({ backchannelLogoutUri: ' bcl ' }, 'backchannelLogoutUri', 'The back-channel logout URI is not a valid absolute URL.');
     assert.equal(backchannelLogoutUriProblem('https://partner.example/bcl'), null);
     assert.equal(backchannelLogoutUriProblem('https://u:p@partner.example/bcl'), 'The back-channel logout URI must not contain a user name or password.');
@@ -186,7 +191,16 @@ describe('providerMetadata', () => {
   it('a plain partner: clients.ts metadata, nothing more', () => {
     assert.deepEqual(providerMetadata(base), plain);
     assert.deepEqual(
-      providerMetadata({ ...base, jwks: null, jwksUri: null, requireDpop: false, requirePar: false, device: false, machine: false, backchannelLogoutUri: null }),
+      providerMetadata({
+        ...base,
+        jwks: null,
+        jwksUri: null,
+        requireDpop: false,
+        requirePar: false,
+        device: false,
+        machine: false,
+        backchannelLogoutUri: null,
+      }),
       plain,
     );
   });
