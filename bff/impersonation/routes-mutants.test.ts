@@ -57,11 +57,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(start.status, 200);
       const { redirectTo } = (await start.json()) as { redirectTo: string };
       const to = new URL(redirectTo, app.url);
-      assert.deepEqual([to.origin + to.pathname, to.searchParams.get('impersonation'), to.searchParams.get('prompt')], [
-        `${app.config.issuer}/authorize`,
-        (await requested())[0]!.data.impersonationId,
-        'login',
-      ]);
+      assert.deepEqual(
+        [to.origin + to.pathname, to.searchParams.get('impersonation'), to.searchParams.get('prompt')],
+        [`${app.config.issuer}/authorize`, (await requested())[0]!.data.impersonationId, 'login'],
+      );
       const [entry] = await requested();
       const imp = (await app.store.impersonations.find(entry!.data.impersonationId as string))!;
       assert.deepEqual([imp.adminId, imp.targetId, imp.reason, imp.expiresAt - imp.startedAt], [admin.id, user.id, REASON, 7 * 60_000]);
