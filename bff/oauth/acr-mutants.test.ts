@@ -11,7 +11,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
+import type { Agent } from '../testing/agent.ts';
+import { authorizeThrough, signedInAgent } from '../testing/agent.ts';
 import { enrolTotp } from '../testing/second-factor.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from './clients.ts';
