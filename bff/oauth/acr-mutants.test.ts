@@ -5,14 +5,14 @@
  * other values, matched exactly), and not otherwise; a session that passed a
  * second factor is not asked; the sign-in made in that very interaction is
  * not asked again (no loop); and `prompt=none` gets `interaction_required` with the
- * check's own sentence. Real app, provider and database; SQLite and
+ * check's own sentence; the interaction records the check's reason (and only
+ * `no_session` for a browser without a session). Real app, provider and database; SQLite and
  * PostgreSQL.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import type { Agent } from '../testing/agent.ts';
-import { authorizeThrough, signedInAgent } from '../testing/agent.ts';
+import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
 import { enrolTotp } from '../testing/second-factor.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from './clients.ts';
@@ -43,6 +43,19 @@ for (const db of ['sqlite', 'postgres'] as const) {
       if (!url.pathname.startsWith('/interaction/')) return url.href;
       return ((await (await agent.api('GET', `/bff/interaction/${url.pathname.split('/')[2]}`)).json()) as { prompt: string }).prompt;
     }
+
+    /** Why the provider asks a browser to sign in: the reasons its interaction records. */
+    async function reasons(agent: Agent, extra: Record<string, string>): Promise<string[]> {
+      const { url } = await agent.follow(authorizeUrl(extra), (u) => u.pathname.startsWith('/interaction/'));
+      const interaction = await app.provider.Interaction.find(url.pathname.split('/')[2]!);
+      return [...(interaction!.prompt.reasons as string[])].sort();
+    }
+
+    it('records its own reason, beside the missing session for a browser with none', { timeout: 20000 }, async () => {
+      assert.deepEqual(await reasons(new Agent(app.url), { acr_values: 'mfa' }), ['no_session']);
+      assert.deepEqual(await reasons(new Agent(app.url), {}), ['no_session']);
+      assert.deepEqual(await reasons(await signedInAgent(app.url, 'pat@example.com', PASSWORD), { acr_values: 'mfa' }), ['mfa_requested']);
+    });
 
     it('discovery lists exactly mfa', { timeout: 20000 }, async () => {
       const discovery = (await (await fetch(`${app.config.issuer}/.well-known/openid-configuration`)).json()) as { acr_values_supported: string[] };
