@@ -297,20 +297,46 @@ describe('the audit data and the admin API body', () => {
     });
   });
 
-  it('takes every field, each optional, and refuses unknown ones', () => {
+  it('takes every field, each optional, and refuses unknown ones and values past the bounds', () => {
     const full = {
       name: 'N',
       redirectUris: ['https://p.example/cb'],
-      postLogoutRedirectUris: [],
-      defaultScope: null,
+      postLogoutRedirectUris: ['https://p.example/'],
+      defaultScope: ['openid'],
       accessTokenTtl: 60,
       legacyRefresh: true,
-      backchannelLogoutUri: null,
+      backchannelLogoutUri: 'https://p.example/bcl',
       backchannelLogoutSessionRequired: false,
     };
     assert.deepEqual(clientPatchSchema.parse(full), full);
+    assert.deepEqual(clientPatchSchema.parse({ defaultScope: null, accessTokenTtl: null, backchannelLogoutUri: null }), {
+      defaultScope: null,
+      accessTokenTtl: null,
+      backchannelLogoutUri: null,
+    });
     assert.deepEqual(clientPatchSchema.parse({}), {});
     assert.equal(clientPatchSchema.safeParse({ secret: 'x' }).success, false);
     assert.equal(clientPatchSchema.safeParse({ ...full, scopes: ['openid'] }).success, false);
+    const long = (n: number) => 'x'.repeat(n);
+    const tooMuch: Array<Record<string, unknown>> = [
+      { name: long(201) },
+      { redirectUris: [long(2001)] },
+      { redirectUris: Array.from({ length: 21 }, (_, i) => `https://p.example/${i}`) },
+      { postLogoutRedirectUris: [long(2001)] },
+      { postLogoutRedirectUris: Array.from({ length: 21 }, (_, i) => `https://p.example/${i}`) },
+      { defaultScope: [long(101)] },
+      { defaultScope: Array.from({ length: 21 }, () => 'openid') },
+      { accessTokenTtl: 60.5 },
+      { backchannelLogoutUri: long(2001) },
+    ];
+    for (const body of tooMuch) assert.equal(clientPatchSchema.safeParse(body).success, false, Object.keys(body)[0]);
+    const atBounds = {
+      name: long(200),
+      redirectUris: Array.from({ length: 20 }, () => long(2000)),
+      postLogoutRedirectUris: Array.from({ length: 20 }, () => long(2000)),
+      defaultScope: Array.from({ length: 20 }, () => long(100)),
+      backchannelLogoutUri: long(2000),
+    };
+    assert.deepEqual(clientPatchSchema.parse(atBounds), atBounds);
   });
 });
