@@ -30,6 +30,7 @@ import { AppError } from '../../http/errors.ts';
 import type { User } from '../../store/store.ts';
 import { authenticateClient, authenticateWithCode, authenticateWithOrganizationSelection, authenticateWithRefreshToken, type RequestInfo } from './exchange.ts';
 import { ORGANIZATION_SELECTION } from './schema.ts';
+import { impersonatorLookup } from '../../impersonation/impersonator.ts';
 import { WorkOSError } from './map.ts';
 import { partner, PASSWORD, pkcePair, REDIRECT, signIn, type Partner } from './test-helpers.ts';
 
@@ -207,6 +208,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
       const ok = await authenticateWithCode(deps, {}, { grant_type: 'authorization_code', client_id: conf.clientId, code: pkce.code, code_verifier: pkce.verifier }, INFO);
       assert.equal((ok.user as { id: string }).id, user.id);
+      // Spent, it is no longer readable as a PKCE code: the verifier alone no longer stands for the secret.
+      await assert.rejects(
+        authenticateWithCode(deps, {}, { grant_type: 'authorization_code', client_id: conf.clientId, code: pkce.code, code_verifier: pkce.verifier }, INFO),
+        needs,
+      );
       // The plain code was left redeemable by the refusals.
       const withSecret = await authenticateWithCode(deps, {}, codeGrant(conf, plain.code), INFO);
       assert.equal((withSecret.user as { id: string }).id, user.id);
@@ -314,6 +320,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
         [user.id, '10.9.9.9', { clientId: conf.clientId, grantType: 'organization_selection', session: sid, requestIp: '10.9.9.9' }],
       );
       await assert.rejects(select(conf, two.id, token3), badToken, 'used once');
+      // The account disabled meanwhile: the token endpoint's refusal.
+      const fifth = await signIn(app, conf, user.email);
+      const sel4 = (await authenticateWithCode(deps, {}, codeGrant(conf, fifth.code), INFO).catch((e: unknown) => e)) as WorkOSError;
+      await app.store.users.setDisabled(user.id, true, now);
+      await assert.rejects(
+        select(conf, one.id, String(sel4.extra!.pending_authentication_token)),
+        (e: unknown) => e instanceof WorkOSError && e.status === 400 && e.oauthError === 'invalid_grant',
+      );
+      await app.store.users.setDisabled(user.id, false, now);
     });
 
     it('an invitation: accepted before the redemption, audited; put back when the redemption fails', { timeout: 40000 }, async () => {
@@ -413,6 +428,38 @@ for (const db of ['sqlite', 'postgres'] as const) {
         (e: unknown) => e instanceof WorkOSError && e.status === 400 && e.oauthError === 'invalid_grant',
       );
       assert.equal((await app.store.orgs.findGrantOrganization(sid))!.organizationId, b.id);
+      // The answer names the grant's organization only while this user is still a member of it.
+      rt = String(toB.refresh_token);
+      await app.store.orgs.removeMembership(user.id, b.id);
+      const left = await authenticateWithRefreshToken(deps, {}, refreshGrant(conf, rt), INFO);
+      assert.deepEqual(Object.keys(left), ['user', 'access_token', 'refresh_token', 'authentication_method']);
+      const stranger = await account();
+      await app.store.orgs.addMembership({ userId: stranger.id, organizationId: a.id, role: 'member' }, now);
+      await app.store.orgs.setGrantOrganization(sid, stranger.id, a.id, now);
+      const foreignLink = await authenticateWithRefreshToken(deps, {}, refreshGrant(conf, String(left.refresh_token)), INFO);
+      assert.deepEqual(Object.keys(foreignLink), ['user', 'access_token', 'refresh_token', 'authentication_method']);
+    });
+
+    it("the impersonation feature's impersonator is on the answer, looked up by the code's grant", { timeout: 30000 }, async () => {
+      const user = await account();
+      const admin = await account();
+      const { code } = await signIn(app, conf, user.email);
+      const read = (await app.provider.AuthorizationCode.find(code)) as unknown as { grantId: string };
+      const now = Date.now();
+      await app.store.impersonations.create({
+        id: `imp-x-${db}`,
+        adminId: admin.id,
+        targetId: user.id,
+        reason: 'ticket 42',
+        startedAt: now,
+        expiresAt: now + 3_600_000,
+        grantId: read.grantId,
+        adminSessionId: null,
+        sessionId: null,
+      });
+      const body = await authenticateWithCode(deps, { impersonator: impersonatorLookup(app.store) }, codeGrant(conf, code), INFO);
+      assert.deepEqual(body.impersonator, { email: admin.email, reason: 'ticket 42' });
+      assert.deepEqual(Object.keys(body), ['user', 'access_token', 'refresh_token', 'authentication_method', 'impersonator']);
     });
 
     it('the redirect URI: the only registered one when the code names none is never needed, the code names it', { timeout: 30000 }, async () => {
