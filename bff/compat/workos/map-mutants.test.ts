@@ -191,7 +191,8 @@ describe('toWorkOSError', () => {
   });
 
   it("a body-parser failure: invalid_request with the table's status, code and sentence", () => {
-    const e = toWorkOSError(Object.assign(new Error('too big'), { type: 'entity.too.large' }));
+    // As body-parser throws it: an http-errors object with its own status and message, no AppError.
+    const e = toWorkOSError(Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413, statusCode: 413 }));
     assert.deepEqual(
       [e.status, e.oauthError, e.code, e.message, e.expose],
       [413, 'invalid_request', 'body_too_large', 'The request body is too large.', true],
