@@ -320,6 +320,21 @@ for (const db of ['sqlite', 'postgres'] as const) {
         [user.id, '10.9.9.9', { clientId: conf.clientId, grantType: 'organization_selection', session: sid, requestIp: '10.9.9.9' }],
       );
       await assert.rejects(select(conf, two.id, token3), badToken, 'used once');
+      // The same browser again: the same grant, whose choice stands while the user is a member; no selection.
+      const sameAgent = await signIn(app, conf, user.email, { agent: fourth.agent });
+      const kept = await authenticateWithCode(deps, {}, codeGrant(conf, sameAgent.code), INFO);
+      assert.deepEqual([kept.organization_id, decodeJwt(String(kept.access_token)).sid], [two.id, sid]);
+      // A public client selects with its id alone.
+      const viaPub = await signIn(app, pub, user.email);
+      const pubSel = (await authenticateWithCode(
+        deps,
+        {},
+        { grant_type: 'authorization_code', client_id: pub.clientId, code: viaPub.code, code_verifier: viaPub.verifier },
+        INFO,
+      ).catch((e: unknown) => e)) as WorkOSError;
+      assert.equal(pubSel.code, 'organization_selection_required');
+      const pubDone = await select(pub, one.id, String(pubSel.extra!.pending_authentication_token));
+      assert.equal(pubDone.organization_id, one.id);
       // The account disabled meanwhile: the token endpoint's refusal.
       const fifth = await signIn(app, conf, user.email);
       const sel4 = (await authenticateWithCode(deps, {}, codeGrant(conf, fifth.code), INFO).catch((e: unknown) => e)) as WorkOSError;
@@ -462,8 +477,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(Object.keys(body), ['user', 'access_token', 'refresh_token', 'authentication_method', 'impersonator']);
     });
 
-    it('the redirect URI: the only registered one when the code names none is never needed, the code names it', { timeout: 30000 }, async () => {
-      // A partner with two redirect URIs: the code's own is used.
+    it("a partner with two redirect URIs: the code's own is the one sent to the token endpoint", { timeout: 30000 }, async () => {
       const two = await partner(app, false, undefined, [REDIRECT, 'https://partner.example/other']);
       const user = await account();
       const { code } = await signIn(app, two, user.email);
