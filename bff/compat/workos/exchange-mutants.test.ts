@@ -37,11 +37,13 @@ import { partner, PASSWORD, pkcePair, REDIRECT, signIn, type Partner } from './t
 const INFO: RequestInfo = { ip: '10.1.2.3', userAgent: 'Partner-Server/1.0', bearer: null };
 
 /** What a refusal carries, for exact comparison. */
-const refusal = (status: number, oauthError: string, message: string, code = oauthError) => (e: unknown) => {
-  assert.ok(e instanceof WorkOSError, String(e));
-  assert.deepEqual([e.status, e.oauthError, e.code, e.message], [status, oauthError, code, message]);
-  return true;
-};
+const refusal =
+  (status: number, oauthError: string, message: string, code = oauthError) =>
+  (e: unknown) => {
+    assert.ok(e instanceof WorkOSError, String(e));
+    assert.deepEqual([e.status, e.oauthError, e.code, e.message], [status, oauthError, code, message]);
+    return true;
+  };
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`WorkOS authenticate, exactly (${db})`, { timeout: 120000 }, () => {
@@ -93,8 +95,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
         refusal(401, 'invalid_client', 'The client_secret and the Authorization header disagree.'),
       );
       await assert.rejects(authenticateClient(deps, conf.clientId, `${secret}x`, INFO), refusal(401, 'invalid_client', 'Client authentication failed.'));
-      await assert.rejects(authenticateClient(deps, conf.clientId, undefined, { ...INFO, bearer: 'wrong' }), refusal(401, 'invalid_client', 'Client authentication failed.'));
-      await assert.rejects(authenticateClient(deps, 'client_nobody', secret, INFO), refusal(401, 'invalid_client', 'Client authentication failed: unknown client.'));
+      await assert.rejects(
+        authenticateClient(deps, conf.clientId, undefined, { ...INFO, bearer: 'wrong' }),
+        refusal(401, 'invalid_client', 'Client authentication failed.'),
+      );
+      await assert.rejects(
+        authenticateClient(deps, 'client_nobody', secret, INFO),
+        refusal(401, 'invalid_client', 'Client authentication failed: unknown client.'),
+      );
       await assert.rejects(
         authenticateClient(deps, BFF_CLIENT_ID, bffClientSecret(app.config), INFO),
         refusal(401, 'invalid_client', 'Client authentication failed: unknown client.'),
@@ -115,7 +123,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     it('failed client authentications from one address: 401 twenty times, then 429 for 15 minutes', { timeout: 20000 }, async () => {
       const from = { ...INFO, ip: '192.0.2.201' };
       for (let i = 1; i <= 20; i++) {
-        await assert.rejects(authenticateClient(deps, other.clientId, 'wrong', from), refusal(401, 'invalid_client', 'Client authentication failed.'), `failure ${i}`);
+        await assert.rejects(
+          authenticateClient(deps, other.clientId, 'wrong', from),
+          refusal(401, 'invalid_client', 'Client authentication failed.'),
+          `failure ${i}`,
+        );
       }
       const throttled = await authenticateClient(deps, other.clientId, 'wrong', from).catch((e: unknown) => e as WorkOSError);
       assert.ok(throttled instanceof WorkOSError);
@@ -194,7 +206,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const plain = await signIn(app, conf, user.email);
       await assert.rejects(authenticateWithCode(deps, {}, { grant_type: 'authorization_code', client_id: conf.clientId, code: plain.code }, INFO), needs);
       await assert.rejects(
-        authenticateWithCode(deps, {}, { grant_type: 'authorization_code', client_id: conf.clientId, code: plain.code, code_verifier: pkcePair().verifier }, INFO),
+        authenticateWithCode(
+          deps,
+          {},
+          { grant_type: 'authorization_code', client_id: conf.clientId, code: plain.code, code_verifier: pkcePair().verifier },
+          INFO,
+        ),
         needs,
         'a verifier for a code without a challenge',
       );
@@ -203,10 +220,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
       // Another client's PKCE code, with its verifier and this client's id: not readable as this client's.
       const foreign = await signIn(app, other, user.email, { pkce: true });
       await assert.rejects(
-        authenticateWithCode(deps, {}, { grant_type: 'authorization_code', client_id: conf.clientId, code: foreign.code, code_verifier: foreign.verifier }, INFO),
+        authenticateWithCode(
+          deps,
+          {},
+          { grant_type: 'authorization_code', client_id: conf.clientId, code: foreign.code, code_verifier: foreign.verifier },
+          INFO,
+        ),
         needs,
       );
-      const ok = await authenticateWithCode(deps, {}, { grant_type: 'authorization_code', client_id: conf.clientId, code: pkce.code, code_verifier: pkce.verifier }, INFO);
+      const ok = await authenticateWithCode(
+        deps,
+        {},
+        { grant_type: 'authorization_code', client_id: conf.clientId, code: pkce.code, code_verifier: pkce.verifier },
+        INFO,
+      );
       assert.equal((ok.user as { id: string }).id, user.id);
       // Spent, it is no longer readable as a PKCE code: the verifier alone no longer stands for the secret.
       await assert.rejects(
@@ -218,7 +245,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((withSecret.user as { id: string }).id, user.id);
       // A public client with its verifier.
       const p = await signIn(app, pub, user.email);
-      const viaPub = await authenticateWithCode(deps, {}, { grant_type: 'authorization_code', client_id: pub.clientId, code: p.code, code_verifier: p.verifier }, INFO);
+      const viaPub = await authenticateWithCode(
+        deps,
+        {},
+        { grant_type: 'authorization_code', client_id: pub.clientId, code: p.code, code_verifier: p.verifier },
+        INFO,
+      );
       assert.equal((viaPub.user as { id: string }).id, user.id);
       assert.equal(typeof viaPub.refresh_token, 'string');
       const refreshed = await authenticateWithRefreshToken(deps, {}, refreshGrant(pub, String(viaPub.refresh_token)), INFO);
@@ -283,7 +315,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
         authenticateWithOrganizationSelection(
           deps,
           {},
-          { grant_type: ORGANIZATION_SELECTION, client_id: p.clientId, pending_authentication_token: t, organization_id, ...(p.secret ? { client_secret: p.secret } : {}) },
+          {
+            grant_type: ORGANIZATION_SELECTION,
+            client_id: p.clientId,
+            pending_authentication_token: t,
+            organization_id,
+            ...(p.secret ? { client_secret: p.secret } : {}),
+          },
           { ...INFO, ip: '10.9.9.9' },
         );
       await assert.rejects(
@@ -361,7 +399,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await app.store.orgs.findMembership(user.id, org.id), null);
 
       const ok = await signIn(app, conf, user.email);
-      const body = await authenticateWithCode(deps, {}, codeGrant(conf, ok.code, { invitation_token: token }), { ...INFO, ip: '10.7.7.7', userAgent: 'Inviter' });
+      const body = await authenticateWithCode(deps, {}, codeGrant(conf, ok.code, { invitation_token: token }), {
+        ...INFO,
+        ip: '10.7.7.7',
+        userAgent: 'Inviter',
+      });
       assert.equal(body.organization_id, org.id);
       assert.equal(decodeJwt(String(body.access_token)).role, 'admin');
       assert.equal((await app.store.orgs.findMembership(user.id, org.id))!.role, 'admin');

@@ -130,7 +130,10 @@ describe('toWorkOSError', () => {
 
   it('an AppError 400 is invalid_grant, any other 4xx invalid_request, a 500 is not a 4xx', () => {
     const bad = toWorkOSError(new AppError('invalid_invitation', 'no such invitation', { status: 400 }));
-    assert.deepEqual([bad.status, bad.oauthError, bad.code, bad.message, bad.retryAfter], [400, 'invalid_grant', 'invalid_invitation', 'no such invitation', undefined]);
+    assert.deepEqual(
+      [bad.status, bad.oauthError, bad.code, bad.message, bad.retryAfter],
+      [400, 'invalid_grant', 'invalid_invitation', 'no such invitation', undefined],
+    );
     const missing = toWorkOSError(new AppError('not_found', 'none', { status: 404 }));
     assert.deepEqual([missing.status, missing.oauthError, missing.code, missing.message], [404, 'invalid_request', 'not_found', 'none']);
     const edge = toWorkOSError(new AppError('conflict', 'edge', { status: 499 }));
@@ -193,10 +196,7 @@ describe('toWorkOSError', () => {
   it("a body-parser failure: invalid_request with the table's status, code and sentence", () => {
     // As body-parser throws it: an http-errors object with its own status and message, no AppError.
     const e = toWorkOSError(Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413, statusCode: 413 }));
-    assert.deepEqual(
-      [e.status, e.oauthError, e.code, e.message, e.expose],
-      [413, 'invalid_request', 'body_too_large', 'The request body is too large.', true],
-    );
+    assert.deepEqual([e.status, e.oauthError, e.code, e.message, e.expose], [413, 'invalid_request', 'body_too_large', 'The request body is too large.', true]);
   });
 
   it('anything else: a hidden 500 whose cause is the error', () => {
@@ -217,7 +217,10 @@ describe('fromTokenError', () => {
 
   it('missing or non-string members: server_error (a 500) and the generic description', () => {
     const e = fromTokenError(400, { error: 7, error_description: ['x'] });
-    assert.deepEqual([e.status, e.oauthError, e.code, e.message, e.expose], [500, 'server_error', 'server_error', 'The request could not be completed.', false]);
+    assert.deepEqual(
+      [e.status, e.oauthError, e.code, e.message, e.expose],
+      [500, 'server_error', 'server_error', 'The request could not be completed.', false],
+    );
     const described = fromTokenError(401, { error_description: 'why' });
     assert.deepEqual([described.status, described.oauthError, described.message], [500, 'server_error', 'why']);
     const named = fromTokenError(401, { error: 'invalid_client' });

@@ -80,38 +80,20 @@ describe('WorkOS grant schemas', () => {
 
   it('refresh_token', () => {
     const base = { grant_type: 'refresh_token', refresh_token: 'the-rt', client_id: 'client_abc' };
-    pin(
-      refreshTokenGrant,
-      base,
-      base,
-      { refresh_token: 4096, ...COMMON },
-      { organization_id: 200, ...COMMON_OPTIONAL },
-    );
+    pin(refreshTokenGrant, base, base, { refresh_token: 4096, ...COMMON }, { organization_id: 200, ...COMMON_OPTIONAL });
     assert.equal(refreshTokenGrant.safeParse({ ...base, grant_type: 'authorization_code' }).success, false);
   });
 
   it('organization selection', () => {
     assert.equal(ORGANIZATION_SELECTION, 'urn:workos:oauth:grant-type:organization-selection');
     const base = { grant_type: ORGANIZATION_SELECTION, pending_authentication_token: 'pat', organization_id: 'org_1', client_id: 'client_abc' };
-    pin(
-      organizationSelectionGrant,
-      base,
-      base,
-      { pending_authentication_token: 200, organization_id: 200, ...COMMON },
-      COMMON_OPTIONAL,
-    );
+    pin(organizationSelectionGrant, base, base, { pending_authentication_token: 200, organization_id: 200, ...COMMON }, COMMON_OPTIONAL);
     assert.equal(organizationSelectionGrant.safeParse({ ...base, grant_type: 'password' }).success, false);
   });
 
   it('password', () => {
     const base = { grant_type: 'password', email: 'a@example.com', password: 'pw-long', client_id: 'client_abc' };
-    pin(
-      passwordGrant,
-      base,
-      base,
-      { email: 320, password: 4096, ...COMMON },
-      { invitation_token: 512, ...COMMON_OPTIONAL },
-    );
+    pin(passwordGrant, base, base, { email: 320, password: 4096, ...COMMON }, { invitation_token: 512, ...COMMON_OPTIONAL });
     assert.equal(passwordGrant.safeParse({ ...base, grant_type: MAGIC_AUTH }).success, false);
   });
 
@@ -131,14 +113,14 @@ describe('WorkOS grant schemas', () => {
 
   it('mfa totp', () => {
     assert.equal(MFA_TOTP, 'urn:workos:oauth:grant-type:mfa-totp');
-    const base = { grant_type: MFA_TOTP, code: '123456', pending_authentication_token: 'pat', authentication_challenge_id: 'auth_challenge_1', client_id: 'client_abc' };
-    pin(
-      mfaTotpGrant,
-      base,
-      base,
-      { code: 20, pending_authentication_token: 200, authentication_challenge_id: 300, ...COMMON },
-      COMMON_OPTIONAL,
-    );
+    const base = {
+      grant_type: MFA_TOTP,
+      code: '123456',
+      pending_authentication_token: 'pat',
+      authentication_challenge_id: 'auth_challenge_1',
+      client_id: 'client_abc',
+    };
+    pin(mfaTotpGrant, base, base, { code: 20, pending_authentication_token: 200, authentication_challenge_id: 300, ...COMMON }, COMMON_OPTIONAL);
     assert.equal(mfaTotpGrant.safeParse({ ...base, grant_type: 'password' }).success, false);
   });
 });
@@ -146,13 +128,7 @@ describe('WorkOS grant schemas', () => {
 describe('WorkOS bodies and queries', () => {
   it('createMagicAuth', () => {
     const base = { email: 'a@example.com' };
-    pin(
-      createMagicAuthBody,
-      base,
-      base,
-      { email: 320 },
-      { invitation_token: 512, ip_address: 100, user_agent: 1000 },
-    );
+    pin(createMagicAuthBody, base, base, { email: 320 }, { invitation_token: 512, ip_address: 100, user_agent: 1000 });
   });
 
   it('verify email, password reset, reset password, revoke session', () => {
