@@ -29,10 +29,15 @@ import type { Deps } from '../../deps.ts';
 import { AppError } from '../../http/errors.ts';
 import type { User } from '../../store/store.ts';
 import { authenticateClient, authenticateWithCode, authenticateWithOrganizationSelection, authenticateWithRefreshToken, type RequestInfo } from './exchange.ts';
-import { ORGANIZATION_SELECTION } from './schema.ts';
+import { authorizationCodeGrant, ORGANIZATION_SELECTION, organizationSelectionGrant, refreshTokenGrant } from './schema.ts';
 import { impersonatorLookup } from '../../impersonation/impersonator.ts';
 import { WorkOSError } from './map.ts';
 import { partner, PASSWORD, pkcePair, REDIRECT, signIn, type Partner } from './test-helpers.ts';
+
+/** Request bodies as the route hands them over: parsed by the grant's schema. */
+const asCode = (b: Record<string, unknown>) => authorizationCodeGrant.parse(b);
+const asRefresh = (b: Record<string, unknown>) => refreshTokenGrant.parse(b);
+const asSelection = (b: Record<string, unknown>) => organizationSelectionGrant.parse(b);
 
 const INFO: RequestInfo = { ip: '10.1.2.3', userAgent: 'Partner-Server/1.0', bearer: null };
 
@@ -56,20 +61,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
     const account = async (name = 'Ada Byron'): Promise<User> =>
       createAccount(app.store, { email: `u${++n}-${db}@example.com`, password: PASSWORD, name }, Date.now());
     const lastOf = async (kind: string) => (await app.store.audit.list({ kind, limit: 1 }))[0]!;
-    const codeGrant = (p: Partner, code: string, extra: Record<string, string> = {}) => ({
-      grant_type: 'authorization_code' as const,
-      client_id: p.clientId,
-      code,
-      ...(p.secret ? { client_secret: p.secret } : {}),
-      ...extra,
-    });
-    const refreshGrant = (p: Partner, refresh_token: string, extra: Record<string, string> = {}) => ({
-      grant_type: 'refresh_token' as const,
-      client_id: p.clientId,
-      refresh_token,
-      ...(p.secret ? { client_secret: p.secret } : {}),
-      ...extra,
-    });
+    const codeGrant = (p: Partner, code: string, extra: Record<string, string> = {}) =>
+      asCode({ grant_type: 'authorization_code', client_id: p.clientId, code, ...(p.secret ? { client_secret: p.secret } : {}), ...extra });
+    const refreshGrant = (p: Partner, refresh_token: string, extra: Record<string, string> = {}) =>
+      asRefresh({ grant_type: 'refresh_token', client_id: p.clientId, refresh_token, ...(p.secret ? { client_secret: p.secret } : {}), ...extra });
 
     before(async () => {
       app = await startTestApp({ db });
@@ -204,26 +199,32 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const user = await account();
       const needs = refusal(401, 'invalid_client', 'client_secret is required (or a code_verifier for a code issued with PKCE).');
       const plain = await signIn(app, conf, user.email);
-      await assert.rejects(authenticateWithCode(deps, {}, { grant_type: 'authorization_code', client_id: conf.clientId, code: plain.code }, INFO), needs);
+      await assert.rejects(
+        authenticateWithCode(deps, {}, asCode({ grant_type: 'authorization_code', client_id: conf.clientId, code: plain.code }), INFO),
+        needs,
+      );
       await assert.rejects(
         authenticateWithCode(
           deps,
           {},
-          { grant_type: 'authorization_code', client_id: conf.clientId, code: plain.code, code_verifier: pkcePair().verifier },
+          asCode({ grant_type: 'authorization_code', client_id: conf.clientId, code: plain.code, code_verifier: pkcePair().verifier }),
           INFO,
         ),
         needs,
         'a verifier for a code without a challenge',
       );
       const pkce = await signIn(app, conf, user.email, { pkce: true });
-      await assert.rejects(authenticateWithCode(deps, {}, { grant_type: 'authorization_code', client_id: conf.clientId, code: pkce.code }, INFO), needs);
+      await assert.rejects(
+        authenticateWithCode(deps, {}, asCode({ grant_type: 'authorization_code', client_id: conf.clientId, code: pkce.code }), INFO),
+        needs,
+      );
       // Another client's PKCE code, with its verifier and this client's id: not readable as this client's.
       const foreign = await signIn(app, other, user.email, { pkce: true });
       await assert.rejects(
         authenticateWithCode(
           deps,
           {},
-          { grant_type: 'authorization_code', client_id: conf.clientId, code: foreign.code, code_verifier: foreign.verifier },
+          asCode({ grant_type: 'authorization_code', client_id: conf.clientId, code: foreign.code, code_verifier: foreign.verifier }),
           INFO,
         ),
         needs,
@@ -231,13 +232,18 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const ok = await authenticateWithCode(
         deps,
         {},
-        { grant_type: 'authorization_code', client_id: conf.clientId, code: pkce.code, code_verifier: pkce.verifier },
+        asCode({ grant_type: 'authorization_code', client_id: conf.clientId, code: pkce.code, code_verifier: pkce.verifier }),
         INFO,
       );
       assert.equal((ok.user as { id: string }).id, user.id);
       // Spent, it is no longer readable as a PKCE code: the verifier alone no longer stands for the secret.
       await assert.rejects(
-        authenticateWithCode(deps, {}, { grant_type: 'authorization_code', client_id: conf.clientId, code: pkce.code, code_verifier: pkce.verifier }, INFO),
+        authenticateWithCode(
+          deps,
+          {},
+          asCode({ grant_type: 'authorization_code', client_id: conf.clientId, code: pkce.code, code_verifier: pkce.verifier }),
+          INFO,
+        ),
         needs,
       );
       // The plain code was left redeemable by the refusals.
@@ -248,7 +254,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const viaPub = await authenticateWithCode(
         deps,
         {},
-        { grant_type: 'authorization_code', client_id: pub.clientId, code: p.code, code_verifier: p.verifier },
+        asCode({ grant_type: 'authorization_code', client_id: pub.clientId, code: p.code, code_verifier: p.verifier }),
         INFO,
       );
       assert.equal((viaPub.user as { id: string }).id, user.id);
@@ -315,20 +321,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
         authenticateWithOrganizationSelection(
           deps,
           {},
-          {
+          asSelection({
             grant_type: ORGANIZATION_SELECTION,
             client_id: p.clientId,
             pending_authentication_token: t,
             organization_id,
             ...(p.secret ? { client_secret: p.secret } : {}),
-          },
+          }),
           { ...INFO, ip: '10.9.9.9' },
         );
       await assert.rejects(
         authenticateWithOrganizationSelection(
           deps,
           {},
-          { grant_type: ORGANIZATION_SELECTION, client_id: conf.clientId, pending_authentication_token: token, organization_id: two.id },
+          asSelection({ grant_type: ORGANIZATION_SELECTION, client_id: conf.clientId, pending_authentication_token: token, organization_id: two.id }),
           INFO,
         ),
         refusal(401, 'invalid_client', 'client_secret is required for this client.'),
@@ -367,7 +373,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const pubSel = (await authenticateWithCode(
         deps,
         {},
-        { grant_type: 'authorization_code', client_id: pub.clientId, code: viaPub.code, code_verifier: viaPub.verifier },
+        asCode({ grant_type: 'authorization_code', client_id: pub.clientId, code: viaPub.code, code_verifier: viaPub.verifier }),
         INFO,
       ).catch((e: unknown) => e)) as WorkOSError;
       assert.equal(pubSel.code, 'organization_selection_required');
@@ -428,7 +434,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const sid = String(decodeJwt(String(start.access_token)).sid);
       let rt = String(start.refresh_token);
       await assert.rejects(
-        authenticateWithRefreshToken(deps, {}, { grant_type: 'refresh_token', client_id: conf.clientId, refresh_token: rt }, INFO),
+        authenticateWithRefreshToken(deps, {}, asRefresh({ grant_type: 'refresh_token', client_id: conf.clientId, refresh_token: rt }), INFO),
         refusal(401, 'invalid_client', 'client_secret is required for this client.'),
       );
       const a = await createOrganization(app.store, `Refresh A ${db}`, now);

@@ -129,15 +129,15 @@ describe('toWorkOSError', () => {
   });
 
   it('an AppError 400 is invalid_grant, any other 4xx invalid_request, a 500 is not a 4xx', () => {
-    const bad = toWorkOSError(new AppError('invalid_invitation', 'no such invitation', { status: 400 }));
+    const bad = toWorkOSError(new AppError('invitation_not_found', 'no such invitation', { status: 400 }));
     assert.deepEqual(
       [bad.status, bad.oauthError, bad.code, bad.message, bad.retryAfter],
-      [400, 'invalid_grant', 'invalid_invitation', 'no such invitation', undefined],
+      [400, 'invalid_grant', 'invitation_not_found', 'no such invitation', undefined],
     );
     const missing = toWorkOSError(new AppError('not_found', 'none', { status: 404 }));
     assert.deepEqual([missing.status, missing.oauthError, missing.code, missing.message], [404, 'invalid_request', 'not_found', 'none']);
-    const edge = toWorkOSError(new AppError('conflict', 'edge', { status: 499 }));
-    assert.deepEqual([edge.status, edge.oauthError, edge.code], [499, 'invalid_request', 'conflict']);
+    const edge = toWorkOSError(new AppError('invitation_expired', 'edge', { status: 499 }));
+    assert.deepEqual([edge.status, edge.oauthError, edge.code], [499, 'invalid_request', 'invitation_expired']);
     const cause = new AppError('server_error', 'inner detail', { status: 500 });
     const five = toWorkOSError(cause);
     assert.deepEqual(facts(five), {
