@@ -189,7 +189,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const bad = refusal(422, 'invalid_request', 'limit: a whole number from 1 to 100.', 'invalid_request_parameters');
       for (const limit of ['0', '101', '1.5', 'ten', '-1']) await assert.rejects(listSessions(deps, hooks, user.id, { limit }, info), bad, limit);
       for (const limit of ['1', '100']) assert.deepEqual((await listSessions(deps, hooks, user.id, { limit }, info)).data, [], limit);
-      await assert.rejects(listSessions(deps, hooks, user.id, {}, { ...info, bearer: 'not-a-key' }), (e: unknown) => e instanceof WorkOSError && e.status === 401);
+      await assert.rejects(
+        listSessions(deps, hooks, user.id, {}, { ...info, bearer: 'not-a-key' }),
+        (e: unknown) => e instanceof WorkOSError && e.status === 401,
+      );
       await assert.rejects(revokeSession(deps, 'x', { ...info, bearer: null }), (e: unknown) => e instanceof WorkOSError && e.status === 401);
     });
 
@@ -223,6 +226,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await page({ limit: '2', after: newest[1], before: newest[6] }), { ids: newest.slice(4, 6), meta: { before: newest[4], after: null } });
       assert.deepEqual(await page({ limit: '5', after: newest[1], before: newest[5] }), { ids: newest.slice(2, 5), meta: { before: newest[2], after: null } });
       assert.deepEqual(await page({ limit: 3, after: 7 }), { ids: newest.slice(0, 3), meta: { before: null, after: newest[2] } });
+      assert.deepEqual(await page({ limit: 3, before: 7 }), { ids: newest.slice(0, 3), meta: { before: null, after: newest[2] } }, 'a cursor must be a string');
+
+      // A grant expired but not swept yet: its row is still listed by the store, the provider no longer finds it.
+      const lapsed = await grant(user.id, mine.clientId, t0 + 20_000);
+      const row = (await app.store.oidc.find('Grant', lapsed))!;
+      const past = Math.floor(Date.now() / 1000) - 60;
+      await app.store.oidc.upsert('Grant', lapsed, { ...row.payload, exp: past }, past * 1000, {});
+      assert.equal(await app.provider.Grant.find(lapsed), undefined);
+      assert.ok((await app.store.oidcOwners.grantIds(user.id, mine.clientId)).includes(lapsed));
+      assert.deepEqual(await page({}), { ids: newest.slice(0, 10), meta: { before: null, after: newest[9] } });
 
       // Three at the same instant: by id, ascending, whichever order they were saved in.
       const tied = await account();
@@ -258,14 +271,23 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const org = await createOrganization(app.store, `Revoke Org ${db}`, t0);
       await app.store.orgs.addMembership({ userId: user.id, organizationId: org.id, role: 'member' }, t0);
       await app.store.orgs.setGrantOrganization(own, user.id, org.id, t0);
-      const rt = new app.provider.RefreshToken({ accountId: user.id, clientId: mine.clientId, grantId: own, scope: 'openid', client: await app.provider.Client.find(mine.clientId) } as never);
+      const rt = new app.provider.RefreshToken({
+        accountId: user.id,
+        clientId: mine.clientId,
+        grantId: own,
+        scope: 'openid',
+        client: await app.provider.Client.find(mine.clientId),
+      } as never);
       const rtId = await rt.save();
       assert.deepEqual(await revokeSession(deps, own, { ...info, ip: '10.3.3.3', userAgent: 'Revoker' }), {});
       assert.equal(await app.provider.Grant.find(own), undefined);
       assert.equal(await app.provider.RefreshToken.find(rtId), undefined);
       assert.equal(await app.store.orgs.findGrantOrganization(own), null);
       const e = (await app.store.audit.list({ kind: 'workos_session_ended', limit: 1 }))[0]!;
-      assert.deepEqual([e.actorId, e.subjectId, e.ip, e.userAgent, e.data], [user.id, user.id, '10.3.3.3', 'Revoker', { clientId: mine.clientId, session: own }]);
+      assert.deepEqual(
+        [e.actorId, e.subjectId, e.ip, e.userAgent, e.data],
+        [user.id, user.id, '10.3.3.3', 'Revoker', { clientId: mine.clientId, session: own }],
+      );
       await assert.rejects(revokeSession(deps, own, info), unknown, 'gone');
       assert.deepEqual(
         (await listSessions(deps, hooks, user.id, {}, info)).data.map((s) => s.id),
