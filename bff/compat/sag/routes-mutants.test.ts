@@ -7,8 +7,9 @@
  * what the code is issued for (the RedirectUri named or the first, the scopes
  * asked, deduplicated, or all the client's, `amr` pwd), a form-only '+' repair
  * of the secret, a partner app without redirect URIs refused like a wrong
- * secret, no sign-in recorded when the code cannot be issued, the audit
- * entries' exact data and reason, and the account lock's 429.
+ * secret, a partner app without redirect URIs and a first-party app refused
+ * like a wrong secret, no sign-in recorded when the code cannot be issued, the
+ * audit entries' exact data and reason, and the account and client locks' 429.
  * sag.test.ts and sag-seed.test.ts cover the flows and the samples.
  */
 import { describe, it, before, after } from 'node:test';
@@ -16,6 +17,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../testing/test-app.ts';
 import { createAccount } from '../../accounts/accounts.ts';
 import type { ClientRecord } from '../../store/store.ts';
+import { CLIENT_FAILURES_PER_SOURCE } from '../../oauth/client-throttle.ts';
 import { REQUEST_NS, RESPONSE_NS } from './map.ts';
 
 const PATH = '/admin/login/auth_code';
@@ -27,6 +29,8 @@ const CLIENT_ID = 'app_routes_mutants';
 const SECRET = 'c2VjcmV0+c2VjcmV0/c2VjcmV0=';
 const MACHINE_ID = 'app_routes_machine';
 const MACHINE_SECRET = 'machine-secret-machine-secret';
+const FIRST_ID = 'app_routes_first_party';
+const FIRST_SECRET = 'first-party-secret-first-party';
 const UA = 'routes-mutants/1.0';
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 const INVALID = 'The client credentials, the username or the password are incorrect.';
@@ -39,8 +43,8 @@ interface Sent {
   headers: Headers;
 }
 
-function client(clientId: string, secret: string, redirectUris: string[], scopes: string[]): ClientRecord {
-  return { clientId, name: clientId, secret, redirectUris, postLogoutRedirectUris: [], scopes, logoUrl: null, firstParty: false, createdAt: Date.now() };
+function client(clientId: string, secret: string, redirectUris: string[], scopes: string[], firstParty = false): ClientRecord {
+  return { clientId, name: clientId, secret, redirectUris, postLogoutRedirectUris: [], scopes, logoUrl: null, firstParty, createdAt: Date.now() };
 }
 
 const jsonError = (errorId: string, message: string) =>
@@ -100,6 +104,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await createAccount(app.store, { email: 'locked@example.com', password: PASSWORD }, Date.now());
       await app.deps.store.clients.create(client(CLIENT_ID, SECRET, [R1, R2], ['openid', 'profile', 'offline_access']));
       await app.deps.store.clients.create(client(MACHINE_ID, MACHINE_SECRET, [], ['openid']));
+      await app.deps.store.clients.create(client(FIRST_ID, FIRST_SECRET, [R1], ['openid'], true));
     });
     after(() => app.close());
 
@@ -159,6 +164,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     });
 
     it('a partner app without redirect URIs is refused like a wrong secret, and audited as invalid_client', T, async () => {
+      const signedIn = await lastSignIn();
       const ip = nextIp();
       const body = JSON.stringify({ ClientId: MACHINE_ID, ClientSecret: MACHINE_SECRET, Username: 'Op@Example.COM', Password: PASSWORD });
       const r = await send(body, 'application/json', { 'x-forwarded-for': ip });
@@ -168,6 +174,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
         { ip: audit.ip, userAgent: audit.userAgent, data: audit.data },
         { ip, userAgent: UA, data: { via: 'sag', email: 'op@example.com', reason: 'invalid_client', clientId: MACHINE_ID } },
       );
+      assert.equal(await lastSignIn(), signedIn, 'the right password behind a refused client is no sign-in');
+    });
+
+    it('a first-party app, even with its right secret, is refused like a wrong secret', T, async () => {
+      const signedIn = await lastSignIn();
+      const body = JSON.stringify({ ClientId: FIRST_ID, ClientSecret: FIRST_SECRET, Username: 'op@example.com', Password: PASSWORD });
+      const r = await send(body, 'application/json');
+      assert.deepEqual([r.status, r.text], [401, jsonError('invalid_credentials', INVALID)]);
+      assert.equal((await lastAudit('sign_in_failed')).data.reason, 'invalid_client');
+      assert.equal(await lastSignIn(), signedIn);
     });
 
     it('wrong passwords: audited as invalid_credentials, then the account locks with a 429 and Retry-After; elsewhere the owner signs in', T, async () => {
@@ -185,6 +201,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const lockedAudit = await lastAudit('sign_in_failed');
       assert.deepEqual([lockedAudit.data.reason, lockedAudit.userAgent], ['too_many_attempts', null]);
       assert.equal((await send(good({ Username: 'locked@example.com' }), 'application/json')).status, 200);
+    });
+
+    it('failed client checks from one address: 401 until the limit, then 429 with Retry-After', T, async () => {
+      const ip = nextIp();
+      // The operator's right password: only the client check fails, so only the client counters count.
+      const guess = good({ ClientSecret: 'a wrong secret' });
+      for (let i = 0; i < CLIENT_FAILURES_PER_SOURCE; i++) {
+        const r = await send(guess, 'application/json', { 'x-forwarded-for': ip });
+        assert.deepEqual([r.status, r.headers.get('retry-after')], [401, null], `attempt ${i + 1}`);
+      }
+      const limited = await send(guess, 'application/json', { 'x-forwarded-for': ip });
+      assert.deepEqual([limited.status, limited.text], [429, jsonError('too_many_attempts', 'Too many failed attempts. Try again later.')]);
+      assert.ok(Number(limited.headers.get('retry-after')) > 0, String(limited.headers.get('retry-after')));
+      assert.equal((await lastAudit('sign_in_failed')).data.reason, 'invalid_client');
     });
 
     it('refuses each bad input with its exact sentence and field, before any check', T, async () => {
