@@ -9,13 +9,15 @@
  * of the secret, a partner app without redirect URIs refused like a wrong
  * secret, a partner app without redirect URIs and a first-party app refused
  * like a wrong secret, no sign-in recorded when the code cannot be issued, the
- * audit entries' exact data and reason, and the account and client locks' 429.
+ * audit entries' exact data and reason, the account and client locks' 429, and
+ * a full hashing queue's 503 answered as itself.
  * sag.test.ts and sag-seed.test.ts cover the flows and the samples.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../testing/test-app.ts';
 import { createAccount } from '../../accounts/accounts.ts';
+import { HASH_BUSY_RETRY_AFTER, passwordHashing } from '../../accounts/hash-gate.ts';
 import type { ClientRecord } from '../../store/store.ts';
 import { CLIENT_FAILURES_PER_SOURCE } from '../../oauth/client-throttle.ts';
 import { REQUEST_NS, RESPONSE_NS } from './map.ts';
@@ -215,6 +217,26 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([limited.status, limited.text], [429, jsonError('too_many_attempts', 'Too many failed attempts. Try again later.')]);
       assert.ok(Number(limited.headers.get('retry-after')) > 0, String(limited.headers.get('retry-after')));
       assert.equal((await lastAudit('sign_in_failed')).data.reason, 'invalid_client');
+    });
+
+    it('a full hashing queue answers as itself (503 busy, Retry-After), with no failure audited', T, async () => {
+      const audited = (await app.store.audit.list({ kind: 'sign_in_failed' })).length;
+      // Every slot taken and the queue at its bound, by work that ends only when released (as hash-gate.test.ts does).
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const fill = Array.from({ length: passwordHashing.concurrency + passwordHashing.maxQueued }, () => passwordHashing.run(() => held));
+      let r: Sent;
+      try {
+        r = await send(good({ ClientSecret: 'a wrong secret' }), 'application/json');
+      } finally {
+        release();
+        await Promise.all(fill);
+      }
+      assert.deepEqual(
+        [r.status, r.headers.get('retry-after'), r.text],
+        [503, String(HASH_BUSY_RETRY_AFTER), jsonError('busy', 'The portal is handling many sign-ins right now. Try again in a moment.')],
+      );
+      assert.equal((await app.store.audit.list({ kind: 'sign_in_failed' })).length, audited);
     });
 
     it('refuses each bad input with its exact sentence and field, before any check', T, async () => {
