@@ -54,8 +54,14 @@ describe('pretty log lines', () => {
 
   it('writes an error as its message, then its stack without the first line', () => {
     const err = { type: 'Error', message: 'disk full', stack: 'Error: disk full\n    at a (x.ts:1)\n    at b (y.ts:2)' };
-    assert.equal(prettyLine(line({ level: 50, time: TIME, msg: 'failed', err }), false), '12:04:05 ERROR failed  err=disk full\n    at a (x.ts:1)\n    at b (y.ts:2)\n');
-    assert.equal(prettyLine(line({ level: 50, time: TIME, msg: 'failed', err: { stack: 5, message: 'm' } }), false), '12:04:05 ERROR failed  err={"stack":5,"message":"m"}\n');
+    assert.equal(
+      prettyLine(line({ level: 50, time: TIME, msg: 'failed', err }), false),
+      '12:04:05 ERROR failed  err=disk full\n    at a (x.ts:1)\n    at b (y.ts:2)\n',
+    );
+    assert.equal(
+      prettyLine(line({ level: 50, time: TIME, msg: 'failed', err: { stack: 5, message: 'm' } }), false),
+      '12:04:05 ERROR failed  err={"stack":5,"message":"m"}\n',
+    );
   });
 
   it('passes a line that is not JSON through, adding the newline only when missing', () => {

@@ -12,7 +12,14 @@ export const CSP =
 
 /** The six security headers of an answer, exactly: HSTS only when the portal is served over https. */
 export function assertSecurityHeaders(headers: Headers, https: boolean): void {
-  const names = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-opener-policy', 'strict-transport-security'];
+  const names = [
+    'content-security-policy',
+    'x-content-type-options',
+    'x-frame-options',
+    'referrer-policy',
+    'cross-origin-opener-policy',
+    'strict-transport-security',
+  ];
   assert.deepEqual(Object.fromEntries(names.map((n) => [n, headers.get(n)])), {
     'content-security-policy': CSP,
     'x-content-type-options': 'nosniff',

@@ -157,7 +157,8 @@ describe('SaG body: JSON', () => {
   });
 
   it('reads only top-level keys: the same names inside objects and arrays are not fields and not duplicates', () => {
-    const text = '{"x":{"Username":"in","a":[{"Password":"in"},"Username",{"y":{"Username":1}}]},"Username":"u","z":["Password",{"Password":2}],"Password":"p"}';
+    const text =
+      '{"x":{"Username":"in","a":[{"Password":"in"},"Username",{"y":{"Username":1}}]},"Username":"u","z":["Password",{"Password":2}],"Password":"p"}';
     assert.deepEqual(read(text, JSON_TYPE), { format: 'json', fields: { Username: 'u', Password: 'p' } });
     assert.deepEqual(read('{"a":[1,2],"b":{"c":1,"d":"Scope"},"Scope":"s"}', JSON_TYPE), { format: 'json', fields: { Scope: 's' } });
   });
@@ -184,10 +185,16 @@ describe('SaG body: JSON', () => {
   });
 
   it('reads the seed’s JSON sample', () => {
-    const seed = '{\n"ClientId": "o7p7zumt2qa5xfybvhepeyexg26ijdua",\n"ClientSecret": "aWw2ZnJ4ZGR3YWN1MDdobzZyc2llbng2d3Ayc29nZTc=",\n"Username": "user",\n"Password": "password"\n}';
+    const seed =
+      '{\n"ClientId": "o7p7zumt2qa5xfybvhepeyexg26ijdua",\n"ClientSecret": "aWw2ZnJ4ZGR3YWN1MDdobzZyc2llbng2d3Ayc29nZTc=",\n"Username": "user",\n"Password": "password"\n}';
     assert.deepEqual(read(seed, 'text/json'), {
       format: 'json',
-      fields: { ClientId: 'o7p7zumt2qa5xfybvhepeyexg26ijdua', ClientSecret: 'aWw2ZnJ4ZGR3YWN1MDdobzZyc2llbng2d3Ayc29nZTc=', Username: 'user', Password: 'password' },
+      fields: {
+        ClientId: 'o7p7zumt2qa5xfybvhepeyexg26ijdua',
+        ClientSecret: 'aWw2ZnJ4ZGR3YWN1MDdobzZyc2llbng2d3Ayc29nZTc=',
+        Username: 'user',
+        Password: 'password',
+      },
     });
   });
 });
@@ -195,7 +202,10 @@ describe('SaG body: JSON', () => {
 describe('SaG answer envelope', () => {
   it('is the seed’s JSON sample: StatusCode as the enum number, ErrorId null', () => {
     assert.deepEqual(RESPONSE_STATUS, { Ok: 0, Error: 1 });
-    assert.equal(toJson(ok('2j4ksda234kjsafdsaf14sfsdag1==')), '{"Header":{"Message":"","StatusCode":0,"Status":"Ok","ErrorId":null},"Body":{"AuthCode":"2j4ksda234kjsafdsaf14sfsdag1=="}}');
+    assert.equal(
+      toJson(ok('2j4ksda234kjsafdsaf14sfsdag1==')),
+      '{"Header":{"Message":"","StatusCode":0,"Status":"Ok","ErrorId":null},"Body":{"AuthCode":"2j4ksda234kjsafdsaf14sfsdag1=="}}',
+    );
     assert.equal(
       toJson(failure('invalid_client', 'No "such" client.')),
       '{"Header":{"Message":"No \\"such\\" client.","StatusCode":1,"Status":"Error","ErrorId":"invalid_client"},"Body":{"AuthCode":null}}',

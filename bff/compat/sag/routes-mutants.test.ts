@@ -245,8 +245,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
         [good({ ClientId: 'x'.repeat(201) }), 'application/json', 400, 'invalid_request', 'ClientId is too long.'],
         [good({ Username: 'op\u0000@example.com' }), 'application/json', 400, 'invalid_request', 'Username: must not contain a NUL character.'],
         [null, 'application/json', 400, 'invalid_request', 'The request body is not valid JSON.'],
-        [good(), 'text/plain', 415, 'unsupported_media_type', 'Send the request as application/json, application/xml (or text/xml) or application/x-www-form-urlencoded.'],
-        [good(), 'constructor', 415, 'unsupported_media_type', 'Send the request as application/json, application/xml (or text/xml) or application/x-www-form-urlencoded.'],
+        [
+          good(),
+          'text/plain',
+          415,
+          'unsupported_media_type',
+          'Send the request as application/json, application/xml (or text/xml) or application/x-www-form-urlencoded.',
+        ],
+        [
+          good(),
+          'constructor',
+          415,
+          'unsupported_media_type',
+          'Send the request as application/json, application/xml (or text/xml) or application/x-www-form-urlencoded.',
+        ],
       ];
       for (const [body, type, status, code, message] of cases) {
         const r = await send(body, type);
