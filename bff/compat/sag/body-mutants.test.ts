@@ -161,6 +161,8 @@ describe('SaG body: JSON', () => {
       '{"x":{"Username":"in","a":[{"Password":"in"},"Username",{"y":{"Username":1}}]},"Username":"u","z":["Password",{"Password":2}],"Password":"p"}';
     assert.deepEqual(read(text, JSON_TYPE), { format: 'json', fields: { Username: 'u', Password: 'p' } });
     assert.deepEqual(read('{"a":[1,2],"b":{"c":1,"d":"Scope"},"Scope":"s"}', JSON_TYPE), { format: 'json', fields: { Scope: 's' } });
+    // A top-level value that spells a field name is a value, not a key.
+    assert.deepEqual(read('{"Other": "Username", "Username":"u"}', JSON_TYPE), { format: 'json', fields: { Username: 'u' } });
   });
 
   it('refuses a duplicated key (JSON.parse would keep the last), in any case, naming it', () => {
