@@ -194,6 +194,7 @@ describe('SPA server: no build, personalise and embedded data', () => {
   let origin: string;
   let close: () => Promise<void>;
   let noBuild: { origin: string; close: () => Promise<void> };
+  let empty: string;
   let calls = 0;
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'portal-spa-e-'));
@@ -217,13 +218,14 @@ describe('SPA server: no build, personalise and embedded data', () => {
       ],
     };
     ({ origin, close } = await serve(spaApp(root, options)));
-    const empty = mkdtempSync(join(tmpdir(), 'portal-spa-none-'));
+    empty = mkdtempSync(join(tmpdir(), 'portal-spa-none-'));
     noBuild = await serve(spaApp(empty, { embeds: options.embeds }));
   });
   after(async () => {
     await close();
     await noBuild.close();
     rmSync(root, { recursive: true, force: true });
+    rmSync(empty, { recursive: true, force: true });
   });
 
   it('escapes <, >, & and the line separators in script JSON, and JSON.parse gives the value back', () => {
