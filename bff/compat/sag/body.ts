@@ -19,13 +19,14 @@ export interface ParsedBody {
   fields: Map<string, string | null>;
 }
 
-const TYPES: Record<string, Format> = {
-  'application/json': 'json',
-  'text/json': 'json',
-  'application/xml': 'xml',
-  'text/xml': 'xml',
-  'application/x-www-form-urlencoded': 'form',
-};
+/** A Map, not an object literal: `constructor` or `__proto__` as a type must not find Object's own members. */
+const TYPES = new Map<string, Format>([
+  ['application/json', 'json'],
+  ['text/json', 'json'],
+  ['application/xml', 'xml'],
+  ['text/xml', 'xml'],
+  ['application/x-www-form-urlencoded', 'form'],
+]);
 
 /** The request format named by a Content-Type header, or null when unsupported. */
 export function formatOf(contentType: string | undefined): { format: Format | null; charset: string | null } {
@@ -35,7 +36,7 @@ export function formatOf(contentType: string | undefined): { format: Format | nu
     const m = /^\s*charset\s*=\s*"?([^";\s]*)"?\s*$/i.exec(p);
     if (m) charset = m[1]!.toLowerCase();
   }
-  return { format: TYPES[type.trim().toLowerCase()] ?? null, charset };
+  return { format: TYPES.get(type.trim().toLowerCase()) ?? null, charset };
 }
 
 const unsupported = () =>
