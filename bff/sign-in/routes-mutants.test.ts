@@ -118,27 +118,62 @@ for (const db of ['sqlite', 'postgres'] as const) {
       return res.json();
     };
 
-    it('describes the sign-in screen: the app, the login hint, no user yet, the requested scopes; sign-up only when asked', T, async () => {
+    it('consents: required scopes kept, unticked ones declined, merged over two visits, audited; denial audited and sent back', T, async () => {
+      const { email, user } = await account();
       const agent = new Agent(app.url);
-      const uid = await atInteraction(agent, '/bff/login?returnTo=/account&login_hint=Hint%40Example.com');
-      assert.deepEqual(await screenOf(agent, uid), screen(uid, { loginHint: 'Hint@Example.com' }));
-      const plain = new Agent(app.url);
-      const uid2 = await atInteraction(plain, '/bff/login?returnTo=/account');
-      assert.deepEqual(await screenOf(plain, uid2), screen(uid2, {}));
-      // A partner's request: not first party; its sign-up screen when it asks for one.
-      const p = new Agent(app.url);
-      const { uid: pu } = await partnerStart(p, 'openid email', { portal_screen: 'sign-up' });
+      const first = await partnerStart(agent, 'openid profile email');
+      const consentAt = await next(agent, await agent.api('POST', `/bff/interaction/${first.uid}/login`, { email, password: PASSWORD }));
+      const cu = consentAt.pathname.split('/')[2]!;
       assert.deepEqual(
-        await screenOf(p, pu),
-        screen(pu, {
-          client: { clientId: partner.clientId, name: 'Routes Partner', logoUrl: null, firstParty: false },
-          screen: 'sign-up',
-          scopes: [SCOPES[0], SCOPES[2]].map((s) => ({ ...s, previouslyGranted: false })),
-        }),
+        (await screenOf(agent, cu)).scopes,
+        SCOPES.map((s) => ({ ...s, previouslyGranted: false })),
       );
-      const other = new Agent(app.url);
-      const { uid: ou } = await partnerStart(other, 'openid', { portal_screen: 'sign-in' });
-      assert.equal((await screenOf(other, ou)).screen, 'sign-in');
+      const deny = await agent.api('POST', `/bff/interaction/${cu}/deny`, {}, { 'user-agent': UA });
+      const back = await next(agent, deny);
+      assert.equal(back.origin + back.pathname, PARTNER_REDIRECT);
+      assert.deepEqual([...back.searchParams.keys()], ['error', 'error_description', 'state', 'iss']);
+      assert.equal(back.searchParams.get('error'), 'access_denied');
+      assert.equal(back.searchParams.get('error_description'), 'The user denied access to the app.');
+      assert.deepEqual(await lastAudit('consent_denied'), {
+        actorId: user.id,
+        subjectId: user.id,
+        ip: '127.0.0.1',
+        userAgent: UA,
+        data: { clientId: partner.clientId },
+      });
+
+      const second = await partnerStart(agent, 'openid profile email');
+      const sc = second.uid;
+      const given = await agent.api('POST', `/bff/interaction/${sc}/consent`, { scopes: ['email'] }, { 'user-agent': UA });
+      const end = await next(agent, given);
+      const tokens = await oidc.authorizationCodeGrant(partner.config, end, { pkceCodeVerifier: second.verifier, expectedState: second.state });
+      assert.equal(tokens.scope, 'openid email');
+      assert.deepEqual(await lastAudit('consent_given'), {
+        actorId: user.id,
+        subjectId: user.id,
+        ip: '127.0.0.1',
+        userAgent: UA,
+        data: { clientId: partner.clientId, allowed: ['openid', 'email'], declined: ['profile'] },
+      });
+      const row1 = (await app.store.consents.find(user.id, partner.clientId))!;
+      assert.deepEqual(row1.scopes, ['openid', 'email', '!profile']);
+      assert.equal(row1.grantedAt, row1.updatedAt);
+
+      const third = await partnerStart(agent, 'openid profile email', { prompt: 'consent' });
+      // Asked again (prompt=consent): everything was decided, so nothing counts as missing and all is kept,
+      // the scope declined before included: its grant no longer rejects it.
+      assert.deepEqual(
+        (await screenOf(agent, third.uid)).scopes,
+        SCOPES.map((s) => ({ ...s, previouslyGranted: true })),
+      );
+      const again = await next(agent, await agent.api('POST', `/bff/interaction/${third.uid}/consent`, { scopes: ['profile'] }));
+      const more = await oidc.authorizationCodeGrant(partner.config, again, { pkceCodeVerifier: third.verifier, expectedState: third.state });
+      assert.equal(more.scope, 'openid email profile');
+      const row2 = (await app.store.consents.find(user.id, partner.clientId))!;
+      assert.deepEqual(row2.scopes, ['openid', 'email', 'profile']);
+      assert.equal(row2.grantedAt, row1.grantedAt);
+      assert.equal(row2.grantId, row1.grantId, "the same grant, this sign-in session's");
+      assert.deepEqual((await lastAudit('consent_given')).data, { clientId: partner.clientId, allowed: ['openid', 'profile', 'email'], declined: [] });
     });
 
     it('signs in with a password: audited with the address and agent; amr pwd; a consent step refuses a password', T, async () => {
@@ -195,6 +230,49 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await auditCount('sign_in_failed'), before + 3);
       const imp = await agent.api('POST', `/bff/interaction/${uid}/impersonate`, {});
       assert.deepEqual(await errorBody(imp), { status: 400, body: { error: 'wrong_prompt', message: 'This step is not an impersonation.' } });
+    });
+
+    it('emails a sign-in code: same answer, audited failure, trimmed code, amr email; not before asking', T, async () => {
+      const { email, user } = await account();
+      const agent = new Agent(app.url);
+      const { uid, verifier, state } = await partnerStart(agent, 'openid');
+      const early = await agent.api('POST', `/bff/interaction/${uid}/email-code/verify`, { code: '123456' });
+      assert.deepEqual(await errorBody(early), {
+        status: 400,
+        body: { error: 'wrong_prompt', message: 'This sign-in is not waiting for an emailed code. Ask for one first.' },
+      });
+      const asked = await agent.api('POST', `/bff/interaction/${uid}/email-code`, { email });
+      assert.deepEqual(await errorBody(asked), { status: 200, body: { next: 'email_code', email, message: CODE_SENT_MESSAGE } });
+      assert.deepEqual((await screenOf(agent, uid)).emailCode, { email });
+      const mail = await mailText(email, 1);
+      assert.ok(mail.includes(`${app.config.publicUrl}/interaction/${uid}#code=`), mail);
+      const code = codeIn(mail);
+      const wrong = await agent.api(
+        'POST',
+        `/bff/interaction/${uid}/email-code/verify`,
+        { code: code === '000000' ? '111111' : '000000' },
+        { 'user-agent': UA },
+      );
+      assert.equal(wrong.status, 400);
+      assert.deepEqual(await lastAudit('sign_in_failed'), {
+        actorId: null,
+        subjectId: null,
+        ip: '127.0.0.1',
+        userAgent: UA,
+        data: { email, reason: 'invalid_code', method: 'email_code', clientId: partner.clientId },
+      });
+      const consentAt = await next(agent, await agent.api('POST', `/bff/interaction/${uid}/email-code/verify`, { code: ` ${code} ` }, { 'user-agent': UA }));
+      assert.deepEqual(await lastAudit('sign_in'), {
+        actorId: user.id,
+        subjectId: user.id,
+        ip: '127.0.0.1',
+        userAgent: UA,
+        data: { method: 'email_code', clientId: partner.clientId },
+      });
+      const cu = consentAt.pathname.split('/')[2]!;
+      const end = await next(agent, await agent.api('POST', `/bff/interaction/${cu}/consent`, { scopes: [] }));
+      const tokens = await oidc.authorizationCodeGrant(partner.config, end, { pkceCodeVerifier: verifier, expectedState: state });
+      assert.deepEqual(tokens.claims()!.amr, ['email']);
     });
 
     it('asks an unverified account for its emailed code (trimmed); a reloaded screen knows; resend and the link then continue', T, async () => {
@@ -258,49 +336,6 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(tokens.claims()!.amr, ['pwd']);
     });
 
-    it('emails a sign-in code: same answer, audited failure, trimmed code, amr email; not before asking', T, async () => {
-      const { email, user } = await account();
-      const agent = new Agent(app.url);
-      const { uid, verifier, state } = await partnerStart(agent, 'openid');
-      const early = await agent.api('POST', `/bff/interaction/${uid}/email-code/verify`, { code: '123456' });
-      assert.deepEqual(await errorBody(early), {
-        status: 400,
-        body: { error: 'wrong_prompt', message: 'This sign-in is not waiting for an emailed code. Ask for one first.' },
-      });
-      const asked = await agent.api('POST', `/bff/interaction/${uid}/email-code`, { email });
-      assert.deepEqual(await errorBody(asked), { status: 200, body: { next: 'email_code', email, message: CODE_SENT_MESSAGE } });
-      assert.deepEqual((await screenOf(agent, uid)).emailCode, { email });
-      const mail = await mailText(email, 1);
-      assert.ok(mail.includes(`${app.config.publicUrl}/interaction/${uid}#code=`), mail);
-      const code = codeIn(mail);
-      const wrong = await agent.api(
-        'POST',
-        `/bff/interaction/${uid}/email-code/verify`,
-        { code: code === '000000' ? '111111' : '000000' },
-        { 'user-agent': UA },
-      );
-      assert.equal(wrong.status, 400);
-      assert.deepEqual(await lastAudit('sign_in_failed'), {
-        actorId: null,
-        subjectId: null,
-        ip: '127.0.0.1',
-        userAgent: UA,
-        data: { email, reason: 'invalid_code', method: 'email_code', clientId: partner.clientId },
-      });
-      const consentAt = await next(agent, await agent.api('POST', `/bff/interaction/${uid}/email-code/verify`, { code: ` ${code} ` }, { 'user-agent': UA }));
-      assert.deepEqual(await lastAudit('sign_in'), {
-        actorId: user.id,
-        subjectId: user.id,
-        ip: '127.0.0.1',
-        userAgent: UA,
-        data: { method: 'email_code', clientId: partner.clientId },
-      });
-      const cu = consentAt.pathname.split('/')[2]!;
-      const end = await next(agent, await agent.api('POST', `/bff/interaction/${cu}/consent`, { scopes: [] }));
-      const tokens = await oidc.authorizationCodeGrant(partner.config, end, { pkceCodeVerifier: verifier, expectedState: state });
-      assert.deepEqual(tokens.claims()!.amr, ['email']);
-    });
-
     it('holds a password sign-in for the second factor an account has; a reloaded screen knows', T, async () => {
       const { email } = await account();
       await enrolTotp(await signedInAgent(app.url, email, PASSWORD), email);
@@ -311,61 +346,27 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await screenOf(agent, uid), screen(uid, { secondFactor: { factors: ['totp', 'recovery_code'] } }));
     });
 
-    it('consents: required scopes kept, unticked ones declined, merged over two visits, audited; denial audited and sent back', T, async () => {
-      const { email, user } = await account();
+    it('describes the sign-in screen: the app, the login hint, no user yet, the requested scopes; sign-up only when asked', T, async () => {
       const agent = new Agent(app.url);
-      const first = await partnerStart(agent, 'openid profile email');
-      const consentAt = await next(agent, await agent.api('POST', `/bff/interaction/${first.uid}/login`, { email, password: PASSWORD }));
-      const cu = consentAt.pathname.split('/')[2]!;
+      const uid = await atInteraction(agent, '/bff/login?returnTo=/account&login_hint=Hint%40Example.com');
+      assert.deepEqual(await screenOf(agent, uid), screen(uid, { loginHint: 'Hint@Example.com' }));
+      const plain = new Agent(app.url);
+      const uid2 = await atInteraction(plain, '/bff/login?returnTo=/account');
+      assert.deepEqual(await screenOf(plain, uid2), screen(uid2, {}));
+      // A partner's request: not first party; its sign-up screen when it asks for one.
+      const p = new Agent(app.url);
+      const { uid: pu } = await partnerStart(p, 'openid email', { portal_screen: 'sign-up' });
       assert.deepEqual(
-        (await screenOf(agent, cu)).scopes,
-        SCOPES.map((s) => ({ ...s, previouslyGranted: false })),
+        await screenOf(p, pu),
+        screen(pu, {
+          client: { clientId: partner.clientId, name: 'Routes Partner', logoUrl: null, firstParty: false },
+          screen: 'sign-up',
+          scopes: [SCOPES[0], SCOPES[2]].map((s) => ({ ...s, previouslyGranted: false })),
+        }),
       );
-      const deny = await agent.api('POST', `/bff/interaction/${cu}/deny`, {}, { 'user-agent': UA });
-      const back = await next(agent, deny);
-      assert.equal(back.origin + back.pathname, PARTNER_REDIRECT);
-      assert.deepEqual([...back.searchParams.keys()], ['error', 'error_description', 'state', 'iss']);
-      assert.equal(back.searchParams.get('error'), 'access_denied');
-      assert.equal(back.searchParams.get('error_description'), 'The user denied access to the app.');
-      assert.deepEqual(await lastAudit('consent_denied'), {
-        actorId: user.id,
-        subjectId: user.id,
-        ip: '127.0.0.1',
-        userAgent: UA,
-        data: { clientId: partner.clientId },
-      });
-
-      const second = await partnerStart(agent, 'openid profile email');
-      const sc = second.uid;
-      const given = await agent.api('POST', `/bff/interaction/${sc}/consent`, { scopes: ['email'] }, { 'user-agent': UA });
-      const end = await next(agent, given);
-      const tokens = await oidc.authorizationCodeGrant(partner.config, end, { pkceCodeVerifier: second.verifier, expectedState: second.state });
-      assert.equal(tokens.scope, 'openid email');
-      assert.deepEqual(await lastAudit('consent_given'), {
-        actorId: user.id,
-        subjectId: user.id,
-        ip: '127.0.0.1',
-        userAgent: UA,
-        data: { clientId: partner.clientId, allowed: ['openid', 'email'], declined: ['profile'] },
-      });
-      const row1 = (await app.store.consents.find(user.id, partner.clientId))!;
-      assert.deepEqual(row1.scopes, ['openid', 'email', '!profile']);
-      assert.equal(row1.grantedAt, row1.updatedAt);
-
-      const third = await partnerStart(agent, 'openid profile email', { prompt: 'consent' });
-      // Asked again (prompt=consent): everything was decided, so nothing counts as missing and all is kept,
-      // the scope declined before included: its grant no longer rejects it.
-      assert.deepEqual(
-        (await screenOf(agent, third.uid)).scopes,
-        SCOPES.map((s) => ({ ...s, previouslyGranted: true })),
-      );
-      const again = await next(agent, await agent.api('POST', `/bff/interaction/${third.uid}/consent`, { scopes: ['profile'] }));
-      const more = await oidc.authorizationCodeGrant(partner.config, again, { pkceCodeVerifier: third.verifier, expectedState: third.state });
-      assert.equal(more.scope, 'openid email profile');
-      const row2 = (await app.store.consents.find(user.id, partner.clientId))!;
-      assert.deepEqual(row2.scopes, ['openid', 'email', 'profile']);
-      assert.equal(row2.grantedAt, row1.grantedAt);
-      assert.deepEqual((await lastAudit('consent_given')).data, { clientId: partner.clientId, allowed: ['openid', 'profile', 'email'], declined: [] });
+      const other = new Agent(app.url);
+      const { uid: ou } = await partnerStart(other, 'openid', { portal_screen: 'sign-in' });
+      assert.equal((await screenOf(other, ou)).screen, 'sign-in');
     });
   });
 }
