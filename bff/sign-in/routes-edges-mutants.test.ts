@@ -3,7 +3,8 @@
  * where mutation testing (docs/mutation.md) asks for it: an impersonation's own step (its screen, the
  * sign-in steps refusing it, and consent to a partner refused while impersonating), denial before
  * anyone signed in (audited without an actor), an app deleted while its sign-in was open, and the
- * screen of a sign-in waiting for a new password. Through the real app, provider and database, on
+ * screen of a sign-in waiting for a new password; a password refused because hashing is saturated is
+ * no failed attempt (not audited); an account deleted while its email verification waits. Through the real app, provider and database, on
  * SQLite and PostgreSQL.
  */
 import { describe, it, before, after } from 'node:test';
@@ -14,6 +15,7 @@ import { Agent, signedInAgent } from '../testing/agent.ts';
 import { PARTNER_REDIRECT, testPartner, type TestPartner } from '../testing/partner.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import type { User } from '../store/store.ts';
+import { passwordHashing } from '../accounts/hash-gate.ts';
 
 const PASSWORD = 'a long enough passphrase 9';
 const UA = 'SignInEdgesTest/1.0';
@@ -128,6 +130,45 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await answer(res), { status: 200, body: { next: 'new_password', email: hire.email } });
       const screen = (await (await agent.api('GET', `/bff/interaction/${uid}`)).json()) as Record<string, unknown>;
       assert.deepEqual([screen.prompt, screen.newPassword, screen.secondFactor, screen.verifyEmail], ['login', { email: hire.email }, undefined, undefined]);
+    });
+
+    it('a sign-in refused because password hashing is saturated (503 busy) is not audited as a failure', T, async () => {
+      const agent = new Agent(app.url);
+      const uid = await atInteraction(agent, '/bff/login?returnTo=/account');
+      const before = (await app.store.audit.list({ kind: 'sign_in_failed' })).length;
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const fill = Array.from({ length: passwordHashing.concurrency + passwordHashing.maxQueued }, () => passwordHashing.run(() => held));
+      let res: Response;
+      try {
+        res = await agent.api('POST', `/bff/interaction/${uid}/login`, { email: user.email, password: 'not the password at all' });
+      } finally {
+        release();
+        await Promise.all(fill);
+      }
+      assert.equal(res.status, 503);
+      assert.equal((await res.json()).error, 'busy');
+      assert.equal((await app.store.audit.list({ kind: 'sign_in_failed' })).length, before);
+      // A checked wrong password is.
+      const wrong = await agent.api('POST', `/bff/interaction/${uid}/login`, { email: user.email, password: 'not the password at all' });
+      assert.equal(wrong.status, 401);
+      assert.equal((await app.store.audit.list({ kind: 'sign_in_failed' })).length, before + 1);
+    });
+
+    it('an account deleted while its email verification waits: resend and continue say the sign-in is not waiting', T, async () => {
+      const gone = await createAccount(app.store, { email: `gone-${db}@example.com`, password: PASSWORD, emailVerified: false }, Date.now());
+      const agent = new Agent(app.url);
+      const uid = await atInteraction(agent, '/bff/login?returnTo=/account');
+      const res = await agent.api('POST', `/bff/interaction/${uid}/login`, { email: gone.email, password: PASSWORD });
+      assert.deepEqual(await answer(res), { status: 200, body: { next: 'verify_email', email: gone.email } });
+      assert.deepEqual(await app.store.users.delete(gone.id), { ok: true });
+      for (const step of ['verify-email/resend', 'verify-email/continue']) {
+        assert.deepEqual(
+          await answer(await agent.api('POST', `/bff/interaction/${uid}/${step}`, {})),
+          { status: 400, body: { error: 'wrong_prompt', message: 'This sign-in is not waiting for an email code. Sign in again.' } },
+          step,
+        );
+      }
     });
   });
 }
