@@ -4,7 +4,8 @@
  * sign-in steps refusing it, and consent to a partner refused while impersonating), denial before
  * anyone signed in (audited without an actor), an app deleted while its sign-in was open, and the
  * screen of a sign-in waiting for a new password; a password refused because hashing is saturated is
- * no failed attempt (not audited); an account deleted while its email verification waits. Through the real app, provider and database, on
+ * no failed attempt (not audited); an account deleted while its email verification waits; and a
+ * finished sign-in (a password, a verified email) remembered by the provider's session cookie. Through the real app, provider and database, on
  * SQLite and PostgreSQL.
  */
 import { describe, it, before, after } from 'node:test';
@@ -169,6 +170,33 @@ for (const db of ['sqlite', 'postgres'] as const) {
           step,
         );
       }
+    });
+
+    it("a sign-in finished by a password, or by continuing once the email is verified, is remembered (the provider's cookie persists)", T, async () => {
+      const remembered = (agent: Agent) => {
+        const op = agent.jar.get('portal_op');
+        assert.ok(op, 'the provider session cookie');
+        return /expires=|max-age=/i.test(op.attrs);
+      };
+      const byPassword = new Agent(app.url);
+      const uid = await atInteraction(byPassword, '/bff/login?returnTo=/account');
+      const res = await byPassword.api('POST', `/bff/interaction/${uid}/login`, { email: user.email, password: PASSWORD });
+      assert.equal(res.status, 200);
+      const { url } = await byPassword.follow(((await res.json()) as { redirectTo: string }).redirectTo);
+      assert.equal(url.pathname, '/account');
+      assert.equal(remembered(byPassword), true);
+
+      const later = await createAccount(app.store, { email: `later-${db}@example.com`, password: PASSWORD, emailVerified: false }, Date.now());
+      const byLink = new Agent(app.url);
+      const lu = await atInteraction(byLink, '/bff/login?returnTo=/account');
+      const waiting = await byLink.api('POST', `/bff/interaction/${lu}/login`, { email: later.email, password: PASSWORD });
+      assert.deepEqual(await answer(waiting), { status: 200, body: { next: 'verify_email', email: later.email } });
+      await app.store.users.update(later.id, { emailVerified: true }, Date.now());
+      const done = await byLink.api('POST', `/bff/interaction/${lu}/verify-email/continue`, {});
+      assert.equal(done.status, 200);
+      const { url: landed } = await byLink.follow(((await done.json()) as { redirectTo: string }).redirectTo);
+      assert.equal(landed.pathname, '/account');
+      assert.equal(remembered(byLink), true);
     });
   });
 }
