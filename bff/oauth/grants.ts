@@ -29,6 +29,16 @@ export function applyScopes(grant: Grant, allowed: string[], declined: string[])
   if (allowed.length) {
     grant.addOIDCScope(allowed.join(' '));
     grant.addResourceScope(PORTAL_RESOURCE, allowed.join(' '));
+    // oidc-provider leaves out a rejected scope even when it is added again: one declined before
+    // and allowed now is taken off the rejected lists, or the grant keeps refusing it.
+    const rejected = grant.rejected;
+    const keep = (scope: string | undefined) =>
+      (scope ?? '')
+        .split(' ')
+        .filter((s) => s && !allowed.includes(s))
+        .join(' ');
+    if (rejected?.openid?.scope) rejected.openid.scope = keep(rejected.openid.scope);
+    if (rejected?.resources?.[PORTAL_RESOURCE]) rejected.resources[PORTAL_RESOURCE] = keep(rejected.resources[PORTAL_RESOURCE]);
   }
   if (declined.length) {
     grant.rejectOIDCScope(declined.join(' '));

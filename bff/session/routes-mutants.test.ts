@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
-import { sessionRow } from '../impersonation/test-helpers.ts';
+import { impersonate, sessionRow } from '../impersonation/test-helpers.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -22,6 +22,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     before(async () => {
       app = await startTestApp({ db });
       userId = (await createAccount(app.store, { email: 'rob@example.com', password: PASSWORD, name: 'Rob Roe' }, Date.now())).id;
+      await createAccount(app.store, { email: 'root@example.com', password: PASSWORD, name: 'Root', role: 'admin' }, Date.now());
     });
     after(() => app.close());
 
@@ -55,6 +56,36 @@ for (const db of ['sqlite', 'postgres'] as const) {
         impersonation: null,
         secondFactorSetupRequired: false,
       });
+    });
+
+    it('passes a login hint on, cut to 320 characters, and only a single one', { timeout: 20000 }, async () => {
+      const hintAt = async (query: string) => {
+        const agent = new Agent(app.url);
+        const { url } = await agent.follow(`/bff/login?${query}`, (u) => u.pathname.startsWith('/interaction/'));
+        const uid = url.pathname.split('/')[2]!;
+        return ((await (await agent.api('GET', `/bff/interaction/${uid}`)).json()) as { loginHint: string | null }).loginHint;
+      };
+      const long = `${'a'.repeat(330)}@example.com`;
+      assert.equal(await hintAt(`login_hint=${long}`), long.slice(0, 320));
+      assert.equal(await hintAt('login_hint=one%40example.com&login_hint=two%40example.com'), null);
+      assert.equal(await hintAt('returnTo=/account'), null);
+    });
+
+    it("shows an impersonation's public facts only, and never asks the impersonated user to set up a second factor", { timeout: 30000 }, async () => {
+      const admin = await signedInAgent(app.url, 'root@example.com', PASSWORD);
+      const reason = 'Customer asked for help with billing settings';
+      assert.equal((await impersonate(admin, { userId, reason })).status, 200);
+      const row = await sessionRow(app, admin);
+      const imp = row.data.impersonation as Record<string, unknown>;
+      const res = await admin.api('GET', '/bff/session');
+      assert.deepEqual(await res.json(), {
+        authenticated: true,
+        user: { id: userId, email: 'rob@example.com', name: 'Rob Roe', role: 'user' },
+        expiresAt: row.expiresAt,
+        impersonation: { id: imp.id, impersonator: imp.impersonator, reason, expiresAt: imp.expiresAt },
+        secondFactorSetupRequired: false,
+      });
+      assert.ok(Object.keys(imp).length > 4, `the row holds more than is shown: ${Object.keys(imp).join(',')}`);
     });
 
     it('refuses a callback without a transaction, and a transaction used twice', async () => {
