@@ -278,6 +278,24 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal((await redeemCode(store, t.id, 'p-red', t.code, T0, expired)).id, t.id);
       });
 
+      it('a wrong code against a token of another purpose is expired and counts nothing', async () => {
+        const t = await withCode('p-red-other');
+        assert.ok(await isExpired(redeemCode(store, t.id, 'p-red', wrong(t.code), T0, expired)));
+        assert.equal((await store.oneTimeTokens.find(t.id))!.attempts, 0);
+      });
+
+      it('two redemptions of one code at once: one gets the token, the other is expired', async () => {
+        const t = await withCode();
+        const results = await Promise.allSettled([
+          redeemCode(store, t.id, 'p-red', t.code, T0, expired),
+          redeemCode(store, t.id, 'p-red', t.code, T0, expired),
+        ]);
+        assert.deepEqual(
+          results.map((r) => (r.status === 'fulfilled' ? `token ${r.value?.id === t.id}` : r.reason instanceof Expired ? 'expired' : String(r.reason))).sort(),
+          ['expired', 'token true'],
+        );
+      });
+
       it('a token without a code takes none', async () => {
         const t = await issueToken(store, { purpose: 'p-red', userId: null, email: 'n@example.com', ttlMs: 10_000 }, T0);
         assert.deepEqual(await thrown(redeemCode(store, sha256(t.secret), 'p-red', '000000', T0, expired)), {
