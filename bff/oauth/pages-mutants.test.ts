@@ -96,6 +96,10 @@ describe('pages: errors', () => {
     server_error: 'Something went wrong on our side. Please try again.',
     temporarily_unavailable: 'The portal cannot reach its database right now. Please try again in a moment.',
     invalid_scope: 'The sign-in request could not be completed.',
+    // Names of Object.prototype's members are unknown codes too, not its functions' source.
+    constructor: 'The sign-in request could not be completed.',
+    toString: 'The sign-in request could not be completed.',
+    ['__proto__']: 'The sign-in request could not be completed.',
   };
   for (const [code, sentence] of Object.entries(friendly)) {
     it(`${code}: its sentence, the code and the description`, () => {

@@ -59,7 +59,8 @@ const FRIENDLY: Record<string, string> = {
 };
 
 export function errorPage(code: string, description: string | undefined, publicUrl: string): string {
-  const friendly = FRIENDLY[code] ?? 'The sign-in request could not be completed.';
+  // Own keys only: a code such as `constructor` must not find Object.prototype's function.
+  const friendly = Object.hasOwn(FRIENDLY, code) ? FRIENDLY[code] : 'The sign-in request could not be completed.';
   const detail = (description ?? '').replace(/[\r\n\t]/g, ' ');
   return htmlPage(
     'Sign-in error',
