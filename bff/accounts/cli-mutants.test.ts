@@ -10,13 +10,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { withTempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL, TEST_SECRETS_ENV } from '../testing/test-app.ts';
+import { TEST_SECRETS_ENV } from '../testing/test-app.ts';
+import { openTempStore as tempStore } from '../testing/temp-store.ts';
 import { startInbox, type Inbox } from '../testing/smtp-inbox.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import { createLogger } from '../http/logger.ts';
@@ -30,31 +26,6 @@ import { USER_MAIL_USAGE, runUserMailCommand, sendAccountInvitation } from './cl
 
 const PUBLIC_URL = 'https://portal.example.test';
 const FROM = '"Acme Portal" <portal@acme.test>';
-
-async function tempStore(db: 'sqlite' | 'postgres'): Promise<{ store: Store; drop: () => Promise<void> }> {
-  if (db === 'postgres') {
-    const schema = await withTempPgSchema(PG_URL);
-    const store = await openStore(schema.url);
-    await store.migrate();
-    return {
-      store,
-      drop: async () => {
-        await store.close();
-        await schema.drop();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'portal-cli-'));
-  const store = await openStore(`sqlite:${join(dir, 'portal.db')}`);
-  await store.migrate();
-  return {
-    store,
-    drop: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function thrown(p: Promise<unknown>): Promise<unknown> {
   try {

@@ -10,13 +10,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { withTempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL, TEST_SECRETS_ENV } from '../testing/test-app.ts';
+import { TEST_SECRETS_ENV } from '../testing/test-app.ts';
+import { openTempStore as tempStore } from '../testing/temp-store.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import { createAudit, type Audit } from '../audit/audit.ts';
 import { AppError } from '../http/errors.ts';
@@ -28,31 +24,6 @@ const PUBLIC_URL = 'https://portal.example.test';
 const INVALID = 'This invitation link has expired or was already used. Ask whoever invited you for a new one.';
 const GOOD = 'a brand new long passphrase 2';
 const gone = { code: 'invitation_invalid', status: 410, message: INVALID, fields: undefined };
-
-async function tempStore(db: 'sqlite' | 'postgres'): Promise<{ store: Store; drop: () => Promise<void> }> {
-  if (db === 'postgres') {
-    const schema = await withTempPgSchema(PG_URL);
-    const store = await openStore(schema.url);
-    await store.migrate();
-    return {
-      store,
-      drop: async () => {
-        await store.close();
-        await schema.drop();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'portal-invite-'));
-  const store = await openStore(`sqlite:${join(dir, 'portal.db')}`);
-  await store.migrate();
-  return {
-    store,
-    drop: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function thrown(p: Promise<unknown>): Promise<unknown> {
   try {

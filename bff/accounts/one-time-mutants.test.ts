@@ -11,13 +11,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { withTempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL } from '../testing/test-app.ts';
+import { openTempStore as tempStore } from '../testing/temp-store.ts';
 import { AppError } from '../http/errors.ts';
 import { admitMailRequest, codeHashFor, issueToken, liveToken, MAX_CODE_TRIES, redeemCode, sha256 } from './one-time.ts';
 
@@ -25,31 +20,6 @@ const WINDOW = 15 * 60_000;
 const T0 = 1_800_000_000_000;
 
 /** A migrated store on a temp SQLite file or a temp PostgreSQL schema, and how to drop it. */
-async function tempStore(db: 'sqlite' | 'postgres'): Promise<{ store: Store; drop: () => Promise<void> }> {
-  if (db === 'postgres') {
-    const schema = await withTempPgSchema(PG_URL);
-    const store = await openStore(schema.url);
-    await store.migrate();
-    return {
-      store,
-      drop: async () => {
-        await store.close();
-        await schema.drop();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'portal-one-time-'));
-  const store = await openStore(`sqlite:${join(dir, 'portal.db')}`);
-  await store.migrate();
-  return {
-    store,
-    drop: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** What a call threw (an AppError's code, status, message, fields, retryAfter), or 'none'. */
 async function thrown(p: Promise<unknown>): Promise<unknown> {
   try {

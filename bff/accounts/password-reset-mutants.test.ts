@@ -12,13 +12,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../store/open-store.ts';
 import type { Store, User } from '../store/store.ts';
-import { withTempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL, TEST_SECRETS_ENV } from '../testing/test-app.ts';
+import { TEST_SECRETS_ENV } from '../testing/test-app.ts';
+import { openTempStore as tempStore } from '../testing/temp-store.ts';
 import { startInbox, type Inbox } from '../testing/smtp-inbox.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import { createLogger } from '../http/logger.ts';
@@ -43,34 +39,6 @@ import {
 const PUBLIC_URL = 'https://portal.example.test';
 const INVALID = 'This password reset link has expired or was already used. Ask for a new one from the sign-in screen.';
 const GOOD = 'a brand new long passphrase 2';
-
-async function tempStore(db: 'sqlite' | 'postgres'): Promise<{ store: Store; url: string; drop: () => Promise<void> }> {
-  if (db === 'postgres') {
-    const schema = await withTempPgSchema(PG_URL);
-    const store = await openStore(schema.url);
-    await store.migrate();
-    return {
-      store,
-      url: schema.url,
-      drop: async () => {
-        await store.close();
-        await schema.drop();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'portal-reset-'));
-  const url = `sqlite:${join(dir, 'portal.db')}`;
-  const store = await openStore(url);
-  await store.migrate();
-  return {
-    store,
-    url,
-    drop: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function thrown(p: Promise<unknown>): Promise<unknown> {
   try {

@@ -9,13 +9,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { withTempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL } from '../testing/test-app.ts';
+import { openTempStore as tempStore } from '../testing/temp-store.ts';
 import { AppError } from '../http/errors.ts';
 import { findBySignInName, normaliseUsername, setUsername, usernameProblem } from './usernames.ts';
 
@@ -23,34 +19,6 @@ const PROBLEM = 'A username has 1 to 64 letters, digits, dots, hyphens or unders
 const T0 = 1_800_000_000_000;
 
 /** A migrated store on a temp SQLite file or a temp PostgreSQL schema, and how to drop it. */
-async function tempStore(db: 'sqlite' | 'postgres'): Promise<{ store: Store; url: string; drop: () => Promise<void> }> {
-  if (db === 'postgres') {
-    const schema = await withTempPgSchema(PG_URL);
-    const store = await openStore(schema.url);
-    await store.migrate();
-    return {
-      store,
-      url: schema.url,
-      drop: async () => {
-        await store.close();
-        await schema.drop();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'portal-usernames-'));
-  const url = `sqlite:${join(dir, 'portal.db')}`;
-  const store = await openStore(url);
-  await store.migrate();
-  return {
-    store,
-    url,
-    drop: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** What a call threw (an AppError's code, status, message, fields), or 'none'. */
 async function thrown(p: Promise<unknown>): Promise<unknown> {
   try {

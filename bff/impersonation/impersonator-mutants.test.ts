@@ -8,13 +8,8 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { withTempPgSchema, type TempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL } from '../testing/test-app.ts';
+import { openTempStore, type TempStore } from '../testing/temp-store.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { impersonatorLookup } from './impersonator.ts';
 
@@ -23,25 +18,14 @@ const PASSWORD = 'correct horse battery staple';
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`impersonatorLookup (${db})`, () => {
-    let dir = '';
-    let schema: TempPgSchema | undefined;
+    let temp: TempStore;
     let store: Store;
     before(async () => {
-      let url: string;
-      if (db === 'sqlite') {
-        dir = mkdtempSync(join(tmpdir(), 'portal-impersonator-'));
-        url = `sqlite:${join(dir, 'portal.db')}`;
-      } else {
-        schema = await withTempPgSchema(PG_URL);
-        url = schema.url;
-      }
-      store = await openStore(url, { timeoutMs: 30_000 });
-      await store.migrate();
+      temp = await openTempStore(db, { timeoutMs: 30_000 });
+      store = temp.store;
     });
     after(async () => {
-      await store?.close();
-      await schema?.drop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await temp?.drop();
     });
 
     it('finds the admin and reason by acr, else by grant; null when neither finds one', async () => {

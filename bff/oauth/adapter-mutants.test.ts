@@ -12,37 +12,15 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { errors, type Adapter } from 'oidc-provider';
-import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { withTempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL } from '../testing/test-app.ts';
+import { openTempStore } from '../testing/temp-store.ts';
 import { createAdapterClass } from './adapter.ts';
 import { registerClient } from './clients.ts';
 import { providerMetadata } from './client-options.ts';
 
 const ISSUER = 'https://portal.example/oauth';
-
-async function openTempStore(db: 'sqlite' | 'postgres', cleanups: Array<() => unknown>): Promise<Store> {
-  let url: string;
-  if (db === 'postgres') {
-    const schema = await withTempPgSchema(PG_URL);
-    cleanups.push(() => schema.drop());
-    url = schema.url;
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'portal-adapter-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    url = `sqlite:${join(dir, 'portal.db')}`;
-  }
-  const store = await openStore(url);
-  cleanups.unshift(() => store.close());
-  await store.migrate();
-  return store;
-}
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`adapter over the store (${db})`, () => {
@@ -53,7 +31,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let sign: (jti: string) => Promise<string>;
     let signOther: (jti: string) => Promise<string>;
     before(async () => {
-      store = await openTempStore(db, cleanups);
+      const temp = await openTempStore(db);
+      cleanups.push(() => temp.drop());
+      store = temp.store;
       const ours = await generateKeyPair('ES256');
       const theirs = await generateKeyPair('ES256');
       const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(ours.publicKey)), kid: 'k1', alg: 'ES256' }] });

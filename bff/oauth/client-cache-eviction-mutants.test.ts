@@ -7,37 +7,22 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../store/open-store.ts';
 import type { ClientRecord, Store } from '../store/store.ts';
-import { withTempPgSchema, type TempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL } from '../testing/test-app.ts';
+import { openTempStore, type TempStore } from '../testing/temp-store.ts';
 import { rawSql } from '../testing/raw-sql.ts';
 import { cachedClients } from './client-cache.ts';
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`cachedClients at its bound (${db})`, () => {
-    let dir = '';
-    let schema: TempPgSchema | undefined;
+    let temp: TempStore;
     let url: string;
     let store: Store;
     before(async () => {
-      if (db === 'sqlite') {
-        dir = mkdtempSync(join(tmpdir(), 'portal-client-cache-'));
-        url = `sqlite:${join(dir, 'portal.db')}`;
-      } else {
-        schema = await withTempPgSchema(PG_URL);
-        url = schema.url;
-      }
-      store = await openStore(url, { timeoutMs: 30_000 });
-      await store.migrate();
+      temp = await openTempStore(db, { timeoutMs: 30_000 });
+      ({ store, url } = temp);
     });
     after(async () => {
-      await store?.close();
-      await schema?.drop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await temp?.drop();
     });
 
     it('keeps at most 2,000 records, dropping the oldest kept first', async () => {

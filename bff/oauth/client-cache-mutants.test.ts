@@ -11,13 +11,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openStore } from '../store/open-store.ts';
 import type { ClientRecord, Store } from '../store/store.ts';
-import { withTempPgSchema, type TempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL } from '../testing/test-app.ts';
+import { openTempStore, type TempStore } from '../testing/temp-store.ts';
 import { rawSql } from '../testing/raw-sql.ts';
 import { cachedClients } from './client-cache.ts';
 
@@ -38,29 +34,19 @@ const client = (clientId: string, name = 'Partner'): ClientRecord => ({
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`cachedClients (${db})`, () => {
-    let dir = '';
-    let schema: TempPgSchema | undefined;
+    let temp: TempStore;
     let url: string;
     let store: Store;
     /** A second connection, as another instance or the CLI would have. */
     let other: Store;
     before(async () => {
-      if (db === 'sqlite') {
-        dir = mkdtempSync(join(tmpdir(), 'portal-client-cache-'));
-        url = `sqlite:${join(dir, 'portal.db')}`;
-      } else {
-        schema = await withTempPgSchema(PG_URL);
-        url = schema.url;
-      }
-      store = await openStore(url, { timeoutMs: 30_000 });
-      await store.migrate();
+      temp = await openTempStore(db, { timeoutMs: 30_000 });
+      ({ store, url } = temp);
       other = await openStore(url, { timeoutMs: 30_000 });
     });
     after(async () => {
       await other?.close();
-      await store?.close();
-      await schema?.drop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await temp?.drop();
     });
 
     it('keeps a found record while the version stands, frozen, and sees the next write at once', async () => {

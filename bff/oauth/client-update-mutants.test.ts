@@ -13,13 +13,8 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../store/open-store.ts';
 import type { ClientRecord, Store } from '../store/store.ts';
-import { withTempPgSchema, type TempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL } from '../testing/test-app.ts';
+import { openTempStore, type TempStore } from '../testing/temp-store.ts';
 import { refusal } from '../testing/app-error.ts';
 import { registerClient } from './clients.ts';
 import { createResource, registerMachineClient } from './machine.ts';
@@ -30,26 +25,15 @@ const MACHINE_ONLY = 'A machine client signs nobody in: only its name and access
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`updateClient, exactly (${db})`, () => {
-    let dir = '';
-    let schema: TempPgSchema | undefined;
+    let temp: TempStore;
     let store: Store;
     before(async () => {
-      let url: string;
-      if (db === 'sqlite') {
-        dir = mkdtempSync(join(tmpdir(), 'portal-client-update-'));
-        url = `sqlite:${join(dir, 'portal.db')}`;
-      } else {
-        schema = await withTempPgSchema(PG_URL);
-        url = schema.url;
-      }
-      store = await openStore(url, { timeoutMs: 30_000 });
-      await store.migrate();
+      temp = await openTempStore(db, { timeoutMs: 30_000 });
+      store = temp.store;
       await createResource(store, { identifier: 'https://orders.example', scopes: ['orders:read'] }, NOW);
     });
     after(async () => {
-      await store?.close();
-      await schema?.drop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await temp?.drop();
     });
 
     /** A confidential partner with every setting updateClient may keep or change set. */

@@ -11,15 +11,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Koa from 'koa';
 import { errors } from 'oidc-provider';
-import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { withTempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL } from '../testing/test-app.ts';
+import { openTempStore } from '../testing/temp-store.ts';
 import { DEVICE_GRANT, POLL_INTERVAL_SECONDS, deviceEntry, deviceFlowFeature, looksLikeUserCode, normalizeUserCode, refuseFastPolling } from './device.ts';
 
 describe('device: user codes', () => {
@@ -142,19 +137,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let store: Store;
     const cleanups: Array<() => unknown> = [];
     before(async () => {
-      let url: string;
-      if (db === 'postgres') {
-        const schema = await withTempPgSchema(PG_URL);
-        cleanups.push(() => schema.drop());
-        url = schema.url;
-      } else {
-        const dir = mkdtempSync(join(tmpdir(), 'portal-device-'));
-        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-        url = `sqlite:${join(dir, 'portal.db')}`;
-      }
-      store = await openStore(url);
-      cleanups.unshift(() => store.close());
-      await store.migrate();
+      const temp = await openTempStore(db);
+      cleanups.push(() => temp.drop());
+      store = temp.store;
     });
     after(async () => {
       for (const c of cleanups) await c();

@@ -9,14 +9,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../config/config.ts';
-import { openStore } from '../../store/open-store.ts';
-import { withTempPgSchema } from '../../testing/pg-schema.ts';
-import { PG_URL, TEST_SECRETS_ENV } from '../../testing/test-app.ts';
-import type { Deps } from '../../deps.ts';
+import { openStoreDeps, type StoreDeps } from '../../testing/temp-store.ts';
 import { createOrganization } from '../../orgs/orgs.ts';
 import type { Connection } from '../../store/federation.ts';
 import { requestedConnection } from './authorize.ts';
@@ -24,42 +17,9 @@ import { WorkOSError } from './map.ts';
 
 const T = { timeout: 20000 };
 
-/**
- * The real store (a temp SQLite file or PostgreSQL schema, migrated) and the test config: all
- * these functions read of the app's deps, without booting the app (each mutant reruns this file).
- */
-async function openDeps(db: 'sqlite' | 'postgres') {
-  let databaseUrl: string;
-  let cleanup: () => Promise<void> | void;
-  if (db === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'portal-workos-'));
-    databaseUrl = `sqlite:${join(dir, 'portal.db')}`;
-    cleanup = () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const schema = await withTempPgSchema(PG_URL);
-    databaseUrl = schema.url;
-    cleanup = () => schema.drop();
-  }
-  const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://127.0.0.1:9', DATABASE_URL: databaseUrl, ...TEST_SECRETS_ENV, LOG_LEVEL: 'silent' });
-  const store = await openStore(databaseUrl, { timeoutMs: 30_000 });
-  await store.migrate();
-  const clock = { offset: 0 };
-  const deps = { config, store, now: () => Date.now() + clock.offset } as Pick<Deps, 'config' | 'store' | 'now'> as Deps;
-  return {
-    deps,
-    store,
-    config,
-    clock,
-    async close() {
-      await store.close();
-      await cleanup();
-    },
-  };
-}
-
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`WorkOS authorize: the connection asked for, exactly (${db})`, () => {
-    let app: Awaited<ReturnType<typeof openDeps>>;
+    let app: StoreDeps;
     let orgWith: string;
     let orgWithout: string;
     const conn = (id: string, name: string, issuer: string, orgId: string | null): Connection => ({
@@ -75,7 +35,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       updatedAt: Date.now(),
     });
     before(async () => {
-      app = await openDeps(db);
+      app = await openStoreDeps(db);
       orgWith = (await createOrganization(app.store, `With ${db}`, Date.now())).id;
       orgWithout = (await createOrganization(app.store, `Without ${db}`, Date.now())).id;
       // The organization's own connection is at Google too: never a `provider` match.

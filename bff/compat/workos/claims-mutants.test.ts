@@ -9,14 +9,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { openStore } from '../../store/open-store.ts';
 import type { Store } from '../../store/store.ts';
-import { withTempPgSchema } from '../../testing/pg-schema.ts';
-import { PG_URL, runAll } from '../../testing/test-app.ts';
+import { runAll } from '../../testing/test-app.ts';
+import { openTempStore } from '../../testing/temp-store.ts';
 import { createAccount } from '../../accounts/accounts.ts';
 import { createOrganization } from '../../orgs/orgs.ts';
 import { workosClaims } from './claims.ts';
@@ -28,19 +24,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let store: Store;
     const cleanups: Array<() => unknown> = [];
     before(async () => {
-      let url: string;
-      if (db === 'postgres') {
-        const schema = await withTempPgSchema(PG_URL);
-        cleanups.unshift(() => schema.drop());
-        url = schema.url;
-      } else {
-        const dir = mkdtempSync(join(tmpdir(), 'portal-claims-'));
-        cleanups.unshift(() => rmSync(dir, { recursive: true, force: true }));
-        url = `sqlite:${join(dir, 'portal.db')}`;
-      }
-      store = await openStore(url);
-      cleanups.unshift(() => store.close());
-      await store.migrate();
+      const temp = await openTempStore(db);
+      cleanups.push(() => temp.drop());
+      store = temp.store;
     });
     after(() => runAll(cleanups));
 

@@ -10,14 +10,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../config/config.ts';
-import { openStore } from '../../store/open-store.ts';
-import { withTempPgSchema } from '../../testing/pg-schema.ts';
-import { PG_URL, TEST_SECRETS_ENV } from '../../testing/test-app.ts';
-import type { Deps } from '../../deps.ts';
+import { openStoreDeps, type StoreDeps } from '../../testing/temp-store.ts';
 import { createAccount } from '../../accounts/accounts.ts';
 import { newTotpSecret, saveTotp } from '../../mfa/totp.ts';
 import type { ClientRecord, User } from '../../store/store.ts';
@@ -64,55 +57,14 @@ const BAD_CHALLENGE = {
   extra: undefined,
 };
 
-/**
- * The real store (a temp SQLite file or PostgreSQL schema, migrated) and the test config: all
- * these functions read of the app's deps, without booting the app (each mutant reruns this file).
- */
-async function openDeps(db: 'sqlite' | 'postgres') {
-  let databaseUrl: string;
-  let cleanup: () => Promise<void> | void;
-  if (db === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'portal-workos-'));
-    databaseUrl = `sqlite:${join(dir, 'portal.db')}`;
-    cleanup = () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const schema = await withTempPgSchema(PG_URL);
-    databaseUrl = schema.url;
-    cleanup = () => schema.drop();
-  }
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PUBLIC_URL: 'http://127.0.0.1:9',
-    DATABASE_URL: databaseUrl,
-    ...TEST_SECRETS_ENV,
-    LOG_LEVEL: 'silent',
-    MFA_USERS: 'required',
-    MFA_ADMINS: 'optional',
-  });
-  const store = await openStore(databaseUrl, { timeoutMs: 30_000 });
-  await store.migrate();
-  const clock = { offset: 0 };
-  const deps = { config, store, now: () => Date.now() + clock.offset } as Pick<Deps, 'config' | 'store' | 'now'> as Deps;
-  return {
-    deps,
-    store,
-    config,
-    clock,
-    async close() {
-      await store.close();
-      await cleanup();
-    },
-  };
-}
-
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`WorkOS MFA pieces, exactly (${db})`, () => {
-    let app: Awaited<ReturnType<typeof openDeps>>;
+    let app: StoreDeps;
     let client: ClientRecord;
     let other: ClientRecord;
     let n = 0;
     before(async () => {
-      app = await openDeps(db);
+      app = await openStoreDeps(db, { MFA_USERS: 'required', MFA_ADMINS: 'optional' });
       const app_ = (name: string) =>
         registerClient(app.store, { name, redirectUris: ['https://partner.example/callback'], isPublic: false, scopes: ['openid'] }, Date.now());
       client = (await app_('MFA App')).client;

@@ -11,14 +11,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../config/config.ts';
-import { openStore } from '../../store/open-store.ts';
-import { withTempPgSchema } from '../../testing/pg-schema.ts';
-import { PG_URL, TEST_SECRETS_ENV } from '../../testing/test-app.ts';
-import type { Deps } from '../../deps.ts';
+import { openStoreDeps, type StoreDeps } from '../../testing/temp-store.ts';
 import { createAccount } from '../../accounts/accounts.ts';
 import { createOrganization } from '../../orgs/orgs.ts';
 import { putPending, readPending, requireOrganizationSelection, takePendingAuthentication, type PendingAuthentication } from './org-selection.ts';
@@ -29,44 +22,11 @@ const T = { timeout: 20000 };
 const TEN_MINUTES = 10 * 60 * 1000;
 const rowOf = (token: string) => `workos-pending:${createHash('sha256').update(token).digest('base64url')}`;
 
-/**
- * The real store (a temp SQLite file or PostgreSQL schema, migrated) and the test config: all
- * these functions read of the app's deps, without booting the app (each mutant reruns this file).
- */
-async function openDeps(db: 'sqlite' | 'postgres') {
-  let databaseUrl: string;
-  let cleanup: () => Promise<void> | void;
-  if (db === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'portal-workos-'));
-    databaseUrl = `sqlite:${join(dir, 'portal.db')}`;
-    cleanup = () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const schema = await withTempPgSchema(PG_URL);
-    databaseUrl = schema.url;
-    cleanup = () => schema.drop();
-  }
-  const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://127.0.0.1:9', DATABASE_URL: databaseUrl, ...TEST_SECRETS_ENV, LOG_LEVEL: 'silent' });
-  const store = await openStore(databaseUrl, { timeoutMs: 30_000 });
-  await store.migrate();
-  const clock = { offset: 0 };
-  const deps = { config, store, now: () => Date.now() + clock.offset } as Pick<Deps, 'config' | 'store' | 'now'> as Deps;
-  return {
-    deps,
-    store,
-    config,
-    clock,
-    async close() {
-      await store.close();
-      await cleanup();
-    },
-  };
-}
-
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`WorkOS pending authentications, exactly (${db})`, () => {
-    let app: Awaited<ReturnType<typeof openDeps>>;
+    let app: StoreDeps;
     before(async () => {
-      app = await openDeps(db);
+      app = await openStoreDeps(db);
     });
     after(() => app.close());
 
