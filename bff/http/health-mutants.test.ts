@@ -10,10 +10,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import express from 'express';
 import pg from 'pg';
@@ -22,8 +19,7 @@ import { healthRoute } from './health.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { rawSql } from '../testing/raw-sql.ts';
-import { PG_URL } from '../testing/test-app.ts';
-import { withTempPgSchema, type TempPgSchema } from '../testing/pg-schema.ts';
+import { tempDatabase, type TempDatabase } from '../testing/temp-store.ts';
 
 /** A mutant that leaves a probe unanswered fails here instead of hanging until Stryker's timeout. */
 const HTTP = { timeout: 15_000 };
@@ -35,8 +31,7 @@ const WRITE_FAILED = {
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`GET /healthz, exactly (${db})`, () => {
-    let dir = '';
-    let schema: TempPgSchema | undefined;
+    let temp: TempDatabase;
     let databaseUrl = '';
     let store: Store;
     let url = '';
@@ -44,13 +39,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
     const lines: Array<Record<string, unknown>> = [];
 
     before(async () => {
-      if (db === 'sqlite') {
-        dir = mkdtempSync(join(tmpdir(), 'portal-health-'));
-        databaseUrl = `sqlite:${join(dir, 'portal.db')}`;
-      } else {
-        schema = await withTempPgSchema(PG_URL);
-        databaseUrl = schema.url;
-      }
+      temp = await tempDatabase(db);
+      databaseUrl = temp.url;
       store = await openStore(databaseUrl, { timeoutMs: 30_000 });
       await store.migrate();
       const logger = pino(
@@ -80,8 +70,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       server.closeAllConnections();
       server.close();
       await store.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-      await schema?.drop();
+      await temp.remove();
     });
 
     async function probe(path = '/healthz') {

@@ -10,9 +10,35 @@ import { join } from 'node:path';
 import { openStore, type OpenStoreOptions } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { withTempPgSchema } from './pg-schema.ts';
-import { PG_URL, TEST_SECRETS_ENV } from './test-app.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import type { Deps } from '../deps.ts';
+
+/** The PostgreSQL server the tests make their temp schemas in. */
+export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The secrets every test app runs with; pass them to a spawned `portal` command too. */
+export const TEST_SECRETS_ENV = {
+  COOKIE_SECRETS: '1:test-secret-test-secret-test-secret-0001',
+  AUDIT_KEYS: '1:test-audit-key-test-audit-key-test-0001',
+  DATA_ENCRYPTION_KEYS: '1:test-data-key-test-data-key-test-d-0001',
+};
+
+export interface TempDatabase {
+  /** The database URL (DATABASE_URL's form). */
+  url: string;
+  /** Removes the file or the schema; close every store on it first. */
+  remove(): Promise<void>;
+}
+
+/** A fresh, empty database of its own: a temp SQLite file, or a temp schema at TEST_DATABASE_URL. */
+export async function tempDatabase(db: 'sqlite' | 'postgres'): Promise<TempDatabase> {
+  if (db === 'postgres') {
+    const schema = await withTempPgSchema(PG_URL);
+    return { url: schema.url, remove: () => schema.drop() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'portal-test-'));
+  return { url: `sqlite:${join(dir, 'portal.db')}`, remove: async () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 export interface TempStore {
   store: Store;
@@ -23,19 +49,15 @@ export interface TempStore {
 }
 
 export async function openTempStore(db: 'sqlite' | 'postgres', opts: OpenStoreOptions = {}): Promise<TempStore> {
-  let url: string;
-  let remove: () => Promise<void> | void;
-  if (db === 'postgres') {
-    const schema = await withTempPgSchema(PG_URL);
-    url = schema.url;
-    remove = () => schema.drop();
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'portal-store-'));
-    url = `sqlite:${join(dir, 'portal.db')}`;
-    remove = () => rmSync(dir, { recursive: true, force: true });
+  const { url, remove } = await tempDatabase(db);
+  let store: Store;
+  try {
+    store = await openStore(url, opts);
+    await store.migrate();
+  } catch (e) {
+    await remove();
+    throw e;
   }
-  const store = await openStore(url, opts);
-  await store.migrate();
   return {
     store,
     url,
@@ -52,7 +74,6 @@ export interface StoreDeps extends TempStore {
   config: Config;
   /** Advances deps.now (ms). */
   clock: { offset: number };
-  close(): Promise<void>;
 }
 
 /**
@@ -64,5 +85,5 @@ export async function openStoreDeps(db: 'sqlite' | 'postgres', env: Record<strin
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://127.0.0.1:9', DATABASE_URL: temp.url, ...TEST_SECRETS_ENV, LOG_LEVEL: 'silent', ...env });
   const clock = { offset: 0 };
   const deps = { config, store: temp.store, now: () => Date.now() + clock.offset } as Pick<Deps, 'config' | 'store' | 'now'> as Deps;
-  return { ...temp, deps, config, clock, close: temp.drop };
+  return { ...temp, deps, config, clock };
 }

@@ -4,7 +4,6 @@
  * first and the app is attached once the port is known.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../config/config.ts';
@@ -12,7 +11,7 @@ import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { attachGatewayUpgrades, attachZenith, createApp, type App } from '../app.ts';
 import { createLogger } from '../http/logger.ts';
-import { withTempPgSchema } from './pg-schema.ts';
+import { PG_URL, TEST_SECRETS_ENV, tempDatabase } from './temp-store.ts';
 import type { SessionTestHooks } from '../session/sessions.ts';
 
 export interface TestApp extends App {
@@ -38,14 +37,8 @@ export interface TestAppOptions {
   webDir?: string;
 }
 
-/** The secrets every test app runs with; pass them to a spawned `portal` command too. */
-export const TEST_SECRETS_ENV = {
-  COOKIE_SECRETS: '1:test-secret-test-secret-test-secret-0001',
-  AUDIT_KEYS: '1:test-audit-key-test-audit-key-test-0001',
-  DATA_ENCRYPTION_KEYS: '1:test-data-key-test-data-key-test-d-0001',
-};
-
-export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+// Many tests import these from here.
+export { PG_URL, TEST_SECRETS_ENV };
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const server = createServer();
@@ -57,15 +50,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   async function start() {
     let databaseUrl = opts.databaseUrl;
     if (!databaseUrl && !opts.store) {
-      if (opts.db === 'postgres') {
-        const schema = await withTempPgSchema(PG_URL);
-        databaseUrl = schema.url;
-        cleanups.push(() => schema.drop());
-      } else {
-        const dir = mkdtempSync(join(tmpdir(), 'portal-test-'));
-        databaseUrl = `sqlite:${join(dir, 'portal.db')}`;
-        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      }
+      const temp = await tempDatabase(opts.db ?? 'sqlite');
+      databaseUrl = temp.url;
+      cleanups.push(() => temp.remove());
     }
     const config = loadConfig({
       NODE_ENV: 'test',

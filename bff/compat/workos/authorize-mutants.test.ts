@@ -46,7 +46,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await app.store.federation.createConnection(conn('conn_github', 'GitHub', 'https://github.com', null));
       await app.store.federation.createConnection(conn('conn_upstream', 'Upstream', 'https://upstream.example', null));
     });
-    after(() => app.close());
+    after(() => app.drop());
 
     const ask = (pairs: string[][]) => requestedConnection(app.store, new URLSearchParams(pairs));
     async function refusal(pairs: string[][]) {

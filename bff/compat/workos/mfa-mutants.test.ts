@@ -70,7 +70,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       client = (await app_('MFA App')).client;
       other = (await app_('Other App')).client;
     });
-    after(() => app.close());
+    after(() => app.drop());
 
     const account = (role: 'user' | 'admin' = 'user') =>
       createAccount(app.store, { email: `m${++n}-${db}@example.com`, password: PASSWORD, name: 'Ada King', role }, Date.now());

@@ -28,7 +28,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     before(async () => {
       app = await openStoreDeps(db);
     });
-    after(() => app.close());
+    after(() => app.drop());
 
     const pending = (grantId: string): PendingAuthentication => ({ refreshToken: `rt-${grantId}`, clientId: 'c1', accountId: 'u1', grantId, amr: ['pwd'] });
 
