@@ -80,7 +80,8 @@ export function userinfoRoutes(deps: Deps): Router {
       email_verified: user.emailVerified,
     };
     const out: Record<string, unknown> = {};
-    for (const s of scopes) for (const claim of CLAIMS[s] ?? []) out[claim] = all[claim];
+    // Own keys only: a scope named like an Object property ('constructor') names no claims.
+    for (const s of scopes) for (const claim of Object.hasOwn(CLAIMS, s) ? CLAIMS[s]! : []) out[claim] = all[claim];
     res.setHeader('Cache-Control', 'no-store');
     res.json(out);
   }
