@@ -8,7 +8,9 @@
  * unspent without a proved secret and accepted with one, someone else's
  * refresh token refused unspent, the connection's own token or the one it
  * presented renewing with what it holds (narrowed scope and a withheld token
- * kept), and abandon() destroying a held token but never a spent one.
+ * kept; Scope null keeping them all), a connection without a renewal
+ * presenting its own token again, a first-party app's refresh token refused
+ * unspent, and abandon() destroying a held token but never a spent one.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -170,7 +172,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     );
 
     it('the connection’s own token renews with what it holds, keeping a narrowed scope and a withheld token', { timeout: 45000 }, async () => {
-      const redeem = async (Scope: string[]) =>
+      const redeem = async (Scope: string[] | null) =>
         redeemAuthCode(
           app.deps,
           authCodeData.parse({
@@ -181,6 +183,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
             Scope,
           }),
         );
+      // Scope: null (as a JSON client sends it) asks for no narrowing: the identity keeps all it was granted.
+      const whole = await redeem(null);
+      assert.deepEqual(
+        { scope: whole?.scope, withheld: whole?.tokenWithheld, token: shape(whole).token },
+        { scope: ['openid', 'profile'], withheld: undefined, token: 'openid profile' },
+      );
       const narrowed = await redeem(['openid']);
       assert.deepEqual(narrowed?.scope, ['openid']);
       const renewed = await identityFromAuthToken(app.deps, 'Bearer', narrowed!.token, narrowed);
@@ -199,6 +207,34 @@ for (const db of ['sqlite', 'postgres'] as const) {
         { token: 'openid profile', scope: [], withheld: true },
       );
     });
+
+    it(
+      'a connection without a renewal that presents its own token again keeps that identity; a first-party app’s refresh token is refused unspent',
+      { timeout: 45000 },
+      async () => {
+        const { access } = await tokens(conf);
+        const first = await identityFromAuthToken(app.deps, 'Bearer', access, null);
+        assert.equal(first?.renewal, undefined);
+        assert.deepEqual(shape(await identityFromAuthToken(app.deps, 'Bearer', access, first)), shape(first));
+        // The portal's own apps (the BFF) keep their refresh tokens on the server: Zenith never renews with one.
+        const own: Client = { clientId: `first-party-${db}`, secret: null };
+        await app.store.clients.create({
+          clientId: own.clientId,
+          name: 'Portal itself',
+          secret: null,
+          redirectUris: [REDIRECT],
+          postLogoutRedirectUris: [],
+          scopes: SCOPES,
+          logoUrl: null,
+          firstParty: true,
+          createdAt: Date.now(),
+        });
+        const { refresh } = await tokens(own);
+        assert.equal(await identityFromAuthToken(app.deps, 'Bearer', refresh, null), null);
+        assert.deepEqual(await stored(refresh), { consumed: false });
+        assert.equal(await usable(own, refresh), true);
+      },
+    );
 
     it('abandon() destroys a held refresh token, never a spent one', { timeout: 45000 }, async () => {
       const held = await tokens(pub);
