@@ -191,11 +191,18 @@ describe('two portal processes on PostgreSQL, killed with SIGKILL under load', (
     }
     assert.deepEqual(kills, { a: KILLS / 2, b: KILLS / 2 });
 
-    // Each chain still turns: one more request refreshes each session exactly once more.
+    // Each chain still turns: the next refresh that completes moves each session on by exactly one.
+    // A process killed mid-refresh leaves its lock (15 s) or a spent token that may only be taken over
+    // once its token request is surely over (10 s); until then the portal answers from the still-valid
+    // access token, or 503 with Retry-After, and refreshes nothing. So ask again, as a browser would.
     for (const u of users) {
       const before = (await store.bffSessions.find(u.sid))!;
-      await call(u, '/bff/session');
-      const now = (await store.bffSessions.find(u.sid))!;
+      let now = before;
+      for (let i = 0; i < 60 && now.version === before.version; i++) {
+        if (i > 0) await sleep(500);
+        await call(u, '/bff/session');
+        now = (await store.bffSessions.find(u.sid))!;
+      }
       assert.equal(now.revokedAt, null, `${u.email} (KILL_SEED=${SEED})`);
       assert.equal(now.version, before.version + 1, `${u.email} refreshed once more (KILL_SEED=${SEED})`);
       assert.equal(now.refreshAttempt, null, `${u.email} has no refresh left half-done (KILL_SEED=${SEED})`);
