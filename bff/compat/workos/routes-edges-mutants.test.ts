@@ -39,7 +39,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let conf: Partner;
     let n = 0;
     before(async () => {
-      app = await startTestApp({ db, env: { TRUST_PROXY: '1' } });
+      app = await startTestApp({ db, env: { TRUST_PROXY: '1', SIGNUP: 'open' } });
       conf = await partner(app, false);
     });
     after(() => app.close());
@@ -74,7 +74,43 @@ for (const db of ['sqlite', 'postgres'] as const) {
         code: 'invalid_client',
         message: WRONG_KEY,
       });
-      assert.match(await page(await logout('grant_unknown'), 401), /<code>login_required<\/code>/);
+      const browser = await page(await logout('grant_unknown'), 401);
+      assert.match(browser, /<code>login_required<\/code>/);
+      assert.match(
+        browser,
+        /This sign-out link only works in the browser that is signed in to the portal as the same person\. Sign in, then use the link again\./,
+      );
+      // A refusal is not an outage: no Retry-After.
+      assert.equal((await logout('grant_unknown', key())).headers.get('retry-after'), null);
+      assert.equal((await logout('grant_unknown')).headers.get('retry-after'), null);
+    });
+
+    it('authorize: a connection asked for by id is passed on; the sign-up screen (SIGNUP=open here) only for screen_hint=sign-up', T, async () => {
+      const id = `conn_edge_${db}`;
+      await app.store.federation.createConnection({
+        id,
+        name: `Edge ${db}`,
+        issuer: 'https://idp.example',
+        clientId: 'upstream-client',
+        clientSecret: 'sealed-elsewhere',
+        scopes: ['openid'],
+        orgId: null,
+        domains: [],
+        createdAt: Date.now(),
+        updatedAt: Date.now(),
+      });
+      const paramsOf = async (extra: string[][]) => {
+        const q = new URLSearchParams([['client_id', conf.clientId], ...extra]);
+        const res = await fetch(`${app.url}/user_management/authorize?${q}`, { redirect: 'manual' });
+        assert.equal(res.status, 302, q.toString());
+        return new URL(res.headers.get('location')!).searchParams;
+      };
+      assert.equal((await paramsOf([['connection_id', id]])).get('portal_connection'), id);
+      const plain = await paramsOf([]);
+      assert.equal(plain.has('portal_connection'), false);
+      assert.equal(plain.has('portal_screen'), false);
+      assert.deepEqual((await paramsOf([['screen_hint', 'sign-up']])).getAll('portal_screen'), ['sign-up']);
+      for (const hint of ['sign-in', 'Sign-Up', '']) assert.equal((await paramsOf([['screen_hint', hint]])).has('portal_screen'), false, hint);
     });
 
     it("logout in the person's own browser ends the session and that browser's portal sign-in", SLOW, async () => {

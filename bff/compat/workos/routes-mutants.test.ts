@@ -354,7 +354,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(res.headers.get('cache-control'), 'public, max-age=300');
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
       assert.match(res.headers.get('x-request-id') ?? '', UUID);
-      assert.notEqual(((await json(res, 200)).keys as unknown[]).length, 0);
+      const keys = (await json(res, 200)).keys as Array<Record<string, unknown>>;
+      assert.notEqual(keys.length, 0);
+      // The same public keys as the provider's own JWKS, member for member (the SDK verifies access tokens with them).
+      const provider = (await (await fetch(`${app.config.issuer}/jwks`)).json()) as { keys: Array<Record<string, unknown>> };
+      const byKid = (list: Array<Record<string, unknown>>) => Object.fromEntries(list.map((k) => [String(k.kid), k]));
+      assert.deepEqual(byKid(keys), byKid(provider.keys));
     });
 
     it('logout without a session id: 400 page, no-store', T, async () => {
@@ -446,12 +451,24 @@ for (const db of ['sqlite', 'postgres'] as const) {
           assert.match(await out.text(), /You are signed out/, returnTo);
         }
       }
+      // Sessions for the custom-scheme cases below, made while oidc-provider still takes the client.
+      const returnTos = ['javascript:alert(1)', 'data:text/html,hi', 'com.example.app:/home'];
+      const sids = [];
+      for (const _ of returnTos) sids.push((await session(p, user.email)).sid);
       // A registration that is no URL (written to the store by hand) allows nothing, and breaks nothing.
       const { sid } = await session(p, user.email);
       await app.store.clients.upsert({ ...client, redirectUris: ['not a url', 'https://app.example/cb'], postLogoutRedirectUris: ['::also not'] });
       const out = await logout({ session_id: sid, return_to: 'https://app.example/home' }, key(p));
       assert.equal(out.status, 302);
       assert.equal(out.headers.get('location'), 'https://app.example/home');
+      // A native app's custom scheme (written by hand: registration takes only http(s)) has the opaque origin "null",
+      // as javascript: and data: URLs do: they must not match it.
+      await app.store.clients.upsert({ ...client, redirectUris: ['com.example.app:/cb'], postLogoutRedirectUris: [] });
+      for (const [i, returnTo] of returnTos.entries()) {
+        const refused = await logout({ session_id: sids[i]!, return_to: returnTo }, key(p));
+        assert.equal(refused.status, 200, returnTo);
+        assert.equal(refused.headers.get('location'), null, returnTo);
+      }
     });
 
     it("logout in the person's own browser with a Bearer that is not the key: 401 JSON, the browser stays signed in", SLOW, async () => {
