@@ -12,13 +12,15 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { Agent, signedInAgent } from '../testing/agent.ts';
+import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
+import { registerClient } from '../oauth/clients.ts';
 import { impersonate } from '../impersonation/test-helpers.ts';
 import { createAccount } from './accounts.ts';
 import { createSetupLink } from './setup.ts';
 import { RESET_REQUESTED_MESSAGE } from './password-reset.ts';
 
 const PASSWORD = 'correct horse battery staple';
+const REDIRECT = 'https://notes.example/cb';
 const UA = 'Routes test browser';
 const SETUP_INVALID =
   'This setup link has already been used or has expired. Restart the portal, or run `npx portal setup-link`, to get a new link (only while no administrator exists).';
@@ -48,7 +50,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(await body(await browser.api('GET', `/bff/setup${q}`), 410), { error: 'setup_token_invalid', message: SETUP_INVALID }, q);
       const token = await tokenOf();
       assert.deepEqual(await body(await browser.api('GET', `/bff/setup?token=${token}`), 200), { valid: true });
-      // A lapsed link (24 hours) is gone.
+      // A link works for 24 hours, then it is gone.
+      app.clock.offset = 24 * 3600 * 1000 - 60_000;
+      assert.deepEqual(await body(await browser.api('GET', `/bff/setup?token=${token}`), 200), { valid: true });
       app.clock.offset = 24 * 3600 * 1000 + 1000;
       assert.equal((await browser.api('GET', `/bff/setup?token=${token}`)).status, 410);
       app.clock.offset = 0;
@@ -172,7 +176,46 @@ for (const db of ['sqlite', 'postgres'] as const) {
         { actor: revoked.actorId, ua: revoked.userAgent, data: revoked.data },
         { actor: user.id, ua: UA, data: { reason: 'sign_out_others', bffSessions: 1 } },
       );
-      assert.equal(((await body(await here.api('GET', '/bff/account/sessions'), 200)).sessions as unknown[]).length, 1);
+      const listed = await here.api('GET', '/bff/account/sessions');
+      assert.equal(listed.headers.get('cache-control'), 'no-store');
+      const [mine] = (await body(listed, 200)).sessions as Array<{ handle: string; current: boolean }>;
+      assert.equal(mine!.current, true);
+      // Ending this very session signs this browser out.
+      assert.deepEqual(await body(await here.api('DELETE', `/bff/account/sessions/${mine!.handle}`), 200), { ok: true, signedOut: true });
+      assert.deepEqual((await lastAudit('session_ended', user.id))!.data, { by: 'self', current: true });
+      assert.equal(here.jar.has(app.deps.cookies.session.cookieName), false, 'the session cookie is cleared');
+      assert.equal((await here.api('GET', '/bff/account/sessions')).status, 401);
+    });
+
+    it('a connected app removed, and a password changed, are audited with the browser; the other sessions end', T, async () => {
+      const user = await createAccount(app.store, { email: `linus-${db}@example.com`, password: PASSWORD }, Date.now());
+      const own = await signedInAgent(app.url, user.email, PASSWORD);
+      const { client } = await registerClient(app.store, { name: 'Notes', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'email'] }, Date.now());
+      const q = new URLSearchParams({ client_id: client.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid email', state: 's' });
+      const back = await authorizeThrough(own, `/oauth/authorize?${q}`, { email: user.email, password: PASSWORD });
+      assert.ok(back.searchParams.get('code'), back.href);
+      const apps = (await body(await own.api('GET', '/bff/account'), 200)).connectedApps as Array<{ clientId: string }>;
+      assert.deepEqual(
+        apps.map((a) => a.clientId),
+        [client.clientId],
+      );
+      assert.deepEqual(await body(await own.api('DELETE', `/bff/account/apps/${client.clientId}`, undefined, { 'user-agent': UA }), 200), { ok: true });
+      const revoked = (await lastAudit('consent_revoked', user.id))!;
+      assert.deepEqual({ actor: revoked.actorId, ua: revoked.userAgent, data: revoked.data }, { actor: user.id, ua: UA, data: { clientId: client.clientId } });
+      assert.deepEqual((await body(await own.api('GET', '/bff/account'), 200)).connectedApps, []);
+
+      const elsewhere = await signedInAgent(app.url, user.email, PASSWORD);
+      const change = { currentPassword: PASSWORD, newPassword: 'a brand new long passphrase' };
+      assert.deepEqual(await body(await own.api('POST', '/bff/account/password', change, { 'user-agent': UA }), 200), { ok: true });
+      const changed = (await lastAudit('password_changed', user.id))!;
+      assert.deepEqual({ actor: changed.actorId, ua: changed.userAgent }, { actor: user.id, ua: UA });
+      const ended = (await lastAudit('sessions_revoked', user.id))!;
+      assert.deepEqual(
+        { ua: ended.userAgent, reason: ended.data.reason, bffSessions: ended.data.bffSessions },
+        { ua: UA, reason: 'password_changed', bffSessions: 1 },
+      );
+      assert.equal((await elsewhere.api('GET', '/bff/account')).status, 401);
+      assert.equal((await own.api('GET', '/bff/account')).status, 200);
     });
 
     it('a reset request is 202 with its sentence, known address or not; its audit entry keeps the browser', T, async () => {
