@@ -58,6 +58,8 @@ describe('authenticationMethod: the WorkOS name of how a token was earned', () =
     assert.equal(social('https://github.com/evil'), 'SSO');
     assert.equal(social('https://xgithub.com'), 'SSO');
     assert.equal(social('https://appleid.apple.com/x'), 'SSO');
+    assert.equal(social('https://evil.example/https://github.com'), 'SSO');
+    assert.equal(social('https://evil.example/https://appleid.apple.com'), 'SSO');
     assert.equal(social('http://accounts.google.com'), 'SSO');
     assert.equal(social('https://sso.example'), 'SSO');
     assert.equal(social(null), 'SSO');
