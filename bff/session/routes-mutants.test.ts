@@ -31,6 +31,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const agent = new Agent(app.url);
       const res = await agent.get('/bff/login?returnTo=/account');
       assert.equal(res.status, 303);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
       return { agent, state: new URL(res.headers.get('location')!).searchParams.get('state')! };
     };
     const refusal = async (res: Response, status: number, ...parts: string[]) => {
