@@ -17,6 +17,10 @@ import { AppError, badRequest, tooMany } from './errors.ts';
 import { allowedWebSocketOrigin, safeEqual, safeReturnTo, securityHeaders } from './security.ts';
 import { StoreUnavailableError } from '../store/store.ts';
 import { assertSecurityHeaders } from './test-helpers.ts';
+import { Agent, authorizeThrough } from '../testing/agent.ts';
+import { createAccount } from '../accounts/accounts.ts';
+
+const PASSWORD = 'correct horse battery staple';
 
 const GENERIC = { error: 'server_error', message: 'Something went wrong on our side. Try again in a moment.' };
 
@@ -134,6 +138,26 @@ for (const db of ['sqlite', 'postgres'] as const) {
       } finally {
         await rawSql(app.config.databaseUrl, 'ALTER TABLE settings_away RENAME TO settings');
       }
+    });
+
+    // safeReturnTo returned `//evil.example/x` for `/..//evil.example/x` (the URL parser resolves the dots);
+    // /bff/login stored that, and only the callback's second safeReturnTo turned it into `/`.
+    it('refuses at /bff/login a returnTo whose dot segments resolve to //another-site: the sign-in lands on /account, as with none', async () => {
+      await createAccount(app.store, { email: 'dot@example.com', password: PASSWORD, name: 'Dot' }, Date.now());
+      const portal = new URL(app.url).origin;
+      for (const returnTo of ['/..//evil.example/x', '/.//evil.example', '/%2e%2e//evil.example']) {
+        const end = await authorizeThrough(new Agent(app.url), `/bff/login?returnTo=${encodeURIComponent(returnTo)}`, {
+          email: 'dot@example.com',
+          password: PASSWORD,
+        });
+        assert.equal(end.href, `${portal}/account`, returnTo);
+      }
+      // The same path with its dots resolved on the portal is still honoured.
+      const kept = await authorizeThrough(new Agent(app.url), `/bff/login?returnTo=${encodeURIComponent('/account/../account/security')}`, {
+        email: 'dot@example.com',
+        password: PASSWORD,
+      });
+      assert.equal(kept.href, `${portal}/account/security`);
     });
   });
 }
@@ -318,6 +342,7 @@ describe('safeReturnTo, safeEqual and HSTS', () => {
       ['/account', '/account'],
       ['/a/b?x=1#h', '/a/b?x=1#h'],
       ['/a/../b', '/b'],
+      ['/a/.//b', '/a//b'],
       [long, long],
     ];
     const refused: unknown[] = [
@@ -340,6 +365,12 @@ describe('safeReturnTo, safeEqual and HSTS', () => {
       '/a%0Db',
       '/a%7Fb',
       '/%E0%A4%A',
+      // Dot segments that leave an empty first segment: the parsed path would be `//evil.example`.
+      '/..//evil.example',
+      '/.//evil.example',
+      '/a/..//evil.example/x?y=1',
+      '/%2e%2e//evil.example',
+      '/.%2E//evil.example',
     ];
     for (const [value, out] of kept) assert.equal(safeReturnTo(value), out, String(value));
     for (const value of refused) assert.equal(safeReturnTo(value), '/', String(value));

@@ -34,6 +34,9 @@ export function safeReturnTo(value: unknown): string {
   // The URL parser is the final judge: it must stay on our (dummy) origin.
   const parsed = new URL(value, 'http://portal.invalid');
   if (parsed.origin !== 'http://portal.invalid') return '/';
+  // Dot segments can empty the first segment: `/..//evil` and `/.//evil` parse to the path
+  // `//evil`, which a browser reads as a protocol-relative URL to another site.
+  if (parsed.pathname.startsWith('//')) return '/';
   return parsed.pathname + parsed.search + parsed.hash;
 }
 
