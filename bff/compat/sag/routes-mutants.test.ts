@@ -21,6 +21,10 @@ import { HASH_BUSY_RETRY_AFTER, passwordHashing } from '../../accounts/hash-gate
 import type { ClientRecord } from '../../store/store.ts';
 import { CLIENT_FAILURES_PER_SOURCE } from '../../oauth/client-throttle.ts';
 import { REQUEST_NS, RESPONSE_NS } from './map.ts';
+import { request as httpRequest } from 'node:http';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../http/logger.ts';
+import { rawSql } from '../../testing/raw-sql.ts';
 
 const PATH = '/admin/login/auth_code';
 const PASSWORD = 'correct horse battery staple';
@@ -332,6 +336,70 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
       const xml = await send(null, null, { accept: 'text/xml' }, 'GET');
       assert.deepEqual([xml.status, xml.type, xml.text], [405, 'text/xml; charset=utf-8', xmlError('method_not_allowed', 'Use POST.')]);
+    });
+
+    it('an unexpected failure: the generic server_error envelope, and one error log line naming the cause and path; a 4xx logs none', T, async () => {
+      // The route's logger, swapped for the real one writing to a stream the test reads.
+      const lines: Array<{ level: number; msg: string; path?: string; err?: { type: string; message: string } }> = [];
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+          done();
+        },
+      });
+      const original = app.deps.logger;
+      app.deps.logger = createLogger('info', sink);
+      const failed = () => lines.filter((l) => l.msg === 'sag auth_code failed');
+      try {
+        const refused = await send(good({ Password: 'not the password' }), 'application/json');
+        assert.equal(refused.status, 401);
+        assert.deepEqual(failed(), [], 'a refusal is no failure of ours');
+        await rawSql(app.config.databaseUrl, 'ALTER TABLE users RENAME TO users_away');
+        let r: Sent;
+        try {
+          r = await send(good(), 'application/json');
+        } finally {
+          await rawSql(app.config.databaseUrl, 'ALTER TABLE users_away RENAME TO users');
+        }
+        assert.deepEqual(
+          [r.status, r.type, r.headers.get('cache-control'), r.headers.get('retry-after')],
+          [500, 'application/json; charset=utf-8', 'no-store', null],
+        );
+        assert.equal(r.text, jsonError('server_error', 'Something went wrong on our side. Try again in a moment.'));
+        const logged = failed();
+        assert.equal(logged.length, 1, JSON.stringify(lines));
+        const [line] = logged;
+        assert.deepEqual([line!.level, line!.path], [50, PATH]);
+        // The database's own error, not the generic AppError wrapped around it.
+        assert.notEqual(line!.err?.type, 'AppError');
+        assert.match(line!.err?.message ?? '', /users/);
+      } finally {
+        app.deps.logger = original;
+      }
+    });
+
+    it('a request without Accept is answered in its own format', T, async () => {
+      const raw = (body: string, type: string) =>
+        new Promise<{ status: number; type: string | undefined; text: string }>((resolve, reject) => {
+          // node:http, not fetch: fetch always sends `Accept: */*`.
+          const req = httpRequest(`${app.url}${PATH}`, {
+            method: 'POST',
+            headers: { 'content-type': type, 'content-length': Buffer.byteLength(body), 'x-forwarded-for': nextIp() },
+          });
+          req.on('response', (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], text }));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      const json = await raw(good(), 'application/json');
+      assert.deepEqual([json.status, json.type], [200, 'application/json; charset=utf-8'], json.text);
+      assert.match(json.text, /^\{"Header":\{"Message":"","StatusCode":0,"Status":"Ok","ErrorId":null\},"Body":\{"AuthCode":"[^"]+"\}\}$/);
+      const xml = await raw(`<AuthCodeRequest xmlns="${REQUEST_NS}"/>`, 'text/xml');
+      assert.deepEqual([xml.status, xml.type, xml.text], [400, 'text/xml; charset=utf-8', xmlError('invalid_request', 'ClientId is required.')]);
     });
   });
 }
