@@ -21,6 +21,8 @@ import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { EXPORT_PAGE } from './export-routes.ts';
 import type { AuditEntry } from '../store/store.ts';
+import { Writable } from 'node:stream';
+import { createLogger } from '../http/logger.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -159,14 +161,35 @@ for (const db of ['sqlite', 'postgres'] as const) {
         `INSERT INTO audit_log (seq, at, kind, actor_id, subject_id, ip, user_agent, data, prev_hash, hash, key_id) VALUES ${good.join(', ')}`,
       );
       const recorded = (await exported()).length;
-      const got = await download(admin, '?kind=export_broken');
+      // The route's logger, swapped for the real one writing to a stream the test reads.
+      const lines: Array<{ level: number; msg: string; err?: { type: string; message: string } }> = [];
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+          done();
+        },
+      });
+      const original = app.deps.logger;
+      app.deps.logger = createLogger('info', sink);
+      let got: Got;
+      try {
+        got = await download(admin, '?kind=export_broken');
+      } finally {
+        app.deps.logger = original;
+      }
+      // One error line, naming the store's own error (the row's data that is not JSON).
+      assert.deepEqual(
+        lines.map((l) => [l.level, l.msg, l.err?.type]),
+        [[50, 'audit export failed mid-stream', 'SyntaxError']],
+        JSON.stringify(lines),
+      );
       assert.equal(got.status, 200);
       assert.equal(got.complete, false, 'the response is visibly incomplete');
       // Whatever of the first page reached the socket before it was destroyed: whole lines of good entries, then perhaps part of one.
-      const lines = got.body.split('\n');
-      lines.pop();
-      assert.ok(lines.length <= EXPORT_PAGE, `${lines.length} lines`);
-      assert.ok(lines.every((l) => (JSON.parse(l) as AuditEntry).kind === 'export_broken'));
+      const body = got.body.split('\n');
+      body.pop();
+      assert.ok(body.length <= EXPORT_PAGE, `${body.length} lines`);
+      assert.ok(body.every((l) => (JSON.parse(l) as AuditEntry).kind === 'export_broken'));
       assert.equal((await exported()).length, recorded + 1, 'the download was recorded before it started');
     });
   });
