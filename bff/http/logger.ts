@@ -9,6 +9,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return pino(
     {
       level,
+      // An error's own `code` (ECONNREFUSED, 42P01, SQLITE_BUSY) says what failed and is no
+      // secret, but the redaction of `*.code` below (authorization codes) would blank it.
+      serializers: { err: errorWithItsCode },
       redact: {
         paths: [
           'password',
@@ -51,6 +54,17 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 export type { Logger };
+
+/**
+ * pino's error serializer, with the error's `code` kept as `errorCode`, out of
+ * reach of the `*.code` redaction; `{ name, code }` objects logged as `err` too.
+ */
+function errorWithItsCode(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown;
+  if (!out || typeof out !== 'object' || !('code' in out)) return out;
+  const { code, ...rest } = out as Record<string, unknown>;
+  return { ...rest, errorCode: code };
+}
 
 const ABORT_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
 

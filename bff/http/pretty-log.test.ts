@@ -55,4 +55,11 @@ describe('pretty development logs', () => {
     assert.match(lines[0]!, /^\d\d:\d\d:\d\d \x1b\[31mERROR\x1b\[0m write failed {2}err=disk full\n\s+at /);
     assert.equal(prettyLine('plain text', false), 'plain text\n');
   });
+
+  it('shows an error’s own code after its message', () => {
+    const { out, lines } = capture(false);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    createLogger('info', prettyDestination(out)).warn({ err: refused }, 'store unavailable');
+    assert.match(lines[0]!, /^\d\d:\d\d:\d\d WARN {2}store unavailable {2}err=connect ECONNREFUSED 127\.0\.0\.1:5432 \(ECONNREFUSED\)\n\s+at /);
+  });
 });

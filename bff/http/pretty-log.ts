@@ -23,8 +23,11 @@ export function wantsPrettyLogs(env: string, isTTY: boolean | undefined): boolea
 
 function field(key: string, value: unknown): string {
   if (value !== null && typeof value === 'object') {
-    const err = value as { message?: unknown; stack?: unknown };
-    if (typeof err.stack === 'string') return `${key}=${String(err.message)}\n${err.stack.split('\n').slice(1).join('\n')}`;
+    const err = value as { message?: unknown; stack?: unknown; errorCode?: unknown };
+    if (typeof err.stack === 'string') {
+      const code = err.errorCode === undefined ? '' : ` (${String(err.errorCode)})`;
+      return `${key}=${String(err.message)}${code}\n${err.stack.split('\n').slice(1).join('\n')}`;
+    }
     return `${key}=${JSON.stringify(value)}`;
   }
   return `${key}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : String(value)}`;

@@ -744,6 +744,23 @@ describe('the logger', () => {
     assert.deepEqual(line!.headers, { cookie: '[redacted]', authorization: '[redacted]', accept: '*/*' });
   });
 
+  it("keeps an error's own code, which says what failed, as errorCode; a code elsewhere stays redacted", () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const [line] = logOnce({ err: refused, body: { code: 'an-authorization-code' } });
+    const err = line!.err as Record<string, unknown>;
+    assert.equal(err.errorCode, 'ECONNREFUSED');
+    assert.equal('code' in err, false);
+    assert.equal(err.message, 'connect ECONNREFUSED 127.0.0.1:5432');
+    assert.equal(err.type, 'Error');
+    assert.match(String(err.stack), /^Error: connect ECONNREFUSED/);
+    assert.deepEqual(line!.body, { code: '[redacted]' });
+    // A plain { name, code } logged as err (federation's upstream failures), and errors without a code.
+    assert.deepEqual(logOnce({ err: { name: 'TypeError', code: 'ETIMEDOUT' } })[0]!.err, { name: 'TypeError', errorCode: 'ETIMEDOUT' });
+    assert.equal('errorCode' in (logOnce({ err: new Error('plain') })[0]!.err as object), false);
+    assert.equal(logOnce({ err: 'a sentence' })[0]!.err, 'a sentence');
+    assert.equal(logOnce({ err: null })[0]!.err, null);
+  });
+
   it('honours the level', () => {
     assert.equal(logOnce({ a: 1 }, 'warn').length, 0);
     const debug = logOnce({ a: 1 }, 'debug');
