@@ -8,10 +8,15 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
+import pg from 'pg';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
+import { atCallback } from '../testing/outage-checks.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { impersonate, sessionRow } from '../impersonation/test-helpers.ts';
+import { errorPage } from '../oauth/pages.ts';
+import { outagePage } from '../oauth/outage.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -23,6 +28,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       app = await startTestApp({ db });
       userId = (await createAccount(app.store, { email: 'rob@example.com', password: PASSWORD, name: 'Rob Roe' }, Date.now())).id;
       await createAccount(app.store, { email: 'root@example.com', password: PASSWORD, name: 'Root', role: 'admin' }, Date.now());
+      // The browser of testing/outage-checks.ts's atCallback.
+      await createAccount(app.store, { email: 'pat@example.com', password: PASSWORD, name: 'Pat Doe' }, Date.now());
     });
     after(() => app.close());
 
@@ -148,6 +155,29 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
     });
 
+    it("stores the first access token's expiry: the provider's lifetime for it, counted from the callback", async () => {
+      const t0 = Date.now();
+      const agent = new Agent(app.url);
+      assert.equal((await authorizeThrough(agent, '/bff/login?returnTo=/account', { email: 'rob@example.com', password: PASSWORD })).pathname, '/account');
+      const t1 = Date.now();
+      const { accessExpiresAt } = await sessionRow(app, agent);
+      const lifetime = app.config.ttl.accessToken * 1000;
+      assert.ok(accessExpiresAt >= t0 + lifetime && accessExpiresAt <= t1 + lifetime, `${accessExpiresAt} within [${t0 + lifetime}, ${t1 + lifetime}]`);
+    });
+
+    it('answers a provider that fails for another reason than its database (500) with the refusal page, not the outage page', async () => {
+      const { agent, url } = await atCallback(app);
+      // A corrupted authorization-code row: the provider's token endpoint fails with 500 server_error.
+      const code = new URL(url).searchParams.get('code')!;
+      const stored = (await app.store.oidc.find('AuthorizationCode', code))!;
+      await app.store.oidc.upsert('AuthorizationCode', code, { ...stored.payload, scope: 5 }, null, { grantId: stored.payload.grantId as string });
+      const res = await agent.get(url);
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get('retry-after'), null);
+      assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+      assert.equal(await res.text(), errorPage('invalid_request', 'The sign-in response could not be verified. Start again.', app.config.publicUrl));
+    });
+
     it('logs out: the session ended, the cookie cleared, an audit entry; and answers the same without a session', async () => {
       const agent = await signedInAgent(app.url, 'rob@example.com', PASSWORD);
       const row = await sessionRow(app, agent);
@@ -165,6 +195,62 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(again.status, 200);
       assert.deepEqual(await again.json(), { redirectTo: '/' });
       assert.equal((await app.store.audit.list({ kind: 'logout', subjectId: userId })).length, before + 1, 'no entry without a session');
+    });
+  });
+
+  describe(`the BFF callback while the provider cannot write to its database (${db})`, () => {
+    let app: TestApp;
+    before(async () => {
+      app = await startTestApp({ db, env: { DATABASE_TIMEOUT_MS: '1000' } });
+      await createAccount(app.store, { email: 'pat@example.com', password: PASSWORD, name: 'Pat Doe' }, Date.now());
+    });
+    after(() => app.close());
+
+    /** Another connection holds the write lock: the provider still reads the code, but cannot record its redemption. */
+    const holdWrites = async (): Promise<() => Promise<void>> => {
+      const url = app.config.databaseUrl;
+      if (url.startsWith('sqlite:')) {
+        const other = new DatabaseSync(url.slice('sqlite:'.length));
+        other.exec('BEGIN IMMEDIATE');
+        return async () => {
+          other.exec('ROLLBACK');
+          other.close();
+        };
+      }
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      await other.query('BEGIN');
+      await other.query('LOCK TABLE oidc_payloads IN EXCLUSIVE MODE');
+      return async () => {
+        await other.query('ROLLBACK');
+        await other.end();
+      };
+    };
+
+    it("answers 503 with the provider's Retry-After and the outage page, not a refused sign-in", { timeout: 30000 }, async () => {
+      const { agent, url } = await atCallback(app);
+      const release = await holdWrites();
+      let answer: { status: number; retryAfter: string | null; cacheControl: string | null; type: string | null; text: string };
+      try {
+        const res = await agent.get(url);
+        answer = {
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          cacheControl: res.headers.get('cache-control'),
+          type: res.headers.get('content-type'),
+          text: await res.text(),
+        };
+      } finally {
+        await release();
+      }
+      assert.deepEqual(answer, {
+        status: 503,
+        retryAfter: '5',
+        cacheControl: 'no-store',
+        type: 'text/html; charset=utf-8',
+        text: outagePage(app.config.publicUrl),
+      });
+      assert.equal(agent.jar.get(app.deps.cookies.session.cookieName), undefined, 'no session');
     });
   });
 }
