@@ -10,6 +10,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
+import { pino } from 'pino';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
 import { atCallback } from '../testing/outage-checks.ts';
@@ -163,6 +164,29 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const { accessExpiresAt } = await sessionRow(app, agent);
       const lifetime = app.config.ttl.accessToken * 1000;
       assert.ok(accessExpiresAt >= t0 + lifetime && accessExpiresAt <= t1 + lifetime, `${accessExpiresAt} within [${t0 + lifetime}, ${t1 + lifetime}]`);
+    });
+
+    it('logs a refused callback with the reason openid-client gives and the OAuth error, and nothing else of it', async () => {
+      const logger = app.deps.logger as unknown as Record<symbol, unknown> & { level: string };
+      const stream = logger[pino.symbols.streamSym];
+      const lines: Array<Record<string, unknown>> = [];
+      logger[pino.symbols.streamSym] = { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) };
+      logger.level = 'info';
+      try {
+        const iss = encodeURIComponent(app.config.issuer);
+        const a = await started();
+        assert.equal((await a.agent.get(`/bff/callback?error=access_denied&state=${a.state}&iss=${iss}`)).status, 400);
+        const b = await started();
+        assert.equal((await b.agent.get(`/bff/callback?code=x&state=${b.state}-not&iss=${iss}`)).status, 400);
+      } finally {
+        logger.level = 'silent';
+        logger[pino.symbols.streamSym] = stream;
+      }
+      const refused = lines.filter((l) => l.msg === 'bff callback refused').map(({ level, err }) => ({ level, err }));
+      assert.deepEqual(refused, [
+        { level: 30, err: { reason: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR', error: 'access_denied' } },
+        { level: 30, err: { reason: 'OAUTH_INVALID_RESPONSE' } },
+      ]);
     });
 
     it('answers a provider that fails for another reason than its database (500) with the refusal page, not the outage page', async () => {
