@@ -10,6 +10,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
+import * as oidc from 'openid-client';
 import { pino } from 'pino';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
@@ -200,6 +201,49 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(res.headers.get('retry-after'), null);
       assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
       assert.equal(await res.text(), errorPage('invalid_request', 'The sign-in response could not be verified. Start again.', app.config.publicUrl));
+    });
+
+    /**
+     * Runs `during` while the BFF's code exchanges have their access token revoked as soon as the
+     * provider answers: what a concurrent sign-out does between the token response and the BFF's lookup.
+     */
+    const withAccessTokenRevokedOnArrival = async <T>(during: () => Promise<T>): Promise<T> => {
+      const cfg = app.deps.oidcConfig();
+      const original = cfg[oidc.customFetch]!;
+      cfg[oidc.customFetch] = async (url, options) => {
+        const res = await original(url, options);
+        if (String(options.body).includes('grant_type=authorization_code') && res.status === 200) {
+          const { access_token } = (await res.clone().json()) as { access_token: string };
+          await (await app.provider.AccessToken.find(access_token))!.destroy();
+        }
+        return res;
+      };
+      try {
+        return await during();
+      } finally {
+        cfg[oidc.customFetch] = original;
+      }
+    };
+
+    it('completes a sign-in whose access token is revoked before the BFF looks it up, without the provider session id', { timeout: 20000 }, async () => {
+      const agent = new Agent(app.url);
+      const end = await withAccessTokenRevokedOnArrival(() =>
+        authorizeThrough(agent, '/bff/login?returnTo=/account', { email: 'rob@example.com', password: PASSWORD }),
+      );
+      assert.equal(end.pathname, '/account');
+      const row = await sessionRow(app, agent);
+      assert.equal(row.userId, userId);
+      assert.equal((await app.sessions.tokens(row)).sid, undefined);
+    });
+
+    it('completes an impersonation whose access token is revoked before the BFF looks it up, without its grant', { timeout: 30000 }, async () => {
+      const admin = await signedInAgent(app.url, 'root@example.com', PASSWORD);
+      const reason = 'Customer asked for help with billing settings';
+      assert.equal((await withAccessTokenRevokedOnArrival(() => impersonate(admin, { userId, reason }))).status, 200);
+      const row = await sessionRow(app, admin);
+      const imp = await app.store.impersonations.find((row.data.impersonation as { id: string }).id);
+      assert.deepEqual([imp!.sessionId, imp!.grantId], [row.id, null]);
+      assert.equal((await admin.api('POST', '/bff/impersonation/stop')).status, 200);
     });
 
     it('logs out: the session ended, the cookie cleared, an audit entry; and answers the same without a session', async () => {
