@@ -234,6 +234,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const row = await sessionRow(app, agent);
       assert.equal(row.userId, userId);
       assert.equal((await app.sessions.tokens(row)).sid, undefined);
+      // Logout still ends the row (there is no provider session to look up).
+      const out = await agent.api('POST', '/bff/logout');
+      assert.deepEqual([out.status, await out.json()], [200, { redirectTo: '/' }]);
+      assert.notEqual((await app.store.bffSessions.find(row.id))!.revokedAt, null);
     });
 
     it('completes an impersonation whose access token is revoked before the BFF looks it up, without its grant', { timeout: 30000 }, async () => {
