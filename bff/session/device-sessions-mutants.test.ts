@@ -13,7 +13,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import * as oidc from 'openid-client';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { signedInAgent } from '../testing/agent.ts';
+import { PARTNER_REDIRECT, testPartner } from '../testing/partner.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from '../oauth/clients.ts';
 import { endDeviceSession, endOtherDeviceSessions, listDeviceSessions, sessionHandle } from './device-sessions.ts';
@@ -136,6 +139,41 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await handles(), []);
       assert.equal(await endOtherDeviceSessions(app.deps, u.id, null), 0);
       assert.equal((await app.store.bffSessions.find(theirs.id))!.revokedAt, null, 'the other person stays signed in');
+    });
+
+    it('counts a session as idle from the very millisecond its idle time is up, as the session service does', T, async () => {
+      const u = await person();
+      const s = await session(u.id, { userAgent: CHROME_LINUX });
+      const lastSeen = s.createdAt;
+      await app.store.bffSessions.touch(s.id, lastSeen);
+      const idleAt = lastSeen + app.config.ttl.sessionIdle * 1000;
+      // sessions.ts ends a session when lastSeenAt + idle <= now; the list must not show one it would refuse.
+      const at = async (now: number) => (await listDeviceSessions({ ...app.deps, now: () => now }, u.id, null)).map((d) => d.handle);
+      assert.deepEqual(await at(idleAt - 1), [sessionHandle(s.id)]);
+      assert.deepEqual(await at(idleAt), []);
+    });
+
+    it('leaves out an app deleted while its consent screen was open, although the consent given there was stored', T, async () => {
+      const u = await person();
+      const agent = await signedInAgent(app.url, u.email, PASSWORD);
+      const partner = await testPartner(app, 'Deleted Meanwhile', ['openid', 'email']);
+      const authorize = oidc.buildAuthorizationUrl(partner.config, {
+        redirect_uri: PARTNER_REDIRECT,
+        scope: 'openid email',
+        state: oidc.randomState(),
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+      });
+      const { url } = await agent.follow(authorize.href, (next) => next.pathname.startsWith('/interaction/'));
+      const uid = url.pathname.split('/')[2]!;
+      assert.equal(((await (await agent.api('GET', `/bff/interaction/${uid}`)).json()) as { prompt: string }).prompt, 'consent');
+      assert.equal(await app.store.clients.delete(partner.clientId), true);
+      assert.equal((await agent.api('POST', `/bff/interaction/${uid}/consent`, { scopes: ['email'] })).status, 200);
+      assert.ok(await app.store.consents.find(u.id, partner.clientId), 'a consent naming an app that no longer exists');
+      assert.deepEqual(await listConnectedApps(app.store, u.id), []);
+      const account = await agent.api('GET', '/bff/account');
+      assert.equal(account.status, 200);
+      assert.deepEqual(((await account.json()) as { connectedApps: unknown[] }).connectedApps, []);
     });
 
     it('lists connected apps with their allowed scopes (a deleted app left out) and revokes one with its grants', T, async () => {

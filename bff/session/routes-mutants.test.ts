@@ -8,10 +8,17 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
+import pg from 'pg';
+import * as oidc from 'openid-client';
+import { pino } from 'pino';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { Agent, authorizeThrough, signedInAgent } from '../testing/agent.ts';
+import { atCallback } from '../testing/outage-checks.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { impersonate, sessionRow } from '../impersonation/test-helpers.ts';
+import { errorPage } from '../oauth/pages.ts';
+import { outagePage } from '../oauth/outage.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -23,6 +30,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       app = await startTestApp({ db });
       userId = (await createAccount(app.store, { email: 'rob@example.com', password: PASSWORD, name: 'Rob Roe' }, Date.now())).id;
       await createAccount(app.store, { email: 'root@example.com', password: PASSWORD, name: 'Root', role: 'admin' }, Date.now());
+      // The browser of testing/outage-checks.ts's atCallback.
+      await createAccount(app.store, { email: 'pat@example.com', password: PASSWORD, name: 'Pat Doe' }, Date.now());
     });
     after(() => app.close());
 
@@ -148,6 +157,99 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
     });
 
+    it("stores the first access token's expiry: the provider's lifetime for it, counted from the callback", async () => {
+      const t0 = Date.now();
+      const agent = new Agent(app.url);
+      assert.equal((await authorizeThrough(agent, '/bff/login?returnTo=/account', { email: 'rob@example.com', password: PASSWORD })).pathname, '/account');
+      const t1 = Date.now();
+      const { accessExpiresAt } = await sessionRow(app, agent);
+      const lifetime = app.config.ttl.accessToken * 1000;
+      assert.ok(accessExpiresAt >= t0 + lifetime && accessExpiresAt <= t1 + lifetime, `${accessExpiresAt} within [${t0 + lifetime}, ${t1 + lifetime}]`);
+    });
+
+    it('logs a refused callback with the reason openid-client gives and the OAuth error, and nothing else of it', async () => {
+      const logger = app.deps.logger as unknown as Record<symbol, unknown> & { level: string };
+      const stream = logger[pino.symbols.streamSym];
+      const lines: Array<Record<string, unknown>> = [];
+      logger[pino.symbols.streamSym] = { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) };
+      logger.level = 'info';
+      try {
+        const iss = encodeURIComponent(app.config.issuer);
+        const a = await started();
+        assert.equal((await a.agent.get(`/bff/callback?error=access_denied&state=${a.state}&iss=${iss}`)).status, 400);
+        const b = await started();
+        assert.equal((await b.agent.get(`/bff/callback?code=x&state=${b.state}-not&iss=${iss}`)).status, 400);
+      } finally {
+        logger.level = 'silent';
+        logger[pino.symbols.streamSym] = stream;
+      }
+      const refused = lines.filter((l) => l.msg === 'bff callback refused').map(({ level, err }) => ({ level, err }));
+      assert.deepEqual(refused, [
+        { level: 30, err: { reason: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR', error: 'access_denied' } },
+        { level: 30, err: { reason: 'OAUTH_INVALID_RESPONSE' } },
+      ]);
+    });
+
+    it('answers a provider that fails for another reason than its database (500) with the refusal page, not the outage page', async () => {
+      const { agent, url } = await atCallback(app);
+      // A corrupted authorization-code row: the provider's token endpoint fails with 500 server_error.
+      const code = new URL(url).searchParams.get('code')!;
+      const stored = (await app.store.oidc.find('AuthorizationCode', code))!;
+      await app.store.oidc.upsert('AuthorizationCode', code, { ...stored.payload, scope: 5 }, null, { grantId: stored.payload.grantId as string });
+      const res = await agent.get(url);
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get('retry-after'), null);
+      assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+      assert.equal(await res.text(), errorPage('invalid_request', 'The sign-in response could not be verified. Start again.', app.config.publicUrl));
+    });
+
+    /**
+     * Runs `during` while the BFF's code exchanges have their access token revoked as soon as the
+     * provider answers: what a concurrent sign-out does between the token response and the BFF's lookup.
+     */
+    const withAccessTokenRevokedOnArrival = async <T>(during: () => Promise<T>): Promise<T> => {
+      const cfg = app.deps.oidcConfig();
+      const original = cfg[oidc.customFetch]!;
+      cfg[oidc.customFetch] = async (url, options) => {
+        const res = await original(url, options);
+        if (String(options.body).includes('grant_type=authorization_code') && res.status === 200) {
+          const { access_token } = (await res.clone().json()) as { access_token: string };
+          await (await app.provider.AccessToken.find(access_token))!.destroy();
+        }
+        return res;
+      };
+      try {
+        return await during();
+      } finally {
+        cfg[oidc.customFetch] = original;
+      }
+    };
+
+    it('completes a sign-in whose access token is revoked before the BFF looks it up, without the provider session id', { timeout: 20000 }, async () => {
+      const agent = new Agent(app.url);
+      const end = await withAccessTokenRevokedOnArrival(() =>
+        authorizeThrough(agent, '/bff/login?returnTo=/account', { email: 'rob@example.com', password: PASSWORD }),
+      );
+      assert.equal(end.pathname, '/account');
+      const row = await sessionRow(app, agent);
+      assert.equal(row.userId, userId);
+      assert.equal((await app.sessions.tokens(row)).sid, undefined);
+      // Logout still ends the row (there is no provider session to look up).
+      const out = await agent.api('POST', '/bff/logout');
+      assert.deepEqual([out.status, await out.json()], [200, { redirectTo: '/' }]);
+      assert.notEqual((await app.store.bffSessions.find(row.id))!.revokedAt, null);
+    });
+
+    it('completes an impersonation whose access token is revoked before the BFF looks it up, without its grant', { timeout: 30000 }, async () => {
+      const admin = await signedInAgent(app.url, 'root@example.com', PASSWORD);
+      const reason = 'Customer asked for help with billing settings';
+      assert.equal((await withAccessTokenRevokedOnArrival(() => impersonate(admin, { userId, reason }))).status, 200);
+      const row = await sessionRow(app, admin);
+      const imp = await app.store.impersonations.find((row.data.impersonation as { id: string }).id);
+      assert.deepEqual([imp!.sessionId, imp!.grantId], [row.id, null]);
+      assert.equal((await admin.api('POST', '/bff/impersonation/stop')).status, 200);
+    });
+
     it('logs out: the session ended, the cookie cleared, an audit entry; and answers the same without a session', async () => {
       const agent = await signedInAgent(app.url, 'rob@example.com', PASSWORD);
       const row = await sessionRow(app, agent);
@@ -165,6 +267,62 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(again.status, 200);
       assert.deepEqual(await again.json(), { redirectTo: '/' });
       assert.equal((await app.store.audit.list({ kind: 'logout', subjectId: userId })).length, before + 1, 'no entry without a session');
+    });
+  });
+
+  describe(`the BFF callback while the provider cannot write to its database (${db})`, () => {
+    let app: TestApp;
+    before(async () => {
+      app = await startTestApp({ db, env: { DATABASE_TIMEOUT_MS: '1000' } });
+      await createAccount(app.store, { email: 'pat@example.com', password: PASSWORD, name: 'Pat Doe' }, Date.now());
+    });
+    after(() => app.close());
+
+    /** Another connection holds the write lock: the provider still reads the code, but cannot record its redemption. */
+    const holdWrites = async (): Promise<() => Promise<void>> => {
+      const url = app.config.databaseUrl;
+      if (url.startsWith('sqlite:')) {
+        const other = new DatabaseSync(url.slice('sqlite:'.length));
+        other.exec('BEGIN IMMEDIATE');
+        return async () => {
+          other.exec('ROLLBACK');
+          other.close();
+        };
+      }
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      await other.query('BEGIN');
+      await other.query('LOCK TABLE oidc_payloads IN EXCLUSIVE MODE');
+      return async () => {
+        await other.query('ROLLBACK');
+        await other.end();
+      };
+    };
+
+    it("answers 503 with the provider's Retry-After and the outage page, not a refused sign-in", { timeout: 30000 }, async () => {
+      const { agent, url } = await atCallback(app);
+      const release = await holdWrites();
+      let answer: { status: number; retryAfter: string | null; cacheControl: string | null; type: string | null; text: string };
+      try {
+        const res = await agent.get(url);
+        answer = {
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          cacheControl: res.headers.get('cache-control'),
+          type: res.headers.get('content-type'),
+          text: await res.text(),
+        };
+      } finally {
+        await release();
+      }
+      assert.deepEqual(answer, {
+        status: 503,
+        retryAfter: '5',
+        cacheControl: 'no-store',
+        type: 'text/html; charset=utf-8',
+        text: outagePage(app.config.publicUrl),
+      });
+      assert.equal(agent.jar.get(app.deps.cookies.session.cookieName), undefined, 'no session');
     });
   });
 }
