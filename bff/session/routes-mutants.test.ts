@@ -185,8 +185,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
       const refused = lines.filter((l) => l.msg === 'bff callback refused').map(({ level, err }) => ({ level, err }));
       assert.deepEqual(refused, [
-        { level: 30, err: { reason: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR', error: 'access_denied' } },
-        { level: 30, err: { reason: 'OAUTH_INVALID_RESPONSE' } },
+        { level: 30, err: { errorCode: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR', error: 'access_denied' } },
+        { level: 30, err: { errorCode: 'OAUTH_INVALID_RESPONSE' } },
       ]);
     });
 

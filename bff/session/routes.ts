@@ -67,7 +67,7 @@ export function sessionRoutes(deps: SessionDeps): Router {
         return;
       }
       const err = e as { error?: string; error_description?: string; code?: string; message?: string };
-      deps.logger.info({ err: { reason: err.code, error: err.error } }, 'bff callback refused'); // not `code`: the logger redacts every `code` key
+      deps.logger.info({ err: { code: err.code, error: err.error } }, 'bff callback refused'); // the logger keeps the code as err.errorCode
       const code = err.error ?? 'invalid_request';
       const description =
         err.error === 'access_denied' ? 'You cancelled the sign-in.' : (err.error_description ?? 'The sign-in response could not be verified. Start again.');
