@@ -34,8 +34,14 @@ for (const db of ['sqlite', 'postgres'] as const) {
         ).client.clientId;
       const here = await partner('Here');
       const there = await partner('There');
-      const grant = (id: string, clientId: string) =>
-        store.oidc.upsert('Grant', id, { jti: id, kind: 'Grant', accountId: userId, clientId }, now + HOUR, { grantId: id });
+      // As the adapter (oauth/adapter.ts) writes them: a grant row has no grant reference of its own
+      // (its payload has no grantId), its tokens do.
+      const grant = async (id: string, clientId: string) => {
+        await store.oidc.upsert('Grant', id, { jti: id, kind: 'Grant', accountId: userId, clientId }, now + HOUR, {});
+        await store.oidc.upsert('AccessToken', `at-${id}`, { jti: `at-${id}`, kind: 'AccessToken', accountId: userId, clientId, grantId: id }, now + HOUR, {
+          grantId: id,
+        });
+      };
       await grant('g-here', here);
       await grant('g-there', there);
       const session = (id: string, uid: string, clientId: string, grantId: string) =>
@@ -70,7 +76,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
       // The other grant's row is gone with its tokens; the kept one and its session stay.
       assert.equal(await store.oidc.find('Grant', 'g-there'), null);
+      assert.equal(await store.oidc.find('AccessToken', 'at-g-there'), null);
       assert.equal((await store.oidc.find('Grant', 'g-here'))?.payload.clientId, here);
+      assert.equal((await store.oidc.find('AccessToken', 'at-g-here'))?.payload.grantId, 'g-here');
       assert.equal(await store.oidc.find('Session', 's-there'), null);
       assert.equal((await store.oidc.find('Session', 's-here'))?.payload.uid, 'uid-here');
     });
