@@ -107,6 +107,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await thrown(runUserMailCommand('reset-link', { email: user.email, mail: true }, offCtx())), MAIL_OFF);
       assert.deepEqual(await thrown(runUserMailCommand('invite', {}, ctx())), missing);
       assert.deepEqual(await thrown(runUserMailCommand('invite', { email: '' }, ctx())), missing);
+      assert.deepEqual(await thrown(runUserMailCommand('invite', { email: true }, ctx())), missing);
       assert.deepEqual(await thrown(runUserMailCommand('invite', { email: 'new-off@example.com' }, offCtx())), MAIL_OFF);
       assert.equal(await store.users.findByEmail('new-off@example.com'), null);
     });
