@@ -250,6 +250,21 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([gone.prompt, gone.user], ['consent', null]);
     });
 
+    it("a partner's request carrying an impersonation parameter: at consent it is a consent screen, and the impersonation step refuses it", T, async () => {
+      // Any client may send the parameter (oauth/provider.ts extraParams); only the first party's login step acts on it.
+      const { email, user } = await account();
+      const agent = new Agent(app.url);
+      const first = await partnerStart(agent, 'openid');
+      await next(agent, await agent.api('POST', `/bff/interaction/${first.uid}/login`, { email, password: PASSWORD }));
+      const { uid } = await partnerStart(agent, 'openid email', { impersonation: 'not-a-request' });
+      const info = await screenOf(agent, uid);
+      assert.deepEqual([info.prompt, info.user], ['consent', { email, name: user.name }]);
+      assert.deepEqual(await errorBody(await agent.api('POST', `/bff/interaction/${uid}/impersonate`, {})), {
+        status: 400,
+        body: { error: 'wrong_prompt', message: 'This step is not an impersonation.' },
+      });
+    });
+
     it('signs in with a password: audited with the address and agent; amr pwd; a consent step refuses a password', T, async () => {
       const { email, user } = await account();
       const agent = new Agent(app.url);
