@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import type { Store } from '../store/store.ts';
 import { TEST_SECRETS_ENV } from '../testing/test-app.ts';
 import { openTempStore as tempStore } from '../testing/temp-store.ts';
+import { rawSql } from '../testing/raw-sql.ts';
 import { startInbox, type Inbox } from '../testing/smtp-inbox.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import { createLogger } from '../http/logger.ts';
@@ -53,6 +54,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
   describe(`portal user reset-link / invite, in-process (${db})`, { timeout: 60_000 }, () => {
     let store: Store;
     let drop: () => Promise<void>;
+    let url: string;
     let inbox: Inbox;
     let mail: Mail;
     let audit: Audit;
@@ -68,7 +70,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     before(async () => {
       inbox = await startInbox();
-      ({ store, drop } = await tempStore(db));
+      ({ store, drop, url } = await tempStore(db));
       const env = { PUBLIC_URL, DATABASE_URL: 'sqlite::memory:', ...TEST_SECRETS_ENV, LOG_LEVEL: 'silent', MAIL_FROM: FROM };
       config = loadConfig({ ...env, NODE_ENV: 'test', SMTP_URL: inbox.url });
       offConfig = loadConfig({ ...env, NODE_ENV: 'production' });
@@ -105,6 +107,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await thrown(runUserMailCommand('reset-link', { email: user.email, mail: true }, offCtx())), MAIL_OFF);
       assert.deepEqual(await thrown(runUserMailCommand('invite', {}, ctx())), missing);
       assert.deepEqual(await thrown(runUserMailCommand('invite', { email: '' }, ctx())), missing);
+      assert.deepEqual(await thrown(runUserMailCommand('invite', { email: true }, ctx())), missing);
       assert.deepEqual(await thrown(runUserMailCommand('invite', { email: 'new-off@example.com' }, offCtx())), MAIL_OFF);
       assert.equal(await store.users.findByEmail('new-off@example.com'), null);
     });
@@ -135,6 +138,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(out.expires_at, new Date(now + RESET_TTL_MS).toISOString());
       assert.equal(typeof out.queued, 'string');
       assert.deepEqual((await lastAudit('password_reset_link_issued')).data, { via: 'cli', delivery: 'mail' });
+      assert.deepEqual(
+        (await rawSql<{ kind: string }>(url, 'SELECT kind FROM mail_outbox WHERE id = $1', [out.queued!])).map((r) => r.kind),
+        ['password_reset'],
+      );
       mail.worker!.kick();
       const [m] = await inbox.waitForTo(user.email, 1);
       assert.equal(m!.mail.subject, 'Reset your password · Acme Portal');
@@ -170,6 +177,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const user = (await store.users.findByEmail(address))!;
       assert.equal(user.name, `mailed-${db}`, 'not the number given');
       assert.deepEqual((await lastAudit('user_invited')).data, { via: 'cli', delivery: 'mail' });
+      assert.deepEqual(
+        (await rawSql<{ kind: string }>(url, 'SELECT kind FROM mail_outbox WHERE id = $1', [out.queued!])).map((r) => r.kind),
+        ['invitation'],
+      );
       mail.worker!.kick();
       const [m] = await inbox.waitForTo(address, 1);
       assert.equal(m!.mail.subject, 'You are invited · Acme Portal');

@@ -164,6 +164,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await thrown(acceptInvitation(d, s, GOOD, { ip: null, userAgent: null })), gone);
     });
 
+    it('a link used by another request between the check and the transaction: refused with its code, no password set', async () => {
+      const invited = await inviteUser({ store, config }, email(), undefined, now());
+      const s = secretOf(invited.link);
+      // The real store; another acceptance spends the link just before this one's transaction (a race made deterministic).
+      const raced = new Proxy(store, {
+        get(target, key) {
+          const v = Reflect.get(target, key) as unknown;
+          if (key !== 'transaction' || typeof v !== 'function') return v;
+          return async (...args: unknown[]) => {
+            assert.ok(await store.oneTimeTokens.consume(sha256(s), INVITE_PURPOSE, now()), 'the other request spends the link');
+            return (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          };
+        },
+      });
+      assert.deepEqual(await thrown(acceptInvitation({ store: raced, audit, now }, s, GOOD, { ip: null, userAgent: null })), gone);
+      assert.equal((await store.users.findById(invited.user.id))!.passwordHash, null);
+      assert.equal((await store.audit.list({ kind: 'invitation_accepted', userId: invited.user.id })).length, 0);
+    });
+
     it('two acceptances of one link at once: one sets the password, the other is refused', async () => {
       const invited = await inviteUser({ store, config }, email(), undefined, now());
       const s = secretOf(invited.link);

@@ -42,6 +42,22 @@ async function isExpired(p: Promise<unknown>): Promise<boolean> {
   }
 }
 
+/**
+ * The real store, with another request's step run just before one of its token calls: a race made
+ * deterministic (the other request wins between redeemCode's read and its write).
+ */
+function otherRequestFirst(store: Store, method: 'countAttempt' | 'consume', other: () => Promise<unknown>): Store {
+  const tokens = new Proxy(store.oneTimeTokens, {
+    get(target, key) {
+      const v = Reflect.get(target, key) as unknown;
+      if (typeof v !== 'function') return v;
+      const f = v.bind(target) as (...args: unknown[]) => Promise<unknown>;
+      return key === method ? async (...args: unknown[]) => (await other(), f(...args)) : f;
+    },
+  });
+  return new Proxy(store, { get: (target, key) => (key === 'oneTimeTokens' ? tokens : Reflect.get(target, key)) });
+}
+
 describe('one-time: pure parts', () => {
   it('sha256 is the hex SHA-256 of the UTF-8 text', () => {
     assert.equal(sha256('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
@@ -264,6 +280,19 @@ for (const db of ['sqlite', 'postgres'] as const) {
           results.map((r) => (r.status === 'fulfilled' ? `token ${r.value?.id === t.id}` : r.reason instanceof Expired ? 'expired' : String(r.reason))).sort(),
           ['expired', 'token true'],
         );
+      });
+
+      it('a wrong code whose token another request used meanwhile is expired, not counted as a try', async () => {
+        const t = await withCode();
+        const raced = otherRequestFirst(store, 'countAttempt', () => store.oneTimeTokens.consume(t.id, 'p-red', T0));
+        assert.ok(await isExpired(redeemCode(raced, t.id, 'p-red', wrong(t.code), T0 + 1, expired)));
+        assert.deepEqual([(await store.oneTimeTokens.find(t.id))!.attempts, (await store.oneTimeTokens.find(t.id))!.consumedAt], [0, T0]);
+      });
+
+      it('the right code whose token another request used meanwhile is expired, not the token', async () => {
+        const t = await withCode();
+        const raced = otherRequestFirst(store, 'consume', () => store.oneTimeTokens.consume(t.id, 'p-red', T0));
+        assert.ok(await isExpired(redeemCode(raced, t.id, 'p-red', t.code, T0 + 1, expired)));
       });
 
       it('a token without a code takes none', async () => {

@@ -16,6 +16,7 @@ import type { Store, User } from '../store/store.ts';
 import { TEST_SECRETS_ENV } from '../testing/test-app.ts';
 import { openTempStore as tempStore } from '../testing/temp-store.ts';
 import { startInbox, type Inbox } from '../testing/smtp-inbox.ts';
+import { rawSql } from '../testing/raw-sql.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import { createLogger } from '../http/logger.ts';
 import { createMail, type Mail } from '../mail/mail.ts';
@@ -73,6 +74,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
   describe(`password reset as a module (${db})`, { timeout: 60_000 }, () => {
     let store: Store;
     let drop: () => Promise<void>;
+    let url: string;
     let inbox: Inbox;
     let mail: Mail;
     let audit: Audit;
@@ -93,7 +95,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     before(async () => {
       inbox = await startInbox();
-      ({ store, drop } = await tempStore(db));
+      ({ store, drop, url } = await tempStore(db));
       config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL, DATABASE_URL: 'sqlite::memory:', ...TEST_SECRETS_ENV, LOG_LEVEL: 'silent', SMTP_URL: inbox.url });
       mail = createMail(config, store, createLogger('silent'), now);
       audit = createAudit(store, now, config.auditKeys);
@@ -111,6 +113,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const [m] = await inbox.waitForTo(user.email, 1);
       assert.equal(m!.mail.subject, 'Reset your password · Portal');
       assert.match(m!.mail.text ?? '', /The link works once, for 30 minutes, in any browser\./);
+      // The outbox row names the mail's kind (its log lines and delivery are grouped by it).
+      assert.deepEqual(
+        (await rawSql<{ kind: string }>(url, 'SELECT kind FROM mail_outbox WHERE to_address = $1', [user.email])).map((r) => r.kind),
+        ['password_reset'],
+      );
       const secret = tokenIn(m!.mail.text ?? '');
       const t = await store.oneTimeTokens.find(sha256(secret));
       assert.deepEqual(

@@ -17,7 +17,8 @@ import { registerClient } from '../oauth/clients.ts';
 import { impersonate } from '../impersonation/test-helpers.ts';
 import { createAccount } from './accounts.ts';
 import { createSetupLink } from './setup.ts';
-import { RESET_REQUESTED_MESSAGE } from './password-reset.ts';
+import { RESET_REQUESTED_MESSAGE, issueResetLink } from './password-reset.ts';
+import { inviteUser } from './invitations.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const REDIRECT = 'https://notes.example/cb';
@@ -228,6 +229,37 @@ for (const db of ['sqlite', 'postgres'] as const) {
         });
       const entry = (await lastAudit('password_reset_requested', user.id))!;
       assert.equal(entry.userAgent, UA);
+    });
+
+    it('completing a reset answers the email and whether everywhere was signed out; accepting an invitation answers the email', T, async () => {
+      const user = await createAccount(app.store, { email: `complete-${db}@example.com`, password: PASSWORD }, Date.now());
+      const tokenOf = (link: string) => /#token=([A-Za-z0-9_-]+)$/.exec(link)![1]!;
+      const browser = new Agent(app.url);
+      const everywhere = tokenOf((await issueResetLink({ store: app.store, config: app.config }, user, Date.now())).link);
+      assert.deepEqual(
+        await body(await browser.api('POST', '/bff/password-reset/complete', { token: everywhere, password: 'a first new long passphrase' }), 200),
+        {
+          ok: true,
+          email: user.email,
+          signedOutEverywhere: true,
+        },
+      );
+      const only = tokenOf((await issueResetLink({ store: app.store, config: app.config }, user, Date.now())).link);
+      assert.deepEqual(
+        await body(
+          await browser.api('POST', '/bff/password-reset/complete', { token: only, password: 'a second new long passphrase', signOutEverywhere: false }),
+          200,
+        ),
+        { ok: true, email: user.email, signedOutEverywhere: false },
+      );
+      const invited = await inviteUser({ store: app.store, config: app.config }, `invited-${db}@example.com`, 'Ivo', Date.now());
+      assert.deepEqual(
+        await body(await browser.api('POST', '/bff/invitations/accept', { token: tokenOf(invited.link), password: 'an invited long passphrase' }), 200),
+        {
+          ok: true,
+          email: `invited-${db}@example.com`,
+        },
+      );
     });
   });
 }

@@ -14,6 +14,7 @@ import type { Store, User } from '../store/store.ts';
 import { TEST_SECRETS_ENV } from '../testing/test-app.ts';
 import { openTempStore as tempStore } from '../testing/temp-store.ts';
 import { startInbox, type Inbox } from '../testing/smtp-inbox.ts';
+import { rawSql } from '../testing/raw-sql.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import { createLogger } from '../http/logger.ts';
 import { createMail, type Mail } from '../mail/mail.ts';
@@ -98,6 +99,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
   describe(`email verification as a module (${db})`, { timeout: 60_000 }, () => {
     let store: Store;
     let drop: () => Promise<void>;
+    let url: string;
     let inbox: Inbox;
     let mail: Mail;
     let audit: Audit;
@@ -128,7 +130,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     before(async () => {
       inbox = await startInbox();
-      ({ store, drop } = await tempStore(db));
+      ({ store, drop, url } = await tempStore(db));
       config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL, DATABASE_URL: 'sqlite::memory:', ...TEST_SECRETS_ENV, LOG_LEVEL: 'silent', SMTP_URL: inbox.url });
       mail = createMail(config, store, createLogger('silent'), now);
       audit = createAudit(store, now, config.auditKeys);
@@ -145,6 +147,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const s = await sent(user);
       assert.equal(s.tokenId, sha256(s.secret));
       assert.match(s.text, /The code and the link work once, for 24 hours\./);
+      // The outbox row names the mail's kind (its log lines and delivery are grouped by it).
+      assert.deepEqual(
+        (await rawSql<{ kind: string }>(url, 'SELECT kind FROM mail_outbox WHERE to_address = $1', [user.email])).map((r) => r.kind),
+        ['email_verification'],
+      );
       const t = (await store.oneTimeTokens.find(s.tokenId))!;
       assert.deepEqual(
         { purpose: t.purpose, userId: t.userId, email: t.email, createdAt: t.createdAt, expiresAt: t.expiresAt, consumedAt: t.consumedAt },

@@ -105,6 +105,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
     });
 
+    it('without open sign-up (SIGNUP=invite) the screen offers none, even when the app asks for the sign-up screen', T, async () => {
+      const agent = new Agent(app.url);
+      const url = new URL(await partnerUrl());
+      url.searchParams.set('portal_screen', 'sign-up');
+      const uid = await atInteraction(agent, url.href);
+      const screen = (await (await agent.api('GET', `/bff/interaction/${uid}`)).json()) as Record<string, unknown>;
+      assert.deepEqual([screen.prompt, screen.signUp, screen.screen], ['login', false, 'sign-in']);
+    });
+
     it('says so when the app that started the sign-in was deleted meanwhile', T, async () => {
       const gone = await testPartner(app, 'Gone Partner', ['openid']);
       const agent = new Agent(app.url);

@@ -36,6 +36,12 @@ async function atInteraction(agent: Agent, start: string): Promise<string> {
 
 const NOT_WAITING = { status: 400, body: { error: 'wrong_prompt', message: 'This sign-in is not waiting for an email code. Sign in again.' } };
 const errorBody = async (res: Response) => ({ status: res.status, body: await res.json() });
+/** Whether the provider's session cookie outlives the browser (remember: true) rather than being a session cookie. */
+const remembered = (agent: Agent) => {
+  const op = agent.jar.get('portal_op');
+  assert.ok(op, 'the provider session cookie');
+  return /expires=|max-age=/i.test(op.attrs);
+};
 
 for (const db of ['sqlite', 'postgres'] as const) {
   describe(`the sign-in interaction's routes (${db})`, () => {
@@ -62,12 +68,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
     const auditCount = async (kind: string) => (await app.store.audit.list({ kind: kind as never })).length;
 
     /** A partner's authorization request (PKCE), to its first interaction. */
-    const partnerStart = async (agent: Agent, scope: string, extra: Record<string, string> = {}) => {
+    const partnerStart = async (agent: Agent, scope: string | undefined, extra: Record<string, string> = {}) => {
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const url = oidc.buildAuthorizationUrl(partner.config, {
         redirect_uri: PARTNER_REDIRECT,
-        scope,
+        ...(scope === undefined ? {} : { scope }),
         state,
         code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
         code_challenge_method: 'S256',
@@ -176,6 +182,89 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual((await lastAudit('consent_given')).data, { clientId: partner.clientId, allowed: ['openid', 'profile', 'email'], declined: [] });
     });
 
+    it('two browsers at consent at once: each gets a grant of its own; the later decision wins; a later visit keeps what it did not ask about', T, async () => {
+      const { email, user } = await account();
+      const atConsent = async (agent: Agent) => {
+        const s = await partnerStart(agent, 'openid profile email');
+        const at = await next(agent, await agent.api('POST', `/bff/interaction/${s.uid}/login`, { email, password: PASSWORD }));
+        return { ...s, uid: at.pathname.split('/')[2]! };
+      };
+      const x = new Agent(app.url);
+      const y = new Agent(app.url);
+      const cx = await atConsent(x);
+      const cy = await atConsent(y);
+      // y decides first: the row (and y's grant) allow everything.
+      await next(y, await y.api('POST', `/bff/interaction/${cy.uid}/consent`, { scopes: ['profile', 'email'] }));
+      const first = (await app.store.consents.find(user.id, partner.clientId))!;
+      assert.deepEqual(first.scopes, ['openid', 'profile', 'email']);
+      // x, asked before the row existed, declines profile: its decision replaces that one, in a grant of x's session.
+      const endX = await next(x, await x.api('POST', `/bff/interaction/${cx.uid}/consent`, { scopes: ['email'] }));
+      const second = (await app.store.consents.find(user.id, partner.clientId))!;
+      assert.deepEqual(second.scopes, ['openid', 'email', '!profile']);
+      assert.notEqual(second.grantId, first.grantId, "another session's grant is never shared");
+      const tokensX = await oidc.authorizationCodeGrant(partner.config, endX, { pkceCodeVerifier: cx.verifier, expectedState: cx.state });
+      assert.equal(tokensX.scope, 'openid email');
+
+      // Asked again (prompt=consent) about openid and email only: profile, not asked about, stays declined.
+      const again = await partnerStart(x, 'openid email', { prompt: 'consent' });
+      await next(x, await x.api('POST', `/bff/interaction/${again.uid}/consent`, { scopes: [] }));
+      const third = (await app.store.consents.find(user.id, partner.clientId))!;
+      assert.deepEqual(third.scopes, ['openid', 'email', '!profile']);
+      assert.equal(third.grantId, second.grantId, "x's own grant again");
+    });
+
+    it('consent keeps the time of the sign-in: auth_time is when the password was given, not when consent was', T, async () => {
+      const { email } = await account();
+      const agent = new Agent(app.url);
+      // max_age makes the ID token carry auth_time.
+      const { uid, verifier, state } = await partnerStart(agent, 'openid', { max_age: '3600' });
+      const consentAt = await next(agent, await agent.api('POST', `/bff/interaction/${uid}/login`, { email, password: PASSWORD }));
+      const signedInBy = Math.floor(Date.now() / 1000);
+      // Consent in a later second than the sign-in (a wait, not a timing assertion).
+      while (Math.floor(Date.now() / 1000) <= signedInBy) await new Promise((r) => setTimeout(r, 50));
+      const end = await next(agent, await agent.api('POST', `/bff/interaction/${consentAt.pathname.split('/')[2]!}/consent`, { scopes: [] }));
+      const tokens = await oidc.authorizationCodeGrant(partner.config, end, { pkceCodeVerifier: verifier, expectedState: state });
+      const authTime = tokens.claims()!.auth_time!;
+      assert.ok(authTime <= signedInBy, `auth_time ${authTime} is the sign-in's (by ${signedInBy}), not the consent's`);
+    });
+
+    it('a request without any scope lists none; a consent screen is never the sign-up screen, and shows no user once the account was deleted', T, async () => {
+      const agent = new Agent(app.url);
+      const { uid } = await partnerStart(agent, undefined);
+      const info = await screenOf(agent, uid);
+      assert.deepEqual([info.prompt, info.scopes], ['login', []]);
+
+      const { email, user } = await account();
+      const b = new Agent(app.url);
+      // The app asked for the sign-up screen: that is the sign-in step's; consent shows no sign-up screen.
+      const start = await partnerStart(b, 'openid email', { portal_screen: 'sign-up' });
+      assert.equal((await screenOf(b, start.uid)).screen, 'sign-up');
+      const consentAt = await next(b, await b.api('POST', `/bff/interaction/${start.uid}/login`, { email, password: PASSWORD }));
+      const cu = consentAt.pathname.split('/')[2]!;
+      const asked = await screenOf(b, cu);
+      assert.deepEqual([asked.prompt, asked.screen, asked.user], ['consent', 'sign-in', { email, name: user.name }]);
+      assert.deepEqual(await app.store.users.delete(user.id), { ok: true });
+      const res = await b.api('GET', `/bff/interaction/${cu}`);
+      assert.equal(res.status, 200, await res.clone().text());
+      const gone = await res.json();
+      assert.deepEqual([gone.prompt, gone.user], ['consent', null]);
+    });
+
+    it("a partner's request carrying an impersonation parameter: at consent it is a consent screen, and the impersonation step refuses it", T, async () => {
+      // Any client may send the parameter (oauth/provider.ts extraParams); only the first party's login step acts on it.
+      const { email, user } = await account();
+      const agent = new Agent(app.url);
+      const first = await partnerStart(agent, 'openid');
+      await next(agent, await agent.api('POST', `/bff/interaction/${first.uid}/login`, { email, password: PASSWORD }));
+      const { uid } = await partnerStart(agent, 'openid email', { impersonation: 'not-a-request' });
+      const info = await screenOf(agent, uid);
+      assert.deepEqual([info.prompt, info.user], ['consent', { email, name: user.name }]);
+      assert.deepEqual(await errorBody(await agent.api('POST', `/bff/interaction/${uid}/impersonate`, {})), {
+        status: 400,
+        body: { error: 'wrong_prompt', message: 'This step is not an impersonation.' },
+      });
+    });
+
     it('signs in with a password: audited with the address and agent; amr pwd; a consent step refuses a password', T, async () => {
       const { email, user } = await account();
       const agent = new Agent(app.url);
@@ -269,6 +358,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
         userAgent: UA,
         data: { method: 'email_code', clientId: partner.clientId },
       });
+      // The finished sign-in is remembered: the provider's cookie persists.
+      assert.equal(remembered(agent), true);
       const cu = consentAt.pathname.split('/')[2]!;
       const end = await next(agent, await agent.api('POST', `/bff/interaction/${cu}/consent`, { scopes: [] }));
       const tokens = await oidc.authorizationCodeGrant(partner.config, end, { pkceCodeVerifier: verifier, expectedState: state });
@@ -311,6 +402,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await agent.api('POST', `/bff/interaction/${uid}/login`, { email, password: PASSWORD });
       const code = codeIn(await mailText(email, 1));
       assert.equal((await next(agent, await agent.api('POST', `/bff/interaction/${uid}/verify-email`, { code: ` ${code} ` }))).pathname, '/account');
+      assert.equal(remembered(agent), true, 'a sign-in finished by the verification code is remembered');
       const off = await account({ verified: false });
       const b = new Agent(app.url);
       const ub = await atInteraction(b, '/bff/login?returnTo=/account');
@@ -334,6 +426,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const end = await next(agent, await agent.api('POST', `/bff/interaction/${cu}/consent`, { scopes: [] }));
       const tokens = await oidc.authorizationCodeGrant(partner.config, end, { pkceCodeVerifier: verifier, expectedState: state });
       assert.deepEqual(tokens.claims()!.amr, ['pwd']);
+      // No name given: the schema's default (none) leaves createAccount to name the account after the address.
+      const bare = `bare-${db}@example.com`;
+      const b = new Agent(app.url);
+      const bu = await atInteraction(b, '/bff/login?returnTo=/account');
+      assert.deepEqual(await errorBody(await b.api('POST', `/bff/interaction/${bu}/sign-up`, { email: bare, password: PASSWORD })), {
+        status: 200,
+        body: { next: 'verify_email', email: bare },
+      });
+      assert.equal((await app.store.users.findByEmail(bare))!.name, `bare-${db}`);
     });
 
     it('holds a password sign-in for the second factor an account has; a reloaded screen knows', T, async () => {

@@ -288,10 +288,10 @@ export function interactionRoutes(deps: SessionDeps, mail: Mail): Router {
 
     const previous = await store.consents.find(accountId, clientId);
     const prev = splitConsent(previous);
-    const grant =
-      (d.grantId && (await provider.Grant.find(d.grantId))) ||
-      (previous?.grantId && (await provider.Grant.find(previous.grantId))) ||
-      new provider.Grant({ accountId, clientId });
+    // This sign-in session's grant (loadExistingGrant, oauth/grants.ts), else a new one. Never the consent
+    // row's grant: when another browser consented after this interaction began, that grant is the other
+    // session's, and sharing it would let one session's decision and sign-out change the other's tokens.
+    const grant = (d.grantId && (await provider.Grant.find(d.grantId))) || new provider.Grant({ accountId, clientId });
     applyScopes(grant, allowed, declined);
     const grantId = await grant.save();
     const t = now();
