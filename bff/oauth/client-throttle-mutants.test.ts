@@ -82,6 +82,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await clientAuthBlocked(app.store, 'client_noip', '', T0), null);
       assert.deepEqual([await count('oauth-client:client_noip|null'), await count('oauth-client-ip:null'), await count('oauth-client-ip:')], [0, 0, 0]);
     });
+
+    it('without an address refuses nothing, even when an address spelled "null" is over its limits', async () => {
+      // A forwarded-for value of "null" is an address like any other: counted and refused as itself.
+      for (let i = 0; i < 50; i++) await clientAuthFailed(app.store, 'client_nullip', 'null', T0);
+      assert.equal(await clientAuthBlocked(app.store, 'client_nullip', 'null', T0), 900);
+      assert.equal(await clientAuthBlocked(app.store, 'client_nullip', null, T0), null);
+    });
   });
 
   describe(`the client-authentication throttle in the token endpoint (${db})`, () => {
