@@ -10,12 +10,15 @@
  * oidc-provider's request context (the token route) are pinned through the
  * real app in provider-mutants.test.ts.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { errors, type Adapter } from 'oidc-provider';
 import type { Store } from '../store/store.ts';
 import { openTempStore } from '../testing/temp-store.ts';
+import { startTestApp, type TestApp } from '../testing/test-app.ts';
+import { createAccount } from '../accounts/accounts.ts';
+import { issueCode } from './core.ts';
 import { createAdapterClass } from './adapter.ts';
 import { registerClient } from './clients.ts';
 import { providerMetadata } from './client-options.ts';
@@ -156,5 +159,112 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await store.oidc.consume('AccessToken', 'jti-1', 1_800_000_002_500);
       assert.deepEqual(await at.find(jwt), { kind: 'AccessToken', jti: 'jti-1', accountId: 'a', consumed: 1_800_000_002 });
     });
+    it('a JWT-shaped id of another model is an ordinary id, never looked up under its jti', async () => {
+      const rt = new Adapter('RefreshToken');
+      const jwt = await sign('rt-jti');
+      await store.oidc.upsert('RefreshToken', 'rt-jti', { accountId: 'under-jti' }, clock + 60_000, {});
+      await store.oidc.upsert('RefreshToken', jwt, { accountId: 'under-jwt' }, clock + 60_000, {});
+      assert.deepEqual(await rt.find(jwt), { accountId: 'under-jwt' });
+      assert.deepEqual(await rt.find('rt-jti'), { accountId: 'under-jti' });
+    });
+    it('a device code found outside the token endpoint (no request) is never refused for polling too fast', async () => {
+      const dc = new Adapter('DeviceCode');
+      await dc.upsert('dc-poll', { userCode: 'QRSTVWXZ', params: { client_id: 'c' } }, 600);
+      // Twice at the same instant: at the token endpoint the second would be slow_down.
+      assert.deepEqual(await dc.find('dc-poll'), { userCode: 'QRSTVWXZ', params: { client_id: 'c' } });
+      assert.deepEqual(await dc.find('dc-poll'), { userCode: 'QRSTVWXZ', params: { client_id: 'c' } });
+    });
   });
+
+  for (const window of [5, 0] as const)
+    describe(`adapter at the token endpoint, REFRESH_REUSE_WINDOW ${window} s (${db})`, () => {
+      const REDIRECT = 'https://partner.example/cb';
+      let app: TestApp;
+      let clientId: string;
+      let secret: string;
+      let accountId: string;
+      before(async () => {
+        app = await startTestApp({ db, env: { REFRESH_REUSE_WINDOW: String(window) } });
+        const reg = await registerClient(
+          app.store,
+          { name: 'Partner', redirectUris: [REDIRECT], isPublic: false, scopes: ['openid', 'offline_access'] },
+          Date.now(),
+        );
+        clientId = reg.client.clientId;
+        secret = reg.secret!;
+        accountId = (await createAccount(app.store, { email: 'adapter@example.com', password: 'correct horse battery staple' }, Date.now())).id;
+      });
+      after(() => app.close());
+
+      const token = async (body: Record<string, string>) => {
+        const res = await fetch(`${app.config.issuer}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+          body: new URLSearchParams(body),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, string> };
+      };
+      const codeTokens = async () => {
+        const { code } = await issueCode(app.deps, { clientId, accountId, scopes: ['openid', 'offline_access'], redirectUri: REDIRECT, amr: ['pwd'] });
+        const body = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT };
+        const first = await token(body);
+        assert.equal(first.status, 200, JSON.stringify(first.body));
+        return { body, tokens: first.body };
+      };
+      const userinfo = async (accessToken: string) =>
+        (await fetch(`${app.config.issuer}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
+
+      if (window === 0) {
+        it('without a window every replay of a rotated refresh token is theft, even at once or on a clock that stepped back', async () => {
+          for (const offset of [0, -60_000]) {
+            const { tokens } = await codeTokens();
+            const rotated = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+            assert.equal(rotated.status, 200);
+            // -60 s: another instance whose clock is behind the one that rotated the token.
+            app.clock.offset = offset;
+            try {
+              const replay = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+              assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_grant'], `offset ${offset}`);
+              assert.equal(await userinfo(rotated.body.access_token!), 401, `offset ${offset}: the grant is revoked`);
+            } finally {
+              app.clock.offset = 0;
+            }
+          }
+        });
+        return;
+      }
+
+      it('a code replayed inside the reuse window is still a replay: refused, and what it issued is revoked', async () => {
+        const { body, tokens } = await codeTokens();
+        assert.equal(await userinfo(tokens.access_token!), 200);
+        // Well inside the 5 s: the grace is for racing refresh tokens only.
+        const replay = await token(body);
+        assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_grant']);
+        assert.equal(await userinfo(tokens.access_token!), 401, 'the access token it issued is revoked');
+        assert.equal((await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! })).status, 400, 'and the refresh token');
+      });
+
+      it('a rotated refresh token replayed exactly 5 s later is past the window: theft, the grant revoked', async () => {
+        const { tokens } = await codeTokens();
+        // Time stands still for the app (its clock is Date.now() plus the test's offset), so the replay comes
+        // exactly REFRESH_REUSE_WINDOW seconds after the rotation, not a millisecond more.
+        mock.timers.enable({ apis: ['Date'], now: Date.now() });
+        try {
+          const rotated = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+          assert.equal(rotated.status, 200);
+          app.clock.offset = 4_999;
+          const inside = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+          assert.deepEqual([inside.status, inside.body.error], [400, 'invalid_grant']);
+          assert.equal(await userinfo(rotated.body.access_token!), 200, '4.999 s: inside the window, the grant kept');
+          app.clock.offset = 5_000;
+          const replay = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+          assert.deepEqual([replay.status, replay.body.error], [400, 'invalid_grant']);
+          assert.equal(await userinfo(rotated.body.access_token!), 401, '5 s: the grant is revoked');
+          assert.equal((await token({ grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token! })).status, 400);
+        } finally {
+          mock.timers.reset();
+          app.clock.offset = 0;
+        }
+      });
+    });
 }

@@ -12,10 +12,11 @@
  * functions run with an explicit clock; the HTTP side seeds the real store's
  * counters and reads them back, on SQLite and PostgreSQL.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { testPartner } from '../testing/partner.ts';
+import { rawSql } from '../testing/raw-sql.ts';
 import { clientAuthBlocked, clientAuthFailed, CLIENT_FAILURES_PER_ADDRESS, CLIENT_FAILURES_PER_SOURCE } from './client-throttle.ts';
 
 const T0 = 1_900_000_000_000;
@@ -81,6 +82,13 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await clientAuthBlocked(app.store, 'client_noip', '', T0), null);
       assert.deepEqual([await count('oauth-client:client_noip|null'), await count('oauth-client-ip:null'), await count('oauth-client-ip:')], [0, 0, 0]);
     });
+
+    it('without an address refuses nothing, even when an address spelled "null" is over its limits', async () => {
+      // A forwarded-for value of "null" is an address like any other: counted and refused as itself.
+      for (let i = 0; i < 50; i++) await clientAuthFailed(app.store, 'client_nullip', 'null', T0);
+      assert.equal(await clientAuthBlocked(app.store, 'client_nullip', 'null', T0), 900);
+      assert.equal(await clientAuthBlocked(app.store, 'client_nullip', null, T0), null);
+    });
   });
 
   describe(`the client-authentication throttle in the token endpoint (${db})`, () => {
@@ -145,6 +153,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       for (const path of ['/introspect', '/revoke']) {
         const res = await post(path, ip, { authorization: basic(partner.clientId, 'wrong') }, { token: 'whatever' });
         assert.equal(res.status, 429, path);
+        // oidc-provider marks /introspect no-store itself, /revoke not: the 429 is never cached anywhere.
+        assert.equal(res.headers.get('cache-control'), 'no-store', path);
         await res.body?.cancel();
       }
       const device = await post('/device/auth', ip, { authorization: basic(partner.clientId, 'wrong') }, { scope: 'openid' });
@@ -174,6 +184,41 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
       assert.deepEqual([await count(`oauth-client:app nobody|${ip}`), await count(`oauth-client-ip:${ip}`)], [3, 3]);
       assert.equal(await count(`oauth-client:app%20nobody|${ip}`), 0);
+    });
+
+    it('counts a client assertion that names no client (no client id anywhere) under the address only', async () => {
+      const ip = '203.0.113.6';
+      const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      // No `sub`: oidc-provider refuses it as a failed client authentication, knowing no client id.
+      const assertion = `${part({ alg: 'ES256', typ: 'JWT' })}.${part({ iss: 'nobody', aud: app.config.issuer })}.c2lnbmF0dXJl`;
+      const res = await post('/token', ip, {}, { grant_type: 'client_credentials', client_assertion: assertion });
+      assert.equal(res.status, 401);
+      assert.equal((await res.json()).error, 'invalid_client');
+      assert.deepEqual([await count(`oauth-client-ip:${ip}`), await count(`oauth-client:null|${ip}`)], [1, 0]);
+    });
+
+    it('still answers the 401 when the counters cannot be read, and logs why and the failure', async () => {
+      const ip = '203.0.113.7';
+      const warn = mock.method(app.deps.logger, 'warn', () => undefined);
+      // The throttle table gone for a moment: every read and count of it fails in the database.
+      await rawSql(app.config.databaseUrl, 'ALTER TABLE throttle RENAME TO throttle_away');
+      let res: Response;
+      try {
+        res = await post('/token', ip, { authorization: basic(partner.clientId, 'wrong') }, codeGrant);
+      } finally {
+        await rawSql(app.config.databaseUrl, 'ALTER TABLE throttle_away RENAME TO throttle');
+        warn.mock.restore();
+      }
+      assert.deepEqual([res.status, (await res.json()).error], [401, 'invalid_client']);
+      const calls = warn.mock.calls.map((c) => c.arguments as unknown[]);
+      assert.deepEqual(
+        calls.map((a) => a[1]),
+        ['counting a failed client authentication failed', 'failed client authentication'],
+      );
+      assert.deepEqual(Object.keys(calls[0]![0] as object), ['err']);
+      assert.ok((calls[0]![0] as { err: unknown }).err instanceof Error);
+      assert.deepEqual(calls[1]![0], { clientId: partner.clientId, ip });
+      assert.equal(await count(`oauth-client-ip:${ip}`), 0, 'nothing was counted');
     });
 
     it('counts nothing for a request the provider refuses before client authentication (a 400)', async () => {

@@ -16,6 +16,7 @@ import { createAccount } from '../accounts/accounts.ts';
 import { sessionRow } from '../impersonation/test-helpers.ts';
 import { BFF_CLIENT_ID, bffClientSecret } from '../session/oidc-client.ts';
 import { createResource } from './machine.ts';
+import { registerClient } from './clients.ts';
 import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from './token-exchange.ts';
 import type { User } from '../store/store.ts';
 
@@ -73,6 +74,56 @@ for (const db of ['sqlite', 'postgres'] as const) {
         const r = await exchange(params);
         assert.deepEqual([r.status, r.body.error, r.body.error_description], [400, error, description], JSON.stringify(params));
       }
+    });
+
+    /**
+     * Rewrites a stored row (the subject token is stored under its jti, its grant under the grant id) as
+     * the adapter would write it; returns how to put the original back.
+     */
+    const rewrite = async (model: string, id: string, change: Record<string, unknown> | null) => {
+      const row = (await app.store.oidc.find(model, id))!;
+      assert.ok(row, `${model} ${id} is stored`);
+      const refs = (p: Record<string, unknown>) => ({
+        grantId: p.grantId as string | undefined,
+        userCode: p.userCode as string | undefined,
+        uid: p.uid as string | undefined,
+      });
+      if (change) await app.store.oidc.upsert(model, id, { ...row.payload, ...change }, row.expiresAt, refs(row.payload));
+      else await app.store.oidc.destroy(model, id);
+      return () => app.store.oidc.upsert(model, id, row.payload, row.expiresAt, refs(row.payload));
+    };
+
+    it('refuses a subject token whose grant is gone, or whose token or grant names another client or account', async () => {
+      const jti = decodeJwt(subject).jti!;
+      const grantId = (await app.store.oidc.find('AccessToken', jti))!.payload.grantId as string;
+      assert.equal(typeof grantId, 'string');
+      const { client: partner } = await registerClient(
+        app.store,
+        { name: 'Other', redirectUris: ['https://other.example/cb'], isPublic: false, scopes: ['openid'] },
+        Date.now(),
+      );
+      const other = await createAccount(app.store, { email: 'other@example.com', password: PASSWORD }, Date.now());
+      const cases: Array<[string, string, string, Record<string, unknown> | null]> = [
+        ['the grant deleted', 'Grant', grantId, null],
+        ["the grant another client's", 'Grant', grantId, { clientId: partner.clientId }],
+        ["the grant another account's", 'Grant', grantId, { accountId: other.id }],
+        ["the token another client's (its grant still the BFF's)", 'AccessToken', jti, { clientId: partner.clientId }],
+      ];
+      for (const [what, model, id, change] of cases) {
+        const restore = await rewrite(model, id, change);
+        const r = await exchange({});
+        assert.deepEqual([r.status, r.body.error, r.body.error_description], [400, 'invalid_grant', 'grant request is invalid'], what);
+        await restore();
+        assert.equal((await exchange({})).status, 200, `${what}: restored`);
+      }
+    });
+
+    it('names every scope the resource does not have in the refusal, space-separated', async () => {
+      const r = await exchange({ scope: 'orders:delete orders:read orders:admin' });
+      assert.deepEqual(
+        [r.status, r.body],
+        [400, { error: 'invalid_scope', error_description: 'the resource has no such scope', scope: 'orders:delete orders:admin' }],
+      );
     });
 
     it('refuses the token of a disabled account', async () => {

@@ -117,6 +117,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
       await refusal(twice, 401, realm, none);
     });
 
+    it('form parameters are flat: `access_token[]` is another parameter, not a second token', async () => {
+      const t = await token(['openid']);
+      const form = (body: string) =>
+        fetch(`${app.config.issuer}/userinfo`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const beside = await form(`access_token=${t}&access_token[]=other`);
+      assert.equal(beside.status, 200);
+      assert.deepEqual(await beside.json(), { sub: user.id });
+      await refusal(await form(`access_token[]=${t}`), 401, realm, { error: 'invalid_token', error_description: 'no access token provided' });
+    });
+
     it('a token in the header and the body: 400 invalid_request', async () => {
       const t = await token(['openid']);
       const d = 'access token must only be provided using one mechanism';
