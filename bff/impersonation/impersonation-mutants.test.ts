@@ -12,6 +12,10 @@
  * plain gone session, a machine client's token, a refresh token up to the time
  * limit to the millisecond, an exchanged token carrying the impersonation, the
  * admin handed back only once the time is up, and accounts deleted underneath.
+ * Then (fourth session) a code from a sign-in-as step of a request stopped
+ * meanwhile refused at the code exchange, the callback refusing tokens that are
+ * not its own request's (another request's, the target's own password sign-in),
+ * and a sweep counting only what it ended itself.
  * Through the real app, provider and database, on SQLite and PostgreSQL.
  */
 import { describe, it, before, after } from 'node:test';
@@ -33,6 +37,11 @@ const REASON = 'Customer asked for help with billing settings';
 const INVALID_HERE = {
   error: 'impersonation_invalid',
   message: 'This impersonation request is not valid in this browser any more. Start again from the impersonation screen.',
+};
+
+const INVALID_NOW = {
+  error: 'impersonation_invalid',
+  message: 'This impersonation request is not valid any more. Start again from the impersonation screen.',
 };
 
 for (const db of ['sqlite', 'postgres'] as const) {
@@ -430,6 +439,108 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await browser.api('POST', '/bff/logout')).status, 200);
       assert.equal((await app.store.impersonations.find(running3.imp.id))!.endReason, 'logout');
       assert.notEqual((await app.store.bffSessions.find(running3.row.id))!.revokedAt, null);
+    });
+
+    /** The same browser as it is now (the BFF's cookies copied), without the provider's session cookie (see the test above). */
+    const twinOf = (agent: Agent) => {
+      const twin = new Agent(app.url);
+      for (const [name, c] of agent.jar) if (!name.startsWith('portal_op')) twin.jar.set(name, { ...c });
+      return twin;
+    };
+
+    it('a code from a sign-in-as step taken before the request was stopped is refused at the code exchange: no tokens for an ended impersonation', async () => {
+      const agent = await adminBrowser();
+      const { redirectTo, imp } = await ask(agent);
+      const twin = twinOf(agent);
+      const [status1, step1] = await signInAs(agent, redirectTo);
+      const [status2, step2] = await signInAs(twin, redirectTo);
+      assert.deepEqual([status1, status2], [200, 200], 'both steps are taken before either completes (each its own provider session and grant)');
+      assert.equal((await agent.follow(step1.redirectTo as string)).url.pathname, '/account');
+      const { row } = await running(agent);
+      assert.deepEqual(await (await agent.api('POST', '/bff/impersonation/stop')).json(), { redirectTo: '/admin/impersonate' });
+      // Stopped (not expired): the twin's code is still unused and within its grant, so only the claims hook can refuse it.
+      const { res } = await twin.follow(step2.redirectTo as string);
+      assert.deepEqual([res.status, res.headers.get('content-type')?.split(';')[0]], [400, 'text/html'], 'the callback could not redeem the code');
+      assert.match(await res.text(), /grant request is invalid/);
+      const ended = (await app.store.impersonations.find(imp.id))!;
+      assert.deepEqual([ended.endReason, ended.sessionId], ['stopped', row.id]);
+    });
+
+    /** A response's status and body (JSON, or the page's text: an accepted callback lands on the app). */
+    const answer = async (res: Response) => [res.status, (res.headers.get('content-type') ?? '').includes('json') ? await res.json() : await res.text()];
+
+    it('the callback takes only its own request’s impersonation tokens: not another request’s, not the target’s own sign-in', async () => {
+      const agent = await adminBrowser();
+      const olga = await createAccount(app.store, { email: 'olga@example.com', password: PASSWORD, name: 'Olga' }, Date.now());
+      // Another open request of this admin's, for Olga: its sign-in-as step is valid in this browser.
+      const forOlga = await agent.api('POST', '/bff/impersonation/start', { userId: olga.id, reason: REASON });
+      assert.equal(forOlga.status, 200);
+      const olgaImp = (await app.store.audit.list({ kind: 'impersonation_requested', actorId: admin.id, limit: 1 }))[0]!.data.impersonationId as string;
+      // This browser's transaction is for Uma's request; its authorization request is edited to name Olga's.
+      const forUma = await ask(agent);
+      const edited = new URL(forUma.redirectTo);
+      edited.searchParams.set('impersonation', olgaImp);
+      const [status, step] = await signInAs(agent, edited.href);
+      assert.equal(status, 200);
+      const { res } = await agent.follow(step.redirectTo as string);
+      assert.deepEqual(await answer(res), [403, INVALID_NOW], 'Olga’s tokens at the callback of Uma’s request');
+      assert.deepEqual(
+        [(await app.store.impersonations.find(forUma.imp.id))!.sessionId, (await app.store.impersonations.find(olgaImp))!.sessionId],
+        [null, null],
+      );
+
+      // Uma's request again, its authorization request stripped of the impersonation: Uma signs in with her own password.
+      const again = await ask(agent);
+      const plain = new URL(again.redirectTo);
+      plain.searchParams.delete('impersonation');
+      const { url } = await agent.follow(plain.href, (u) => u.pathname.startsWith('/interaction/'));
+      const uid = url.pathname.split('/')[2]!;
+      const login = await agent.api('POST', `/bff/interaction/${uid}/login`, { email: user.email, password: PASSWORD });
+      const loggedIn = (await login.json()) as { redirectTo?: string };
+      assert.equal(login.status, 200, JSON.stringify(loggedIn));
+      const { res: back } = await agent.follow(loggedIn.redirectTo!);
+      assert.deepEqual(await answer(back), [403, INVALID_NOW], 'Uma’s own tokens (no act) at the callback of a request to impersonate her');
+      assert.equal((await app.store.impersonations.find(again.imp.id))!.sessionId, null);
+      const mine = (await (await agent.api('GET', '/bff/session')).json()) as { user?: { id: string }; impersonation?: unknown };
+      assert.deepEqual([mine.user?.id, mine.impersonation], [admin.id, null], 'the admin’s own session goes on in this browser');
+    });
+
+    it('a sweep counts only what it ended itself: one that another sweep ended between its list and its turn is not counted', async () => {
+      // Whatever earlier tests left open ends first, so the counts below are this test's own.
+      app.clock.offset = 2 * 60 * 60_000;
+      try {
+        await expireImpersonations(app.deps);
+      } finally {
+        app.clock.offset = 0;
+      }
+      const agent = await adminBrowser();
+      const cookieName = app.deps.cookies.session.cookieName;
+      const own = { ...agent.jar.get(cookieName)! };
+      assert.equal((await impersonate(agent, { userId: user.id, reason: REASON, durationMinutes: 1 })).status, 200);
+      const { imp } = await running(agent);
+      agent.jar.set(cookieName, own);
+      // Two portal processes sweeping at once: the other one ends it after this one has listed it.
+      const store = app.deps.store;
+      let other = -1;
+      const racing = Object.assign(Object.create(store) as typeof store, {
+        impersonations: {
+          ...store.impersonations,
+          listExpired: async (now: number) => {
+            const due = await store.impersonations.listExpired(now);
+            other = await expireImpersonations(app.deps);
+            return due;
+          },
+        },
+      });
+      try {
+        app.clock.offset = 61_000;
+        assert.deepEqual([await expireImpersonations({ ...app.deps, store: racing }), other], [0, 1]);
+      } finally {
+        app.clock.offset = 0;
+      }
+      assert.equal((await app.store.impersonations.find(imp.id))!.endReason, 'expired');
+      const expired = await app.store.audit.list({ kind: 'impersonation_expired', subjectId: user.id });
+      assert.equal(expired.filter((e) => e.data.impersonationId === imp.id).length, 1, 'audited once');
     });
   });
 }

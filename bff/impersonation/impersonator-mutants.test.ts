@@ -2,7 +2,7 @@
  * Who impersonates behind a token (impersonator.ts), pinned where mutation
  * testing (docs/mutation.md) needs it: found by the token's acr (`imp:<id>`)
  * even when the grant names another impersonation, by the grant otherwise
- * (a plain acr, or none), null when neither finds one, and the admin's email
+ * (a plain acr, short or long, or none), null when neither finds one, and the admin's email
  * or `unknown` once the admin's account is deleted. Against the real store
  * (a SQLite file and a PostgreSQL schema), without the app.
  */
@@ -42,6 +42,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await lookup('grant_a', 'imp:imp_b'), { email: 'other-admin@example.com', reason: 'ticket 2' });
       assert.deepEqual(await lookup('grant_b'), { email: 'other-admin@example.com', reason: 'ticket 2' });
       assert.deepEqual(await lookup('grant_a', 'mfa'), { email: 'admin@example.com', reason: 'ticket 1' });
+      // An SSO sign-in's acr (`sso:<connection id>`, as long a prefix as `imp:`) is not read as an impersonation id.
+      assert.deepEqual(await lookup('grant_a', 'sso:imp_b'), { email: 'admin@example.com', reason: 'ticket 1' });
       assert.equal(await lookup('grant_none'), null);
       assert.equal(await lookup('grant_a', 'imp:imp_none'), null);
       // The admin's account deleted: the record stays, the admin is unknown.

@@ -1,7 +1,8 @@
 /**
  * The impersonation start policy at its edges, where mutation testing
  * (docs/mutation.md) found them unchecked: each limit from both sides (reason
- * length after trimming, duration, the fifteen minutes since the password),
+ * length after trimming, duration, the fifteen minutes since the password,
+ * counted from the provider's auth_time after a re-authentication),
  * each refusal's exact sentence and its audit entry, and what an accepted
  * request records (its time limit, the default of an hour). Through the real
  * app, provider and database, on SQLite and PostgreSQL. MFA_ADMINS=optional,
@@ -11,7 +12,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
-import { signedInAgent, type Agent } from '../testing/agent.ts';
+import { authorizeThrough, signedInAgent, type Agent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import type { User } from '../store/store.ts';
 import { REASON_TOO_LONG, REASON_TOO_SHORT } from '../../api/impersonation.ts';
@@ -153,6 +154,26 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(last.status, 200, 'exactly fifteen minutes is still in time');
         at(authTime + FRESH_AUTH_MS + 1);
         const late = await fresh.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
+        assert.deepEqual([late.status, (await late.json()).error], [403, 'reauth_required']);
+      } finally {
+        Object.defineProperty(app.clock, 'offset', { value: 0, writable: true, configurable: true });
+      }
+    });
+
+    it('after signing in again with the password, counts the fifteen minutes from the password, not from the new session', async () => {
+      const browser = await signedInAgent(app.url, admin.email, PASSWORD);
+      // The SPA's "sign in again": the provider asks for the password and says when it was entered (auth_time, whole seconds).
+      const end = await authorizeThrough(browser, '/bff/login?reauth=1&returnTo=/admin/impersonate', { email: admin.email, password: PASSWORD });
+      assert.equal(end.pathname, '/admin/impersonate');
+      const row = await sessionRow(app, browser);
+      const authTime = Number(row.data.authTime);
+      assert.equal(authTime % 1000, 0, 'from the provider’s auth_time');
+      assert.ok(row.createdAt > authTime, 'the session begins after the password was entered');
+      // The injected clock stands still at an exact instant (the provider keeps real time).
+      const at = (instant: number) => Object.defineProperty(app.clock, 'offset', { get: () => instant - Date.now(), configurable: true });
+      try {
+        at(authTime + FRESH_AUTH_MS + 1);
+        const late = await browser.api('POST', '/bff/impersonation/start', { userId: user.id, reason: REASON });
         assert.deepEqual([late.status, (await late.json()).error], [403, 'reauth_required']);
       } finally {
         Object.defineProperty(app.clock, 'offset', { value: 0, writable: true, configurable: true });
