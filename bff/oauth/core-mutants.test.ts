@@ -276,4 +276,26 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await introspectAccessToken(app.deps, res.body.access_token as string), null);
     });
   });
+
+  describe(`tokenRequest behind a TLS proxy: its own loopback address, not PUBLIC_URL (${db})`, () => {
+    let app: TestApp;
+    before(async () => {
+      // PUBLIC_URL names the proxy (a reserved name no resolver knows); the app listens on loopback.
+      app = await startTestApp({ db, env: { PUBLIC_URL: 'https://portal.test' } });
+    });
+    after(async () => {
+      await app?.close();
+    });
+
+    it('asks the token endpoint where the app listens', { timeout: 20000 }, async () => {
+      assert.equal(app.config.publicUrl, 'https://portal.test');
+      const p = await registerClient(app.store, { name: 'Behind', redirectUris: ['https://behind.example/cb'], isPublic: false }, Date.now());
+      const res = await tokenRequest(
+        app.deps,
+        { grant_type: 'refresh_token', refresh_token: 'unknown' },
+        { clientId: p.client.clientId, clientSecret: p.secret! },
+      );
+      assert.deepEqual(res, { status: 400, body: { error: 'invalid_grant', error_description: 'grant request is invalid' } });
+    });
+  });
 }
