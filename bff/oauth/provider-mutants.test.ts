@@ -19,7 +19,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, importJWK } from 'jose';
@@ -577,6 +578,35 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.match(String((logged[0]!.err as { message?: unknown }).message), /refused by the test/);
       } finally {
         await rawSql(databaseUrl, 'DROP TRIGGER refuse_interactions' + (db === 'postgres' ? ' ON oidc_payloads' : ''));
+      }
+    });
+
+    it('a client gone in the middle of a form body: an abort, not an error (the shim in front of the provider)', { timeout: 20000 }, async () => {
+      let seen: IncomingMessage | undefined;
+      const probe = (req: IncomingMessage) => {
+        if (req.url?.endsWith('?abort-probe')) seen = req;
+      };
+      server.on('request', probe);
+      const sock = connect(Number(new URL(url).port), '127.0.0.1');
+      try {
+        const closed = new Promise<void>((resolve) => server.once('connection', (s) => s.once('close', () => resolve())));
+        await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+        lines.length = 0;
+        sock.write(
+          'POST /oauth/token?abort-probe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant_type=',
+        );
+        // Until the shim reads the body (the request leaves its initial mode), then the client goes.
+        while (seen?.readableFlowing !== false) await new Promise((r) => setImmediate(r));
+        sock.destroy();
+        await closed;
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual(
+          lines.filter((l) => l.level >= 50).map((l) => l.msg),
+          [],
+        );
+      } finally {
+        server.off('request', probe);
+        sock.destroy();
       }
     });
 
