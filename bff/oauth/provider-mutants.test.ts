@@ -365,6 +365,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await introspect(await sign('JWT', payload)), { active: false });
       assert.deepEqual(await introspect(await sign('logout+jwt', payload)), { active: false });
       assert.deepEqual(await introspect(await sign('at+jwt', { ...payload, iss: 'https://elsewhere.example/oauth' })), { active: false });
+      // A jti that is not a string names no stored token (never looked up).
+      assert.deepEqual(await introspect(await sign('at+jwt', { ...payload, jti: { id: payload.jti } })), { active: false });
       assert.equal((await introspect(body.access_token)).active, true);
     });
 
