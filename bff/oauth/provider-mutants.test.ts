@@ -630,6 +630,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
         [[40, 'oidc-provider: store unavailable']],
       );
       assert.equal((logged[0]!.err as { type?: unknown }).type, 'StoreUnavailableError');
+      // What needs no database still answers: discovery, even with a client_id in its query (only an
+      // authorization request's client is looked up for its default scope), and POST /authorize is
+      // still the plain 404 of an http portal.
+      const discovery = await fetch(`${url}/oauth/.well-known/openid-configuration?client_id=${partner}`);
+      assert.equal(discovery.status, 200);
+      assert.equal(((await discovery.json()) as { issuer: string }).issuer, `${url}/oauth`);
+      const post = await fetch(`${url}/oauth/authorize?client_id=${partner}`, { method: 'POST', redirect: 'manual' });
+      assert.equal(post.status, 404);
+      await post.body?.cancel();
     });
   });
 
