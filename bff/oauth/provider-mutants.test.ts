@@ -639,6 +639,21 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const post = await fetch(`${url}/oauth/authorize?client_id=${partner}`, { method: 'POST', redirect: 'manual' });
       assert.equal(post.status, 404);
       await post.body?.cancel();
+      // CORS needs the partners' origins only for a real Origin: a sandboxed page's `null` and a
+      // preflight without any Origin are answered (no Access-Control-* header) without the database.
+      const sandboxed = await fetch(`${url}/oauth/jwks`, { headers: { origin: 'null' } });
+      assert.equal(sandboxed.status, 200);
+      assert.deepEqual(
+        [...sandboxed.headers.keys()].filter((h) => h.startsWith('access-control-')),
+        [],
+      );
+      await sandboxed.body?.cancel();
+      const preflight = await fetch(`${url}/oauth/userinfo`, { method: 'OPTIONS', headers: { 'access-control-request-method': 'GET' } });
+      assert.equal(preflight.status, 204);
+      assert.deepEqual(
+        [...preflight.headers.keys()].filter((h) => h.startsWith('access-control-')),
+        [],
+      );
     });
   });
 
