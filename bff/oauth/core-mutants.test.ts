@@ -17,6 +17,8 @@ import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from './clients.ts';
 import { createResource, registerMachineClient } from './machine.ts';
 import { authenticationMethod, introspectAccessToken, issueCode, refreshGrant, tokenRequest } from './core.ts';
+import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from './token-exchange.ts';
+import { BFF_CLIENT_ID, bffClientSecret } from '../session/oidc-client.ts';
 
 describe('authenticationMethod: the WorkOS name of how a token was earned', () => {
   it('impersonation first, whatever else', () => {
@@ -262,6 +264,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
       // The grant revoked (its Grant row only): the token dies with it.
       await app.store.oidc.destroy('Grant', grantId);
       assert.equal(await introspectAccessToken(app.deps, at), null);
+    });
+
+    it('introspectAccessToken: a token that carries no scope (exchanged for an API with none) has the empty scope', { timeout: 20000 }, async () => {
+      const api = 'https://noscope.example/api';
+      await createResource(app.store, { identifier: api, name: 'No scopes', scopes: [] }, Date.now());
+      const bff = { clientId: BFF_CLIENT_ID, clientSecret: bffClientSecret(app.config) };
+      const redirectUri = (await app.store.clients.find(BFF_CLIENT_ID))!.redirectUris[0]!;
+      const { code } = await issueCode(app.deps, { clientId: BFF_CLIENT_ID, accountId: user.id, scopes: ['openid'], redirectUri, amr: ['pwd'] });
+      const subject = (await tokenRequest(app.deps, { grant_type: 'authorization_code', code, redirect_uri: redirectUri }, bff)).body.access_token as string;
+      const exchanged = await tokenRequest(
+        app.deps,
+        { grant_type: TOKEN_EXCHANGE_GRANT, subject_token_type: ACCESS_TOKEN_TYPE, subject_token: subject, resource: api },
+        bff,
+      );
+      assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+      assert.equal(exchanged.body.scope, undefined, 'no scope granted');
+      const at = await introspectAccessToken(app.deps, exchanged.body.access_token as string);
+      assert.equal(at?.sub, user.id);
+      assert.equal(at?.scope, '');
     });
 
     it("introspectAccessToken: a machine token (no account) is not a person's", { timeout: 20000 }, async () => {
