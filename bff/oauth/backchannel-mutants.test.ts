@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { createLogger } from '../http/logger.ts';
+import { openTempStore } from '../testing/temp-store.ts';
 import { registerClient } from './clients.ts';
 import { BACKCHANNEL_LOGOUT_EVENT, LOGOUT_LEASE_MS, LOGOUT_MAX_ATTEMPTS, createLogoutDelivery, logoutBackoffMs, type LogoutDelivery } from './backchannel.ts';
 
@@ -261,6 +262,71 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const id = await queue(dead, null);
       assert.equal((await delivery.runOnce()).retrying, 1);
       assert.equal((await app.store.logoutOutbox.find(id))!.lastError, 'fetch failed');
+    });
+
+    it('a partner that never answers: the post is abandoned after five seconds, and the reason says so', { timeout: 30000 }, async () => {
+      const silent = createServer(() => {
+        // Reads the request and never answers.
+      });
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      try {
+        const silentUri = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/logout`;
+        const quiet = (
+          await registerClient(
+            app.store,
+            {
+              name: 'Silent',
+              redirectUris: ['https://silent.example/cb'],
+              isPublic: false,
+              options: { backchannelLogoutUri: silentUri, backchannelLogoutSessionRequired: false },
+            },
+            Date.now(),
+          )
+        ).client.clientId;
+        const id = await queue(quiet, null);
+        lines.length = 0;
+        assert.deepEqual(await delivery.runOnce(), { delivered: 0, retrying: 1, failed: 0 });
+        const row = (await app.store.logoutOutbox.find(id))!;
+        assert.equal(row.lastError, 'no answer within 5 seconds');
+        assert.equal(row.deliveredAt, null);
+        assert.deepEqual(
+          lines.map((l) => [l.level, l.msg, l.clientId, l.reason]),
+          [[40, 'back-channel logout failed; it will be retried', quiet, 'no answer within 5 seconds']],
+        );
+      } finally {
+        silent.closeAllConnections();
+        await new Promise<void>((r) => silent.close(() => r()));
+      }
+    });
+
+    it('a round that fails (its store is closed) is logged by the timer, once', { timeout: 20000 }, async () => {
+      const broken = await openTempStore(db, { timeoutMs: 30_000 });
+      const own: typeof lines = [];
+      const worker = createLogoutDelivery({
+        store: broken.store,
+        provider: app.deps.provider,
+        audit: app.deps.audit,
+        logger: createLogger('info', { write: (s: string) => void own.push(JSON.parse(s) as (typeof lines)[number]) }),
+        now: () => clock,
+      });
+      await broken.store.close();
+      try {
+        await assert.rejects(worker.runOnce());
+        assert.equal(own.length, 0, 'runOnce itself leaves the failure to its caller');
+        worker.start(3_600_000);
+        await worker.stop();
+        // The tick's handler runs once the round has settled.
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual(
+          own.map((l) => [l.level, l.msg]),
+          [[40, 'back-channel logout round failed']],
+        );
+        const err = own[0]!.err as { message?: unknown; type?: unknown };
+        assert.equal(typeof err.message, 'string');
+        assert.ok((err.message as string).length > 0);
+      } finally {
+        await broken.drop().catch(() => undefined);
+      }
     });
   });
 }

@@ -111,6 +111,71 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.notEqual(third[0], first[0]);
     });
 
+    /**
+     * The real store, with its first `clients.find` or `clients.list` answer held back until
+     * `release()`: the row is read, then a write lands before the lookup goes on (the race a
+     * concurrent request makes).
+     */
+    function heldStore(which: 'find' | 'list') {
+      let release!: () => void;
+      let read!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const wasRead = new Promise<void>((r) => (read = r));
+      let hold = true;
+      const held = Object.create(store) as Store;
+      held.clients = {
+        ...store.clients,
+        find: async (id: string) => {
+          const row = await store.clients.find(id);
+          if (which === 'find' && hold) {
+            hold = false;
+            read();
+            await gate;
+          }
+          return row;
+        },
+        list: async () => {
+          const rows = await store.clients.list();
+          if (which === 'list' && hold) {
+            hold = false;
+            read();
+            await gate;
+          }
+          return rows;
+        },
+      };
+      return { held, release, wasRead };
+    }
+
+    it('a record read while the version moved is answered but not kept: the next lookup reads the row again', async () => {
+      await store.clients.create(client('app_race', 'Before'));
+      await store.clients.create(client('app_race_other'));
+      const { held, release, wasRead } = heldStore('find');
+      const cached = cachedClients(held);
+      const slow = cached.clients.find('app_race');
+      await wasRead;
+      // Renamed after the slow lookup read its row; another lookup sees the new version.
+      await other.clients.upsert(client('app_race', 'After'));
+      assert.deepEqual(await cached.clients.find('app_race_other'), client('app_race_other'));
+      release();
+      assert.equal((await slow)!.name, 'Before', 'the row it read');
+      assert.equal((await cached.clients.find('app_race'))!.name, 'After');
+    });
+
+    it('a list read while the version moved is answered but not kept: the next list reads again', async () => {
+      await store.clients.create(client('app_race_list', 'Before'));
+      await store.clients.create(client('app_race_list_other'));
+      const { held, release, wasRead } = heldStore('list');
+      const cached = cachedClients(held);
+      const slow = cached.clients.list();
+      await wasRead;
+      await other.clients.upsert(client('app_race_list', 'After'));
+      assert.deepEqual(await cached.clients.find('app_race_list_other'), client('app_race_list_other'));
+      release();
+      assert.equal((await slow).find((c) => c.clientId === 'app_race_list')!.name, 'Before', 'the rows it read');
+      assert.equal((await cached.clients.list()).find((c) => c.clientId === 'app_race_list')!.name, 'After');
+    });
+
     it('passes the rest of the store through', async () => {
       const cached = cachedClients(store);
       assert.equal(await cached.clients.version(), await store.clients.version());

@@ -17,6 +17,8 @@ import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from './clients.ts';
 import { createResource, registerMachineClient } from './machine.ts';
 import { authenticationMethod, introspectAccessToken, issueCode, refreshGrant, tokenRequest } from './core.ts';
+import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from './token-exchange.ts';
+import { BFF_CLIENT_ID, bffClientSecret } from '../session/oidc-client.ts';
 
 describe('authenticationMethod: the WorkOS name of how a token was earned', () => {
   it('impersonation first, whatever else', () => {
@@ -264,6 +266,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(await introspectAccessToken(app.deps, at), null);
     });
 
+    it('introspectAccessToken: a token that carries no scope (exchanged for an API with none) has the empty scope', { timeout: 20000 }, async () => {
+      const api = 'https://noscope.example/api';
+      await createResource(app.store, { identifier: api, name: 'No scopes', scopes: [] }, Date.now());
+      const bff = { clientId: BFF_CLIENT_ID, clientSecret: bffClientSecret(app.config) };
+      const redirectUri = (await app.store.clients.find(BFF_CLIENT_ID))!.redirectUris[0]!;
+      const { code } = await issueCode(app.deps, { clientId: BFF_CLIENT_ID, accountId: user.id, scopes: ['openid'], redirectUri, amr: ['pwd'] });
+      const subject = (await tokenRequest(app.deps, { grant_type: 'authorization_code', code, redirect_uri: redirectUri }, bff)).body.access_token as string;
+      const exchanged = await tokenRequest(
+        app.deps,
+        { grant_type: TOKEN_EXCHANGE_GRANT, subject_token_type: ACCESS_TOKEN_TYPE, subject_token: subject, resource: api },
+        bff,
+      );
+      assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+      assert.equal(exchanged.body.scope, undefined, 'no scope granted');
+      const at = await introspectAccessToken(app.deps, exchanged.body.access_token as string);
+      assert.equal(at?.sub, user.id);
+      assert.equal(at?.scope, '');
+    });
+
     it("introspectAccessToken: a machine token (no account) is not a person's", { timeout: 20000 }, async () => {
       await createResource(app.store, { identifier: API, name: 'API', scopes: ['read'] }, Date.now());
       const m = await registerMachineClient(app.store, { name: 'Robot', scopes: ['read'] }, Date.now());
@@ -274,6 +295,28 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
       assert.equal(res.status, 200);
       assert.equal(await introspectAccessToken(app.deps, res.body.access_token as string), null);
+    });
+  });
+
+  describe(`tokenRequest behind a TLS proxy: its own loopback address, not PUBLIC_URL (${db})`, () => {
+    let app: TestApp;
+    before(async () => {
+      // PUBLIC_URL names the proxy (a reserved name no resolver knows); the app listens on loopback.
+      app = await startTestApp({ db, env: { PUBLIC_URL: 'https://portal.test' } });
+    });
+    after(async () => {
+      await app?.close();
+    });
+
+    it('asks the token endpoint where the app listens', { timeout: 20000 }, async () => {
+      assert.equal(app.config.publicUrl, 'https://portal.test');
+      const p = await registerClient(app.store, { name: 'Behind', redirectUris: ['https://behind.example/cb'], isPublic: false }, Date.now());
+      const res = await tokenRequest(
+        app.deps,
+        { grant_type: 'refresh_token', refresh_token: 'unknown' },
+        { clientId: p.client.clientId, clientSecret: p.secret! },
+      );
+      assert.deepEqual(res, { status: 400, body: { error: 'invalid_grant', error_description: 'grant request is invalid' } });
     });
   });
 }

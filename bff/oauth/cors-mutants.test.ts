@@ -87,6 +87,36 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it("a stranger's POST refused before any client is known: no Access-Control-* header at all (not even Expose-Headers)", async () => {
+      // oidc-provider opens its client endpoints to the Origin (Allow-Origin, Expose-Headers) and takes
+      // Allow-Origin back only once it knows the client; an unknown client_id fails before that.
+      for (const path of ['/token', '/introspect', '/revoke']) {
+        const res = await fetch(`${app.config.issuer}${path}`, {
+          method: 'POST',
+          headers: { origin: EVIL, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ client_id: 'no-such-client', grant_type: 'refresh_token', refresh_token: 'x', token: 'x' }),
+        });
+        assert.equal(res.status, 401, path);
+        assert.equal(((await res.json()) as { error: string }).error, 'invalid_client', path);
+        assert.deepEqual(
+          [...res.headers.keys()].filter((h) => h.startsWith('access-control-')),
+          [],
+          path,
+        );
+        assert.match(res.headers.get('vary') ?? '', /\borigin\b/i, path);
+      }
+      // The same refusal for a partner's own origin keeps oidc-provider's headers.
+      const own = await fetch(`${app.config.issuer}/token`, {
+        method: 'POST',
+        headers: { origin: SPA, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: 'no-such-client', grant_type: 'refresh_token', refresh_token: 'x' }),
+      });
+      assert.equal(own.status, 401);
+      assert.equal(own.headers.get('access-control-allow-origin'), SPA);
+      assert.equal(own.headers.get('access-control-expose-headers'), 'WWW-Authenticate');
+      await own.body?.cancel();
+    });
+
     it('answers its own preflight (/oauth/userinfo) field by field for a partner, a bare 204 otherwise', async () => {
       const ask = (origin: string | null, method: string | null, headers?: string) =>
         fetch(`${app.config.issuer}/userinfo`, {

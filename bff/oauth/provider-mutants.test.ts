@@ -19,6 +19,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT, importJWK } from 'jose';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { registerClient } from './clients.ts';
@@ -26,6 +31,15 @@ import { issueCode } from './core.ts';
 import { Agent } from '../testing/agent.ts';
 import { partnerTokens, testPartner } from '../testing/partner.ts';
 import { errorPage, loggedOutPage, unregisteredPostLogoutPage } from './pages.ts';
+import { CLIENT_FAILURES_PER_SOURCE } from './client-throttle.ts';
+import { outagePage } from './outage.ts';
+import { createApp, type App } from '../app.ts';
+import { loadConfig } from '../config/config.ts';
+import { openStore } from '../store/open-store.ts';
+import type { Store } from '../store/store.ts';
+import { createLogger } from '../http/logger.ts';
+import { TEST_SECRETS_ENV, tempDatabase } from '../testing/temp-store.ts';
+import { rawSql } from '../testing/raw-sql.ts';
 
 const REDIRECT = 'https://partner.example/cb';
 const PUBLIC_REDIRECT = 'https://pub.example/cb';
@@ -338,6 +352,48 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('a JWT access token counts only with our issuer and typ at+jwt, even signed with our own key', { timeout: 20000 }, async () => {
+      const { body } = await codeTokens(['openid']);
+      const header = part(body.access_token, 0) as { alg: string; kid: string; typ: string };
+      const payload = part(body.access_token, 1);
+      const key = (await app.store.keys.list()).find((k) => k.kid === header.kid)!;
+      const sign = async (typ: string, claims: Record<string, unknown>) =>
+        new SignJWT(claims).setProtectedHeader({ alg: header.alg, kid: header.kid, typ }).sign(await importJWK(key.jwk, header.alg));
+      // Re-signed as it was: the same token to the provider.
+      assert.equal((await introspect(await sign('at+jwt', payload))).active, true);
+      // Another type (an ID token's `JWT`, a logout token's) or another issuer names no access token.
+      assert.deepEqual(await introspect(await sign('JWT', payload)), { active: false });
+      assert.deepEqual(await introspect(await sign('logout+jwt', payload)), { active: false });
+      assert.deepEqual(await introspect(await sign('at+jwt', { ...payload, iss: 'https://elsewhere.example/oauth' })), { active: false });
+      // A jti that is not a string names no stored token (never looked up).
+      assert.deepEqual(await introspect(await sign('at+jwt', { ...payload, jti: { id: payload.jti } })), { active: false });
+      assert.equal((await introspect(body.access_token)).active, true);
+    });
+
+    it('an authorization request must name its redirect URI, even for a client with only one', { timeout: 20000 }, async () => {
+      const q = new URLSearchParams({ client_id: partner.id, response_type: 'code', scope: 'openid' });
+      const res = await fetch(`${iss}/authorize?${q}`, { redirect: 'manual' });
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get('location'), null);
+      assert.equal(await res.text(), errorPage('invalid_request', "missing required parameter 'redirect_uri'", app.config.publicUrl));
+    });
+
+    it('without TRUST_PROXY, X-Forwarded-For names no address: a failed client authentication counts against the peer', { timeout: 20000 }, async () => {
+      const id = 'app_unknown_xff_probe';
+      const res = await fetch(`${iss}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(id, 'guess'), 'x-forwarded-for': '203.0.113.77' },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+      assert.equal(res.status, 401);
+      await res.body?.cancel();
+      const now = Date.now();
+      assert.equal((await app.store.throttle.peek(`oauth-client:${id}|127.0.0.1`, now))?.count, 1);
+      assert.equal(await app.store.throttle.peek(`oauth-client:${id}|203.0.113.77`, now), null);
+      assert.equal(await app.store.throttle.peek('oauth-client-ip:203.0.113.77', now), null);
+      assert.ok(CLIENT_FAILURES_PER_SOURCE > 1, 'one failure is far from the limit');
+    });
+
     it("introspection answers for one's own tokens only", { timeout: 20000 }, async () => {
       const { body } = await codeTokens(['openid']);
       const own = await introspect(body.access_token);
@@ -426,8 +482,178 @@ for (const db of ['sqlite', 'postgres'] as const) {
       };
       assert.equal(await poll(), 'authorization_pending');
       assert.equal(await poll(), 'slow_down');
+      // The verification URIs open the SPA's /device screen (the code in its usual shape), not the provider's.
+      const complete = await fetch(String(d.verification_uri_complete), { redirect: 'manual' });
+      assert.equal(complete.status, 303);
+      const code = String(d.user_code).replace('-', '');
+      assert.equal(complete.headers.get('location'), `${app.config.publicUrl}/device?user_code=${code.slice(0, 4)}-${code.slice(4)}`);
+      const bare = await fetch(String(d.verification_uri), { redirect: 'manual' });
+      assert.equal(bare.status, 303);
+      assert.equal(bare.headers.get('location'), `${app.config.publicUrl}/device`);
+      const auth = await fetch(`${iss}/device/auth`, { redirect: 'manual' });
+      assert.equal(auth.status, 405);
+      assert.equal(auth.headers.get('allow'), 'POST, OPTIONS');
+      await auth.body?.cancel();
       const row = (await app.store.oidc.find('DeviceCode', String(d.device_code)))!.payload as { iat: number; exp: number };
       assert.equal(row.exp - row.iat, 600);
+    });
+  });
+
+  describe(`the provider's server_error log lines (${db})`, () => {
+    // startTestApp logs to stdout at `silent`: this app is built the same way with a logger the test reads.
+    const lines: Array<Record<string, unknown> & { level: number; msg: string }> = [];
+    const server = createServer();
+    let app: App;
+    let store: Store;
+    let storeOpen = false;
+    let databaseUrl: string;
+    let removeDatabase: () => Promise<void>;
+    let url: string;
+    let partner: string;
+    before(async () => {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const temp = await tempDatabase(db);
+      databaseUrl = temp.url;
+      removeDatabase = temp.remove;
+      const config = loadConfig({
+        NODE_ENV: 'test',
+        PUBLIC_URL: url,
+        DATABASE_URL: databaseUrl,
+        ...TEST_SECRETS_ENV,
+        LOG_LEVEL: 'debug',
+        MAIL_DIR: join(tmpdir(), 'portal-test-mail'),
+      });
+      store = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
+      storeOpen = true;
+      await store.migrate();
+      app = await createApp({
+        config,
+        store,
+        logger: createLogger('debug', { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) }),
+        webDir: join(tmpdir(), 'portal-no-web'),
+      });
+      app.setSelfOrigin(url);
+      server.on('request', app.handler);
+      partner = (await registerClient(app.deps.store, { name: 'Partner', redirectUris: [REDIRECT], isPublic: false }, Date.now())).client.clientId;
+    });
+    after(async () => {
+      await app?.mail.close();
+      await app?.partnerLogout.stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      if (storeOpen) await store.close();
+      await removeDatabase?.();
+    });
+
+    const authorize = () =>
+      fetch(`${url}/oauth/authorize?${new URLSearchParams({ client_id: partner, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT })}`, {
+        redirect: 'manual',
+      });
+    const providerLines = () =>
+      lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('oidc-provider')).map((l) => ({ level: l.level, msg: l.msg, err: l.err }));
+
+    it('a failure that is not an outage: logged as an error, with the error', { timeout: 20000 }, async () => {
+      // The database refuses to store interactions (a trigger standing in for a bug): not an outage.
+      if (db === 'sqlite') {
+        await rawSql(
+          databaseUrl,
+          "CREATE TRIGGER refuse_interactions BEFORE INSERT ON oidc_payloads WHEN NEW.model = 'Interaction' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        );
+      } else {
+        await rawSql(
+          databaseUrl,
+          "CREATE FUNCTION refuse_interactions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.model = 'Interaction' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$",
+        );
+        await rawSql(databaseUrl, 'CREATE TRIGGER refuse_interactions BEFORE INSERT ON oidc_payloads FOR EACH ROW EXECUTE FUNCTION refuse_interactions()');
+      }
+      try {
+        lines.length = 0;
+        const res = await authorize();
+        assert.equal(res.status, 500);
+        assert.equal(await res.text(), errorPage('server_error', 'oops! something went wrong', url));
+        const logged = providerLines();
+        assert.deepEqual(
+          logged.map((l) => [l.level, l.msg]),
+          [[50, 'oidc-provider server_error']],
+        );
+        assert.match(String((logged[0]!.err as { message?: unknown }).message), /refused by the test/);
+      } finally {
+        await rawSql(databaseUrl, 'DROP TRIGGER refuse_interactions' + (db === 'postgres' ? ' ON oidc_payloads' : ''));
+      }
+    });
+
+    it('a client gone in the middle of a form body: an abort, not an error (the shim in front of the provider)', { timeout: 20000 }, async () => {
+      let seen: IncomingMessage | undefined;
+      const probe = (req: IncomingMessage) => {
+        if (req.url?.endsWith('?abort-probe')) seen = req;
+      };
+      server.on('request', probe);
+      const sock = connect(Number(new URL(url).port), '127.0.0.1');
+      try {
+        const closed = new Promise<void>((resolve) => server.once('connection', (s) => s.once('close', () => resolve())));
+        await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+        lines.length = 0;
+        sock.write(
+          'POST /oauth/token?abort-probe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant_type=',
+        );
+        // Until the shim reads the body (the request leaves its initial mode), then the client goes.
+        while (seen?.readableFlowing !== false) await new Promise((r) => setImmediate(r));
+        sock.destroy();
+        await closed;
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual(
+          lines.filter((l) => l.level >= 50).map((l) => l.msg),
+          [],
+        );
+      } finally {
+        server.off('request', probe);
+        sock.destroy();
+      }
+    });
+
+    it('a store outage: the outage page, 503, logged as a warning with the error', { timeout: 20000 }, async () => {
+      // Everything works first (the trigger of the test above is gone).
+      const ok = await authorize();
+      assert.equal(ok.status, 303);
+      await ok.body?.cancel();
+      await store.close();
+      storeOpen = false;
+      lines.length = 0;
+      const res = await authorize();
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '5');
+      assert.equal(await res.text(), outagePage(url));
+      const logged = providerLines();
+      assert.deepEqual(
+        logged.map((l) => [l.level, l.msg]),
+        [[40, 'oidc-provider: store unavailable']],
+      );
+      assert.equal((logged[0]!.err as { type?: unknown }).type, 'StoreUnavailableError');
+      // What needs no database still answers: discovery, even with a client_id in its query (only an
+      // authorization request's client is looked up for its default scope), and POST /authorize is
+      // still the plain 404 of an http portal.
+      const discovery = await fetch(`${url}/oauth/.well-known/openid-configuration?client_id=${partner}`);
+      assert.equal(discovery.status, 200);
+      assert.equal(((await discovery.json()) as { issuer: string }).issuer, `${url}/oauth`);
+      const post = await fetch(`${url}/oauth/authorize?client_id=${partner}`, { method: 'POST', redirect: 'manual' });
+      assert.equal(post.status, 404);
+      await post.body?.cancel();
+      // CORS needs the partners' origins only for a real Origin: a sandboxed page's `null` and a
+      // preflight without any Origin are answered (no Access-Control-* header) without the database.
+      const sandboxed = await fetch(`${url}/oauth/jwks`, { headers: { origin: 'null' } });
+      assert.equal(sandboxed.status, 200);
+      assert.deepEqual(
+        [...sandboxed.headers.keys()].filter((h) => h.startsWith('access-control-')),
+        [],
+      );
+      await sandboxed.body?.cancel();
+      const preflight = await fetch(`${url}/oauth/userinfo`, { method: 'OPTIONS', headers: { 'access-control-request-method': 'GET' } });
+      assert.equal(preflight.status, 204);
+      assert.deepEqual(
+        [...preflight.headers.keys()].filter((h) => h.startsWith('access-control-')),
+        [],
+      );
     });
   });
 

@@ -121,5 +121,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const get = await fetch(`${app.config.issuer}/.well-known/openid-configuration?${'x'.repeat(100)}`);
       assert.equal(get.status, 200);
     });
+
+    it('leaves a form body on another method than POST to the provider, NUL and all', async () => {
+      // Only POST bodies are oidc-provider's to read: a form body on PUT or DELETE is neither read
+      // nor checked by the shim (its NUL answer would be a 400 invalid_request).
+      for (const method of ['PUT', 'DELETE']) {
+        const res = await fetch(`${app.config.issuer}/token`, {
+          method,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic() },
+          body: 'grant_type=authorization_code&code=a%00b',
+        });
+        const text = await res.text();
+        assert.equal(res.status, 404, `${method}: ${text}`);
+        assert.doesNotMatch(text, /NUL/);
+      }
+    });
   });
 }
