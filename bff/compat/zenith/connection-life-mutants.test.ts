@@ -1,0 +1,404 @@
+/**
+ * The life of an authenticated Zenith socket after its sign-in (connection.ts),
+ * where mutation testing (docs/mutation.md) found it unchecked, against the
+ * real app, provider and store on SQLite and PostgreSQL, on a server where
+ * Zenith is alone and logs through a real logger the test reads:
+ * - the log lines of a sign-in (header and AuthToken) and of a socket error,
+ *   and none for a close without a refresh token or a revoked re-check;
+ * - a refresh token the connection holds: kept through a re-check, destroyed
+ *   when another token of the same user replaces the identity, and destroyed
+ *   when the request that obtained it finishes after the socket closed;
+ * - an identity re-authenticated while a heartbeat re-check of the old token
+ *   waits on the store is not put back to the old token;
+ * - the database failing (as an unreachable server, or a statement refused):
+ *   the upgrade with an Authorization header answers 503, a re-check keeps
+ *   the identity, a request gets Zenith's "try again" Error (logged only when
+ *   it is not an outage), and a held refresh token that cannot be destroyed
+ *   is logged;
+ * - a 34-day access token keeps its expiry timer within Node's limit.
+ * The store's driver is the real one, wrapped so a test can fail every
+ * statement or hold one statement (matched by its SQL) until it lets it go.
+ */
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import express from 'express';
+import { WebSocket } from 'ws';
+import { startTestApp, runAll, type TestApp } from '../../testing/test-app.ts';
+import { tempDatabase } from '../../testing/temp-store.ts';
+import { openSqlite } from '../../store/sqlite/sqlite-driver.ts';
+import { openPostgres } from '../../store/postgres/pg-driver.ts';
+import { SqlStore } from '../../store/sql/sql-store.ts';
+import type { Driver } from '../../store/sql/driver.ts';
+import { StoreUnavailableError } from '../../store/store.ts';
+import { createLogger } from '../../http/logger.ts';
+import type { TrustProxy } from '../../http/security.ts';
+import { createAccount } from '../../accounts/accounts.ts';
+import { registerClient } from '../../oauth/clients.ts';
+import { throttleFor, throttleKey } from './auth.ts';
+import { LIMITS } from './connection.ts';
+import { MESSAGES } from './map.ts';
+import { attachZenith, type ZenithServer } from './upgrade.ts';
+import { Agent, closeAll, codeFor, connect, tokensFor, type Conn, type Msg } from './test-client.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const LOCAL = '127.0.0.1';
+/** 34 days: longer than the longest timer Node keeps (2^31 - 1 ms, 24.8 days). */
+const LONG_TTL_S = 34 * 24 * 3600;
+
+interface LogLine {
+  level: number;
+  msg: string;
+  [k: string]: unknown;
+}
+const DEBUG = 20;
+const INFO = 30;
+const WARN = 40;
+const ERROR = 50;
+
+/** The real driver, wrapped: every statement fails while `down` or `broken`; `hold` stops the next statement whose SQL matches. */
+function controllable(driver: Driver) {
+  let mode: 'up' | 'down' | 'broken' = 'up';
+  let held: { match: RegExp; reached: () => void; until: Promise<void> } | null = null;
+  const gate = async (sql: string) => {
+    if (mode === 'down') throw new StoreUnavailableError(new Error('connect ECONNREFUSED'));
+    if (mode === 'broken') throw new Error('the statement was refused');
+    const h = held;
+    if (h && h.match.test(sql)) {
+      held = null;
+      h.reached();
+      await h.until;
+    }
+  };
+  const wrap = (d: Driver): Driver => ({
+    ...d,
+    query: async (sql, params) => (await gate(sql), d.query(sql, params)),
+    run: async (sql, params) => (await gate(sql), d.run(sql, params)),
+    transaction: async (fn) => (await gate('BEGIN'), d.transaction((tx) => fn(wrap(tx)))),
+  });
+  return {
+    driver: wrap(driver),
+    set(next: 'up' | 'down' | 'broken') {
+      mode = next;
+    },
+    /** Holds the next statement matching `match`: `reached` resolves when it arrives, `release()` lets it run. */
+    hold(match: RegExp): { reached: Promise<void>; release: () => void } {
+      let release!: () => void;
+      let reached!: () => void;
+      const until = new Promise<void>((r) => (release = r));
+      const arrived = new Promise<void>((r) => (reached = r));
+      held = { match, reached, until };
+      return { reached: arrived, release };
+    },
+  };
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const authToken = (token: string, tid: number) => ({
+  Controller: 'Auth',
+  Topic: 'AuthToken',
+  TransactionID: tid,
+  Data: { Provider: 'Bearer', AccessToken: token },
+});
+const queryIdentify = (tid: number) => ({ Controller: 'Auth', Topic: 'QueryIdentify', TransactionID: tid });
+const data = (m: Msg) => m.Data as Record<string, unknown>;
+const tokenOf = (m: Msg) => Buffer.from(String(data(m).AccessToken), 'base64').toString('latin1');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A raw upgrade request with a client-side limit: the refusal's status and body exactly. */
+function rawUpgrade(url: string, headers: Record<string, string>): Promise<{ status: number; body: string; retryAfter: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': randomBytes(16).toString('base64'),
+        'sec-websocket-protocol': 'ZenithJson',
+        ...headers,
+      },
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer to the upgrade')));
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, body: '', retryAfter: undefined });
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, retryAfter: res.headers['retry-after'] }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+for (const db of ['sqlite', 'postgres'] as const) {
+  describe(`Zenith connection after its sign-in, exactly (${db})`, () => {
+    const cleanups: Array<() => unknown> = [];
+    let app: TestApp;
+    let ctl: ReturnType<typeof controllable>;
+    let httpBase: string;
+    let fastBase: string;
+    let conf: { clientId: string; secret: string };
+    /** Another partner of the same people. */
+    let plain: { clientId: string; secret: string };
+    const lines: LogLine[] = [];
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.name);
+    let n = 0;
+
+    before(async () => {
+      const temp = await tempDatabase(db);
+      cleanups.unshift(() => temp.remove());
+      const timeoutMs = 2000;
+      ctl = controllable(db === 'sqlite' ? openSqlite(temp.url.slice('sqlite:'.length), { timeoutMs }) : openPostgres(temp.url, { timeoutMs }));
+      const store = new SqlStore(ctl.driver);
+      cleanups.unshift(() => store.close());
+      await store.migrate();
+      app = await startTestApp({ store, databaseUrl: temp.url, env: { ACCESS_TOKEN_TTL: String(LONG_TTL_S) } });
+      cleanups.unshift(() => app.close());
+      const scopes = ['openid', 'profile', 'offline_access'];
+      const c = await registerClient(app.store, { name: 'Motif', redirectUris: ['https://partner.example/cb'], isPublic: false, scopes }, Date.now());
+      conf = { clientId: c.client.clientId, secret: c.secret! };
+      const p = await registerClient(app.store, { name: 'Plain', redirectUris: ['https://partner.example/cb'], isPublic: false, scopes }, Date.now());
+      plain = { clientId: p.client.clientId, secret: p.secret! };
+      // Zenith alone on its own servers, with the app's deps and a real logger whose lines the test reads:
+      // one with the usual heartbeat, and one whose heartbeat visits (ping and re-check) every 300 ms,
+      // so a test can catch a re-check.
+      const logger = createLogger('debug', { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
+      const start = async (heartbeat: number): Promise<string> => {
+        const server = createServer();
+        const saved = LIMITS.heartbeat;
+        LIMITS.heartbeat = heartbeat;
+        let zenith: ZenithServer;
+        try {
+          zenith = attachZenith(server, { ...app.deps, logger }, express().get('trust proxy fn') as TrustProxy);
+        } finally {
+          LIMITS.heartbeat = saved;
+        }
+        await new Promise<void>((r) => server.listen(0, LOCAL, r));
+        cleanups.unshift(async () => {
+          zenith.close();
+          server.closeAllConnections();
+          await new Promise((r) => server.close(r));
+        });
+        return `http://${LOCAL}:${(server.address() as AddressInfo).port}`;
+      };
+      httpBase = await start(LIMITS.heartbeat);
+      fastBase = await start(300);
+      process.on('warning', onWarning);
+      cleanups.unshift(() => process.off('warning', onWarning));
+    });
+    afterEach(async () => {
+      ctl.set('up');
+      closeAll();
+      await app.store.throttle.reset(throttleKey(LOCAL));
+    });
+    after(() => runAll(cleanups));
+
+    const zen = (base = httpBase) => ({ url: base }) as TestApp;
+    const open = (authorization?: string, base = httpBase): Promise<Conn> => connect(zen(base), authorization ? { headers: { authorization } } : {});
+    async function person(): Promise<{ id: string; email: string; name: string }> {
+      const email = `p${++n}-${db}@example.com`;
+      const name = `Person ${n}`;
+      return { id: (await createAccount(app.store, { email, password: PASSWORD, name }, Date.now())).id, email, name };
+    }
+    const code = (clientId: string, email: string, extra?: Record<string, string>) => codeFor(app, new Agent(app.url), clientId, email, PASSWORD, extra);
+    const authCode = (clientId: string, secret: string, grant: string, tid: number) => ({
+      Controller: 'Auth',
+      Topic: 'AuthCode',
+      TransactionID: tid,
+      Data: { Provider: 'Paritech', ClientID: clientId, ClientSecret: secret, AuthGrant: grant },
+    });
+    /** The user's refresh tokens with `clientId` that are still usable. */
+    async function live(userId: string, clientId: string): Promise<number> {
+      let count = 0;
+      for (const g of await app.store.oidcOwners.grantIds(userId, clientId))
+        count += (await app.store.oidcOwners.refreshTokens(g)).filter((t) => t.consumedAt === null).length;
+      return count;
+    }
+    /** The server releases a held token in the background: look until the count is `want` (what is asserted is the count). */
+    async function settle(userId: string, clientId: string, want: number): Promise<number> {
+      for (let i = 0; i < 150 && (await live(userId, clientId)) !== want; i++) await sleep(20);
+      return live(userId, clientId);
+    }
+    const failures = async () => (await app.store.throttle.peek(throttleKey(LOCAL), app.deps.now()))?.count ?? 0;
+    const pick = (level: number, ...keys: string[]) =>
+      lines.filter((l) => l.level === level).map((l) => Object.fromEntries(['msg', ...keys].map((k) => [k, l[k]])) as Record<string, unknown>);
+
+    it('sign-ins and socket errors are logged; a close without a refresh token or a revoked re-check logs nothing more', { timeout: 60000 }, async () => {
+      const u = await person();
+      const { access_token: at } = await tokensFor(app, await code(conf.clientId, u.email), conf.clientId, conf.secret);
+      lines.length = 0;
+      warnings.length = 0;
+      const viaHeader = await open(`Bearer ${at}`);
+      assert.equal(data(await viaHeader.call(queryIdentify(1))).Result, 'Success');
+      const viaMessage = await connect(zen(), { version: '2.0' });
+      assert.equal(data(await viaMessage.call(authToken(b64(at), 2))).Result, 'Success');
+      assert.deepEqual(pick(INFO, 'userId', 'clientId', 'via'), [
+        { msg: 'zenith connection authenticated', userId: u.id, clientId: conf.clientId, via: 'zenith:header' },
+        { msg: 'zenith connection authenticated', userId: u.id, clientId: conf.clientId, via: 'zenith:AuthToken' },
+      ]);
+      assert.deepEqual(warnings, [], 'a 34-day token’s expiry timer stays within what Node keeps');
+
+      // A frame over the 64 KiB limit: ws reports it and closes with 1009.
+      const big = await open();
+      big.ws.send('x'.repeat(64 * 1024 + 1));
+      assert.equal((await big.closed).code, 1009);
+      assert.deepEqual(pick(DEBUG, 'errorCode'), [{ msg: 'zenith socket error', errorCode: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' }]);
+
+      // Neither socket holds a refresh token: closing them destroys nothing and warns of nothing.
+      viaHeader.ws.close();
+      viaMessage.ws.close();
+      await viaHeader.closed;
+      await viaMessage.closed;
+      // A revoked token seen by QueryIdentify: Reject, 1008, and no failed request.
+      const revoked = await open(`Bearer ${at}`);
+      await (await app.deps.provider.AccessToken.find(at))!.destroy();
+      assert.deepEqual(await revoked.call(queryIdentify(3)), { Controller: 'Auth', Topic: 'QueryIdentify', TransactionID: 3, Data: { Result: 'Reject' } });
+      assert.deepEqual(await revoked.closed, { code: 1008, reason: 'Authentication revoked' });
+      // One more round trip on a fresh socket, so the server has finished with the closed ones.
+      const last = await open();
+      assert.equal(data(await last.call(queryIdentify(4))).Result, 'Reject');
+      assert.deepEqual(pick(WARN), []);
+      assert.deepEqual(pick(ERROR), []);
+    });
+
+    it('a held refresh token is kept through a re-check, and destroyed when another token of the user replaces the identity', { timeout: 60000 }, async () => {
+      const u = await person();
+      const c = await open();
+      const first = await c.call(authCode(conf.clientId, conf.secret, await code(conf.clientId, u.email), 1));
+      assert.equal(data(first).Result, 'Success', JSON.stringify(first));
+      assert.equal(await live(u.id, conf.clientId), 1, 'the connection holds one refresh token');
+      assert.equal(data(await c.call(queryIdentify(2))).Result, 'Success');
+      assert.equal(await live(u.id, conf.clientId), 1, 'the re-check kept it');
+      // Its own token presented again renews with the token it holds: still there, rotated.
+      const renewed = await c.call(authToken(tokenOf(first), 3));
+      assert.equal(data(renewed).Result, 'Success', JSON.stringify(renewed));
+      assert.notEqual(tokenOf(renewed), tokenOf(first));
+      assert.equal(await live(u.id, conf.clientId), 1);
+      // Another client's token of the same user now carries the connection.
+      const other = await tokensFor(app, await code(plain.clientId, u.email), plain.clientId, plain.secret);
+      const replaced = await c.call(authToken(other.access_token, 4));
+      assert.equal(data(replaced).Result, 'Success');
+      assert.equal(await settle(u.id, conf.clientId, 0), 0, 'the token the old identity held is destroyed');
+      assert.equal(await live(u.id, plain.clientId), 1, 'the refresh token the partner itself holds is not touched');
+    });
+
+    it('a request that finishes after its socket closed leaves no refresh token behind', { timeout: 60000 }, async () => {
+      const u = await person();
+      const grant = await code(conf.clientId, u.email);
+      // One failure on record: the success clears it just before the identity is set, which tells the test it is done.
+      await throttleFor(app.deps, LOCAL).failed();
+      const c = await open();
+      const held = ctl.hold(/FROM throttle WHERE key/);
+      c.ws.send(JSON.stringify(authCode(conf.clientId, conf.secret, grant, 1)));
+      await held.reached;
+      c.ws.close();
+      await c.closed;
+      held.release();
+      for (let i = 0; i < 150 && (await failures()) > 0; i++) await sleep(20);
+      assert.equal(await failures(), 0, 'the code was redeemed');
+      assert.equal((await app.store.oidcOwners.grantIds(u.id, conf.clientId)).length, 1);
+      assert.equal(await settle(u.id, conf.clientId, 0), 0, 'the refresh token the exchange gave is destroyed');
+    });
+
+    it('an identity re-authenticated while a heartbeat re-check of the old token waits on the store stays the new one', { timeout: 60000 }, async () => {
+      const u = await person();
+      const a = (await tokensFor(app, await code(conf.clientId, u.email), conf.clientId, conf.secret)).access_token;
+      const b = (await tokensFor(app, await code(conf.clientId, u.email), conf.clientId, conf.secret)).access_token;
+      const c = await open(`Bearer ${a}`, fastBase);
+      // The next re-check of `a` (the heartbeat's, every 300 ms) waits at its account lookup.
+      const beat = ctl.hold(/FROM users WHERE id/);
+      await beat.reached;
+      const switched = await c.call(authToken(b, 1));
+      assert.equal(tokenOf(switched), b);
+      beat.release();
+      // The heartbeat's next re-check: by then the held one has long finished.
+      const next = ctl.hold(/FROM users WHERE id/);
+      await next.reached;
+      next.release();
+      await (await app.deps.provider.AccessToken.find(a))!.destroy();
+      const still = await c.call(queryIdentify(2));
+      assert.equal(data(still).Result, 'Success', 'the connection stands on b, not on the revoked a');
+      assert.equal(data(still).ExpiryDate, data(switched).ExpiryDate);
+      assert.equal(c.ws.readyState, WebSocket.OPEN);
+    });
+
+    it('during an outage: the upgrade with a token answers 503, and it is logged', { timeout: 60000 }, async () => {
+      lines.length = 0;
+      ctl.set('down');
+      const res = await rawUpgrade(`${httpBase}/Zenith?version=1.1`, { authorization: 'Bearer some-token' });
+      ctl.set('up');
+      assert.deepEqual(res, { status: 503, body: 'The server cannot accept this connection right now.\n', retryAfter: undefined });
+      assert.deepEqual(
+        lines.filter((l) => l.level === ERROR).map((l) => ({ msg: l.msg, err: (l.err as { type?: string } | undefined)?.type })),
+        [{ msg: 'zenith upgrade failed', err: 'StoreUnavailableError' }],
+      );
+    });
+
+    it(
+      'during an outage: a re-check keeps the identity (logged), and a request gets the Error, unlogged; a refused statement is logged',
+      { timeout: 60000 },
+      async () => {
+        const u = await person();
+        const { access_token: at } = await tokensFor(app, await code(conf.clientId, u.email), conf.clientId, conf.secret);
+        const c = await open(`Bearer ${at}`);
+        lines.length = 0;
+        ctl.set('down');
+        const kept = await c.call(queryIdentify(1));
+        const failed = await c.call(authToken('some-token', 2));
+        ctl.set('up');
+        assert.equal(data(kept).Result, 'Success', JSON.stringify(kept));
+        assert.equal(data(kept).UserID, u.id);
+        const unavailable = { Controller: 'Auth', Topic: 'AuthToken', TransactionID: 2, Action: 'Error', Data: MESSAGES.unavailable };
+        assert.deepEqual(failed, unavailable);
+        // (A heartbeat re-check in the same moment would log the same line again.)
+        const logged = lines
+          .filter((l) => l.level >= WARN)
+          .map((l) => JSON.stringify({ level: l.level, msg: l.msg, err: (l.err as { type?: string } | undefined)?.type }));
+        assert.deepEqual(
+          [...new Set(logged)].map((l) => JSON.parse(l) as unknown),
+          [{ level: WARN, msg: 'zenith: could not re-check a connection token', err: 'StoreUnavailableError' }],
+        );
+        // A statement refused for another reason, on a socket with no identity to re-check meanwhile.
+        const d = await open();
+        lines.length = 0;
+        ctl.set('broken');
+        const refused = await d.call(authToken('some-token', 2));
+        ctl.set('up');
+        assert.deepEqual(refused, unavailable);
+        assert.deepEqual(
+          lines
+            .filter((l) => l.level >= WARN)
+            .map((l) => ({ level: l.level, msg: l.msg, topic: l.topic, err: (l.err as { message?: string } | undefined)?.message })),
+          [{ level: ERROR, msg: 'zenith request failed', topic: 'AuthToken', err: 'the statement was refused' }],
+        );
+        assert.equal(c.ws.readyState, WebSocket.OPEN);
+        assert.equal(d.ws.readyState, WebSocket.OPEN);
+      },
+    );
+
+    it('during an outage: a held refresh token that cannot be destroyed at the close is logged', { timeout: 60000 }, async () => {
+      const u = await person();
+      const c = await open();
+      assert.equal(data(await c.call(authCode(conf.clientId, conf.secret, await code(conf.clientId, u.email), 1))).Result, 'Success');
+      lines.length = 0;
+      ctl.set('down');
+      c.ws.close();
+      await c.closed;
+      const warned = () => lines.filter((l) => l.level === WARN);
+      for (let i = 0; i < 150 && warned().length === 0; i++) await sleep(20);
+      ctl.set('up');
+      assert.deepEqual(
+        warned().map((l) => ({ msg: l.msg, err: (l.err as { type?: string } | undefined)?.type })),
+        [{ msg: 'zenith: could not destroy a connection refresh token', err: 'StoreUnavailableError' }],
+      );
+      assert.equal(await live(u.id, conf.clientId), 1, 'the token stays (its grant still ends it)');
+    });
+  });
+}
