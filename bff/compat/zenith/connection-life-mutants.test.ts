@@ -21,8 +21,9 @@
  */
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request, type Server } from 'node:http';
+import { connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
+import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import express from 'express';
 import { WebSocket } from 'ws';
@@ -142,6 +143,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let app: TestApp;
     let ctl: ReturnType<typeof controllable>;
     let httpBase: string;
+    let mainServer: Server;
     let fastBase: string;
     let conf: { clientId: string; secret: string };
     /** Another partner of the same people. */
@@ -170,7 +172,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       // one with the usual heartbeat, and one whose heartbeat visits (ping and re-check) every 300 ms,
       // so a test can catch a re-check.
       const logger = createLogger('debug', { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
-      const start = async (heartbeat: number): Promise<string> => {
+      const start = async (heartbeat: number): Promise<{ base: string; server: Server }> => {
         const server = createServer();
         const saved = LIMITS.heartbeat;
         LIMITS.heartbeat = heartbeat;
@@ -186,10 +188,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
           server.closeAllConnections();
           await new Promise((r) => server.close(r));
         });
-        return `http://${LOCAL}:${(server.address() as AddressInfo).port}`;
+        return { base: `http://${LOCAL}:${(server.address() as AddressInfo).port}`, server };
       };
-      httpBase = await start(LIMITS.heartbeat);
-      fastBase = await start(300);
+      const main = await start(LIMITS.heartbeat);
+      httpBase = main.base;
+      mainServer = main.server;
+      fastBase = (await start(300)).base;
       process.on('warning', onWarning);
       cleanups.unshift(() => process.off('warning', onWarning));
     });
@@ -327,6 +331,111 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(data(still).Result, 'Success', 'the connection stands on b, not on the revoked a');
       assert.equal(data(still).ExpiryDate, data(switched).ExpiryDate);
       assert.equal(c.ws.readyState, WebSocket.OPEN);
+    });
+
+    it(
+      'a QueryIdentify whose re-check finds the identity re-checked meanwhile answers; one that finds it lost answers nothing more',
+      { timeout: 60000 },
+      async () => {
+        const u = await person();
+        const { access_token: at } = await tokensFor(app, await code(conf.clientId, u.email), conf.clientId, conf.secret);
+        const c = await open(`Bearer ${at}`, fastBase);
+        // QueryIdentify's re-check waits at its account lookup while the heartbeat's own re-check passes.
+        const query = ctl.hold(/FROM users WHERE id/);
+        c.ws.send(JSON.stringify(queryIdentify(1)));
+        await query.reached;
+        const beat = ctl.hold(/FROM users WHERE id/);
+        await beat.reached;
+        beat.release();
+        // The heartbeat's re-check has set the identity again by the time its next one looks the account up.
+        const after = ctl.hold(/FROM users WHERE id/);
+        await after.reached;
+        after.release();
+        query.release();
+        const answer = await c.next();
+        assert.deepEqual([answer.Topic, answer.TransactionID, data(answer).Result, data(answer).UserID], ['QueryIdentify', 1, 'Success', u.id]);
+
+        // Now the heartbeat finds the token revoked while a QueryIdentify waits: the socket is lost, and the waiting
+        // request ends without a reply (and without failing).
+        lines.length = 0;
+        const query2 = ctl.hold(/FROM users WHERE id/);
+        c.ws.send(JSON.stringify(queryIdentify(2)));
+        await query2.reached;
+        await (await app.deps.provider.AccessToken.find(at))!.destroy();
+        assert.deepEqual(await c.next(), { Controller: 'Auth', Topic: 'Identify', Data: { Result: 'Reject' } });
+        query2.release();
+        assert.deepEqual(await c.closed, { code: 1008, reason: 'Authentication revoked' });
+        const last = await open();
+        assert.equal(data(await last.call(queryIdentify(3))).Result, 'Reject');
+        assert.deepEqual(pick(ERROR), []);
+      },
+    );
+
+    it('the message rate window turns at exactly 1000 ms', { timeout: 60000 }, async (t) => {
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+      const c = await open();
+      const msg = (i: number) => JSON.stringify({ Controller: 'X', Topic: 'Y', TransactionID: i });
+      const notAuth = (i: number) => ({ Controller: 'X', Topic: 'Y', TransactionID: i, Action: 'Error', Data: MESSAGES.notAuthenticated });
+      const slow = (i: number) => ({ Controller: 'X', Topic: 'Y', TransactionID: i, Action: 'Error', Data: MESSAGES.rateLimited });
+      for (let i = 0; i < 20; i++) c.ws.send(msg(i));
+      for (let i = 0; i < 20; i++) assert.deepEqual(await c.next(), notAuth(i));
+      t.mock.timers.tick(999);
+      c.ws.send(msg(20));
+      assert.deepEqual(await c.next(), slow(20), 'still the first window at 999 ms');
+      t.mock.timers.tick(1);
+      c.ws.send(msg(21));
+      assert.deepEqual(await c.next(), notAuth(21), 'a new window at 1000 ms');
+    });
+
+    it('a client that resets its connection while the upgrade waits on the store is let go, and the server carries on', { timeout: 60000 }, async () => {
+      const { port } = new URL(httpBase);
+      const held = ctl.hold(/FROM throttle WHERE key/);
+      const sock = tcpConnect({ port: Number(port), host: LOCAL });
+      sock.on('error', () => {});
+      await once(sock, 'connect');
+      sock.write(
+        [
+          'GET /Zenith?version=1.1 HTTP/1.1',
+          `Host: ${LOCAL}:${port}`,
+          'Connection: Upgrade',
+          'Upgrade: websocket',
+          'Sec-WebSocket-Version: 13',
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+          'Sec-WebSocket-Protocol: ZenithJson',
+          'Authorization: Bearer not-a-token',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      await held.reached;
+      sock.resetAndDestroy();
+      await once(sock, 'close');
+      held.release();
+      // The reset request's failure is still counted, and the next upgrade is answered as usual.
+      for (let i = 0; i < 150 && (await failures()) === 0; i++) await sleep(20);
+      assert.equal(await failures(), 1);
+      assert.equal((await rawUpgrade(`${httpBase}/Zenith?version=1.1`, { authorization: 'Bearer not-a-token' })).status, 401);
+      assert.equal(await failures(), 2);
+    });
+
+    it('a refused client that keeps its side open does not keep the server’s socket', { timeout: 60000 }, async () => {
+      const { port } = new URL(httpBase);
+      const count = async () => new Promise<number>((r, j) => mainServer.getConnections((e, n) => (e ? j(e) : r(n))));
+      for (let i = 0; i < 150 && (await count()) > 0; i++) await sleep(20);
+      assert.equal(await count(), 0, 'no socket left from the tests before');
+      // allowHalfOpen: the client does not answer the server's FIN with its own.
+      const sock: Socket = tcpConnect({ port: Number(port), host: LOCAL, allowHalfOpen: true });
+      await once(sock, 'connect');
+      let answer = '';
+      sock.setEncoding('utf8');
+      sock.on('data', (d: string) => (answer += d));
+      const ended = once(sock, 'end');
+      sock.write(`GET /Other HTTP/1.1\r\nHost: ${LOCAL}:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);
+      await ended;
+      assert.match(answer, /^HTTP\/1\.1 404 Not Found\r\n[^]*\r\n\r\nNot found\.\n$/);
+      for (let i = 0; i < 150 && (await count()) > 0; i++) await sleep(20);
+      assert.equal(await count(), 0, 'the server closed its socket after the answer');
+      sock.destroy();
     });
 
     it('during an outage: the upgrade with a token answers 503, and it is logged', { timeout: 60000 }, async () => {
