@@ -15,7 +15,10 @@
  *   the identity, a request gets Zenith's "try again" Error (logged only when
  *   it is not an outage), and a held refresh token that cannot be destroyed
  *   is logged;
- * - a 34-day access token keeps its expiry timer within Node's limit.
+ * - a 34-day access token keeps its expiry timer within Node’s limit;
+ * - queued requests of a closed socket dropped, the rate window at exactly
+ *   1000 ms, a re-check at the token’s (or an upstream identity’s) last
+ *   millisecond during an outage, a reset or half-open client at the upgrade.
  * The store's driver is the real one, wrapped so a test can fail every
  * statement or hold one statement (matched by its SQL) until it lets it go.
  */
@@ -26,6 +29,7 @@ import { connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import express from 'express';
+import { decodeJwt } from 'jose';
 import { WebSocket } from 'ws';
 import { startTestApp, runAll, type TestApp } from '../../testing/test-app.ts';
 import { tempDatabase } from '../../testing/temp-store.ts';
@@ -38,6 +42,10 @@ import { createLogger } from '../../http/logger.ts';
 import type { TrustProxy } from '../../http/security.ts';
 import { createAccount } from '../../accounts/accounts.ts';
 import { registerClient } from '../../oauth/clients.ts';
+import { startUpstreamOp, UPSTREAM_USERS } from '../../testing/upstream-op.ts';
+import { createConnection } from '../../federation/connections.ts';
+import { acrFor, upstreamTokensFor } from '../../federation/public.ts';
+import { federate } from '../../federation/test-helpers.ts';
 import { throttleFor, throttleKey } from './auth.ts';
 import { LIMITS } from './connection.ts';
 import { MESSAGES } from './map.ts';
@@ -62,21 +70,21 @@ const ERROR = 50;
 /** The real driver, wrapped: every statement fails while `down` or `broken`; `hold` stops the next statement whose SQL matches. */
 function controllable(driver: Driver) {
   let mode: 'up' | 'down' | 'broken' = 'up';
-  let held: { match: RegExp; reached: () => void; until: Promise<void> } | null = null;
-  const gate = async (sql: string) => {
+  let held: { match: RegExp; reached: (params: readonly unknown[]) => void; until: Promise<void> } | null = null;
+  const gate = async (sql: string, params: readonly unknown[] = []) => {
     if (mode === 'down') throw new StoreUnavailableError(new Error('connect ECONNREFUSED'));
     if (mode === 'broken') throw new Error('the statement was refused');
     const h = held;
     if (h && h.match.test(sql)) {
       held = null;
-      h.reached();
+      h.reached(params);
       await h.until;
     }
   };
   const wrap = (d: Driver): Driver => ({
     ...d,
-    query: async (sql, params) => (await gate(sql), d.query(sql, params)),
-    run: async (sql, params) => (await gate(sql), d.run(sql, params)),
+    query: async (sql, params) => (await gate(sql, params), d.query(sql, params)),
+    run: async (sql, params) => (await gate(sql, params), d.run(sql, params)),
     transaction: async (fn) => (await gate('BEGIN'), d.transaction((tx) => fn(wrap(tx)))),
   });
   return {
@@ -84,12 +92,12 @@ function controllable(driver: Driver) {
     set(next: 'up' | 'down' | 'broken') {
       mode = next;
     },
-    /** Holds the next statement matching `match`: `reached` resolves when it arrives, `release()` lets it run. */
-    hold(match: RegExp): { reached: Promise<void>; release: () => void } {
+    /** Holds the next statement matching `match`: `reached` resolves (with its parameters) when it arrives, `release()` lets it run. */
+    hold(match: RegExp): { reached: Promise<readonly unknown[]>; release: () => void } {
       let release!: () => void;
-      let reached!: () => void;
+      let reached!: (params: readonly unknown[]) => void;
       const until = new Promise<void>((r) => (release = r));
-      const arrived = new Promise<void>((r) => (reached = r));
+      const arrived = new Promise<readonly unknown[]>((r) => (reached = r));
       held = { match, reached, until };
       return { reached: arrived, release };
     },
@@ -161,7 +169,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const store = new SqlStore(ctl.driver);
       cleanups.unshift(() => store.close());
       await store.migrate();
-      app = await startTestApp({ store, databaseUrl: temp.url, env: { ACCESS_TOKEN_TTL: String(LONG_TTL_S) } });
+      app = await startTestApp({ store, databaseUrl: temp.url, env: { ACCESS_TOKEN_TTL: String(LONG_TTL_S), FEDERATION_ALLOW_PRIVATE: '1' } });
       cleanups.unshift(() => app.close());
       const scopes = ['openid', 'profile', 'offline_access'];
       const c = await registerClient(app.store, { name: 'Motif', redirectUris: ['https://partner.example/cb'], isPublic: false, scopes }, Date.now());
@@ -370,6 +378,103 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(pick(ERROR), []);
       },
     );
+
+    it('requests still queued when their socket closes are dropped', { timeout: 60000 }, async () => {
+      const c = await open();
+      const first = ctl.hold(/FROM throttle WHERE key/);
+      c.ws.send(JSON.stringify(authToken('not-a-token-1', 1)));
+      c.ws.send(JSON.stringify(authToken('not-a-token-2', 2)));
+      await first.reached;
+      c.ws.close();
+      await c.closed;
+      const counted = ctl.hold(/INSERT INTO throttle/);
+      first.release();
+      await counted.reached;
+      // The first request's failure is being recorded. The next throttle lookup is another client's, from
+      // another address, unless the closed socket's second request went on to run.
+      const next = ctl.hold(/FROM throttle WHERE key/);
+      counted.release();
+      const other = new WebSocket(`${httpBase.replace(/^http/, 'ws')}/Zenith?version=1.1`, ['ZenithJson'], { localAddress: '127.0.0.2' });
+      try {
+        await once(other, 'open');
+        const reply = new Promise<Msg>((r) => other.once('message', (d) => r(JSON.parse(String(d)) as Msg)));
+        other.send(JSON.stringify(authToken('not-a-token-3', 3)));
+        const params = await next.reached;
+        next.release();
+        assert.deepEqual(params, [throttleKey('127.0.0.2')]);
+        assert.deepEqual(data(await reply), { Result: 'Reject' });
+        assert.equal(await failures(), 1, 'the closed socket’s first request only');
+      } finally {
+        other.terminate();
+        await app.store.throttle.reset(throttleKey('127.0.0.2'));
+      }
+    });
+
+    it('a re-check during an outage at the token’s last millisecond loses the identity as expired', { timeout: 60000 }, async (t) => {
+      const u = await person();
+      const { access_token: at } = await tokensFor(app, await code(conf.clientId, u.email), conf.clientId, conf.secret);
+      const c = await open(`Bearer ${at}`);
+      const exp = decodeJwt(at).exp!;
+      ctl.set('down');
+      // The store cannot answer, so the token's own expiry decides: at exp * 1000 it has run out.
+      t.mock.timers.enable({ apis: ['Date'], now: exp * 1000 });
+      const reply = await c.call(queryIdentify(1));
+      t.mock.timers.reset();
+      ctl.set('up');
+      assert.deepEqual(reply, { Controller: 'Auth', Topic: 'QueryIdentify', TransactionID: 1, Data: { Result: 'Reject' } });
+      assert.deepEqual(await c.closed, { code: 1008, reason: 'Authentication expired' });
+    });
+
+    it('a re-check that loses the identity while the server is already closing the socket fails nothing', { timeout: 60000 }, async () => {
+      const u = await person();
+      const { access_token: at } = await tokensFor(app, await code(conf.clientId, u.email), conf.clientId, conf.secret);
+      const c = await open(`Bearer ${at}`);
+      lines.length = 0;
+      // QueryIdentify's re-check waits at its token lookup; meanwhile the token is revoked.
+      const lookup = ctl.hold(/SELECT payload, expires_at, consumed_at FROM oidc_payloads/);
+      c.ws.send(JSON.stringify(queryIdentify(1)));
+      await lookup.reached;
+      await (await app.deps.provider.AccessToken.find(at))!.destroy();
+      // The client stops reading and floods: the server begins its 1008 close, which the client leaves unanswered.
+      c.ws.pause();
+      for (let i = 0; i < 41; i++) c.ws.send(JSON.stringify({ Controller: 'X', Topic: 'Y', TransactionID: i }));
+      await sleep(300);
+      lookup.release();
+      await sleep(300);
+      c.ws.resume();
+      assert.deepEqual(await c.closed, { code: 1008, reason: 'Message rate limit exceeded' });
+      const last = await open();
+      assert.equal(data(await last.call(queryIdentify(2))).Result, 'Reject');
+      assert.deepEqual(pick(ERROR), []);
+    });
+
+    it('an upstream identity re-checked during an outage at its last millisecond is lost as expired', { timeout: 60000 }, async (t) => {
+      const up = await startUpstreamOp({ redirectUris: [`${app.url}/bff/federation/callback`] });
+      try {
+        const conn = await createConnection(
+          { store: app.store, cookieSecrets: app.config.cookieSecrets, now: Date.now(), allowPrivate: app.config.federationAllowPrivate },
+          { name: 'Upstream', issuer: up.issuer, clientId: up.clientId, clientSecret: up.clientSecret, scopes: ['openid', 'email', 'profile'] },
+        );
+        const alice = UPSTREAM_USERS[0]!;
+        await federate(app, new Agent(app.url), up.issuer, conn.id, { email: alice.email, password: alice.password });
+        const user = (await app.store.users.findByEmail(alice.email))!;
+        const token = (await upstreamTokensFor(app.deps, user.id, acrFor(conn)))!.access_token;
+        const c = await open();
+        const ok = await c.call({ Controller: 'Auth', Topic: 'AuthToken', TransactionID: 1, Data: { Provider: 'Upstream', AccessToken: token } });
+        assert.equal(data(ok).Result, 'Success', JSON.stringify(ok));
+        // The store cannot answer, so the identity's own five minutes decide: at exp * 1000 they are over.
+        const exp = Date.parse(String(data(ok).ExpiryDate)) / 1000;
+        ctl.set('down');
+        t.mock.timers.enable({ apis: ['Date'], now: exp * 1000 });
+        const reply = await c.call(queryIdentify(2));
+        t.mock.timers.reset();
+        ctl.set('up');
+        assert.deepEqual(reply, { Controller: 'Auth', Topic: 'QueryIdentify', TransactionID: 2, Data: { Result: 'Reject' } });
+        assert.deepEqual(await c.closed, { code: 1008, reason: 'Authentication expired' });
+      } finally {
+        await up.close();
+      }
+    });
 
     it('the message rate window turns at exactly 1000 ms', { timeout: 60000 }, async (t) => {
       t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
