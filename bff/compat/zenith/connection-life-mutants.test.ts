@@ -543,6 +543,34 @@ for (const db of ['sqlite', 'postgres'] as const) {
       sock.destroy();
     });
 
+    it('close() stops the heartbeat: a socket closing with 1001 is left to its close handshake, not ended by the wheel', { timeout: 60000 }, async () => {
+      const server = createServer();
+      const saved = LIMITS.heartbeat;
+      LIMITS.heartbeat = 300;
+      let z: ZenithServer;
+      try {
+        z = attachZenith(server, app.deps, express().get('trust proxy fn') as TrustProxy);
+      } finally {
+        LIMITS.heartbeat = saved;
+      }
+      await new Promise<void>((r) => server.listen(0, LOCAL, r));
+      const count = () => new Promise<number>((r, j) => server.getConnections((e, n) => (e ? j(e) : r(n))));
+      try {
+        const c = await connect(zen(`http://${LOCAL}:${(server.address() as AddressInfo).port}`));
+        // The client stops reading: it answers neither the pings nor the close frame for now.
+        c.ws.pause();
+        z.close();
+        // Several heartbeat periods: a wheel still turning would end the silent socket (terminate) meanwhile.
+        await sleep(1500);
+        assert.equal(await count(), 1, 'the server still waits for the client’s close frame');
+        c.ws.resume();
+        assert.deepEqual(await c.closed, { code: 1001, reason: 'Server shutting down' });
+      } finally {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      }
+    });
+
     it('during an outage: the upgrade with a token answers 503, and it is logged', { timeout: 60000 }, async () => {
       lines.length = 0;
       ctl.set('down');
