@@ -73,7 +73,8 @@ function onMessage(this: WebSocket, raw: RawData, isBinary: boolean): void {
 
 function onError(this: WebSocket, err: Error): void {
   // ws closes the socket itself (1009 for an oversized frame, 1002 for a protocol error).
-  connections.get(this)?.deps.logger.debug({ code: (err as { code?: string }).code }, 'zenith socket error');
+  // Not `code`: the logger redacts that key everywhere (authorization codes), which left the line without its reason.
+  connections.get(this)?.deps.logger.debug({ errorCode: (err as { code?: string }).code }, 'zenith socket error');
 }
 
 function onClose(this: WebSocket): void {
