@@ -180,6 +180,36 @@ for (const db of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it("a silent sign-in on a live provider session renews neither the password's time nor the code's", async () => {
+      // The provider asks nothing when its session lives on; the BFF still makes a new session of it.
+      const silently = async (browser: Agent) => {
+        const { url } = await browser.follow('/bff/login?returnTo=/account');
+        assert.equal(url.pathname, '/account', 'no password asked');
+      };
+      const body = { userId: user.id, reason: REASON };
+      const browser = await signedInAgent(app.url, admin.email, PASSWORD);
+      const passwordAt = Number((await sessionRow(app, browser)).data.authTime);
+      assert.equal(passwordAt % 1000, 0, 'from the provider’s auth_time');
+      const mfaAdmin = await createAccount(app.store, { email: 'root-silent@example.com', password: PASSWORD, role: 'admin' }, Date.now());
+      await enrolTotp(await signedInAgent(app.url, mfaAdmin.email, PASSWORD), mfaAdmin.email);
+      // A new browser: the password and a code from the authenticator app.
+      const withCode = await signedInAgent(app.url, mfaAdmin.email, PASSWORD);
+      const codeAt = ((await sessionRow(app, withCode)).data.secondFactor as { at: number }).at;
+      try {
+        app.clock.offset = FRESH_AUTH_MS + 60_000;
+        await silently(browser);
+        assert.equal(Number((await sessionRow(app, browser)).data.authTime), passwordAt, 'still when the password was given');
+        const late = await browser.api('POST', '/bff/impersonation/start', body);
+        assert.deepEqual([late.status, (await late.json()).error], [403, 'reauth_required']);
+        await silently(withCode);
+        assert.equal(((await sessionRow(app, withCode)).data.secondFactor as { at: number }).at, codeAt, 'still when the code was given');
+        const stale = await withCode.api('POST', '/bff/impersonation/start', body);
+        assert.deepEqual([stale.status, (await stale.json()).error], [403, 'mfa_step_up_required']);
+      } finally {
+        app.clock.offset = 0;
+      }
+    });
+
     it('an admin with an authenticator app needs a code from the last fifteen minutes, however fresh the password', async () => {
       const mfaAdmin = await createAccount(app.store, { email: 'root-mfa@example.com', password: PASSWORD, role: 'admin' }, Date.now());
       const agent = await signedInAgent(app.url, mfaAdmin.email, PASSWORD);

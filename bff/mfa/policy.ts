@@ -76,12 +76,13 @@ export function lastSecondFactor(s: BffSession): SecondFactorUse | null {
 }
 
 /** Session facts from the ID token of a sign-in: when a second factor was used, and which. */
-export function secondFactorFromClaims(claims: { amr?: unknown; auth_time?: unknown }, now: number): { secondFactor?: SecondFactorUse } {
+export function secondFactorFromClaims(claims: { amr?: unknown; auth_time?: unknown }): { secondFactor?: SecondFactorUse } {
   const amr = Array.isArray(claims.amr) ? claims.amr : [];
   const passkey = amr.some((m) => STRONG_FIRST_FACTORS.includes(m));
   // A passkey that verified the person (amr `user`) is two factors on its own.
   if (!amr.includes('mfa') && !(passkey && amr.includes('user'))) return {};
-  const at = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now;
+  // The sign-in's own time, not the callback's: a silent sign-in on a live provider session keeps the old one.
+  const at = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : 0;
   return { secondFactor: { at, factor: passkey ? 'passkey' : 'otp' } };
 }
 

@@ -201,6 +201,9 @@ export function clientMetadata(c: ClientRecord): Record<string, unknown> {
     scope: c.scopes.join(' '),
     id_token_signed_response_alg: 'ES256',
     portal_first_party: c.firstParty,
+    // The BFF's ID token always says when the person last proved who they are: a silent sign-in on a
+    // live provider session must not count as a fresh password or second factor (session/routes.ts).
+    ...(c.firstParty ? { require_auth_time: true } : {}),
     ...(c.defaultScope ? { portal_default_scope: c.defaultScope } : {}),
     ...(c.accessTokenTtl ? { portal_access_token_ttl: c.accessTokenTtl } : {}),
   };

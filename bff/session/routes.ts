@@ -96,10 +96,12 @@ export function sessionRoutes(deps: SessionDeps): Router {
       return;
     }
     const s = await deps.sessions.create(claims.sub, toStore, accessExpiresAt, {
-      authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now(),
+      // When the password (or passkey, or upstream sign-in) was given, which a silent sign-in does not renew.
+      // The BFF's client requires auth_time (oauth/clients.ts); without one nothing counts as recent.
+      authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : 0,
       // For the list of signed-in browsers (device-sessions.ts).
       ...deviceFacts(req),
-      ...secondFactorFromClaims(claims, now()),
+      ...secondFactorFromClaims(claims),
     });
     await setSessionCookie(deps, req, res, s.id);
     res.redirect(303, safeReturnTo(returnTo === '/' ? '/account' : returnTo));
