@@ -8,7 +8,8 @@
  * over https; the signed-out page is HTML; an RSA key in the store is
  * published with its public members `n` and `e` and none of its private ones;
  * the sign-out link of a session whose partner app was deleted is refused as
- * any other; an invitation that lapses at this very millisecond prefills nothing.
+ * any other; an invitation that lapses at this very millisecond prefills nothing;
+ * authorize for a client without `openid` (a machine client) still asks `openid`.
  *
  * The router is the real one (`workosRoutes`) over the real app's deps, mounted
  * on its own port with a logger whose lines the test reads. The database is
@@ -33,6 +34,7 @@ import { createLogger } from '../../http/logger.ts';
 import type { Deps } from '../../deps.ts';
 import { createAccount } from '../../accounts/accounts.ts';
 import { createInvitation, createOrganization } from '../../orgs/orgs.ts';
+import { createResource, registerMachineClient } from '../../oauth/machine.ts';
 import { workosRoutes } from './routes.ts';
 import { partner, PASSWORD, signIn, type Partner } from './test-helpers.ts';
 
@@ -280,6 +282,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
       };
       assert.equal(await hintAt(invitation.expiresAt - 1), `lapse-${db}@example.com`);
       assert.equal(await hintAt(invitation.expiresAt), null);
+    });
+
+    it('authorize for a machine client (resource scopes only, no openid): the scope asked is openid alone', async () => {
+      const identifier = `https://orders-${db}.example`;
+      await createResource(app.store, { identifier, scopes: ['orders:read'] }, Date.now());
+      const { client } = await registerMachineClient(app.store, { name: 'Machine', scopes: ['orders:read'] }, Date.now());
+      assert.deepEqual(client.scopes, ['orders:read']);
+      const res = await fetch(`${url}/user_management/authorize?client_id=${client.clientId}&response_type=code`, { redirect: 'manual' });
+      assert.equal(res.status, 302);
+      assert.equal(new URL(String(res.headers.get('location'))).searchParams.get('scope'), 'openid');
     });
   });
 }
