@@ -10,7 +10,11 @@
  *   refresh that switched organizations puts the previous one back.
  * Codes are minted by the real provider (`issueCode`, as the password grant
  * does) and redeemed through the real token endpoint, or through an address
- * nothing listens on. SQLite and PostgreSQL.
+ * nothing listens on;
+ * - a machine client (client_credentials only) signs nobody in: its API key is
+ *   refused by every authenticate grant before any password is checked, so it
+ *   is no password oracle and leaves no `sign_in` entry (a defect fixed here).
+ * SQLite and PostgreSQL.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,12 +24,13 @@ import { startTestApp, type TestApp } from '../../testing/test-app.ts';
 import { createAccount } from '../../accounts/accounts.ts';
 import { createInvitation, createOrganization } from '../../orgs/orgs.ts';
 import { issueCode } from '../../oauth/core.ts';
+import { createResource, registerMachineClient } from '../../oauth/machine.ts';
 import type { Deps } from '../../deps.ts';
 import type { User } from '../../store/store.ts';
 import { authenticateWithCode, authenticateWithRefreshToken, type RequestInfo } from './exchange.ts';
 import { authorizationCodeGrant, refreshTokenGrant } from './schema.ts';
 import { MODEL } from './session-meta.ts';
-import { partner, PASSWORD, REDIRECT, type Partner } from './test-helpers.ts';
+import { partner, PASSWORD, rawAuthenticate, REDIRECT, type Partner } from './test-helpers.ts';
 
 const INFO: RequestInfo = { ip: '10.9.8.7', userAgent: 'Partner-Server/2.0', bearer: null };
 
@@ -152,6 +157,44 @@ for (const db of ['sqlite', 'postgres'] as const) {
         // The refresh token was never spent.
         const toB = await authenticateWithRefreshToken(deps, {}, refreshGrant(rt, { organization_id: b.id }), INFO);
         assert.equal(toB.organization_id, b.id);
+      },
+    );
+
+    it(
+      'a machine client signs nobody in: refused before the password is checked, the same answer for a right and a wrong one',
+      { timeout: 30000 },
+      async () => {
+        const identifier = `https://stock-${db}.example`;
+        await createResource(app.store, { identifier, scopes: ['stock:read'] }, Date.now());
+        const { client, secret } = await registerMachineClient(app.store, { name: 'Stock sync', scopes: ['stock:read'] }, Date.now());
+        const user = await account();
+        const sentence = 'A machine client signs nobody in: it gets its tokens with client_credentials at /oauth/token.';
+        const signIns = async () => (await app.store.audit.list({ kind: 'sign_in', limit: 1000 })).filter((e) => e.subjectId === user.id).length;
+        const failures = async () => (await app.store.audit.list({ kind: 'sign_in_failed', limit: 1000 })).length;
+        const failedBefore = await failures();
+        for (const password of [PASSWORD, 'not the password']) {
+          const res = await rawAuthenticate(app, { grant_type: 'password', client_id: client.clientId, client_secret: secret, email: user.email, password });
+          assert.equal(res.status, 401, password);
+          assert.deepEqual(await res.json(), { error: 'invalid_client', error_description: sentence, code: 'invalid_client', message: sentence });
+        }
+        assert.equal(await signIns(), 0, 'no sign_in entry');
+        assert.equal(await failures(), failedBefore, 'no password was checked');
+        // Its key alone (the SDK's Authorization header) is refused the same way.
+        const bearer = await rawAuthenticate(
+          app,
+          { grant_type: 'password', client_id: client.clientId, email: user.email, password: PASSWORD },
+          { authorization: `Bearer ${secret}` },
+        );
+        assert.equal(bearer.status, 401);
+        // A wrong key is still told apart from nothing: the usual sentence.
+        const wrong = await rawAuthenticate(app, {
+          grant_type: 'password',
+          client_id: client.clientId,
+          client_secret: 'wrong',
+          email: user.email,
+          password: PASSWORD,
+        });
+        assert.equal(((await wrong.json()) as { message: string }).message, 'Client authentication failed.');
       },
     );
   });
