@@ -1,0 +1,148 @@
+/**
+ * WorkOS's code grant (exchange.ts) when another request changes the data in
+ * the middle of it, where mutation testing (docs/mutation.md) found the two
+ * guards unchecked:
+ * - an invitation accepted by a concurrent request after this one checked it
+ *   and before it accepts it: invalid_grant `invitation_already_accepted`, and
+ *   the code is left unredeemed;
+ * - the account deleted after the token endpoint answered and before the
+ *   answer is built: invalid_grant "The account behind this grant no longer
+ *   exists."
+ * The interleaving is made exact, not timed: the real SQLite file or
+ * PostgreSQL schema sits behind its real driver, wrapped so the test runs the
+ * other request's change once, right after (or before) a given statement of
+ * this one. Only statements outside a transaction are hooked.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, runAll, type TestApp } from '../../testing/test-app.ts';
+import { tempDatabase } from '../../testing/temp-store.ts';
+import { openSqlite } from '../../store/sqlite/sqlite-driver.ts';
+import { openPostgres } from '../../store/postgres/pg-driver.ts';
+import { SqlStore } from '../../store/sql/sql-store.ts';
+import type { Driver, SqlValue } from '../../store/sql/driver.ts';
+import { createAccount } from '../../accounts/accounts.ts';
+import { createInvitation, createOrganization } from '../../orgs/orgs.ts';
+import { issueCode } from '../../oauth/core.ts';
+import type { User } from '../../store/store.ts';
+import { authenticateWithCode, type RequestInfo } from './exchange.ts';
+import { authorizationCodeGrant } from './schema.ts';
+import { WorkOSError } from './map.ts';
+import { partner, PASSWORD, REDIRECT, type Partner } from './test-helpers.ts';
+
+const INFO: RequestInfo = { ip: '10.4.4.4', userAgent: 'Partner-Server/3.0', bearer: null };
+
+interface Hook {
+  when: (sql: string, params: readonly SqlValue[]) => boolean;
+  /** Before the statement runs, or after it returned. */
+  at: 'before' | 'after';
+  run: () => Promise<unknown>;
+}
+
+/** A real driver whose top-level statements can run one hook, once, next to the statement it matches. */
+function hookable(driver: Driver): { driver: Driver; arm(h: Hook): void; fired(): boolean } {
+  let hook: Hook | null = null;
+  let fired = false;
+  const around = async <T>(sql: string, params: readonly SqlValue[] | undefined, exec: () => Promise<T>): Promise<T> => {
+    const h = hook && hook.when(sql, params ?? []) ? hook : null;
+    if (!h) return exec();
+    hook = null;
+    fired = true;
+    if (h.at === 'before') await h.run();
+    const result = await exec();
+    if (h.at === 'after') await h.run();
+    return result;
+  };
+  return {
+    driver: {
+      ...driver,
+      query: (sql, params) => around(sql, params, () => driver.query(sql, params)),
+      run: (sql, params) => around(sql, params, () => driver.run(sql, params)),
+    },
+    arm: (h) => {
+      hook = h;
+      fired = false;
+    },
+    fired: () => fired,
+  };
+}
+
+for (const db of ['sqlite', 'postgres'] as const) {
+  describe(`WorkOS authenticate, another request in the middle (${db})`, { timeout: 120000 }, () => {
+    let app: TestApp;
+    let hooks: ReturnType<typeof hookable>;
+    let conf: Partner;
+    let n = 0;
+    const cleanups: Array<() => unknown> = [];
+    const account = async (): Promise<User> => createAccount(app.store, { email: `race${++n}-${db}@example.com`, password: PASSWORD }, Date.now());
+    const mint = (user: User) =>
+      issueCode(app.deps, { clientId: conf.clientId, accountId: user.id, scopes: ['openid', 'email', 'offline_access'], redirectUri: REDIRECT, amr: ['pwd'] });
+    const codeGrant = (code: string, extra: Record<string, string> = {}) =>
+      authorizationCodeGrant.parse({ grant_type: 'authorization_code', client_id: conf.clientId, client_secret: conf.secret, code, ...extra });
+
+    before(async () => {
+      const temp = await tempDatabase(db);
+      cleanups.unshift(() => temp.remove());
+      hooks = hookable(db === 'sqlite' ? openSqlite(temp.url.slice('sqlite:'.length)) : openPostgres(temp.url));
+      const sql = new SqlStore(hooks.driver);
+      cleanups.unshift(() => sql.close());
+      await sql.migrate();
+      app = await startTestApp({ store: sql, databaseUrl: temp.url });
+      cleanups.unshift(() => app.close());
+      conf = await partner(app, false);
+    });
+    after(() => runAll(cleanups));
+
+    it('an invitation accepted by another request between the check and the acceptance: invitation_already_accepted, the code kept', async () => {
+      const now = Date.now();
+      const user = await account();
+      const org = await createOrganization(app.store, `Raced Org ${db}`, now);
+      const { invitation, token } = await createInvitation(app.store, { organizationId: org.id, email: user.email, role: 'admin' }, now);
+      const other = await mint(user);
+      const { code, grantId } = await mint(user);
+      // Right after this request read the (still open) invitation, another one accepts it for its own grant.
+      hooks.arm({
+        when: (sql) => /FROM invitations WHERE token_hash/.test(sql),
+        at: 'after',
+        run: async () => {
+          const taken = await app.store.orgs.acceptInvitation({ invitationId: invitation.id, userId: user.id, grantId: other.grantId, now: Date.now() });
+          assert.ok(taken, 'the other request accepted it');
+        },
+      });
+      await assert.rejects(authenticateWithCode(app.deps, {}, codeGrant(code, { invitation_token: token }), INFO), (e: unknown) => {
+        assert.ok(e instanceof WorkOSError, String(e));
+        assert.deepEqual(
+          [e.status, e.oauthError, e.code, e.message],
+          [400, 'invalid_grant', 'invitation_already_accepted', 'The invitation has already been accepted or has expired.'],
+        );
+        return true;
+      });
+      assert.equal(hooks.fired(), true);
+      // The other request's acceptance stands; this grant joined nothing and its code was not redeemed.
+      assert.equal((await app.store.orgs.findGrantOrganization(other.grantId))!.organizationId, org.id);
+      assert.equal(await app.store.orgs.findGrantOrganization(grantId), null);
+      const body = await authenticateWithCode(app.deps, {}, codeGrant(code), INFO);
+      assert.equal((body.user as { id: string }).id, user.id);
+    });
+
+    it('the account deleted after the token endpoint answered: invalid_grant, no answer built for nobody', async () => {
+      const user = await account();
+      const { code, grantId } = await mint(user);
+      // Right before this request records the new session (after its tokens were issued), the account is deleted.
+      hooks.arm({
+        when: (sql, params) => /INSERT INTO oidc_payloads/.test(sql) && params[0] === 'WorkOSSession' && params[1] === grantId,
+        at: 'before',
+        run: async () => assert.equal((await app.store.users.delete(user.id)).ok, true),
+      });
+      await assert.rejects(authenticateWithCode(app.deps, {}, codeGrant(code), INFO), (e: unknown) => {
+        assert.ok(e instanceof WorkOSError, String(e));
+        assert.deepEqual(
+          [e.status, e.oauthError, e.code, e.message],
+          [400, 'invalid_grant', 'invalid_grant', 'The account behind this grant no longer exists.'],
+        );
+        return true;
+      });
+      assert.equal(hooks.fired(), true);
+    });
+  });
+}
