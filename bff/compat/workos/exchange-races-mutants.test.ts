@@ -8,6 +8,9 @@
  * - the account deleted after the token endpoint answered and before the
  *   answer is built: invalid_grant "The account behind this grant no longer
  *   exists."
+ * - (password.ts) the email-verification grant's pending token lapsing after
+ *   the code was accepted and before the token is spent: "already used", the
+ *   same code invalid_pending_authentication_token.
  * The interleaving is made exact, not timed: the real SQLite file or
  * PostgreSQL schema sits behind its real driver, wrapped so the test runs the
  * other request's change once, right after (or before) a given statement of
@@ -16,6 +19,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, runAll, type TestApp } from '../../testing/test-app.ts';
+import { startInbox, type Inbox } from '../../testing/smtp-inbox.ts';
 import { tempDatabase } from '../../testing/temp-store.ts';
 import { openSqlite } from '../../store/sqlite/sqlite-driver.ts';
 import { openPostgres } from '../../store/postgres/pg-driver.ts';
@@ -28,7 +32,7 @@ import type { User } from '../../store/store.ts';
 import { authenticateWithCode, type RequestInfo } from './exchange.ts';
 import { authorizationCodeGrant } from './schema.ts';
 import { WorkOSError } from './map.ts';
-import { partner, PASSWORD, REDIRECT, type Partner } from './test-helpers.ts';
+import { mailedCode, partner, PASSWORD, rawAuthenticate, REDIRECT, type Partner } from './test-helpers.ts';
 
 const INFO: RequestInfo = { ip: '10.4.4.4', userAgent: 'Partner-Server/3.0', bearer: null };
 
@@ -72,6 +76,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
     let app: TestApp;
     let hooks: ReturnType<typeof hookable>;
     let conf: Partner;
+    let inbox: Inbox;
     let n = 0;
     const cleanups: Array<() => unknown> = [];
     const account = async (): Promise<User> => createAccount(app.store, { email: `race${++n}-${db}@example.com`, password: PASSWORD }, Date.now());
@@ -87,7 +92,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const sql = new SqlStore(hooks.driver);
       cleanups.unshift(() => sql.close());
       await sql.migrate();
-      app = await startTestApp({ store: sql, databaseUrl: temp.url });
+      inbox = await startInbox();
+      cleanups.unshift(() => inbox.close());
+      app = await startTestApp({ store: sql, databaseUrl: temp.url, env: { SMTP_URL: inbox.url } });
       cleanups.unshift(() => app.close());
       conf = await partner(app, false);
     });
@@ -143,6 +150,41 @@ for (const db of ['sqlite', 'postgres'] as const) {
         return true;
       });
       assert.equal(hooks.fired(), true);
+    });
+
+    it('(password.ts) the pending token lapses after the emailed code was accepted, before it is spent: already used, sign in again', async () => {
+      const email = `lapse${++n}-${db}@example.com`;
+      await createAccount(app.store, { email, password: PASSWORD, emailVerified: false }, Date.now());
+      const first = await rawAuthenticate(app, { grant_type: 'password', client_id: conf.clientId, client_secret: conf.secret, email, password: PASSWORD });
+      assert.equal(first.status, 403);
+      const token = String(((await first.json()) as { pending_authentication_token: string }).pending_authentication_token);
+      const code = mailedCode((await inbox.waitForTo(email, 1))[0]!.mail.text ?? '');
+      // Right after the code is consumed, the app's clock passes the pending token's ten minutes.
+      hooks.arm({
+        when: (sql) => /UPDATE one_time_tokens SET consumed_at/.test(sql),
+        at: 'after',
+        run: async () => {
+          app.clock.offset = 11 * 60_000;
+        },
+      });
+      try {
+        const res = await rawAuthenticate(app, {
+          grant_type: 'urn:workos:oauth:grant-type:email-verification:code',
+          client_id: conf.clientId,
+          client_secret: conf.secret,
+          pending_authentication_token: token,
+          code,
+        });
+        assert.equal(hooks.fired(), true);
+        assert.equal(res.status, 400);
+        const body = (await res.json()) as Record<string, unknown>;
+        assert.deepEqual(
+          [body.error, body.code, body.message],
+          ['invalid_grant', 'invalid_pending_authentication_token', 'The pending authentication token was already used. Sign in again.'],
+        );
+      } finally {
+        app.clock.offset = 0;
+      }
     });
   });
 }
