@@ -9,7 +9,10 @@
  * published with its public members `n` and `e` and none of its private ones;
  * the sign-out link of a session whose partner app was deleted is refused as
  * any other; an invitation that lapses at this very millisecond prefills nothing;
- * authorize for a client without `openid` (a machine client) still asks `openid`.
+ * authorize for a client without `openid` (a machine client) still asks `openid`;
+ * the browser's portal session unreadable at the sign-out link (no proof, or
+ * the key's logout goes on without it); a router mounted without mail refuses
+ * the password grant loudly.
  *
  * The router is the real one (`workosRoutes`) over the real app's deps, mounted
  * on its own port with a logger whose lines the test reads. The database is
@@ -28,7 +31,7 @@ import { tempDatabase } from '../../testing/temp-store.ts';
 import { openSqlite } from '../../store/sqlite/sqlite-driver.ts';
 import { openPostgres } from '../../store/postgres/pg-driver.ts';
 import { SqlStore } from '../../store/sql/sql-store.ts';
-import type { Driver } from '../../store/sql/driver.ts';
+import type { Driver, SqlValue } from '../../store/sql/driver.ts';
 import { StoreUnavailableError } from '../../store/store.ts';
 import { createLogger } from '../../http/logger.ts';
 import type { Deps } from '../../deps.ts';
@@ -40,20 +43,31 @@ import { partner, PASSWORD, signIn, type Partner } from './test-helpers.ts';
 
 type Failure = 'outage' | 'bug' | null;
 
-/** A real driver that, while switched, fails every statement: as an unreachable database, or with a plain error. */
-function switchable(driver: Driver): { driver: Driver; set(f: Failure): void } {
+/**
+ * A real driver that, while switched, fails its statements (every one, or those `only` picks): as an
+ * unreachable database does (StoreUnavailableError), or with a plain error (a bug, a row that cannot be read).
+ */
+function switchable(driver: Driver): { driver: Driver; set(f: Failure, only?: (sql: string, params: readonly SqlValue[]) => boolean): void } {
   let failure: Failure = null;
-  const gate = () => {
+  let picks: ((sql: string, params: readonly SqlValue[]) => boolean) | undefined;
+  const gate = (sql: string, params: readonly SqlValue[] = []) => {
+    if (failure === null || (picks && !picks(sql, params))) return;
     if (failure === 'outage') throw new StoreUnavailableError(new Error('connection refused'));
-    if (failure === 'bug') throw new Error('an injected failure that is no outage');
+    throw new Error('an injected failure that is no outage');
   };
   const wrap = (d: Driver): Driver => ({
     ...d,
-    query: async (sql, params) => (gate(), d.query(sql, params)),
-    run: async (sql, params) => (gate(), d.run(sql, params)),
-    transaction: async (fn) => (gate(), d.transaction((tx) => fn(wrap(tx)))),
+    query: async (sql, params) => (gate(sql, params), d.query(sql, params)),
+    run: async (sql, params) => (gate(sql, params), d.run(sql, params)),
+    transaction: async (fn) => (gate('BEGIN'), d.transaction((tx) => fn(wrap(tx)))),
   });
-  return { driver: wrap(driver), set: (f) => (failure = f) };
+  return {
+    driver: wrap(driver),
+    set: (f, only) => {
+      failure = f;
+      picks = only;
+    },
+  };
 }
 
 interface LogLine {
@@ -117,8 +131,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
     after(() => runAll(cleanups));
 
     /** Runs `fn` with every statement failing, then lets the database answer again. */
-    const failing = async <T>(f: Exclude<Failure, null>, fn: () => Promise<T>): Promise<T> => {
-      store.set(f);
+    const failing = async <T>(f: Exclude<Failure, null>, fn: () => Promise<T>, only?: (sql: string, params: readonly SqlValue[]) => boolean): Promise<T> => {
+      store.set(f, only);
       try {
         return await fn();
       } finally {
@@ -292,6 +306,58 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const res = await fetch(`${url}/user_management/authorize?client_id=${client.clientId}&response_type=code`, { redirect: 'manual' });
       assert.equal(res.status, 302);
       assert.equal(new URL(String(res.headers.get('location'))).searchParams.get('scope'), 'openid');
+    });
+
+    it("the browser's portal session unreadable at the sign-out link: no proof of the browser; with the key the session still ends", async () => {
+      const user = await createAccount(app.store, { email: `unread-${db}@example.com`, password: PASSWORD }, Date.now());
+      const sidOf = async () => {
+        const mine = await signIn(app, conf, user.email);
+        const auth = await fetch(`${url}/user_management/authenticate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ grant_type: 'authorization_code', client_id: conf.clientId, client_secret: conf.secret, code: mine.code }),
+        });
+        assert.equal(auth.status, 200, await auth.clone().text());
+        const { access_token } = (await auth.json()) as { access_token: string };
+        return { agent: mine.agent, sid: JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString()).sid as string };
+      };
+      const sessionRows = (_sql: string, params: readonly SqlValue[]) => params[0] === 'Session';
+      const first = await sidOf();
+      const browser = await failing(
+        'bug',
+        () => fetch(`${url}/user_management/sessions/logout?session_id=${first.sid}`, { headers: { cookie: first.agent.cookieHeader() } }),
+        sessionRows,
+      );
+      assert.equal(browser.status, 401);
+      assert.match(await browser.text(), /Error: <code>login_required<\/code>/);
+      assert.ok(await app.provider.Grant.find(first.sid), 'the session goes on');
+      const withKey = await failing(
+        'bug',
+        () =>
+          fetch(`${url}/user_management/sessions/logout?session_id=${first.sid}`, {
+            headers: { cookie: first.agent.cookieHeader(), authorization: `Bearer ${conf.secret}` },
+          }),
+        sessionRows,
+      );
+      assert.equal(withKey.status, 200);
+      assert.match(await withKey.text(), /You are signed out/);
+      assert.equal(await app.provider.Grant.find(first.sid), undefined, 'the session ended');
+    });
+
+    it('a router mounted without mail: the password grant fails loudly (500, logged with the reason), it does not sign in', async () => {
+      lines.length = 0;
+      const user = await createAccount(app.store, { email: `nomail-${db}@example.com`, password: PASSWORD }, Date.now());
+      const res = await fetch(`${url}/user_management/authenticate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'password', client_id: conf.clientId, client_secret: conf.secret, email: user.email, password: PASSWORD }),
+      });
+      assert.equal(res.status, 500);
+      assert.equal(((await res.json()) as { error: string }).error, 'server_error');
+      assert.deepEqual(
+        errorLines().map((l) => [l.path, l.err?.message]),
+        [['/user_management/authenticate', 'the WorkOS adapter was mounted without mail']],
+      );
     });
   });
 }
