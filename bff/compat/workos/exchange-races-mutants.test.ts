@@ -8,6 +8,10 @@
  * - the account deleted after the token endpoint answered and before the
  *   answer is built: invalid_grant "The account behind this grant no longer
  *   exists."
+ * - a code or refresh token whose row cannot be read the first time (a plain
+ *   read error, no outage, so it counts as unknown) while the token endpoint,
+ *   a moment later, redeems it: 500 server_error with its own sentence, never
+ *   an answer built from nothing;
  * - (password.ts) the email-verification grant's pending token lapsing after
  *   the code was accepted and before the token is spent: "already used", the
  *   same code invalid_pending_authentication_token.
@@ -29,8 +33,8 @@ import { createAccount } from '../../accounts/accounts.ts';
 import { createInvitation, createOrganization } from '../../orgs/orgs.ts';
 import { issueCode } from '../../oauth/core.ts';
 import type { User } from '../../store/store.ts';
-import { authenticateWithCode, type RequestInfo } from './exchange.ts';
-import { authorizationCodeGrant } from './schema.ts';
+import { authenticateWithCode, authenticateWithRefreshToken, type RequestInfo } from './exchange.ts';
+import { authorizationCodeGrant, refreshTokenGrant } from './schema.ts';
 import { WorkOSError } from './map.ts';
 import { mailedCode, partner, PASSWORD, rawAuthenticate, REDIRECT, type Partner } from './test-helpers.ts';
 
@@ -185,6 +189,46 @@ for (const db of ['sqlite', 'postgres'] as const) {
       } finally {
         app.clock.offset = 0;
       }
+    });
+
+    it('a code, then a refresh token, unreadable once and redeemed a moment later by the token endpoint: 500 with its own sentence', async () => {
+      const user = await account();
+      const unreadableOnce = (model: string) =>
+        hooks.arm({
+          when: (sql, params) => /^\s*SELECT/i.test(sql) && params[0] === model,
+          at: 'before',
+          run: async () => {
+            throw new Error(`an injected read error of a ${model} row`);
+          },
+        });
+      const serverError = (message: string) => (e: unknown) => {
+        assert.ok(e instanceof WorkOSError, String(e));
+        assert.deepEqual([e.status, e.oauthError, e.message], [500, 'server_error', message]);
+        return true;
+      };
+      const { code } = await mint(user);
+      unreadableOnce('AuthorizationCode');
+      await assert.rejects(authenticateWithCode(app.deps, {}, codeGrant(code), INFO), serverError('a code the provider accepted was not readable before'));
+      assert.equal(hooks.fired(), true);
+
+      const second = await mint(user);
+      const start = await authenticateWithCode(app.deps, {}, codeGrant(second.code), INFO);
+      unreadableOnce('RefreshToken');
+      await assert.rejects(
+        authenticateWithRefreshToken(
+          app.deps,
+          {},
+          refreshTokenGrant.parse({
+            grant_type: 'refresh_token',
+            client_id: conf.clientId,
+            client_secret: conf.secret,
+            refresh_token: String(start.refresh_token),
+          }),
+          INFO,
+        ),
+        serverError('refresh token vanished'),
+      );
+      assert.equal(hooks.fired(), true);
     });
   });
 }
