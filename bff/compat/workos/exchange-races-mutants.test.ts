@@ -11,7 +11,8 @@
  * - a code or refresh token whose row cannot be read the first time (a plain
  *   read error, no outage, so it counts as unknown) while the token endpoint,
  *   a moment later, redeems it: 500 server_error with its own sentence, never
- *   an answer built from nothing;
+ *   an answer built from nothing; for an app with two redirect URIs no
+ *   redirect_uri can be guessed, so the token endpoint asks for one;
  * - (password.ts) the email-verification grant's pending token lapsing after
  *   the code was accepted and before the token is spent: "already used", the
  *   same code invalid_pending_authentication_token.
@@ -209,6 +210,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const { code } = await mint(user);
       unreadableOnce('AuthorizationCode');
       await assert.rejects(authenticateWithCode(app.deps, {}, codeGrant(code), INFO), serverError('a code the provider accepted was not readable before'));
+      assert.equal(hooks.fired(), true);
+      // An app with two redirect URIs: the code's own cannot be read, none is guessed, and the token endpoint asks for it.
+      const two = await partner(app, false, undefined, [REDIRECT, 'https://partner.example/other']);
+      const twice = await issueCode(app.deps, { clientId: two.clientId, accountId: user.id, scopes: ['openid'], redirectUri: REDIRECT, amr: ['pwd'] });
+      unreadableOnce('AuthorizationCode');
+      await assert.rejects(
+        authenticateWithCode(
+          app.deps,
+          {},
+          authorizationCodeGrant.parse({ grant_type: 'authorization_code', client_id: two.clientId, client_secret: two.secret, code: twice.code }),
+          INFO,
+        ),
+        (e: unknown) => {
+          assert.ok(e instanceof WorkOSError, String(e));
+          assert.deepEqual([e.status, e.oauthError], [400, 'invalid_request']);
+          assert.match(e.message, /redirect_uri/);
+          return true;
+        },
+      );
       assert.equal(hooks.fired(), true);
 
       const second = await mint(user);
