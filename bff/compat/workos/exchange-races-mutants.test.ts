@@ -13,6 +13,11 @@
  *   a moment later, redeems it: 500 server_error with its own sentence, never
  *   an answer built from nothing; for an app with two redirect URIs no
  *   redirect_uri can be guessed, so the token endpoint asks for one;
+ * - organizations changed by another request meanwhile: a membership removed
+ *   leaves one, which asks for no selection (the sign-in had several and
+ *   chose none); the grant's organization dropped after an invitation joined
+ *   it asks for none either; a refresh that names the grant's own organization
+ *   and fails leaves whatever another request switched the grant to;
  * - (password.ts) the email-verification grant's pending token lapsing after
  *   the code was accepted and before the token is spent: "already used", the
  *   same code invalid_pending_authentication_token.
@@ -249,6 +254,73 @@ for (const db of ['sqlite', 'postgres'] as const) {
         serverError('refresh token vanished'),
       );
       assert.equal(hooks.fired(), true);
+    });
+
+    it('organizations changed by another request in the middle: no selection asked where none was, nothing overwritten', async () => {
+      const now = Date.now();
+      const user = await account();
+      const a = await createOrganization(app.store, `Middle A ${db}`, now);
+      const b = await createOrganization(app.store, `Middle B ${db}`, now);
+      const c = await createOrganization(app.store, `Middle C ${db}`, now);
+      await app.store.orgs.addMembership({ userId: user.id, organizationId: a.id, role: 'member' }, now);
+      await app.store.orgs.addMembership({ userId: user.id, organizationId: b.id, role: 'member' }, now);
+      const beforeSessionRecord = (grantId: string, run: () => Promise<unknown>) =>
+        hooks.arm({
+          when: (sql, params) => /INSERT INTO oidc_payloads/.test(sql) && params[0] === 'WorkOSSession' && params[1] === grantId,
+          at: 'before',
+          run,
+        });
+
+      // Two memberships, none chosen; one is removed before the answer is built: one is left, nothing to choose.
+      const first = await mint(user);
+      beforeSessionRecord(first.grantId, () => app.store.orgs.removeMembership(user.id, b.id));
+      const one = await authenticateWithCode(app.deps, {}, codeGrant(first.code), INFO);
+      assert.equal(hooks.fired(), true);
+      assert.equal((one.user as { id: string }).id, user.id);
+      assert.equal('organization_id' in one, false);
+      await app.store.orgs.addMembership({ userId: user.id, organizationId: b.id, role: 'member' }, now);
+
+      // An invitation joined the grant to C; the link is dropped meanwhile: the invitation chose, nothing is asked.
+      const { token } = await createInvitation(app.store, { organizationId: c.id, email: user.email, role: 'member' }, now);
+      const second = await mint(user);
+      beforeSessionRecord(second.grantId, () => app.store.orgs.deleteGrantOrganization(second.grantId));
+      const invited = await authenticateWithCode(app.deps, {}, codeGrant(second.code, { invitation_token: token }), INFO);
+      assert.equal(hooks.fired(), true);
+      assert.equal('organization_id' in invited, false);
+      assert.ok(await app.store.orgs.findMembership(user.id, c.id), 'the invitation was accepted');
+
+      // A refresh naming the grant's own organization A fails; meanwhile another request switched the grant to B.
+      const third = await mint(user);
+      await app.store.orgs.setGrantOrganization(third.grantId, user.id, a.id, now);
+      const start = await authenticateWithCode(app.deps, {}, codeGrant(third.code), INFO);
+      assert.equal(start.organization_id, a.id);
+      await app.store.users.setDisabled(user.id, true, now);
+      hooks.arm({
+        when: (sql) => /INSERT INTO grant_organizations/.test(sql),
+        at: 'after',
+        run: () => app.store.orgs.setGrantOrganization(third.grantId, user.id, b.id, Date.now()),
+      });
+      try {
+        await assert.rejects(
+          authenticateWithRefreshToken(
+            app.deps,
+            {},
+            refreshTokenGrant.parse({
+              grant_type: 'refresh_token',
+              client_id: conf.clientId,
+              client_secret: conf.secret,
+              refresh_token: String(start.refresh_token),
+              organization_id: a.id,
+            }),
+            INFO,
+          ),
+          (e: unknown) => e instanceof WorkOSError && e.status === 400 && e.oauthError === 'invalid_grant',
+        );
+      } finally {
+        await app.store.users.setDisabled(user.id, false, now);
+      }
+      assert.equal(hooks.fired(), true);
+      assert.equal((await app.store.orgs.findGrantOrganization(third.grantId))!.organizationId, b.id, "the other request's choice stands");
     });
   });
 }
