@@ -97,6 +97,8 @@ export async function authenticateClient(deps: Deps, clientId: string, bodySecre
     return { client, presented: undefined };
   }
   if (presented !== undefined && !secretMatches) return fail('Client authentication failed.');
+  // A machine client (client_credentials only) signs nobody in: no grant here may check a password or mint for it.
+  if (client.machine) return fail('A machine client signs nobody in: it gets its tokens with client_credentials at /oauth/token.');
   return { client, presented };
 }
 

@@ -43,6 +43,11 @@ for (const db of ['sqlite', 'postgres'] as const) {
     const password = (p: Partner, extra: Record<string, unknown>) =>
       rawAuthenticate(app, { grant_type: 'password', client_id: p.clientId, ...(p.secret ? { client_secret: p.secret } : {}), ...extra });
     const lastOf = async (kind: string) => (await app.store.audit.list({ kind, limit: 1 }))[0]!;
+    /** The sign-in methods the provider recorded on the grant, read back from the refresh token the partner got. */
+    const amrOf = async (answer: Response | { refresh_token: string }) => {
+      const { refresh_token } = answer instanceof Response ? ((await answer.clone().json()) as { refresh_token: string }) : answer;
+      return ((await app.provider.RefreshToken.find(refresh_token)) as unknown as { amr?: string[] } | undefined)?.amr;
+    };
 
     it('each grant refuses a client without a secret with its own sentence', async () => {
       const grants: Array<[Record<string, unknown>, string]> = [
@@ -90,9 +95,10 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const user = await createAccount(app.store, { email: `rue-${db}@example.com`, password: PASSWORD }, Date.now());
       const res = await password(narrow, { email: user.email, password: PASSWORD, ip_address: '198.51.100.7', user_agent: 'Partner/2.0' });
       assert.equal(res.status, 200);
-      const body = (await res.json()) as { access_token: string; authentication_method: string; user: { id: string } };
+      const body = (await res.json()) as { access_token: string; refresh_token: string; authentication_method: string; user: { id: string } };
       assert.deepEqual([body.user.id, body.authentication_method], [user.id, 'Password']);
       assert.equal(decodeJwt(body.access_token).scope, 'openid email');
+      assert.deepEqual(await amrOf(body), ['pwd'], 'the grant records a password sign-in');
       const e = await lastOf('sign_in');
       assert.deepEqual(
         [e.actorId, e.subjectId, e.ip, e.userAgent, e.data],
@@ -137,6 +143,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         user_agent: 'Partner/3.0',
       });
       assert.equal(done.status, 200, 'the code is trimmed');
+      assert.deepEqual(await amrOf(done), ['pwd'], 'the password, kept through the email step');
       const verified = await lastOf('email_verified');
       assert.deepEqual([verified.ip, verified.userAgent], ['192.0.2.44', 'Partner/3.0'], "the partner's address and agent");
       const again = (await (await verify(full, code)).json()) as Record<string, unknown>;
@@ -167,6 +174,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         user_agent: 'Partner/4.0',
       });
       assert.equal(totp.status, 200, await totp.clone().text());
+      assert.deepEqual(await amrOf(totp), ['pwd', 'otp', 'mfa'], 'the password, then the app code as a second factor');
       const verified = await lastOf('mfa_verified');
       assert.deepEqual([verified.subjectId, verified.ip, verified.userAgent], [user.id, '192.0.2.55', 'Partner/4.0']);
       const signedIn = await lastOf('workos_authenticated');
