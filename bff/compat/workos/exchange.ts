@@ -71,6 +71,9 @@ function redeemableBy(t: SourceToken | undefined, clientId: string): Redeemable 
 }
 
 /** Counts a failed client authentication and throws its answer: invalid_client, or 429 once this source is over the limit. */
+/** The refusal of a machine client's key wherever the WorkOS API acts for people (sign-in, mail, sessions). */
+export const MACHINE_SIGNS_NOBODY_IN = 'A machine client signs nobody in: it gets its tokens with client_credentials at /oauth/token.';
+
 export async function refuseClient(deps: Deps, clientId: string | null, ip: string | null, description: string): Promise<never> {
   const retryAfter = await clientAuthFailed(deps.store, clientId, ip, deps.now());
   if (retryAfter !== null) throw new WorkOSError(429, 'rate_limit_exceeded', 'Too many failed client authentications. Try again later.', { retryAfter });
@@ -98,7 +101,7 @@ export async function authenticateClient(deps: Deps, clientId: string, bodySecre
   }
   if (presented !== undefined && !secretMatches) return fail('Client authentication failed.');
   // A machine client (client_credentials only) signs nobody in: no grant here may check a password or mint for it.
-  if (client.machine) return fail('A machine client signs nobody in: it gets its tokens with client_credentials at /oauth/token.');
+  if (client.machine) return fail(MACHINE_SIGNS_NOBODY_IN);
   return { client, presented };
 }
 

@@ -20,6 +20,7 @@ import { authenticateWithMagicAuth, clientByApiKey, createMagicAuth } from './ma
 import type { RequestInfo, WorkOSHooks } from './exchange.ts';
 import type { CreateMagicAuth } from './schema.ts';
 import { WorkOSError } from './map.ts';
+import { createResource, registerMachineClient } from '../../oauth/machine.ts';
 import { mailedCode, partner, PASSWORD, type Partner } from './test-helpers.ts';
 
 const T = { timeout: 30000 };
@@ -79,6 +80,25 @@ for (const db of ['sqlite', 'postgres'] as const) {
           'Authenticate with the API key (Authorization: Bearer <client secret>).',
         ]);
       }
+    });
+
+    it("a machine client's key sends nobody a code: 401 with the sentence, and no code is requested", T, async () => {
+      const user = await person();
+      await createResource(app.store, { identifier: `https://stock-${db}.example`, scopes: ['stock:read'] }, Date.now());
+      const { client, secret } = await registerMachineClient(app.store, { name: 'Stock sync', scopes: ['stock:read'] }, Date.now());
+      const outbox = async () => (await app.store.audit.list({ kind: 'sign_in_code_requested', limit: 1000 })).length;
+      const before = await outbox();
+      const machine: RequestInfo = { ip: '192.0.2.77', userAgent: 'Server/1', bearer: secret };
+      assert.deepEqual(await thrown(createMagicAuth(app.deps, hooks, body({ email: user.email }), machine)), [
+        401,
+        'invalid_client',
+        'invalid_client',
+        'A machine client signs nobody in: it gets its tokens with client_credentials at /oauth/token.',
+      ]);
+      assert.equal(await outbox(), before, 'no code requested');
+      assert.equal(await app.store.settings.get(rowOf(client.clientId, user.email)), null);
+      // Every route that takes the API key (sessions, mail, factors) asks the same function.
+      assert.equal((await thrown(clientByApiKey(app.deps, secret, '192.0.2.77')))[0], 401);
     });
 
     it("createMagicAuth: the answer exactly, the partner's or the request's address and agent in the audit entry", T, async () => {

@@ -15,7 +15,7 @@ import type { ClientRecord } from '../../store/store.ts';
 import { findClientBySecret } from '../../oauth/client-auth.ts';
 import { normaliseEmail } from '../../accounts/email.ts';
 import { CODE_TTL_MS, EMAIL_AMR, redeemSignInCode, sendSignInCode } from '../../sign-in/email-code.ts';
-import { authenticateClient, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
+import { authenticateClient, MACHINE_SIGNS_NOBODY_IN, refuseClient, type RequestInfo, type WorkOSHooks } from './exchange.ts';
 import { signIn, steps } from './password.ts';
 import { invalidClient, invalidGrant } from './map.ts';
 import type { CreateMagicAuth, MagicAuthGrant } from './schema.ts';
@@ -24,6 +24,8 @@ import type { CreateMagicAuth, MagicAuthGrant } from './schema.ts';
 export async function clientByApiKey(deps: Deps, bearer: string | null, ip: string | null): Promise<ClientRecord> {
   const client = bearer ? await findClientBySecret(deps.store, bearer) : null;
   if (!client) return refuseClient(deps, null, ip, 'Authenticate with the API key (Authorization: Bearer <client secret>).');
+  // Its key must not send sign-in codes, reset or verification mail, nor list or end anyone's sessions.
+  if (client.machine) return refuseClient(deps, client.clientId, ip, MACHINE_SIGNS_NOBODY_IN);
   return client;
 }
 
