@@ -17,8 +17,7 @@ import { unsealData } from 'iron-session';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { createAccount } from '../accounts/accounts.ts';
-import { withTempPgSchema, type TempPgSchema } from '../testing/pg-schema.ts';
-import { PG_URL, TEST_SECRETS_ENV } from '../testing/test-app.ts';
+import { tempDatabase, TEST_SECRETS_ENV, type TempDatabase } from '../testing/temp-store.ts';
 import { signedInAgent, type Agent } from '../testing/agent.ts';
 import { startHttpBalancer, type HttpBalancer } from '../testing/http-balancer.ts';
 import { startPortalProcess, type PortalProcess } from '../testing/portal-process.ts';
@@ -55,7 +54,7 @@ interface User {
 }
 
 describe('two portal processes on PostgreSQL, killed with SIGKILL under load', () => {
-  let schema: TempPgSchema;
+  let database: TempDatabase;
   let store: Store;
   let balancer: HttpBalancer;
   let env: Record<string, string>;
@@ -70,15 +69,15 @@ describe('two portal processes on PostgreSQL, killed with SIGKILL under load', (
   }
 
   before(async () => {
-    schema = await withTempPgSchema(PG_URL);
-    store = await openStore(schema.url);
+    database = await tempDatabase('postgres');
+    store = await openStore(database.url);
     // Migrated once here, so the two processes never race to create the tables.
     await store.migrate();
     balancer = await startHttpBalancer();
     env = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
-      DATABASE_URL: schema.url,
+      DATABASE_URL: database.url,
       // One public address for both, as behind a load balancer.
       PUBLIC_URL: balancer.url,
       ...TEST_SECRETS_ENV,
@@ -97,7 +96,7 @@ describe('two portal processes on PostgreSQL, killed with SIGKILL under load', (
     await Promise.all([...spawned].map((p) => p.kill()));
     await balancer?.close();
     await store?.close();
-    await schema?.drop();
+    await database?.remove();
   });
 
   it('keeps every user signed in through repeated kill -9 of either instance', async (t) => {
