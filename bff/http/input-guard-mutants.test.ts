@@ -108,6 +108,8 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.equal(await bffRefusal('/bff/session', { authorization }), `The Authorization header ${problem}.`, authorization);
       }
       for (const authorization of [
+        // Bytes that are not UTF-8 but are not percent-encoded either: only escapes are decoded and checked.
+        `Basic ${b64('a\u00ffb:s\u00e9cret')}`,
         `Bearer ${b64('a\u0000b:secret')}`,
         `Basic ${b64('a%41b:secret')}`,
         `Basic ${b64('a:b')} x`,
@@ -160,6 +162,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(res.status, 400);
       const { Header } = (await res.json()) as { Header: Record<string, unknown> };
       assert.deepEqual([Header.ErrorId, Header.Message], ['invalid_request', 'Username is required.']);
+    });
+
+    it('SaG fields read by hand: one sent as null is not taken for a NUL, one holding a NUL is refused by name', async () => {
+      const send = async (fields: Record<string, string | null>) => {
+        const res = await fetch(`${app.url}/admin/login/auth_code`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ClientId: 'x', ClientSecret: 'y', Password: 'p', ...fields }),
+        });
+        const { Header } = (await res.json()) as { Header: Record<string, unknown> };
+        return [res.status, Header.ErrorId, Header.Message];
+      };
+      assert.deepEqual(await send({ Username: null }), [400, 'invalid_request', 'Username is required.']);
+      assert.deepEqual(await send({ Username: 'a\u0000b' }), [400, 'invalid_request', 'Username: must not contain a NUL character.']);
     });
 
     it(`JSON nesting: ${MAX_JSON_DEPTH} levels pass, ${MAX_JSON_DEPTH + 1} do not, in objects and arrays`, async () => {

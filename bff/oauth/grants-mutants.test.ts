@@ -52,6 +52,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(g.getRejectedResourceScope(PORTAL_RESOURCE), 'profile offline_access');
     });
 
+    it('a scope declined before and allowed now leaves the rejected lists; the others stay rejected, in order', () => {
+      const g = grant();
+      applyScopes(g, ['openid'], ['profile', 'email', 'offline_access']);
+      applyScopes(g, ['openid', 'email'], []);
+      assert.equal(g.getOIDCScope(), 'openid email');
+      assert.equal(g.getRejectedOIDCScope(), 'profile offline_access');
+      assert.equal(g.getResourceScope(PORTAL_RESOURCE), 'openid email');
+      assert.equal(g.getRejectedResourceScope(PORTAL_RESOURCE), 'profile offline_access');
+    });
+
     it('adds nothing when nothing is allowed, rejects nothing when nothing is declined', () => {
       const none = grant();
       applyScopes(none, [], ['email']);
