@@ -147,6 +147,22 @@ for (const db of ['sqlite', 'postgres'] as const) {
       const portalGrant = (await app.provider.Grant.find(portalGrantId!))!;
       assert.equal(portalGrant.getOIDCScope(), 'openid profile email', 'what the BFF asked for (oidc-provider drops offline_access without prompt=consent)');
       assert.equal(portalGrant.rejected, undefined, 'nothing declined for it');
+      // An authorization for a first-party client that names no scope is refused before any grant is
+      // loaded (require_auth_time needs openid), so `requested` never reads an absent scope for one.
+      const bare = new URL(p.config.serverMetadata().authorization_endpoint!);
+      bare.search = new URLSearchParams({
+        client_id: BFF_CLIENT_ID,
+        response_type: 'code',
+        redirect_uri: `${app.config.publicUrl}/bff/callback`,
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+      }).toString();
+      const noScope = await walk(browser, bare.href, 'deny');
+      assert.deepEqual(
+        [noScope.prompts, noScope.at.pathname, noScope.at.searchParams.get('error'), noScope.at.searchParams.get('error_description')],
+        [[], '/bff/callback', 'invalid_request', 'openid scope must be requested for clients with require_auth_time'],
+      );
+      assert.equal((await app.provider.Grant.find(portalGrantId!))!.getOIDCScope(), 'openid profile email');
       // A decision not given: nothing remembered, no grant stored.
       assert.deepEqual(await authorize(browser, 'deny'), { prompts: ['consent'], code: null, error: 'access_denied' });
       assert.deepEqual(await grants(), []);
