@@ -40,6 +40,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await session(`theme=dark;  ${name}-tx=abc ;=odd; ${name} = ${sealed} ; lang=en`), [200, 'uma@example.com']);
       assert.deepEqual(await session(`${name}; ${name}=${sealed}`), [200, 'uma@example.com'], 'a bare name first is skipped');
       assert.deepEqual(await session(`${name}x; ${name}=${sealed}`), [200, 'uma@example.com'], 'so is a bare longer name');
+      assert.deepEqual(await session(`;${name}=${sealed}`), [200, 'uma@example.com'], 'and an empty part at the very start');
       const none = await fetch(`${app.url}/bff/session`);
       assert.deepEqual([none.status, await none.json()], [200, { authenticated: false }], 'no Cookie header at all');
     });
