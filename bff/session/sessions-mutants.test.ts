@@ -84,12 +84,12 @@ for (const db of ['sqlite', 'postgres'] as const) {
  */
 type Line = { level: number; msg: string; session?: string; reason?: string; err?: unknown };
 
-function serviceOf(app: TestApp, opts: { cacheMs: number; at: number }) {
+function serviceOf(app: TestApp, opts: { cacheMs: number; at: number; idle?: number; store?: Store }) {
   const lines: Line[] = [];
   const clock = { t: opts.at };
   const sessions = createSessionService({
-    config: { ...app.config, sessionCacheMs: opts.cacheMs },
-    store: app.store,
+    config: { ...app.config, sessionCacheMs: opts.cacheMs, ttl: { ...app.config.ttl, sessionIdle: opts.idle ?? app.config.ttl.sessionIdle } },
+    store: opts.store ?? app.store,
     logger: createLogger('info', { write: (s: string) => void lines.push(JSON.parse(s) as Line) }),
     now: () => clock.t,
     oidcConfig: app.deps.oidcConfig,
@@ -128,15 +128,15 @@ function watchedServiceOf(app: TestApp, at: number) {
 }
 
 /** Puts a failing hop in front of the app's /oauth/token (as an outage would) while `fault.on`. */
-function tokenEndpointFault(app: TestApp): { on: boolean; hits: number } {
-  const fault = { on: false, hits: 0 };
+function tokenEndpointFault(app: TestApp): { on: boolean; hits: number; status: number; error: string } {
+  const fault = { on: false, hits: 0, status: 503, error: 'temporarily_unavailable' };
   const [inner] = app.server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   app.server.removeAllListeners('request');
   app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (fault.on && req.method === 'POST' && req.url === '/oauth/token') {
       fault.hits++;
-      res.writeHead(503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'temporarily_unavailable' }));
+      res.writeHead(fault.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: fault.error }));
       return;
     }
     inner!(req, res);
@@ -649,7 +649,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
       try {
         assert.equal((await sessions.load(s.id))?.session.version, s.version, 'served with its still-valid token');
         clock.t += 1;
-        await assert.rejects(sessions.load(s.id), (e: AppError) => e.code === 'provider_unavailable' && e.status === 503);
+        await assert.rejects(sessions.load(s.id), (e: AppError) => {
+          assert.deepEqual(
+            { code: e.code, status: e.status, expose: e.expose, retryAfter: e.retryAfter, message: e.message },
+            {
+              code: 'provider_unavailable',
+              status: 503,
+              expose: true,
+              retryAfter: 5,
+              message: 'The portal could not renew your session right now. Try again in a moment.',
+            },
+            'the sentence is shown to the user, with a retry hint',
+          );
+          return true;
+        });
       } finally {
         fault.on = false;
       }
@@ -666,5 +679,72 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
       for (const line of lines) assert.ok(!JSON.stringify(line).includes(s.id), 'no whole session id in a log line');
     });
+
+    it('keeps a session whose refresh the provider refused with an error other than invalid_grant', async () => {
+      const s = await signIn();
+      const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: s.accessExpiresAt - 1 });
+      Object.assign(fault, { on: true, hits: 0, status: 400, error: 'invalid_request' });
+      try {
+        assert.equal((await sessions.load(s.id))?.session.version, s.version, 'served with its still-valid token');
+      } finally {
+        Object.assign(fault, { on: false, status: 503, error: 'temporarily_unavailable' });
+      }
+      assert.equal(fault.hits, 1);
+      const kept = await row(s.id);
+      assert.equal(kept.revokedAt, null, 'only invalid_grant ends the session');
+      assert.equal(kept.refreshLockUntil, null, 'the lock released');
+      assert.deepEqual(
+        lines.map(({ level, msg }) => ({ level, msg })),
+        [{ level: 40, msg: 'bff refresh failed; session kept' }],
+      );
+    });
+
+    it('writes the idle timer every tenth of a short SESSION_IDLE_TTL', async () => {
+      const s = await signIn();
+      // SESSION_IDLE_TTL of 100 s: written every 10 s, not every minute.
+      const { sessions, clock } = serviceOf(app, { cacheMs: 0, at: s.lastSeenAt + 10_000, idle: 100 });
+      assert.equal((await sessions.load(s.id))?.session.lastSeenAt, s.lastSeenAt);
+      assert.equal((await row(s.id)).lastSeenAt, s.lastSeenAt, 'not written at exactly a tenth');
+      clock.t += 1;
+      assert.equal((await sessions.load(s.id))?.session.lastSeenAt, clock.t);
+      assert.equal((await row(s.id)).lastSeenAt, clock.t, 'written a millisecond later');
+    });
+
+    it('logs a failed announcement of a session change as a warning, and the change still holds', async () => {
+      const s = await signIn();
+      // The store's notification channel fails (as a dropped PostgreSQL connection would); the rest is the real store.
+      const events: Store['events'] = { ...app.store.events, publish: () => Promise.reject(new Error('notify failed')) };
+      const store = new Proxy(app.store, { get: (target, prop) => (prop === 'events' ? events : Reflect.get(target, prop)) });
+      const { sessions, lines } = serviceOf(app, { cacheMs: 60_000, at: s.lastSeenAt + 1_000, store });
+      assert.equal((await sessions.load(s.id))?.session.id, s.id);
+      await sessions.revoke(s.id);
+      assert.notEqual((await row(s.id)).revokedAt, null);
+      assert.equal(await sessions.load(s.id), null, 'its cached copy dropped here');
+      assert.deepEqual(
+        lines.map(({ level, msg, err }) => ({ level, msg, err: (err as { message?: string } | undefined)?.message })),
+        [{ level: 40, msg: 'telling other instances about a session change failed', err: 'notify failed' }],
+      );
+    });
+
+    if (db === 'postgres') {
+      it('tells the other instances about one session: they drop its cached copy, and only it', async () => {
+        const ended = await signIn('pat@example.com');
+        const kept = await signIn('pat@example.com');
+        const at = Math.max(ended.lastSeenAt, kept.lastSeenAt) + 1_000;
+        const here = serviceOf(app, { cacheMs: 60_000, at });
+        const there = serviceOf(app, { cacheMs: 60_000, at });
+        for (const s of [ended, kept]) assert.equal((await there.sessions.load(s.id))?.session.id, s.id);
+        // Subscribed after `there`: called after its listener, for the same notification.
+        const heard = new Promise<void>((resolve) =>
+          app.store.events.subscribe(SESSION_CHANNEL, (payload) => {
+            if (payload === ended.id) resolve();
+          }),
+        );
+        await here.sessions.revoke(ended.id);
+        await heard;
+        assert.equal(await there.sessions.load(ended.id), null, 'dropped there too');
+        assert.equal((await there.sessions.load(kept.id))?.session.id, kept.id, "the user's other session kept there");
+      });
+    }
   });
 }
