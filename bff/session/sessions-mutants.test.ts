@@ -8,7 +8,7 @@
  * minute so every hit is one. Through the real app, provider and database, on
  * SQLite and PostgreSQL.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { signedInAgent, type Agent } from '../testing/agent.ts';
@@ -285,6 +285,41 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.notEqual(after.id_token, before.id_token, 'the new id_token is kept');
     });
 
+    it('holds the refresh lock for 15 s from its start while it spends the refresh token', async () => {
+      const s = await signIn();
+      const at = s.accessExpiresAt - 1_000;
+      let held: BffSession | undefined;
+      const sessions = createSessionService({
+        config: { ...app.config, sessionCacheMs: 0 },
+        store: app.store,
+        logger: createLogger('silent'),
+        now: () => at,
+        oidcConfig: app.deps.oidcConfig,
+        testHooks: { afterTokenResponse: async (id) => void (held = await row(id)) },
+      });
+      assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+      assert.equal(held?.refreshLockUntil, at + 15_000);
+      assert.equal(typeof held?.refreshAttempt, 'string');
+    });
+
+    it('serves a cached copy until the wall-clock instant SESSION_CACHE_MS after it was stored, not at it', async () => {
+      const s = await signIn();
+      const at = s.lastSeenAt + 1_000;
+      const { sessions } = serviceOf(app, { cacheMs: 1_000, at });
+      const start = Date.now();
+      mock.timers.enable({ apis: ['Date'], now: start });
+      try {
+        assert.equal((await sessions.load(s.id))?.session.id, s.id);
+        await app.store.bffSessions.revoke(s.id, at); // behind its back: only its cached copy answers now
+        mock.timers.setTime(start + 999);
+        assert.equal((await sessions.load(s.id))?.session.id, s.id, 'the cached copy, a millisecond before its end');
+        mock.timers.setTime(start + 1_000);
+        assert.equal(await sessions.load(s.id), null, 'read again at the instant the copy ends');
+      } finally {
+        mock.timers.reset();
+      }
+    });
+
     it('refreshes once for concurrent requests of this process, and again at the next margin', async () => {
       const s = await signIn();
       const { sessions, clock } = serviceOf(app, { cacheMs: 0, at: s.accessExpiresAt - 1_000 });
@@ -451,6 +486,24 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(Object.keys((await app.sessions.tokens(stored)).resources ?? {}).sort(), ['one', 'two']);
       });
 
+      it('holds the lock for 15 s from its start while the update runs', async () => {
+        const s = await signIn();
+        const at = s.lastSeenAt + 1_000;
+        const { sessions } = serviceOf(app, { cacheMs: 0, at });
+        let held: BffSession | undefined;
+        await sessions.updateTokens(
+          s.id,
+          'k',
+          () => false,
+          async (t) => {
+            held = await row(s.id);
+            return t;
+          },
+        );
+        assert.equal(held?.refreshLockUntil, at + 15_000);
+        assert.equal((await row(s.id)).refreshLockUntil, null, 'released after');
+      });
+
       it('leaves the tokens as they were and releases the lock when the update fails', async () => {
         const s = await signIn();
         const { sessions } = serviceOf(app, { cacheMs: 0, at: s.lastSeenAt + 1_000 });
@@ -467,6 +520,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         );
         const stored = await row(s.id);
         assert.deepEqual(await app.sessions.tokens(stored), await app.sessions.tokens(s));
+        assert.equal(stored.tokens, s.tokens, 'the sealed tokens themselves kept, not sealed again');
         assert.equal(stored.refreshLockUntil, null);
         assert.equal(stored.refreshAttempt, null);
       });
