@@ -302,6 +302,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(typeof held?.refreshAttempt, 'string');
     });
 
+    it('refreshes as usual with test hooks that name no hook', async () => {
+      const s = await signIn();
+      const at = s.accessExpiresAt - 1_000;
+      const sessions = createSessionService({
+        config: { ...app.config, sessionCacheMs: 0 },
+        store: app.store,
+        logger: createLogger('silent'),
+        now: () => at,
+        oidcConfig: app.deps.oidcConfig,
+        testHooks: {},
+      });
+      assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+    });
+
     it('serves a cached copy until the wall-clock instant SESSION_CACHE_MS after it was stored, not at it', async () => {
       const s = await signIn();
       const at = s.lastSeenAt + 1_000;
@@ -617,6 +631,38 @@ for (const db of ['sqlite', 'postgres'] as const) {
         });
       }
 
+      /** Stores a refresh token row of the same grant as `like`, with the payload changed by `change`, as the provider stores its tokens. */
+      const another = async (like: string, id: string, change: Record<string, unknown>) => {
+        const row = (await app.store.oidc.find('RefreshToken', like))!;
+        await app.store.oidc.upsert('RefreshToken', id, { ...row.payload, jti: id, ...change }, row.expiresAt, { grantId: row.payload.grantId as string });
+      };
+
+      it('follows its own chain only, not a second chain of the same grant', async () => {
+        const s = await signIn();
+        const b = await rotate((await app.sessions.tokens(s)).refresh_token!);
+        const iiat = (await app.store.oidc.find('RefreshToken', b))!.payload.iiat as number;
+        // A second chain of the same grant (as another sign-in in that browser session gives), rotated as often: another iiat.
+        await another(b, 'zzzzzzzz-a-second-chain', { iiat: iiat + 1 });
+        const { sessions } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+        assert.notEqual(await consumedAt(b), null, 'its own successor spent');
+        assert.equal(await consumedAt('zzzzzzzz-a-second-chain'), null, 'the other chain left alone');
+      });
+
+      it('ends the session when its spent token has two successors', async () => {
+        const s = await signIn();
+        const b = await rotate((await app.sessions.tokens(s)).refresh_token!);
+        await another(b, 'zzzzzzzz-a-second-successor', {});
+        const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        assert.equal(await sessions.load(s.id), null);
+        assert.notEqual((await row(s.id)).revokedAt, null);
+        assert.equal(await consumedAt(b), null, 'neither successor spent');
+        assert.deepEqual(
+          lines.map(({ msg, reason }) => ({ msg, reason })),
+          [{ msg: 'bff refresh refused; session ended', reason: 'session_expired' }],
+        );
+      });
+
       it('ends the session when its refresh token is gone', async () => {
         const s = await signIn();
         await app.store.oidc.destroy('RefreshToken', (await app.sessions.tokens(s)).refresh_token!);
@@ -645,6 +691,78 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(
           lines.map(({ msg, reason }) => ({ msg, reason })),
           [{ msg: 'bff refresh refused; session ended', reason: 'invalid_grant' }],
+        );
+      });
+
+      it('does not follow a rotation made by someone else moments ago (the grant kept) when no refresh of its own died', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const theirs = await rotate(a);
+        const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: s.accessExpiresAt - 1_000 });
+        // Inside the provider's reuse window: the replay is refused without revoking the grant, so their token still works.
+        assert.equal(await sessions.load(s.id), null);
+        assert.notEqual((await row(s.id)).revokedAt, null);
+        assert.equal(await consumedAt(theirs), null, 'their token not spent by this session');
+        assert.deepEqual(
+          lines.map(({ msg, reason }) => ({ msg, reason })),
+          [{ msg: 'bff refresh refused; session ended', reason: 'invalid_grant' }],
+        );
+      });
+
+      it('follows once the rotation of its died attempt when that attempt spends the token between its read and its own request', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const { sessions } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        // The died attempt was only slow: its token request reaches the provider just before this one.
+        let theirs: string | undefined;
+        const listeners = app.server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+        const [inner] = listeners;
+        let armed = true;
+        app.server.removeAllListeners('request');
+        app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+          if (armed && req.method === 'POST' && req.url === '/oauth/token') {
+            armed = false;
+            void rotate(a).then((t) => ((theirs = t), inner!(req, res)));
+            return;
+          }
+          inner!(req, res);
+        });
+        try {
+          assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+        } finally {
+          app.server.removeAllListeners('request');
+          for (const l of listeners) app.server.on('request', l);
+        }
+        assert.equal(typeof theirs, 'string');
+        assert.notEqual(await consumedAt(theirs!), null, "the died attempt's rotation spent");
+        const mine = (await app.sessions.tokens(await row(s.id))).refresh_token!;
+        assert.ok(![a, theirs].includes(mine), 'rotated once more');
+        assert.equal(await consumedAt(mine), null);
+        assert.equal((await row(s.id)).refreshAttempt, null);
+      });
+
+      it('keeps the session, and says why, when another instance rolled the unfinished consume back first', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const at = (await died(s)) - 2_000;
+        assert.equal(await app.store.oidc.consume('RefreshToken', a, at), true);
+        // Another instance's rollback of the same consume lands just before this one's.
+        const real = app.store.oidc;
+        const oidcRows: Store['oidc'] = {
+          ...real,
+          unconsume: async (model, id, consumed) => {
+            assert.equal(await real.unconsume(model, id, consumed), true, "the other instance's rollback");
+            return real.unconsume(model, id, consumed);
+          },
+        };
+        const store = new Proxy(app.store, { get: (target, prop) => (prop === 'oidc' ? oidcRows : Reflect.get(target, prop)) });
+        const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: at + 10_000, store });
+        await assert.rejects(sessions.load(s.id), (e: AppError) => e.code === 'provider_unavailable');
+        assert.equal(await consumedAt(a), null, 'rolled back once');
+        assert.equal((await row(s.id)).revokedAt, null);
+        assert.deepEqual(
+          lines.map((l) => [l.msg, (l.err as { message?: string } | undefined)?.message]),
+          [['bff refresh failed; session kept', 'the unfinished refresh token changed meanwhile']],
         );
       });
 
