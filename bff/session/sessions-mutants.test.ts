@@ -84,11 +84,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
  */
 type Line = { level: number; msg: string; session?: string; reason?: string; err?: unknown };
 
-function serviceOf(app: TestApp, opts: { cacheMs: number; at: number; idle?: number; store?: Store }) {
+function serviceOf(app: TestApp, opts: { cacheMs: number; at: number; idle?: number; accessTtl?: number; store?: Store }) {
   const lines: Line[] = [];
   const clock = { t: opts.at };
   const sessions = createSessionService({
-    config: { ...app.config, sessionCacheMs: opts.cacheMs, ttl: { ...app.config.ttl, sessionIdle: opts.idle ?? app.config.ttl.sessionIdle } },
+    config: {
+      ...app.config,
+      sessionCacheMs: opts.cacheMs,
+      ttl: { ...app.config.ttl, sessionIdle: opts.idle ?? app.config.ttl.sessionIdle, accessToken: opts.accessTtl ?? app.config.ttl.accessToken },
+    },
     store: opts.store ?? app.store,
     logger: createLogger('info', { write: (s: string) => void lines.push(JSON.parse(s) as Line) }),
     now: () => clock.t,
@@ -300,6 +304,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
       assert.equal(held?.refreshLockUntil, at + 15_000);
       assert.equal(typeof held?.refreshAttempt, 'string');
+    });
+
+    it("stores the provider's expires_in, not its own ACCESS_TOKEN_TTL, and the provider's scope when the session held none", async () => {
+      const s = await signIn();
+      const at = s.lastSeenAt + 1_000;
+      // This process configured with another access token lifetime than the provider's (as during a change of ACCESS_TOKEN_TTL).
+      const { sessions } = serviceOf(app, { cacheMs: 0, at, accessTtl: app.config.ttl.accessToken + 300 });
+      const { access_token, refresh_token, scope } = await app.sessions.tokens(s);
+      assert.equal(typeof scope, 'string');
+      const bare = await sessions.create(s.userId, { access_token, refresh_token }, at + MARGIN);
+      const loaded = await sessions.load(bare.id);
+      assert.equal(loaded?.session.version, bare.version + 1);
+      assert.equal(loaded?.session.accessExpiresAt, at + app.config.ttl.accessToken * 1000, "the provider's expires_in");
+      assert.equal((await app.sessions.tokens(loaded!.session)).scope, scope);
     });
 
     it('refreshes as usual with test hooks that name no hook', async () => {
