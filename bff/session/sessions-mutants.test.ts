@@ -655,6 +655,39 @@ for (const db of ['sqlite', 'postgres'] as const) {
         await app.store.oidc.upsert('RefreshToken', id, { ...row.payload, jti: id, ...change }, row.expiresAt, { grantId: row.payload.grantId as string });
       };
 
+      /** Stores `token`'s row again without the payload field `drop` (its consume is kept), as an older writer would have stored it. */
+      const without = async (token: string, drop: string) => {
+        const row = (await app.store.oidc.find('RefreshToken', token))!;
+        const payload = { ...row.payload };
+        delete payload[drop];
+        await app.store.oidc.upsert('RefreshToken', token, payload, row.expiresAt, { grantId: payload.grantId as string | undefined });
+      };
+
+      it('counts a spent token stored without `rotations` as the first of its chain', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const b = await rotate(a);
+        await without(a, 'rotations');
+        const { sessions } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+        assert.notEqual(await consumedAt(b), null, 'its successor (rotation 1) spent');
+      });
+
+      it('ends the session when its spent token names no grant', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const b = await rotate(a);
+        await without(a, 'grantId');
+        const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        assert.equal(await sessions.load(s.id), null);
+        assert.notEqual((await row(s.id)).revokedAt, null);
+        assert.equal(await consumedAt(b), null);
+        assert.deepEqual(
+          lines.map(({ msg, reason }) => ({ msg, reason })),
+          [{ msg: 'bff refresh refused; session ended', reason: 'session_expired' }],
+        );
+      });
+
       it('follows its own chain only, not a second chain of the same grant', async () => {
         const s = await signIn();
         const b = await rotate((await app.sessions.tokens(s)).refresh_token!);
