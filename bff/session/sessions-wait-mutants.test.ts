@@ -24,14 +24,17 @@ const PASSWORD = 'correct horse battery staple';
 const POLLS_AT_MOST = 150;
 
 /** The service over a view of the real store that counts the session row's reads. */
-function countedServiceOf(app: TestApp, at: number) {
+function countedServiceOf(app: TestApp, at: number, onRead: (n: number, clock: { t: number }) => void = () => {}) {
   let reads = 0;
+  const clock = { t: at };
   const real = app.store.bffSessions;
   const bffSessions: Store['bffSessions'] = {
     ...real,
     find: async (id) => {
       if (++reads > POLLS_AT_MOST) throw new Error('read the session row more than 150 times');
-      return real.find(id);
+      const found = await real.find(id);
+      onRead(reads, clock);
+      return found;
     },
   };
   const store = new Proxy(app.store, { get: (target, prop) => (prop === 'bffSessions' ? bffSessions : Reflect.get(target, prop)) });
@@ -39,10 +42,10 @@ function countedServiceOf(app: TestApp, at: number) {
     config: { ...app.config, sessionCacheMs: 0 },
     store,
     logger: createLogger('silent'),
-    now: () => at,
+    now: () => clock.t,
     oidcConfig: app.deps.oidcConfig,
   });
-  return { sessions, reads: () => reads };
+  return { sessions, clock, reads: () => reads };
 }
 
 const unavailable = (message: string) => (e: AppError) => {
@@ -113,6 +116,30 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(reads(), 100, 'one read a try');
       assert.equal(updates, 0);
       assert.equal((await row(s.id)).version, s.version);
+    });
+
+    it('a token update on its 100th and last try, the holder having died, ends with session_expired when the session cannot be refreshed', async () => {
+      const s = await signIn();
+      const t = s.lastSeenAt + 1_000;
+      assert.equal(await app.store.bffSessions.acquireRefreshLock(s.id, s.version, t - 1_000, t + 14_000, { id: 'elsewhere', previous: null }), true);
+      // The grant is gone (revoked elsewhere): the session's own refresh will end it.
+      const { refresh_token } = await app.sessions.tokens(s);
+      await app.store.oidc.revokeByGrantId((await app.store.oidc.find('RefreshToken', refresh_token!))!.payload.grantId as string);
+      // The holder's lock lapses just as the last try reads the row.
+      const counted = countedServiceOf(app, t, (n, clock) => {
+        if (n === 100) clock.t = t + 14_001;
+      });
+      await assert.rejects(
+        counted.sessions.updateTokens(
+          s.id,
+          'k',
+          () => false,
+          async (x) => x,
+        ),
+        (e: AppError) => e.code === 'session_expired' && e.status === 401,
+      );
+      assert.equal(counted.reads(), 100);
+      assert.notEqual((await row(s.id)).revokedAt, null);
     });
 
     it("a token update still waits after 10 s, then runs on the holder's result", async () => {
