@@ -8,7 +8,7 @@
  * minute so every hit is one. Through the real app, provider and database, on
  * SQLite and PostgreSQL.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../testing/test-app.ts';
 import { signedInAgent, type Agent } from '../testing/agent.ts';
@@ -84,12 +84,16 @@ for (const db of ['sqlite', 'postgres'] as const) {
  */
 type Line = { level: number; msg: string; session?: string; reason?: string; err?: unknown };
 
-function serviceOf(app: TestApp, opts: { cacheMs: number; at: number }) {
+function serviceOf(app: TestApp, opts: { cacheMs: number; at: number; idle?: number; accessTtl?: number; store?: Store }) {
   const lines: Line[] = [];
   const clock = { t: opts.at };
   const sessions = createSessionService({
-    config: { ...app.config, sessionCacheMs: opts.cacheMs },
-    store: app.store,
+    config: {
+      ...app.config,
+      sessionCacheMs: opts.cacheMs,
+      ttl: { ...app.config.ttl, sessionIdle: opts.idle ?? app.config.ttl.sessionIdle, accessToken: opts.accessTtl ?? app.config.ttl.accessToken },
+    },
+    store: opts.store ?? app.store,
     logger: createLogger('info', { write: (s: string) => void lines.push(JSON.parse(s) as Line) }),
     now: () => clock.t,
     oidcConfig: app.deps.oidcConfig,
@@ -128,15 +132,15 @@ function watchedServiceOf(app: TestApp, at: number) {
 }
 
 /** Puts a failing hop in front of the app's /oauth/token (as an outage would) while `fault.on`. */
-function tokenEndpointFault(app: TestApp): { on: boolean; hits: number } {
-  const fault = { on: false, hits: 0 };
+function tokenEndpointFault(app: TestApp): { on: boolean; hits: number; status: number; error: string } {
+  const fault = { on: false, hits: 0, status: 503, error: 'temporarily_unavailable' };
   const [inner] = app.server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   app.server.removeAllListeners('request');
   app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (fault.on && req.method === 'POST' && req.url === '/oauth/token') {
       fault.hits++;
-      res.writeHead(503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'temporarily_unavailable' }));
+      res.writeHead(fault.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: fault.error }));
       return;
     }
     inner!(req, res);
@@ -283,6 +287,69 @@ for (const db of ['sqlite', 'postgres'] as const) {
       assert.equal(after.sid, before.sid);
       assert.equal(typeof after.id_token, 'string');
       assert.notEqual(after.id_token, before.id_token, 'the new id_token is kept');
+    });
+
+    it('holds the refresh lock for 15 s from its start while it spends the refresh token', async () => {
+      const s = await signIn();
+      const at = s.accessExpiresAt - 1_000;
+      let held: BffSession | undefined;
+      const sessions = createSessionService({
+        config: { ...app.config, sessionCacheMs: 0 },
+        store: app.store,
+        logger: createLogger('silent'),
+        now: () => at,
+        oidcConfig: app.deps.oidcConfig,
+        testHooks: { afterTokenResponse: async (id) => void (held = await row(id)) },
+      });
+      assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+      assert.equal(held?.refreshLockUntil, at + 15_000);
+      assert.equal(typeof held?.refreshAttempt, 'string');
+    });
+
+    it("stores the provider's expires_in, not its own ACCESS_TOKEN_TTL, and the provider's scope when the session held none", async () => {
+      const s = await signIn();
+      const at = s.lastSeenAt + 1_000;
+      // This process configured with another access token lifetime than the provider's (as during a change of ACCESS_TOKEN_TTL).
+      const { sessions } = serviceOf(app, { cacheMs: 0, at, accessTtl: app.config.ttl.accessToken + 300 });
+      const { access_token, refresh_token, scope } = await app.sessions.tokens(s);
+      assert.equal(typeof scope, 'string');
+      const bare = await sessions.create(s.userId, { access_token, refresh_token }, at + MARGIN);
+      const loaded = await sessions.load(bare.id);
+      assert.equal(loaded?.session.version, bare.version + 1);
+      assert.equal(loaded?.session.accessExpiresAt, at + app.config.ttl.accessToken * 1000, "the provider's expires_in");
+      assert.equal((await app.sessions.tokens(loaded!.session)).scope, scope);
+    });
+
+    it('refreshes as usual with test hooks that name no hook', async () => {
+      const s = await signIn();
+      const at = s.accessExpiresAt - 1_000;
+      const sessions = createSessionService({
+        config: { ...app.config, sessionCacheMs: 0 },
+        store: app.store,
+        logger: createLogger('silent'),
+        now: () => at,
+        oidcConfig: app.deps.oidcConfig,
+        testHooks: {},
+      });
+      assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+    });
+
+    it('serves a cached copy until the wall-clock instant SESSION_CACHE_MS after it was stored, not at it', async () => {
+      const s = await signIn();
+      const at = s.lastSeenAt + 1_000;
+      const { sessions } = serviceOf(app, { cacheMs: 1_000, at });
+      const start = Date.now();
+      mock.timers.enable({ apis: ['Date'], now: start });
+      try {
+        assert.equal((await sessions.load(s.id))?.session.id, s.id);
+        await app.store.bffSessions.revoke(s.id, at); // behind its back: only its cached copy answers now
+        mock.timers.setTime(start + 999);
+        assert.equal((await sessions.load(s.id))?.session.id, s.id, 'the cached copy, a millisecond before its end');
+        mock.timers.setTime(start + 1_000);
+        assert.equal(await sessions.load(s.id), null, 'read again at the instant the copy ends');
+      } finally {
+        mock.timers.reset();
+      }
     });
 
     it('refreshes once for concurrent requests of this process, and again at the next margin', async () => {
@@ -451,6 +518,24 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(Object.keys((await app.sessions.tokens(stored)).resources ?? {}).sort(), ['one', 'two']);
       });
 
+      it('holds the lock for 15 s from its start while the update runs', async () => {
+        const s = await signIn();
+        const at = s.lastSeenAt + 1_000;
+        const { sessions } = serviceOf(app, { cacheMs: 0, at });
+        let held: BffSession | undefined;
+        await sessions.updateTokens(
+          s.id,
+          'k',
+          () => false,
+          async (t) => {
+            held = await row(s.id);
+            return t;
+          },
+        );
+        assert.equal(held?.refreshLockUntil, at + 15_000);
+        assert.equal((await row(s.id)).refreshLockUntil, null, 'released after');
+      });
+
       it('leaves the tokens as they were and releases the lock when the update fails', async () => {
         const s = await signIn();
         const { sessions } = serviceOf(app, { cacheMs: 0, at: s.lastSeenAt + 1_000 });
@@ -467,6 +552,7 @@ for (const db of ['sqlite', 'postgres'] as const) {
         );
         const stored = await row(s.id);
         assert.deepEqual(await app.sessions.tokens(stored), await app.sessions.tokens(s));
+        assert.equal(stored.tokens, s.tokens, 'the sealed tokens themselves kept, not sealed again');
         assert.equal(stored.refreshLockUntil, null);
         assert.equal(stored.refreshAttempt, null);
       });
@@ -563,6 +649,71 @@ for (const db of ['sqlite', 'postgres'] as const) {
         });
       }
 
+      /** Stores a refresh token row of the same grant as `like`, with the payload changed by `change`, as the provider stores its tokens. */
+      const another = async (like: string, id: string, change: Record<string, unknown>) => {
+        const row = (await app.store.oidc.find('RefreshToken', like))!;
+        await app.store.oidc.upsert('RefreshToken', id, { ...row.payload, jti: id, ...change }, row.expiresAt, { grantId: row.payload.grantId as string });
+      };
+
+      /** Stores `token`'s row again without the payload field `drop` (its consume is kept), as an older writer would have stored it. */
+      const without = async (token: string, drop: string) => {
+        const row = (await app.store.oidc.find('RefreshToken', token))!;
+        const payload = { ...row.payload };
+        delete payload[drop];
+        await app.store.oidc.upsert('RefreshToken', token, payload, row.expiresAt, { grantId: payload.grantId as string | undefined });
+      };
+
+      it('counts a spent token stored without `rotations` as the first of its chain', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const b = await rotate(a);
+        await without(a, 'rotations');
+        const { sessions } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+        assert.notEqual(await consumedAt(b), null, 'its successor (rotation 1) spent');
+      });
+
+      it('ends the session when its spent token names no grant', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const b = await rotate(a);
+        await without(a, 'grantId');
+        const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        assert.equal(await sessions.load(s.id), null);
+        assert.notEqual((await row(s.id)).revokedAt, null);
+        assert.equal(await consumedAt(b), null);
+        assert.deepEqual(
+          lines.map(({ msg, reason }) => ({ msg, reason })),
+          [{ msg: 'bff refresh refused; session ended', reason: 'session_expired' }],
+        );
+      });
+
+      it('follows its own chain only, not a second chain of the same grant', async () => {
+        const s = await signIn();
+        const b = await rotate((await app.sessions.tokens(s)).refresh_token!);
+        const iiat = (await app.store.oidc.find('RefreshToken', b))!.payload.iiat as number;
+        // A second chain of the same grant (as another sign-in in that browser session gives), rotated as often: another iiat.
+        await another(b, 'zzzzzzzz-a-second-chain', { iiat: iiat + 1 });
+        const { sessions } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+        assert.notEqual(await consumedAt(b), null, 'its own successor spent');
+        assert.equal(await consumedAt('zzzzzzzz-a-second-chain'), null, 'the other chain left alone');
+      });
+
+      it('ends the session when its spent token has two successors', async () => {
+        const s = await signIn();
+        const b = await rotate((await app.sessions.tokens(s)).refresh_token!);
+        await another(b, 'zzzzzzzz-a-second-successor', {});
+        const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        assert.equal(await sessions.load(s.id), null);
+        assert.notEqual((await row(s.id)).revokedAt, null);
+        assert.equal(await consumedAt(b), null, 'neither successor spent');
+        assert.deepEqual(
+          lines.map(({ msg, reason }) => ({ msg, reason })),
+          [{ msg: 'bff refresh refused; session ended', reason: 'session_expired' }],
+        );
+      });
+
       it('ends the session when its refresh token is gone', async () => {
         const s = await signIn();
         await app.store.oidc.destroy('RefreshToken', (await app.sessions.tokens(s)).refresh_token!);
@@ -591,6 +742,78 @@ for (const db of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(
           lines.map(({ msg, reason }) => ({ msg, reason })),
           [{ msg: 'bff refresh refused; session ended', reason: 'invalid_grant' }],
+        );
+      });
+
+      it('does not follow a rotation made by someone else moments ago (the grant kept) when no refresh of its own died', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const theirs = await rotate(a);
+        const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: s.accessExpiresAt - 1_000 });
+        // Inside the provider's reuse window: the replay is refused without revoking the grant, so their token still works.
+        assert.equal(await sessions.load(s.id), null);
+        assert.notEqual((await row(s.id)).revokedAt, null);
+        assert.equal(await consumedAt(theirs), null, 'their token not spent by this session');
+        assert.deepEqual(
+          lines.map(({ msg, reason }) => ({ msg, reason })),
+          [{ msg: 'bff refresh refused; session ended', reason: 'invalid_grant' }],
+        );
+      });
+
+      it('follows once the rotation of its died attempt when that attempt spends the token between its read and its own request', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const { sessions } = serviceOf(app, { cacheMs: 0, at: await died(s) });
+        // The died attempt was only slow: its token request reaches the provider just before this one.
+        let theirs: string | undefined;
+        const listeners = app.server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+        const [inner] = listeners;
+        let armed = true;
+        app.server.removeAllListeners('request');
+        app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+          if (armed && req.method === 'POST' && req.url === '/oauth/token') {
+            armed = false;
+            void rotate(a).then((t) => ((theirs = t), inner!(req, res)));
+            return;
+          }
+          inner!(req, res);
+        });
+        try {
+          assert.equal((await sessions.load(s.id))?.session.version, s.version + 1);
+        } finally {
+          app.server.removeAllListeners('request');
+          for (const l of listeners) app.server.on('request', l);
+        }
+        assert.equal(typeof theirs, 'string');
+        assert.notEqual(await consumedAt(theirs!), null, "the died attempt's rotation spent");
+        const mine = (await app.sessions.tokens(await row(s.id))).refresh_token!;
+        assert.ok(![a, theirs].includes(mine), 'rotated once more');
+        assert.equal(await consumedAt(mine), null);
+        assert.equal((await row(s.id)).refreshAttempt, null);
+      });
+
+      it('keeps the session, and says why, when another instance rolled the unfinished consume back first', async () => {
+        const s = await signIn();
+        const a = (await app.sessions.tokens(s)).refresh_token!;
+        const at = (await died(s)) - 2_000;
+        assert.equal(await app.store.oidc.consume('RefreshToken', a, at), true);
+        // Another instance's rollback of the same consume lands just before this one's.
+        const real = app.store.oidc;
+        const oidcRows: Store['oidc'] = {
+          ...real,
+          unconsume: async (model, id, consumed) => {
+            assert.equal(await real.unconsume(model, id, consumed), true, "the other instance's rollback");
+            return real.unconsume(model, id, consumed);
+          },
+        };
+        const store = new Proxy(app.store, { get: (target, prop) => (prop === 'oidc' ? oidcRows : Reflect.get(target, prop)) });
+        const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: at + 10_000, store });
+        await assert.rejects(sessions.load(s.id), (e: AppError) => e.code === 'provider_unavailable');
+        assert.equal(await consumedAt(a), null, 'rolled back once');
+        assert.equal((await row(s.id)).revokedAt, null);
+        assert.deepEqual(
+          lines.map((l) => [l.msg, (l.err as { message?: string } | undefined)?.message]),
+          [['bff refresh failed; session kept', 'the unfinished refresh token changed meanwhile']],
         );
       });
 
@@ -649,7 +872,20 @@ for (const db of ['sqlite', 'postgres'] as const) {
       try {
         assert.equal((await sessions.load(s.id))?.session.version, s.version, 'served with its still-valid token');
         clock.t += 1;
-        await assert.rejects(sessions.load(s.id), (e: AppError) => e.code === 'provider_unavailable' && e.status === 503);
+        await assert.rejects(sessions.load(s.id), (e: AppError) => {
+          assert.deepEqual(
+            { code: e.code, status: e.status, expose: e.expose, retryAfter: e.retryAfter, message: e.message },
+            {
+              code: 'provider_unavailable',
+              status: 503,
+              expose: true,
+              retryAfter: 5,
+              message: 'The portal could not renew your session right now. Try again in a moment.',
+            },
+            'the sentence is shown to the user, with a retry hint',
+          );
+          return true;
+        });
       } finally {
         fault.on = false;
       }
@@ -666,5 +902,72 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
       for (const line of lines) assert.ok(!JSON.stringify(line).includes(s.id), 'no whole session id in a log line');
     });
+
+    it('keeps a session whose refresh the provider refused with an error other than invalid_grant', async () => {
+      const s = await signIn();
+      const { sessions, lines } = serviceOf(app, { cacheMs: 0, at: s.accessExpiresAt - 1 });
+      Object.assign(fault, { on: true, hits: 0, status: 400, error: 'invalid_request' });
+      try {
+        assert.equal((await sessions.load(s.id))?.session.version, s.version, 'served with its still-valid token');
+      } finally {
+        Object.assign(fault, { on: false, status: 503, error: 'temporarily_unavailable' });
+      }
+      assert.equal(fault.hits, 1);
+      const kept = await row(s.id);
+      assert.equal(kept.revokedAt, null, 'only invalid_grant ends the session');
+      assert.equal(kept.refreshLockUntil, null, 'the lock released');
+      assert.deepEqual(
+        lines.map(({ level, msg }) => ({ level, msg })),
+        [{ level: 40, msg: 'bff refresh failed; session kept' }],
+      );
+    });
+
+    it('writes the idle timer every tenth of a short SESSION_IDLE_TTL', async () => {
+      const s = await signIn();
+      // SESSION_IDLE_TTL of 100 s: written every 10 s, not every minute.
+      const { sessions, clock } = serviceOf(app, { cacheMs: 0, at: s.lastSeenAt + 10_000, idle: 100 });
+      assert.equal((await sessions.load(s.id))?.session.lastSeenAt, s.lastSeenAt);
+      assert.equal((await row(s.id)).lastSeenAt, s.lastSeenAt, 'not written at exactly a tenth');
+      clock.t += 1;
+      assert.equal((await sessions.load(s.id))?.session.lastSeenAt, clock.t);
+      assert.equal((await row(s.id)).lastSeenAt, clock.t, 'written a millisecond later');
+    });
+
+    it('logs a failed announcement of a session change as a warning, and the change still holds', async () => {
+      const s = await signIn();
+      // The store's notification channel fails (as a dropped PostgreSQL connection would); the rest is the real store.
+      const events: Store['events'] = { ...app.store.events, publish: () => Promise.reject(new Error('notify failed')) };
+      const store = new Proxy(app.store, { get: (target, prop) => (prop === 'events' ? events : Reflect.get(target, prop)) });
+      const { sessions, lines } = serviceOf(app, { cacheMs: 60_000, at: s.lastSeenAt + 1_000, store });
+      assert.equal((await sessions.load(s.id))?.session.id, s.id);
+      await sessions.revoke(s.id);
+      assert.notEqual((await row(s.id)).revokedAt, null);
+      assert.equal(await sessions.load(s.id), null, 'its cached copy dropped here');
+      assert.deepEqual(
+        lines.map(({ level, msg, err }) => ({ level, msg, err: (err as { message?: string } | undefined)?.message })),
+        [{ level: 40, msg: 'telling other instances about a session change failed', err: 'notify failed' }],
+      );
+    });
+
+    if (db === 'postgres') {
+      it('tells the other instances about one session: they drop its cached copy, and only it', async () => {
+        const ended = await signIn('pat@example.com');
+        const kept = await signIn('pat@example.com');
+        const at = Math.max(ended.lastSeenAt, kept.lastSeenAt) + 1_000;
+        const here = serviceOf(app, { cacheMs: 60_000, at });
+        const there = serviceOf(app, { cacheMs: 60_000, at });
+        for (const s of [ended, kept]) assert.equal((await there.sessions.load(s.id))?.session.id, s.id);
+        // Subscribed after `there`: called after its listener, for the same notification.
+        const heard = new Promise<void>((resolve) =>
+          app.store.events.subscribe(SESSION_CHANNEL, (payload) => {
+            if (payload === ended.id) resolve();
+          }),
+        );
+        await here.sessions.revoke(ended.id);
+        await heard;
+        assert.equal(await there.sessions.load(ended.id), null, 'dropped there too');
+        assert.equal((await there.sessions.load(kept.id))?.session.id, kept.id, "the user's other session kept there");
+      });
+    }
   });
 }
