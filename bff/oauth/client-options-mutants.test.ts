@@ -227,6 +227,8 @@ describe('providerMetadata', () => {
     assert.deepEqual(providerMetadata({ ...base, firstParty: true }), {
       ...plain,
       portal_first_party: true,
+      // Its ID token always says when the person signed in (a silent sign-in renews nothing).
+      require_auth_time: true,
       grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'],
     });
     assert.deepEqual(providerMetadata({ ...base, firstParty: true, device: true }).grant_types, [
