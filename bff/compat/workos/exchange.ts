@@ -70,10 +70,10 @@ function redeemableBy(t: SourceToken | undefined, clientId: string): Redeemable 
   return { accountId, grantId, clientId, amr: t.amr, acr: t.acr, redirectUri: t.redirectUri, codeChallenge: t.codeChallenge };
 }
 
-/** Counts a failed client authentication and throws its answer: invalid_client, or 429 once this source is over the limit. */
 /** The refusal of a machine client's key wherever the WorkOS API acts for people (sign-in, mail, sessions). */
 export const MACHINE_SIGNS_NOBODY_IN = 'A machine client signs nobody in: it gets its tokens with client_credentials at /oauth/token.';
 
+/** Counts a failed client authentication and throws its answer: invalid_client, or 429 once this source is over the limit. */
 export async function refuseClient(deps: Deps, clientId: string | null, ip: string | null, description: string): Promise<never> {
   const retryAfter = await clientAuthFailed(deps.store, clientId, ip, deps.now());
   if (retryAfter !== null) throw new WorkOSError(429, 'rate_limit_exceeded', 'Too many failed client authentications. Try again later.', { retryAfter });
