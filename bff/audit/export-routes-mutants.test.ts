@@ -21,8 +21,7 @@ import { Agent, signedInAgent } from '../testing/agent.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { EXPORT_PAGE } from './export-routes.ts';
 import type { AuditEntry } from '../store/store.ts';
-import { Writable } from 'node:stream';
-import { createLogger } from '../http/logger.ts';
+import { recordingLogger } from '../testing/log-lines.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -162,15 +161,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
       );
       const recorded = (await exported()).length;
       // The route's logger, swapped for the real one writing to a stream the test reads.
-      const lines: Array<{ level: number; msg: string; err?: { type: string; message: string } }> = [];
-      const sink = new Writable({
-        write(chunk, _encoding, done) {
-          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-          done();
-        },
-      });
+      const { logger, lines } = recordingLogger<{ level: number; msg: string; err?: { type: string; message: string } }>();
       const original = app.deps.logger;
-      app.deps.logger = createLogger('info', sink);
+      app.deps.logger = logger;
       let got: Got;
       try {
         got = await download(admin, '?kind=export_broken');

@@ -22,8 +22,7 @@ import type { ClientRecord } from '../../store/store.ts';
 import { CLIENT_FAILURES_PER_SOURCE } from '../../oauth/client-throttle.ts';
 import { REQUEST_NS, RESPONSE_NS } from './map.ts';
 import { request as httpRequest } from 'node:http';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../http/logger.ts';
+import { recordingLogger } from '../../testing/log-lines.ts';
 import { rawSql } from '../../testing/raw-sql.ts';
 
 const PATH = '/admin/login/auth_code';
@@ -340,15 +339,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
 
     it('an unexpected failure: the generic server_error envelope, and one error log line naming the cause and path; a 4xx logs none', T, async () => {
       // The route's logger, swapped for the real one writing to a stream the test reads.
-      const lines: Array<{ level: number; msg: string; path?: string; err?: { type: string; message: string } }> = [];
-      const sink = new Writable({
-        write(chunk, _encoding, done) {
-          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-          done();
-        },
-      });
+      const { logger, lines } = recordingLogger<{ level: number; msg: string; path?: string; err?: { type: string; message: string } }>();
       const original = app.deps.logger;
-      app.deps.logger = createLogger('info', sink);
+      app.deps.logger = logger;
       const failed = () => lines.filter((l) => l.msg === 'sag auth_code failed');
       try {
         const refused = await send(good({ Password: 'not the password' }), 'application/json');
